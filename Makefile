@@ -1,0 +1,66 @@
+# Two entry points: `make run` (install, build the index if missing, serve the chat) and
+# `make test` (install with test extras and system packages, then run the suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+
+export HF_HUB_OFFLINE ?= 1
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test install install-test system-deps index lint bench eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch is pinned and installed first: the CPU build lies on this machine's disk; any
+# other release would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test system-deps
+
+# Headless Chromium and a Thai font for the browser tests (without the font Thai renders
+# as boxes). Installed only when running as root on Debian and not there yet.
+system-deps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi garuda; then \
+		echo "system packages present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-thai-tlwg >/dev/null; \
+	else \
+		echo "not root or not Debian: browser tests will be skipped (install chromium and fonts-thai-tlwg)"; \
+	fi
+
+index: install
+	@if [ ! -f index/manifest.json ]; then $(BIN)/rag ingest; fi
+
+run: install
+	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/ruff check src tests eval ui
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check src tests eval ui
+
+bench: install-test
+	$(BIN)/rag bench
+
+eval: install
+	$(BIN)/rag eval --out eval/report
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
