@@ -1,0 +1,207 @@
+"""Rule 3 of CONVENTIONS.md: marks that slid onto the next letter (`ภูมภิาค` -> `ภูมิภาค`,
+`ทีป่ฏิบัตกิาร` -> `ที่ปฏิบัติการ`).
+
+The damaged and the sound spelling differ by one mark's place, so the repair tries moving
+marks back and keeps a move only where a general dictionary then reads whole words. The hard
+part is not to "repair" what is sound: transliterated names are unknown to any dictionary and
+a mark moved in them often makes a string of short accidental words (`สมิธ` -> `สิม|ธ`). The
+guards below (only backward moves, the mark must sit in or next to an unknown piece, the new
+reading must be whole words with no unknown neighbour, rare short words are no evidence) were
+set on synthetic damage and checked against clean XQuAD paragraphs, which must pass unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from rag.thai import (
+    ABOVE_VOWELS,
+    BELOW_VOWELS,
+    CONSONANTS,
+    LETTERS,
+    MARKS,
+    THANTHAKHAT,
+    TONES,
+    spelling_units,
+)
+from rag.thai_lexicon import Lexicon
+
+
+def _clusters(word: str) -> list[list[str]]:
+    """[letter, marks...] groups; lead and follow vowels are groups of their own."""
+    groups: list[list[str]] = []
+    for ch in word:
+        if ch in MARKS and groups and groups[-1][0] in CONSONANTS:
+            groups[-1].append(ch)
+        else:
+            groups.append([ch])
+    return groups
+
+
+def _slot(mark: str) -> str:
+    return "v" if mark in ABOVE_VOWELS or mark in BELOW_VOWELS else "t"
+
+
+# Marks that slide in PDF text and can be slid back. THANTHAKHAT is left alone: moving it is
+# what turns a correct transliteration (`เพิร์ล`) into a run of short words.
+_SLIDING = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47" + TONES)
+
+
+@dataclass(frozen=True)
+class _Move:
+    text: str
+    src: int  # offset of the letter the mark left
+    dst: int  # offset of the letter that took it
+    tone: bool
+    was: int  # offset of the mark in the word before the move
+
+
+def _moves(word: str) -> list[_Move]:
+    """Every spelling reached by moving one mark back to the letter before it, when that letter
+    has the mark's slot free. PDF text slides marks forward (`ภูมิภาค` -> `ภูมภิาค`), so only the
+    backward move is a repair; trying both ways only invites false "corrections" of names."""
+    groups = _clusters(word)
+    starts = list(itertools.accumulate((len(g) for g in groups), initial=0))
+    out: list[_Move] = []
+    for gi in range(1, len(groups)):
+        g, prev = groups[gi], groups[gi - 1]
+        if len(g) == 1 or g[0] not in CONSONANTS or prev[0] not in CONSONANTS:
+            continue
+        for mi, mark in enumerate(g[1:], 1):
+            if mark not in _SLIDING:
+                continue
+            vowel = _slot(mark) == "v"
+            if any(_slot(x) == _slot(mark) or x == THANTHAKHAT for x in prev[1:]):
+                continue
+            was = starts[gi] + mi
+            ins = starts[gi - 1] + 1 if vowel else starts[gi]  # vowel after the letter, tone last
+            text = word[:ins] + mark + word[ins:was] + word[was + 1:]
+            out.append(_Move(text, starts[gi] + 1, starts[gi - 1], not vowel and mark in TONES, was))
+    return out
+
+
+def _token_span(tokens: list[str], offset: int) -> int:
+    pos = 0
+    for i, tok in enumerate(tokens):
+        if pos <= offset < pos + len(tok):
+            return i
+        pos += len(tok)
+    return len(tokens) - 1
+
+
+def _plausible(move: _Move, tokens: list[str], lex: Lexicon, *, gain: float | None, fewer: bool) -> bool:
+    """The move must leave whole, known words around the spot: one word holding both letters
+    (`ภูม|ภิาค` -> `ภูมิภาค`) or two words meeting there (`ทีป่ฏิ` -> `ที่|ปฏิ`); no unknown
+    piece next to them; and not a rare short word (a name's syllables often read as one:
+    `วิลคี` must not become `วิ|ลีค`). Where the word read as known pieces before, `gain` is
+    how much likelier (in corpus frequency) the new reading is: a long word, or a clear gain,
+    is evidence enough (`โรง|เร|ยีน` -> `โรงเรียน`, `ท|มี` -> `ทีม`); `โด|เม|นิ|โก`, a name,
+    must stay. `fewer`: the new reading has fewer pieces, or no unknown piece left."""
+    i = _token_span(tokens, move.dst)
+    j = _token_span(tokens, move.src)
+    lo, hi = max(0, i - 1), min(len(tokens), j + 2)
+    if any(lex.is_unknown(t) for t in tokens[lo:hi]):
+        return False
+    a, b = tokens[i], tokens[j]
+    if not (lex.is_word(a) and lex.is_word(b)):
+        return False
+    common = lex.freq_cost.get(a, 0.0) <= 14.0
+    if i == j:
+        units = spelling_units(a)
+        if gain is not None:
+            return common and (units >= 4 or (units >= 2 and gain >= 8.0))
+        if units <= 2:
+            return len(a) >= 3 and common and fewer
+        return units >= 3
+    if spelling_units(a) <= 1 and not move.tone:
+        return False  # `มิลลิง` -> `มิ|ลิ|ลง`: one-letter words are too easily made by accident
+    return gain is None and len(a) + len(b) >= 5 and fewer and common
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _shift_word(word: str, lex: Lexicon) -> tuple[str, int]:
+    """Slide marks back until the dictionary reads `word` no better; (new word, moves made).
+
+    A move is taken when it leaves fewer unknown letters (by 3, or none at all) and at most
+    one more piece per unknown piece it mends (`เปน็ละคร` -> `เป็น|ละคร`); or, where every
+    piece is already known, when it glues pieces into fewer, likelier words (`โรง|เร|ยีน` ->
+    `โรงเรียน`). In both cases `_plausible` must accept where the mark lands."""
+    moves = 0
+    for _ in range(3):
+        base = lex.cost(word)
+        pieces = lex.segment(word)
+        base_pieces = len(pieces)
+        unknown_pieces = sum(lex.is_unknown(t) for t in pieces)
+        best: tuple[int, int, int] | None = None
+        best_text = word
+        for move in _moves(word):
+            if not _in_damage(pieces, move.was, lex, known=not base.unknown):
+                continue  # the mark sat in a sound word: `คอมพานีค้าขาย` keeps its `ค้าขาย`
+            cost = lex.cost(move.text)
+            if cost.unknown > base.unknown or (cost.unknown and base.unknown - cost.unknown < 3):
+                continue
+            tokens = lex.segment(move.text)
+            if len(tokens) > base_pieces + unknown_pieces or (
+                cost.unknown == base.unknown and len(tokens) >= base_pieces
+            ):
+                continue
+            key = (cost.unknown, len(tokens), cost.words)
+            gain = None if base.unknown else base.rarity - cost.rarity
+            fewer = len(tokens) < base_pieces or cost.unknown == 0
+            if (best is None or key < best) and _plausible(move, tokens, lex, gain=gain, fewer=fewer):
+                best, best_text = key, move.text
+        if best is None:
+            if base.unknown >= 3 and (pair := _two_moves(word, base_pieces, lex)) is not None:
+                return pair, moves + 2
+            break
+        word = best_text
+        moves += 1
+    return word, moves
+
+
+def _in_damage(pieces: list[str], offset: int, lex: Lexicon, *, known: bool = False) -> bool:
+    """Is the mark at `offset` in an unknown piece, or in a scrap of one or two letters next to
+    one (`เอ|ยี|ด`), rather than in a word of its own? Where every piece is `known`, a scrap
+    of one or two letters is suspect enough (`โรง|เร|ยีน`)."""
+    k = _token_span(pieces, offset)
+    if lex.is_unknown(pieces[k]):
+        return True
+    if spelling_units(pieces[k]) > 2:
+        return False
+    near = pieces[max(0, k - 1):k] + pieces[k + 1:k + 2]
+    return known or any(lex.is_unknown(t) for t in near)
+
+
+def _two_moves(word: str, base_pieces: int, lex: Lexicon) -> str | None:
+    """Two marks slid in one word (`ทีป่ฏิบัตกิาร`): neither move alone reads better, both
+    together read as known words only. Taken only when the whole run then reads as known
+    words, in fewer pieces, with both moves plausible where they land."""
+    best: tuple[int, int] | None = None
+    best_text = None
+    for first in _moves(word):
+        for second in _moves(first.text):
+            if lex.cost(second.text).unknown:
+                continue
+            tokens = lex.segment(second.text)
+            if len(tokens) >= base_pieces or not _plausible(second, tokens, lex, gain=None, fewer=True):
+                continue
+            key = (len(tokens), lex.cost(second.text).words)
+            if best is None or key < best:
+                best, best_text = key, second.text
+    return best_text
+
+
+def slid_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """`ภูมภิาค` -> `ภูมิภาค`: a mark slid onto the next letter (rule 3), put back where the
+    dictionary then reads whole words (see `_shift_word`)."""
+
+    def fix(m: re.Match[str]) -> str:
+        word, moves = _shift_word(m.group(0), lex)
+        fixes["vowel_shift"] += moves
+        return word
+
+    return re.sub(f"[{LETTERS}]{{3,}}", fix, text)

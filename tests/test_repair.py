@@ -1,0 +1,361 @@
+"""The repair stage: each rule of CONVENTIONS.md on synthetic cases of its own (including cases
+that must not change), the page layout (footnote blocks, page numbers, page breaks), markers as
+data, and the shipped seed article end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_rag
+
+from rag.repair import Marker, repair_document, repair_lines, repair_query
+
+DATA = Path(__file__).resolve().parent / "data"
+ARTICLE = Path(__file__).resolve().parents[1] / "corpus" / "tech-diplomacy-th.txt"
+
+
+def squash(s: str) -> str:
+    return "".join(s.split())
+
+
+# --- rule 1: SARA AM --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ก าหนด", "กำหนด"),
+        ("ท างาน", "ทำงาน"),
+        ("ต่ า", "ต่ำ"),  # the tone keeps its place before SARA AM
+        ("น้ าเงิน", "น้ำเงิน"),
+        ("ก\u0e4dา", "กำ"),  # decomposed: nikhahit + SARA AA
+        ("ต\u0e48\u0e4dา", "ต่ำ"),
+        ("ต\u0e4d\u0e48า", "ต่ำ"),
+    ],
+)
+def test_sara_am_is_restored(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
+@pytest.mark.parametrize("clean", ["การทำงาน", "น้ำตา", "นำมา", "ค่าใช้จ่าย"])
+def test_sara_aa_and_sara_am_in_clean_text_stay(clean: str) -> None:
+    assert repair_query(clean) == clean
+
+
+def test_space_before_sara_aa_is_read_by_the_dictionary() -> None:
+    # a spurious space before SARA AA: `กำรทูต` is no word, `การทูต` is
+    assert repair_query("ก ารทูต") == "การทูต"
+
+
+# --- rule 2: tone mark before an upper vowel --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [("ท้ัง", "ทั้ง"), ("ช่ือ", "ชื่อ"), ("ด่ืม", "ดื่ม"), ("พันธ์ุ", "พันธุ์"), ("ก่ำ", "ก่ำ"), ("กา่ง", "ก่าง")],
+)
+def test_tone_goes_after_its_vowel(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
+@pytest.mark.parametrize("clean", ["ทั้ง", "ชื่อ", "กุ้ง", "สิทธิ์", "ก็"])
+def test_marks_in_logical_order_stay(clean: str) -> None:
+    assert repair_query(clean) == clean
+
+
+def test_typo_thanthakhat_before_mai_han_akat_is_left_as_written() -> None:
+    # `น์ั` is no extraction damage: moving the marks would not make it right (rule 9)
+    assert repair_query("ไรน์ัลันท์") == "ไรน์ัลันท์"
+
+
+# --- rule 3: misplaced vowels -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ภูมภิาค", "ภูมิภาค"),
+        ("สหรัฐอเมรกิา", "สหรัฐอเมริกา"),
+        ("รายละเอยีดเพิ่มเติม", "รายละเอียดเพิ่มเติม"),
+        ("เจ้าหน้าทีป่ฏิบัตกิาร", "เจ้าหน้าที่ปฏิบัติการ"),  # two marks slid in one word
+        ("โยอจิิโระ", "โยอิจิโระ"),  # the same vowel twice on one letter, the one before bare
+        ("ทวิภาค ีและ", "ทวิภาคี และ"),  # a vowel on the wrong side of a space
+    ],
+)
+def test_slid_vowels_go_back(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
+@pytest.mark.parametrize(
+    "clean",
+    # transliterated names the dictionary does not know: moving a mark would make them read as
+    # strings of short words, which is no evidence of damage
+    ["เดวิด สมิธ", "วิลคี", "บานคี-มุน", "เพิร์ลแจม", "แซทเทิร์น", "ดิดิเยร์", "ประเทศอินโดนีเซีย"],
+)
+def test_names_keep_their_marks(clean: str) -> None:
+    assert repair_query(clean) == clean
+
+
+# --- rule 5: letter-spaced runs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ส า เ ร็ จ", "สำเร็จ"),  # SPACE + SARA AA is a lost SARA AM here...
+        ("ก า ร ท ำ ง า น", "การทำงาน"),  # ...and a plain SARA AA here: only a dictionary can tell
+        ("เ ศ ร ษ ฐ กิ จ ข อ ง ป ร ะ เ ท ศ", "เศรษฐกิจของประเทศ"),
+        ("มี ส า ร ะ ส า คั ญ คื อ", "มีสาระสำคัญคือ"),
+    ],
+)
+def test_letter_spaced_runs_collapse(raw: str, fixed: str) -> None:
+    assert squash(repair_query(raw)) == fixed
+
+
+def test_short_words_between_spaces_are_not_a_letter_spaced_run() -> None:
+    assert repair_query("ต่าง ๆ ที่ ณ กรุงเทพ") == "ต่าง ๆ ที่ ณ กรุงเทพ"
+
+
+# --- rule 6: spaces ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ประเท ศ", "ประเทศ"),
+        ("ดั งนั้ นข้ อ", "ดังนั้นข้อ"),
+        ("( 3)", "(3)"),
+        ("( ICT)  ดังนั้น", "(ICT) ดังนั้น"),
+        ("  ก   ข  ", "ก ข"),
+    ],
+)
+def test_spurious_spaces_go(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
+def test_spaces_between_whole_words_stay() -> None:
+    assert repair_query("ความสามารถ ในการแข่งขัน ทางเศรษฐกิจ") == "ความสามารถ ในการแข่งขัน ทางเศรษฐกิจ"
+
+
+def test_letter_spaced_dates_join_in_references() -> None:
+    rep = repair_document("body\n" + "_" * 20 + "\n12 The White House. ( 2 0 2 5 ,  February 1 2 ) . Fact Sheet")
+    assert rep.lines[2].note == 12
+    assert rep.lines[2].text.startswith("The White House. (2025 , February 12) .")
+
+
+# --- rule 7: private-use glyphs, controls -----------------------------------------------------
+
+
+def test_symbol_font_bullet_goes_and_legacy_font_marks_are_mapped() -> None:
+    assert repair_query("\uf0b7 มองไทย") == "มองไทย"
+    assert repair_query("ก\uf70bอน") == "ก้อน"  # shifted-down MAI THO
+    assert repair_query("ท\uf702\uf70aสุด") == "ที่สุด"  # shifted-left SARA II, shifted-down MAI EK
+
+
+def test_controls_and_zero_width_characters_are_stripped() -> None:
+    assert repair_query("ผู้\u200bคน\x07 a\u00a0b") == "ผู้คน a b"
+
+
+# --- rule 4: footnote markers -----------------------------------------------------------------
+
+
+def _markers(text: str) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    rep = repair_document(text)
+    return [ln.text for ln in rep.lines], [[(m.n, m.pos) for m in ln.markers] for ln in rep.lines]
+
+
+def test_markers_glued_after_a_word_or_bracket_are_taken_as_data() -> None:
+    texts, marks = _markers("ด้านนโยบาย4 จึงกล่าวได้ว่า\nองค์การการค้าโลก (WTO)9 โดยมีสมาชิก")
+    assert texts == ["ด้านนโยบาย จึงกล่าวได้ว่า", "องค์การการค้าโลก (WTO) โดยมีสมาชิก"]
+    assert marks == [[(4, len("ด้านนโยบาย"))], [(9, len("องค์การการค้าโลก (WTO)"))]]
+
+
+def test_marker_inside_a_syllable() -> None:
+    texts, marks = _markers("ความร่วมมือกับแม1่2 โดยตรง")
+    assert texts == ["ความร่วมมือกับแม่ โดยตรง"]
+    assert marks == [[(12, len("ความร่วมมือกับแม่"))]]
+
+
+def test_count_before_a_classifier_stays_and_the_marker_after_it_goes() -> None:
+    texts, marks = _markers("ได้จัดตั้งสำนักงานจำนวน 12 แห่ง7 ทั่วประเทศ")
+    assert texts == ["ได้จัดตั้งสำนักงานจำนวน 12 แห่ง ทั่วประเทศ"]
+    assert marks == [[(7, len("ได้จัดตั้งสำนักงานจำนวน 12 แห่ง"))]]
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "ในปี1788 มีการประชุม",
+        "เทคโนโลยี 5G และกลุ่ม G20 รวมถึง Industry 4.0 ในปัจจุบัน",
+        "ตามมาตรา 9 ของรัฐธรรมนูญ",
+        "การปฏิวัติอุตสาหกรรมครั้งที่ 4",
+        "มีสมาชิก 24 ราย",
+        "อัตราส่วน 20 ต่อ 1 โดยประมาณ",
+        "ราคาประมาณ340 ไมล์",
+        "ทำ 2 คะแนนในช่วงท้าย",
+        "(n + 1)2 สำหรับจำนวนเต็ม",
+    ],
+)
+def test_real_numbers_stay(clean: str) -> None:
+    assert repair_lines([clean]) == [clean]
+
+
+def test_markers_ascend_across_lines() -> None:
+    # in lines mode each line is repaired alone, but the ascending order of markers runs on
+    lines = ["นโยบายของสหรัฐอเมริกา15", "ความยั่งยืน23", "ราคา 5 บาท"]
+    assert repair_lines(lines) == ["นโยบายของสหรัฐอเมริกา", "ความยั่งยืน", "ราคา 5 บาท"]
+
+
+def test_spaced_marker_needs_the_footnote_block_as_evidence() -> None:
+    doc = "ความร่วมมือกับญี่ปุ่น 6 โดยเฉพาะด้านเทคโนโลยี\n" + " " * 43 + "\n6 Author, A. (2020). Title.\n"
+    rep = repair_document(doc)
+    assert rep.lines[0].text == "ความร่วมมือกับญี่ปุ่น โดยเฉพาะด้านเทคโนโลยี"
+    assert rep.lines[0].markers == [Marker(6, len("ความร่วมมือกับญี่ปุ่น"))]
+    # without it, a lone spaced number is a number
+    assert repair_lines(["ความร่วมมือกับญี่ปุ่น 6 โดยเฉพาะ"]) == ["ความร่วมมือกับญี่ปุ่น 6 โดยเฉพาะ"]
+
+
+def test_query_repair_keeps_digits() -> None:
+    assert repair_query("ใต3้3 กับนโยบาย4") == "ใต้33 กับนโยบาย4"
+
+
+# --- layout: footnote blocks, page numbers, page breaks, rule 8 -------------------------------
+
+PDF_LIKE = "\n".join(
+    [
+        "1",
+        "หัวข้อแรก",
+        " การทูตเชิงเทคโนโลยีเป็นเครื่องมือสำคัญ1 ของ",
+        "นโยบายต่างประเทศ",
+        "_" * 20,
+        "1 Author, A. (2020). A title that runs on",
+        "to a second line.",
+        "\f",
+        "2",
+        " ย่อหน้าที่สองของเอกสาร2",
+        "_" * 20,
+        "2 ดูรายละเอียดเพิ่มเติมใน Book.",
+        "\f",
+        "3",
+        "หน้าสุดท้ายไม่มีเชิงอรรถ",
+    ]
+)
+
+
+def test_pdf_text_pages_notes_and_markers() -> None:
+    rep = repair_document(PDF_LIKE)
+    kinds = [ln.kind for ln in rep.lines]
+    assert kinds == [
+        "page", "body", "body", "body", "separator", "note", "note", "pagebreak",
+        "page", "body", "separator", "note", "pagebreak", "page", "body",
+    ]
+    assert [ln.page for ln in rep.lines if ln.kind in ("page", "pagebreak")] == [1, 2, 2, 3, 3]
+    assert [(ln.note, ln.text) for ln in rep.lines if ln.kind == "note"] == [
+        (1, "Author, A. (2020). A title that runs on"),
+        (None, "to a second line."),
+        (2, "ดูรายละเอียดเพิ่มเติมใน Book."),
+    ]
+    assert rep.lines[2].markers == [Marker(1, len("การทูตเชิงเทคโนโลยีเป็นเครื่องมือสำคัญ"))]
+    assert rep.lines[9].markers == [Marker(2, len("ย่อหน้าที่สองของเอกสาร"))]
+    assert rep.lines[2].indent and not rep.lines[3].indent
+    assert rep.lines[2].joins_with_space is False  # `ของ|นโยบาย` continues
+    assert repair_lines(PDF_LIKE.split("\n"))[:3] == ["", "หัวข้อแรก", "การทูตเชิงเทคโนโลยีเป็นเครื่องมือสำคัญ ของ"]
+
+
+def test_footnote_block_without_a_separator_line_at_a_page_foot() -> None:
+    doc = "นโยบายด้านเทคโนโลยี3 ของรัฐบาล\nและความร่วมมือ4 ระหว่างประเทศ\n3 First, A. Title.\n4 Second, B. Title.\n\f\nหน้าถัดไป"
+    rep = repair_document(doc)
+    assert [ln.kind for ln in rep.lines] == ["body", "body", "note", "note", "pagebreak", "body"]
+    assert [m.n for ln in rep.lines for m in ln.markers] == [3, 4]
+
+
+def test_document_without_footnotes_has_only_body_and_blank_lines() -> None:
+    doc = "บรรทัดแรกของเอกสาร \n\n2 \nรายการที่ 2 ในปี 2024\n"
+    rep = repair_document(doc)
+    assert [ln.kind for ln in rep.lines] == ["body", "blank", "body", "body", "blank"]
+    assert rep.lines[2].text == "2"  # a lone number in plain text may be a list item
+    assert all(not ln.markers for ln in rep.lines)
+
+
+def test_joins_with_space_follows_the_trailing_space() -> None:
+    rep = repair_document("ความร่วมมือทาง\nเศรษฐกิจ \nAsia-\nPacific")
+    assert [ln.joins_with_space for ln in rep.lines] == [False, True, False, False]
+    assert rep.text == "ความร่วมมือทางเศรษฐกิจ Asia-Pacific\n"
+
+
+def test_repair_lines_keeps_one_output_per_input_line() -> None:
+    lines = ["ก าหนด", "", " " * 43, "1 Note text.", "\f", "ข้อความ\r"]
+    out = repair_lines(lines)
+    assert out == ["กำหนด", "", "", "1 Note text.", "", "ข้อความ"]
+
+
+# --- `rag clean` -------------------------------------------------------------------------------
+
+
+def test_rag_clean_prints_lines_reports_fixes_and_refuses_other_encodings(tmp_path: Path) -> None:
+    src = tmp_path / "paper.txt"
+    src.write_text("\ufeffการด าเนินนโยบาย4 ของรัฐ\n" + " " * 43 + "\n4 Author. Title.\n", encoding="utf-8")
+    lines = run_rag("clean", "--lines", "--report", str(src))
+    assert lines.returncode == 0
+    assert lines.stdout.split("\n")[:3] == ["การดำเนินนโยบาย ของรัฐ", "", "4 Author. Title."]
+    assert "sara_am" in lines.stderr and "footnote_marker" in lines.stderr
+    doc = run_rag("clean", str(src))
+    assert doc.returncode == 0 and doc.stdout == "การดำเนินนโยบาย ของรัฐ\n\n4 Author. Title.\n"
+    src.write_bytes("ภาษาไทย".encode("tis-620"))
+    bad = run_rag("clean", str(src))
+    assert bad.returncode != 0 and bad.stdout == ""
+    assert len(bad.stderr.strip().splitlines()) == 1 and "UTF-8" in bad.stderr
+
+
+# --- the seed article ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def article() -> tuple[str, object]:
+    raw = ARTICLE.read_text(encoding="utf-8")
+    return raw, repair_document(raw)
+
+
+def test_article_markers_are_found_once_each_in_order(article) -> None:
+    _, rep = article
+    markers = [m.n for ln in rep.lines for m in ln.markers]
+    assert markers == list(range(2, 38))  # reference 1, the author note, has no marker
+    assert [ln.note for ln in rep.lines if ln.note is not None] == list(range(1, 38))
+
+
+def test_article_layout(article) -> None:
+    raw, rep = article
+    assert len(rep.lines) == len(raw.split("\n"))
+    kinds = [ln.kind for ln in rep.lines]
+    assert kinds.count("separator") == 17
+    assert [(i + 1, ln.page) for i, ln in enumerate(rep.lines) if ln.kind == "page"] == [(127, 5)]
+    assert rep.lines[88].kind == "note" and rep.lines[88].note is None  # `(2021, April 8). ...`
+    assert rep.lines[89].kind == "body" and rep.lines[89].markers[0].n == 8
+    body = " ".join(ln.text for ln in rep.lines if ln.kind == "body")
+    assert "Lorenz" not in body and "https://" not in body  # no reference text in the body
+
+
+def test_article_repair_is_idempotent(article) -> None:
+    raw, rep = article
+    assert repair_document(rep.text).text == rep.text
+    once = repair_lines(raw.split("\n"))
+    assert repair_lines(once) == once
+
+
+def test_article_fixes_are_counted(article) -> None:
+    _, rep = article
+    assert rep.fixes["footnote_marker"] == 36
+    assert rep.fixes["sara_am"] >= 250 and rep.fixes["tone_order"] >= 100
+    assert rep.fixes["bullet"] == 12 and rep.fixes["page_number"] == 1
+
+
+# --- clean text passes through ------------------------------------------------------------------
+
+
+def test_xquad_paragraphs_pass_through_unchanged() -> None:
+    paras = [json.loads(x)["text"] for x in (DATA / "xquad_th" / "corpus.jsonl").read_text("utf-8").splitlines()]
+    assert len(paras) == 184
+    changed = [p for p in paras if squash(" ".join(repair_lines(p.split("\n")))) != squash(p)]
+    assert changed == []
