@@ -1,0 +1,149 @@
+"""PDF input on a Thai PDF the suite lays out itself (tests/thai_pdf.py): text, headings,
+footnotes and printed page numbers must come back through extraction, repair and structure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import thai_pdf
+from thai_pdf import FOOTNOTES, cer, squash
+
+from rag.chunking import chunk_document
+from rag.errors import RagError
+from rag.pdf import extract_pdf, extract_pdf_text
+from rag.repair import repair_document
+from rag.structure import structure_document
+
+pytestmark = pytest.mark.skipif(not thai_pdf.fonts_available(),
+                                reason="needs Debian's fonts-thai-tlwg (make system-deps)")
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("pdf") / "water-policy.pdf"
+    placed = thai_pdf.build_pdf(path)
+    extracted = extract_pdf(path)
+    doc = structure_document(repair_document(extracted.text), doc_id="water-policy", title="water")
+    return path, placed, extracted, doc, chunk_document(doc)
+
+
+def _in_order(doc) -> str:
+    """Headings and paragraphs in reading order, as the source has them."""
+    out, section = [], ""
+    for p in doc.paragraphs:
+        if p.section != section:
+            out.append(p.section)
+            section = p.section
+        out.append(p.text)
+    return "\n".join(out)
+
+
+def test_the_layout_puts_footnotes_and_headings_on_several_pages(sample):
+    _, placed, _, _, _ = sample
+    assert len(placed.pages) >= 4
+    assert len({page for _, page in placed.footnotes.values()}) >= 3
+    assert len(placed.headings) == 4
+
+
+def test_extracted_repaired_text_matches_the_source(sample):
+    _, placed, _, doc, _ = sample
+    assert cer(thai_pdf.source_text(), _in_order(doc)) <= 0.005
+    refs = "\n".join(FOOTNOTES[n] for n in sorted(FOOTNOTES))
+    assert cer(refs, "\n".join(r.text for r in doc.references.values())) <= 0.005
+
+
+def test_printed_page_numbers_are_the_pages(sample):
+    _, placed, extracted, _, _ = sample
+    assert extracted.pages == placed.pages
+    assert extracted.pages[0] == thai_pdf.FIRST_PAGE
+
+
+def test_headings_are_sections_on_their_pages(sample):
+    _, placed, _, doc, _ = sample
+    assert [(s.title, s.page) for s in doc.sections] == placed.headings
+    assert doc.paragraphs[0].section == ""  # the untitled introduction
+
+
+def test_footnotes_are_references_with_full_text_and_page(sample):
+    _, placed, _, doc, _ = sample
+    assert sorted(doc.references) == sorted(FOOTNOTES)
+    for n, (text, page) in placed.footnotes.items():
+        assert squash(doc.references[n].text) == squash(text), n
+        assert doc.references[n].page == page, n
+    # a URL broken across lines is joined without a space
+    assert "https://www.rijkswaterstaat.nl/en/water/water-safety/room-for-the-river" in doc.references[5].text
+
+
+def test_each_marker_is_linked_to_the_chunk_that_holds_it(sample):
+    _, placed, _, _, chunks = sample
+    for n, context in placed.marker_context.items():
+        holders = [c for c in chunks if n in c.footnotes]
+        assert holders, n
+        for c in holders:
+            offsets = [off for off, m in c.markers if m == n]
+            assert any(squash(c.text[:off]).endswith(squash(context)) for off in offsets), (n, context)
+
+
+def test_chunks_start_on_the_right_page(sample):
+    _, placed, _, doc, chunks = sample
+    flat, pages = "", []
+    for line, page in placed.lines:
+        piece = squash(line)
+        flat += piece
+        pages += [page] * len(piece)
+    small = chunk_document(doc, max_chars=250, overlap=40)  # many chunks start mid-paragraph
+    assert len({c.page for c in small}) == len(placed.pages)
+    for group in (chunks, small):
+        at = 0
+        for c in group:
+            at = flat.index(squash(c.text)[:30], at)
+            assert c.page == pages[at], c.chunk_id
+
+
+def test_no_reference_text_in_body_chunks(sample):
+    _, _, _, _, chunks = sample
+    body = squash(" ".join(c.text for c in chunks))
+    for text in FOOTNOTES.values():
+        assert squash(text)[:40] not in body
+    assert "http" not in body
+
+
+def test_extract_pdf_text_is_the_same_text(sample):
+    path, _, extracted, _, _ = sample
+    assert extract_pdf_text(path) == extracted.text
+
+
+def test_a_file_that_is_not_a_pdf_is_one_clear_error(tmp_path: Path):
+    bad = tmp_path / "notes.pdf"
+    bad.write_text("just text, not a PDF", encoding="utf-8")
+    with pytest.raises(RagError, match="not a readable PDF"):
+        extract_pdf(bad)
+    with pytest.raises(RagError, match="no such file"):
+        extract_pdf(tmp_path / "missing.pdf")
+
+
+def test_a_pdf_without_a_text_layer_says_so(tmp_path: Path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 50, 50)  # a drawing, no text: what a scan looks like to a text extractor
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    with pytest.raises(RagError, match="no text layer"):
+        extract_pdf(path)
+
+
+def test_a_password_protected_pdf_is_one_clear_error(tmp_path: Path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="secret text")
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    path = tmp_path / "locked.pdf"
+    pdf.output(str(path))
+    with pytest.raises(RagError, match="password-protected"):
+        extract_pdf(path)

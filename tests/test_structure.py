@@ -1,0 +1,140 @@
+"""Structure stage on the shipped article (real repair, real file): headings, references,
+pages; plus the plain route and the page-number rules on small real inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.repair import repair_document
+from rag.structure import inspect_dict, structure_document, structure_plain, tidy_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
+DATA = Path(__file__).resolve().parent / "data"
+
+# The article's nine headings (read off the article by hand) and the pages they stand on.
+HEADINGS = [
+    ("การทูตเชิงเศรษฐกิจ: ภาพรวมในระดับโลก", 1),
+    ("โลกเปลี่ยน นโยบายเปลี่ยน: เทคโนโลยีและการแข่งขันในระดับโลก", 4),
+    ("สหรัฐอเมริกา: การรักษาความเป็นผู้นำด้านเทคโนโลยี", 5),
+    ("จีน: เทคโนโลยี อำนาจ และการทูต", 8),
+    ("สหภาพยุโรป: ความท้าทาย อธิปไตยทางเทคโนโลยี และกฎเกณฑ์", 10),
+    ("เกาหลีใต้: วัฒนธรรม เทคโนโลยีดิจิทัล และนวัตกรรม", 12),
+    ("ญี่ปุ่น: นวัตกรรม การทูต และความร่วมมือ", 13),
+    ("ความร่วมมือระหว่างประเทศด้านเทคโนโลยี", 15),
+    ("ข้อเสนอแนะต่อไทย", 17),
+]
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture(scope="session")
+def seed_doc():
+    return structure_document(repair_document(ARTICLE.read_text(encoding="utf-8")),
+                              doc_id="tech-diplomacy-th", title="tech-diplomacy-th")
+
+
+def test_all_nine_headings_with_their_pages(seed_doc):
+    assert [(s.title, s.page) for s in seed_doc.sections] == HEADINGS
+
+
+def test_the_introduction_is_untitled(seed_doc):
+    first = seed_doc.paragraphs[0]
+    assert first.section == "" and first.page == 1
+    assert first.text.startswith("การทูตเชิงเศรษฐกิจ (economic diplomacy)")
+
+
+def test_references_have_exactly_the_printed_text(seed_doc):
+    gold = json.loads((DATA / "seed_references.json").read_text(encoding="utf-8"))["references"]
+    assert sorted(seed_doc.references) == list(range(1, 38))
+    wrong = [n for n, text in gold.items() if squash(seed_doc.references[int(n)].text) != squash(text)]
+    assert len(wrong) <= 1, wrong
+
+
+def test_references_are_joined_and_tidied(seed_doc):
+    refs = seed_doc.references
+    # letter-spaced date, and a URL broken across lines joined without a space
+    assert "(2025, February 12)" in refs[12].text
+    assert "one-voice-for-americas-foreign-relations/" in refs[12].text
+    assert refs[1].text.startswith("เจ้าหน้าที") and refs[1].text.endswith("(ISC Intern)")  # no number
+    assert (refs[1].page, refs[2].page, refs[10].page, refs[37].page) == (1, 1, 5, 17)
+
+
+def test_every_marker_is_carried_into_a_paragraph(seed_doc):
+    cited = sorted(m.n for p in seed_doc.paragraphs for m in p.markers)
+    assert cited == list(range(2, 38))  # reference 1 (the author note) has no marker
+    for p in seed_doc.paragraphs:
+        assert all(0 <= m.pos <= len(p.text) for m in p.markers)
+
+
+def test_no_reference_text_in_the_body(seed_doc):
+    gold = json.loads((DATA / "seed_references.json").read_text(encoding="utf-8"))["references"]
+    body = squash(" ".join(p.text for p in seed_doc.paragraphs))
+    assert "http" not in body
+    # 70 characters: the body may name a cited title (reference 10's is 65 characters long)
+    leaked = [n for n, ref in gold.items()
+              if any(squash(ref)[i:i + 70] in body for i in range(0, max(1, len(squash(ref)) - 69), 10))]
+    assert leaked == []
+
+
+def test_paragraphs_know_their_pages(seed_doc):
+    by_start = {p.text[:25]: p for p in seed_doc.paragraphs}
+    p = next(p for k, p in by_start.items() if k.startswith("ในเบื้องต้นการศึกษาแนวทาง"))
+    assert p.page == 5  # the page after the lone page number "5"
+    crossing = [p for p in seed_doc.paragraphs if p.page_starts]
+    assert crossing and all(pg == p.page + 1 for p in crossing for _, pg in p.page_starts[:1])
+
+
+def test_tidy_reference_undoes_justification():
+    assert tidy_reference("The White House. ( 2 0 1 9 ,  March 1 5 ) .  Fact") == \
+        "The White House. (2019, March 15). Fact"
+    assert tidy_reference("Sheets. https://x.gov/fact-sheets/2 025 / 01 / fact-sheet-one/ Next 12 pages") == \
+        "Sheets. https://x.gov/fact-sheets/2025/01/fact-sheet-one/ Next 12 pages"
+
+
+def test_a_footer_page_number_names_the_page_it_ends():
+    raw = ("ย่อหน้าแรกของหน้านี้ยาวพอสมควรและต่อเนื่องไปจนถึงขอบขวาของหน้ากระดาษ\n"
+           "บรรทัดสุดท้ายของหน้า \n\n12\n\n"
+           " ย่อหน้าถัดไปอยู่บนหน้าใหม่ซึ่งเป็นหน้าที่สิบสามของเอกสารฉบับนี้ \n")
+    doc = structure_document(repair_document(raw), doc_id="d", title="d")
+    assert [p.page for p in doc.paragraphs] == [12, 13]
+
+
+def test_pdf_page_breaks_take_the_printed_number():
+    # pdf.py's layout: each page headed by its printed number, pages joined by a form feed
+    raw = "7\n ย่อหน้านี้เริ่มบนหน้าเจ็ด \n\f\n8\nและจบบนหน้าแปด \n"
+    doc = structure_document(repair_document(raw), doc_id="d", title="d")
+    (p,) = doc.paragraphs
+    assert p.page == 7
+    assert p.page_starts == [(p.text.index("และจบ"), 8)]
+
+
+def test_plain_text_and_markdown():
+    text = ("# ภาพรวม\n\nปี 2566 มีโครงการ 12 แห่ง\nต่อบรรทัดเดียวกัน\n\n"
+            "## รายการ\n- ข้อหนึ่ง\n- ข้อสอง\n\nย่อหน้าสุดท้าย")
+    doc = structure_plain(text, doc_id="p", title="ชื่อเรื่อง")
+    assert [s.title for s in doc.sections] == ["ภาพรวม", "รายการ"]
+    assert [p.text for p in doc.paragraphs] == [
+        "ปี 2566 มีโครงการ 12 แห่ง ต่อบรรทัดเดียวกัน", "- ข้อหนึ่ง", "- ข้อสอง", "ย่อหน้าสุดท้าย"]
+    assert [p.section for p in doc.paragraphs] == ["ภาพรวม", "รายการ", "รายการ", "รายการ"]
+    assert not doc.references and all(not p.markers and p.page is None for p in doc.paragraphs)
+    record = structure_plain("ข้อความสะอาด 5G และ G20", doc_id="r1", title="หัวเรื่องของระเบียน")
+    assert record.sections == [] and record.paragraphs[0].section == ""
+
+
+def test_inspect_dict_shape(seed_doc):
+    from rag.chunking import chunk_document
+
+    chunks = chunk_document(seed_doc)
+    out = inspect_dict(seed_doc, chunks)
+    assert set(out) == {"sections", "footnotes", "chunks"}
+    assert out["sections"][0] == {"title": HEADINGS[0][0], "page": 1}
+    assert out["footnotes"][0] == {"n": 1, "text": seed_doc.references[1].text, "page": 1}
+    assert out["chunks"][0]["footnotes"] == chunks[0].footnotes
+    assert set(out["chunks"][0]) == {"chunk_id", "section", "page", "text", "footnotes"}
+    json.dumps(out, ensure_ascii=False)
