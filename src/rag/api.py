@@ -1,0 +1,87 @@
+"""The Python API: open an index, ingest, search, ask. The CLI and the chat are built on it.
+
+Example::
+
+    from rag.api import ingest, open_index
+    ingest(["corpus/tech-diplomacy-th.txt"], index="index")
+    rag = open_index("index")
+    for hit in rag.search("How does China use STAs?", k=3).hits:
+        print(hit.rank, hit.section, hit.page, [r.n for r in hit.footnotes])
+    answer = rag.ask("จีนใช้ STAs อย่างไร")
+    print(render_markdown(answer))
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.answer import Answer, SentenceCache, compose, render_markdown
+from rag.ingest import IngestReport
+from rag.ingest import ingest as _ingest
+from rag.search import SearchResult, Searcher
+
+__all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdown", "followup_context"]
+
+# A short message that opens with "and"/"what about" (or Thai แล้ว/ส่วน, or ends in ล่ะ) leans
+# on the question before it: "แล้วญี่ปุ่นล่ะ", "and Japan?".
+_FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|also|same for|what of)\b", re.IGNORECASE)
+_FOLLOWUP_TH = re.compile(r"^\s*(แล้ว|ส่วน|และ)|(ล่ะ|หล่ะ|ละ|เล่า)\s*[?？]*\s*$")
+FOLLOWUP_MAX_CHARS = 40
+
+
+def resolve_index(index: str | os.PathLike[str] | None = None) -> Path:
+    """``--index`` beats ``RAG_INDEX`` beats ``./index`` (relative to the working directory)."""
+    if index:
+        return Path(index)
+    env = os.environ.get("RAG_INDEX")
+    return Path(env) if env else Path.cwd() / "index"
+
+
+def is_followup(message: str) -> bool:
+    text = message.strip()
+    if not text or len(text) > FOLLOWUP_MAX_CHARS:
+        return False
+    return bool(_FOLLOWUP_EN.search(text) or _FOLLOWUP_TH.search(text))
+
+
+def followup_context(message: str, history: Sequence[str]) -> str | None:
+    """The question a follow-up refers to: the latest earlier message that was not one itself."""
+    if not is_followup(message):
+        return None
+    for prev in reversed(history):
+        if prev.strip() and not is_followup(prev):
+            return prev
+    return None
+
+
+class Assistant:
+    """An opened index with its embedder: cheap to query many times."""
+
+    def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> None:
+        self.index_dir = resolve_index(index)
+        self.searcher = Searcher(self.index_dir, model=model)
+        self.sentences = SentenceCache(self.searcher.embedder)  # the extract's sentence vectors
+
+    def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
+               section: str | None = None, context: str | None = None) -> SearchResult:
+        return self.searcher.search(query, k=k, mode=mode, doc=doc, section=section, context=context)
+
+    def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
+            section: str | None = None, history: Sequence[str] = ()) -> Answer:
+        context = followup_context(question, history)
+        result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context)
+        return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context)
+
+
+def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> Assistant:
+    return Assistant(index, model=model)
+
+
+def ingest(paths: Sequence[str | os.PathLike[str]], *, index: str | os.PathLike[str] | None = None,
+           model: str | None = None, title: str | None = None, rebuild: bool = False,
+           progress: bool = False) -> IngestReport:
+    return _ingest([Path(p) for p in paths], resolve_index(index), model=model, title=title,
+                   rebuild=rebuild, progress=progress)

@@ -1,0 +1,194 @@
+"""Ingest: sources -> repair -> structure -> chunks -> vectors + BM25 tokens -> index.
+
+Documents are keyed by ``doc_id``. Re-ingesting an unchanged document does no work (content
+hash); a changed or new one is processed alone, and the other documents keep their chunks,
+tokens and vectors, so adding a document never re-embeds the rest. The whole update is all or
+nothing: every source is read and validated first, the new index is built beside the old one
+and swapped in only when complete.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag import index as ix
+from rag.chunking import Chunk, chunk_document
+from rag.embedding import Embedder, load_embedder
+from rag.errors import RagError
+from rag.lexical import thai_engine, tokenize
+from rag.repair import repair_document
+from rag.sources import KIND_PDF_TEXT, Source, read_sources
+from rag.structure import Document, Reference, structure_document, structure_plain
+
+# Chunking settings are recorded in the manifest: an index is only updated with the settings
+# it was built with (otherwise old and new chunks would not be comparable).
+CHUNKING = {"max_chars": 1200, "version": 1}
+LEXICAL = {"k1": 1.2, "b": 0.75}
+STAGES = ("repair", "structure", "chunking", "embedding", "indexing")
+
+
+@dataclass
+class IngestReport:
+    index_dir: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    n_documents: int = 0
+    n_chunks: int = 0
+    chunks_embedded: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Processed:
+    """One document through repair, structure and chunking (not yet embedded)."""
+
+    source: Source
+    document: Document
+    chunks: list[Chunk]
+
+
+def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, Any] | None = None) -> Processed:
+    settings = chunking or CHUNKING
+    t0 = time.perf_counter()
+    if src.kind == KIND_PDF_TEXT:
+        repaired = repair_document(src.text)
+        t1 = time.perf_counter()
+        doc = structure_document(repaired, doc_id=src.doc_id, title=src.title)
+    else:
+        t1 = time.perf_counter()
+        doc = structure_plain(src.text, doc_id=src.doc_id, title=src.title)
+    t2 = time.perf_counter()
+    chunks = chunk_document(doc, max_chars=settings["max_chars"])
+    t3 = time.perf_counter()
+    seconds["repair"] += t1 - t0
+    seconds["structure"] += t2 - t1
+    seconds["chunking"] += t3 - t2
+    return Processed(source=src, document=doc, chunks=chunks)
+
+
+def model_record(embedder: Embedder, requested: str) -> dict[str, Any]:
+    return {"id": embedder.model_id, "source": requested, "backend": embedder.backend,
+            "weights_hash": embedder.weights_hash, "dim": embedder.dim}
+
+
+def _empty(model: dict[str, Any]) -> ix.IndexData:
+    return ix.IndexData(model=model, chunking=dict(CHUNKING), lexical={**LEXICAL, "engine": thai_engine()},
+                        documents={}, chunks=[], tokens=[], vectors=np.zeros((0, int(model["dim"])), np.float32))
+
+
+def _open_existing(index_dir: Path, rebuild: bool, model: str | None) -> ix.IndexData | None:
+    if rebuild or not (index_dir / ix.MANIFEST).exists():
+        return None
+    data = ix.load_index_data(index_dir)
+    if model and model not in (data.model.get("id"), data.model.get("source")):
+        raise RagError(f"index {index_dir} uses model {data.model.get('id')!r}; to switch to {model!r} "
+                       f"re-ingest everything with --rebuild")
+    if data.chunking != CHUNKING:
+        raise RagError(f"index {index_dir} was built with other chunking settings; {ix.rebuild_hint(index_dir)}")
+    return data
+
+
+def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, title: str | None = None,
+           rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None) -> IngestReport:
+    """Add or update documents in the index at ``index_dir`` (created if missing)."""
+    index_dir = Path(index_dir)
+    report = IngestReport(index_dir=str(index_dir))
+    sources = read_sources(paths, title)
+    with ix.ingest_lock(index_dir):
+        old = _open_existing(index_dir, rebuild, model)
+        requested = model or (old.model.get("source") if old else None) or None
+        embedder = embedder or load_embedder(requested)
+        new_model = model_record(embedder, requested or embedder.model_id)
+        if old is not None and old.model.get("weights_hash") != new_model["weights_hash"]:
+            raise RagError(f"index {index_dir} was built with different weights of {old.model.get('id')}; "
+                           f"{ix.rebuild_hint(index_dir)}")
+        data = old or _empty(new_model)
+
+        todo: list[Source] = []
+        for src in sources:
+            known = data.documents.get(src.doc_id)
+            if known is not None and known.sha256 == src.sha256:
+                report.unchanged.append(src.doc_id)
+            else:
+                (report.updated if known else report.added).append(src.doc_id)
+                todo.append(src)
+        if not todo:
+            report.n_documents, report.n_chunks = len(data.documents), len(data.chunks)
+            return report
+
+        processed = [process_source(src, report.seconds) for src in todo]
+        new_chunks = [c for p in processed for c in p.chunks]
+        t0 = time.perf_counter()
+        if new_chunks:
+            if progress:
+                print(f"embedding {len(new_chunks)} chunks with {embedder.model_id} ({embedder.backend})",
+                      file=sys.stderr)
+            vectors = embedder.encode_passages([c.embed_text() for c in new_chunks], progress=progress)
+        else:
+            vectors = np.zeros((0, embedder.dim), np.float32)
+        report.seconds["embedding"] = time.perf_counter() - t0
+        report.chunks_embedded = len(new_chunks)
+
+        t0 = time.perf_counter()
+        merged = _merge(data, processed, vectors, new_model)
+        ix._fault("embedded")
+        ix.write_index(merged, index_dir)
+        report.seconds["indexing"] = time.perf_counter() - t0
+        report.n_documents, report.n_chunks = len(merged.documents), len(merged.chunks)
+    return report
+
+
+def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, model: dict[str, Any]) -> ix.IndexData:
+    replaced = {p.source.doc_id for p in processed}
+    keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in replaced]
+    chunks = [data.chunks[i] for i in keep]
+    tokens = [data.tokens[i] for i in keep]
+    parts = [data.vectors[keep]] if keep else []
+    documents = {k: v for k, v in data.documents.items() if k not in replaced}
+    references = {k: v for k, v in data.references.items() if k not in replaced}
+    engine = data.lexical.get("engine") or thai_engine()
+    for p in processed:
+        chunks.extend(p.chunks)
+        tokens.extend(tokenize(c.embed_text(), engine) for c in p.chunks)
+        refs: dict[int, Reference] = dict(p.document.references)
+        if refs:
+            references[p.source.doc_id] = refs
+        documents[p.source.doc_id] = ix.DocumentInfo(
+            doc_id=p.source.doc_id, title=p.source.title, source=p.source.origin, sha256=p.source.sha256,
+            kind=p.source.kind, n_chunks=len(p.chunks), n_references=len(refs))
+    parts.append(vectors)
+    all_vectors = np.concatenate([np.asarray(v, np.float32) for v in parts]) if parts else vectors
+    return ix.IndexData(model=model, chunking=data.chunking, lexical={**data.lexical, "engine": engine},
+                        documents=documents, chunks=chunks, tokens=tokens, vectors=all_vectors,
+                        references=references)
+
+
+def remove(doc_id: str, index_dir: Path) -> int:
+    """Take one document out of the index; returns how many chunks went with it."""
+    index_dir = Path(index_dir)
+    with ix.ingest_lock(index_dir):
+        data = ix.load_index_data(index_dir)
+        if doc_id not in data.documents:
+            raise RagError(f"no document {doc_id!r} in {index_dir} (see `rag list`)")
+        keep = [i for i, c in enumerate(data.chunks) if c.doc_id != doc_id]
+        removed = len(data.chunks) - len(keep)
+        data = ix.IndexData(
+            model=data.model, chunking=data.chunking, lexical=data.lexical,
+            documents={k: v for k, v in data.documents.items() if k != doc_id},
+            chunks=[data.chunks[i] for i in keep], tokens=[data.tokens[i] for i in keep],
+            vectors=data.vectors[keep], references={k: v for k, v in data.references.items() if k != doc_id},
+        )
+        ix.write_index(data, index_dir)
+    return removed
+

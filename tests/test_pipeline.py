@@ -1,0 +1,125 @@
+"""End to end: the shipped article through ingest, search and ask, with the real default model."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from conftest import ARTICLE, run_rag
+
+HIT_KEYS = {"rank", "score", "chunk_id", "doc_id", "title", "section", "page", "text", "footnotes"}
+STA_QUESTIONS = ("จีนใช้ STAs อย่างไร", "How does China use STAs?")
+
+
+def _is_sta_passage(hit: dict) -> bool:
+    return "STAs" in hit["text"] and 18 in [f["n"] for f in hit["footnotes"]]
+
+
+def test_index_holds_repaired_section_bounded_chunks(article_index: Path) -> None:
+    manifest = json.loads((article_index / "manifest.json").read_text(encoding="utf-8"))
+    assert list(manifest["documents"]) == ["tech-diplomacy-th"]
+    assert manifest["model"]["id"] == "intfloat/multilingual-e5-small"
+    assert manifest["model"]["weights_hash"]
+    chunks = [json.loads(line) for line in (article_index / "chunks.jsonl").open(encoding="utf-8")]
+    assert len(chunks) == manifest["n_chunks"] > 40
+    assert max(len(c["text"]) for c in chunks) <= 1200
+    text = "\n".join(c["text"] for c in chunks)
+    # repaired glyphs: no split SARA AM (consonant + space + SARA AA), no tone before upper vowel
+    assert not re.search(r"[\u0e01-\u0e2e][\u0e48-\u0e4b]? \u0e32", text)
+    assert not re.search(r"[\u0e48-\u0e4b][\u0e31\u0e34-\u0e37]", text)
+    # no footnote-marker digits glued to Thai words (real numbers such as years stay)
+    assert not re.search(r"[\u0e01-\u0e4e]\d{1,2}(?![\d.,/%])\s", text)
+    sections = {c["section"] for c in chunks}
+    assert "" in sections and len(sections) == 10  # untitled introduction + 9 headed sections
+
+
+def test_sta_question_in_thai_and_english_finds_the_sta_passage(article_index: Path) -> None:
+    for q in STA_QUESTIONS:
+        out = run_rag("search", q, "--k", "5", "--json", "--index", str(article_index))
+        assert out.returncode == 0, out.stderr
+        hits = json.loads(out.stdout)["hits"]
+        assert any(_is_sta_passage(h) for h in hits), (q, [h["text"][:80] for h in hits])
+
+
+def test_search_queries_file_gives_one_json_line_per_query(article_index: Path, tmp_path: Path) -> None:
+    qfile = tmp_path / "q.jsonl"
+    rows = [{"qid": "a", "question": STA_QUESTIONS[0]}, {"id": "b", "question": STA_QUESTIONS[1], "x": 1}]
+    qfile.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = run_rag("search", "--queries", str(qfile), "--k", "3", "--json", "--index", str(article_index))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().split("\n")
+    assert len(lines) == 2
+    results = [json.loads(line) for line in lines]
+    assert [r["qid"] for r in results] == ["a", "b"]
+    for r in results:
+        assert set(r) == {"qid", "took_ms", "embed_ms", "hits"}
+        assert 0 <= r["embed_ms"] <= r["took_ms"]
+        assert len(r["hits"]) == 3
+        for rank, h in enumerate(r["hits"], 1):
+            assert set(h) == HIT_KEYS
+            assert h["rank"] == rank
+            assert isinstance(h["section"], str)
+            assert h["page"] is None or isinstance(h["page"], int)
+            for f in h["footnotes"]:
+                assert set(f) == {"n", "text"} and isinstance(f["n"], int) and f["text"]
+
+
+def test_ask_cites_wagner_and_simon(article_index: Path) -> None:
+    out = run_rag("ask", STA_QUESTIONS[0], "--index", str(article_index))
+    assert out.returncode == 0, out.stderr
+    assert "Wagner" in out.stdout and "2023" in out.stdout
+    assert "คำตอบ" in out.stdout and "แหล่งอ้างอิง" in out.stdout
+    data = json.loads(run_rag("ask", STA_QUESTIONS[1], "--json", "--index", str(article_index)).stdout)
+    assert data["lang"] == "en" and data["found"]
+    assert any(s["n"] == 18 and "Wagner" in s["text"] for s in data["sources"])
+    assert data["extract"] and all(1 <= s["cite"] <= len(data["passages"]) for s in data["extract"])
+
+
+def test_missing_index_is_one_clear_line(tmp_path: Path) -> None:
+    out = run_rag("search", "anything", "--index", str(tmp_path / "nowhere"))
+    assert out.returncode != 0
+    assert out.stderr.strip().count("\n") == 0 and "rag ingest" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_index_precedence_env_then_cwd(article_index: Path, tmp_path: Path) -> None:
+    env_run = run_rag("list", "--json", env={"RAG_INDEX": str(article_index)}, cwd=tmp_path)
+    assert env_run.returncode == 0 and "tech-diplomacy-th" in env_run.stdout
+    cwd_run = run_rag("list", "--json", env={"RAG_INDEX": ""}, cwd=article_index.parent)
+    assert cwd_run.returncode == 0 and "tech-diplomacy-th" in cwd_run.stdout
+    flag_run = run_rag("list", "--index", str(tmp_path / "none"), env={"RAG_INDEX": str(article_index)})
+    assert flag_run.returncode != 0
+
+
+def test_upsert_skip_and_remove(article_index: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(article_index, index)
+    before = np.load(index / "vectors.npy")
+    note = tmp_path / "note.md"
+    note.write_text("# ความร่วมมือไทย-ญี่ปุ่น\n\nไทยและญี่ปุ่นลงนามความตกลงด้านเซมิคอนดักเตอร์ในปี 2024\n", encoding="utf-8")
+
+    added = json.loads(run_rag("ingest", str(note), "--index", str(index), "--json", "--quiet").stdout)
+    assert added["added"] == ["note"] and added["n_documents"] == 2 and added["chunks_embedded"] == 1
+    after = np.load(index / "vectors.npy")
+    assert np.array_equal(after[: len(before)], before)  # the article was not re-embedded
+
+    again = json.loads(run_rag("ingest", str(note), str(ARTICLE), "--index", str(index), "--json", "--quiet").stdout)
+    assert sorted(again["unchanged"]) == ["note", "tech-diplomacy-th"] and again["chunks_embedded"] == 0
+
+    note.write_text("# ความร่วมมือไทย-ญี่ปุ่น\n\nไทยและญี่ปุ่นลงนามความตกลงด้านแร่หายากในปี 2025\n", encoding="utf-8")
+    upd = json.loads(run_rag("ingest", str(note), "--index", str(index), "--json", "--quiet").stdout)
+    assert upd["updated"] == ["note"]
+    hits = json.loads(run_rag("search", "แร่หายาก", "--mode", "bm25", "--json", "--index", str(index)).stdout)["hits"]
+    assert hits[0]["doc_id"] == "note" and hits[0]["section"] == "ความร่วมมือไทย-ญี่ปุ่น"
+
+    rm = run_rag("remove", "note", "--index", str(index))
+    assert rm.returncode == 0, rm.stderr
+    listed = json.loads(run_rag("list", "--json", "--index", str(index)).stdout)
+    assert [d["doc_id"] for d in listed] == ["tech-diplomacy-th"]
+    assert np.array_equal(np.load(index / "vectors.npy"), before)
+    missing = run_rag("remove", "note", "--index", str(index))
+    assert missing.returncode != 0 and "no document" in missing.stderr
