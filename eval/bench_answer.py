@@ -1,0 +1,245 @@
+"""Answer benchmark: where the "nothing relevant found" gate sits, and how follow-ups search.
+
+    python eval/bench_answer.py [--out eval/out] [--json]
+
+1. Relevance gate (``rag.answer.MIN_RELEVANCE``: per query script, with and without word
+   evidence). For each question, what ``compose`` gates on: the relevance (mean of the best
+   cosine between the query vector and a top-5 hit's stored vector, ``Hit.similarity``, and
+   the best cosine to one sentence of the top passages) and whether a content word of the
+   question appears in the top passages. Three groups: the article's dev questions
+   (eval/qa_dev.jsonl) and the chat's example questions, which must pass; clearly off-topic
+   questions (cooking, sport, weather, software...), Thai and English, which must not; and
+   near-topic questions the article does not answer (other countries, other policies), which
+   are reported but not used to place the gate. Per script (Thai queries sit higher: e5 gives
+   Thai-to-Thai pairs a higher floor than English-to-Thai) and evidence, the gate goes near
+   the midpoint between the lowest on-topic and the highest off-topic score; the script
+   prints the margins and any question on the wrong side.
+
+2. Follow-ups. "How does China use STAs?" then "and Japan?" (and Thai, and other pairs) must
+   bring passages from the section of the follow-up's subject. Strategies compared: the
+   follow-up alone, the searcher's mixed query vector at several context weights, and
+   rank-normalised mixing (each query's cosines scaled to [0, 1] over the corpus before the
+   weighted sum, so a short follow-up with compressed cosines still steers). For each, the
+   share of the top-5 hits in the expected section, and whether the result still keeps the
+   earlier question's topic (the expected passage for the pair, when there is one).
+
+Runs on the shipped article, ingested once into ``<out>/idx-seed`` (shared with
+bench_retrieval.py); writes ``<out>/bench_answer.json``.
+
+Last run (default model, 2 cores), relevance [min, max] per group:
+
+    Thai, with words   on-topic n=16 [0.873, 0.939]   off-topic n=5 [0.776, 0.823]  gate 0.848 (±0.025)
+    Thai, no words     on-topic n=0                   off-topic n=7 [0.776, 0.799]  gate 0.848
+    other, no words    on-topic n=1  [0.820]          off-topic n=12 [0.738, 0.796] gate 0.808 (±0.012)
+    other, with words  on-topic n=15 [0.804, 0.866]   off-topic n=0  (near-topic 0.758, 0.806)  gate 0.780 (-0.024)
+
+    follow-ups, 8 pairs    share of top-5 in the right section   Japan S&T-agreements passage rank
+    follow-up alone          0.95                                  2, 3
+    mixed vector w=0.6       0.60 (majority in 5/8)                7, not in top 10
+    mixed vector w=0.2       0.85                                  3, 8
+    dense alone + BM25 ctx   0.93                                  2, 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "eval"))
+
+OFF_TOPIC = [
+    "How do I make pad thai at home?",
+    "What is the best recipe for chocolate chip cookies?",
+    "Who won the 2022 FIFA World Cup final?",
+    "How many players are on a basketball team?",
+    "What will the weather be like in Chiang Mai tomorrow?",
+    "How do I reverse a linked list in Python?",
+    "What are the symptoms of dengue fever?",
+    "Which smartphone has the best camera in 2024?",
+    "How long should I boil an egg?",
+    "What is the capital of Australia?",
+    "Recommend a good movie to watch tonight",
+    "How do I fix a flat bicycle tire?",
+    "วิธีทำต้มยำกุ้งให้อร่อย",
+    "สูตรขนมเค้กช็อกโกแลตแบบง่าย",
+    "ทีมฟุตบอลไหนชนะพรีเมียร์ลีกปีที่แล้ว",
+    "นักมวยไทยที่เก่งที่สุดคือใคร",
+    "พรุ่งนี้ฝนจะตกที่กรุงเทพไหม",
+    "วิธีเขียนโปรแกรมภาษาไพทอนเบื้องต้น",
+    "อาการของโรคไข้หวัดใหญ่มีอะไรบ้าง",
+    "ร้านกาแฟที่ดีที่สุดในเชียงใหม่",
+    "ต้มไข่ต้องใช้เวลากี่นาที",
+    "วิธีปลูกกุหลาบในกระถาง",
+    "ดูดวงความรักประจำสัปดาห์นี้",
+    "แนะนำหนังสนุก ๆ สักเรื่อง",
+]
+NEAR_TOPIC = [
+    "What is Vietnam's semiconductor strategy?",
+    "How does India regulate cryptocurrency?",
+    "What did the 2015 Paris Agreement decide on climate finance?",
+    "นโยบายการทูตเชิงเทคโนโลยีของสิงคโปร์เป็นอย่างไร",
+    "รัสเซียใช้ความตกลงด้านอวกาศอย่างไร",
+    "ธนาคารแห่งประเทศไทยกำหนดอัตราดอกเบี้ยอย่างไร",
+]
+# (earlier question, follow-up, expected section prefix, a chunk that keeps the topic or None)
+FOLLOWUPS = [
+    ("How does China use STAs?", "and Japan?", "ญี่ปุ่น", "S&T agreements"),
+    ("จีนใช้ STAs อย่างไร", "แล้วญี่ปุ่นล่ะ", "ญี่ปุ่น", "S&T agreements"),
+    ("How does China use STAs?", "what about the EU?", "สหภาพยุโรป", None),
+    ("จีนใช้ STAs อย่างไร", "แล้วสหภาพยุโรปล่ะ", "สหภาพยุโรป", None),
+    ("What are the goals of US technology diplomacy?", "and China?", "จีน", None),
+    ("การทูตเชิงเทคโนโลยีของสหรัฐอเมริกามีเป้าหมายอะไร", "แล้วจีนล่ะ", "จีน", None),
+    ("How does Japan practise technology diplomacy?", "and South Korea?", "เกาหลีใต้", None),
+    ("การทูตเชิงเทคโนโลยีของญี่ปุ่นเป็นอย่างไร", "แล้วเกาหลีใต้ล่ะ", "เกาหลีใต้", None),
+]
+# The passage about Japan's bilateral S&T agreements: a follow-up about Japan after a question
+# about STAs should still find it.
+TOPIC_MARKERS = {"S&T agreements": "ลงนามความร่วมมือด้านวิทยาศาสตร์และเทคโนโลยีแบบทวิภาคี"}
+
+
+def ensure_index(out: Path) -> Path:
+    from rag.errors import RagError
+    from rag.ingest import ingest
+
+    index_dir = out / "idx-seed"
+    corpus = ROOT / "corpus" / "tech-diplomacy-th.txt"
+    try:
+        ingest([corpus], index_dir, progress=False)
+    except RagError as e:
+        print(f"idx-seed: {e}; rebuilding", file=sys.stderr)
+        ingest([corpus], index_dir, progress=False, rebuild=True)
+    return index_dir
+
+
+def measure(searcher, question: str) -> tuple[float, bool]:
+    """What the gate in ``compose`` looks at, for one question: relevance and word evidence."""
+    from rag.answer import compose
+
+    r = searcher.search(question, k=5, mode="hybrid")
+    a = compose(question, r, qvec=r.qvec, embedder=searcher.embedder)
+    return a.relevance, bool(a.evidence)
+
+
+def gate(searcher) -> dict:
+    from rag.answer import MIN_RELEVANCE
+    from rag.chat import EXAMPLES
+    from rag.search import is_thai
+
+    dev = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
+    on_topic = dev + [q for q in EXAMPLES if not q.startswith(("แล้ว", "and "))]
+    groups = {"on_topic": on_topic, "off_topic": OFF_TOPIC, "near_topic": NEAR_TOPIC}
+    scores = {g: [(q, *measure(searcher, q)) for q in qs] for g, qs in groups.items()}
+    out: dict = {"scores": {g: [{"question": q, "relevance": round(s, 4), "words": w} for q, s, w in v]
+                            for g, v in scores.items()}, "by_script": {}}
+    for script in ("th", "other"):
+        gate = MIN_RELEVANCE[script]
+        for words in (False, True):
+            least = gate.with_words if words else gate.alone
+            rows = {g: [s for q, s, w in v if (script == "th") == is_thai(q) and w == words] for g, v in scores.items()}
+            summary = {g: {"n": len(x), "min": round(min(x), 4) if x else None, "max": round(max(x), 4) if x else None}
+                       for g, x in rows.items()}
+            on, off = rows["on_topic"], rows["off_topic"]
+            out["by_script"][f"{script}, {'with' if words else 'no'} words"] = {
+                **summary, "gate": least,
+                "on_topic_rejected": sum(x < least for x in on), "off_topic_accepted": sum(x >= least for x in off),
+                "margin_below_on_topic": round(min(on) - least, 4) if on else None,
+                "margin_above_off_topic": round(least - max(off), 4) if off else None}
+    return out
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    span = float(x.max() - x.min())
+    return (x - x.min()) / span if span > 1e-12 else np.ones_like(x)
+
+
+def followups(searcher) -> dict:
+    import rag.search as rs
+
+    emb = searcher.embedder
+    vectors = np.asarray(searcher.vectors, dtype=np.float32)
+    sections = [c.section for c in searcher.chunks]
+    texts = [c.text for c in searcher.chunks]
+
+    def judge(order: list[int], expect: str, topic: str | None) -> dict:
+        top = order[:5]
+        size = sum(sec.startswith(expect) for sec in sections)
+        share = sum(sections[i].startswith(expect) for i in top) / min(len(top), size)
+        keeps = None
+        if topic:
+            needle = TOPIC_MARKERS[topic]
+            keeps = next((r for r, i in enumerate(order[:10], 1) if needle in texts[i]), None)
+        return {"share": share, "topic_rank": keeps, "has_topic": topic is not None}
+
+    index_of = {c.chunk_id: i for i, c in enumerate(searcher.chunks)}
+    strategies: dict[str, list[dict]] = {}
+    for ctx, follow, expect, topic in FOLLOWUPS:
+        qf = emb.encode_queries([follow])[0]
+        qc = emb.encode_queries([ctx])[0]
+        runs = {"alone": [index_of[h.chunk_id] for h in searcher.search(follow, k=10).hits]}
+        saved = rs.CONTEXT_WEIGHT
+        try:
+            for w in (0.2, 0.3, 0.4, 0.6):
+                rs.CONTEXT_WEIGHT = w
+                runs[f"mix w={w}"] = [index_of[h.chunk_id] for h in searcher.search(follow, k=10, context=ctx).hits]
+        finally:
+            rs.CONTEXT_WEIGHT = saved
+        # dense from the follow-up alone; the earlier question only adds its words to BM25
+        from rag.lexical import tokenize_query
+
+        depth = searcher.weights.depth
+        dense_alone = searcher._dense(qf, depth, None)
+        tokens = tokenize_query(follow, searcher.engine) * 2 + tokenize_query(ctx, searcher.engine)
+        w_lex = searcher.weights.bm25_thai if rs.is_thai(follow) else searcher.weights.bm25_other
+        fused = rs.fuse(dense_alone, searcher._bm25(tokens, depth, None), w_lex)
+        runs["dense alone + bm25 ctx"] = [i for i, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
+        sf, sc = vectors @ qf, vectors @ qc
+        for w in (0.3, 0.5):
+            dense = _minmax(sf) + w * _minmax(sc)
+            runs[f"dense rank-norm w={w}"] = np.argsort(-dense, kind="stable").tolist()
+        for name, order in runs.items():
+            strategies.setdefault(name, []).append({"pair": f"{ctx} -> {follow}", **judge(order, expect, topic)})
+    summary = {name: {"mean_share": round(statistics.mean(r["share"] for r in rows), 3),
+                      "pairs_majority": sum(r["share"] > 0.5 for r in rows),
+                      "topic_ranks": [r["topic_rank"] for r in rows if r["has_topic"]]}
+               for name, rows in strategies.items()}
+    return {"pairs": len(FOLLOWUPS), "summary": summary, "detail": strategies}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")
+    ap.add_argument("--json", action="store_true", help="print the full results as JSON")
+    args = ap.parse_args()
+    from rag.search import Searcher
+
+    t0 = time.perf_counter()
+    searcher = Searcher(ensure_index(args.out))
+    result = {"gate": gate(searcher), "followups": followups(searcher)}
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench_answer.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return 0
+    for key, g in result["gate"]["by_script"].items():
+        cells = "  ".join(f"{name} n={g[name]['n']} [{g[name]['min']}, {g[name]['max']}]"
+                          for name in ("on_topic", "off_topic", "near_topic"))
+        print(f"{key:>16}: gate {g['gate']:.3f}  {cells}")
+        print(f"{'':>16}  on-topic rejected {g['on_topic_rejected']}, off-topic accepted {g['off_topic_accepted']}, "
+              f"margins {g['margin_below_on_topic']} below on-topic / {g['margin_above_off_topic']} above off-topic")
+    print("follow-ups (share of top-5 in the follow-up's section; pairs with a majority):")
+    for name, s in result["followups"]["summary"].items():
+        print(f"  {name:<22} mean {s['mean_share']:.2f}  majority {s['pairs_majority']}/{result['followups']['pairs']}"
+              f"  Japan-S&T passage rank {s['topic_ranks']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Composed answers from the real index of the shipped article: extract, passages, sources.
+
+Everything an answer shows must come from the documents: extract sentences are checked
+against the text of the passage they cite, sources against the references the passages
+carry. Off-topic questions must get "nothing found", not weak matches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import run_rag
+
+from rag.answer import LABELS, compose, query_terms, render_markdown, render_rich
+from rag.search import Hit
+from rag.sentences import is_fragment_start, split_sentences
+from rag.structure import Reference
+
+CHINA = "จีน: เทคโนโลยี อำนาจ และการทูต"
+JAPAN = "ญี่ปุ่น: นวัตกรรม การทูต และความร่วมมือ"
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def test_thai_sentences_end_at_spaces_between_thai_words_only():
+    text = ("อย่างไรก็ตาม STAs มีความแตกต่างจากความตกลงทางการค้าซึ่งบริหารโดยกระทรวงพาณิชย์ของจีน "
+            "(Ministry of Commerce: MOFCOM) และคณะกรรมการพัฒนาและปฏิรูปแห่งชาติ "
+            "ดังนั้นจีนจึงใช้ความตกลงเป็นเครื่องมือทางการทูตโดยมีเป้าหมายคือความมั่นคงทางอาหาร พลังงาน "
+            "และทรัพยากรธรรมชาติ ยุทธศาสตร์การแข่งขันในด้านการกำกับเทคโนโลยี AI สะท้อนได้จากเอกสารสองฉบับ")
+    sents = [s.text for s in split_sentences(text)]
+    assert sents == [
+        "อย่างไรก็ตาม STAs มีความแตกต่างจากความตกลงทางการค้าซึ่งบริหารโดยกระทรวงพาณิชย์ของจีน "
+        "(Ministry of Commerce: MOFCOM) และคณะกรรมการพัฒนาและปฏิรูปแห่งชาติ",
+        "ดังนั้นจีนจึงใช้ความตกลงเป็นเครื่องมือทางการทูตโดยมีเป้าหมายคือความมั่นคงทางอาหาร พลังงาน "
+        "และทรัพยากรธรรมชาติ",
+        "ยุทธศาสตร์การแข่งขันในด้านการกำกับเทคโนโลยี AI สะท้อนได้จากเอกสารสองฉบับ",
+    ]
+
+
+def test_latin_sentences_end_at_stops_but_not_at_initials_or_abbreviations():
+    text = ("Wagner, C. S., & Simon, D. F. (2023). China's use of formal agreements as a tool of diplomacy. "
+            "The U.S. Department of State, e.g. its science envoys, took note! Did Japan? Yes.")
+    sents = [s.text for s in split_sentences(text, min_chars=5)]
+    assert sents == [
+        "Wagner, C. S., & Simon, D. F. (2023).",
+        "China's use of formal agreements as a tool of diplomacy.",
+        "The U.S. Department of State, e.g. its science envoys, took note!",
+        "Did Japan? Yes.",
+    ]
+    offsets = split_sentences(text, min_chars=5)
+    assert all(text[s.start:s.end] == s.text for s in offsets)
+
+
+def test_a_passage_cut_inside_a_sentence_is_recognised():
+    assert is_fragment_start("(National Development and Reform Commission: NDRC) ซึ่ง STAs ที่เน้นความร่วมมือ")
+    assert is_fragment_start("และหน่วยงานภาครัฐ เช่น นโยบาย")
+    assert not is_fragment_start("(3) การมีอิทธิพลต่อการตัดสินใจ")
+    assert not is_fragment_start("ดังนั้นจีนจึงใช้ความตกลงด้านวิทยาศาสตร์")
+
+
+def test_query_terms_drop_stop_words_and_particles():
+    assert query_terms("จีนใช้ STAs อย่างไร") == ["stas", "จีน"]
+    assert set(query_terms("How does China use STAs?")) == {"china", "stas"}
+    assert query_terms("แล้วญี่ปุ่นล่ะ") == ["ญี่ปุ่น"]
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def check_grounded(answer) -> None:
+    """Nothing invented: each extract sentence is in the passage it cites, once."""
+    texts = {p.n: squash(p.hit.text) for p in answer.passages}
+    seen = set()
+    for s in answer.extract:
+        body = s.text.removesuffix(" …")
+        assert squash(body) in texts[s.cite], (s.cite, s.text)
+        assert squash(body) not in seen
+        seen.add(squash(body))
+    refs = {(p.hit.doc_id, r.n): r.text for p in answer.passages for r in p.hit.footnotes}
+    for src in answer.sources:
+        assert refs[(src.doc_id, src.n)] == src.text
+        assert all(src.n in [r.n for r in answer.passages[n - 1].hit.footnotes] for n in src.cited_by)
+
+
+@pytest.mark.parametrize("question, lang", [("How does China use STAs?", "en"), ("จีนใช้ STAs อย่างไร", "th")])
+def test_question_about_stas_gets_a_grounded_cited_answer(assistant, question, lang):
+    answer = assistant.ask(question)
+    assert answer.found and answer.lang == lang
+    assert 1 <= len(answer.extract) <= 3 and sum(len(s.text) for s in answer.extract) <= 700
+    assert all(CHINA == p.hit.section for p in answer.passages[:3])
+    check_grounded(answer)
+    wagner = next(s for s in answer.sources if s.n == 18)
+    assert wagner.text.startswith("Wagner, C. S., & Simon, D. F. (2023)")
+    md = render_markdown(answer)
+    labels = LABELS[lang]
+    assert [line for line in md.splitlines() if line.startswith("### ")] == [
+        f"### {labels['answer']}", f"### {labels['passages']}", f"### {labels['sources']}"]
+    assert "<mark>STAs</mark>" in md and "<sup>18</sup>" in md
+    assert re.search(r"^- <sup>18</sup> Wagner, C\. S\., &amp; Simon.*\(\[\d\]\)$", md, flags=re.M)
+    assert re.search(r"^- .+ \[1\]$", md, flags=re.M)
+
+
+def test_footnote_markers_sit_where_they_are_in_the_text(assistant):
+    answer = assistant.ask("จีนใช้ STAs อย่างไร")
+    p = next(p for p in answer.passages if any(n == 18 for _, n in p.hit.markers))
+    pos = next(pos for pos, n in p.hit.markers if n == 18)
+    md = render_markdown(answer)
+    before = squash(p.hit.text[:pos])[-12:]
+    plain = re.sub(r"</?mark>|\\", "", md)
+    assert f"{before}<sup>18</sup>" in plain
+
+
+@pytest.mark.parametrize("question", [
+    "Who is the best tennis player of all time?",
+    "How do I change the oil in my car?",
+    "วิธีทำผัดกะเพราไก่ไข่ดาว",
+    "ราคาทองคำวันนี้เท่าไหร่",
+])
+def test_off_topic_questions_find_nothing(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.found and not answer.passages and not answer.extract and not answer.sources
+    md = render_markdown(answer)
+    assert LABELS[answer.lang]["none"] in md and "[1]" not in md
+
+
+@pytest.mark.parametrize("first, follow", [("How does China use STAs?", "and Japan?"),
+                                           ("จีนใช้ STAs อย่างไร", "แล้วญี่ปุ่นล่ะ")])
+def test_follow_up_brings_passages_about_its_own_subject(assistant, first, follow):
+    answer = assistant.ask(follow, history=[first])
+    assert answer.found and answer.context == first
+    sections = [p.hit.section for p in answer.passages]
+    assert sections.count(JAPAN) > len(sections) / 2, sections
+    assert answer.passages[0].hit.section == JAPAN
+    md = render_markdown(answer)
+    assert f"{LABELS[answer.lang]['followup']}: “{first}”" in md.replace("\\", "")
+
+
+def test_document_markup_is_escaped_in_markdown(assistant):
+    """Any text in a passage or a reference stays text (the browser test checks the DOM)."""
+    result = assistant.search("How does China use STAs?", k=1)
+    hit = result.hits[0]
+    evil = '<script>alert(1)</script> <img src=x onerror="alert(2)"> [x](javascript:alert(3)) $$x$$'
+    hostile = Hit(rank=1, score=1.0, chunk_id=hit.chunk_id, doc_id=hit.doc_id, title="<b>t</b>",
+                  section=hit.section, page=hit.page, text=hit.text + " " + evil,
+                  footnotes=[Reference(n=1, text=evil + " https://example.org/a?b=1&c=2", page=None)],
+                  markers=[], similarity=hit.similarity)
+    result.hits = [hostile]
+    md = render_markdown(compose("How does China use STAs?", result, qvec=result.qvec,
+                                 embedder=assistant.searcher.embedder))
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md and "&lt;b&gt;t&lt;/b&gt;" in md
+    assert "<script" not in md and "<img" not in md and "<b>" not in md
+    assert 'href="javascript' not in md and "](javascript" not in md and "$$" not in md
+    assert '<a href="https://example.org/a?b=1&amp;c=2"' in md
+
+
+def test_rich_rendering_has_the_same_parts(assistant):
+    from rich.console import Console
+
+    answer = assistant.ask("How does China use STAs?")
+    console = Console(width=100, record=True, color_system=None)
+    console.print(render_rich(answer))
+    out = console.export_text()
+    assert "Answer" in out and "Passages" in out and "Sources" in out and "Wagner" in out and "[18]" in out
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_rag_ask_json_returns_the_answer_as_data(article_index):
+    r = run_rag("ask", "จีนใช้ STAs อย่างไร", "--index", str(article_index), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["lang"] == "th" and data["found"] is True
+    assert data["extract"] and all(isinstance(s["cite"], int) and s["text"] for s in data["extract"])
+    numbers = [p["n"] for p in data["passages"]]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert {s["cite"] for s in data["extract"]} <= set(numbers)
+    assert all({"title", "section", "page", "text", "footnotes", "markers"} <= set(p) for p in data["passages"])
+    wagner = next(s for s in data["sources"] if s["n"] == 18)
+    assert "Wagner" in wagner["text"] and wagner["cited_by"]
+
+
+def test_rag_ask_prints_the_answer_in_the_terminal(article_index):
+    r = run_rag("ask", "How does China use STAs?", "--index", str(article_index), env={"COLUMNS": "100"})
+    assert r.returncode == 0, r.stderr
+    for label in ("Answer", "Passages", "Sources", "Wagner", "[1]"):
+        assert label in r.stdout
