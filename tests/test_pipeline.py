@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-
 from conftest import ARTICLE, run_rag
 
 HIT_KEYS = {"rank", "score", "chunk_id", "doc_id", "title", "section", "page", "text", "footnotes"}

@@ -21,7 +21,7 @@ from pathlib import Path
 from rag.answer import Answer, SentenceCache, compose, render_markdown
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
-from rag.search import SearchResult, Searcher
+from rag.search import Searcher, SearchResult
 
 __all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdown", "followup_context"]
 

@@ -125,9 +125,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if args.queries is None and args.query is None:
         raise RagError("give a QUERY or --queries FILE.jsonl")
+    # check the whole question file before the index and the model are loaded
+    queries = list(_read_queries(Path(args.queries))) if args.queries is not None else []
     rag = open_index(args.index, model=args.model)
     if args.queries is not None:
-        queries = list(_read_queries(Path(args.queries)))  # validate the whole file first
         for qid, question in queries:
             try:
                 result = rag.search(question, k=args.k, mode=args.mode, doc=args.doc, section=args.section)
@@ -198,7 +199,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from rag.repair import repair_document, repair_lines
+    from rag.repair import line_texts, repair_document
     from rag.sources import decode_text
 
     path = Path(args.file)
@@ -208,20 +209,22 @@ def cmd_clean(args: argparse.Namespace) -> int:
         data = path.read_bytes()
     except OSError as e:
         raise RagError(f"{path}: cannot read ({e.strerror})") from None
-    text = decode_text(data, str(path)) if data.strip() else ""
+    text = decode_text(data, str(path), newlines=not args.lines) if data.strip() else ""
     if args.lines:
         lines = text.split("\n")
         if text.endswith("\n"):
             lines = lines[:-1]
-        out = repair_lines(lines)
+        # one repair pass gives both the lines and the fix counts; a CR inside a line is a space
+        flat = [line.replace("\r", " ") for line in lines]
+        repaired = repair_document("\n".join(flat), paragraphs=False)
+        out = line_texts(repaired)[: len(lines)] if lines else []
         sys.stdout.write("".join(line + "\n" for line in out))
-        fixes = repair_document(text).fixes if args.report else None
     else:
         repaired = repair_document(text)
         sys.stdout.write(repaired.text + ("\n" if repaired.text and not repaired.text.endswith("\n") else ""))
-        fixes = repaired.fixes
-    if args.report and fixes is not None:
-        width = max((len(k) for k in fixes), default=4)
+    if args.report:
+        fixes = {rule: n for rule, n in repaired.fixes.items() if n}
+        width = max((len(k) for k in fixes), default=5)
         for rule, n in sorted(fixes.items(), key=lambda kv: (-kv[1], kv[0])):
             _stderr(f"{rule:<{width}}  {n}")
         _stderr(f"{'total':<{width}}  {sum(fixes.values())}")
@@ -246,7 +249,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from rich.tree import Tree
 
     console = Console()
-    for src, out in zip(sources, outputs):
+    for src, out in zip(sources, outputs, strict=True):
         tree = Tree(f"[bold]{src.title}[/bold] ({src.doc_id}): {len(out['sections'])} sections, "
                     f"{len(out['footnotes'])} references, {len(out['chunks'])} chunks")
         for sec in out["sections"]:
@@ -265,8 +268,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from rag import index as ix
     from rag.api import resolve_index
-    from rag.chat import serve
+    from rag.chat import auth_from_env, serve
 
+    auth_from_env()  # a malformed RAG_AUTH fails before minutes of indexing
     index_dir = resolve_index(args.index)
     if not (index_dir / ix.MANIFEST).exists():
         from rag.ingest import ingest

@@ -19,7 +19,7 @@ import numpy as np
 
 from rag import index as ix
 from rag.chunking import Chunk, chunk_document
-from rag.embedding import Embedder, load_embedder
+from rag.embedding import Embedder, ensure_compatible, load_embedder, load_embedder_for
 from rag.errors import RagError
 from rag.lexical import thai_engine, tokenize
 from rag.repair import repair_document
@@ -28,7 +28,7 @@ from rag.structure import Document, Reference, structure_document, structure_pla
 
 # Chunking settings are recorded in the manifest: an index is only updated with the settings
 # it was built with (otherwise old and new chunks would not be comparable).
-CHUNKING = {"max_chars": 1200, "version": 1}
+CHUNKING = {"max_chars": 1200, "overlap": 150, "version": 1}
 LEXICAL = {"k1": 1.2, "b": 0.75}
 STAGES = ("repair", "structure", "chunking", "embedding", "indexing")
 
@@ -69,7 +69,7 @@ def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, A
         t1 = time.perf_counter()
         doc = structure_plain(src.text, doc_id=src.doc_id, title=src.title)
     t2 = time.perf_counter()
-    chunks = chunk_document(doc, max_chars=settings["max_chars"])
+    chunks = chunk_document(doc, max_chars=settings["max_chars"], overlap=settings["overlap"])
     t3 = time.perf_counter()
     seconds["repair"] += t1 - t0
     seconds["structure"] += t2 - t1
@@ -78,8 +78,10 @@ def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, A
 
 
 def model_record(embedder: Embedder, requested: str) -> dict[str, Any]:
+    """What the manifest says of the model: ``id`` and ``vector_space`` decide compatibility
+    (two backends of the default model share a space); ``weights_hash`` records what built it."""
     return {"id": embedder.model_id, "source": requested, "backend": embedder.backend,
-            "weights_hash": embedder.weights_hash, "dim": embedder.dim}
+            "weights_hash": embedder.weights_hash, "vector_space": embedder.vector_space, "dim": embedder.dim}
 
 
 def _empty(model: dict[str, Any]) -> ix.IndexData:
@@ -108,11 +110,18 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
     with ix.ingest_lock(index_dir):
         old = _open_existing(index_dir, rebuild, model)
         requested = model or (old.model.get("source") if old else None) or None
-        embedder = embedder or load_embedder(requested)
+        if embedder is None:
+            if old is not None and old.model.get("vector_space"):
+                # an update must embed into the space the index was built in, even if a better
+                # copy of the same model has appeared in the cache since
+                embedder = load_embedder_for(old.model["id"], old.model["vector_space"])
+            else:
+                embedder = load_embedder(requested)
+        if old is not None:
+            if not old.model.get("vector_space"):
+                raise RagError(f"index {index_dir} comes from an older version; {ix.rebuild_hint(index_dir)}")
+            ensure_compatible(old.model["id"], old.model["vector_space"], embedder)
         new_model = model_record(embedder, requested or embedder.model_id)
-        if old is not None and old.model.get("weights_hash") != new_model["weights_hash"]:
-            raise RagError(f"index {index_dir} was built with different weights of {old.model.get('id')}; "
-                           f"{ix.rebuild_hint(index_dir)}")
         data = old or _empty(new_model)
 
         todo: list[Source] = []

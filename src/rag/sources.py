@@ -51,8 +51,11 @@ def check_doc_id(doc_id: str, where: str) -> str:
     return doc_id
 
 
-def decode_text(data: bytes, where: str) -> str:
-    """UTF-8 with or without BOM; anything else (binary, other encodings) is refused."""
+def decode_text(data: bytes, where: str, *, newlines: bool = True) -> str:
+    """UTF-8 with or without BOM; anything else (binary, other encodings) is refused.
+
+    ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off because
+    its contract is one output line per "\n"-separated input line."""
     if not data.strip():
         raise RagError(f"{where}: file is empty")
     if b"\x00" in data[:8192]:
@@ -61,6 +64,8 @@ def decode_text(data: bytes, where: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise RagError(f"{where}: not UTF-8 text (invalid byte at offset {e.start}); save it as UTF-8") from None
+    if not newlines:
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
