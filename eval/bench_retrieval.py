@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", default="seed,xquad,iapp")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--save", type=Path, metavar="DIR",
+                    help="also write retrieval.json and retrieval.md there (eval/results is committed)")
     args = ap.parse_args(argv)
 
     from rag.search import Searcher
@@ -104,10 +106,23 @@ def main(argv: list[str] | None = None) -> int:
             scores["timing"] = timing
             scores["seconds"] = round(time.perf_counter() - t0, 1)
             table[name][mode] = scores
-    if args.json:
-        print(json.dumps(table, ensure_ascii=False, indent=1))
-        return 0
-    print(f"{'set':<6} {'mode':<7} {'lang':<4} {'n':>4} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7} {'FnR@5':>6}")
+    text = render(table)
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        (args.save / "retrieval.json").write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n",
+                                                  encoding="utf-8")
+        (args.save / "retrieval.md").write_text(
+            "# Retrieval on the dev sets\n\nWritten by `python eval/bench_retrieval.py --save eval/results` "
+            "(scorer: ../shared/tools/score_search.py; k = 10; p50 latencies are per query in one process, "
+            "encoding included / retrieval only).\n\n" + text, encoding="utf-8")
+    print(json.dumps(table, ensure_ascii=False, indent=1) if args.json else text, end="")
+    return 0
+
+
+def render(table: dict[str, dict[str, dict]]) -> str:
+    """One Markdown table: a row per set, mode and language."""
+    lines = ["| set | mode | lang | n | R@1 | R@5 | R@10 | MRR@10 | FnR@5 | p50 ms | retrieval p50 ms |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, modes in table.items():
         for mode, scores in modes.items():
             for lang in ("all", "th", "en"):
@@ -115,9 +130,11 @@ def main(argv: list[str] | None = None) -> int:
                 if not row or (lang != "all" and row["n"] == scores["all"]["n"]):
                     continue
                 fn = f"{row['FnR@5']:.3f}" if "FnR@5" in row else "-"
-                print(f"{name:<6} {mode:<7} {lang:<4} {row['n']:>4} {row['R@1']:>6.3f} {row['R@5']:>6.3f} "
-                      f"{row['R@10']:>6.3f} {row['MRR@10']:>7.3f} {fn:>6}")
-    return 0
+                t = scores["timing"]
+                lines.append(f"| {name} | {mode} | {lang} | {row['n']} | {row['R@1']:.3f} | {row['R@5']:.3f} | "
+                             f"{row['R@10']:.3f} | {row['MRR@10']:.3f} | {fn} | {t['p50_ms']:.1f} | "
+                             f"{t['retrieval_p50_ms']:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

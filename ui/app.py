@@ -11,10 +11,11 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from rag.api import Assistant, resolve_index  # noqa: E402
-from rag.chat import auth_from_env, build_app, launch_options  # noqa: E402
-
-demo = build_app(Assistant(resolve_index(None)))
+from rag.chat import build_app, serve  # noqa: E402
 
 if __name__ == "__main__":
-    demo.launch(server_name=os.environ.get("RAG_HOST", "127.0.0.1"),
-                server_port=int(os.environ.get("RAG_PORT", "7860")), auth=auth_from_env(), **launch_options())
+    # the same path as `rag serve`: logging, the login, the warning for a non-local address
+    serve(resolve_index(None), host=os.environ.get("RAG_HOST", "127.0.0.1"),
+          port=int(os.environ.get("RAG_PORT", "7860")))
+else:  # `gradio ui/app.py` (live reload) imports this module and serves `demo` itself
+    demo = build_app(Assistant(resolve_index(None)))

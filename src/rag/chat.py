@@ -14,8 +14,10 @@ custom tags and renders no LaTeX. Nothing here logs questions or document text.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,10 @@ CSS_PATH = Path(__file__).resolve().parents[2] / "ui" / "chat.css"
 CONCURRENCY = 1
 QUEUE_SIZE = 64
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# A request that fails on a bug of ours: the user gets this line, the server log one line naming
+# the exception and where it was raised (the traceback only at debug level: it may quote text).
+FAILED = "⚠️ ขออภัย เกิดข้อผิดพลาดภายใน · Sorry, something went wrong answering this; the error was logged."
+log = logging.getLogger("rag.chat")
 THAI_FONTS = ["Sarabun", "Garuda", "Loma", "Laksaman", "Norasi", "Noto Sans Thai", "Tahoma", "sans-serif"]
 
 
@@ -76,9 +82,34 @@ def make_respond(assistant: Assistant) -> Callable[..., str]:
             )
         except RagError as e:
             return f"⚠️ {e}"
+        except Exception as e:  # a bug of ours: logged, and never shown to the user as a traceback
+            log.error("chat request failed: %s", _where(e))
+            log.debug("chat request failed", exc_info=True)
+            return FAILED
         return render_markdown(answer)
 
     return respond
+
+
+def _where(e: BaseException) -> str:
+    """The exception's type and the innermost frame (file:line in function): no message, since
+    an exception's text can hold the question or document text."""
+    frames = traceback.extract_tb(e.__traceback__)
+    if not frames:
+        return type(e).__name__
+    f = frames[-1]
+    return f"{type(e).__name__} at {Path(f.filename).name}:{f.lineno} in {f.name}"
+
+
+def setup_logging() -> None:
+    """One line per event on stderr for the ``rag`` loggers (warnings and errors only)."""
+    root = logging.getLogger("rag")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+        root.propagate = False
 
 
 def build_app(assistant: Assistant) -> Any:
@@ -162,6 +193,7 @@ def auth_from_env() -> tuple[str, str] | None:
 def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
           block: bool = True) -> Any:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    setup_logging()
     auth = auth_from_env()
     if host not in LOOPBACK and auth is None:
         print(f"warning: serving on {host} without a login: anyone who can reach port {port} can use it; "

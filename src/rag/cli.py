@@ -368,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("bench", parents=[common], help="speed and memory of ingest and search")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--corpus", metavar="FILE", help="document to ingest (default corpus/tech-diplomacy-th.txt)")
+    s.add_argument("--queries", metavar="FILE", help="JSONL questions (default eval/qa_dev.jsonl)")
+    s.add_argument("--out", metavar="DIR", help="also write bench.json and bench.md into DIR")
+    s.add_argument("--rounds", type=_positive_int, default=1, help="passes over the questions per mode")
+    s.add_argument("--quick", action="store_true", help="small setting: an excerpt, 10 questions, no serve")
+    s.add_argument("--no-serve", action="store_true", help="skip the cold start of `rag serve`")
     s.set_defaults(func=cmd_bench)
     return p
 

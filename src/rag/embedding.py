@@ -643,6 +643,6 @@ def ensure_compatible(model_id: str, vector_space: str, embedder: Embedder) -> N
     if embedder.model_id != model_id or embedder.vector_space != vector_space:
         raise RagError(
             f"the index was built with {model_id} ({vector_space}) but the embedder is "
-            f"{embedder.model_id} ({embedder.vector_space}, {embedder.backend}): rebuild it with `rag ingest` "
+            f"{embedder.model_id} ({embedder.vector_space}, {embedder.backend}): rebuild it with `rag ingest --rebuild` "
             f"or search with --model {model_id}"
         )

@@ -7,6 +7,8 @@ Layout of an index directory::
     references.jsonl  the documents' footnoted references
     tokens.jsonl      BM25 tokens per chunk (so adding a document re-tokenizes nothing else)
     vectors.npy       float32 passage vectors (kept so updates never re-embed old chunks)
+    units.npy         float32 vectors of each chunk's sentences and cited references
+    unit_offsets.npy  int64, chunk i's units are rows unit_offsets[i]:unit_offsets[i+1]
     dense.faiss       approximate FAISS index, only above ANN_THRESHOLD chunks
     bm25/             the bm25s index (numpy arrays + JSON)
 
@@ -43,17 +45,29 @@ from rag.chunking import Chunk
 from rag.errors import IndexBusy, RagError
 from rag.structure import Reference
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 REFERENCES = "references.jsonl"
 TOKENS = "tokens.jsonl"
 VECTORS = "vectors.npy"
+UNITS = "units.npy"
+UNIT_OFFSETS = "unit_offsets.npy"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
-# Above this many chunks the dense side switches from exact inner product to HNSW; chosen from
-# the scale curve in eval/scale_results.json (see README, "Performance").
-ANN_THRESHOLD = 200_000
+# From this many chunks on, the dense side uses an approximate FAISS index instead of one exact
+# inner product over every vector. Chosen from the scale curve (eval/results/scale.md, 2 cores):
+# the exact pass costs ~0.13 us a chunk (1.0 ms at 10k, 134 ms at 1M), so from ~20k chunks it
+# alone takes ~3 ms, most of the 5 ms median budget of a query's retrieval part, while IVF
+# stays at 1-2 ms up to 100k with recall@10 >= 0.96 against exact search.
+ANN_THRESHOLD = 20_000
+ANN_KIND = "ivf"  # "hnsw": 10x faster queries, but ~50 s per 100k chunks to build on 2 cores
+# IVF: ~2 sqrt(n) k-means cells, IVF_NPROBE of them scanned per query. nprobe 64 keeps
+# recall@10 >= 0.96 from 10k to 1M chunks (0.99 at 1M, ~9 ms); 32 drops to 0.90 at 30k.
+IVF_LISTS_PER_SQRT = 2.0
+IVF_NPROBE = 64
+IVF_TRAIN_PER_LIST = 64  # k-means sample per cell: ~40 s to train and fill 1M on 2 cores
+IVF_TRAIN_ITERATIONS = 10
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
@@ -84,10 +98,29 @@ class IndexData:
     tokens: list[list[str]]
     vectors: np.ndarray
     references: dict[str, dict[int, Reference]] = field(default_factory=dict)
+    # Sentence-level vectors for max-sim scoring (rag.search): chunk i owns rows
+    # units[unit_offsets[i]:unit_offsets[i + 1]] (its sentences, then its cited references).
+    units: np.ndarray | None = None
+    unit_offsets: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if len(self.chunks) != len(self.tokens) or len(self.chunks) != len(self.vectors):
             raise ValueError("chunks, tokens and vectors must line up")
+        if self.units is None or self.unit_offsets is None:
+            self.units = np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), np.float32)
+            self.unit_offsets = np.zeros(len(self.chunks) + 1, np.int64)
+        if len(self.unit_offsets) != len(self.chunks) + 1 or int(self.unit_offsets[-1]) != len(self.units):
+            raise ValueError("unit offsets must line up with chunks and units")
+
+    def unit_slices(self, keep: list[int]) -> tuple[list[np.ndarray], list[int]]:
+        """The units of the chunks ``keep`` (in that order) and how many each has."""
+        assert self.units is not None and self.unit_offsets is not None
+        parts = [self.units[self.unit_offsets[i]:self.unit_offsets[i + 1]] for i in keep]
+        return parts, [len(x) for x in parts]
+
+
+def offsets_from_counts(counts: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -119,10 +152,23 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+_CHUNK_TYPES: dict[str, type | tuple[type, ...]] = {"chunk_id": str, "doc_id": str, "title": str, "section": str,
+                                                    "page": (int, type(None)), "text": str, "footnotes": list,
+                                                    "markers": list}
+
+
 def chunk_from_dict(d: dict[str, Any]) -> Chunk:
+    """A stored chunk row; a malformed one (edited by hand) raises ValueError, which the
+    readers report with the rebuild hint."""
+    if not isinstance(d, dict):
+        raise ValueError("a chunk row is not a JSON object")
     names = {f.name for f in fields(Chunk)}
     d = {k: v for k, v in d.items() if k in names}
-    d["markers"] = [tuple(m) for m in d.get("markers", [])]
+    d.setdefault("markers", [])
+    bad = [k for k, t in _CHUNK_TYPES.items() if not isinstance(d.get(k), t)]
+    if bad or not all(isinstance(m, list) and len(m) == 2 for m in d["markers"]):
+        raise ValueError(f"chunk row {d.get('chunk_id')!r} has malformed fields {bad or ['markers']}")
+    d["markers"] = [tuple(m) for m in d["markers"]]
     return Chunk(**d)
 
 
@@ -130,16 +176,41 @@ def chunk_from_dict(d: dict[str, Any]) -> Chunk:
 
 
 def _build_dense(vectors: np.ndarray, path: Path) -> str:
-    """Write an HNSW index when the corpus is large; exact search needs no file."""
+    """Write the approximate index when the corpus is large (``ANN_THRESHOLD``); exact search
+    needs no file. Returns the kind the manifest records: "flat", "ivf" or "hnsw".
+
+    IVF (inverted lists over k-means cells, vectors kept exact inside a cell) is the default:
+    on 2 cores it trains and fills 1M vectors in 40 s to 4 min (quiet or loaded machine) where
+    HNSW took ~50 s per 100k, and scanning ``IVF_NPROBE`` cells keeps recall@10 >= 0.96 at
+    1-10 ms (eval/results/scale.md). The search settings (nprobe, efSearch) are stored inside
+    the FAISS file, so an index is searched with the settings it was built with.
+    """
     if len(vectors) < ANN_THRESHOLD:
         return "flat"
     import faiss
 
-    index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = x.shape
+    if ANN_KIND == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        index.add(x)
+        faiss.write_index(index, str(path))
+        return "hnsw"
+    # about 2 sqrt(n) cells: a query scans nprobe cells of ~sqrt(n)/2 vectors, so its cost grows
+    # with sqrt(n) while k-means on n_lists * IVF_TRAIN_PER_LIST samples stays under a minute
+    n_lists = max(1, min(n // IVF_TRAIN_PER_LIST, int(round(IVF_LISTS_PER_SQRT * np.sqrt(n)))))
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFFlat(quantizer, dim, n_lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.spherical = True  # unit-length centroids: cells by angle, as the vectors are compared
+    index.cp.niter = IVF_TRAIN_ITERATIONS
+    index.cp.max_points_per_centroid = IVF_TRAIN_PER_LIST  # faiss samples (seeded) down to this
+    index.train(x)
+    index.add(x)
+    index.nprobe = min(IVF_NPROBE, n_lists)
     faiss.write_index(index, str(path))
-    return "hnsw"
+    return "ivf"
 
 
 def _build_bm25(tokens: list[list[str]], directory: Path, params: dict[str, Any]) -> None:
@@ -161,12 +232,18 @@ def _fault(stage: str) -> None:
 def write_index(data: IndexData, index_dir: Path) -> None:
     """Build the whole index beside ``index_dir`` and swap it in; the old one stays intact."""
     index_dir = index_dir.absolute()
+    check_target(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
+    # mkdtemp makes the folder 0700; once swapped in it is the index, so give it the mode a
+    # plain mkdir would (others sharing the index must be able to read it)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
     try:
         rows = [asdict(c) for c in data.chunks]
         _write_jsonl(tmp / CHUNKS, rows)
-        _write_jsonl(tmp / TOKENS, [{"chunk_id": c.chunk_id, "tokens": t} for c, t in zip(data.chunks, data.tokens)])
+        _write_jsonl(tmp / TOKENS, [{"chunk_id": c.chunk_id, "tokens": t} for c, t in zip(data.chunks, data.tokens, strict=True)])
         refs = [
             {"doc_id": doc_id, "n": r.n, "text": r.text, "page": r.page}
             for doc_id, by_n in sorted(data.references.items())
@@ -175,6 +252,9 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         _write_jsonl(tmp / REFERENCES, refs)
         vectors = np.ascontiguousarray(data.vectors, dtype=np.float32).reshape(len(data.chunks), -1)
         np.save(tmp / VECTORS, vectors, allow_pickle=False)
+        np.save(tmp / UNITS, np.ascontiguousarray(data.units, dtype=np.float32).reshape(-1, vectors.shape[1]),
+                allow_pickle=False)
+        np.save(tmp / UNIT_OFFSETS, np.asarray(data.unit_offsets, dtype=np.int64), allow_pickle=False)
         _fault("write")
         dense_kind = _build_dense(vectors, tmp / DENSE)
         _build_bm25(data.tokens, tmp / BM25_DIR, data.lexical)
@@ -199,6 +279,26 @@ def write_index(data: IndexData, index_dir: Path) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_target(index_dir: Path) -> None:
+    """Refuse to build over a path that is not an index: the swap would delete what is there
+    (``rag ingest --index ~/Documents`` must not take the user's files with it)."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise RagError(f"{index_dir} exists and is not an index directory; give another path with --index")
+    names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, DENSE, BM25_DIR}
+    try:  # a newer layout's own files are the manifest's to vouch for
+        listed = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")).get("files") or {}
+        names |= {Path(rel).parts[0] for rel in listed if isinstance(rel, str) and Path(rel).parts}
+    except (OSError, ValueError, AttributeError):
+        pass
+    foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in names)
+    if foreign:
+        raise RagError(f"{index_dir} is not an index: it holds {foreign[0]!r}"
+                       f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, which an ingest would delete; "
+                       f"give an empty or new directory with --index")
 
 
 def _renameat2_exchange(a: Path, b: Path) -> bool:
@@ -245,8 +345,14 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     index_dir = index_dir.absolute()
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
     lock_path = index_dir.parent / f".{index_dir.name}.lock"
+    try:
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a"):  # a place we cannot write is not "busy"
+            pass
+    except OSError as e:
+        raise RagError(f"cannot write beside the index at {index_dir} ({e.strerror or e}); "
+                       f"choose another place with --index") from None
     lock = FileLock(str(lock_path))
     try:
         lock.acquire(timeout=0)
@@ -255,6 +361,7 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             f"index busy: another ingest is writing {index_dir}; try again when it has finished"
         ) from None
     try:
+        check_target(index_dir)
         clean_stale_temp(index_dir)
         yield
     finally:
@@ -277,7 +384,36 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
             f"index at {index_dir} has format version {manifest.get('format_version') if isinstance(manifest, dict) else '?'}"
             f", this version reads {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
         )
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise RagError(f"index manifest {path} is damaged ({problem}); {rebuild_hint(index_dir)}")
     return manifest
+
+
+# What every reader relies on, so an edited manifest is reported here rather than as a
+# KeyError deep inside search or `rag list`.
+_MANIFEST_FIELDS: dict[str, type] = {"model": dict, "chunking": dict, "lexical": dict, "dense": dict,
+                                     "documents": dict, "files": dict, "n_chunks": int}
+_DOCUMENT_FIELDS: dict[str, type] = {"doc_id": str, "title": str, "source": str, "sha256": str, "kind": str,
+                                     "n_chunks": int}
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    for key, kind in _MANIFEST_FIELDS.items():
+        value = manifest.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"no valid {key!r}"
+    if not isinstance(manifest["model"].get("id"), str) or not isinstance(manifest["dense"].get("kind"), str):
+        return "no valid model id or dense kind"
+    for doc_id, doc in manifest["documents"].items():
+        if not isinstance(doc, dict) or any(not isinstance(doc.get(k), t) for k, t in _DOCUMENT_FIELDS.items()) \
+                or doc["doc_id"] != doc_id:
+            return f"document entry {doc_id!r} is malformed"
+    for rel, digest in manifest["files"].items():
+        parts = Path(rel).parts
+        if not isinstance(digest, str) or not parts or Path(rel).is_absolute() or ".." in parts:
+            return f"file entry {rel!r} is malformed"
+    return None
 
 
 def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
@@ -285,6 +421,14 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
     expected: dict[str, str] = manifest.get("files") or {}
     if not expected:
         raise RagError(f"index manifest at {index_dir} lists no files; {rebuild_hint(index_dir)}")
+    # a file the readers open but the manifest doesn't list would go unchecked
+    needed = [CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS] + ([DENSE] if manifest.get("dense", {}).get("kind") in ("hnsw", "ivf") else [])
+    unlisted = [rel for rel in needed if rel not in expected]
+    if not any(rel.startswith(f"{BM25_DIR}/") for rel in expected):
+        unlisted.append(f"{BM25_DIR}/")
+    if unlisted:
+        raise RagError(f"index manifest at {index_dir} has no checksum for {', '.join(unlisted)}; "
+                       f"{rebuild_hint(index_dir)}")
     for rel, digest in expected.items():
         path = index_dir / rel
         if not path.is_file():
@@ -301,12 +445,17 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
     try:
         chunks = [chunk_from_dict(d) for d in _read_jsonl(index_dir / CHUNKS)]
         tokens = [d["tokens"] for d in _read_jsonl(index_dir / TOKENS)]
+        if not all(isinstance(t, list) for t in tokens):
+            raise ValueError("a token row is malformed")
         vectors = np.load(index_dir / VECTORS, allow_pickle=False)
+        units = np.load(index_dir / UNITS, allow_pickle=False)
+        unit_offsets = np.load(index_dir / UNIT_OFFSETS, allow_pickle=False)
         references = load_references(index_dir)
         documents = {k: DocumentInfo(**v) for k, v in manifest["documents"].items()}
         return IndexData(
             model=manifest["model"], chunking=manifest["chunking"], lexical=manifest["lexical"],
             documents=documents, chunks=chunks, tokens=tokens, vectors=vectors, references=references,
+            units=units, unit_offsets=unit_offsets,
         )
     except (KeyError, TypeError, ValueError, OSError, json.JSONDecodeError) as e:
         raise RagError(f"index at {index_dir} is inconsistent ({type(e).__name__}); {rebuild_hint(index_dir)}") from None
@@ -315,5 +464,7 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
 def load_references(index_dir: Path) -> dict[str, dict[int, Reference]]:
     refs: dict[str, dict[int, Reference]] = {}
     for d in _read_jsonl(index_dir / REFERENCES):
+        if not isinstance(d, dict):
+            raise ValueError("a reference row is not a JSON object")
         refs.setdefault(d["doc_id"], {})[int(d["n"])] = Reference(n=int(d["n"]), text=d["text"], page=d.get("page"))
     return refs

@@ -138,19 +138,27 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
 
         processed = [process_source(src, report.seconds) for src in todo]
         new_chunks = [c for p in processed for c in p.chunks]
+        unit_lists = [c.unit_texts(p.document.references) for p in processed for c in p.chunks]
         t0 = time.perf_counter()
-        if new_chunks:
+        texts = [c.embed_text() for c in new_chunks] + [u for units in unit_lists for u in units]
+        # chunk overlaps and references cited twice repeat a unit: embed each text once
+        unique = list(dict.fromkeys(texts))
+        if unique:
             if progress:
-                print(f"embedding {len(new_chunks)} chunks with {embedder.model_id} ({embedder.backend})",
-                      file=sys.stderr)
-            vectors = embedder.encode_passages([c.embed_text() for c in new_chunks], progress=progress)
+                print(f"embedding {len(new_chunks)} chunks and {len(unique) - len(new_chunks)} sentences "
+                      f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
+            # one call, so one progress bar and full batches
+            done = embedder.encode_passages(unique, progress=progress)
+            row = {t: i for i, t in enumerate(unique)}
+            encoded = done[[row[t] for t in texts]]
         else:
-            vectors = np.zeros((0, embedder.dim), np.float32)
+            encoded = np.zeros((0, embedder.dim), np.float32)
+        vectors, units = encoded[: len(new_chunks)], encoded[len(new_chunks):]
         report.seconds["embedding"] = time.perf_counter() - t0
         report.chunks_embedded = len(new_chunks)
 
         t0 = time.perf_counter()
-        merged = _merge(data, processed, vectors, new_model)
+        merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists])
         ix._fault("embedded")
         ix.write_index(merged, index_dir)
         report.seconds["indexing"] = time.perf_counter() - t0
@@ -158,18 +166,20 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
     return report
 
 
-def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, model: dict[str, Any]) -> ix.IndexData:
+def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, model: dict[str, Any],
+           units: np.ndarray, unit_counts: list[int]) -> ix.IndexData:
     replaced = {p.source.doc_id for p in processed}
     keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in replaced]
     chunks = [data.chunks[i] for i in keep]
     tokens = [data.tokens[i] for i in keep]
     parts = [data.vectors[keep]] if keep else []
+    unit_parts, counts = data.unit_slices(keep)
     documents = {k: v for k, v in data.documents.items() if k not in replaced}
     references = {k: v for k, v in data.references.items() if k not in replaced}
     engine = data.lexical.get("engine") or thai_engine()
     for p in processed:
         chunks.extend(p.chunks)
-        tokens.extend(tokenize(c.embed_text(), engine) for c in p.chunks)
+        tokens.extend(tokenize(c.lexical_text(p.document.references), engine) for c in p.chunks)
         refs: dict[int, Reference] = dict(p.document.references)
         if refs:
             references[p.source.doc_id] = refs
@@ -178,9 +188,12 @@ def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, 
             kind=p.source.kind, n_chunks=len(p.chunks), n_references=len(refs))
     parts.append(vectors)
     all_vectors = np.concatenate([np.asarray(v, np.float32) for v in parts]) if parts else vectors
+    all_units = np.concatenate([np.asarray(u, np.float32).reshape(-1, all_vectors.shape[1])
+                                for u in [*unit_parts, units]])
     return ix.IndexData(model=model, chunking=data.chunking, lexical={**data.lexical, "engine": engine},
                         documents=documents, chunks=chunks, tokens=tokens, vectors=all_vectors,
-                        references=references)
+                        references=references, units=all_units,
+                        unit_offsets=ix.offsets_from_counts(counts + unit_counts))
 
 
 def remove(doc_id: str, index_dir: Path) -> int:
@@ -192,11 +205,15 @@ def remove(doc_id: str, index_dir: Path) -> int:
             raise RagError(f"no document {doc_id!r} in {index_dir} (see `rag list`)")
         keep = [i for i, c in enumerate(data.chunks) if c.doc_id != doc_id]
         removed = len(data.chunks) - len(keep)
+        unit_parts, counts = data.unit_slices(keep)
+        dim = data.vectors.shape[1]
         data = ix.IndexData(
             model=data.model, chunking=data.chunking, lexical=data.lexical,
             documents={k: v for k, v in data.documents.items() if k != doc_id},
             chunks=[data.chunks[i] for i in keep], tokens=[data.tokens[i] for i in keep],
             vectors=data.vectors[keep], references={k: v for k, v in data.references.items() if k != doc_id},
+            units=np.concatenate([np.zeros((0, dim), np.float32), *unit_parts]),
+            unit_offsets=ix.offsets_from_counts(counts),
         )
         ix.write_index(data, index_dir)
     return removed

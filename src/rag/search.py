@@ -1,11 +1,13 @@
-"""Hybrid search over an index: dense (FAISS / inner product) + BM25, fused, with filters.
+"""Hybrid search over an index: dense (chunk and sentence vectors) + BM25, fused, with filters.
 
 Dense retrieval carries meaning across languages (an English question over Thai text); BM25
-carries exact Thai words, names and acronyms. The fusion below is a weighted sum of the two
-scores after per-query normalisation, with a lexical weight that depends on the query's
-script: a question with no Thai in it matches Thai passages only through shared Latin names,
-so BM25 must not be able to push a good dense hit down (see ``FusionWeights``). Weights were
-chosen on the dev sets only (eval/bench_retrieval.py).
+carries exact Thai words, names and acronyms. Candidates come from both sides (the chunk
+vectors, exact or through FAISS, and BM25); each candidate's dense score is then the mean of
+its chunk vector's cosine and its best sentence's (or cited reference's) cosine ("max-sim"),
+and the fused score is a weighted sum of the two sides after per-query min-max scaling, with
+a lexical weight that depends on the query's script: a question with no Thai in it matches
+Thai passages only through shared Latin names, so BM25 gets a tie-breaking vote at most.
+All weights were chosen on the dev sets only (eval/tune_fusion.py; README, "Retrieval").
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ import numpy as np
 
 from rag import index as ix
 from rag.chunking import Chunk
-from rag.embedding import Embedder, load_embedder
+from rag.embedding import CachedEmbedder, Embedder, ensure_compatible, load_embedder_for
 from rag.errors import RagError
 from rag.lexical import MAX_QUERY_CHARS, tokenize_query
 from rag.structure import Reference
 
 MODES = ("hybrid", "dense", "bm25")
-CONTEXT_WEIGHT = 0.6
+UNITS_IN_MEMORY = 1 << 30
+# Share of the previous question in a follow-up's query vector. Measured on the article with
+# four follow-up pairs (th/en): at 0.2 the follow-up's own subject fills the top hits; from 0.3
+# the previous subject takes rank 1 ("and Japan?" after China returns China first).
+CONTEXT_WEIGHT = 0.2
 _THAI = re.compile(r"[\u0e01-\u0e5b]")
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 
@@ -40,10 +46,18 @@ def is_thai(text: str) -> bool:
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Share of BM25 in the fused score, by query script, and the candidate depth."""
+    """How the scores are mixed (chosen on the dev sets only, eval/tune_fusion.py).
 
-    bm25_thai: float = 0.35
-    bm25_other: float = 0.10
+    ``chunk_share``: the chunk vector's share of the dense score, the rest going to its best
+    sentence or cited reference. ``bm25_thai`` / ``bm25_other``: BM25's share of the hybrid
+    score for a query with / without Thai script. An English question shares only names and
+    acronyms with Thai text, so BM25 mostly adds noise to it. ``depth``: candidates taken
+    from each side before fusion.
+    """
+
+    chunk_share: float = 0.5
+    bm25_thai: float = 0.3
+    bm25_other: float = 0.05
     depth: int = 50
 
 
@@ -104,7 +118,10 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     if len(text) > MAX_QUERY_CHARS:
         warnings.append(f"query truncated from {len(text):,} to {MAX_QUERY_CHARS:,} characters")
         text = text[:MAX_QUERY_CHARS]
-    return repair_query(text), warnings
+    text = " ".join(repair_query(text).split())
+    if not text:  # only zero-width or other characters the repair drops
+        raise RagError("empty query: type a question")
+    return text, warnings
 
 
 def check_mode(mode: str) -> str:
@@ -134,29 +151,50 @@ class Searcher:
                 f"index {self.index_dir} was built with model {stored.get('id')!r}, not {model!r}; "
                 f"search without --model or re-ingest with --rebuild --model {model}"
             )
-        self.embedder = embedder or load_embedder(stored.get("source") or stored["id"])
+        if not stored.get("vector_space"):
+            raise RagError(f"index {self.index_dir} comes from an older version; {ix.rebuild_hint(self.index_dir)}")
+        if embedder is None:
+            # a chat or a --queries run repeats questions (examples, follow-ups): keep their vectors
+            embedder = CachedEmbedder(load_embedder_for(stored["id"], stored["vector_space"]))
+        self.embedder = embedder
         _check_embedder(self.embedder, stored, self.index_dir)
         self.weights = weights or FusionWeights()
         self.engine = self.manifest["lexical"].get("engine")
         try:
             self.chunks: list[Chunk] = [ix.chunk_from_dict(d) for d in ix._read_jsonl(self.index_dir / ix.CHUNKS)]
             self.references = ix.load_references(self.index_dir)
-            self.vectors = np.load(self.index_dir / ix.VECTORS, allow_pickle=False, mmap_mode="r")
+            # In memory: a scan of a memory-mapped matrix ran 10x slower here (2.3 vs 0.23 ms for
+            # 2,449 x 384), even with every page cached. The unit vectors (several per chunk) are
+            # only gathered for the candidates, so above UNITS_IN_MEMORY bytes they stay mapped.
+            self.vectors = np.load(self.index_dir / ix.VECTORS, allow_pickle=False)
+            units_path = self.index_dir / ix.UNITS
+            mapped = units_path.stat().st_size > UNITS_IN_MEMORY
+            self.units = np.asarray(np.load(units_path, allow_pickle=False, mmap_mode="r" if mapped else None))
+            self.unit_offsets = np.load(self.index_dir / ix.UNIT_OFFSETS, allow_pickle=False)
             self._ann = None
-            if self.manifest["dense"]["kind"] == "hnsw":
+            if self.manifest["dense"]["kind"] in ("hnsw", "ivf"):
                 import faiss
 
+                # nprobe / efSearch come from the file: an index is searched as it was built
                 self._ann = faiss.read_index(str(self.index_dir / ix.DENSE))
-                self._ann.hnsw.efSearch = int(self.manifest["dense"].get("ef_search", ix.HNSW_EF_SEARCH))
+                if self.manifest["dense"]["kind"] == "hnsw":
+                    self._ann.hnsw.efSearch = int(self.manifest["dense"].get("ef_search", ix.HNSW_EF_SEARCH))
             import bm25s
 
             self.bm25 = bm25s.BM25.load(str(self.index_dir / ix.BM25_DIR), show_progress=False)
-        except (OSError, ValueError, KeyError, RuntimeError, json.JSONDecodeError) as e:
+            # a large index skips the long postings of common words when they cannot change the
+            # top candidates (_bm25_top_pruned); that needs each word's highest score
+            self._bm25_bound = (_bm25_bounds(self.bm25.scores)
+                                if int(self.manifest["n_chunks"]) >= _PRUNE_MIN_CHUNKS else None)
+        except (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError, json.JSONDecodeError) as e:
             raise RagError(f"index at {self.index_dir} could not be read ({type(e).__name__}); "
                            f"{ix.rebuild_hint(self.index_dir)}") from None
-        if len(self.chunks) != len(self.vectors) or len(self.chunks) != self.manifest["n_chunks"]:
+        if len(self.chunks) != len(self.vectors) or len(self.chunks) != self.manifest["n_chunks"] \
+                or len(self.unit_offsets) != len(self.chunks) + 1 or int(self.unit_offsets[-1]) != len(self.units) \
+                or (len(self.units) and self.units.shape[1] != self.vectors.shape[1]):
             raise RagError(f"index at {self.index_dir} is inconsistent; {ix.rebuild_hint(self.index_dir)}")
         self._doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
+        self._warm_up()
 
     # ----------------------------------------------------------------- info
     @property
@@ -184,10 +222,28 @@ class Searcher:
             mask &= np.array([needle in c.section.casefold() for c in self.chunks], dtype=bool)
         return mask
 
+    def _warm_up(self) -> None:
+        """Pay the one-time costs of a first query here, at load, not inside a user's query.
+
+        Without it the first query of a process took ~200 ms more than the others (PyThaiNLP's
+        dictionary, the query encoder's weights, first touches of the vectors and BM25 arrays),
+        which alone broke "p95 within 2x the median" in a short ``rag search --queries`` run.
+        The encoder is called around the query cache, so no fake entry lands in it.
+        """
+        tokenize_query("ทดสอบการค้นหา warm-up", self.engine)
+        inner = getattr(self.embedder, "inner", self.embedder)
+        qvec = np.asarray(inner.encode_queries(["warm-up"])[0], dtype=np.float32)
+        if not self.chunks:
+            return
+        self._dense(qvec, 1, None)
+        token = next(iter(self.bm25.vocab_dict), None)
+        if token is not None:
+            self._bm25([token], 1, None)
+
     def _dense(self, qvec: np.ndarray, depth: int, allowed: np.ndarray | None) -> dict[int, float]:
         if self._ann is not None and allowed is None:
             scores, ids = self._ann.search(qvec.reshape(1, -1).astype(np.float32), depth)
-            return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+            return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
         if allowed is None:
             cand = np.arange(len(self.chunks))
             scores = np.asarray(self.vectors @ qvec, dtype=np.float32)
@@ -197,12 +253,45 @@ class Searcher:
         return _top(cand, scores, depth)
 
     def _bm25(self, tokens: list[str], depth: int, allowed: np.ndarray | None) -> dict[int, float]:
-        if not tokens or not self.bm25.get_tokens_ids(tokens):
+        """BM25 scores summed from bm25s's stored CSC matrix, then the top ``depth`` chunks.
+
+        The sum is bm25s's own (``np.add.at`` over each query token's postings, in query order),
+        so scores are bitwise bm25s's. What changes is around it: where the postings touch few
+        chunks the candidates come from their union rather than a scan of every chunk, and an
+        index of _PRUNE_MIN_CHUNKS chunks or more first tries ``_bm25_top_pruned``, which skips the
+        postings of words found in most chunks (at 1M chunks they are most of the work; see
+        eval/results/scale.md).
+        """
+        ids = self.bm25.get_tokens_ids(tokens) if tokens else []
+        if not ids:
             return {}
-        scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        cand = np.flatnonzero(scores > 0)
+        csc = self.bm25.scores
+        if self.bm25.nonoccurrence_array is not None:  # BM25L/BM25+ (never built here): the slow path
+            scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+            mask = scores > 0 if allowed is None else (scores > 0) & allowed
+            cand = np.flatnonzero(mask)
+            return _top(cand, scores[cand], depth)
+        data, indices, indptr = csc["data"], csc["indices"], csc["indptr"]
+        n_docs = len(self.vectors)
+        bound = getattr(self, "_bm25_bound", None)
+        if bound is not None:
+            return _bm25_top_pruned(data, indices, indptr, bound, ids, depth, allowed, n_docs)[0]
+        spans = [(int(indptr[t]), int(indptr[t + 1])) for t in ids]
+        scores = np.zeros(n_docs, dtype=np.float32)
+        for start, end in spans:  # query order, repeated tokens included: bm25s's sums exactly
+            np.add.at(scores, indices[start:end], data[start:end])
+        posted = sum(end - start for start, end in spans)
+        if posted * 8 < n_docs:
+            cand = np.unique(np.concatenate([indices[start:end] for start, end in spans]))
+            keep = scores[cand] > 0
+            if allowed is not None:
+                keep &= allowed[cand]
+            cand = cand[keep]
+        else:
+            mask = scores > 0
+            if allowed is not None:
+                mask &= allowed
+            cand = np.flatnonzero(mask)
         return _top(cand, scores[cand], depth)
 
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
@@ -234,6 +323,9 @@ class Searcher:
             if ctx:
                 tokens = tokens * 2 + tokenize_query(ctx, self.engine)
             lexical = self._bm25(tokens, depth, allowed)
+        if qvec is not None:
+            # the chunk-vector candidates (and BM25's, in hybrid) scored again with their sentences
+            dense = self._rescore(sorted(set(dense) | set(lexical)), qvec)
         if mode == "dense":
             fused = dense
         elif mode == "bm25":
@@ -246,6 +338,31 @@ class Searcher:
         took_ms = (time.perf_counter() - t0) * 1000
         return SearchResult(query=text, mode=mode, hits=hits, took_ms=took_ms, embed_ms=embed_ms,
                             warnings=warnings, qvec=qvec)
+
+    def _rescore(self, cand: list[int], qvec: np.ndarray) -> dict[int, float]:
+        """Dense score of each candidate: its chunk vector's cosine mixed with its best unit's
+        (sentence or cited reference; ``FusionWeights.chunk_share``). Only candidates are
+        rescored, so the unit vectors stay on disk (memory-mapped) but for the rows a query
+        touches, whatever the corpus size."""
+        if not cand:
+            return {}
+        idx = np.asarray(cand, dtype=np.int64)
+        chunk = np.asarray(self.vectors[idx] @ qvec, dtype=np.float32)
+        starts, ends = self.unit_offsets[idx], self.unit_offsets[idx + 1]
+        lens = (ends - starts).astype(np.int64)
+        best = chunk.copy()
+        total = int(lens.sum())
+        if total:
+            # the rows of every candidate's units, in order, without a Python loop
+            rows = np.arange(total) + np.repeat(starts - np.cumsum(lens) + lens, lens)
+            sims = np.asarray(self.units[rows] @ qvec, dtype=np.float32)
+            owner = np.repeat(np.arange(len(idx)), lens)
+            top = np.full(len(idx), -np.inf, dtype=np.float32)
+            np.maximum.at(top, owner, sims)
+            best = np.where(lens > 0, top, chunk)
+        a = self.weights.chunk_share
+        mixed = a * chunk + (1 - a) * best
+        return {int(i): float(v) for i, v in zip(idx, mixed, strict=True)}
 
     def _hit(self, rank: int, i: int, score: float, qvec: np.ndarray | None = None) -> Hit:
         c = self.chunks[i]
@@ -263,7 +380,109 @@ def _top(cand: np.ndarray, scores: np.ndarray, depth: int) -> dict[int, float]:
     if len(cand) > depth:
         part = np.argpartition(-scores, depth - 1)[:depth]
         cand, scores = cand[part], scores[part]
-    return {int(i): float(s) for i, s in zip(cand, scores)}
+    return {int(i): float(s) for i, s in zip(cand, scores, strict=True)}
+
+
+def _bm25_bounds(csc: dict[str, Any]) -> np.ndarray | None:
+    """Each word's highest BM25 score over the chunks (its MaxScore bound); None if the
+    postings are not sorted by chunk (the pruned search looks chunks up by bisection)."""
+    data, indices, indptr = csc["data"], csc["indices"], np.asarray(csc["indptr"])
+    bound = np.zeros(len(indptr) - 1, np.float32)
+    if len(data) == 0:
+        return bound
+    unsorted = np.flatnonzero(np.diff(indices) < 0) + 1
+    if len(unsorted) and not np.isin(unsorted, indptr).all():
+        return None
+    filled = np.flatnonzero(indptr[1:] > indptr[:-1])
+    # empty columns in between add nothing, so each filled column's segment ends at its own end
+    bound[filled] = np.maximum.reduceat(data, indptr[filled])
+    return bound
+
+
+# The pruned BM25 search (``_bm25_top_pruned``) first sums only the words found in at most
+# this share of the chunks; the more common ones (idf < log(1 + 1/share): ที่, การ, ของ... in
+# a large Thai corpus) are summed only if the bound proof needs them. A proof leaving more than
+# _PRUNE_KEEP_MAX chunks in reach also takes the next word in (bisection lookups for that many
+# would cost about what summing it does).
+_COMMON_SHARE = 0.125
+_PRUNE_KEEP_MAX = 20_000
+# Below this many chunks the plain sum is a millisecond or two and pruning saves nothing.
+_PRUNE_MIN_CHUNKS = 100_000
+
+
+def _lookup(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, term: int, docs: np.ndarray) -> np.ndarray:
+    """Scores of word ``term`` in the sorted chunks ``docs`` (0 where absent), by bisection."""
+    start, end = int(indptr[term]), int(indptr[term + 1])
+    out = np.zeros(len(docs), np.float32)
+    if start == end or len(docs) == 0:
+        return out
+    col = indices[start:end]
+    # same dtype as the column, or searchsorted would convert (copy) the whole column first
+    pos = np.minimum(np.searchsorted(col, docs.astype(col.dtype, copy=False)), end - start - 1)
+    hit = col[pos] == docs
+    out[hit] = data[start + pos[hit]]
+    return out
+
+
+def _bm25_top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound: np.ndarray,
+                     ids: list[int], depth: int, allowed: np.ndarray | None,
+                     n_docs: int) -> tuple[dict[int, float], int]:
+    """The exact top ``depth`` BM25 chunks, without summing the postings of common words.
+
+    Returns them and how many distinct query words were left out of the sum (0: the plain sum).
+
+    In a large corpus a few words of almost every query (ที่, การ, ของ...) occur in most chunks:
+    their postings are most of the work (several million for a p95 query at 1M chunks) and
+    their idf is near zero. MaxScore, term at a time: the words are summed over their postings
+    rarest first, leaving out the common ones. Once the ``depth``-th best partial score exceeds
+    what the words left out can add at most (the sum of their per-word maximum, ``bound``), no
+    chunk outside the partial candidates can reach the top ``depth``, and only the candidates
+    within that margin of it are still in play; the words left out are looked up for those
+    few chunks by bisection. Until the proof holds, the next word is summed in (at worst every
+    word: the plain sum). The final ``depth`` are summed again word by word in query order, as
+    the plain path (and bm25s) sums them, so their scores are bitwise the same.
+    """
+    terms, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+    df = indptr[terms + 1] - indptr[terms]
+    order = np.argsort(df, kind="stable")  # rarest first
+    terms, counts, df = terms[order], counts[order], df[order]
+    ub = bound[terms].astype(np.float64) * counts
+    summed = int(np.searchsorted(df, _COMMON_SHARE * n_docs, side="right"))
+    partial = np.zeros(n_docs, np.float32)
+    for t, c in zip(terms[:summed], counts[:summed], strict=True):
+        start, end = int(indptr[t]), int(indptr[t + 1])
+        np.add.at(partial, indices[start:end], data[start:end] * np.float32(c))
+    while True:
+        rest = float(ub[summed:].sum())
+        cand = np.flatnonzero(partial > 0)
+        if allowed is not None:
+            cand = cand[allowed[cand]]
+        if len(cand) == 0 and summed == len(terms):
+            return {}, 0
+        if len(cand) >= depth or summed == len(terms):
+            part = partial[cand]
+            theta = float(np.partition(part, len(part) - depth)[len(part) - depth]) if len(part) >= depth else 0.0
+            margin = 1e-4 * theta + 1e-6  # float32 rounding of the partial sums
+            if rest + margin < theta or summed == len(terms):
+                reach = part + rest + margin >= theta
+                if reach.sum() <= _PRUNE_KEEP_MAX or summed == len(terms):
+                    break
+        t, c = int(terms[summed]), counts[summed]  # no proof yet: sum the next word in
+        start, end = int(indptr[t]), int(indptr[t + 1])
+        np.add.at(partial, indices[start:end], data[start:end] * np.float32(c))
+        summed += 1
+    keep = cand[reach]
+    # full scores of the chunks in reach (the words left out looked up), then the depth best
+    full = part[reach]
+    for t, c in zip(terms[summed:], counts[summed:], strict=True):
+        full = full + _lookup(data, indices, indptr, int(t), keep) * np.float32(c)
+    if len(keep) > depth:
+        theta2 = float(np.partition(full, len(full) - depth)[len(full) - depth])
+        keep = keep[full >= theta2 - (1e-4 * theta2 + 1e-6)]
+    exact = np.zeros(len(keep), np.float32)
+    for tid in ids:  # query order, repeats included: the plain path's float32 sums
+        exact += _lookup(data, indices, indptr, int(tid), keep)
+    return _top(keep, exact, depth), len(terms) - summed
 
 
 def _normalise(scores: dict[int, float]) -> dict[int, float]:
@@ -288,6 +507,8 @@ def _check_embedder(embedder: Embedder, stored: dict[str, Any], index_dir: Path)
     if int(stored.get("dim", embedder.dim)) != embedder.dim:
         raise RagError(f"index {index_dir} holds {stored.get('dim')}-d vectors but model "
                        f"{embedder.model_id} gives {embedder.dim}-d; {ix.rebuild_hint(index_dir)}")
-    if stored.get("weights_hash") and stored["weights_hash"] != embedder.weights_hash:
-        raise RagError(f"index {index_dir} was built with different weights of {stored.get('id')} "
-                       f"({stored.get('backend')}); {ix.rebuild_hint(index_dir)}")
+    try:
+        ensure_compatible(stored["id"], stored["vector_space"], embedder)
+    except RagError:
+        raise RagError(f"index {index_dir} was built with {stored.get('id')} ({stored.get('vector_space')}), "
+                       f"not {embedder.model_id} ({embedder.vector_space}); {ix.rebuild_hint(index_dir)}") from None

@@ -1,0 +1,489 @@
+"""Reliability through the real CLI: bad input, broken indexes, interrupted and concurrent ingests.
+
+Every mistake a user can make gets exactly one line on stderr and a non-zero exit, never a
+traceback; unusual but valid input works. An ingest that fails, is killed or races another one
+leaves the previous index byte for byte as it was, usable, with nothing left inside it. A
+damaged index is reported with how to rebuild it. Each test works on its own copy of the
+session's article index (tests/conftest.py), never on the checkout's index/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ARTICLE, RAG, ROOT, run_rag
+
+REBUILD = "rag ingest --rebuild"
+NOTE = "# ความร่วมมือไทย-ญี่ปุ่น\n\nไทยและญี่ปุ่นลงนามความตกลงด้านเซมิคอนดักเตอร์ในปี 2024\n"
+
+
+def snapshot(directory: Path) -> dict[str, str]:
+    """sha256 of every file under ``directory`` (hidden ones included), by relative path."""
+    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def one_line_error(r: subprocess.CompletedProcess[str], *needles: str, code: int | None = None) -> str:
+    """The run failed with exactly one line on stderr, holding every needle, and no traceback."""
+    assert r.returncode != 0, (r.stdout[-500:], r.stderr[-500:])
+    if code is not None:
+        assert r.returncode == code, r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def beside(index_dir: Path) -> list[str]:
+    """Names next to the index that an ingest made (temporary builds, old copies)."""
+    return sorted(p.name for p in index_dir.parent.iterdir()
+                  if p.name.startswith(f".{index_dir.name}.tmp-") or p.name.startswith(f".{index_dir.name}.old-"))
+
+
+@pytest.fixture
+def index_copy(article_index: Path, tmp_path: Path) -> Path:
+    index_dir = tmp_path / "index"
+    shutil.copytree(article_index, index_dir)
+    return index_dir
+
+
+def searchable(index_dir: Path) -> None:
+    r = run_rag("search", "How does China use STAs?", "--k", "3", "--json", "--index", str(index_dir))
+    assert r.returncode == 0, r.stderr
+    hits = json.loads(r.stdout)["hits"]
+    assert len(hits) == 3 and all(h["text"] for h in hits)
+
+
+# --------------------------------------------------------------------------- invalid input
+
+
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a text file"),
+    "thai-tis620.txt": ("การทูตเชิงเทคโนโลยีของไทย".encode("cp874"), "not UTF-8"),
+    "empty.txt": (b"", "empty"),
+    "blank.md": (b" \n\t\n\n", "empty"),
+    "slides.docx": (b"PK\x03\x04 not a text format", "unsupported file type"),
+    "two words.md": (b"# Title\n\nText.\n", "invalid document id"),
+    "broken.jsonl": (b'{"id": "a", "text": "x"}\n\n{"id": "b", "text": \n', "broken.jsonl:3: invalid JSON"),
+    "no-text.jsonl": (b'{"id": "a", "text": "x"}\n{"id": "b", "title": "B"}\n', "no-text.jsonl:2:"),
+    "not-object.jsonl": (b'{"id": "a", "text": "x"}\n["b", "x"]\n', "not-object.jsonl:2:"),
+    "escape.jsonl": (b'{"id": "../escape", "text": "x"}\n', "invalid document id '../escape'"),
+    "slash.jsonl": (b'{"id": "a/b", "text": "x"}\n', "invalid document id 'a/b'"),
+    "duplicate.jsonl": (b'{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', "duplicate.jsonl:2: document id 'a'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_is_refused_in_one_line_and_the_index_is_untouched(name: str, index_copy: Path,
+                                                                     tmp_path: Path) -> None:
+    data, needle = BAD_FILES[name]
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    good = tmp_path / "note.md"
+    good.write_text(NOTE, encoding="utf-8")
+    before = snapshot(index_copy)
+    # a good file in the same ingest is not added either: every input is checked first
+    r = run_rag("ingest", str(good), str(bad), "--index", str(index_copy))
+    one_line_error(r, needle, code=2)
+    assert snapshot(index_copy) == before
+    assert beside(index_copy) == []
+
+
+@pytest.mark.parametrize("doc_id", ["../x", "a/b", "..\\x", "..", ".", "/etc/passwd", "a\x00b", "a\nb", "",
+                                    "x" * 201, "tab\there"])
+def test_document_ids_that_could_escape_are_refused(doc_id: str, tmp_path: Path) -> None:
+    from rag.errors import RagError
+    from rag.sources import read_sources
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"id": doc_id, "text": "x"}) + "\n", encoding="utf-8")
+    with pytest.raises(RagError, match=r"c.jsonl:1: invalid document id") as e:
+        read_sources([corpus])
+    assert "\n" not in str(e.value)
+
+
+def test_directory_and_missing_path_are_refused(index_copy: Path, tmp_path: Path) -> None:
+    before = snapshot(index_copy)
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    one_line_error(run_rag("ingest", str(folder), "--index", str(index_copy)), "is a directory", code=2)
+    one_line_error(run_rag("ingest", str(tmp_path / "missing.txt"), "--index", str(index_copy)), "no such file",
+                   code=2)
+    one_line_error(run_rag("ingest", str(tmp_path / "missing.pdf"), "--index", str(index_copy)), "no such file",
+                   code=2)
+    assert snapshot(index_copy) == before
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["search", ""], "empty query"),
+    (["search", " \t\n "], "empty query"),
+    (["search", "\x07\x1b"], "empty query"),
+    (["ask", "   "], "empty query"),
+    (["search"], "give a QUERY or --queries"),
+    (["search", "x", "--mode", "fuzzy"], "invalid choice: 'fuzzy'"),
+    (["ask", "x", "--mode", "BM25"], "invalid choice"),
+    (["search", "x", "--k", "0"], "must be at least 1"),
+    (["search", "x", "--k", "-1"], "must be at least 1"),
+    (["ask", "x", "--k", "-5"], "must be at least 1"),
+    (["search", "x", "--k", "ten"], "expected a whole number"),
+    (["eval", "--k", "0"], "must be at least 1"),
+    (["search", "x", "--doc", "../etc"], "no document '../etc'"),
+    (["remove", "../tech-diplomacy-th"], "no document"),
+], ids=lambda v: "-".join(v) if isinstance(v, list) else None)
+def test_bad_arguments_get_one_line(article_index: Path, args: list[str], needle: str) -> None:
+    before = snapshot(article_index)
+    one_line_error(run_rag(*args, "--index", str(article_index)), needle, code=2)
+    assert snapshot(article_index) == before
+
+
+def test_question_files_with_a_broken_line_name_the_line(article_index: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"qid": "a", "question": "STAs"}\n\n{"qid": "b" "question": "x"}\n', encoding="utf-8")
+    one_line_error(run_rag("search", "--queries", str(queries), "--index", str(article_index)),
+                   f"{queries}:3: invalid JSON", code=2)
+    queries.write_text('{"qid": "a", "question": "STAs"}\n{"qid": "b", "q": "x"}\n', encoding="utf-8")
+    one_line_error(run_rag("search", "--queries", str(queries), "--index", str(article_index)),
+                   f"{queries}:2:", code=2)
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"id": "q1", "question": "What are STAs?", "answers": ["STAs"]}\nnot json at all\n',
+                  encoding="utf-8")
+    one_line_error(run_rag("eval", "--qa", str(qa), "--index", str(article_index)), f"{qa}:2: invalid JSON", code=2)
+    qa.write_text('{"id": "q1", "question": "What are STAs?"}\n', encoding="utf-8")
+    one_line_error(run_rag("eval", "--qa", str(qa), "--index", str(article_index)), f"{qa}:1:", code=2)
+    missing = run_rag("search", "--queries", str(tmp_path / "none.jsonl"), "--index", str(article_index))
+    one_line_error(missing, "no such file", code=2)
+
+
+LONG = ("การทูตเชิงเทคโนโลยีของจีนและ STAs technology diplomacy ๒๕๖๖ " * 600)[:29_999] + "ก"  # 30,000 after cleaning
+ODD_QUERIES = {
+    "emoji": "🇹🇭🤖 จีนใช้ STAs อย่างไร 🚀✨?",
+    "mixed": "China จีน 中国 Китай الصين STAs science and technology agreements",
+    "thai-digits": "ความตกลง STAs ปี ๒๕๖๖ และ ๑๐ ประเทศ",
+    "control": "จีน\x07ใช้\x1b STAs\x00 อย่าง\x7fไร\u200b",
+    "clean": "จีนใช้ STAs อย่างไร",
+    "long": LONG,
+    "rtl-and-marks": "\u202e STAs \u0e48\u0e49 \ufeff",
+}
+
+
+def test_unusual_but_valid_queries_work(article_index: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "odd.jsonl"
+    queries.write_text("".join(json.dumps({"qid": k, "question": v}, ensure_ascii=False) + "\n"
+                               for k, v in ODD_QUERIES.items()), encoding="utf-8")
+    r = run_rag("search", "--queries", str(queries), "--k", "3", "--json", "--index", str(article_index))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    results = {d["qid"]: d for d in map(json.loads, r.stdout.strip().splitlines())}
+    assert list(results) == list(ODD_QUERIES)
+    for qid, res in results.items():
+        assert "error" not in res and len(res["hits"]) == 3, qid
+    # control characters are dropped, not turned into spaces: the same query as the clean one
+    ids = {qid: [h["chunk_id"] for h in res["hits"]] for qid, res in results.items()}
+    assert ids["control"] == ids["clean"]
+    assert r.stderr.strip().splitlines() == ["long: warning: query truncated from 30,000 to 2,000 characters"]
+
+
+def test_a_30000_character_question_is_answered_with_a_warning(article_index: Path) -> None:
+    r = run_rag("ask", LONG, "--json", "--index", str(article_index))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines() == ["warning: query truncated from 30,000 to 2,000 characters"]
+    answer = json.loads(r.stdout)
+    assert answer["passages"]
+
+
+@pytest.mark.parametrize("question", ["🙂🙂🙂", "๑๒๓๔", "\u0e48\u0e49\u0e4a", "مرحبا بالعالم", "\u200b x \u200b",
+                                      "<script>alert(1)</script>", "' OR 1=1 --", "a" * 5000, "จีน" * 700])
+def test_odd_questions_through_the_api_never_crash(assistant, question: str) -> None:
+    from rag.answer import render_markdown
+
+    answer = assistant.ask(question, k=3)
+    md = render_markdown(answer)
+    assert isinstance(md, str) and md.strip()
+    assert "<script>" not in md
+
+
+def test_an_index_path_holding_other_files_is_never_replaced(tmp_path: Path) -> None:
+    """The swap would delete what stands at --index: a folder of the user's or a file."""
+    note = tmp_path / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("ten years of work", encoding="utf-8")
+    for args in (["--index", str(folder)], ["--index", str(folder), "--rebuild"]):
+        one_line_error(run_rag("ingest", str(note), *args, "--quiet"), "is not an index", "thesis.txt", code=2)
+        assert (folder / "thesis.txt").read_text(encoding="utf-8") == "ten years of work"
+    plain = tmp_path / "notes.txt"
+    plain.write_text("keep me", encoding="utf-8")
+    one_line_error(run_rag("ingest", str(note), "--index", str(plain), "--quiet"), "not an index directory", code=2)
+    assert plain.read_text(encoding="utf-8") == "keep me"
+    one_line_error(run_rag("ingest", str(note), "--index", str(plain / "index"), "--quiet"),
+                   "cannot write beside the index", code=2)
+    leftovers = {p.name for p in tmp_path.iterdir()} - {"Documents", "note.md", "notes.txt"}
+    assert all(name.endswith(".lock") for name in leftovers), leftovers  # no temporary build left
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_rag("ingest", str(note), "--index", str(empty), "--quiet").returncode == 0
+
+
+# --------------------------------------------------------------------------- nothing lost
+
+
+@pytest.mark.parametrize("stage", ["embedded", "write", "swap"])
+def test_an_ingest_killed_at_any_stage_loses_nothing(stage: str, index_copy: Path, tmp_path: Path) -> None:
+    """``RAG_FAULT=<stage>`` ends the process with os._exit (no cleanup runs, as with a kill):
+    after embedding, while the new index is half written, and just before the swap."""
+    note = tmp_path / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    before = snapshot(index_copy)
+    r = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet", env={"RAG_FAULT": stage})
+    assert r.returncode == 70, r.stderr
+    assert snapshot(index_copy) == before  # same files, same bytes: no lock or temp file inside
+    searchable(index_copy)
+    # the next ingest clears what the killed one left beside the index, then does its work
+    done = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["added"] == ["note"]
+    assert beside(index_copy) == []
+    assert set(snapshot(index_copy)) == set(before)
+    searchable(index_copy)
+
+
+def big_document(path: Path, sections: int = 40) -> Path:
+    rnd = random.Random(7)
+    words = ("การทูต เทคโนโลยี ความร่วมมือ นโยบาย เศรษฐกิจ ประเทศไทย ภูมิภาค semiconductor supply chain "
+             "diplomacy innovation").split()
+    body = "\n\n".join(f"## ส่วนที่ {i}\n\n" + " ".join(rnd.choice(words) for _ in range(160)) + "."
+                       for i in range(sections))
+    path.write_text(f"# Big\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def test_sigkill_while_embedding_loses_nothing(index_copy: Path, tmp_path: Path) -> None:
+    big = big_document(tmp_path / "big.md")
+    before = snapshot(index_copy)
+    err = tmp_path / "ingest.err"
+    with err.open("w") as f:
+        proc = subprocess.Popen([*RAG, "ingest", str(big), "--index", str(index_copy)], stdout=subprocess.DEVNULL,
+                                stderr=f, cwd=ROOT, env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 120
+        while "embedding" not in err.read_text(encoding="utf-8", errors="replace"):
+            assert proc.poll() is None, err.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "ingest never started embedding"
+            time.sleep(0.1)
+        time.sleep(1.0)
+        assert proc.poll() is None, "ingest finished before it could be killed"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert snapshot(index_copy) == before
+    searchable(index_copy)
+    listed = run_rag("list", "--json", "--index", str(index_copy))
+    assert [d["doc_id"] for d in json.loads(listed.stdout)] == ["tech-diplomacy-th"]
+
+
+def test_a_second_ingest_while_one_runs_says_busy(index_copy: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    note = tmp_path / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    before = snapshot(index_copy)
+    lock = FileLock(str(index_copy.parent / f".{index_copy.name}.lock"))  # beside the index, as ingest takes it
+    with lock.acquire(timeout=5):
+        r = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet")
+        one_line_error(r, "index busy", code=3)
+        one_line_error(run_rag("remove", "tech-diplomacy-th", "--index", str(index_copy)), "index busy", code=3)
+    assert snapshot(index_copy) == before
+    assert not any(p.name.endswith(".lock") for p in index_copy.rglob("*"))
+
+
+def test_two_ingests_at_once_leave_a_valid_index(index_copy: Path, tmp_path: Path) -> None:
+    docs = []
+    for name in ("alpha", "beta"):
+        doc = big_document(tmp_path / f"{name}.md", sections=2)
+        docs.append(doc)
+    procs = [subprocess.Popen([*RAG, "ingest", str(d), "--index", str(index_copy), "--quiet"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                              env=os.environ.copy()) for d in docs]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    codes = [code for code, _ in results]
+    assert set(codes) <= {0, 3} and 0 in codes, results
+    for code, err in results:
+        if code == 3:
+            assert "busy" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    listed = run_rag("list", "--json", "--index", str(index_copy))
+    assert listed.returncode == 0, listed.stderr
+    expected = {"tech-diplomacy-th"} | {d.stem for d, (code, _) in zip(docs, results, strict=True) if code == 0}
+    assert {d["doc_id"] for d in json.loads(listed.stdout)} == expected
+    assert beside(index_copy) == []
+    searchable(index_copy)
+
+
+# --------------------------------------------------------------------------- broken index
+
+
+def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def damage(index_dir: Path) -> None:
+        path = index_dir / "manifest.json"
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        change(manifest)
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+    return damage
+
+
+def _truncate(rel: str, size: int) -> Callable[[Path], None]:
+    def damage(index_dir: Path) -> None:
+        path = index_dir / rel
+        path.write_bytes(path.read_bytes()[:size])
+    return damage
+
+
+def _flip_byte(index_dir: Path) -> None:
+    path = index_dir / "chunks.jsonl"
+    data = bytearray(path.read_bytes())
+    i = data.index(b"STAs")
+    data[i:i + 4] = b"STAS"
+    path.write_bytes(bytes(data))
+
+
+def _garbage_bm25(index_dir: Path) -> None:
+    rnd = random.Random(3)
+    for p in (index_dir / "bm25").iterdir():
+        p.write_bytes(bytes(rnd.randrange(256) for _ in range(300)))
+
+
+def _edited_chunk_with_checksum(index_dir: Path) -> None:
+    """Hand-edited chunks.jsonl whose checksum was 'fixed' too: a row without its text."""
+    path = index_dir / "chunks.jsonl"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    row = json.loads(rows[0])
+    del row["text"]
+    rows[0] = json.dumps(row, ensure_ascii=False)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _edit_manifest(lambda m: m["files"].update({"chunks.jsonl": hashlib.sha256(path.read_bytes()).hexdigest()}))(
+        index_dir)
+
+
+def _set(path: tuple[str, ...], value: object) -> Callable[[dict], None]:
+    def change(m: dict) -> None:
+        for key in path[:-1]:
+            m = m[key]
+        m[path[-1]] = value
+    return change
+
+
+DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
+    "truncated-vectors": (_truncate("vectors.npy", 1000), "vectors.npy"),
+    "empty-vectors": (_truncate("vectors.npy", 0), "vectors.npy"),
+    "edited-chunks": (_flip_byte, "chunks.jsonl"),
+    "missing-tokens": (lambda d: (d / "tokens.jsonl").unlink(), "tokens.jsonl is missing"),
+    "missing-references": (lambda d: (d / "references.jsonl").unlink(), "references.jsonl is missing"),
+    "missing-bm25": (lambda d: shutil.rmtree(d / "bm25"), "is missing"),
+    "garbage-bm25": (_garbage_bm25, "bm25/"),
+    "truncated-manifest": (_truncate("manifest.json", 300), "manifest"),
+    "format-version": (_edit_manifest(_set(("format_version",), 99)), "format version 99"),
+    "no-model": (_edit_manifest(lambda m: m.pop("model")), "'model'"),
+    "no-documents": (_edit_manifest(_set(("documents",), ["tech-diplomacy-th"])), "'documents'"),
+    "unlisted-vectors": (_edit_manifest(lambda m: m["files"].pop("vectors.npy")), "no checksum for vectors.npy"),
+    "escaping-file-entry": (_edit_manifest(_set(("files", "../../etc/passwd"), "0" * 64)), "../../etc/passwd"),
+    "edited-chunk-and-checksum": (_edited_chunk_with_checksum, "chunks.jsonl"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_a_broken_index_is_reported_with_how_to_rebuild(case: str, index_copy: Path) -> None:
+    damage, needle = DAMAGE[case]
+    damage(index_copy)
+    one_line_error(run_rag("search", "STAs", "--json", "--index", str(index_copy)), REBUILD, code=2)
+    before = snapshot(index_copy)
+    # an update of a broken index is refused too, and leaves it as it was
+    note = index_copy.parent / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    one_line_error(run_rag("ingest", str(note), "--index", str(index_copy), "--quiet"), REBUILD, code=2)
+    assert snapshot(index_copy) == before
+
+
+def test_a_manifest_with_a_wrong_dimension_is_refused_and_an_update_repairs_it(index_copy: Path,
+                                                                                tmp_path: Path) -> None:
+    _edit_manifest(_set(("model", "dim"), 768))(index_copy)
+    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), "768", REBUILD, code=2)
+    note = tmp_path / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    # the stored vectors are what they were: an update embeds alike and writes a true manifest
+    r = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet")
+    assert r.returncode == 0, r.stderr
+    searchable(index_copy)
+
+
+def test_a_missing_manifest_says_to_ingest(index_copy: Path) -> None:
+    (index_copy / "manifest.json").unlink()
+    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), "no index", "rag ingest", code=2)
+    one_line_error(run_rag("list", "--index", str(index_copy)), "no index", "rag ingest", code=2)
+
+
+@pytest.mark.parametrize("field, value, needle", [
+    ("id", "sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"),
+    ("vector_space", "e5-small-fp32/0000", "rag ingest"),
+])
+def test_an_index_from_another_model_is_refused_in_one_line(index_copy: Path, field: str, value: str,
+                                                            needle: str) -> None:
+    _edit_manifest(_set(("model", field), value))(index_copy)
+    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), needle, code=2)
+
+
+def test_rebuild_repairs_a_broken_index(index_copy: Path, tmp_path: Path) -> None:
+    _truncate("vectors.npy", 100)(index_copy)
+    note = tmp_path / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    r = run_rag("ingest", "--rebuild", str(note), "--index", str(index_copy), "--quiet", "--json")
+    assert r.returncode == 0, r.stderr
+    hits = json.loads(run_rag("search", "เซมิคอนดักเตอร์", "--json", "--index", str(index_copy)).stdout)["hits"]
+    assert hits and hits[0]["doc_id"] == "note"
+
+
+# --------------------------------------------------------------------------- what is stored
+
+
+def test_the_index_holds_no_pickle_and_no_executable_format(article_index: Path) -> None:
+    for path in sorted(article_index.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix == ".npy":
+            arr = np.load(path, allow_pickle=False)  # raises on an object (pickled) array
+            assert arr.dtype != object
+        elif path.suffix == ".jsonl":
+            for line in path.read_text(encoding="utf-8").splitlines():
+                json.loads(line)
+        elif path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+        else:
+            pytest.fail(f"unexpected file in the index: {path.relative_to(article_index)}")
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "src" / "rag").glob("*.py"))
+    assert "import pickle" not in sources and "allow_pickle=True" not in sources and "torch.load(" not in sources
+
+
+def test_after_an_ingest_the_index_holds_only_its_files(index_copy: Path, tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    r = run_rag("ingest", str(note), str(ARTICLE), "--index", str(index_copy), "--quiet")
+    assert r.returncode == 0, r.stderr
+    inside = [p.name for p in index_copy.rglob("*")]
+    assert not any(n.endswith(".lock") or ".tmp-" in n for n in inside), inside
+    # exactly the files the manifest vouches for, and the manifest
+    listed = json.loads((index_copy / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert set(snapshot(index_copy)) == set(listed) | {"manifest.json"}
