@@ -59,7 +59,7 @@ lint: install-test
 bench: install-test
 	$(BIN)/rag bench
 
-eval: install
+eval: index
 	$(BIN)/rag eval --out eval/report
 
 clean:
