@@ -57,16 +57,17 @@ DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 # From this many chunks on, the dense side uses an approximate FAISS index instead of one exact
 # inner product over every vector. Chosen from the scale curve (eval/results/scale.md, 2 cores):
-# the exact pass costs ~0.13 us a chunk (1.0 ms at 10k, 134 ms at 1M), so from ~20k chunks it
-# alone takes ~3 ms, most of the 5 ms median budget of a query's retrieval part, while IVF
-# stays at 1-2 ms up to 100k with recall@10 >= 0.96 against exact search.
+# the exact pass costs ~0.1 us a chunk (p50 1.1 ms at 10k, 2.7 ms at 30k, 9.8 ms at 100k, 129 ms
+# at 1M; 2-3x that on a busy machine), and with it a hybrid query's retrieval part reaches the
+# 5 ms median budget at ~30k chunks (4.8 ms measured; 3.0 ms with IVF, recall@10 0.97). 20k
+# leaves room for a busy machine; below it exact search is both exact and cheap.
 ANN_THRESHOLD = 20_000
-ANN_KIND = "ivf"  # "hnsw": 10x faster queries, but ~50 s per 100k chunks to build on 2 cores
+ANN_KIND = "ivf"  # "hnsw": ~10x faster queries, but 25-50 s per 100k chunks to build on 2 cores
 # IVF: ~2 sqrt(n) k-means cells, IVF_NPROBE of them scanned per query. nprobe 64 keeps
-# recall@10 >= 0.96 from 10k to 1M chunks (0.99 at 1M, ~9 ms); 32 drops to 0.90 at 30k.
+# recall@10 >= 0.96 from 10k to 1M chunks (0.99 at 1M, 11 ms); 32 drops to 0.93 at 30k.
 IVF_LISTS_PER_SQRT = 2.0
 IVF_NPROBE = 64
-IVF_TRAIN_PER_LIST = 64  # k-means sample per cell: ~40 s to train and fill 1M on 2 cores
+IVF_TRAIN_PER_LIST = 64  # k-means sample per cell: 47 s to train and fill 1M on 2 cores
 IVF_TRAIN_ITERATIONS = 10
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
@@ -180,9 +181,9 @@ def _build_dense(vectors: np.ndarray, path: Path) -> str:
     needs no file. Returns the kind the manifest records: "flat", "ivf" or "hnsw".
 
     IVF (inverted lists over k-means cells, vectors kept exact inside a cell) is the default:
-    on 2 cores it trains and fills 1M vectors in 40 s to 4 min (quiet or loaded machine) where
-    HNSW took ~50 s per 100k, and scanning ``IVF_NPROBE`` cells keeps recall@10 >= 0.96 at
-    1-10 ms (eval/results/scale.md). The search settings (nprobe, efSearch) are stored inside
+    on 2 cores it trains and fills 1M vectors in 40 s to 4 min (quiet or busy machine) where
+    HNSW took 25-50 s per 100k, and scanning ``IVF_NPROBE`` cells keeps recall@10 >= 0.96 at
+    1-11 ms (eval/results/scale.md). The search settings (nprobe, efSearch) are stored inside
     the FAISS file, so an index is searched with the settings it was built with.
     """
     if len(vectors) < ANN_THRESHOLD:

