@@ -40,7 +40,8 @@ def test_bench_quick_reports_documented_keys(tmp_path: Path) -> None:
     assert set(ing["seconds"]) == STAGES
     assert ing["chunks"] == res["corpus"]["chunks"] > 0
     assert 0 < ing["stage_total_s"] <= ing["wall_s"]
-    assert ing["chunks_per_s"] == pytest.approx(ing["chunks"] / ing["wall_s"], rel=0.01)
+    # reported to 2 decimals: compare within that rounding
+    assert ing["chunks_per_s"] == pytest.approx(ing["chunks"] / ing["wall_s"], rel=0.01, abs=0.005)
 
     assert set(res["latency"]) == {"hybrid", "dense", "bm25"}
     for mode, m in res["latency"].items():
