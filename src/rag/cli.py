@@ -101,22 +101,15 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _read_queries(path: Path) -> Iterator[tuple[str, str]]:
-    from rag.sources import read_text_file
+    from rag.sources import iter_jsonl
 
-    text = read_text_file(path)
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise RagError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
+    for where, _, rec in iter_jsonl(path):
         if not isinstance(rec, dict):
-            raise RagError(f"{path}:{lineno}: expected a JSON object")
+            raise RagError(f"{where}: expected a JSON object")
         qid = rec.get("qid", rec.get("id"))
         question = rec.get("question")
         if qid is None or not isinstance(question, str):
-            raise RagError(f"{path}:{lineno}: each line needs \"qid\" (or \"id\") and a \"question\" string")
+            raise RagError(f"{where}: each line needs \"qid\" (or \"id\") and a \"question\" string")
         yield str(qid), question
 
 

@@ -132,19 +132,11 @@ def type_of(q: Question) -> str:
 
 def load_questions(path: Path) -> list[Question]:
     """Read and check a whole question file first, so a typo on line 90 fails in a second."""
-    from rag.sources import read_text_file
+    from rag.sources import iter_jsonl
 
-    text = read_text_file(path)
     out: list[Question] = []
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise RagError(f"{where}: invalid JSON ({e.msg})") from None
+    for where, lineno, rec in iter_jsonl(path):
         q = _question(rec, where, lineno)
         if q.qid in seen:
             raise RagError(f"{where}: duplicate id {q.qid!r} (first on line {seen[q.qid]})")

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag.errors import RagError
 
@@ -81,9 +83,11 @@ def read_text_file(path: Path) -> str:
     return decode_text(data, str(path))
 
 
-def read_jsonl_corpus(path: Path) -> list[Source]:
+def iter_jsonl(path: Path) -> Iterator[tuple[str, int, Any]]:
+    """``(where, line number, record)`` for each non-blank line of a JSONL file; a line that is
+    not JSON stops with one error naming it. Corpora, question files and query files all read
+    through here, so a broken line reads the same everywhere."""
     text = read_text_file(path)
-    out: list[Source] = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
@@ -92,6 +96,12 @@ def read_jsonl_corpus(path: Path) -> list[Source]:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             raise RagError(f"{where}: invalid JSON ({e.msg})") from None
+        yield where, lineno, rec
+
+
+def read_jsonl_corpus(path: Path) -> list[Source]:
+    out: list[Source] = []
+    for where, _, rec in iter_jsonl(path):
         if not isinstance(rec, dict) or "id" not in rec or not isinstance(rec.get("text"), str):
             raise RagError(f"{where}: each line needs an \"id\" and a \"text\" string")
         doc_id = check_doc_id(str(rec["id"]), where)
