@@ -21,20 +21,19 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from rag.serve_process import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
@@ -62,47 +61,6 @@ def plan(questions: list[tuple[str, str]], users: int, per_user: int) -> list[li
     """Each user asks ``per_user`` questions, starting at a different place in the list."""
     n = len(questions)
     return [[questions[(u * 5 + i) % n] for i in range(per_user)] for u in range(users)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def rag_serve(index_dir: Path, log: Path, timeout: float = 300) -> Iterator[str]:
-    """`rag serve` on 127.0.0.1 and a free port until the block ends; yields its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("RAG_AUTH", None)
-    with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--index", str(index_dir),
-                                 "--host", "127.0.0.1", "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"rag serve exited with {proc.returncode}:\n{log.read_text(encoding='utf-8')}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"rag serve did not answer in {timeout:.0f} s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _check(answer: Any) -> str | None:
@@ -257,7 +215,7 @@ def _server(args: argparse.Namespace) -> Iterator[str]:
 
             print(f"ingesting {ARTICLE.name} into {index_dir}", file=sys.stderr)
             ingest([ARTICLE], index_dir, progress=False)
-        with rag_serve(index_dir, work / "serve.log") as url:
+        with serving(index_dir, work / "serve.log", cwd=ROOT) as url:
             yield url
             log = (work / "serve.log").read_text(encoding="utf-8")
             failed = [line for line in log.splitlines() if "chat request failed" in line]

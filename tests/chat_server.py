@@ -7,17 +7,16 @@ through as HTML; tests ask for it and check it shows as text.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import RAG, ROOT
+from conftest import ROOT
+
+from rag.serve_process import free_port, serving
+
+__all__ = ["XSS_DOC_ID", "XSS_QUESTION", "free_port", "index_with_probe", "rag_serve"]
 
 XSS_DOC_ID = "xss-probe"
 XSS_TEXT = """# Quantum sandwich protocol
@@ -41,41 +40,9 @@ def index_with_probe(article_index: Path, workdir: Path) -> Path:
     return index_dir
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def rag_serve(index_dir: Path, log: Path, *, env: dict[str, str] | None = None,
               timeout: float = 300) -> Iterator[str]:
     """Start `rag serve` on a free port, wait until the page answers, yield its URL, stop it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
-    with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen([*RAG, "serve", "--index", str(index_dir), "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"rag serve exited with {proc.returncode}:\n{log.read_text(encoding='utf-8')}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"rag serve did not answer in {timeout:.0f} s:\n{log.read_text(encoding='utf-8')}")
-            time.sleep(0.5)
+    with serving(index_dir, log, env=env, cwd=ROOT, timeout=timeout) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

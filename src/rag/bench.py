@@ -26,7 +26,6 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from rag import serve_process
 from rag.errors import RagError
 
 DEFAULT_CORPUS = Path("corpus") / "tech-diplomacy-th.txt"
@@ -133,14 +133,6 @@ def _rag_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "rag.cli", *args]
 
 
-def _child_env() -> dict[str, str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
-           "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false"}
-    env.pop("RAG_AUTH", None)  # the cold-start probe does not log in
-    env.pop("RAG_FAULT", None)
-    return env
-
-
 def _dir_bytes(path: Path) -> dict[str, int]:
     files = {str(p.relative_to(path)): p.stat().st_size for p in sorted(path.rglob("*")) if p.is_file()}
     bm25 = sum(v for k, v in files.items() if k.startswith("bm25/"))
@@ -155,7 +147,7 @@ def bench_ingest(corpus: Path, index_dir: Path) -> dict[str, Any]:
     """``rag ingest --rebuild`` in its own process: what a user waits for, imports included."""
     t0 = time.perf_counter()
     proc = subprocess.run(_rag_command("ingest", str(corpus), "--index", str(index_dir), "--rebuild", "--json",
-                                       "--quiet"), capture_output=True, text=True, env=_child_env())
+                                       "--quiet"), capture_output=True, text=True, env=serve_process.child_env())
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RagError(f"rag ingest failed while benchmarking: {proc.stderr.strip()[-500:]}")
@@ -234,27 +226,14 @@ def bench_encoders(questions: list[str], with_st: bool) -> dict[str, Any]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _listening(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S) -> dict[str, float]:
     """Launch ``rag serve`` and ask ``/chat`` until the first answer comes back; then stop it."""
     from gradio_client import Client
 
-    port = _free_port()
+    port = serve_process.free_port()
     log = tempfile.TemporaryFile()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(_rag_command("serve", "--index", str(index_dir), "--port", str(port)),
-                            stdout=log, stderr=subprocess.STDOUT, env=_child_env())
+    proc = serve_process.start(index_dir, port, log)
     listening_s = None
     try:
         while True:
@@ -264,7 +243,7 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
                 tail = log.read().decode("utf-8", "replace")[-500:]
                 raise RagError(f"rag serve gave no answer within {elapsed:.0f} s: {tail}")
             if listening_s is None:
-                if _listening(port):
+                if serve_process.listening(port):
                     listening_s = elapsed
                 else:
                     time.sleep(0.1)
@@ -290,12 +269,7 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
         return {"listening_s": round(listening_s or 0.0, 2), "cold_start_s": round(cold, 2),
                 "first_answer_ms": round(first_ms, 1), "rss_mb": rss, "port": port}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        serve_process.stop(proc, timeout=15)
         log.close()
 
 
