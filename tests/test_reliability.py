@@ -379,6 +379,14 @@ def _edited_chunk_with_checksum(index_dir: Path) -> None:
         index_dir)
 
 
+def _latent_of_fewer_chunks(index_dir: Path) -> None:
+    """Latent terms for one chunk too few, checksums 'fixed': caught by the shape check."""
+    path = index_dir / "latent_indptr.npy"
+    np.save(path, np.load(path)[:-1], allow_pickle=False)
+    _edit_manifest(lambda m: m["files"].update({"latent_indptr.npy": hashlib.sha256(path.read_bytes()).hexdigest()}))(
+        index_dir)
+
+
 def _set(path: tuple[str, ...], value: object) -> Callable[[dict], None]:
     def change(m: dict) -> None:
         for key in path[:-1]:
@@ -402,6 +410,10 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "unlisted-vectors": (_edit_manifest(lambda m: m["files"].pop("vectors.npy")), "no checksum for vectors.npy"),
     "escaping-file-entry": (_edit_manifest(_set(("files", "../../etc/passwd"), "0" * 64)), "../../etc/passwd"),
     "edited-chunk-and-checksum": (_edited_chunk_with_checksum, "chunks.jsonl"),
+    "truncated-latent": (_truncate("latent_values.npy", 100), "latent_values.npy"),
+    "unlisted-latent": (_edit_manifest(lambda m: m["files"].pop("latent_indices.npy")),
+                        "no checksum for latent_indices.npy"),
+    "latent-of-fewer-chunks": (_latent_of_fewer_chunks, "latent"),
 }
 
 
@@ -409,7 +421,7 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
 def test_a_broken_index_is_reported_with_how_to_rebuild(case: str, index_copy: Path) -> None:
     damage, needle = DAMAGE[case]
     damage(index_copy)
-    one_line_error(run_rag("search", "STAs", "--json", "--index", str(index_copy)), REBUILD, code=2)
+    one_line_error(run_rag("search", "STAs", "--json", "--index", str(index_copy)), REBUILD, needle, code=2)
     before = snapshot(index_copy)
     # an update of a broken index is refused too, and leaves it as it was
     note = index_copy.parent / "note.md"

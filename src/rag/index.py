@@ -9,6 +9,8 @@ Layout of an index directory::
     vectors.npy       float32 passage vectors (kept so updates never re-embed old chunks)
     units.npy         float32 vectors of each chunk's sentences and cited references
     unit_offsets.npy  int64, chunk i's units are rows unit_offsets[i]:unit_offsets[i+1]
+    latent_*.npy      each chunk's latent terms (rag.latent), CSR: indptr (int64), feature
+                      ids (uint16), weights (float16); every row empty when the model has none
     dense.faiss       approximate FAISS index, only above ANN_THRESHOLD chunks
     bm25/             the bm25s index (numpy arrays + JSON)
 
@@ -43,9 +45,10 @@ import numpy as np
 
 from rag.chunking import Chunk
 from rag.errors import IndexBusy, RagError
+from rag.latent import Codes
 from rag.structure import Reference
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: latent terms
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 REFERENCES = "references.jsonl"
@@ -53,6 +56,10 @@ TOKENS = "tokens.jsonl"
 VECTORS = "vectors.npy"
 UNITS = "units.npy"
 UNIT_OFFSETS = "unit_offsets.npy"
+LATENT_INDPTR = "latent_indptr.npy"
+LATENT_INDICES = "latent_indices.npy"
+LATENT_VALUES = "latent_values.npy"
+LATENT_FILES = (LATENT_INDPTR, LATENT_INDICES, LATENT_VALUES)
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 # From this many chunks on, the dense side uses an approximate FAISS index instead of one exact
@@ -103,6 +110,9 @@ class IndexData:
     # units[unit_offsets[i]:unit_offsets[i + 1]] (its sentences, then its cited references).
     units: np.ndarray | None = None
     unit_offsets: np.ndarray | None = None
+    # Latent terms of each chunk (row i: chunk i) and the head that made them; None: no head.
+    latent: Codes | None = None
+    latent_head: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.chunks) != len(self.tokens) or len(self.chunks) != len(self.vectors):
@@ -112,6 +122,10 @@ class IndexData:
             self.unit_offsets = np.zeros(len(self.chunks) + 1, np.int64)
         if len(self.unit_offsets) != len(self.chunks) + 1 or int(self.unit_offsets[-1]) != len(self.units):
             raise ValueError("unit offsets must line up with chunks and units")
+        if self.latent is None:
+            self.latent = Codes.from_rows([(np.zeros(0, np.int32), np.zeros(0, np.float32))] * len(self.chunks))
+        if len(self.latent) != len(self.chunks) or int(self.latent.indptr[-1]) != len(self.latent.indices):
+            raise ValueError("latent terms must line up with chunks")
 
     def unit_slices(self, keep: list[int]) -> tuple[list[np.ndarray], list[int]]:
         """The units of the chunks ``keep`` (in that order) and how many each has."""
@@ -256,6 +270,10 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         np.save(tmp / UNITS, np.ascontiguousarray(data.units, dtype=np.float32).reshape(-1, vectors.shape[1]),
                 allow_pickle=False)
         np.save(tmp / UNIT_OFFSETS, np.asarray(data.unit_offsets, dtype=np.int64), allow_pickle=False)
+        latent = data.latent if data.latent is not None else Codes.empty()
+        np.save(tmp / LATENT_INDPTR, np.asarray(latent.indptr, dtype=np.int64), allow_pickle=False)
+        np.save(tmp / LATENT_INDICES, np.asarray(latent.indices, dtype=np.uint16), allow_pickle=False)
+        np.save(tmp / LATENT_VALUES, np.asarray(latent.values, dtype=np.float16), allow_pickle=False)
         _fault("write")
         dense_kind = _build_dense(vectors, tmp / DENSE)
         _build_bm25(data.tokens, tmp / BM25_DIR, data.lexical)
@@ -265,6 +283,7 @@ def write_index(data: IndexData, index_dir: Path) -> None:
             "model": data.model,
             "chunking": data.chunking,
             "lexical": data.lexical,
+            "latent": {"head": data.latent_head} if data.latent_head else None,
             "dense": {"kind": dense_kind, "dim": int(vectors.shape[1]) if len(vectors) else data.model.get("dim"),
                       "hnsw_m": HNSW_M, "ef_search": HNSW_EF_SEARCH},
             "n_chunks": len(data.chunks),
@@ -289,7 +308,7 @@ def check_target(index_dir: Path) -> None:
         return
     if not index_dir.is_dir():
         raise RagError(f"{index_dir} exists and is not an index directory; give another path with --index")
-    names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, DENSE, BM25_DIR}
+    names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES, DENSE, BM25_DIR}
     try:  # a newer layout's own files are the manifest's to vouch for
         listed = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")).get("files") or {}
         names |= {Path(rel).parts[0] for rel in listed if isinstance(rel, str) and Path(rel).parts}
@@ -423,7 +442,7 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
     if not expected:
         raise RagError(f"index manifest at {index_dir} lists no files; {rebuild_hint(index_dir)}")
     # a file the readers open but the manifest doesn't list would go unchecked
-    needed = [CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS] + ([DENSE] if manifest.get("dense", {}).get("kind") in ("hnsw", "ivf") else [])
+    needed = [CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES] + ([DENSE] if manifest.get("dense", {}).get("kind") in ("hnsw", "ivf") else [])
     unlisted = [rel for rel in needed if rel not in expected]
     if not any(rel.startswith(f"{BM25_DIR}/") for rel in expected):
         unlisted.append(f"{BM25_DIR}/")
@@ -451,15 +470,33 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
         vectors = np.load(index_dir / VECTORS, allow_pickle=False)
         units = np.load(index_dir / UNITS, allow_pickle=False)
         unit_offsets = np.load(index_dir / UNIT_OFFSETS, allow_pickle=False)
+        latent = load_latent(index_dir)
         references = load_references(index_dir)
         documents = {k: DocumentInfo(**v) for k, v in manifest["documents"].items()}
         return IndexData(
             model=manifest["model"], chunking=manifest["chunking"], lexical=manifest["lexical"],
             documents=documents, chunks=chunks, tokens=tokens, vectors=vectors, references=references,
-            units=units, unit_offsets=unit_offsets,
+            units=units, unit_offsets=unit_offsets, latent=latent, latent_head=latent_head(manifest),
         )
     except (KeyError, TypeError, ValueError, OSError, json.JSONDecodeError) as e:
         raise RagError(f"index at {index_dir} is inconsistent ({type(e).__name__}); {rebuild_hint(index_dir)}") from None
+
+
+def latent_head(manifest: dict[str, Any]) -> str | None:
+    """The head that made the index's latent terms (None: the index has none)."""
+    latent = manifest.get("latent")
+    return str(latent["head"]) if isinstance(latent, dict) and latent.get("head") else None
+
+
+def load_latent(index_dir: Path, *, mmap: bool = False) -> Codes:
+    """The chunks' latent terms; ``mmap`` leaves the feature arrays on disk (large indexes)."""
+    mode = "r" if mmap else None
+    indptr = np.load(index_dir / LATENT_INDPTR, allow_pickle=False)
+    indices = np.load(index_dir / LATENT_INDICES, allow_pickle=False, mmap_mode=mode)
+    values = np.load(index_dir / LATENT_VALUES, allow_pickle=False, mmap_mode=mode)
+    if indptr.ndim != 1 or indices.shape != values.shape or int(indptr[-1]) != len(indices):
+        raise ValueError("latent arrays do not line up")
+    return Codes(indptr.astype(np.int64), indices, values)
 
 
 def load_references(index_dir: Path) -> dict[str, dict[int, Reference]]:

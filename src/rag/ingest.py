@@ -19,8 +19,9 @@ import numpy as np
 
 from rag import index as ix
 from rag.chunking import Chunk, chunk_document
-from rag.embedding import Embedder, ensure_compatible, load_embedder, load_embedder_for
+from rag.embedding import Embedder, ensure_compatible, latent_id, load_embedder, load_embedder_for
 from rag.errors import RagError
+from rag.latent import Codes
 from rag.lexical import thai_engine, tokenize
 from rag.repair import repair_document
 from rag.sources import KIND_PDF_TEXT, Source, read_sources
@@ -84,9 +85,10 @@ def model_record(embedder: Embedder, requested: str) -> dict[str, Any]:
             "weights_hash": embedder.weights_hash, "vector_space": embedder.vector_space, "dim": embedder.dim}
 
 
-def _empty(model: dict[str, Any]) -> ix.IndexData:
+def _empty(model: dict[str, Any], head: str | None) -> ix.IndexData:
     return ix.IndexData(model=model, chunking=dict(CHUNKING), lexical={**LEXICAL, "engine": thai_engine()},
-                        documents={}, chunks=[], tokens=[], vectors=np.zeros((0, int(model["dim"])), np.float32))
+                        documents={}, chunks=[], tokens=[], vectors=np.zeros((0, int(model["dim"])), np.float32),
+                        latent_head=head)
 
 
 def _open_existing(index_dir: Path, rebuild: bool, model: str | None) -> ix.IndexData | None:
@@ -122,7 +124,11 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
                 raise RagError(f"index {index_dir} comes from an older version; {ix.rebuild_hint(index_dir)}")
             ensure_compatible(old.model["id"], old.model["vector_space"], embedder)
         new_model = model_record(embedder, requested or embedder.model_id)
-        data = old or _empty(new_model)
+        head = latent_id(embedder)
+        if old is not None and old.latent_head != head:
+            raise RagError(f"index {index_dir} holds latent terms of another head ({old.latent_head}, not {head}); "
+                           f"{ix.rebuild_hint(index_dir)}")
+        data = old or _empty(new_model, head)
 
         todo: list[Source] = []
         for src in sources:
@@ -140,25 +146,13 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         new_chunks = [c for p in processed for c in p.chunks]
         unit_lists = [c.unit_texts(p.document.references) for p in processed for c in p.chunks]
         t0 = time.perf_counter()
-        texts = [c.embed_text() for c in new_chunks] + [u for units in unit_lists for u in units]
-        # chunk overlaps and references cited twice repeat a unit: embed each text once
-        unique = list(dict.fromkeys(texts))
-        if unique:
-            if progress:
-                print(f"embedding {len(new_chunks)} chunks and {len(unique) - len(new_chunks)} sentences "
-                      f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
-            # one call, so one progress bar and full batches
-            done = embedder.encode_passages(unique, progress=progress)
-            row = {t: i for i, t in enumerate(unique)}
-            encoded = done[[row[t] for t in texts]]
-        else:
-            encoded = np.zeros((0, embedder.dim), np.float32)
-        vectors, units = encoded[: len(new_chunks)], encoded[len(new_chunks):]
+        vectors, units, codes = _embed(embedder, [c.embed_text() for c in new_chunks],
+                                       [u for units in unit_lists for u in units], head, progress)
         report.seconds["embedding"] = time.perf_counter() - t0
         report.chunks_embedded = len(new_chunks)
 
         t0 = time.perf_counter()
-        merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists])
+        merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists], codes)
         ix._fault("embedded")
         ix.write_index(merged, index_dir)
         report.seconds["indexing"] = time.perf_counter() - t0
@@ -166,8 +160,44 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
     return report
 
 
+def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
+           progress: bool) -> tuple[np.ndarray, np.ndarray, Codes]:
+    """Chunk vectors (with their latent terms when the embedder has a head) and unit vectors.
+
+    Chunk overlaps and references cited twice repeat a unit: each text is embedded once. The
+    chunks go in a pass of their own because only they need token states for latent terms.
+    """
+    chunk_unique = list(dict.fromkeys(chunk_texts))
+    in_chunks = set(chunk_unique)
+    unit_unique = [t for t in dict.fromkeys(unit_texts) if t not in in_chunks]
+    if progress and chunk_unique:
+        print(f"embedding {len(chunk_texts)} chunks and {len(unit_unique)} sentences "
+              f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
+    prepare = getattr(embedder, "prepare_passages", None)
+    if prepare is not None:
+        prepare(len(chunk_unique) + len(unit_unique))  # pick the bulk backend for the whole job
+    empty = np.zeros((0, embedder.dim), np.float32)
+    if head is not None and chunk_unique:
+        chunk_done, chunk_codes = embedder.encode_passages_latent(chunk_unique, progress=progress)  # type: ignore[attr-defined]
+    else:
+        chunk_done = embedder.encode_passages(chunk_unique, progress=progress) if chunk_unique else empty
+        chunk_codes = None
+    unit_done = embedder.encode_passages(unit_unique, progress=progress) if unit_unique else empty
+    done = np.concatenate([np.asarray(chunk_done, np.float32).reshape(-1, embedder.dim),
+                           np.asarray(unit_done, np.float32).reshape(-1, embedder.dim)])
+    row = {t: i for i, t in enumerate([*chunk_unique, *unit_unique])}
+    vectors = done[[row[t] for t in chunk_texts]] if chunk_texts else empty
+    units = done[[row[t] for t in unit_texts]] if unit_texts else empty
+    if chunk_codes is not None:
+        by_text = dict(zip(chunk_unique, chunk_codes.rows(range(len(chunk_unique))), strict=True))
+        codes = Codes.from_rows([by_text[t] for t in chunk_texts])
+    else:
+        codes = Codes.from_rows([(np.zeros(0, np.int32), np.zeros(0, np.float32))] * len(chunk_texts))
+    return vectors, units, codes
+
+
 def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, model: dict[str, Any],
-           units: np.ndarray, unit_counts: list[int]) -> ix.IndexData:
+           units: np.ndarray, unit_counts: list[int], codes: Codes) -> ix.IndexData:
     replaced = {p.source.doc_id for p in processed}
     keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in replaced]
     chunks = [data.chunks[i] for i in keep]
@@ -190,10 +220,13 @@ def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, 
     all_vectors = np.concatenate([np.asarray(v, np.float32) for v in parts]) if parts else vectors
     all_units = np.concatenate([np.asarray(u, np.float32).reshape(-1, all_vectors.shape[1])
                                 for u in [*unit_parts, units]])
+    assert data.latent is not None
+    latent = Codes.from_rows(data.latent.rows(keep) + codes.rows(range(len(codes))))
     return ix.IndexData(model=model, chunking=data.chunking, lexical={**data.lexical, "engine": engine},
                         documents=documents, chunks=chunks, tokens=tokens, vectors=all_vectors,
                         references=references, units=all_units,
-                        unit_offsets=ix.offsets_from_counts(counts + unit_counts))
+                        unit_offsets=ix.offsets_from_counts(counts + unit_counts),
+                        latent=latent, latent_head=data.latent_head)
 
 
 def remove(doc_id: str, index_dir: Path) -> int:
@@ -214,6 +247,8 @@ def remove(doc_id: str, index_dir: Path) -> int:
             vectors=data.vectors[keep], references={k: v for k, v in data.references.items() if k != doc_id},
             units=np.concatenate([np.zeros((0, dim), np.float32), *unit_parts]),
             unit_offsets=ix.offsets_from_counts(counts),
+            latent=Codes.from_rows(data.latent.rows(keep)) if data.latent is not None else None,
+            latent_head=data.latent_head,
         )
         ix.write_index(data, index_dir)
     return removed

@@ -24,8 +24,9 @@ import numpy as np
 
 from rag import index as ix
 from rag.chunking import Chunk
-from rag.embedding import CachedEmbedder, Embedder, ensure_compatible, load_embedder_for
+from rag.embedding import CachedEmbedder, Embedder, ensure_compatible, latent_id, load_embedder_for
 from rag.errors import RagError
+from rag.latent import MAX_FEATURES, dense_query
 from rag.lexical import MAX_QUERY_CHARS, tokenize_query
 from rag.structure import Reference
 
@@ -52,12 +53,14 @@ class FusionWeights:
     sentence or cited reference. ``bm25_thai`` / ``bm25_other``: BM25's share of the hybrid
     score for a query with / without Thai script. An English question shares only names and
     acronyms with Thai text, so BM25 mostly adds noise to it. ``depth``: candidates taken
-    from each side before fusion.
+    from each side before fusion. ``latent``: the share of the latent terms (rag.latent) in
+    the hybrid score, over the same candidates, where the index and the embedder have them.
     """
 
     chunk_share: float = 0.5
     bm25_thai: float = 0.3
     bm25_other: float = 0.05
+    latent: float = 0.2
     depth: int = 50
 
 
@@ -160,18 +163,28 @@ class Searcher:
         _check_embedder(self.embedder, stored, self.index_dir)
         self.weights = weights or FusionWeights()
         self.engine = self.manifest["lexical"].get("engine")
+        reading = ix.CHUNKS  # named in the error: which file to blame
         try:
             self.chunks: list[Chunk] = [ix.chunk_from_dict(d) for d in ix._read_jsonl(self.index_dir / ix.CHUNKS)]
+            reading = ix.REFERENCES
             self.references = ix.load_references(self.index_dir)
             # In memory: a scan of a memory-mapped matrix ran 10x slower here (2.3 vs 0.23 ms for
             # 2,449 x 384), even with every page cached. The unit vectors (several per chunk) are
             # only gathered for the candidates, so above UNITS_IN_MEMORY bytes they stay mapped.
+            reading = ix.VECTORS
             self.vectors = np.load(self.index_dir / ix.VECTORS, allow_pickle=False)
+            reading = ix.UNITS
             units_path = self.index_dir / ix.UNITS
             mapped = units_path.stat().st_size > UNITS_IN_MEMORY
             self.units = np.asarray(np.load(units_path, allow_pickle=False, mmap_mode="r" if mapped else None))
+            reading = ix.UNIT_OFFSETS
             self.unit_offsets = np.load(self.index_dir / ix.UNIT_OFFSETS, allow_pickle=False)
+            # latent terms too are read for candidates only
+            reading = "latent_*.npy"
+            self.latent = ix.load_latent(self.index_dir, mmap=mapped)
+            self.latent_head = ix.latent_head(self.manifest)
             self._ann = None
+            reading = ix.DENSE
             if self.manifest["dense"]["kind"] in ("hnsw", "ivf"):
                 import faiss
 
@@ -181,19 +194,23 @@ class Searcher:
                     self._ann.hnsw.efSearch = int(self.manifest["dense"].get("ef_search", ix.HNSW_EF_SEARCH))
             import bm25s
 
+            reading = ix.BM25_DIR + "/"
             self.bm25 = bm25s.BM25.load(str(self.index_dir / ix.BM25_DIR), show_progress=False)
             # a large index skips the long postings of common words when they cannot change the
             # top candidates (_bm25_top_pruned); that needs each word's highest score
             self._bm25_bound = (_bm25_bounds(self.bm25.scores)
                                 if int(self.manifest["n_chunks"]) >= _PRUNE_MIN_CHUNKS else None)
         except (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError, json.JSONDecodeError) as e:
-            raise RagError(f"index at {self.index_dir} could not be read ({type(e).__name__}); "
+            raise RagError(f"index file {reading} in {self.index_dir} could not be read ({type(e).__name__}); "
                            f"{ix.rebuild_hint(self.index_dir)}") from None
         if len(self.chunks) != len(self.vectors) or len(self.chunks) != self.manifest["n_chunks"] \
                 or len(self.unit_offsets) != len(self.chunks) + 1 or int(self.unit_offsets[-1]) != len(self.units) \
-                or (len(self.units) and self.units.shape[1] != self.vectors.shape[1]):
+                or (len(self.units) and self.units.shape[1] != self.vectors.shape[1]) \
+                or len(self.latent) != len(self.chunks):
             raise RagError(f"index at {self.index_dir} is inconsistent; {ix.rebuild_hint(self.index_dir)}")
         self._doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
+        # the terms mean something only if the query side has the head the index was built with
+        self._latent_on = self.latent_head is not None and latent_id(self.embedder) == self.latent_head
         self._warm_up()
 
     # ----------------------------------------------------------------- info
@@ -313,6 +330,7 @@ class Searcher:
         depth = max(k, self.weights.depth)
         embed_ms = 0.0
         qvec = None
+        qlatent = None
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
@@ -323,6 +341,8 @@ class Searcher:
                 # before it: the sum of both vectors, the follow-up weighted higher
                 qvec = qvec + CONTEXT_WEIGHT * self.embedder.encode_queries([ctx])[0]
                 qvec = (qvec / np.linalg.norm(qvec)).astype(np.float32)
+            if mode == "hybrid" and self._latent_on and self.weights.latent > 0:
+                qlatent = self._query_latent(text, ctx)
             embed_ms = (time.perf_counter() - t1) * 1000
             dense = self._dense(qvec, depth, allowed)
         if mode in ("hybrid", "bm25"):
@@ -340,6 +360,10 @@ class Searcher:
         else:
             w = self.weights.bm25_thai if is_thai(text) else self.weights.bm25_other
             fused = fuse(dense, lexical, w)
+            if qlatent is not None and fused:
+                cand = np.fromiter(fused, dtype=np.int64, count=len(fused))
+                latent = dict(zip(cand.tolist(), self.latent.scores(qlatent, cand).tolist(), strict=True))
+                fused = fuse(fused, latent, self.weights.latent)
         order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         hits = [self._hit(rank, i, score, qvec) for rank, (i, score) in enumerate(order, 1)]
         took_ms = (time.perf_counter() - t0) * 1000
@@ -370,6 +394,14 @@ class Searcher:
         a = self.weights.chunk_share
         mixed = a * chunk + (1 - a) * best
         return {int(i): float(v) for i, v in zip(idx, mixed, strict=True)}
+
+    def _query_latent(self, text: str, ctx: str | None) -> np.ndarray:
+        """The question's latent terms as a dense vector; a follow-up adds the previous
+        question's, weighted as for its vector."""
+        out = dense_query(*self.embedder.encode_query_latent(text), MAX_FEATURES)  # type: ignore[attr-defined]
+        if ctx:
+            out += CONTEXT_WEIGHT * dense_query(*self.embedder.encode_query_latent(ctx), MAX_FEATURES)  # type: ignore[attr-defined]
+        return out
 
     def _hit(self, rank: int, i: int, score: float, qvec: np.ndarray | None = None) -> Hit:
         c = self.chunks[i]
