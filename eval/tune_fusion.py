@@ -83,12 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         langs = sorted({q.get("lang", "th") for q in queries})
         for share, w, latent in itertools.product(shares, bm25s_, latents):
             # the same weight for both scripts: each language's row shows its own best
-            searcher.weights = FusionWeights(chunk_share=share, bm25_thai=w, bm25_other=w, latent=latent)
+            searcher.weights = FusionWeights(chunk_share=share, bm25_thai=w, bm25_other=w, latent_thai=latent,
+                                             latent_other=latent)
             firsts: dict[str, list[int]] = {lang: [] for lang in langs}
             for q in queries:
                 hits = searcher.search(q["question"], k=10, mode="hybrid").hits
                 firsts[q.get("lang", "th")].append(first_hit(q, hits))
-            row = [f"chunk_share {share:.1f} bm25 {w:.2f} latent {latent:.1f}"]
+            row = [f"chunk_share {share:.1f} bm25 {w:.2f} latent {latent:.2f}"]
             for lang in langs:
                 m = summarise(firsts[lang])
                 row.append(f"{lang} R@1 {m['R@1']:.3f} R@5 {m['R@5']:.3f} MRR {m['MRR']:.3f} (n={m['n']})")

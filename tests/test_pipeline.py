@@ -151,3 +151,13 @@ def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> N
         order = np.argsort(-searcher.latent.scores(query, np.arange(len(searcher.chunks))), kind="stable")
         reciprocal.append(1 / (1 + min(int(np.flatnonzero(order == g)[0]) for g in gold)))
     assert len(reciprocal) >= 10 and float(np.mean(reciprocal)) >= 0.6
+    # hybrid search mixes them into English questions only (Thai ones have BM25 for that)
+    from dataclasses import replace
+
+    without = Searcher(article_index, embedder=searcher.embedder,
+                       weights=replace(searcher.weights, latent_other=0.0))
+    def scores(s: Searcher, question: str) -> list[tuple[str, float]]:
+        return [(h.chunk_id, round(h.score, 6)) for h in s.search(question, k=5).hits]
+    assert searcher._latent_on and searcher.weights.latent_other > 0 and searcher.weights.latent_thai == 0
+    assert scores(searcher, STA_QUESTIONS[1]) != scores(without, STA_QUESTIONS[1])
+    assert scores(searcher, STA_QUESTIONS[0]) == scores(without, STA_QUESTIONS[0])
