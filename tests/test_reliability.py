@@ -499,3 +499,17 @@ def test_after_an_ingest_the_index_holds_only_its_files(index_copy: Path, tmp_pa
     # exactly the files the manifest vouches for, and the manifest
     listed = json.loads((index_copy / "manifest.json").read_text(encoding="utf-8"))["files"]
     assert set(snapshot(index_copy)) == set(listed) | {"manifest.json"}
+
+
+def test_what_ingest_keeps_beside_the_default_index_is_ignored_by_git(article_index: Path) -> None:
+    """The lock and the temporary folder live beside the index (never inside it): for the
+    default ./index that is the checkout's root, where a user's `git status` must stay clean
+    (the lock file was once listed as untracked after `make run`)."""
+    import fnmatch
+
+    names = {p.name for p in article_index.parent.iterdir() if p.name.startswith(f".{article_index.name}.")}
+    assert f".{article_index.name}.lock" in names  # what an ingest leaves behind
+    patterns = [line.strip() for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")]
+    for name in (".index.lock", ".index.tmp-x1y2z3"):
+        assert any(fnmatch.fnmatch(name, pattern.strip("/")) for pattern in patterns), name
