@@ -82,6 +82,10 @@ def test_typo_thanthakhat_before_mai_han_akat_is_left_as_written() -> None:
         ("เจ้าหน้าทีป่ฏิบัตกิาร", "เจ้าหน้าที่ปฏิบัติการ"),  # two marks slid in one word
         ("โยอจิิโระ", "โยอิจิโระ"),  # the same vowel twice on one letter, the one before bare
         ("ทวิภาค ีและ", "ทวิภาคี และ"),  # a vowel on the wrong side of a space
+        # onto a bare letter, making one of the commonest one-syllable words
+        ("บริษัทนี้มพีนักงานมาก", "บริษัทนี้มีพนักงานมาก"),
+        ("เขามคีวามรู้เรื่องนี้", "เขามีความรู้เรื่องนี้"),
+        ("ทุกคนมสีิทธิ์", "ทุกคนมีสิทธิ์"),
     ],
 )
 def test_slid_vowels_go_back(raw: str, fixed: str) -> None:
@@ -92,7 +96,8 @@ def test_slid_vowels_go_back(raw: str, fixed: str) -> None:
     "clean",
     # transliterated names the dictionary does not know: moving a mark would make them read as
     # strings of short words, which is no evidence of damage
-    ["เดวิด สมิธ", "วิลคี", "บานคี-มุน", "เพิร์ลแจม", "แซทเทิร์น", "ดิดิเยร์", "ประเทศอินโดนีเซีย"],
+    ["เดวิด สมิธ", "วิลคี", "บานคี-มุน", "เพิร์ลแจม", "แซทเทิร์น", "ดิดิเยร์", "ประเทศอินโดนีเซีย",
+     "ทอมคีรูซ", "นายมคีลเลน", "มิลลิง"],
 )
 def test_names_keep_their_marks(clean: str) -> None:
     assert repair_query(clean) == clean

@@ -46,6 +46,11 @@ def _slot(mark: str) -> str:
     return "v" if mark in ABOVE_VOWELS or mark in BELOW_VOWELS else "t"
 
 
+# Corpus frequency cost (PyThaiNLP's word frequencies, lower = commoner) under which a
+# one-syllable word counts as one of the commonest: มี 4.2, ที่ 3.7, ก็ 4.7, ดี 5.9, ปี 6.1,
+# against มิ 8.1, สิ 8.0, วิ 8.9.
+_VERY_COMMON = 6.5
+
 # Marks that slide in PDF text and can be slid back. THANTHAKHAT is left alone: moving it is
 # what turns a correct transliteration (`เพิร์ล`) into a run of short words.
 _SLIDING = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47" + TONES)
@@ -93,14 +98,19 @@ def _token_span(tokens: list[str], offset: int) -> int:
     return len(tokens) - 1
 
 
-def _plausible(move: _Move, tokens: list[str], lex: Lexicon, *, gain: float | None, fewer: bool) -> bool:
+def _plausible(move: _Move, tokens: list[str], lex: Lexicon, *, gain: float | None, fewer: bool,
+               bare: bool = False) -> bool:
     """The move must leave whole, known words around the spot: one word holding both letters
     (`ภูม|ภิาค` -> `ภูมิภาค`) or two words meeting there (`ทีป่ฏิ` -> `ที่|ปฏิ`); no unknown
     piece next to them; and not a rare short word (a name's syllables often read as one:
     `วิลคี` must not become `วิ|ลีค`). Where the word read as known pieces before, `gain` is
     how much likelier (in corpus frequency) the new reading is: a long word, or a clear gain,
     is evidence enough (`โรง|เร|ยีน` -> `โรงเรียน`, `ท|มี` -> `ทีม`); `โด|เม|นิ|โก`, a name,
-    must stay. `fewer`: the new reading has fewer pieces, or no unknown piece left."""
+    must stay. `fewer`: the new reading has fewer pieces, or no unknown piece left. `bare`: the
+    letter that takes the mark stood alone before, a consonant with no vowel of its own
+    (`ที่|ม|คี|รีบ`), or inside an unknown piece (`นี้|มคีน|อยู่`); then a one-syllable word may be made
+    there if it is one of the commonest (`มี|ครีบ`, `ซึ่ง|มี|พระ...`), not a rarer one
+    (`มิ`, `วิ`) that a name's letters make by accident."""
     i = _token_span(tokens, move.dst)
     j = _token_span(tokens, move.src)
     lo, hi = max(0, i - 1), min(len(tokens), j + 2)
@@ -117,7 +127,7 @@ def _plausible(move: _Move, tokens: list[str], lex: Lexicon, *, gain: float | No
         if units <= 2:
             return len(a) >= 3 and common and fewer
         return units >= 3
-    if spelling_units(a) <= 1 and not move.tone:
+    if spelling_units(a) <= 1 and not move.tone and not (bare and lex.freq_cost.get(a, 99.0) <= _VERY_COMMON):
         return False  # `มิลลิง` -> `มิ|ลิ|ลง`: one-letter words are too easily made by accident
     return gain is None and len(a) + len(b) >= 5 and fewer and common
 
@@ -152,7 +162,9 @@ def _shift_word(word: str, lex: Lexicon) -> tuple[str, int]:
             key = (cost.unknown, len(tokens), cost.words)
             gain = None if base.unknown else base.rarity - cost.rarity
             fewer = len(tokens) < base_pieces or cost.unknown == 0
-            if (best is None or key < best) and _plausible(move, tokens, lex, gain=gain, fewer=fewer):
+            landing = pieces[_token_span(pieces, move.dst)]
+            bare = len(landing) == 1 or lex.is_unknown(landing)
+            if (best is None or key < best) and _plausible(move, tokens, lex, gain=gain, fewer=fewer, bare=bare):
                 best, best_text = key, move.text
         if best is None:
             if base.unknown >= 3 and (pair := _two_moves(word, base_pieces, lex)) is not None:
