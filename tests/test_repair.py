@@ -144,6 +144,13 @@ def test_spaces_between_whole_words_stay() -> None:
     assert repair_query("ความสามารถ ในการแข่งขัน ทางเศรษฐกิจ") == "ความสามารถ ในการแข่งขัน ทางเศรษฐกิจ"
 
 
+@pytest.mark.parametrize("clean", ["ในเดือนกันยายน ค.ศ. 2015 กระทรวง", "เมื่อเดือนกันยายน พ.ศ. 2561",
+                                   "ผู้ว่าราชการ จ.เชียงใหม่", "บรรยายโดย ดร.สมชาย"])
+def test_the_space_before_an_abbreviation_stays(clean: str) -> None:
+    # `พ|.ศ.` once read as a letter cut off `กันยายน` and was glued to it (`กันยายนค.ศ.`)
+    assert repair_query(clean) == clean
+
+
 def test_letter_spaced_dates_join_in_references() -> None:
     rep = repair_document("body\n" + "_" * 20 + "\n12 The White House. ( 2 0 2 5 ,  February 1 2 ) . Fact Sheet")
     assert rep.lines[2].note == 12
@@ -190,9 +197,28 @@ def test_count_before_a_classifier_stays_and_the_marker_after_it_goes() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "fixed", "n"),
+    [
+        # a Thai date reads day, month, era, year: a number before the era is not the year
+        ("ลงนามเมื่อ 3 กันยายน 14 พ.ศ. 2561 ที่กรุงเทพฯ", "ลงนามเมื่อ 3 กันยายน พ.ศ. 2561 ที่กรุงเทพฯ", 14),
+        ("เริ่มบังคับใช้ในปี8 ค.ศ. 2020 เป็นต้นมา", "เริ่มบังคับใช้ในปี ค.ศ. 2020 เป็นต้นมา", 8),
+        # a taker of numbers that counts the number before it ("12 ปี") takes no label after it
+        ("ความร่วมมือยาวนาน 12 ปี5 ระหว่างสองประเทศ", "ความร่วมมือยาวนาน 12 ปี ระหว่างสองประเทศ", 5),
+    ],
+)
+def test_markers_where_grammar_leaves_no_room_for_a_number(raw: str, fixed: str, n: int) -> None:
+    texts, marks = _markers(raw)
+    assert texts == [fixed] and [m[0] for m in marks[0]] == [n]
+
+
+@pytest.mark.parametrize(
     "clean",
     [
         "ในปี1788 มีการประชุม",
+        "ในรัชกาลที่ 5 พ.ศ. 2411 มีการปฏิรูป",
+        "มีอายุ 20 ปี 6 เดือน",
+        "นักเรียนชั้น ม. 2 ห้อง 3 ทั้งหมด",
+        "ประชุมครั้งที่ 2 ในปี 2565",
         "เทคโนโลยี 5G และกลุ่ม G20 รวมถึง Industry 4.0 ในปัจจุบัน",
         "ตามมาตรา 9 ของรัฐธรรมนูญ",
         "การปฏิวัติอุตสาหกรรมครั้งที่ 4",

@@ -278,6 +278,8 @@ def _should_join(left: str, right: str, lex: Lexicon) -> bool:
     tail, head = thai_tail(left), thai_head(right)
     if not tail or not head:
         return False
+    if right[len(head):len(head) + 1] == ".":
+        return False  # an abbreviation (`พ.ศ.`, `ดร.`, `จ.`) opens a word; it is no cut-off piece
     if head[0] in FOLLOW_VOWELS or head[0] in MARKS or tail[-1] in LEAD_VOWELS:
         return True  # a word cannot start with these, nor end with a leading vowel
     tail_toks = lex.segment(tail)

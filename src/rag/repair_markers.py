@@ -38,6 +38,12 @@ _QUANTITY_TAGS = frozenset({"CNIT", "CLTV", "CMTR", "CFQC", "CVBL", "DCNM", "NCN
 # ORCHID tags of words that open a clause after a citation (conjunctions, prepositions, aux).
 _CLAUSE_TAGS = frozenset({"JSBR", "JCRG", "JCMP", "RPRE", "PREL", "XVBM", "XVAE", "XVAM", "XVMM", "ADVN"})
 _NUMBER_WORDS = frozenset("สิบ ร้อย พัน หมื่น แสน ล้าน พันล้าน".split())
+# A Thai date reads day, month, era, year (`26 มิถุนายน พ.ศ. 2517`): a number between a month
+# (or the word "year") and the era that opens the year cannot be part of the date.
+_MONTHS = frozenset(
+    "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม".split()
+)
+_ERA_YEAR = re.compile(rf"\s*(?:พ\.ศ\.|ค\.ศ\.)\s*[{DIGITS}]")
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,12 @@ def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "") -
     if core and core[-1] in LETTERS:
         word = _word_before(core, lex)
         tag = lex.tag(word)
-        if word in _NUMBER_TAKERS:
+        counted = re.search(rf"[{DIGITS}] *{re.escape(word)}$", core) is not None
+        if (word == "ปี" or word in _MONTHS) and _ERA_YEAR.match(after):
+            score += 3.0  # `ในปี63 พ.ศ. 2550`, `26 มิถุนายน 21 พ.ศ. 2517`: the year comes after
+        elif word in _NUMBER_TAKERS and counted and prev in LETTERS:
+            score += 1.5  # `300 ปี6`, `31 ห้อง52`: the word counts what precedes it, glued number
+        elif word in _NUMBER_TAKERS:
             score -= 2.5
         elif tag in _QUANTITY_TAGS:
             if re.search(rf"[{DIGITS}] *{re.escape(word)}$", core):
