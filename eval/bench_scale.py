@@ -40,7 +40,6 @@ sweep; size on disk per file; build time and peak memory of the build.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -213,14 +212,6 @@ def build_pool(out: Path, seed: int, embed_sample: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- one synthetic index
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def bm25_matrix(doc_of_token: np.ndarray, tok: np.ndarray, doc_len: np.ndarray, n_vocab: int,
                 k1: float, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """bm25s's Lucene BM25 CSC matrix (data, indices, indptr) from flat (doc, token) pairs.
@@ -252,6 +243,7 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
     """Write a complete index of ``n`` synthetic chunks to ``out_dir``; returns build facts."""
     from rag import index as ix
     from rag.ingest import CHUNKING, LEXICAL
+    from rag.sources import file_sha256
 
     t_start = time.perf_counter()
     rng = np.random.default_rng(seed + n)
@@ -348,7 +340,7 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
     print(f"  ann: {timings['ann_s']:.1f} s, peak RSS {peak_mb():,.0f} MB", file=sys.stderr, flush=True)
 
     model = pool["model"]
-    files = {str(p.relative_to(out_dir)): _sha256(p) for p in sorted(out_dir.rglob("*")) if p.is_file()}
+    files = {str(p.relative_to(out_dir)): file_sha256(p) for p in sorted(out_dir.rglob("*")) if p.is_file()}
     manifest = {
         "format_version": ix.FORMAT_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": model, "chunking": dict(CHUNKING), "lexical": {**LEXICAL, "engine": pool["engine"]},

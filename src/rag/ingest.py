@@ -192,7 +192,7 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
         by_text = dict(zip(chunk_unique, chunk_codes.rows(range(len(chunk_unique))), strict=True))
         codes = Codes.from_rows([by_text[t] for t in chunk_texts])
     else:
-        codes = Codes.from_rows([(np.zeros(0, np.int32), np.zeros(0, np.float32))] * len(chunk_texts))
+        codes = Codes.blank(len(chunk_texts))
     return vectors, units, codes
 
 

