@@ -489,8 +489,8 @@ class SentenceTransformerEmbedder:
                     slots[i] = head.codes(torch.cat(states))
                 bar.update(1)
         if rows is not None:
-            none = (np.zeros(0, np.int32), np.zeros(0, np.float32))
-            rows.extend(r if r is not None else none for r in slots)
+            assert all(r is not None for r in slots)  # every text went through one of the two loops
+            rows.extend(r for r in slots if r is not None)
         return out, rows
 
     def _encode_windows(self, content: list[int], limit: int, states: list[Any] | None = None) -> np.ndarray:
