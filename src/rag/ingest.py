@@ -19,7 +19,14 @@ import numpy as np
 
 from rag import index as ix
 from rag.chunking import Chunk, chunk_document
-from rag.embedding import Embedder, ensure_compatible, latent_id, load_embedder, load_embedder_for
+from rag.embedding import (
+    Embedder,
+    encode_chunks_and_units,
+    ensure_compatible,
+    latent_id,
+    load_embedder,
+    load_embedder_for,
+)
 from rag.errors import RagError
 from rag.latent import Codes
 from rag.lexical import thai_engine, tokenize
@@ -164,8 +171,7 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
            progress: bool) -> tuple[np.ndarray, np.ndarray, Codes]:
     """Chunk vectors (with their latent terms when the embedder has a head) and unit vectors.
 
-    Chunk overlaps and references cited twice repeat a unit: each text is embedded once. The
-    chunks go in a pass of their own because only they need token states for latent terms.
+    Chunk overlaps and references cited twice repeat a unit: each text is embedded once.
     """
     chunk_unique = list(dict.fromkeys(chunk_texts))
     in_chunks = set(chunk_unique)
@@ -173,16 +179,9 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
     if progress and chunk_unique:
         print(f"embedding {len(chunk_texts)} chunks and {len(unit_unique)} sentences "
               f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
-    prepare = getattr(embedder, "prepare_passages", None)
-    if prepare is not None:
-        prepare(len(chunk_unique) + len(unit_unique))  # pick the bulk backend for the whole job
+    chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
+                                                                 latent=head is not None, progress=progress)
     empty = np.zeros((0, embedder.dim), np.float32)
-    if head is not None and chunk_unique:
-        chunk_done, chunk_codes = embedder.encode_passages_latent(chunk_unique, progress=progress)  # type: ignore[attr-defined]
-    else:
-        chunk_done = embedder.encode_passages(chunk_unique, progress=progress) if chunk_unique else empty
-        chunk_codes = None
-    unit_done = embedder.encode_passages(unit_unique, progress=progress) if unit_unique else empty
     done = np.concatenate([np.asarray(chunk_done, np.float32).reshape(-1, embedder.dim),
                            np.asarray(unit_done, np.float32).reshape(-1, embedder.dim)])
     row = {t: i for i, t in enumerate([*chunk_unique, *unit_unique])}
