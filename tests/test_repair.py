@@ -239,6 +239,21 @@ def test_markers_ascend_across_lines() -> None:
     assert repair_lines(lines) == ["นโยบายของสหรัฐอเมริกา", "ความยั่งยืน", "ราคา 5 บาท"]
 
 
+def test_spaced_number_closing_a_line_that_runs_on_is_a_number() -> None:
+    """Rule 8: a line that ends without a space goes on in the next, so a number set off at its
+    end opens the next phrase (`ลูกชาย 2` + `คน`), while the same number where the line really
+    ends (a trailing space, the last line) still reads as a marker in its ascending run."""
+    runs_on = ["นโยบายของสหรัฐอเมริกา1", "โดยมีลูกชาย 2", "คนและลูกสาวอีกหนึ่งคน"]
+    assert repair_lines(runs_on) == ["นโยบายของสหรัฐอเมริกา", "โดยมีลูกชาย 2", runs_on[2]]
+    ends = ["นโยบายของสหรัฐอเมริกา1", "แห่งชาติของสหรัฐอเมริกา 2 ", "การทูตเชิงเศรษฐกิจของจีน"]
+    assert repair_lines(ends) == ["นโยบายของสหรัฐอเมริกา", "แห่งชาติของสหรัฐอเมริกา", ends[2]]
+    last = ["นโยบายของสหรัฐอเมริกา1", "แห่งชาติของสหรัฐอเมริกา 2"]
+    assert repair_lines(last) == ["นโยบายของสหรัฐอเมริกา", "แห่งชาติของสหรัฐอเมริกา"]
+    # glued to the word it follows, a number at a line's end is a marker whatever comes next
+    glued = ["นโยบายของสหรัฐอเมริกา1", "ความร่วมมือทางเศรษฐกิจ2", "และการค้าระหว่างประเทศ"]
+    assert repair_lines(glued) == ["นโยบายของสหรัฐอเมริกา", "ความร่วมมือทางเศรษฐกิจ", glued[2]]
+
+
 def test_spaced_marker_needs_the_footnote_block_as_evidence() -> None:
     doc = "ความร่วมมือกับญี่ปุ่น 6 โดยเฉพาะด้านเทคโนโลยี\n" + " " * 43 + "\n6 Author, A. (2020). Title.\n"
     rep = repair_document(doc)

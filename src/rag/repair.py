@@ -176,6 +176,14 @@ def _contexts(raws: list[RawLine], texts: list[str], body_idx: list[int]) -> lis
     return [contexts[k] for k in body_idx]
 
 
+def _continues(raws: list[RawLine], k: int) -> bool:
+    """Line k's phrase goes on in the next line: it ended without a space (CONVENTIONS rule 8)
+    and the next line is text of the same kind."""
+    text = raws[k].text
+    following = raws[k + 1] if k + 1 < len(raws) else None
+    return bool(text) and not text[-1].isspace() and following is not None and following.kind == raws[k].kind
+
+
 def _take_markers(
     raws: list[RawLine], texts: list[str], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool
 ) -> dict[int, list[Marker]]:
@@ -195,11 +203,13 @@ def _take_markers(
         # told here without the blocks' evidence, in reference lines as in body lines.
         body_idx = [k for k, r in enumerate(raws) if r.kind in (BODY, NOTE)]
         line_evidence, defined = None, frozenset()
+    continues = [_continues(raws, k) for k in body_idx]
     markers: dict[int, list[Marker]] = {}
     cited: set[int] = set()  # a reference the document defines is cited once
     for _ in range(10):
         contexts = _contexts(raws, texts, body_idx) if paragraphs else None
-        cands = [c for c in find_candidates([texts[k] for k in body_idx], lex, contexts) if c.n not in cited]
+        cands = [c for c in find_candidates([texts[k] for k in body_idx], lex, contexts, continues)
+                 if c.n not in cited]
         chosen = choose_markers(cands, line_evidence, defined)
         spans: dict[int, list[tuple[int, int, int]]] = {}
         for c in chosen:

@@ -65,9 +65,10 @@ def _word_after(text: str, lex: Lexicon) -> str:
     return lex.segment(head)[0] if head else ""
 
 
-def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "") -> float | None:
+def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "", continues: bool = False) -> float | None:
     """How much the candidate looks like a marker by itself; None: it cannot be one.
-    `context` is the text the line continues (the previous line of its paragraph)."""
+    `context` is the text the line continues (the previous line of its paragraph); `continues`:
+    the next line carries on this line's phrase (it ended without a space, CONVENTIONS rule 8)."""
     start, end = m.start(1), m.end()
     digits = m.group(1)
     sure = line[end - 1] == SURE
@@ -102,7 +103,9 @@ def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "") -
         return None
     # what follows
     rest = after.lstrip(" ")
-    if not rest:
+    if not rest and prev == " " and continues:
+        pass  # `มีลูกชาย 2` + `คน...`: what follows is on the next line, a number set off there is no end
+    elif not rest:
         score += 1.5
     elif after[:1] in LETTERS:
         return None  # `16ชนิด`, `ปี2016เป็น`: glued on both sides is a number in running text
@@ -138,18 +141,21 @@ def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "") -
 
 
 def find_candidates(
-    lines: Sequence[str], lex: Lexicon, contexts: Sequence[str] | None = None
+    lines: Sequence[str], lex: Lexicon, contexts: Sequence[str] | None = None,
+    continues: Sequence[bool] | None = None,
 ) -> list[Candidate]:
     """Every digit run that could be a marker, with its shape score. `contexts[i]`: the text
     line i continues ("" when it starts a paragraph), so a number that opens a wrapped line is
-    read as following the previous line's last word."""
+    read as following the previous line's last word. `continues[i]`: the line's phrase goes on
+    in the next line."""
     out: list[Candidate] = []
     for li, line in enumerate(lines):
         if not any(ch in DIGITS for ch in line):
             continue
         context = contexts[li] if contexts is not None else ""
+        goes_on = continues[li] if continues is not None else False
         for m in _CANDIDATE.finditer(line):
-            score = _shape_score(line, m, lex, context)
+            score = _shape_score(line, m, lex, context, goes_on)
             if score is not None:
                 out.append(Candidate(li, m.start(1), m.end(), int(m.group(1)), score))
     return out
