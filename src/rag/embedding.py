@@ -163,7 +163,7 @@ def _as_matrix(rows: Sequence[np.ndarray] | np.ndarray, dim: int) -> np.ndarray:
     return out.reshape(-1, dim) if out.size else np.empty((0, dim), dtype=np.float32)
 
 
-def _progress_bar(total: int, progress: Any):
+def _progress_bar(total: int, progress: Progress):
     """A bar for ``total`` passages, none when ``progress`` is false; when ``progress`` is a bar
     already (one job split over two backends), that bar, left open for its owner."""
     from tqdm.auto import tqdm

@@ -164,24 +164,29 @@ def _moved_offsets(old: str, new: str, offsets: list[int]) -> list[int]:
     return out
 
 
+def _runs_on(r: RawLine) -> bool:
+    """The line ended without a space: the next one carries on its word or phrase (CONVENTIONS
+    rule 8)."""
+    return bool(r.text) and not r.text[-1].isspace()
+
+
 def _contexts(raws: list[RawLine], texts: list[str], body_idx: list[int]) -> list[str]:
     """For each body line, the text it continues in its paragraph, read exactly as
     `Repaired.text` joins lines, so that markers are judged on the text a second repair reads."""
     items = []
     for r, t in zip(raws, texts, strict=True):
         content = r.kind in (BODY, NOTE)
-        joins = not content or not r.text or r.text[-1].isspace()
+        joins = not content or not _runs_on(r)
         items.append((r.kind, r.note, content and r.text[:1].isspace(), t, joins))
     _, contexts = _paragraphs(items)
     return [contexts[k] for k in body_idx]
 
 
 def _continues(raws: list[RawLine], k: int) -> bool:
-    """Line k's phrase goes on in the next line: it ended without a space (CONVENTIONS rule 8)
-    and the next line is text of the same kind."""
-    text = raws[k].text
+    """Line k's phrase goes on in the next line: it runs on and the next line is text of the
+    same kind."""
     following = raws[k + 1] if k + 1 < len(raws) else None
-    return bool(text) and not text[-1].isspace() and following is not None and following.kind == raws[k].kind
+    return _runs_on(raws[k]) and following is not None and following.kind == raws[k].kind
 
 
 def _take_markers(
