@@ -103,6 +103,44 @@ def test_names_keep_their_marks(clean: str) -> None:
     assert repair_query(clean) == clean
 
 
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        # THANTHAKHAT silences its letter, which then cannot carry SARA AA
+        ("ความสัมพันธท์างการค้า", "ความสัมพันธ์ทางการค้า"),
+        # MAITAIKHU is closed by a consonant: `จ็ะ` is no spelling
+        ("กจ็ะไป", "ก็จะไป"),
+        # MAI HAN-AKAT is closed by the next consonant, which cannot take a lead vowel after it...
+        ("ทำเองกนัเอง", "ทำเองกันเอง"),
+        # ...nor open a syllable with SARA AA
+        ("สญัญาเช่า", "สัญญาเช่า"),
+    ],
+)
+def test_marks_where_thai_spelling_never_puts_them_go_back(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
+def test_slid_thanthakhat_goes_back_where_the_dictionary_reads_words() -> None:
+    assert repair_query("สถานการณป์ัจจุบัน") == "สถานการณ์ปัจจุบัน"
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "เขาก็มา", "ก็", "ช็อกโกแลต", "เหล็กกล้า", "เสด็จ", "ผัวะ",  # MAITAIKHU and MAI HAN-AKAT where they belong
+        "แกนดัล์ฟ", "ฮาร์ตฟอร์ด", "แลนด์มาร์ก",  # names with THANTHAKHAT
+        "สจ็วต",  # a name whose MAITAIKHU no move makes regular: left as written
+    ],
+)
+def test_regular_spellings_and_names_keep_their_marks(clean: str) -> None:
+    assert repair_query(clean) == clean
+
+
+def test_mai_han_akat_at_a_line_end_may_be_closed_by_the_next_line() -> None:
+    # a line may end inside a word: its closing consonant opens the next line
+    assert repair_lines(["เขาเป็นเด็กนั", "กเรียน"]) == ["เขาเป็นเด็กนั", "กเรียน"]
+
+
 # --- rule 5: letter-spaced runs ---------------------------------------------------------------
 
 
