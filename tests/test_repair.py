@@ -114,6 +114,10 @@ def test_names_keep_their_marks(clean: str) -> None:
         ("ทำเองกนัเอง", "ทำเองกันเอง"),
         # ...nor open a syllable with SARA AA
         ("สญัญาเช่า", "สัญญาเช่า"),
+        # one vowel to a letter: no SARA AA after SARA II
+        ("ดอกไม้สขีาว", "ดอกไม้สีขาว"),
+        # SARA IA puts SARA II on its first letter, not on the YO YAK
+        ("พวกเขาเรยีนหนังสือ", "พวกเขาเรียนหนังสือ"),
     ],
 )
 def test_marks_where_thai_spelling_never_puts_them_go_back(raw: str, fixed: str) -> None:
@@ -130,6 +134,8 @@ def test_slid_thanthakhat_goes_back_where_the_dictionary_reads_words() -> None:
         "เขาก็มา", "ก็", "ช็อกโกแลต", "เหล็กกล้า", "เสด็จ", "ผัวะ",  # MAITAIKHU and MAI HAN-AKAT where they belong
         "แกนดัล์ฟ", "ฮาร์ตฟอร์ด", "แลนด์มาร์ก",  # names with THANTHAKHAT
         "สจ็วต",  # a name whose MAITAIKHU no move makes regular: left as written
+        "เหยียดหยาม", "เขยียว",  # HO HIP leads the YO YAK; a dictionary word
+        "ทะเลยี่สิบแห่ง",  # a word ending in SARA E, then one starting with YO YAK + SARA II
     ],
 )
 def test_regular_spellings_and_names_keep_their_marks(clean: str) -> None:

@@ -80,6 +80,18 @@ _FAULTS = re.compile("|".join((
     # consonant (`กจ็ะ` is no spelling)
     f"(?<![{LEAD_VOWELS}])(?<![{LEAD_VOWELS}]{_C})(?!\u0e01){_C}{_MAITAIKHU}(?!\u0e2d)",
     f"(?!\u0e01){_C}{_MAITAIKHU}(?!{_C})",
+    # a letter carries one vowel: an upper or lower vowel is not followed by SARA A, AA or AM
+    # (`สขีาว`)
+    f"[{ABOVE_VOWELS}{BELOW_VOWELS}][{TONES}]?[{FOLLOW_VOWELS}]",
+    # a lead vowel's syllable takes only the marks of its own vowel, on its first letter: SARA O,
+    # AI MAIMALAI and AI MAIMUAN take none (`ไมิ`), SARA E and AE no MAI HAN-AKAT or lower vowel
+    # (`เกุ`), SARA AE no upper vowel but MAITAIKHU; and in SARA IA (`เรียน`) SARA II sits on the
+    # first letter, not on the YO YAK after it (`เรยีน`), unless HO HIP or O ANG leads that YO
+    # YAK (`เหยียด`)
+    f"[\u0e42\u0e43\u0e44]{_C}[{ABOVE_VOWELS}{BELOW_VOWELS}]",
+    f"[\u0e40\u0e41]{_C}[{_MAI_HAN_AKAT}{BELOW_VOWELS}]",
+    f"\u0e41{_C}[\u0e34-\u0e37]",
+    f"\u0e40(?![\u0e2b\u0e2d]){_C}\u0e22\u0e35",
 )))
 
 
@@ -197,7 +209,8 @@ def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, i
                 continue
             if best is not None and best[0] < faults:
                 continue  # a fault mended beats any dictionary reading
-            if not _in_damage(pieces, move.was, lex, known=not base.unknown):
+            local = not base.unknown or _known_around(pieces, move.was, lex)
+            if not _in_damage(pieces, move.was, lex, known=local):
                 continue  # the mark sat in a sound word: `คอมพานีค้าขาย` keeps its `ค้าขาย`
             cost = lex.cost(move.text)
             tokens = lex.segment(move.text)
@@ -208,7 +221,7 @@ def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, i
             ):
                 continue
             key = (faults, cost.unknown, len(tokens), cost.words)
-            gain = None if base.unknown else base.rarity - cost.rarity
+            gain = base.rarity - cost.rarity if local and cost.unknown == base.unknown else None
             fewer = len(tokens) < base_pieces or cost.unknown == 0
             landing = pieces[_token_span(pieces, move.dst)]
             bare = len(landing) == 1 or lex.is_unknown(landing)
@@ -221,6 +234,13 @@ def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, i
         word = best_text
         moves += 1
     return word, moves
+
+
+def _known_around(pieces: list[str], offset: int, lex: Lexicon) -> bool:
+    """No unknown piece within two pieces of `offset`: a name elsewhere in the run (runs of
+    Thai letters are whole phrases) says nothing about the words here."""
+    k = _token_span(pieces, offset)
+    return not any(lex.is_unknown(t) for t in pieces[max(0, k - 2):k + 3])
 
 
 def _in_damage(pieces: list[str], offset: int, lex: Lexicon, *, known: bool = False) -> bool:
