@@ -147,6 +147,29 @@ def test_mai_han_akat_at_a_line_end_may_be_closed_by_the_next_line() -> None:
     assert repair_lines(["เขาเป็นเด็กนั", "กเรียน"]) == ["เขาเป็นเด็กนั", "กเรียน"]
 
 
+def test_a_name_elsewhere_in_the_phrase_does_not_veto_a_repair() -> None:
+    # the unknown name is far from the move: the words around it are what count
+    assert repair_query("นายแซกคาไรอัสซึ่งมพีรรคพวก") == "นายแซกคาไรอัสซึ่งมีพรรคพวก"
+    assert repair_query("นายแซกคาไรอัสเดินทางไปกับทมีงาน") == "นายแซกคาไรอัสเดินทางไปกับทีมงาน"
+
+
+@pytest.mark.parametrize(
+    ("word", "pos", "stranded"),
+    [
+        ("กับทมี", 3, True),  # after a closed syllable: ท must open one, and cannot alone
+        ("ทมี", 0, True),
+        ("ในรปู", 2, True),  # SARA AI's syllable takes no final
+        ("มาวรี", 2, False),  # may close `มาว`
+        ("ลีนดิ", 2, False),  # may close `ลีน`
+        ("เลข", 2, False),  # may close a lead vowel's syllable
+    ],
+)
+def test_a_lone_consonant_is_stranded_only_where_it_cannot_close_a_syllable(word: str, pos: int, stranded: bool) -> None:
+    from rag.repair_vowels import _stranded
+
+    assert _stranded(word, pos) is stranded
+
+
 # --- rule 5: letter-spaced runs ---------------------------------------------------------------
 
 

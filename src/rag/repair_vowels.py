@@ -26,8 +26,10 @@ from rag.thai import (
     LEAD_VOWELS,
     LETTERS,
     MARKS,
+    SARA_AA,
     THANTHAKHAT,
     TONES,
+    VOWEL_MARKS,
     spelling_units,
 )
 from rag.thai_lexicon import Lexicon
@@ -214,7 +216,11 @@ def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, i
                 continue  # the mark sat in a sound word: `คอมพานีค้าขาย` keeps its `ค้าขาย`
             cost = lex.cost(move.text)
             tokens = lex.segment(move.text)
-            if cost.unknown > base.unknown or (cost.unknown and base.unknown - cost.unknown < 3):
+            landing = pieces[_token_span(pieces, move.dst)]
+            mended = not cost.unknown or (
+                _known_around(tokens, move.dst, lex) and (len(landing) > 1 or _stranded(word, move.dst))
+            )
+            if cost.unknown > base.unknown or (base.unknown - cost.unknown < 3 and not mended):
                 continue
             if len(tokens) > base_pieces + unknown_pieces or (
                 cost.unknown == base.unknown and len(tokens) >= base_pieces
@@ -223,7 +229,6 @@ def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, i
             key = (faults, cost.unknown, len(tokens), cost.words)
             gain = base.rarity - cost.rarity if local and cost.unknown == base.unknown else None
             fewer = len(tokens) < base_pieces or cost.unknown == 0
-            landing = pieces[_token_span(pieces, move.dst)]
             bare = len(landing) == 1 or lex.is_unknown(landing)
             if (best is None or key < best) and _plausible(move, tokens, lex, gain=gain, fewer=fewer, bare=bare):
                 best, best_text = key, move.text
@@ -241,6 +246,20 @@ def _known_around(pieces: list[str], offset: int, lex: Lexicon) -> bool:
     Thai letters are whole phrases) says nothing about the words here."""
     k = _token_span(pieces, offset)
     return not any(lex.is_unknown(t) for t in pieces[max(0, k - 2):k + 3])
+
+
+def _stranded(word: str, pos: int) -> bool:
+    """The consonant at `pos`, read on its own, cannot close the syllable before it: nothing
+    comes before it, or a consonant that is no lead vowel's first letter (`กับ|ท|มี`, `ซึ่ง|ม|พี`).
+    After SARA AA, a vowel mark, a tone or a lead vowel's first letter it may well be a final
+    (`มาว|รี`, `เซลีน|ดิ`, `เลข`), and a name the dictionary cannot read is no evidence of damage."""
+    if pos == 0:
+        return True
+    prev = word[pos - 1]
+    if prev == SARA_AA or prev in VOWEL_MARKS or prev in TONES:
+        return False
+    # SARA AI's syllables (`ใน`, `ไป`) are closed already; the other lead vowels' may take a final
+    return not (prev in CONSONANTS and pos >= 2 and word[pos - 2] in LEAD_VOWELS and word[pos - 2] not in "\u0e43\u0e44")
 
 
 def _in_damage(pieces: list[str], offset: int, lex: Lexicon, *, known: bool = False) -> bool:
