@@ -142,6 +142,17 @@ def test_regular_spellings_and_names_keep_their_marks(clean: str) -> None:
     assert repair_query(clean) == clean
 
 
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ไปกินข้าวที่วั ดใกล้บ้าน", "ไปกินข้าวที่วัดใกล้บ้าน"),  # closed past the space: only the space is damage
+        ("สญั ญาเช่า", "สัญญาเช่า"),  # the letter past the space opens a syllable: the mark slid too
+    ],
+)
+def test_a_mark_before_a_spurious_space_is_judged_with_what_follows_it(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
 def test_mai_han_akat_at_a_line_end_may_be_closed_by_the_next_line() -> None:
     # a line may end inside a word: its closing consonant opens the next line
     assert repair_lines(["เขาเป็นเด็กนั", "กเรียน"]) == ["เขาเป็นเด็กนั", "กเรียน"]

@@ -97,11 +97,12 @@ _FAULTS = re.compile("|".join((
 )))
 
 
-def _faults(word: str, open_end: bool) -> int:
-    """How many marks in `word` stand where Thai spelling never writes them (`_FAULTS`). With
-    `open_end` the word runs on past the line's end, so a mark that wants a closing consonant
-    there is no fault: the consonant may open the next line."""
-    return len(_FAULTS.findall(word + "\u0e01" if open_end else word))
+def _faults(word: str, follow: str = "") -> int:
+    """How many marks in `word` stand where Thai spelling never writes them (`_FAULTS`), read
+    with the letters that `follow` it: where the word may run on (past the line's end, or past a
+    space that may be damage) a mark that wants a closing consonant there is judged on what
+    comes next."""
+    return len(_FAULTS.findall(word + follow))
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def _plausible(move: _Move, tokens: list[str], lex: Lexicon, *, gain: float | No
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, int]:
+def _shift_word(word: str, lex: Lexicon, follow: str = "") -> tuple[str, int]:
     """Slide marks back until the dictionary reads `word` no better; (new word, moves made).
 
     A move that mends a spelling fault (`_FAULTS`) is taken where the dictionary reads the
@@ -193,14 +194,14 @@ def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, i
     moves = 0
     for _ in range(3):
         base = lex.cost(word)
-        faults = _faults(word, open_end)
+        faults = _faults(word, follow)
         pieces = lex.segment(word)
         base_pieces = len(pieces)
         unknown_pieces = sum(lex.is_unknown(t) for t in pieces)
         best: tuple[int, int, int, int] | None = None
         best_text = word
         for move in _moves(word):
-            after = _faults(move.text, open_end)
+            after = _faults(move.text, follow)
             if after > faults:
                 continue
             if after < faults:
@@ -233,7 +234,7 @@ def _shift_word(word: str, lex: Lexicon, open_end: bool = False) -> tuple[str, i
             if (best is None or key < best) and _plausible(move, tokens, lex, gain=gain, fewer=fewer, bare=bare):
                 best, best_text = key, move.text
         if best is None:
-            if base.unknown >= 3 and (pair := _two_moves(word, base_pieces, lex, open_end)) is not None:
+            if base.unknown >= 3 and (pair := _two_moves(word, base_pieces, lex, follow)) is not None:
                 return pair, moves + 2
             break
         word = best_text
@@ -275,18 +276,18 @@ def _in_damage(pieces: list[str], offset: int, lex: Lexicon, *, known: bool = Fa
     return known or any(lex.is_unknown(t) for t in near)
 
 
-def _two_moves(word: str, base_pieces: int, lex: Lexicon, open_end: bool) -> str | None:
+def _two_moves(word: str, base_pieces: int, lex: Lexicon, follow: str) -> str | None:
     """Two marks slid in one word (`ทีป่ฏิบัตกิาร`): neither move alone reads better, both
     together read as known words only. Taken only when the whole run then reads as known
     words, in fewer pieces, with both moves plausible where they land."""
     best: tuple[int, int] | None = None
     best_text = None
-    faults = _faults(word, open_end)
+    faults = _faults(word, follow)
     for first in _moves(word):
         if word[first.was] == THANTHAKHAT:
             continue
         for second in _moves(first.text):
-            if first.text[second.was] == THANTHAKHAT or _faults(second.text, open_end) > faults:
+            if first.text[second.was] == THANTHAKHAT or _faults(second.text, follow) > faults:
                 continue
             if lex.cost(second.text).unknown:
                 continue
@@ -304,7 +305,11 @@ def slid_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     dictionary then reads whole words (see `_shift_word`)."""
 
     def fix(m: re.Match[str]) -> str:
-        word, moves = _shift_word(m.group(0), lex, m.end() == len(text))
+        # the word may run on past the line's end, or past a space that is itself damage
+        # (`เป็นวั ดอีก`): spelling faults are judged on what follows it there
+        after = text[m.end():m.end() + 4]
+        follow = "\u0e01" if not after else after[1:] if after[:1] == " " and after[1:2] and after[1] in CONSONANTS else ""
+        word, moves = _shift_word(m.group(0), lex, follow)
         fixes["vowel_shift"] += moves
         return word
 
