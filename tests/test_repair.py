@@ -103,6 +103,84 @@ def test_names_keep_their_marks(clean: str) -> None:
     assert repair_query(clean) == clean
 
 
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        # THANTHAKHAT silences its letter, which then cannot carry SARA AA
+        ("ความสัมพันธท์างการค้า", "ความสัมพันธ์ทางการค้า"),
+        # MAITAIKHU is closed by a consonant: `จ็ะ` is no spelling
+        ("กจ็ะไป", "ก็จะไป"),
+        # MAI HAN-AKAT is closed by the next consonant, which cannot take a lead vowel after it...
+        ("ทำเองกนัเอง", "ทำเองกันเอง"),
+        # ...nor open a syllable with SARA AA
+        ("สญัญาเช่า", "สัญญาเช่า"),
+        # one vowel to a letter: no SARA AA after SARA II
+        ("ดอกไม้สขีาว", "ดอกไม้สีขาว"),
+        # SARA IA puts SARA II on its first letter, not on the YO YAK
+        ("พวกเขาเรยีนหนังสือ", "พวกเขาเรียนหนังสือ"),
+    ],
+)
+def test_marks_where_thai_spelling_never_puts_them_go_back(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
+def test_slid_thanthakhat_goes_back_where_the_dictionary_reads_words() -> None:
+    assert repair_query("สถานการณป์ัจจุบัน") == "สถานการณ์ปัจจุบัน"
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "เขาก็มา", "ก็", "ช็อกโกแลต", "เหล็กกล้า", "เสด็จ", "ผัวะ",  # MAITAIKHU and MAI HAN-AKAT where they belong
+        "แกนดัล์ฟ", "ฮาร์ตฟอร์ด", "แลนด์มาร์ก",  # names with THANTHAKHAT
+        "สจ็วต",  # a name whose MAITAIKHU no move makes regular: left as written
+        "เหยียดหยาม", "เขยียว",  # HO HIP leads the YO YAK; a dictionary word
+        "ทะเลยี่สิบแห่ง",  # a word ending in SARA E, then one starting with YO YAK + SARA II
+    ],
+)
+def test_regular_spellings_and_names_keep_their_marks(clean: str) -> None:
+    assert repair_query(clean) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ไปกินข้าวที่วั ดใกล้บ้าน", "ไปกินข้าวที่วัดใกล้บ้าน"),  # closed past the space: only the space is damage
+        ("สญั ญาเช่า", "สัญญาเช่า"),  # the letter past the space opens a syllable: the mark slid too
+    ],
+)
+def test_a_mark_before_a_spurious_space_is_judged_with_what_follows_it(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+
+
+def test_mai_han_akat_at_a_line_end_may_be_closed_by_the_next_line() -> None:
+    # a line may end inside a word: its closing consonant opens the next line
+    assert repair_lines(["เขาเป็นเด็กนั", "กเรียน"]) == ["เขาเป็นเด็กนั", "กเรียน"]
+
+
+def test_a_name_elsewhere_in_the_phrase_does_not_veto_a_repair() -> None:
+    # the unknown name is far from the move: the words around it are what count
+    assert repair_query("นายแซกคาไรอัสซึ่งมพีรรคพวก") == "นายแซกคาไรอัสซึ่งมีพรรคพวก"
+    assert repair_query("นายแซกคาไรอัสเดินทางไปกับทมีงาน") == "นายแซกคาไรอัสเดินทางไปกับทีมงาน"
+
+
+@pytest.mark.parametrize(
+    ("word", "pos", "stranded"),
+    [
+        ("กับทมี", 3, True),  # after a closed syllable: ท must open one, and cannot alone
+        ("ทมี", 0, True),
+        ("ในรปู", 2, True),  # SARA AI's syllable takes no final
+        ("มาวรี", 2, False),  # may close `มาว`
+        ("ลีนดิ", 2, False),  # may close `ลีน`
+        ("เลข", 2, False),  # may close a lead vowel's syllable
+    ],
+)
+def test_a_lone_consonant_is_stranded_only_where_it_cannot_close_a_syllable(word: str, pos: int, stranded: bool) -> None:
+    from rag.repair_vowels import _stranded
+
+    assert _stranded(word, pos) is stranded
+
+
 # --- rule 5: letter-spaced runs ---------------------------------------------------------------
 
 

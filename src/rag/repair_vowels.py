@@ -22,10 +22,14 @@ from rag.thai import (
     ABOVE_VOWELS,
     BELOW_VOWELS,
     CONSONANTS,
+    FOLLOW_VOWELS,
+    LEAD_VOWELS,
     LETTERS,
     MARKS,
+    SARA_AA,
     THANTHAKHAT,
     TONES,
+    VOWEL_MARKS,
     spelling_units,
 )
 from rag.thai_lexicon import Lexicon
@@ -51,9 +55,54 @@ def _slot(mark: str) -> str:
 # against มิ 8.1, สิ 8.0, วิ 8.9.
 _VERY_COMMON = 6.5
 
-# Marks that slide in PDF text and can be slid back. THANTHAKHAT is left alone: moving it is
-# what turns a correct transliteration (`เพิร์ล`) into a run of short words.
+# Marks that slide in PDF text and can be slid back on the dictionary's word. THANTHAKHAT is
+# moved only where it stands in a place Thai spelling never puts it (`_FAULTS`): moving it on
+# the dictionary's word is what turns a correct transliteration (`เพิร์ล`) into short words.
 _SLIDING = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47" + TONES)
+_MOVABLE = _SLIDING | {THANTHAKHAT}
+
+_C = f"[{CONSONANTS}]"
+_MAI_HAN_AKAT = "\u0e31"
+_MAITAIKHU = "\u0e47"
+# Marks where Thai spelling never writes them: the syllable structure a mark implies is broken.
+# None of these occurs in PyThaiNLP's word lists (words_th, orst_words_th); in clean Wikipedia
+# text only as typos. A slid mark usually leaves one behind, so a move that mends one is good
+# evidence on its own, and a move that makes one is never a repair.
+_FAULTS = re.compile("|".join((
+    # THANTHAKHAT silences its letter, which then cannot carry a vowel (`องคก์าร`, `ตั์`)
+    f"{THANTHAKHAT}[{FOLLOW_VOWELS}]",
+    f"{_C}[\u0e31\u0e35\u0e36\u0e37\u0e39\u0e47]{THANTHAKHAT}",
+    # MAI HAN-AKAT is a short vowel closed by the next consonant (`กัง`): a vowel cannot follow
+    # it (`อคัเคอร์`), nor can that consonant open a syllable of its own (`อลัฟาโร`; `ผัวะ` is
+    # the one spelling with SARA A there)
+    f"{_MAI_HAN_AKAT}[{TONES}]?+(?!{_C})",
+    f"{_MAI_HAN_AKAT}[{TONES}]?+{_C}(?:[\u0e32\u0e33]|(?<!\u0e27)\u0e30)",
+    # MAITAIKHU shortens the vowel of a closed syllable: written on the letter after a lead vowel
+    # (`เป็น`, `เหล็ก`), before O ANG (`ช็อก`) or in the word ก็, and always closed by a
+    # consonant (`กจ็ะ` is no spelling)
+    f"(?<![{LEAD_VOWELS}])(?<![{LEAD_VOWELS}]{_C})(?!\u0e01){_C}{_MAITAIKHU}(?!\u0e2d)",
+    f"(?!\u0e01){_C}{_MAITAIKHU}(?!{_C})",
+    # a letter carries one vowel: an upper or lower vowel is not followed by SARA A, AA or AM
+    # (`สขีาว`)
+    f"[{ABOVE_VOWELS}{BELOW_VOWELS}][{TONES}]?[{FOLLOW_VOWELS}]",
+    # a lead vowel's syllable takes only the marks of its own vowel, on its first letter: SARA O,
+    # AI MAIMALAI and AI MAIMUAN take none (`ไมิ`), SARA E and AE no MAI HAN-AKAT or lower vowel
+    # (`เกุ`), SARA AE no upper vowel but MAITAIKHU; and in SARA IA (`เรียน`) SARA II sits on the
+    # first letter, not on the YO YAK after it (`เรยีน`), unless HO HIP or O ANG leads that YO
+    # YAK (`เหยียด`)
+    f"[\u0e42\u0e43\u0e44]{_C}[{ABOVE_VOWELS}{BELOW_VOWELS}]",
+    f"[\u0e40\u0e41]{_C}[{_MAI_HAN_AKAT}{BELOW_VOWELS}]",
+    f"\u0e41{_C}[\u0e34-\u0e37]",
+    f"\u0e40(?![\u0e2b\u0e2d]){_C}\u0e22\u0e35",
+)))
+
+
+def _faults(word: str, follow: str = "") -> int:
+    """How many marks in `word` stand where Thai spelling never writes them (`_FAULTS`), read
+    with the letters that `follow` it: where the word may run on (past the line's end, or past a
+    space that may be damage) a mark that wants a closing consonant there is judged on what
+    comes next."""
+    return len(_FAULTS.findall(word + follow))
 
 
 @dataclass(frozen=True)
@@ -77,7 +126,7 @@ def _moves(word: str) -> list[_Move]:
         if len(g) == 1 or g[0] not in CONSONANTS or prev[0] not in CONSONANTS:
             continue
         for mi, mark in enumerate(g[1:], 1):
-            if mark not in _SLIDING:
+            if mark not in _MOVABLE:
                 continue
             vowel = _slot(mark) == "v"
             if any(_slot(x) == _slot(mark) or x == THANTHAKHAT for x in prev[1:]):
@@ -133,46 +182,85 @@ def _plausible(move: _Move, tokens: list[str], lex: Lexicon, *, gain: float | No
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _shift_word(word: str, lex: Lexicon) -> tuple[str, int]:
+def _shift_word(word: str, lex: Lexicon, follow: str = "") -> tuple[str, int]:
     """Slide marks back until the dictionary reads `word` no better; (new word, moves made).
 
-    A move is taken when it leaves fewer unknown letters (by 3, or none at all) and at most
-    one more piece per unknown piece it mends (`เปน็ละคร` -> `เป็น|ละคร`); or, where every
-    piece is already known, when it glues pieces into fewer, likelier words (`โรง|เร|ยีน` ->
-    `โรงเรียน`). In both cases `_plausible` must accept where the mark lands."""
+    A move that mends a spelling fault (`_FAULTS`) is taken where the dictionary reads the
+    result no worse (`กจ็ะ` -> `ก็จะ`); a move that makes one is never taken. Otherwise a move
+    is taken when it leaves fewer unknown letters (by 3, or none at all) and at most one more
+    piece per unknown piece it mends (`เปน็ละคร` -> `เป็น|ละคร`); or, where every piece is
+    already known, when it glues pieces into fewer, likelier words (`โรง|เร|ยีน` ->
+    `โรงเรียน`). In both dictionary cases `_plausible` must accept where the mark lands."""
     moves = 0
     for _ in range(3):
         base = lex.cost(word)
+        faults = _faults(word, follow)
         pieces = lex.segment(word)
         base_pieces = len(pieces)
         unknown_pieces = sum(lex.is_unknown(t) for t in pieces)
-        best: tuple[int, int, int] | None = None
+        best: tuple[int, int, int, int] | None = None
         best_text = word
         for move in _moves(word):
-            if not _in_damage(pieces, move.was, lex, known=not base.unknown):
+            after = _faults(move.text, follow)
+            if after > faults:
+                continue
+            if after < faults:
+                cost = lex.cost(move.text)
+                key = (after, cost.unknown, len(lex.segment(move.text)), cost.words)
+                if cost.unknown <= base.unknown and (best is None or key < best):
+                    best, best_text = key, move.text
+                continue
+            if best is not None and best[0] < faults:
+                continue  # a fault mended beats any dictionary reading
+            local = not base.unknown or _known_around(pieces, move.was, lex)
+            if not _in_damage(pieces, move.was, lex, known=local):
                 continue  # the mark sat in a sound word: `คอมพานีค้าขาย` keeps its `ค้าขาย`
             cost = lex.cost(move.text)
-            if cost.unknown > base.unknown or (cost.unknown and base.unknown - cost.unknown < 3):
-                continue
             tokens = lex.segment(move.text)
+            landing = pieces[_token_span(pieces, move.dst)]
+            mended = not cost.unknown or (
+                _known_around(tokens, move.dst, lex) and (len(landing) > 1 or _stranded(word, move.dst))
+            )
+            if cost.unknown > base.unknown or (base.unknown - cost.unknown < 3 and not mended):
+                continue
             if len(tokens) > base_pieces + unknown_pieces or (
                 cost.unknown == base.unknown and len(tokens) >= base_pieces
             ):
                 continue
-            key = (cost.unknown, len(tokens), cost.words)
-            gain = None if base.unknown else base.rarity - cost.rarity
+            key = (faults, cost.unknown, len(tokens), cost.words)
+            gain = base.rarity - cost.rarity if local and cost.unknown == base.unknown else None
             fewer = len(tokens) < base_pieces or cost.unknown == 0
-            landing = pieces[_token_span(pieces, move.dst)]
             bare = len(landing) == 1 or lex.is_unknown(landing)
             if (best is None or key < best) and _plausible(move, tokens, lex, gain=gain, fewer=fewer, bare=bare):
                 best, best_text = key, move.text
         if best is None:
-            if base.unknown >= 3 and (pair := _two_moves(word, base_pieces, lex)) is not None:
+            if base.unknown >= 3 and (pair := _two_moves(word, base_pieces, lex, follow)) is not None:
                 return pair, moves + 2
             break
         word = best_text
         moves += 1
     return word, moves
+
+
+def _known_around(pieces: list[str], offset: int, lex: Lexicon) -> bool:
+    """No unknown piece within two pieces of `offset`: a name elsewhere in the run (runs of
+    Thai letters are whole phrases) says nothing about the words here."""
+    k = _token_span(pieces, offset)
+    return not any(lex.is_unknown(t) for t in pieces[max(0, k - 2):k + 3])
+
+
+def _stranded(word: str, pos: int) -> bool:
+    """The consonant at `pos`, read on its own, cannot close the syllable before it: nothing
+    comes before it, or a consonant that is no lead vowel's first letter (`กับ|ท|มี`, `ซึ่ง|ม|พี`).
+    After SARA AA, a vowel mark, a tone or a lead vowel's first letter it may well be a final
+    (`มาว|รี`, `เซลีน|ดิ`, `เลข`), and a name the dictionary cannot read is no evidence of damage."""
+    if pos == 0:
+        return True
+    prev = word[pos - 1]
+    if prev == SARA_AA or prev in VOWEL_MARKS or prev in TONES:
+        return False
+    # SARA AI's syllables (`ใน`, `ไป`) are closed already; the other lead vowels' may take a final
+    return not (prev in CONSONANTS and pos >= 2 and word[pos - 2] in LEAD_VOWELS and word[pos - 2] not in "\u0e43\u0e44")
 
 
 def _in_damage(pieces: list[str], offset: int, lex: Lexicon, *, known: bool = False) -> bool:
@@ -188,14 +276,19 @@ def _in_damage(pieces: list[str], offset: int, lex: Lexicon, *, known: bool = Fa
     return known or any(lex.is_unknown(t) for t in near)
 
 
-def _two_moves(word: str, base_pieces: int, lex: Lexicon) -> str | None:
+def _two_moves(word: str, base_pieces: int, lex: Lexicon, follow: str) -> str | None:
     """Two marks slid in one word (`ทีป่ฏิบัตกิาร`): neither move alone reads better, both
     together read as known words only. Taken only when the whole run then reads as known
     words, in fewer pieces, with both moves plausible where they land."""
     best: tuple[int, int] | None = None
     best_text = None
+    faults = _faults(word, follow)
     for first in _moves(word):
+        if word[first.was] == THANTHAKHAT:
+            continue
         for second in _moves(first.text):
+            if first.text[second.was] == THANTHAKHAT or _faults(second.text, follow) > faults:
+                continue
             if lex.cost(second.text).unknown:
                 continue
             tokens = lex.segment(second.text)
@@ -212,7 +305,11 @@ def slid_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     dictionary then reads whole words (see `_shift_word`)."""
 
     def fix(m: re.Match[str]) -> str:
-        word, moves = _shift_word(m.group(0), lex)
+        # the word may run on past the line's end, or past a space that is itself damage
+        # (`เป็นวั ดอีก`): spelling faults are judged on what follows it there
+        after = text[m.end():m.end() + 4]
+        follow = "\u0e01" if not after else after[1:] if after[:1] == " " and after[1:2] and after[1] in CONSONANTS else ""
+        word, moves = _shift_word(m.group(0), lex, follow)
         fixes["vowel_shift"] += moves
         return word
 
