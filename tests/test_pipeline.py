@@ -161,3 +161,34 @@ def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> N
     assert searcher._latent_on and searcher.weights.latent_other > 0 and searcher.weights.latent_thai == 0
     assert scores(searcher, STA_QUESTIONS[1]) != scores(without, STA_QUESTIONS[1])
     assert scores(searcher, STA_QUESTIONS[0]) == scores(without, STA_QUESTIONS[0])
+
+
+def test_trigrams_match_a_spelling_that_word_bm25_cuts_differently(article_index: Path) -> None:
+    """A transliterated word spelt another way (ค for ก, a tone mark, another vowel) shares no word
+    token with the article's spelling under newmm, but most of its character trigrams: scored
+    over every chunk, trigram BM25 ranks exactly the chunks that hold the article's spelling
+    first. Hybrid search mixes trigrams into Thai questions only."""
+    from dataclasses import replace
+
+    from rag.lexical import tokenize_query
+    from rag.search import Searcher
+
+    searcher = Searcher(article_index)
+    spelled = "เซมิคอนดักเตอร์"
+    holding = {i for i, c in enumerate(searcher.chunks)
+               if spelled in c.lexical_text(searcher.references.get(c.doc_id, {}))}
+    assert holding
+    every = list(range(len(searcher.chunks)))
+    for variant in ("ซีมิคอนดั๊กเตอร์", "เซมี่คอนดัคเตอร์"):
+        assert not set(tokenize_query(variant)) & set(tokenize_query(spelled))  # no shared whole word...
+        scores = searcher._trigram_scores(every, variant, None)
+        top = sorted(scores, key=lambda i: -scores[i])[: len(holding)]
+        assert set(top) == holding  # ...but the trigrams find every chunk that has it
+    without = Searcher(article_index, embedder=searcher.embedder,
+                       weights=replace(searcher.weights, trigram_thai=0.0, trigram_other=0.0))
+
+    def scores_of(s: Searcher, question: str) -> list[tuple[str, float]]:
+        return [(h.chunk_id, round(h.score, 6)) for h in s.search(question, k=5).hits]
+    assert searcher.weights.trigram_thai > 0 and searcher.weights.trigram_other == 0
+    assert scores_of(searcher, STA_QUESTIONS[0]) != scores_of(without, STA_QUESTIONS[0])
+    assert scores_of(searcher, STA_QUESTIONS[1]) == scores_of(without, STA_QUESTIONS[1])

@@ -47,8 +47,9 @@ from rag.errors import IndexBusy, RagError
 from rag.latent import Codes
 from rag.sources import file_sha256
 from rag.structure import Reference
+from rag.trigrams import TrigramTable
 
-FORMAT_VERSION = 3  # 3: latent terms
+FORMAT_VERSION = 4  # 3: latent terms; 4: trigram document frequencies
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 REFERENCES = "references.jsonl"
@@ -60,6 +61,9 @@ LATENT_INDPTR = "latent_indptr.npy"
 LATENT_INDICES = "latent_indices.npy"
 LATENT_VALUES = "latent_values.npy"
 LATENT_FILES = (LATENT_INDPTR, LATENT_INDICES, LATENT_VALUES)
+TRIGRAM_KEYS = "trigram_keys.npy"
+TRIGRAM_DF = "trigram_df.npy"
+TRIGRAM_FILES = (TRIGRAM_KEYS, TRIGRAM_DF)
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 # From this many chunks on, the dense side uses an approximate FAISS index instead of one exact
@@ -270,6 +274,11 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         _fault("write")
         dense_kind = _build_dense(vectors, tmp / DENSE)
         _build_bm25(data.tokens, tmp / BM25_DIR, data.lexical)
+        # the same text the word BM25 indexes (rag.chunking.Chunk.lexical_text)
+        trigrams = TrigramTable.build((c.lexical_text(data.references.get(c.doc_id, {})) for c in data.chunks),
+                                      k1=data.lexical["k1"], b=data.lexical["b"])
+        np.save(tmp / TRIGRAM_KEYS, trigrams.keys, allow_pickle=False)
+        np.save(tmp / TRIGRAM_DF, trigrams.df, allow_pickle=False)
         manifest = {
             "format_version": FORMAT_VERSION,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -277,6 +286,7 @@ def write_index(data: IndexData, index_dir: Path) -> None:
             "chunking": data.chunking,
             "lexical": data.lexical,
             "latent": {"head": data.latent_head} if data.latent_head else None,
+            "trigrams": trigram_meta(trigrams),
             "dense": {"kind": dense_kind, "dim": int(vectors.shape[1]) if len(vectors) else data.model.get("dim"),
                       "hnsw_m": HNSW_M, "ef_search": HNSW_EF_SEARCH},
             "n_chunks": len(data.chunks),
@@ -301,7 +311,8 @@ def check_target(index_dir: Path) -> None:
         return
     if not index_dir.is_dir():
         raise RagError(f"{index_dir} exists and is not an index directory; give another path with --index")
-    names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES, DENSE, BM25_DIR}
+    names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES, *TRIGRAM_FILES,
+             DENSE, BM25_DIR}
     try:  # a newer layout's own files are the manifest's to vouch for
         listed = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")).get("files") or {}
         names |= {Path(rel).parts[0] for rel in listed if isinstance(rel, str) and Path(rel).parts}
@@ -405,7 +416,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
 
 # What every reader relies on, so an edited manifest is reported here rather than as a
 # KeyError deep inside search or `rag list`.
-_MANIFEST_FIELDS: dict[str, type] = {"model": dict, "chunking": dict, "lexical": dict, "dense": dict,
+_MANIFEST_FIELDS: dict[str, type] = {"model": dict, "chunking": dict, "lexical": dict, "dense": dict, "trigrams": dict,
                                      "documents": dict, "files": dict, "n_chunks": int}
 _DOCUMENT_FIELDS: dict[str, type] = {"doc_id": str, "title": str, "source": str, "sha256": str, "kind": str,
                                      "n_chunks": int}
@@ -435,7 +446,7 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
     if not expected:
         raise RagError(f"index manifest at {index_dir} lists no files; {rebuild_hint(index_dir)}")
     # a file the readers open but the manifest doesn't list would go unchecked
-    needed = [CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES] + ([DENSE] if manifest.get("dense", {}).get("kind") in ("hnsw", "ivf") else [])
+    needed = [CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES, *TRIGRAM_FILES] + ([DENSE] if manifest.get("dense", {}).get("kind") in ("hnsw", "ivf") else [])
     unlisted = [rel for rel in needed if rel not in expected]
     if not any(rel.startswith(f"{BM25_DIR}/") for rel in expected):
         unlisted.append(f"{BM25_DIR}/")
@@ -490,6 +501,23 @@ def load_latent(index_dir: Path, *, mmap: bool = False) -> Codes:
     if indptr.ndim != 1 or indices.shape != values.shape or int(indptr[-1]) != len(indices):
         raise ValueError("latent arrays do not line up")
     return Codes(indptr.astype(np.int64), indices, values)
+
+
+def trigram_meta(table: TrigramTable) -> dict[str, Any]:
+    """What the manifest keeps of a trigram table besides its two arrays."""
+    return {"n": 3, "n_docs": table.n_docs, "avgdl": table.avgdl, "k1": table.k1, "b": table.b}
+
+
+def load_trigrams(index_dir: Path, manifest: dict[str, Any], *, mmap: bool = False) -> TrigramTable:
+    """The trigram document frequencies (rag.trigrams); ``mmap`` leaves them on disk."""
+    meta = manifest["trigrams"]
+    mode = "r" if mmap else None
+    keys = np.load(index_dir / TRIGRAM_KEYS, allow_pickle=False, mmap_mode=mode)
+    df = np.load(index_dir / TRIGRAM_DF, allow_pickle=False, mmap_mode=mode)
+    if keys.ndim != 1 or keys.shape != df.shape or keys.dtype != np.int64 or int(meta["n_docs"]) != manifest["n_chunks"]:
+        raise ValueError("trigram arrays do not line up")
+    return TrigramTable(keys=keys, df=df, n_docs=int(meta["n_docs"]), avgdl=float(meta["avgdl"]),
+                        k1=float(meta["k1"]), b=float(meta["b"]))
 
 
 def load_references(index_dir: Path) -> dict[str, dict[int, Reference]]:
