@@ -387,6 +387,14 @@ def _latent_of_fewer_chunks(index_dir: Path) -> None:
         index_dir)
 
 
+def _trigrams_of_another_index(index_dir: Path) -> None:
+    """A trigram table whose two arrays disagree, checksums 'fixed': caught by the shape check."""
+    path = index_dir / "trigram_df.npy"
+    np.save(path, np.load(path)[:-5], allow_pickle=False)
+    _edit_manifest(lambda m: m["files"].update({"trigram_df.npy": hashlib.sha256(path.read_bytes()).hexdigest()}))(
+        index_dir)
+
+
 def _set(path: tuple[str, ...], value: object) -> Callable[[dict], None]:
     def change(m: dict) -> None:
         for key in path[:-1]:
@@ -414,6 +422,8 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "unlisted-latent": (_edit_manifest(lambda m: m["files"].pop("latent_indices.npy")),
                         "no checksum for latent_indices.npy"),
     "latent-of-fewer-chunks": (_latent_of_fewer_chunks, "latent"),
+    "truncated-trigrams": (_truncate("trigram_keys.npy", 100), "trigram_keys.npy"),
+    "no-trigram-settings": (_edit_manifest(lambda m: m.pop("trigrams")), "'trigrams'"),
 }
 
 
@@ -440,6 +450,20 @@ def test_a_manifest_with_a_wrong_dimension_is_refused_and_an_update_repairs_it(i
     r = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet")
     assert r.returncode == 0, r.stderr
     searchable(index_copy)
+
+
+def test_a_trigram_table_out_of_step_is_refused_and_an_update_rebuilds_it(index_copy: Path,
+                                                                            tmp_path: Path) -> None:
+    """Its checksums 'fixed', so only the shape check sees it; the table is counted afresh from
+    the chunks at every write, so an update repairs it."""
+    _trigrams_of_another_index(index_copy)
+    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), "trigram_keys.npy", REBUILD, code=2)
+    note = tmp_path / "note.md"
+    note.write_text(NOTE, encoding="utf-8")
+    r = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet")
+    assert r.returncode == 0, r.stderr
+    searchable(index_copy)
+    assert len(np.load(index_copy / "trigram_df.npy")) == len(np.load(index_copy / "trigram_keys.npy"))
 
 
 def test_a_missing_manifest_says_to_ingest(index_copy: Path) -> None:
