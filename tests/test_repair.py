@@ -311,6 +311,26 @@ def test_real_numbers_stay(clean: str) -> None:
     assert repair_lines([clean]) == [clean]
 
 
+def test_marker_after_paiyannoi_is_taken() -> None:
+    # PAIYANNOI closes an abbreviation as a letter closes a word: a number glued to it is a marker
+    assert repair_lines(["ค่าใช้จ่ายอยู่ที่ 4.0 เหรียญสหรัฐฯ7 ในปีนั้น"]) == ["ค่าใช้จ่ายอยู่ที่ 4.0 เหรียญสหรัฐฯ ในปีนั้น"]
+    assert repair_lines(["ย้ายไปอยู่กรุงเทพฯ 2 ปี"]) == ["ย้ายไปอยู่กรุงเทพฯ 2 ปี"]
+
+
+def test_era_closing_the_line_still_says_the_year_comes_next() -> None:
+    # `ปี8 พ.ศ.` + `2490`: the year is on the next line, so 8 cannot be the year
+    lines = ["ชาวบ้านขึ้นไปบนเขาตั้งแต่ปี8 พ.ศ.", "2490 เป็นต้นมา"]
+    assert repair_lines(lines) == ["ชาวบ้านขึ้นไปบนเขาตั้งแต่ปี พ.ศ.", "2490 เป็นต้นมา"]
+    assert repair_lines(["ตั้งแต่ปี 2490 เป็นต้นมา"]) == ["ตั้งแต่ปี 2490 เป็นต้นมา"]
+
+
+@pytest.mark.parametrize("date", ["ชกครั้งแรกเมื่อ 2 เมษายน พ.ศ. 2540", "เปิดใช้งานเมื่อ 2 ธ.ค. 2502"])
+def test_day_before_a_month_stays_even_inside_a_run_of_markers(date: str) -> None:
+    # 1 < 2 < 3 would make a neat ascending run, but a number before a month is a day
+    lines = ["นโยบายของสหรัฐอเมริกา1", date, "ความยั่งยืน3"]
+    assert repair_lines(lines) == ["นโยบายของสหรัฐอเมริกา", date, "ความยั่งยืน"]
+
+
 def test_markers_ascend_across_lines() -> None:
     # in lines mode each line is repaired alone, but the ascending order of markers runs on
     lines = ["นโยบายของสหรัฐอเมริกา15", "ความยั่งยืน23", "ราคา 5 บาท"]
