@@ -165,6 +165,29 @@ def test_a_name_elsewhere_in_the_phrase_does_not_veto_a_repair() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ประธานแหง่สาธารณรัฐ", "ประธานแห่งสาธารณรัฐ"),  # a misprint the dictionary itself lists
+        ("วงของกอสซาร์ดเล่นตั้งแตว่งเล็ก", "วงของกอสซาร์ดเล่นตั้งแต่วงเล็ก"),  # a name two pieces off
+        ("คุณเคลลี่ตามหาลกูสาว", "คุณเคลลี่ตามหาลูกสาว"),  # a lone letter that may close `หาล`
+        ("ทีมของเขาชนะเลศิการแข่งขัน", "ทีมของเขาชนะเลิศการแข่งขัน"),
+    ],
+)
+def test_a_misprint_between_shared_word_boundaries_goes_back(raw: str, fixed: str) -> None:
+    # the pieces the move touches turn into known, far likelier words; the rest reads the same
+    assert repair_query(raw) == fixed
+
+
+@pytest.mark.parametrize(
+    "clean", ["ร้านหนมจีนน้ำยา", "คอมมิวนิตีชีลด์", "บรูตุส", "จอห์น สมิธ", "เขาพูดว่าหนิ"]
+)
+def test_a_mark_leaving_a_known_syllable_for_a_lone_letter_stays(clean: str) -> None:
+    # `หน|ม|จีน` -> `หน|มี|จน`, `ว|นิ` -> `วิน`, `บ|รู` -> `บูร`: short words a name's letters
+    # make by accident; `หนิ` -> `หิน` is likelier, but not by enough to call `หนิ` a misprint
+    assert repair_query(clean) == clean
+
+
+@pytest.mark.parametrize(
     ("word", "pos", "stranded"),
     [
         ("กับทมี", 3, True),  # after a closed syllable: ท must open one, and cannot alone
