@@ -187,6 +187,14 @@ def test_a_mark_leaving_a_known_syllable_for_a_lone_letter_stays(clean: str) -> 
     assert repair_query(clean) == clean
 
 
+@pytest.mark.parametrize("clean", ["ฮูดี้", "ลูซี่", "นายรูดี้", "เพื่อนชื่อกูดี้"])
+def test_a_tone_after_its_letters_vowel_stays(clean: str) -> None:
+    # `ดี้` is in logical order: a slid tone lands right after the next letter (`ทีป่ฏิ`), so
+    # moving this one back only makes words of a name (`กู้|ดี`, `ลู่|ซี`)
+    assert repair_query(clean) == clean
+    assert repair_query("ทีป่ฏิบัติ") == "ที่ปฏิบัติ"
+
+
 @pytest.mark.parametrize(
     ("word", "pos", "stranded"),
     [

@@ -129,6 +129,10 @@ def _moves(word: str) -> list[_Move]:
             if mark not in _MOVABLE:
                 continue
             vowel = _slot(mark) == "v"
+            if not vowel and any(x in VOWEL_MARKS for x in g[1:mi]):
+                # a tone after its letter's vowel is in its place (`ดี้`): a slid tone lands right
+                # after the next letter (`ทีป่ฏิ`); moving this one makes words of a name (`กูดี้`)
+                continue
             if any(_slot(x) == _slot(mark) or x == THANTHAKHAT for x in prev[1:]):
                 continue
             was = starts[gi] + mi
