@@ -195,6 +195,14 @@ def test_a_tone_after_its_letters_vowel_stays(clean: str) -> None:
     assert repair_query("ทีป่ฏิบัติ") == "ที่ปฏิบัติ"
 
 
+@pytest.mark.parametrize("clean", ["นครแห่งกัสตีล", "ของเล่นโมเดลกันพลา"])
+def test_a_mark_does_not_land_on_a_known_words_final_to_open_a_syllable(clean: str) -> None:
+    # `แห่ง|กัส` -> `แห่|งัก|สตีล`: the known word before the name loses its final letter
+    assert repair_query(clean) == clean
+    # a two-letter scrap the segmenter makes around damage is no such word (`กา|รร|กุ`)
+    assert repair_query("การการรกุทาง") == "การการรุกทาง"
+
+
 @pytest.mark.parametrize(
     ("word", "pos", "stranded"),
     [

@@ -227,6 +227,8 @@ def _shift_word(word: str, lex: Lexicon, follow: str = "") -> tuple[str, int]:
                 continue  # the mark sat in a sound word: `คอมพานีค้าขาย` keeps its `ค้าขาย`
             cost = lex.cost(move.text)
             tokens = lex.segment(move.text)
+            if _cuts_final(pieces, tokens, move.dst, lex):
+                continue
             landing = pieces[_token_span(pieces, move.dst)]
             mended = not cost.unknown or (
                 _known_around(tokens, move.dst, lex) and (len(landing) > 1 or _stranded(word, move.dst))
@@ -299,6 +301,19 @@ def _respelt(pieces: list[str], move: _Move, lex: Lexicon) -> bool:
     return cost(old) - cost(new) >= _MISPRINT_GAIN
 
 
+def _cuts_final(pieces: list[str], tokens: list[str], dst: int, lex: Lexicon) -> bool:
+    """The mark lands on the last letters of a known word and makes that letter open a word of
+    its own (`แห่ง|กัส` -> `แห่|งัก|สติ`, `โมเดล|กัน` -> `โม|เด|ลัก|น`): the word before was
+    sound, and the unknown letters after it (a name) read as short words by accident. A piece of
+    two letters is no such word: the segmenter makes scraps of them around damage (`กา|รร|กุ`)."""
+    k = _token_span(pieces, dst)
+    start = sum(len(t) for t in pieces[:k])
+    if dst == start or lex.is_unknown(pieces[k]) or spelling_units(pieces[k]) < 3:
+        return False
+    j = _token_span(tokens, dst)
+    return sum(len(t) for t in tokens[:j]) == dst
+
+
 def _known_around(pieces: list[str], offset: int, lex: Lexicon) -> bool:
     """No unknown piece within two pieces of `offset`: a name elsewhere in the run (runs of
     Thai letters are whole phrases) says nothing about the words here."""
@@ -350,6 +365,10 @@ def _two_moves(word: str, base_pieces: int, lex: Lexicon, follow: str) -> str | 
                 continue
             tokens = lex.segment(second.text)
             if len(tokens) >= base_pieces or not _plausible(second, tokens, lex, gain=None, fewer=True):
+                continue
+            if _cuts_final(lex.segment(word), lex.segment(first.text), first.dst, lex) or _cuts_final(
+                lex.segment(first.text), tokens, second.dst, lex
+            ):
                 continue
             key = (len(tokens), lex.cost(second.text).words)
             if best is None or key < best:
