@@ -49,6 +49,18 @@ def test_space_before_sara_aa_is_read_by_the_dictionary() -> None:
     assert repair_query("ก ารทูต") == "การทูต"
 
 
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("เรียงล าดบัความสำคัญ", "เรียงลำดับความสำคัญ"),  # `ลาด|บั` read better than `ลำ|ดบั`
+        ("มีการบ าเพญ็ประโยชน์", "มีการบำเพ็ญประโยชน์"),
+    ],
+)
+def test_sara_am_is_chosen_on_the_word_with_its_slid_mark_put_back(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+    assert repair_query("ก ารทูต") == "การทูต"  # SARA AA still wins where it reads as words
+
+
 # --- rule 2: tone mark before an upper vowel --------------------------------------------------
 
 

@@ -376,6 +376,12 @@ def _two_moves(word: str, base_pieces: int, lex: Lexicon, follow: str) -> str | 
     return best_text
 
 
+def mended_run(run: str, lex: Lexicon) -> str:
+    """A run of Thai letters as `slid_marks` leaves it (to judge other repairs on words whole
+    again)."""
+    return _shift_word(run, lex)[0]
+
+
 def slid_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     """`ภูมภิาค` -> `ภูมิภาค`: a mark slid onto the next letter (rule 3), put back where the
     dictionary then reads whole words (see `_shift_word`)."""
