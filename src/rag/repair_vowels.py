@@ -271,6 +271,9 @@ def _respelt(pieces: list[str], move: _Move, lex: Lexicon) -> bool:
     and makes of them known words, no more of them, far likelier as a whole
     (`_MISPRINT_GAIN`): the slid spelling is a misprint, known to the dictionary (`แหง่`) or not
     (`คณุ`, `แตว่ง`). The pieces around them read as they did."""
+    ends = (pieces[_token_span(pieces, move.was)], pieces[_token_span(pieces, move.dst)])
+    if all(lex.freq_cost.get(t, 99.0) <= _COMMON_SHORT for t in ends):
+        return False  # the mark leaves and takes common words: no misprint there (and no need to segment)
     tokens = lex.segment(move.text)
     old_b = set(itertools.accumulate(len(t) for t in pieces))
     new_b = list(itertools.accumulate((len(t) for t in tokens), initial=0))
