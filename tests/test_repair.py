@@ -49,6 +49,18 @@ def test_space_before_sara_aa_is_read_by_the_dictionary() -> None:
     assert repair_query("ก ารทูต") == "การทูต"
 
 
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("เรียงล าดบัความสำคัญ", "เรียงลำดับความสำคัญ"),  # `ลาด|บั` read better than `ลำ|ดบั`
+        ("มีการบ าเพญ็ประโยชน์", "มีการบำเพ็ญประโยชน์"),
+    ],
+)
+def test_sara_am_is_chosen_on_the_word_with_its_slid_mark_put_back(raw: str, fixed: str) -> None:
+    assert repair_query(raw) == fixed
+    assert repair_query("ก ารทูต") == "การทูต"  # SARA AA still wins where it reads as words
+
+
 # --- rule 2: tone mark before an upper vowel --------------------------------------------------
 
 
@@ -162,6 +174,45 @@ def test_a_name_elsewhere_in_the_phrase_does_not_veto_a_repair() -> None:
     # the unknown name is far from the move: the words around it are what count
     assert repair_query("นายแซกคาไรอัสซึ่งมพีรรคพวก") == "นายแซกคาไรอัสซึ่งมีพรรคพวก"
     assert repair_query("นายแซกคาไรอัสเดินทางไปกับทมีงาน") == "นายแซกคาไรอัสเดินทางไปกับทีมงาน"
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("ประธานแหง่สาธารณรัฐ", "ประธานแห่งสาธารณรัฐ"),  # a misprint the dictionary itself lists
+        ("วงของกอสซาร์ดเล่นตั้งแตว่งเล็ก", "วงของกอสซาร์ดเล่นตั้งแต่วงเล็ก"),  # a name two pieces off
+        ("คุณเคลลี่ตามหาลกูสาว", "คุณเคลลี่ตามหาลูกสาว"),  # a lone letter that may close `หาล`
+        ("ทีมของเขาชนะเลศิการแข่งขัน", "ทีมของเขาชนะเลิศการแข่งขัน"),
+    ],
+)
+def test_a_misprint_between_shared_word_boundaries_goes_back(raw: str, fixed: str) -> None:
+    # the pieces the move touches turn into known, far likelier words; the rest reads the same
+    assert repair_query(raw) == fixed
+
+
+@pytest.mark.parametrize(
+    "clean", ["ร้านหนมจีนน้ำยา", "คอมมิวนิตีชีลด์", "บรูตุส", "จอห์น สมิธ", "เขาพูดว่าหนิ"]
+)
+def test_a_mark_leaving_a_known_syllable_for_a_lone_letter_stays(clean: str) -> None:
+    # `หน|ม|จีน` -> `หน|มี|จน`, `ว|นิ` -> `วิน`, `บ|รู` -> `บูร`: short words a name's letters
+    # make by accident; `หนิ` -> `หิน` is likelier, but not by enough to call `หนิ` a misprint
+    assert repair_query(clean) == clean
+
+
+@pytest.mark.parametrize("clean", ["ฮูดี้", "ลูซี่", "นายรูดี้", "เพื่อนชื่อกูดี้"])
+def test_a_tone_after_its_letters_vowel_stays(clean: str) -> None:
+    # `ดี้` is in logical order: a slid tone lands right after the next letter (`ทีป่ฏิ`), so
+    # moving this one back only makes words of a name (`กู้|ดี`, `ลู่|ซี`)
+    assert repair_query(clean) == clean
+    assert repair_query("ทีป่ฏิบัติ") == "ที่ปฏิบัติ"
+
+
+@pytest.mark.parametrize("clean", ["นครแห่งกัสตีล", "ของเล่นโมเดลกันพลา"])
+def test_a_mark_does_not_land_on_a_known_words_final_to_open_a_syllable(clean: str) -> None:
+    # `แห่ง|กัส` -> `แห่|งัก|สตีล`: the known word before the name loses its final letter
+    assert repair_query(clean) == clean
+    # a two-letter scrap the segmenter makes around damage is no such word (`กา|รร|กุ`)
+    assert repair_query("การการรกุทาง") == "การการรุกทาง"
 
 
 @pytest.mark.parametrize(
@@ -309,6 +360,26 @@ def test_markers_where_grammar_leaves_no_room_for_a_number(raw: str, fixed: str,
 )
 def test_real_numbers_stay(clean: str) -> None:
     assert repair_lines([clean]) == [clean]
+
+
+def test_marker_after_paiyannoi_is_taken() -> None:
+    # PAIYANNOI closes an abbreviation as a letter closes a word: a number glued to it is a marker
+    assert repair_lines(["ค่าใช้จ่ายอยู่ที่ 4.0 เหรียญสหรัฐฯ7 ในปีนั้น"]) == ["ค่าใช้จ่ายอยู่ที่ 4.0 เหรียญสหรัฐฯ ในปีนั้น"]
+    assert repair_lines(["ย้ายไปอยู่กรุงเทพฯ 2 ปี"]) == ["ย้ายไปอยู่กรุงเทพฯ 2 ปี"]
+
+
+def test_era_closing_the_line_still_says_the_year_comes_next() -> None:
+    # `ปี8 พ.ศ.` + `2490`: the year is on the next line, so 8 cannot be the year
+    lines = ["ชาวบ้านขึ้นไปบนเขาตั้งแต่ปี8 พ.ศ.", "2490 เป็นต้นมา"]
+    assert repair_lines(lines) == ["ชาวบ้านขึ้นไปบนเขาตั้งแต่ปี พ.ศ.", "2490 เป็นต้นมา"]
+    assert repair_lines(["ตั้งแต่ปี 2490 เป็นต้นมา"]) == ["ตั้งแต่ปี 2490 เป็นต้นมา"]
+
+
+@pytest.mark.parametrize("date", ["ชกครั้งแรกเมื่อ 2 เมษายน พ.ศ. 2540", "เปิดใช้งานเมื่อ 2 ธ.ค. 2502"])
+def test_day_before_a_month_stays_even_inside_a_run_of_markers(date: str) -> None:
+    # 1 < 2 < 3 would make a neat ascending run, but a number before a month is a day
+    lines = ["นโยบายของสหรัฐอเมริกา1", date, "ความยั่งยืน3"]
+    assert repair_lines(lines) == ["นโยบายของสหรัฐอเมริกา", date, "ความยั่งยืน"]
 
 
 def test_markers_ascend_across_lines() -> None:

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from rag.repair_vowels import slid_marks
+from rag.repair_vowels import mended_run, slid_marks
 from rag.thai import (
     CONSONANTS,
     DIGITS,
@@ -193,7 +193,14 @@ def _best_join(parts: list[str], lex: Lexicon, prior_am: bool) -> tuple[str, int
         return "".join(out)
 
     def key(choice: tuple[bool, ...]) -> tuple:
-        cost = lex.cost(build(choice))
+        # in running text, read each choice as the slid-mark rule will leave it: a mark slid in
+        # the same word (`ล าดบั`) must not make the wrong vowel read better (`ลาด|บั` against
+        # `ลำ|ดบั`). Not in letter-spaced runs, mostly names there, where a move the
+        # dictionary likes would also carry the wrong vowel in (`ซ า น ดริ ง` -> `ซำนิดรง`)
+        built = build(choice)
+        cost = lex.cost(built)
+        if prior_am and cost.unknown:  # a choice that reads as known words has no slid mark to mend
+            cost = lex.cost(mended_run(built, lex))
         n_aa = sum(not c for c in choice)
         if prior_am:
             return (cost.unknown, n_aa, cost.words, cost.rarity)

@@ -43,7 +43,17 @@ _NUMBER_WORDS = frozenset("สิบ ร้อย พัน หมื่น แ�
 _MONTHS = frozenset(
     "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม".split()
 )
-_ERA_YEAR = re.compile(rf"\s*(?:พ\.ศ\.|ค\.ศ\.)\s*[{DIGITS}]")
+# The era may close the line, its year on the next (`ตั้งแต่ปี83 พ.ศ.` + `2490`).
+_ERA_YEAR = re.compile(rf"\s*(?:พ\.ศ\.|ค\.ศ\.)\s*(?:[{DIGITS}]|$)")
+# A number set before a month is the day of a date (`เมื่อ 26 กุมภาพันธ์`, `10 ธ.ค. 2502`).
+_MONTH_AFTER = re.compile(
+    "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + "|"
+    + "|".join(re.escape(a) for a in "ม.ค. ก.พ. มี.ค. เม.ย. พ.ค. มิ.ย. ก.ค. ส.ค. ก.ย. ต.ค. พ.ย. ธ.ค.".split())
+    + ")"
+)
+# Signs that end a Thai word as a letter does: MAIYAMOK (`ต่าง ๆ`) and PAIYANNOI, which closes an
+# abbreviation (`สหรัฐฯ7`, `กรุงเทพฯ3`).
+_WORD_END_SIGNS = MAIYAMOK + "\u0e2f"
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "", c
     nxt = after[:1]
     if nxt and (_LATIN.match(nxt) or nxt in "%°'’-–/"):
         return None  # 5G, 6th, 12%, 2-3
-    if prev in LETTERS or prev == MAIYAMOK:
+    if prev in LETTERS or prev in _WORD_END_SIGNS:
         score = 1.0
     elif prev in ")]”\"’":
         if _MATH_BRACKET.search(before):
@@ -111,6 +121,8 @@ def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "", c
         return None  # `16ชนิด`, `ปี2016เป็น`: glued on both sides is a number in running text
     elif rest[0] in DIGITS:
         score -= 2.0
+    elif after[:1] == " " and _MONTH_AFTER.match(rest):
+        score -= 3.0  # the day of a date
     elif after[:1] == " " and rest[0] in LETTERS:
         word = _word_after(rest, lex)
         tag = lex.tag(word)

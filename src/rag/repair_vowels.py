@@ -129,6 +129,10 @@ def _moves(word: str) -> list[_Move]:
             if mark not in _MOVABLE:
                 continue
             vowel = _slot(mark) == "v"
+            if not vowel and any(x in VOWEL_MARKS for x in g[1:mi]):
+                # a tone after its letter's vowel is in its place (`ดี้`): a slid tone lands right
+                # after the next letter (`ทีป่ฏิ`); moving this one makes words of a name (`กูดี้`)
+                continue
             if any(_slot(x) == _slot(mark) or x == THANTHAKHAT for x in prev[1:]):
                 continue
             was = starts[gi] + mi
@@ -212,11 +216,19 @@ def _shift_word(word: str, lex: Lexicon, follow: str = "") -> tuple[str, int]:
                 continue
             if best is not None and best[0] < faults:
                 continue  # a fault mended beats any dictionary reading
+            if _respelt(pieces, move, lex):
+                cost = lex.cost(move.text)
+                key = (faults, cost.unknown, len(lex.segment(move.text)), cost.words)
+                if best is None or key < best:
+                    best, best_text = key, move.text
+                continue
             local = not base.unknown or _known_around(pieces, move.was, lex)
             if not _in_damage(pieces, move.was, lex, known=local):
                 continue  # the mark sat in a sound word: `คอมพานีค้าขาย` keeps its `ค้าขาย`
             cost = lex.cost(move.text)
             tokens = lex.segment(move.text)
+            if _cuts_final(pieces, tokens, move.dst, lex):
+                continue
             landing = pieces[_token_span(pieces, move.dst)]
             mended = not cost.unknown or (
                 _known_around(tokens, move.dst, lex) and (len(landing) > 1 or _stranded(word, move.dst))
@@ -240,6 +252,69 @@ def _shift_word(word: str, lex: Lexicon, follow: str = "") -> tuple[str, int]:
         word = best_text
         moves += 1
     return word, moves
+
+
+# How much likelier (corpus frequency cost, natural log) a piece must become for its spelling to
+# count as a misprint. Over PyThaiNLP's whole word list one backward move makes a known word this
+# much commoner only where the entry is itself a misprint (`แหง่` -> `แห่ง`, `บญุ` -> `บุญ`,
+# `วสัดุ` -> `วัสดุ`); a sound word's neighbours by one mark are never that much commoner (`หนิ`
+# -> `หิน` gains 6). A piece the dictionary does not know costs as a word never seen, so from
+# one it asks for a common word (`คณุ` -> `คุณ`), which a name's letters rarely make.
+_MISPRINT_GAIN = 8.0
+# Corpus frequency cost under which a short word (two letters on the line) is common enough to be
+# read where a mark lands: วง 8.6, คุณ 6.1, คือ 6.0, but not คล 12.1 or วีต 14.8.
+_COMMON_SHORT = 10.0
+
+
+def _respelt(pieces: list[str], move: _Move, lex: Lexicon) -> bool:
+    """The mark moves inside the pieces between two word boundaries that both readings share,
+    and makes of them known words, no more of them, far likelier as a whole
+    (`_MISPRINT_GAIN`): the slid spelling is a misprint, known to the dictionary (`แหง่`) or not
+    (`คณุ`, `แตว่ง`). The pieces around them read as they did."""
+    ends = (pieces[_token_span(pieces, move.was)], pieces[_token_span(pieces, move.dst)])
+    if all(lex.freq_cost.get(t, 99.0) <= _COMMON_SHORT for t in ends):
+        return False  # the mark leaves and takes common words: no misprint there (and no need to segment)
+    tokens = lex.segment(move.text)
+    old_b = set(itertools.accumulate(len(t) for t in pieces))
+    new_b = list(itertools.accumulate((len(t) for t in tokens), initial=0))
+    shared = sorted(old_b.intersection(new_b) | {0})
+    lo = max(b for b in shared if b <= move.dst)
+    hi = min(b for b in shared if b > move.was)
+    old = [t for t, e in zip(pieces, itertools.accumulate(len(t) for t in pieces), strict=True) if lo < e <= hi]
+    inside = [lo < e <= hi for e in new_b[1:]]
+    new = [t for t, keep in zip(tokens, inside, strict=True) if keep]
+    first, last = inside.index(True), len(inside) - 1 - inside[::-1].index(True)
+    around = tokens[max(0, first - 1):first] + tokens[last + 1:last + 2]
+    if len(new) > len(old) or any(lex.is_unknown(t) for t in new + around):
+        return False  # an unknown piece next to them: a name's letters (`ส|มิ|ธ` -> `สิม|ธ`)
+    if any(spelling_units(t) <= 1 and lex.freq_cost.get(t, 99.0) > _VERY_COMMON for t in new):
+        return False  # `สมิธ` -> `สิม|ธ`: a one-letter word is too easily made by accident
+    landing, left = tokens[_token_span(tokens, move.dst)], tokens[_token_span(tokens, move.src)]
+    if any(spelling_units(t) <= 2 and lex.freq_cost.get(t, 99.0) > _COMMON_SHORT for t in (landing, left)):
+        return False  # `นา|ยม|คีล` -> `นาย|มี|คล`: a rare short word where the mark lands is no evidence
+    if not lex.is_unknown(pieces[_token_span(pieces, move.was)]) and spelling_units(landing) < 3:
+        # the mark left a known syllable for a lone letter: a name's letters make short words
+        # that way (`ดิ|ออน` -> `นิด|ออน`, `ตี` -> `วีต`); only a longer word is evidence
+        # (`ล|กู|สาว` -> `ลูกสาว`)
+        return False
+
+    def cost(words: list[str]) -> float:
+        return sum(lex.freq_cost.get(t, lex.rare_cost) for t in words)
+
+    return cost(old) - cost(new) >= _MISPRINT_GAIN
+
+
+def _cuts_final(pieces: list[str], tokens: list[str], dst: int, lex: Lexicon) -> bool:
+    """The mark lands on the last letters of a known word and makes that letter open a word of
+    its own (`แห่ง|กัส` -> `แห่|งัก|สติ`, `โมเดล|กัน` -> `โม|เด|ลัก|น`): the word before was
+    sound, and the unknown letters after it (a name) read as short words by accident. A piece of
+    two letters is no such word: the segmenter makes scraps of them around damage (`กา|รร|กุ`)."""
+    k = _token_span(pieces, dst)
+    start = sum(len(t) for t in pieces[:k])
+    if dst == start or lex.is_unknown(pieces[k]) or spelling_units(pieces[k]) < 3:
+        return False
+    j = _token_span(tokens, dst)
+    return sum(len(t) for t in tokens[:j]) == dst
 
 
 def _known_around(pieces: list[str], offset: int, lex: Lexicon) -> bool:
@@ -294,10 +369,20 @@ def _two_moves(word: str, base_pieces: int, lex: Lexicon, follow: str) -> str | 
             tokens = lex.segment(second.text)
             if len(tokens) >= base_pieces or not _plausible(second, tokens, lex, gain=None, fewer=True):
                 continue
+            if _cuts_final(lex.segment(word), lex.segment(first.text), first.dst, lex) or _cuts_final(
+                lex.segment(first.text), tokens, second.dst, lex
+            ):
+                continue
             key = (len(tokens), lex.cost(second.text).words)
             if best is None or key < best:
                 best, best_text = key, second.text
     return best_text
+
+
+def mended_run(run: str, lex: Lexicon) -> str:
+    """A run of Thai letters as `slid_marks` leaves it (to judge other repairs on words whole
+    again)."""
+    return _shift_word(run, lex)[0]
 
 
 def slid_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
