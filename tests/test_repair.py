@@ -138,6 +138,14 @@ def test_marks_where_thai_spelling_never_puts_them_go_back(raw: str, fixed: str)
 
 def test_slid_thanthakhat_goes_back_where_the_dictionary_reads_words() -> None:
     assert repair_query("สถานการณป์ัจจุบัน") == "สถานการณ์ปัจจุบัน"
+    assert repair_query("ภาพยนตรก์ว่า") == "ภาพยนตร์กว่า"  # back across a word's end
+
+
+@pytest.mark.parametrize("name", ["ซูเปอร์โบวล์", "ซูเปอร์โบวล์ครั้งที่ 52", "แชมป์ซูเปอร์โบวล์ต่อจาก"])
+def test_thanthakhat_inside_a_name_is_not_moved_to_the_dictionary_spelling(name: str) -> None:
+    """The dictionary lists `ซูเปอร์โบว์ล`; `ซูเปอร์โบวล์` is a spelling in use (clean iApp
+    text), not damage: off a spelling fault THANTHAKHAT moves only back across a word's end."""
+    assert repair_query(name) == name
 
 
 @pytest.mark.parametrize(

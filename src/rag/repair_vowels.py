@@ -216,6 +216,12 @@ def _shift_word(word: str, lex: Lexicon, follow: str = "") -> tuple[str, int]:
                 continue
             if best is not None and best[0] < faults:
                 continue  # a fault mended beats any dictionary reading
+            if word[move.was] == THANTHAKHAT and move.src not in itertools.accumulate(
+                    len(t) for t in lex.segment(move.text)):
+                # off a fault, only back across a word's end (`ภาพยนตรก์ว่า` -> `ภาพยนตร์|กว่า`):
+                # inside one word it picks between spellings of a name in use
+                # (`ซูเปอร์โบวล์` beside the dictionary's `ซูเปอร์โบว์ล`)
+                continue
             if _respelt(pieces, move, lex):
                 cost = lex.cost(move.text)
                 key = (faults, cost.unknown, len(lex.segment(move.text)), cost.words)
