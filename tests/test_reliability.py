@@ -379,20 +379,22 @@ def _edited_chunk_with_checksum(index_dir: Path) -> None:
         index_dir)
 
 
+def _cut_with_checksum(index_dir: Path, name: str, drop: int) -> None:
+    """Drop the last ``drop`` entries of an array file and 'fix' its checksum in the manifest,
+    so only the readers' shape checks can see it."""
+    path = index_dir / name
+    np.save(path, np.load(path)[:-drop], allow_pickle=False)
+    _edit_manifest(lambda m: m["files"].update({name: hashlib.sha256(path.read_bytes()).hexdigest()}))(index_dir)
+
+
 def _latent_of_fewer_chunks(index_dir: Path) -> None:
     """Latent terms for one chunk too few, checksums 'fixed': caught by the shape check."""
-    path = index_dir / "latent_indptr.npy"
-    np.save(path, np.load(path)[:-1], allow_pickle=False)
-    _edit_manifest(lambda m: m["files"].update({"latent_indptr.npy": hashlib.sha256(path.read_bytes()).hexdigest()}))(
-        index_dir)
+    _cut_with_checksum(index_dir, "latent_indptr.npy", 1)
 
 
 def _trigrams_of_another_index(index_dir: Path) -> None:
     """A trigram table whose two arrays disagree, checksums 'fixed': caught by the shape check."""
-    path = index_dir / "trigram_df.npy"
-    np.save(path, np.load(path)[:-5], allow_pickle=False)
-    _edit_manifest(lambda m: m["files"].update({"trigram_df.npy": hashlib.sha256(path.read_bytes()).hexdigest()}))(
-        index_dir)
+    _cut_with_checksum(index_dir, "trigram_df.npy", 5)
 
 
 def _set(path: tuple[str, ...], value: object) -> Callable[[dict], None]:
@@ -440,16 +442,21 @@ def test_a_broken_index_is_reported_with_how_to_rebuild(case: str, index_copy: P
     assert snapshot(index_copy) == before
 
 
-def test_a_manifest_with_a_wrong_dimension_is_refused_and_an_update_repairs_it(index_copy: Path,
-                                                                                tmp_path: Path) -> None:
-    _edit_manifest(_set(("model", "dim"), 768))(index_copy)
-    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), "768", REBUILD, code=2)
+def _refused_then_mended_by_an_update(index_dir: Path, tmp_path: Path, needle: str) -> None:
+    """Search refuses the index in one line; an update of it succeeds and leaves it searchable."""
+    one_line_error(run_rag("search", "STAs", "--index", str(index_dir)), needle, REBUILD, code=2)
     note = tmp_path / "note.md"
     note.write_text(NOTE, encoding="utf-8")
-    # the stored vectors are what they were: an update embeds alike and writes a true manifest
-    r = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet")
+    r = run_rag("ingest", str(note), "--index", str(index_dir), "--quiet")
     assert r.returncode == 0, r.stderr
-    searchable(index_copy)
+    searchable(index_dir)
+
+
+def test_a_manifest_with_a_wrong_dimension_is_refused_and_an_update_repairs_it(index_copy: Path,
+                                                                                tmp_path: Path) -> None:
+    # the stored vectors are what they were: an update embeds alike and writes a true manifest
+    _edit_manifest(_set(("model", "dim"), 768))(index_copy)
+    _refused_then_mended_by_an_update(index_copy, tmp_path, "768")
 
 
 def test_a_trigram_table_out_of_step_is_refused_and_an_update_rebuilds_it(index_copy: Path,
@@ -457,12 +464,7 @@ def test_a_trigram_table_out_of_step_is_refused_and_an_update_rebuilds_it(index_
     """Its checksums 'fixed', so only the shape check sees it; the table is counted afresh from
     the chunks at every write, so an update repairs it."""
     _trigrams_of_another_index(index_copy)
-    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), "trigram_keys.npy", REBUILD, code=2)
-    note = tmp_path / "note.md"
-    note.write_text(NOTE, encoding="utf-8")
-    r = run_rag("ingest", str(note), "--index", str(index_copy), "--quiet")
-    assert r.returncode == 0, r.stderr
-    searchable(index_copy)
+    _refused_then_mended_by_an_update(index_copy, tmp_path, "trigram_keys.npy")
     assert len(np.load(index_copy / "trigram_df.npy")) == len(np.load(index_copy / "trigram_keys.npy"))
 
 

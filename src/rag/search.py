@@ -9,7 +9,8 @@ a lexical weight that depends on the query's script: a question with no Thai in 
 Thai passages only through shared Latin names, so BM25 gets a tie-breaking vote at most.
 Such a question gets the latent terms (rag.latent) instead, mixed in the same way over the
 same candidates; a Thai question gets BM25 over character trigrams (rag.trigrams), which
-match where the word segmenter cuts the question and the passage differently. All weights were chosen on the dev sets only (eval/tune_fusion.py; README, "Retrieval").
+match where the word segmenter cuts the question and the passage differently. All weights
+were chosen on the dev sets only (eval/tune_fusion.py; README, "Retrieval").
 """
 
 from __future__ import annotations

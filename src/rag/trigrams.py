@@ -6,7 +6,7 @@ a word glued to its neighbour) shares no word but still shares most of its chara
 Mixed into the hybrid for Thai questions it found the right paragraph first for more dev
 questions on both Thai sets (eval/results/retrieval.md).
 
-Only the fusion's candidates (the dense and word-BM25 lists, about a hundred chunks) are
+Only the head of the fused list (``FusionWeights.trigram_depth`` chunks) is
 scored, from their own text at query time, so the index keeps just each trigram's document
 frequency: a sorted table of a few MB, where an inverted index of the trigrams would hold
 ~800 postings a chunk (several GB at a million chunks) and bm25s would score every chunk.
@@ -39,7 +39,7 @@ def _codes(text: str) -> np.ndarray:
     """Code points of ``text`` folded as the word tokenizer folds them (lower case, Arabic
     digits, NIKHAHIT + SARA AA as SARA AM) with each whitespace run made one space and no
     space at either end of a text. Done on the code points in numpy: str.translate with a
-    table runs ~20x slower on Thai text, and this runs on a hundred chunks for each query."""
+    table runs ~20x slower on Thai text, and this runs on the candidates of every Thai query."""
     c = np.frombuffer(text.lower().encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     if not len(c):
         return c
