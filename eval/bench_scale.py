@@ -348,12 +348,26 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
     vectors.flush()
     del vectors
     # sentence vectors (max-sim): one per piece, a real sentence vector of the piece's source
-    # passage + the same noise, so a chunk has 2-5 of them, as a real chunk has several
+    # passage + the same noise, so a chunk has 2-5 of them, as a real chunk has several; then one
+    # "sentence pair" per two pieces (rag.chunking.Chunk.window_texts), from its first piece's
+    # source passage, so a chunk carries about half as many pair vectors again, as ingest stores
     unit_off, units_src, unit_count = pool["unit_off"], pool["units"], np.diff(pool["unit_off"])
-    np.save(out_dir / ix.UNIT_OFFSETS, starts, allow_pickle=False)
-    units = np.lib.format.open_memmap(out_dir / ix.UNITS, mode="w+", dtype=np.float32, shape=(len(picks), dim))
-    for a in range(0, len(picks), block):
-        rows = src[picks[a : a + block]]
+    per_chunk = np.diff(starts)
+    pairs = np.where(per_chunk >= 2, (per_chunk + 1) // 2, 0)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(per_chunk + pairs, out=offsets[1:])
+    np.save(out_dir / ix.UNIT_OFFSETS, offsets, allow_pickle=False)
+    np.save(out_dir / ix.UNIT_WINDOWS, pairs.astype(np.int32), allow_pickle=False)
+    # the source passage of every unit, in the index's order: a chunk's pieces, then its pairs
+    owner = np.repeat(np.arange(n), per_chunk + pairs)
+    place = np.arange(int(offsets[-1])) - offsets[owner]
+    piece_row = starts[owner] + np.where(place < per_chunk[owner], place, 2 * (place - per_chunk[owner]))
+    unit_src = src[picks[np.minimum(piece_row, starts[owner + 1] - 1)]]
+    del owner, place, piece_row
+    units = np.lib.format.open_memmap(out_dir / ix.UNITS, mode="w+", dtype=np.float32,
+                                      shape=(len(unit_src), dim))
+    for a in range(0, len(unit_src), block):
+        rows = unit_src[a : a + block]
         pick = unit_off[rows] + (rng.random(len(rows)) * np.maximum(unit_count[rows], 1)).astype(np.int64)
         acc = np.where((unit_count[rows] > 0)[:, None], units_src[np.minimum(pick, len(units_src) - 1)], base[rows])
         acc = acc + rng.standard_normal(acc.shape, dtype=np.float32) * sigma
@@ -444,7 +458,7 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
             "mean_chunk_chars": round(float(np.mean(np.bincount(
                 doc_of_pick, weights=np.array([len(p) + 1 for p in pieces])[picks], minlength=n)))),
             "mean_chunk_tokens": round(float(np.mean(doc_len)), 1), "bm25_check": check,
-            "units": len(picks), "latent_terms": int(lat_indptr[-1])}
+            "units": int(offsets[-1]), "latent_terms": int(lat_indptr[-1])}
 
 
 def _check_bm25(out_dir: Path, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
@@ -627,7 +641,8 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     res["index_bytes"] = {
         "total": _dir_size(index_dir),
         **{name: (index_dir / name).stat().st_size
-           for name in (ix.VECTORS, ix.DENSE, ix.CHUNKS, ix.TOKENS, ix.UNITS, *ix.LATENT_FILES, *ix.TRIGRAM_FILES)
+           for name in (ix.VECTORS, ix.DENSE, ix.CHUNKS, ix.TOKENS, ix.UNITS, ix.UNIT_WINDOWS, *ix.LATENT_FILES,
+                         *ix.TRIGRAM_FILES)
            if (index_dir / name).exists()},
         "bm25": _dir_size(index_dir / ix.BM25_DIR),
     }

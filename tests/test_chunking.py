@@ -135,3 +135,20 @@ def test_text_without_spaces_is_cut_hard_but_safely():
 def test_chunk_is_a_plain_dataclass():
     c = Chunk(chunk_id="d#0000", doc_id="d", title="t", section="", page=None, text="x", footnotes=[], markers=[])
     assert c.embed_text() == "x"
+
+
+def test_sentence_pairs_cover_every_sentence_and_an_odd_last_one_pairs_backwards() -> None:
+    from rag.sentences import split_sentences
+
+    def chunk(text: str) -> Chunk:
+        return Chunk(chunk_id="d#0000", doc_id="d", title="d", section="", page=None, text=text,
+                     footnotes=[], markers=[])
+
+    five = " ".join(f"Sentence number {n} says something long enough to stand alone here." for n in range(1, 6))
+    sentences = [s.text for s in split_sentences(five)]
+    assert len(sentences) == 5
+    assert chunk(five).window_texts() == [" ".join(sentences[0:2]), " ".join(sentences[2:4]),
+                                          " ".join(sentences[3:5])]
+    four = " ".join(sentences[:4])
+    assert chunk(four).window_texts() == [" ".join(sentences[0:2]), " ".join(sentences[2:4])]
+    assert chunk(sentences[0]).window_texts() == []

@@ -120,7 +120,8 @@ def test_upsert_skip_and_remove(article_index: Path, tmp_path: Path) -> None:
     listed = json.loads(run_rag("list", "--json", "--index", str(index)).stdout)
     assert [d["doc_id"] for d in listed] == ["tech-diplomacy-th"]
     assert np.array_equal(np.load(index / "vectors.npy"), before)
-    for name in ("latent_indptr.npy", "latent_indices.npy", "latent_values.npy"):  # the article's terms too
+    for name in ("latent_indptr.npy", "latent_indices.npy", "latent_values.npy",  # the article's terms too
+                 "units.npy", "unit_offsets.npy", "unit_windows.npy"):  # and its sentences and pairs
         assert np.array_equal(np.load(index / name), np.load(article_index / name)), name
     missing = run_rag("remove", "note", "--index", str(index))
     assert missing.returncode != 0 and "no document" in missing.stderr
@@ -192,3 +193,35 @@ def test_trigrams_match_a_spelling_that_word_bm25_cuts_differently(article_index
     assert searcher.weights.trigram_thai > 0 and searcher.weights.trigram_other == 0
     assert scores_of(searcher, STA_QUESTIONS[0]) != scores_of(without, STA_QUESTIONS[0])
     assert scores_of(searcher, STA_QUESTIONS[1]) == scores_of(without, STA_QUESTIONS[1])
+
+
+def test_sentence_pairs_are_stored_after_each_chunks_units_and_scored_as_a_view_of_their_own(
+        article_index: Path) -> None:
+    """Each chunk's last units are its sentence pairs, embedded from Chunk.window_texts; the
+    dense score mixes its chunk vector, its best sentence and its best pair, each read from
+    the right rows (a pair counted as a sentence, or the reverse, changes the scores)."""
+    from dataclasses import replace
+
+    from rag.search import Searcher
+
+    searcher = Searcher(article_index)
+    counts = [len(c.window_texts()) for c in searcher.chunks]
+    assert searcher.unit_windows.tolist() == counts and sum(counts) >= len(counts)
+    i = max(range(len(counts)), key=lambda j: counts[j])
+    units = searcher.units[searcher.unit_offsets[i]:searcher.unit_offsets[i + 1]]
+    pairs, others = units[len(units) - counts[i]:], units[: len(units) - counts[i]]
+    fresh = searcher.embedder.encode_passages(searcher.chunks[i].window_texts())
+    assert np.min(np.sum(fresh * pairs, axis=1)) > 0.999  # the same texts, in order
+    q = searcher.embedder.encode_queries([STA_QUESTIONS[1]])[0]
+    chunk = float(searcher.vectors[i] @ q)
+    for a, c, want in ((0.0, 1.0, float(np.max(pairs @ q))), (0.0, 0.0, float(np.max(others @ q))),
+                       (1.0, 0.0, chunk)):
+        searcher.weights = replace(searcher.weights, chunk_share=a, window_share=c)
+        assert abs(searcher._rescore([i], q)[i] - want) < 1e-5
+    # a chunk of one sentence has no pair: its best sentence stands in for one
+    single = [j for j, n in enumerate(counts) if n == 0]
+    for j in single[:3]:
+        searcher.weights = replace(searcher.weights, chunk_share=0.0, window_share=1.0)
+        as_pair = searcher._rescore([j], q)[j]
+        searcher.weights = replace(searcher.weights, chunk_share=0.0, window_share=0.0)
+        assert abs(as_pair - searcher._rescore([j], q)[j]) < 1e-6

@@ -397,6 +397,20 @@ def _trigrams_of_another_index(index_dir: Path) -> None:
     _cut_with_checksum(index_dir, "trigram_df.npy", 5)
 
 
+def _pairs_of_fewer_chunks(index_dir: Path) -> None:
+    """Sentence-pair counts for one chunk too few, checksum 'fixed': caught by the shape check."""
+    _cut_with_checksum(index_dir, "unit_windows.npy", 1)
+
+
+def _more_pairs_than_units(index_dir: Path) -> None:
+    """A chunk said to hold more sentence pairs than it has units, checksum 'fixed'."""
+    path = index_dir / "unit_windows.npy"
+    counts = np.load(path)
+    counts[0] = np.diff(np.load(index_dir / "unit_offsets.npy"))[0] + 1
+    np.save(path, counts, allow_pickle=False)
+    _edit_manifest(lambda m: m["files"].update({path.name: hashlib.sha256(path.read_bytes()).hexdigest()}))(index_dir)
+
+
 def _set(path: tuple[str, ...], value: object) -> Callable[[dict], None]:
     def change(m: dict) -> None:
         for key in path[:-1]:
@@ -426,6 +440,9 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "latent-of-fewer-chunks": (_latent_of_fewer_chunks, "latent"),
     "truncated-trigrams": (_truncate("trigram_keys.npy", 100), "trigram_keys.npy"),
     "no-trigram-settings": (_edit_manifest(lambda m: m.pop("trigrams")), "'trigrams'"),
+    "missing-unit-windows": (lambda d: (d / "unit_windows.npy").unlink(), "unit_windows.npy is missing"),
+    "pairs-of-fewer-chunks": (_pairs_of_fewer_chunks, "inconsistent"),
+    "more-pairs-than-units": (_more_pairs_than_units, "inconsistent"),
 }
 
 

@@ -9,6 +9,7 @@ Layout of an index directory::
     vectors.npy       float32 passage vectors (kept so updates never re-embed old chunks)
     units.npy         float32 vectors of each chunk's sentences and cited references
     unit_offsets.npy  int64, chunk i's units are rows unit_offsets[i]:unit_offsets[i+1]
+    unit_windows.npy  int32, how many of chunk i's units (its last ones) are sentence pairs
     latent_*.npy      each chunk's latent terms (rag.latent), CSR: indptr (int64), feature
                       ids (uint16), weights (float16); every row empty when the model has none
     dense.faiss       approximate FAISS index, only above ANN_THRESHOLD chunks
@@ -49,7 +50,7 @@ from rag.sources import file_sha256
 from rag.structure import Reference
 from rag.trigrams import TrigramTable
 
-FORMAT_VERSION = 4  # 3: latent terms; 4: trigram document frequencies
+FORMAT_VERSION = 5  # 3: latent terms; 4: trigram document frequencies; 5: sentence-pair units
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 REFERENCES = "references.jsonl"
@@ -57,6 +58,7 @@ TOKENS = "tokens.jsonl"
 VECTORS = "vectors.npy"
 UNITS = "units.npy"
 UNIT_OFFSETS = "unit_offsets.npy"
+UNIT_WINDOWS = "unit_windows.npy"
 LATENT_INDPTR = "latent_indptr.npy"
 LATENT_INDICES = "latent_indices.npy"
 LATENT_VALUES = "latent_values.npy"
@@ -111,9 +113,11 @@ class IndexData:
     vectors: np.ndarray
     references: dict[str, dict[int, Reference]] = field(default_factory=dict)
     # Sentence-level vectors for max-sim scoring (rag.search): chunk i owns rows
-    # units[unit_offsets[i]:unit_offsets[i + 1]] (its sentences, then its cited references).
+    # units[unit_offsets[i]:unit_offsets[i + 1]] (its sentences, then its cited references,
+    # then its sentence pairs: the last unit_windows[i] of them; rag.chunking.Chunk.window_texts).
     units: np.ndarray | None = None
     unit_offsets: np.ndarray | None = None
+    unit_windows: np.ndarray | None = None
     # Latent terms of each chunk (row i: chunk i) and the head that made them; None: no head.
     latent: Codes | None = None
     latent_head: str | None = None
@@ -126,6 +130,11 @@ class IndexData:
             self.unit_offsets = np.zeros(len(self.chunks) + 1, np.int64)
         if len(self.unit_offsets) != len(self.chunks) + 1 or int(self.unit_offsets[-1]) != len(self.units):
             raise ValueError("unit offsets must line up with chunks and units")
+        if self.unit_windows is None:
+            self.unit_windows = np.zeros(len(self.chunks), np.int32)
+        if len(self.unit_windows) != len(self.chunks) or bool(
+                (np.asarray(self.unit_windows) > np.diff(self.unit_offsets)).any()):
+            raise ValueError("sentence-pair counts must line up with chunks and units")
         if self.latent is None:
             self.latent = Codes.blank(len(self.chunks))
         if len(self.latent) != len(self.chunks) or int(self.latent.indptr[-1]) != len(self.latent.indices):
@@ -136,6 +145,11 @@ class IndexData:
         assert self.units is not None and self.unit_offsets is not None
         parts = [self.units[self.unit_offsets[i]:self.unit_offsets[i + 1]] for i in keep]
         return parts, [len(x) for x in parts]
+
+    def window_counts(self, keep: list[int]) -> list[int]:
+        """How many of each kept chunk's units are sentence pairs (they travel with the units)."""
+        assert self.unit_windows is not None
+        return [int(self.unit_windows[i]) for i in keep]
 
 
 def offsets_from_counts(counts: list[int]) -> np.ndarray:
@@ -266,6 +280,7 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         np.save(tmp / UNITS, np.ascontiguousarray(data.units, dtype=np.float32).reshape(-1, vectors.shape[1]),
                 allow_pickle=False)
         np.save(tmp / UNIT_OFFSETS, np.asarray(data.unit_offsets, dtype=np.int64), allow_pickle=False)
+        np.save(tmp / UNIT_WINDOWS, np.asarray(data.unit_windows, dtype=np.int32), allow_pickle=False)
         latent = data.latent
         assert latent is not None  # __post_init__ fills it
         np.save(tmp / LATENT_INDPTR, np.asarray(latent.indptr, dtype=np.int64), allow_pickle=False)
@@ -311,7 +326,8 @@ def check_target(index_dir: Path) -> None:
         return
     if not index_dir.is_dir():
         raise RagError(f"{index_dir} exists and is not an index directory; give another path with --index")
-    names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES, *TRIGRAM_FILES,
+    names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, UNIT_WINDOWS, *LATENT_FILES,
+             *TRIGRAM_FILES,
              DENSE, BM25_DIR}
     try:  # a newer layout's own files are the manifest's to vouch for
         listed = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")).get("files") or {}
@@ -446,7 +462,8 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
     if not expected:
         raise RagError(f"index manifest at {index_dir} lists no files; {rebuild_hint(index_dir)}")
     # a file the readers open but the manifest doesn't list would go unchecked
-    needed = [CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, *LATENT_FILES, *TRIGRAM_FILES] + ([DENSE] if manifest.get("dense", {}).get("kind") in ("hnsw", "ivf") else [])
+    needed = [CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, UNIT_WINDOWS, *LATENT_FILES,
+              *TRIGRAM_FILES] + ([DENSE] if manifest.get("dense", {}).get("kind") in ("hnsw", "ivf") else [])
     unlisted = [rel for rel in needed if rel not in expected]
     if not any(rel.startswith(f"{BM25_DIR}/") for rel in expected):
         unlisted.append(f"{BM25_DIR}/")
@@ -474,13 +491,14 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
         vectors = np.load(index_dir / VECTORS, allow_pickle=False)
         units = np.load(index_dir / UNITS, allow_pickle=False)
         unit_offsets = np.load(index_dir / UNIT_OFFSETS, allow_pickle=False)
+        unit_windows = np.load(index_dir / UNIT_WINDOWS, allow_pickle=False)
         latent = load_latent(index_dir)
         references = load_references(index_dir)
         documents = {k: DocumentInfo(**v) for k, v in manifest["documents"].items()}
         return IndexData(
             model=manifest["model"], chunking=manifest["chunking"], lexical=manifest["lexical"],
             documents=documents, chunks=chunks, tokens=tokens, vectors=vectors, references=references,
-            units=units, unit_offsets=unit_offsets, latent=latent, latent_head=latent_head(manifest),
+            units=units, unit_offsets=unit_offsets, unit_windows=unit_windows, latent=latent, latent_head=latent_head(manifest),
         )
     except (KeyError, TypeError, ValueError, OSError, json.JSONDecodeError) as e:
         raise RagError(f"index at {index_dir} is inconsistent ({type(e).__name__}); {rebuild_hint(index_dir)}") from None

@@ -151,7 +151,9 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
 
         processed = [process_source(src, report.seconds) for src in todo]
         new_chunks = [c for p in processed for c in p.chunks]
-        unit_lists = [c.unit_texts(p.document.references) for p in processed for c in p.chunks]
+        # each chunk's units: its sentences and cited references, then its sentence pairs
+        window_counts = [len(c.window_texts()) for p in processed for c in p.chunks]
+        unit_lists = [c.unit_texts(p.document.references) + c.window_texts() for p in processed for c in p.chunks]
         t0 = time.perf_counter()
         vectors, units, codes = _embed(embedder, [c.embed_text() for c in new_chunks],
                                        [u for units in unit_lists for u in units], head, progress)
@@ -159,7 +161,8 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         report.chunks_embedded = len(new_chunks)
 
         t0 = time.perf_counter()
-        merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists], codes)
+        merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists], window_counts,
+                        codes)
         ix._fault("embedded")
         ix.write_index(merged, index_dir)
         report.seconds["indexing"] = time.perf_counter() - t0
@@ -177,7 +180,7 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
     in_chunks = set(chunk_unique)
     unit_unique = [t for t in dict.fromkeys(unit_texts) if t not in in_chunks]
     if progress and chunk_unique:
-        print(f"embedding {len(chunk_texts)} chunks and {len(unit_unique)} sentences "
+        print(f"embedding {len(chunk_texts)} chunks and {len(unit_unique)} sentences and sentence pairs "
               f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
     chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
                                                                  latent=head is not None, progress=progress)
@@ -196,7 +199,7 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
 
 
 def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, model: dict[str, Any],
-           units: np.ndarray, unit_counts: list[int], codes: Codes) -> ix.IndexData:
+           units: np.ndarray, unit_counts: list[int], window_counts: list[int], codes: Codes) -> ix.IndexData:
     replaced = {p.source.doc_id for p in processed}
     keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in replaced]
     chunks = [data.chunks[i] for i in keep]
@@ -225,6 +228,7 @@ def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, 
                         documents=documents, chunks=chunks, tokens=tokens, vectors=all_vectors,
                         references=references, units=all_units,
                         unit_offsets=ix.offsets_from_counts(counts + unit_counts),
+                        unit_windows=np.asarray(data.window_counts(keep) + window_counts, np.int32),
                         latent=latent, latent_head=data.latent_head)
 
 
@@ -246,6 +250,7 @@ def remove(doc_id: str, index_dir: Path) -> int:
             vectors=data.vectors[keep], references={k: v for k, v in data.references.items() if k != doc_id},
             units=np.concatenate([np.zeros((0, dim), np.float32), *unit_parts]),
             unit_offsets=ix.offsets_from_counts(counts),
+            unit_windows=np.asarray(data.window_counts(keep), np.int32),
             latent=Codes.from_rows(data.latent.rows(keep)) if data.latent is not None else None,
             latent_head=data.latent_head,
         )
