@@ -83,17 +83,18 @@ NOTES = [
     "'open s' and 'RSS open': Searcher load (checksums not included) and its resident memory; at 1M "
     "most of both is the chunks' text held as Python objects (chunks.jsonl is 3 GB). Peak RSS of "
     "the measuring process adds a second copy of the vectors for the exact FAISS comparison; the "
-    "build's peak is in scale.json (build_peak_rss_mb: 9.2 GB at 1M, the BM25 matrix built in numpy).",
+    "build's peak is in scale.json (build_peak_rss_mb: 9.3 GB at 1M, the BM25 matrix built in numpy).",
     "The index size counts every file, tokens.jsonl included (3.7 GB at 1M: ingest keeps the tokens so "
     "adding a document re-tokenizes nothing else); search reads vectors, the FAISS file, bm25/ and chunks.",
-    "Each chunk carries 2-5 sentence vectors (max-sim rescoring of the candidates) and latent terms, "
-    "as an ingested chunk does (at 1M: units.npy 5.1 GB, latent terms 1.0 GB); both are memory-mapped "
+    "Each chunk carries 2-5 sentence vectors and a vector per pair of them (max-sim rescoring of the "
+    "candidates) and latent terms, as an ingested chunk does (at 1M: 5.2M units, units.npy 8.0 GB, "
+    "latent terms 1.0 GB); both are memory-mapped "
     "past 1 GiB and read for the candidates only. "
     "They are read from the page cache here (the index was just written): on a cold disk the first "
     "queries pay for the reads.",
     "Character trigrams (rag.trigrams): the index keeps only their document frequencies, under 1 MB "
     "here (the synthetic text reuses its pieces' trigrams; a real corpus has more distinct ones, each "
-    "12 bytes). Counting them is most of the 'text' build step (261 s of it at 1M, ~0.2 ms a chunk); "
+    "12 bytes). Counting them is most of the 'text' build step (~0.2 ms a chunk); "
     "a Thai question cuts its 20 best candidates into trigrams at query time, at every size.",
     "Exact searches above 100k chunks are timed on the first 40 questions (the recall ground truth "
     "for all of them comes from one batched matrix product).",
