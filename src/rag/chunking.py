@@ -71,8 +71,8 @@ class Chunk:
         spaces that are not always sentence ends), the chunk dilutes it with its other points;
         a pair sits between the two. Their best cosine is a third view of the chunk, averaged
         with the other two (rag.search.FusionWeights.window_share): on XQuAD dev it found the
-        right paragraph first for 1-2 more English questions in 100 (iApp and XQuAD Thai: the
-        same or up to half a point better). One sentence: no pair (it would be the chunk).
+        right paragraph first for about one more English question in 100 (iApp and XQuAD
+        Thai: up to half a point better). One sentence: no pair (it would be the chunk).
         """
         sentences = [s.text for s in split_sentences(self.text)]
         if len(sentences) < 2:

@@ -132,8 +132,7 @@ class IndexData:
             raise ValueError("unit offsets must line up with chunks and units")
         if self.unit_windows is None:
             self.unit_windows = np.zeros(len(self.chunks), np.int32)
-        if len(self.unit_windows) != len(self.chunks) or bool(
-                (np.asarray(self.unit_windows) > np.diff(self.unit_offsets)).any()):
+        if not windows_fit(self.unit_windows, self.unit_offsets):
             raise ValueError("sentence-pair counts must line up with chunks and units")
         if self.latent is None:
             self.latent = Codes.blank(len(self.chunks))
@@ -150,6 +149,15 @@ class IndexData:
         """How many of each kept chunk's units are sentence pairs (they travel with the units)."""
         assert self.unit_windows is not None
         return [int(self.unit_windows[i]) for i in keep]
+
+
+def windows_fit(windows: np.ndarray, offsets: np.ndarray) -> bool:
+    """Whether each chunk's sentence-pair count is one of its own units (0 to all of them).
+
+    One check for both readers: ``IndexData`` (ingest, remove) and ``rag.search.Searcher``,
+    which maps the files itself instead of building an IndexData."""
+    windows, counts = np.asarray(windows), np.diff(offsets)
+    return len(windows) == len(counts) and not bool((windows < 0).any() or (windows > counts).any())
 
 
 def offsets_from_counts(counts: list[int]) -> np.ndarray:

@@ -152,8 +152,9 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         processed = [process_source(src, report.seconds) for src in todo]
         new_chunks = [c for p in processed for c in p.chunks]
         # each chunk's units: its sentences and cited references, then its sentence pairs
-        window_counts = [len(c.window_texts()) for p in processed for c in p.chunks]
-        unit_lists = [c.unit_texts(p.document.references) + c.window_texts() for p in processed for c in p.chunks]
+        pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
+        window_counts = [len(w) for _, _, w in pairs]
+        unit_lists = [c.unit_texts(refs) + w for c, refs, w in pairs]
         t0 = time.perf_counter()
         vectors, units, codes = _embed(embedder, [c.embed_text() for c in new_chunks],
                                        [u for units in unit_lists for u in units], head, progress)

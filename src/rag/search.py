@@ -4,8 +4,8 @@ Dense retrieval carries meaning across languages (an English question over Thai 
 carries exact Thai words, names and acronyms. Candidates come from both sides (the chunk
 vectors, exact or through FAISS, and BM25); each candidate's dense score is then a weighted
 mean of its chunk vector's cosine, its best sentence's (or cited reference's) cosine
-("max-sim") and its best pair of consecutive sentences' cosine, and the fused score is a weighted sum of the two sides after per-query min-max scaling, with
-a lexical weight that depends on the query's script: a question with no Thai in it matches
+("max-sim") and its best pair of consecutive sentences' cosine, and the fused score is a
+weighted sum of the two sides after per-query min-max scaling, with a lexical weight that depends on the query's script: a question with no Thai in it matches
 Thai passages only through shared Latin names, so BM25 gets a tie-breaking vote at most.
 Such a question gets the latent terms (rag.latent) instead, mixed in the same way over the
 same candidates; a Thai question gets BM25 over character trigrams (rag.trigrams), which
@@ -62,9 +62,10 @@ class FusionWeights:
     ``chunk_share``: the chunk vector's share of the dense score, ``window_share`` its best
     sentence pair's (rag.chunking.Chunk.window_texts), the rest going to its best sentence or
     cited reference. Three views of one passage, averaged: with the pairs (chunk 0.3, pair
-    0.35, sentence 0.35 against chunk 0.5, sentence 0.5) dev R@1 went from 0.859 to 0.871 on
-    XQuAD English, 0.947 to 0.954 on iApp, and stayed at 0.949 on XQuAD Thai; the plateau
-    runs from chunk 0.2 to 0.4 and pair 0.3 to 0.5 (XQuAD English 0.864-0.874). ``bm25_thai`` / ``bm25_other``: BM25's share of the hybrid
+    0.35, sentence 0.35 against chunk 0.5, sentence 0.5) hybrid dev R@1 went from 0.862 to
+    0.871 on XQuAD English, 0.949 to 0.954 on iApp and 0.947 to 0.949 on XQuAD Thai
+    (eval/results/retrieval.md); the plateau runs from chunk 0.2 to 0.4 and pair 0.3 to 0.5
+    (XQuAD English 0.864-0.874). ``bm25_thai`` / ``bm25_other``: BM25's share of the hybrid
     score for a query with / without Thai script. An English question shares only names and
     acronyms with Thai text, so BM25 mostly adds noise to it. ``depth``: candidates taken
     from each side before fusion. ``latent_thai`` / ``latent_other``: the share of the latent
@@ -242,8 +243,7 @@ class Searcher:
         if len(self.chunks) != len(self.vectors) or len(self.chunks) != self.manifest["n_chunks"] \
                 or len(self.unit_offsets) != len(self.chunks) + 1 or int(self.unit_offsets[-1]) != len(self.units) \
                 or (len(self.units) and self.units.shape[1] != self.vectors.shape[1]) \
-                or len(self.latent) != len(self.chunks) or len(self.unit_windows) != len(self.chunks) \
-                or bool((self.unit_windows < 0).any()) or bool((self.unit_windows > np.diff(self.unit_offsets)).any()):
+                or len(self.latent) != len(self.chunks) or not ix.windows_fit(self.unit_windows, self.unit_offsets):
             raise RagError(f"index at {self.index_dir} is inconsistent; {ix.rebuild_hint(self.index_dir)}")
         self._doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
         # the terms mean something only if the query side has the head the index was built with
@@ -445,11 +445,12 @@ class Searcher:
         total = int(lens.sum())
         if total:
             # the rows of every candidate's units, in order, without a Python loop
-            rows = np.arange(total) + np.repeat(starts - np.cumsum(lens) + lens, lens)
+            first = np.cumsum(lens) - lens  # where each candidate's units begin in ``rows``
+            rows = np.arange(total) + np.repeat(starts - first, lens)
             sims = np.asarray(self.units[rows] @ qvec, dtype=np.float32)
             owner = np.repeat(np.arange(len(idx)), lens)
             # a unit's place within its chunk: the last ``pairs`` of them are sentence pairs
-            place = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+            place = np.arange(total) - np.repeat(first, lens)
             is_pair = place >= np.repeat(lens - pairs, lens)
             top = np.full(len(idx), -np.inf, dtype=np.float32)
             np.maximum.at(top, owner[~is_pair], sims[~is_pair])
