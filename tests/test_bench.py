@@ -157,11 +157,11 @@ def test_ann_index_above_threshold_finds_the_exact_top_hit(kind: str, article_in
         [h.chunk_id for h in exact.search(_questions()[0], k=3, doc=doc).hits]
 
 
-def _scale_module():
-    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "eval" / "bench_scale.py")
+def _eval_module(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "eval" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_scale"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -173,7 +173,7 @@ def test_scale_bm25_matrix_matches_bm25s(article_index: Path) -> None:
 
     from rag import index as ix
 
-    scale = _scale_module()
+    scale = _eval_module("bench_scale")
     tokens = [row["tokens"] for row in ix._read_jsonl(article_index / ix.TOKENS)]
     words = sorted({t for doc in tokens for t in doc})
     ids = {w: i for i, w in enumerate(words)}
@@ -192,3 +192,31 @@ def test_scale_bm25_matrix_matches_bm25s(article_index: Path) -> None:
         c, d = indptr[ids[word]], indptr[ids[word] + 1]
         assert np.array_equal(r["indices"][a:b], indices[c:d]), word
         np.testing.assert_allclose(r["data"][a:b], data[c:d], rtol=1e-6)
+
+
+def test_heldout_estimate_reads_the_fit_at_the_reference_points() -> None:
+    """eval/heldout_estimate.py turns dev numbers into a held-out estimate: where ours moves
+    one for one with BM25 across articles, the estimate at a reference point is that point;
+    where ours never misses, it is 1 whatever the baselines say."""
+    est = _eval_module("heldout_estimate")
+    rng = np.random.default_rng(3)
+    groups = []
+    for a in range(24):  # articles of different difficulty, as in XQuAD
+        bm = (rng.random(25) < 0.75 + 0.01 * a).tolist()
+        groups.append({"bm25": bm, "dense": (rng.random(25) < 0.8).tolist(), "ours": bm})
+    ref = {"bm25": 0.962, "dense": 0.904, "goal": 0.97}
+    r = est.estimate(groups, ref, np.random.default_rng(0))
+    assert r["estimate"] == pytest.approx(0.962, abs=1e-3)
+    assert r["fit"]["bm25"] == pytest.approx(1.0, abs=1e-3) and r["spread_sd"] < 1e-6
+    assert r["from_one_baseline"]["bm25"] == pytest.approx(0.962, abs=1e-3)
+    assert r["p_goal"] == 0.0 and r["reach_sd"] > 1
+    perfect = [{**g, "ours": [True] * len(g["ours"])} for g in groups]
+    r = est.estimate(perfect, ref, np.random.default_rng(0))
+    assert r["estimate"] == pytest.approx(1.0, abs=1e-6) and r["p_goal"] == 1.0
+
+
+def test_heldout_estimate_skips_what_a_clone_lacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A user's clone has no ../shared and no benchmark results: nothing is estimated, exit 0."""
+    est = _eval_module("heldout_estimate")
+    assert est.main(["--shared", str(tmp_path / "none"), "--out", str(tmp_path / "out")]) == 0
+    assert "files absent, skipped" in capsys.readouterr().err
