@@ -93,23 +93,23 @@ def estimate(groups: list[dict[str, list[bool]]], ref: dict[str, float], rng: np
     """Resample the articles with replacement, fit ours ~ 1 + BM25 + dense over the resamples,
     read the fit at the held-out reference points."""
     n = len(groups)
-    rows = np.empty((RESAMPLES, 3))
     counts = np.array([len(g["ours"]) for g in groups])
-    hits = {k: np.array([sum(g[k]) for g in groups]) for k in ("bm25", "dense", "ours")}
-    for r in range(RESAMPLES):
-        pick = rng.integers(0, n, n)
-        total = counts[pick].sum()
-        rows[r] = [hits[k][pick].sum() / total for k in ("bm25", "dense", "ours")]
-    bm, de, ours = rows.T
-    x = np.c_[np.ones(RESAMPLES), bm, de]
-    coef, *_ = np.linalg.lstsq(x, ours, rcond=None)
-    spread = ours - x @ coef
+    picks = rng.integers(0, n, (RESAMPLES, n))  # one row of articles a resample
+    total = counts[picks].sum(axis=1)
+    bm, de, ours = (np.array([sum(g[k]) for g in groups])[picks].sum(axis=1) / total
+                    for k in ("bm25", "dense", "ours"))
+
+    def design(*cols: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.ones(RESAMPLES), *cols])
+
+    def fit(*cols: np.ndarray) -> np.ndarray:
+        return np.linalg.lstsq(design(*cols), ours, rcond=None)[0]
+
+    coef = fit(bm, de)
+    spread = ours - design(bm, de) @ coef
     at = float(coef @ [1.0, ref["bm25"], ref["dense"]])
     # each baseline alone, to show how much the estimate leans on one of them
-    alone = {}
-    for k, col in (("bm25", bm), ("dense", de)):
-        c, *_ = np.linalg.lstsq(np.c_[np.ones(RESAMPLES), col], ours, rcond=None)
-        alone[k] = round(float(c[0] + c[1] * ref[k]), 3)
+    alone = {k: round(float(fit(col) @ [1.0, ref[k]]), 3) for k, col in (("bm25", bm), ("dense", de))}
     # how far outside the resamples the reference points lie, in resample standard deviations
     reach = max(abs(ref["bm25"] - bm.mean()) / (bm.std() or 1), abs(ref["dense"] - de.mean()) / (de.std() or 1))
     return {"estimate": round(at, 3), "spread_sd": round(float(spread.std()), 4),
