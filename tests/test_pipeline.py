@@ -195,6 +195,31 @@ def test_trigrams_match_a_spelling_that_word_bm25_cuts_differently(article_index
     assert scores_of(searcher, STA_QUESTIONS[1]) == scores_of(without, STA_QUESTIONS[1])
 
 
+def test_question_words_match_nothing(article_index: Path) -> None:
+    """อย่างไร ("how") sits inside อย่างไรก็ตาม ("however"): its trigrams once matched every
+    "however" in the article and put a chunk that only contrasts STAs with trade agreements
+    first for "จีนใช้ STAs อย่างไร". The lexical side now reads the question without it, and
+    the first hit is the passage that answers (gold q037 in eval/qa_dev.jsonl)."""
+    from rag.lexical import tokenize_query
+    from rag.search import Searcher
+
+    searcher = Searcher(article_index)
+    question, bare = STA_QUESTIONS[0], "จีนใช้ STAs"
+    every = list(range(len(searcher.chunks)))
+    texts = [c.lexical_text(searcher.references.get(c.doc_id, {})) for c in searcher.chunks]
+    however = [i for i, t in enumerate(texts) if "อย่างไรก็ตาม" in t]
+    assert however
+    raw = searcher.trigrams.scores(searcher.trigrams.query_terms([(question, 1)]), texts)
+    stripped = searcher.trigrams.scores(searcher.trigrams.query_terms([(bare, 1)]), texts)
+    assert all(raw[i] > stripped[i] for i in however)  # what the question word used to add
+    assert searcher._trigram_scores(every, question, None) == searcher._trigram_scores(every, bare, None)
+    assert tokenize_query(question) == tokenize_query(bare)
+    answers = [json.loads(line) for line in (Path(__file__).parents[1] / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
+    gold = next(q["answers"] for q in answers if q["question"] == question)
+    top = " ".join(searcher.search(question, k=1).hits[0].text.split())
+    assert any(a in top for a in gold), top[:200]
+
+
 def test_sentence_pairs_are_stored_after_each_chunks_units_and_scored_as_a_view_of_their_own(
         article_index: Path) -> None:
     """Each chunk's last units are its sentence pairs, embedded from Chunk.window_texts; the

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from rag.chunking import chunk_document
 from rag.errors import RagError
-from rag.lexical import MAX_QUERY_CHARS, tokenize, tokenize_query
+from rag.lexical import MAX_QUERY_CHARS, QUESTION_WORDS, query_pieces, tokenize, tokenize_query
 from rag.repair import repair_document
 from rag.search import clean_query
 from rag.structure import structure_document, structure_plain
@@ -183,7 +183,29 @@ def test_tokenizer_takes_any_unicode(text: str) -> None:
     tokens = tokenize(text)
     assert all(isinstance(t, str) and t and t == t.strip() and t == t.lower() for t in tokens)
     assert tokenize(text) == tokens
-    assert tokenize_query(text) == tokenize(text[:MAX_QUERY_CHARS])
+    cut = tokenize(text[:MAX_QUERY_CHARS])
+    assert tokenize_query(text) == ([t for t in cut if t not in QUESTION_WORDS] or cut)
+
+
+@PROPS
+@given(st.text(alphabet=ALPHABET, max_size=300), st.lists(st.sampled_from(sorted(QUESTION_WORDS)), max_size=3))
+def test_query_pieces_are_stretches_of_the_question(text: str, asked: list[str]) -> None:
+    """What the trigrams see of a question is cut from it, never made up (Thai digits read as
+    Arabic, as everywhere in the lexical side)."""
+    question = " ".join([text, *asked])
+    folded = question.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).replace("\u0e4d\u0e32", "\u0e33")
+    pieces = query_pieces(question)
+    assert pieces and all(p in folded for p in pieces)
+
+
+def test_question_words_leave_the_lexical_query() -> None:
+    """Each question word (one token to the segmenter) goes from the BM25 tokens and from the
+    trigram text, at the end of a question or inside it; a question of nothing else keeps it."""
+    for w in sorted(QUESTION_WORDS):
+        assert tokenize_query(f"จีนใช้ STAs {w}") == ["จีน", "ใช้", "stas"]
+        assert query_pieces(f"จีนใช้ STAs {w}") == ["จีนใช้ STAs "]
+        assert query_pieces(f"STAs {w} จีนใช้") == ["STAs ", " จีนใช้"]
+        assert tokenize_query(w) == [w] and query_pieces(w) == [w]
 
 
 @PROPS

@@ -37,7 +37,7 @@ from rag.embedding import (
 )
 from rag.errors import RagError
 from rag.latent import MAX_FEATURES, dense_query
-from rag.lexical import MAX_QUERY_CHARS, tokenize_query
+from rag.lexical import MAX_QUERY_CHARS, query_pieces, tokenize_query
 from rag.structure import Reference
 
 MODES = ("hybrid", "dense", "bm25")
@@ -421,9 +421,11 @@ class Searcher:
                             warnings=warnings, qvec=qvec)
 
     def _trigram_scores(self, cand: list[int], text: str, ctx: str | None) -> dict[int, float]:
-        """Character-trigram BM25 of the candidates (rag.trigrams); a follow-up counts its own
-        trigrams twice and the previous question's once, as its word tokens are counted."""
-        terms = self.trigrams.query_terms([(text, 2), (ctx, 1)] if ctx else [(text, 1)])
+        """Character-trigram BM25 of the candidates (rag.trigrams) for the question without its
+        question words; a follow-up counts its own trigrams twice and the previous question's
+        once, as its word tokens are counted."""
+        own = [(piece, 2 if ctx else 1) for piece in query_pieces(text, self.engine)]
+        terms = self.trigrams.query_terms(own + [(piece, 1) for piece in query_pieces(ctx, self.engine)] if ctx else own)
         texts = [self.chunks[i].lexical_text(self.references.get(self.chunks[i].doc_id, {})) for i in cand]
         scores = self.trigrams.scores(terms, texts)
         return {i: float(v) for i, v in zip(cand, scores.tolist(), strict=True) if v > 0}
