@@ -23,21 +23,30 @@
    share of the top-5 hits in the expected section, and whether the result still keeps the
    earlier question's topic (the expected passage for the pair, when there is one).
 
+3. Extract. For each of the article's dev questions, whether the extract holds one of its
+   gold answer phrases (spaces squashed), and for footnote questions whether the sources do:
+   long sentences shown by their head against by the stretch closest to the question
+   (``rag.answer._focus``).
+
 Runs on the shipped article, ingested once into ``<out>/idx-seed`` (shared with
 bench_retrieval.py); writes ``<out>/bench_answer.json``.
 
 Last run (default model, 2 cores), relevance [min, max] per group:
 
-    Thai, with words   on-topic n=16 [0.873, 0.939]   off-topic n=5 [0.776, 0.823]  gate 0.848 (±0.025)
-    Thai, no words     on-topic n=0                   off-topic n=7 [0.776, 0.799]  gate 0.848
-    other, no words    on-topic n=1  [0.820]          off-topic n=12 [0.738, 0.796] gate 0.808 (±0.012)
-    other, with words  on-topic n=15 [0.804, 0.866]   off-topic n=0  (near-topic 0.758, 0.806)  gate 0.780 (-0.024)
+    Thai, with words   on-topic n=16 [0.873, 0.939]   off-topic n=5 [0.781, 0.824]  gate 0.848 (±0.025)
+    Thai, no words     on-topic n=0                   off-topic n=7 [0.779, 0.808]  gate 0.848
+    other, no words    on-topic n=1  [0.827]          off-topic n=10 [0.748, 0.811] gate 0.819 (±0.008)
+    other, with words  on-topic n=15 [0.804, 0.867]   off-topic n=2 [0.740, 0.749]  gate 0.780 (±0.024-0.031)
 
     follow-ups, 8 pairs    share of top-5 in the right section   Japan S&T-agreements passage rank
-    follow-up alone          0.95                                  2, 3
-    mixed vector w=0.6       0.60 (majority in 5/8)                7, not in top 10
-    mixed vector w=0.2       0.85                                  3, 8
-    dense alone + BM25 ctx   0.93                                  2, 6
+    follow-up alone          0.82 (majority in 8/8)                7, 2
+    mixed vector w=0.2       0.78 (7/8)                            8, 3
+    mixed vector w=0.6       0.65 (5/8)                            not in top 10, 8
+    dense alone + BM25 ctx   0.93 (8/8)                            3, 6
+
+    extract, 23 non-footnote dev questions    extract quotes a gold answer
+    head of a long sentence                   14/23
+    stretch closest to the question           17/23 (the 5 footnote questions: answer in the sources)
 """
 
 from __future__ import annotations
@@ -212,6 +221,40 @@ def followups(searcher) -> dict:
     return {"pairs": len(FOLLOWUPS), "summary": summary, "detail": strategies}
 
 
+def extracts(searcher) -> dict:
+    """How often the extract quotes the answer (see the module docstring, part 3)."""
+    import rag.answer as ra
+    from rag.sentences import clip, windows
+
+    def squash(t: str) -> str:
+        return " ".join(t.split())
+
+    gold = [json.loads(line) for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
+    head = lambda qvec, embedder: lambda text: clip(text, *windows(text, ra.EXTRACT_SENTENCE_CHARS)[0])  # noqa: E731
+    out = {}
+    for name, focus in (("head of a long sentence", head), ("stretch closest to the question", ra._focus)):
+        saved = ra._focus
+        ra._focus = focus
+        try:
+            rows = []
+            for q in gold:
+                res = searcher.search(q["question"], k=5)
+                a = ra.compose(q["question"], res, qvec=res.qvec, embedder=searcher.embedder)
+                extract = squash(" ".join(s.text for s in a.extract))
+                sources = squash(" ".join(s.text for s in a.sources))
+                rows.append({"id": q["id"], "type": q["type"],
+                             "extract": any(squash(x) in extract for x in q["answers"]),
+                             "sources": any(squash(x) in sources for x in q["answers"])})
+        finally:
+            ra._focus = saved
+        footnote = [r for r in rows if r["type"] == "footnote"]
+        other = [r for r in rows if r["type"] != "footnote"]
+        out[name] = {"extract_holds_answer": f"{sum(r['extract'] for r in other)}/{len(other)}",
+                     "footnote_answer_in_extract_or_sources": f"{sum(r['extract'] or r['sources'] for r in footnote)}/{len(footnote)}",
+                     "missed": [r["id"] for r in other if not r["extract"]]}
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")
@@ -221,7 +264,7 @@ def main() -> int:
 
     t0 = time.perf_counter()
     searcher = Searcher(ensure_index(args.out))
-    result = {"gate": gate(searcher), "followups": followups(searcher)}
+    result = {"gate": gate(searcher), "followups": followups(searcher), "extract": extracts(searcher)}
     result["seconds"] = round(time.perf_counter() - t0, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_answer.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -238,6 +281,10 @@ def main() -> int:
     for name, s in result["followups"]["summary"].items():
         print(f"  {name:<22} mean {s['mean_share']:.2f}  majority {s['pairs_majority']}/{result['followups']['pairs']}"
               f"  Japan-S&T passage rank {s['topic_ranks']}")
+    print("extract (non-footnote dev questions whose extract quotes a gold answer; footnote ones answered):")
+    for name, e in result["extract"].items():
+        print(f"  {name:<32} {e['extract_holds_answer']}  footnotes {e['footnote_answer_in_extract_or_sources']}"
+              f"  missed {' '.join(e['missed'])}")
     return 0
 
 

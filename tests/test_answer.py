@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import run_rag
@@ -19,6 +20,7 @@ from rag.sentences import is_fragment_start, split_sentences
 from rag.structure import Reference
 
 CHINA = "จีน: เทคโนโลยี อำนาจ และการทูต"
+ROOT = Path(__file__).resolve().parents[1]
 JAPAN = "ญี่ปุ่น: นวัตกรรม การทูต และความร่วมมือ"
 
 
@@ -79,7 +81,7 @@ def check_grounded(answer) -> None:
     texts = {p.n: squash(p.hit.text) for p in answer.passages}
     seen = set()
     for s in answer.extract:
-        body = s.text.removesuffix(" …")
+        body = s.text.removeprefix("… ").removesuffix(" …")
         assert squash(body) in texts[s.cite], (s.cite, s.text)
         assert squash(body) not in seen
         seen.add(squash(body))
@@ -109,6 +111,26 @@ def test_question_about_stas_gets_a_grounded_cited_answer(assistant, question, l
     assert min(s.cite for s in answer.extract) <= 3
 
 
+def test_a_long_sentence_is_quoted_where_it_answers(assistant):
+    """The article's sentence that says how China uses STAs runs to ~600 characters, and its
+    first 280 end just before the answer: the extract shows the stretch of it closest to the
+    question, marked as cut on both sides (gold answers of q037/q038 in eval/qa_dev.jsonl)."""
+    from rag.answer import EXTRACT_SENTENCE_CHARS
+
+    gold = next(json.loads(line) for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")
+                if json.loads(line)["id"] == "q037")
+    for question in ("จีนใช้ STAs อย่างไร", "How does China use STAs?"):
+        answer = assistant.ask(question)
+        check_grounded(answer)
+        quoted = next(x for x in answer.extract if "เป็นเครื่องมือการทูต" in x.text)
+        assert quoted.text.startswith("… ") and len(quoted.text) <= EXTRACT_SENTENCE_CHARS + 4
+        whole = next(sent.text for p in answer.passages for sent in split_sentences(p.hit.text)
+                     if squash(quoted.text.strip("… ")) in squash(sent.text))
+        said = gold["answers"][0]  # เป็นเครื่องมือการทูตและแนวทางนโยบายการต่างประเทศ
+        assert len(whole) > EXTRACT_SENTENCE_CHARS and said not in whole[:EXTRACT_SENTENCE_CHARS]
+        assert said in quoted.text
+
+
 def test_footnote_markers_sit_where_they_are_in_the_text(assistant):
     answer = assistant.ask("จีนใช้ STAs อย่างไร")
     p = next(p for p in answer.passages if any(n == 18 for _, n in p.hit.markers))
@@ -122,6 +144,7 @@ def test_footnote_markers_sit_where_they_are_in_the_text(assistant):
 @pytest.mark.parametrize("question", [
     "Who is the best tennis player of all time?",
     "How do I change the oil in my car?",
+    "How do I make pad thai at home?",  # "thai" once drew the passages about Thailand
     "วิธีทำผัดกะเพราไก่ไข่ดาว",
     "ราคาทองคำวันนี้เท่าไหร่",
 ])

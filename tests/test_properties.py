@@ -24,6 +24,7 @@ from rag.errors import RagError
 from rag.lexical import MAX_QUERY_CHARS, QUESTION_WORDS, query_pieces, tokenize, tokenize_query
 from rag.repair import repair_document
 from rag.search import clean_query
+from rag.sentences import clip, windows
 from rag.structure import structure_document, structure_plain
 
 EXAMPLES = int(os.environ.get("RAG_FUZZ_EXAMPLES", "60"))  # as in test_repair_fuzz.py
@@ -196,6 +197,31 @@ def test_query_pieces_are_stretches_of_the_question(text: str, asked: list[str])
     folded = question.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).replace("\u0e4d\u0e32", "\u0e33")
     pieces = query_pieces(question)
     assert pieces and all(p in folded for p in pieces)
+
+
+@PROPS
+@given(st.text(alphabet=ALPHABET, max_size=900), st.integers(min_value=1, max_value=300))
+def test_windows_cover_a_sentence_in_order(text: str, max_chars: int) -> None:
+    """What an extract may show of a long sentence: stretches of at most ``max_chars`` that
+    begin in order, start with its head and together leave none of it out but spaces."""
+    text = text.strip(" ")
+    spans = windows(text, max_chars)
+    if len(text) <= max_chars:
+        assert spans == [(0, len(text))] and clip(text, 0, len(text)) == text
+        return
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(0 < b - a <= max_chars for a, b in spans)
+    assert all(a1 < a2 and not text[b1:a2].strip(" ") for (a1, b1), (a2, _) in zip(spans, spans[1:], strict=False))
+    for a, b in spans:
+        shown = clip(text, a, b)
+        core = shown
+        if a > 0:
+            assert core.startswith("… ")
+            core = core.removeprefix("… ")
+        if b < len(text):
+            assert core.endswith(" …")
+            core = core.removesuffix(" …")
+        assert core in text[a:b]
 
 
 def test_question_words_leave_the_lexical_query() -> None:

@@ -136,11 +136,37 @@ def is_fragment_end(sentence: str) -> bool:
     return any(s.endswith(w) and (len(s) == len(w) or s[-len(w) - 1] == " ") for w in _EXPECTS)
 
 
-def shorten(text: str, max_chars: int) -> str:
-    """At most ``max_chars`` characters, cut at a space, marked with an ellipsis."""
+def windows(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Spans of at most ``max_chars`` characters that together cover ``text`` but for runs of
+    spaces, each beginning at its start or after a space and ending at a space or its end, about
+    a third of ``max_chars`` apart: what an extract may show of a sentence too long to show
+    whole. Thai PDF text has few sentence ends, so a "sentence" can run to many hundred
+    characters and its head need not be the part that answers. The first span is the head:
+    cut at the last space that keeps at least half of it, or at ``max_chars`` when there is
+    none."""
     if len(text) <= max_chars:
-        return text
-    cut = text.rfind(" ", 0, max_chars)
-    if cut < max_chars // 2:
-        cut = max_chars
-    return text[:cut].rstrip(" ,;:") + " …"
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = start + max_chars
+        if end >= len(text):
+            spans.append((start, len(text)))
+            return spans
+        cut = text.rfind(" ", start, end)
+        end = cut if cut > start and cut >= start + max_chars // 2 else end
+        spans.append((start, end))
+        nxt = text.find(" ", start + max_chars // 3, end)
+        # the next span begins after a space within this one, or (a word longer than the
+        # span) where this one was cut, so no stretch of the text is left out
+        start = nxt + 1 if nxt != -1 else end
+        while start < len(text) - 1 and text[start] == " ":
+            start += 1
+
+
+def clip(text: str, start: int, end: int) -> str:
+    """``text[start:end]``, with an ellipsis on each side where the text goes on."""
+    body = text[start:end]
+    if end < len(text):
+        body = (body.rstrip(" ,;:") or body) + " …"
+    return ("… " + body.lstrip(" ")) if start > 0 else body
