@@ -424,8 +424,10 @@ class Searcher:
         """Character-trigram BM25 of the candidates (rag.trigrams) for the question without its
         question words; a follow-up counts its own trigrams twice and the previous question's
         once, as its word tokens are counted."""
-        own = [(piece, 2 if ctx else 1) for piece in query_pieces(text, self.engine)]
-        terms = self.trigrams.query_terms(own + [(piece, 1) for piece in query_pieces(ctx, self.engine)] if ctx else own)
+        pieces = [(piece, 2 if ctx else 1) for piece in query_pieces(text, self.engine)]
+        if ctx:
+            pieces += [(piece, 1) for piece in query_pieces(ctx, self.engine)]
+        terms = self.trigrams.query_terms(pieces)
         texts = [self.chunks[i].lexical_text(self.references.get(self.chunks[i].doc_id, {})) for i in cand]
         scores = self.trigrams.scores(terms, texts)
         return {i: float(v) for i, v in zip(cand, scores.tolist(), strict=True) if v > 0}
