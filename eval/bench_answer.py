@@ -224,21 +224,21 @@ def followups(searcher) -> dict:
 def extracts(searcher) -> dict:
     """How often the extract quotes the answer (see the module docstring, part 3)."""
     import rag.answer as ra
-    from rag.sentences import clip, windows
 
     def squash(t: str) -> str:
         return " ".join(t.split())
 
     gold = [json.loads(line) for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
-    head = lambda qvec, embedder: lambda text: clip(text, *windows(text, ra.EXTRACT_SENTENCE_CHARS)[0])  # noqa: E731
+    results = [searcher.search(q["question"], k=5) for q in gold]  # the same hits for both ways
+    saved = ra._focus
     out = {}
-    for name, focus in (("head of a long sentence", head), ("stretch closest to the question", ra._focus)):
-        saved = ra._focus
+    # without a query vector _focus shows a long sentence's head: the extract as it was
+    for name, focus in (("head of a long sentence", lambda qvec, embedder: saved(None, None)),
+                        ("stretch closest to the question", saved)):
         ra._focus = focus
         try:
             rows = []
-            for q in gold:
-                res = searcher.search(q["question"], k=5)
+            for q, res in zip(gold, results, strict=True):
                 a = ra.compose(q["question"], res, qvec=res.qvec, embedder=searcher.embedder)
                 extract = squash(" ".join(s.text for s in a.extract))
                 sources = squash(" ".join(s.text for s in a.sources))

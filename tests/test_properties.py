@@ -24,7 +24,7 @@ from rag.errors import RagError
 from rag.lexical import MAX_QUERY_CHARS, QUESTION_WORDS, query_pieces, tokenize, tokenize_query
 from rag.repair import repair_document
 from rag.search import clean_query
-from rag.sentences import clip, windows
+from rag.sentences import clip, stretches
 from rag.structure import structure_document, structure_plain
 
 EXAMPLES = int(os.environ.get("RAG_FUZZ_EXAMPLES", "60"))  # as in test_repair_fuzz.py
@@ -201,11 +201,11 @@ def test_query_pieces_are_stretches_of_the_question(text: str, asked: list[str])
 
 @PROPS
 @given(st.text(alphabet=ALPHABET, max_size=900), st.integers(min_value=1, max_value=300))
-def test_windows_cover_a_sentence_in_order(text: str, max_chars: int) -> None:
+def test_stretches_cover_a_sentence_in_order(text: str, max_chars: int) -> None:
     """What an extract may show of a long sentence: stretches of at most ``max_chars`` that
     begin in order, start with its head and together leave none of it out but spaces."""
     text = text.strip(" ")
-    spans = windows(text, max_chars)
+    spans = stretches(text, max_chars)
     if len(text) <= max_chars:
         assert spans == [(0, len(text))] and clip(text, 0, len(text)) == text
         return

@@ -25,7 +25,7 @@ import numpy as np
 
 from rag.lexical import tokenize
 from rag.search import Hit, SearchResult, is_thai
-from rag.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, windows
+from rag.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, stretches
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -283,12 +283,12 @@ def _pool(passages: list[Passage]) -> list[_Candidate]:
 
 
 def _focus(qvec: np.ndarray | None, embedder: Any) -> Callable[[str], str]:
-    """How a sentence too long to quote whole is shown: the stretch of it (rag.sentences.windows)
+    """How a sentence too long to quote whole is shown: the stretch of it (rag.sentences.stretches)
     closest to the question, where its head need not be the part that answers (extract-held
     answers on the article's dev questions: eval/bench_answer.py); its head without a query
     vector to measure with."""
     def show(text: str) -> str:
-        spans = windows(text, EXTRACT_SENTENCE_CHARS)
+        spans = stretches(text, EXTRACT_SENTENCE_CHARS)
         best = 0
         if len(spans) > 1 and qvec is not None and embedder is not None:
             sims = embedder.encode_passages([text[a:b] for a, b in spans]) @ qvec

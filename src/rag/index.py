@@ -335,8 +335,7 @@ def check_target(index_dir: Path) -> None:
     if not index_dir.is_dir():
         raise RagError(f"{index_dir} exists and is not an index directory; give another path with --index")
     names = {MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, UNIT_WINDOWS, *LATENT_FILES,
-             *TRIGRAM_FILES,
-             DENSE, BM25_DIR}
+             *TRIGRAM_FILES, DENSE, BM25_DIR}
     try:  # a newer layout's own files are the manifest's to vouch for
         listed = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")).get("files") or {}
         names |= {Path(rel).parts[0] for rel in listed if isinstance(rel, str) and Path(rel).parts}
@@ -506,7 +505,8 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
         return IndexData(
             model=manifest["model"], chunking=manifest["chunking"], lexical=manifest["lexical"],
             documents=documents, chunks=chunks, tokens=tokens, vectors=vectors, references=references,
-            units=units, unit_offsets=unit_offsets, unit_windows=unit_windows, latent=latent, latent_head=latent_head(manifest),
+            units=units, unit_offsets=unit_offsets, unit_windows=unit_windows, latent=latent,
+            latent_head=latent_head(manifest),
         )
     except (KeyError, TypeError, ValueError, OSError, json.JSONDecodeError) as e:
         raise RagError(f"index at {index_dir} is inconsistent ({type(e).__name__}); {rebuild_hint(index_dir)}") from None

@@ -5,8 +5,9 @@ carries exact Thai words, names and acronyms. Candidates come from both sides (t
 vectors, exact or through FAISS, and BM25); each candidate's dense score is then a weighted
 mean of its chunk vector's cosine, its best sentence's (or cited reference's) cosine
 ("max-sim") and its best pair of consecutive sentences' cosine, and the fused score is a
-weighted sum of the two sides after per-query min-max scaling, with a lexical weight that depends on the query's script: a question with no Thai in it matches
-Thai passages only through shared Latin names, so BM25 gets a tie-breaking vote at most.
+weighted sum of the two sides after per-query min-max scaling, with a lexical weight that
+depends on the query's script: a question with no Thai in it matches Thai passages only
+through shared Latin names, so BM25 gets a tie-breaking vote at most.
 Such a question gets the latent terms (rag.latent) instead, mixed in the same way over the
 same candidates; a Thai question gets BM25 over character trigrams (rag.trigrams), which
 match where the word segmenter cuts the question and the passage differently. All weights

@@ -136,7 +136,7 @@ def is_fragment_end(sentence: str) -> bool:
     return any(s.endswith(w) and (len(s) == len(w) or s[-len(w) - 1] == " ") for w in _EXPECTS)
 
 
-def windows(text: str, max_chars: int) -> list[tuple[int, int]]:
+def stretches(text: str, max_chars: int) -> list[tuple[int, int]]:
     """Spans of at most ``max_chars`` characters that together cover ``text`` but for runs of
     spaces, each beginning at its start or after a space and ending at a space or its end, about
     a third of ``max_chars`` apart: what an extract may show of a sentence too long to show
