@@ -10,7 +10,10 @@
    (eval/qa_dev.jsonl) and the chat's example questions, which must pass; clearly off-topic
    questions (cooking, sport, weather, software...), Thai and English, which must not; and
    near-topic questions the article does not answer (other countries, other policies), which
-   are reported but not used to place the gate. Per script (Thai queries sit higher: e5 gives
+   are reported but not used to place the gate; questions about the document as a whole
+   (``rag.answer.about_document``), answered whatever their relevance, are counted apart:
+   how many the gate alone would refuse, and that no off- or near-topic one is read as such.
+   Per script (Thai queries sit higher: e5 gives
    Thai-to-Thai pairs a higher floor than English-to-Thai) and evidence, the gate goes near
    the midpoint between the lowest on-topic and the highest off-topic score; the script
    prints the margins and any question on the wrong side.
@@ -37,6 +40,7 @@ Last run (default model, 2 cores), relevance [min, max] per group:
     Thai, no words     on-topic n=0                   off-topic n=7 [0.779, 0.808]  gate 0.848
     other, no words    on-topic n=1  [0.827]          off-topic n=10 [0.748, 0.811] gate 0.819 (±0.008)
     other, with words  on-topic n=15 [0.804, 0.867]   off-topic n=2 [0.740, 0.749]  gate 0.780 (±0.024-0.031)
+    about the document  10/10 answered, 7 of them under the gate; no off- or near-topic question read as one
 
     follow-ups, 8 pairs    share of top-5 in the right section   Japan S&T-agreements passage rank
     follow-up alone          0.82 (majority in 8/8)                7, 2
@@ -97,6 +101,20 @@ NEAR_TOPIC = [
     "รัสเซียใช้ความตกลงด้านอวกาศอย่างไร",
     "ธนาคารแห่งประเทศไทยกำหนดอัตราดอกเบี้ยอย่างไร",
 ]
+# Questions about the document as a whole (rag.answer.DOCUMENT_WORDS): answered whatever
+# their relevance, so they are reported apart and do not place the gate.
+ABOUT_DOCUMENT = [
+    "What is this paper about?",
+    "What are the recommendations of the paper?",
+    "Summarize the conclusion",
+    "What does the author argue?",
+    "What are the main points?",
+    "What are the key findings?",
+    "บทความนี้เกี่ยวกับอะไร",
+    "สรุปบทความนี้",
+    "ผู้เขียนสรุปว่าอย่างไร",
+    "ประเด็นหลักของเอกสารคืออะไร",
+]
 # (earlier question, follow-up, expected section prefix, a chunk that keeps the topic or None)
 FOLLOWUPS = [
     ("How does China use STAs?", "and Japan?", "ญี่ปุ่น", "S&T agreements"),
@@ -137,7 +155,7 @@ def measure(searcher, question: str) -> tuple[float, bool]:
 
 
 def gate(searcher) -> dict:
-    from rag.answer import MIN_RELEVANCE
+    from rag.answer import MIN_RELEVANCE, about_document, compose
     from rag.chat import EXAMPLES
     from rag.search import is_thai
 
@@ -160,7 +178,20 @@ def gate(searcher) -> dict:
                 "on_topic_rejected": sum(x < least for x in on), "off_topic_accepted": sum(x >= least for x in off),
                 "margin_below_on_topic": round(min(on) - least, 4) if on else None,
                 "margin_above_off_topic": round(least - max(off), 4) if off else None}
+    answered = [q for q in ABOUT_DOCUMENT
+                if compose(q, r := searcher.search(q, k=5), qvec=r.qvec, embedder=searcher.embedder).found]
+    out["about_document"] = {
+        "n": len(ABOUT_DOCUMENT), "answered": len(answered),
+        "refused_without_the_rule": sum(_under_gate(*measure(searcher, q), is_thai(q)) for q in ABOUT_DOCUMENT),
+        "off_or_near_topic_read_as_about_document": [q for q in OFF_TOPIC + NEAR_TOPIC if about_document(q)]}
     return out
+
+
+def _under_gate(relevance: float, words: bool, thai: bool) -> bool:
+    from rag.answer import MIN_RELEVANCE
+
+    gate = MIN_RELEVANCE["th" if thai else "other"]
+    return relevance < (gate.with_words if words else gate.alone)
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
@@ -277,6 +308,9 @@ def main() -> int:
         print(f"{key:>16}: gate {g['gate']:.3f}  {cells}")
         print(f"{'':>16}  on-topic rejected {g['on_topic_rejected']}, off-topic accepted {g['off_topic_accepted']}, "
               f"margins {g['margin_below_on_topic']} below on-topic / {g['margin_above_off_topic']} above off-topic")
+    d = result["gate"]["about_document"]
+    print(f"about the document: {d['answered']}/{d['n']} answered ({d['refused_without_the_rule']} of them "
+          f"under the gate); off- or near-topic read as such: {d['off_or_near_topic_read_as_about_document'] or 'none'}")
     print("follow-ups (share of top-5 in the follow-up's section; pairs with a majority):")
     for name, s in result["followups"]["summary"].items():
         print(f"  {name:<22} mean {s['mean_share']:.2f}  majority {s['pairs_majority']}/{result['followups']['pairs']}"

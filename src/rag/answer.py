@@ -34,6 +34,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "No passage in the indexed documents answers this question.",
         "hint": "Try other words, another language, or remove the filters.",
         "followup": "Searched together with the previous question",
+        "scope": "Asked of the whole document: passages from the opening and closing sections of",
     },
     "th": {
         "answer": "คำตอบ", "passages": "ข้อความที่เกี่ยวข้อง", "sources": "แหล่งอ้างอิง",
@@ -41,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "ไม่พบข้อความในเอกสารที่ตอบคำถามนี้",
         "hint": "ลองใช้คำอื่น ถามเป็นภาษาอื่น หรือยกเลิกตัวกรอง",
         "followup": "ค้นหาร่วมกับคำถามก่อนหน้า",
+        "scope": "คำถามถึงเอกสารทั้งฉบับ: ข้อความจากส่วนต้นและส่วนท้ายของ",
     },
 }
 
@@ -69,6 +71,26 @@ class Gate:
 # got passages about Thailand as its answer; it sits again at the midpoint between the lowest
 # on-topic (0.827) and the highest off-topic (0.811) score.
 MIN_RELEVANCE = {"th": Gate(alone=0.848, with_words=0.848), "other": Gate(alone=0.819, with_words=0.780)}
+# Words that ask about the document as a whole rather than a topic in it: what it is, who
+# wrote it, its parts (summary, conclusion, recommendations) and what it does (argues,
+# proposes). "What is this paper about?" or "Summarize the conclusion" have nothing else to
+# match, so their cosine to any one passage is low (0.77-0.81 for English questions on the
+# article, under the gate; Thai ones passed by 0.001-0.017) although the documents answer them
+# by definition. A question made only of these words (and stop words) is answered whatever
+# its relevance; one more word ("... about pad thai") puts it back under the gate.
+DOCUMENT_WORDS = frozenset("""
+paper papers article articles document documents report reports study studies essay text
+author authors writer writers
+summary summaries summarize summarise summarized overview gist abstract outline
+conclusion conclusions conclude concludes recommendation recommendations recommend recommends
+suggestion suggestions suggest suggests proposal proposals propose proposes argument arguments
+argue argues claim claims finding findings takeaway takeaways thesis message
+main key point points idea ideas purpose aim aims goal goals objective objectives topic topics
+theme themes discuss discusses cover covers give
+บทความ เอกสาร รายงาน งานวิจัย ผู้เขียน ผู้แต่ง สรุป ข้อสรุป บทสรุป สรุปว่า ข้อเสนอแนะ เสนอแนะ ข้อเสนอ
+ประเด็น ประเด็นหลัก หลัก ใจความ ใจความสำคัญ สาระ สาระสำคัญ สำคัญ เนื้อหา ภาพรวม วัตถุประสงค์
+จุดประสงค์ เป้าหมาย ข้อค้นพบ โต้แย้ง
+""".split())
 EXTRACT_PASSAGES = 3  # the extract quotes only the best passages
 EXTRACT_SENTENCES = 3
 EXTRACT_MARGIN = 0.05  # a second or third sentence must score within this of the best one
@@ -123,6 +145,8 @@ class Answer:
     context: str | None = None  # the earlier question a follow-up was searched with
     relevance: float | None = None  # what the gate measured (None: no query vector)
     evidence: list[str] = field(default_factory=list)  # the question's words found in the top passages
+    about_document: bool = False  # asked of the document as a whole (DOCUMENT_WORDS): no gate
+    scope: str | None = None  # title of the document whose opening and closing sections were searched
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,6 +159,8 @@ class Answer:
             "mode": self.mode,
             "relevance": None if self.relevance is None else round(self.relevance, 4),
             "evidence": list(self.evidence),
+            "about_document": self.about_document,
+            "scope": self.scope,
             "took_ms": round(self.took_ms, 2),
             "extract": [{"text": s.text, "cite": s.cite} for s in self.extract],
             "passages": [{"n": p.n, **p.hit.to_dict(), "markers": [list(m) for m in p.hit.markers]}
@@ -188,12 +214,14 @@ def answer_language(message: str) -> str:
 
 
 def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = None, embedder: Any = None,
-            context: str | None = None, lang: str | None = None) -> Answer:
+            context: str | None = None, lang: str | None = None, scope: str | None = None) -> Answer:
     """The answer to ``question`` from a search result.
 
     ``qvec`` is the vector the search used (the follow-up's mixed one included); ``embedder``
     encodes the candidate sentences of the extract (and the question, in bm25 mode, for the
     relevance gate). Without an embedder the gate is off and sentences are chosen by words.
+    ``scope`` names the document whose opening and closing sections a whole-document
+    question was searched in (``Assistant.ask``); the answer says so.
     """
     t0 = time.perf_counter()
     lang = lang or answer_language(question)
@@ -210,10 +238,12 @@ def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = No
     evidence = _evidence(terms, hits[:EXTRACT_PASSAGES])
     gate = MIN_RELEVANCE["th" if is_thai(result.query) else "other"]
     least = gate.with_words if evidence else gate.alone
-    found = bool(hits) and (relevance is None or relevance >= least)
+    whole = about_document(result.query)
+    found = bool(hits) and (relevance is None or relevance >= least or whole)
     answer = Answer(question=question, lang=lang, found=found, extract=[], passages=[], sources=[],
                     search_query=result.query, mode=result.mode, context=context, relevance=relevance,
-                    evidence=evidence, warnings=list(result.warnings))
+                    evidence=evidence, about_document=whole, scope=scope,
+                    warnings=list(result.warnings))
     if found:
         answer.passages = passages
         answer.extract = _extract(terms, pool, sims, _focus(qvec, embedder))
@@ -352,6 +382,13 @@ def _thai_stopwords() -> frozenset[str]:
     return frozenset(thai_stopwords()) | _TH_EXTRA_STOPWORDS
 
 
+def about_document(question: str) -> bool:
+    """The question names the document or one of its parts and asks nothing else."""
+    if not DOCUMENT_WORDS.intersection(tokenize(question)):
+        return False
+    return all(t in DOCUMENT_WORDS for t in query_terms(question))
+
+
 def query_terms(text: str) -> list[str]:
     """The question's content words, as BM25 cuts them: no stop words, particles or single
     letters, so highlighting marks what was asked rather than every "the" or "ของ"."""
@@ -464,6 +501,8 @@ def render_markdown(answer: Answer) -> str:
     lines = [f"### {lab['answer']}", ""]
     if answer.context:
         lines += [f"*{lab['followup']}: “{_md_escape(answer.context)}”*", ""]
+    if answer.scope and answer.found:
+        lines += [f"*{lab['scope']} “{_md_escape(answer.scope)}”*", ""]
     if not answer.found:
         lines += [lab["none"], "", f"*{lab['hint']}*"]
         return "\n".join(lines) + "\n"
@@ -502,6 +541,8 @@ def render_rich(answer: Answer) -> Any:
     items: list[Any] = [Rule(lab["answer"], style="bold")]
     if answer.context:
         items.append(Text(f"{lab['followup']}: “{answer.context}”", style="italic dim"))
+    if answer.scope and answer.found:
+        items.append(Text(f"{lab['scope']} “{answer.scope}”", style="italic dim"))
     if not answer.found:
         items += [Text(lab["none"]), Text(lab["hint"], style="italic dim")]
         return Group(*items)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from rag.answer import Answer, SentenceCache, compose, render_markdown
+from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
 from rag.search import Searcher, SearchResult
@@ -66,14 +66,36 @@ class Assistant:
         self.sentences = SentenceCache(self.searcher.embedder)  # the extract's sentence vectors
 
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
-               section: str | None = None, context: str | None = None) -> SearchResult:
-        return self.searcher.search(query, k=k, mode=mode, doc=doc, section=section, context=context)
+               section: str | None = None, context: str | None = None,
+               within: Collection[int] | None = None) -> SearchResult:
+        return self.searcher.search(query, k=k, mode=mode, doc=doc, section=section, context=context,
+                                    within=within)
 
     def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
             section: str | None = None, history: Sequence[str] = ()) -> Answer:
         context = followup_context(question, history)
-        result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context)
-        return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context)
+        scope = None
+        within = None
+        if context is None and section is None and about_document(question):
+            scope, within = self._ends(question, mode, doc)
+        result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
+        return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context, scope=scope)
+
+    def _ends(self, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
+        """Title and chunk rows of the opening and closing sections of the document a
+        whole-document question is about: the filtered one, the only one, or else the one
+        whose passage the question finds first."""
+        if doc is None:
+            docs = list(self.searcher.documents)
+            if len(docs) == 1:
+                doc = docs[0]
+            else:
+                hits = self.search(question, k=1, mode=mode).hits
+                if not hits:
+                    return "", []
+                doc = hits[0].doc_id
+        rows = self.searcher.document_ends(doc)
+        return self.searcher.chunks[rows[0]].title, rows
 
 
 def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> Assistant:

@@ -20,6 +20,7 @@ import json
 import re
 import time
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,12 @@ from rag.structure import Reference
 
 MODES = ("hybrid", "dense", "bm25")
 UNITS_IN_MEMORY = 1 << 30
+# Headings of what follows a paper's last section proper: its reference list, notes,
+# acknowledgements (the whole heading, numbered or not) and appendices ("Appendix A: ...").
+_BACK_MATTER = re.compile(
+    r"\s*(?:\d+[.)]?\s*)?(?:(?:references|bibliography|works cited|sources|notes|endnotes|acknowledge?ments?"
+    r"|บรรณานุกรม|เอกสารอ้างอิง|รายการอ้างอิง|อ้างอิง|เชิงอรรถ|กิตติกรรมประกาศ)\W*$"
+    r"|(?:appendix|appendices|annex|annexes)\b|ภาคผนวก)", re.IGNORECASE)
 # Share of the previous question in a follow-up's query vector. Measured on the article with
 # four follow-up pairs (th/en): at 0.2 the follow-up's own subject fills the top hits; from 0.3
 # the previous subject takes rank 1 ("and Japan?" after China returns China first).
@@ -263,8 +270,30 @@ class Searcher:
                 seen.setdefault(c.section, None)
         return list(seen)
 
+    def document_ends(self, doc_id: str) -> list[int]:
+        """Rows of the chunks in a document's opening and closing sections, where a paper says
+        what it is about and what it concludes: a question about the document as a whole
+        (rag.answer.about_document) is answered from them. Trailing back matter (references,
+        appendices) is not the closing section."""
+        body = [i for i, c in enumerate(self.chunks) if c.doc_id == doc_id]
+        if not body:
+            raise RagError(f"no document {doc_id!r} in the index (see `rag list`)")
+        while _BACK_MATTER.match(last := self.chunks[body[-1]].section):
+            before = [i for i in body if self.chunks[i].section != last]
+            if not before:  # nothing but back matter: it is all there is to read
+                break
+            body = before
+        first, last = self.chunks[body[0]].section, self.chunks[body[-1]].section
+        return [i for i in body if self.chunks[i].section in (first, last)]
+
     # ----------------------------------------------------------------- search
-    def _allowed(self, doc: str | None, section: str | None) -> np.ndarray | None:
+    def _allowed(self, doc: str | None, section: str | None,
+                 within: Collection[int] | None = None) -> np.ndarray | None:
+        if within is not None:
+            mask = np.zeros(len(self.chunks), dtype=bool)
+            mask[np.fromiter(within, dtype=np.int64)] = True
+            rest = self._allowed(doc, section)
+            return mask if rest is None else mask & rest
         if not doc and not section:
             return None
         if doc and doc not in self.documents:
@@ -359,14 +388,16 @@ class Searcher:
         return _top(cand, scores[cand], depth)
 
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
-               section: str | None = None, context: str | None = None) -> SearchResult:
-        """Top ``k`` chunks for ``query``; ``context`` (a previous question) steers a follow-up."""
+               section: str | None = None, context: str | None = None,
+               within: Collection[int] | None = None) -> SearchResult:
+        """Top ``k`` chunks for ``query``; ``context`` (a previous question) steers a follow-up;
+        ``within`` (chunk rows, e.g. ``document_ends``) narrows the search like the filters."""
         check_mode(mode)
         check_k(k)
         text, warnings = clean_query(query)
         ctx = clean_query(context)[0] if context and context.strip() else None
         t0 = time.perf_counter()
-        allowed = self._allowed(doc, section)
+        allowed = self._allowed(doc, section, within)
         depth = max(k, self.weights.depth)
         embed_ms = 0.0
         qvec = None
