@@ -142,6 +142,18 @@ def test_footnote_markers_sit_where_they_are_in_the_text(assistant):
     assert f"{before}<sup>18</sup>" in plain
 
 
+@pytest.mark.parametrize("question, phrase", [
+    ("ยุทธศาสตร์วงจรคู่ขนานคืออะไร", "ยุทธศาสตร์วงจรคู่ขนาน"),  # refused at 0.847 by the old Thai gate (0.848)
+    ("Technosocialism คืออะไร", "Technosocialism"),
+    ("What is the dual circulation strategy?", "Dual Circulation"),
+    ("Who founded Bio-5?", "Bio-5"),
+])
+def test_questions_on_what_the_article_says_are_answered(assistant, question, phrase):
+    answer = assistant.ask(question)
+    assert answer.found
+    assert phrase in answer.passages[0].hit.text + answer.passages[1].hit.text
+
+
 @pytest.mark.parametrize("question", [
     "Who is the best tennis player of all time?",
     "How do I change the oil in my car?",
