@@ -207,7 +207,8 @@ def test_off_topic_question_naming_the_paper_still_finds_nothing(assistant):
 
 @pytest.fixture(scope="module")
 def papers(tmp_path_factory: pytest.TempPathFactory):
-    """Two small papers with an introduction, a body, a conclusion and a reference list."""
+    """Two small papers (an introduction, a body, a conclusion, then references or an appendix)
+    and a reading list."""
     from rag.api import ingest, open_index
 
     root = tmp_path_factory.mktemp("papers")

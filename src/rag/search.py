@@ -275,7 +275,7 @@ class Searcher:
         what it is about and what it concludes: a question about the document as a whole
         (rag.answer.about_document) is answered from them. Trailing back matter (references,
         appendices) is not the closing section."""
-        body = [i for i, c in enumerate(self.chunks) if c.doc_id == doc_id]
+        body = np.flatnonzero(self._doc_of == doc_id).tolist()
         if not body:
             raise RagError(f"no document {doc_id!r} in the index (see `rag list`)")
         while _BACK_MATTER.match(last := self.chunks[body[-1]].section):
