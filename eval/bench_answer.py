@@ -41,7 +41,8 @@ Last run (default model, 2 cores), relevance [min, max] per group:
     Thai, no words     on-topic n=0                   off-topic n=14 [0.779, 0.824]  gate 0.836
     other, no words    on-topic n=1  [0.827]          off-topic n=19 [0.732, 0.811]  gate 0.819 (±0.008)
     other, with words  on-topic n=29 [0.785, 0.867]   off-topic n=4 [0.720, 0.767]   gate 0.776 (±0.009)
-    about the document  10/10 answered, 6 of them under the gate; no off- or near-topic question read as one
+    about the document  10/10 answered (Assistant.ask), 10 from the opening and closing sections only,
+                        6 of them under the gate; no off- or near-topic question read as one
 
     follow-ups, 8 pairs    share of top-5 in the right section   Japan S&T-agreements passage rank
     follow-up alone          0.82 (majority in 8/8)                7, 2
@@ -215,10 +216,12 @@ def measure(searcher, question: str) -> tuple[float, bool]:
     return a.relevance, bool(a.evidence)
 
 
-def gate(searcher) -> dict:
-    from rag.answer import MIN_RELEVANCE, about_document, compose
+def gate(assistant) -> dict:
+    from rag.answer import MIN_RELEVANCE, about_document
     from rag.chat import EXAMPLES
     from rag.search import is_thai
+
+    searcher = assistant.searcher
 
     dev = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
     on_topic = dev + [q for q in EXAMPLES if not q.startswith(("แล้ว", "and "))] + ON_TOPIC_MORE
@@ -229,7 +232,7 @@ def gate(searcher) -> dict:
     for script in ("th", "other"):
         gate = MIN_RELEVANCE[script]
         for words in (False, True):
-            least = gate.with_words if words else gate.alone
+            least = gate.least(words)
             rows = {g: [s for q, s, w in v if (script == "th") == is_thai(q) and w == words] for g, v in scores.items()}
             summary = {g: {"n": len(x), "min": round(min(x), 4) if x else None, "max": round(max(x), 4) if x else None}
                        for g, x in rows.items()}
@@ -239,20 +242,16 @@ def gate(searcher) -> dict:
                 "on_topic_rejected": sum(x < least for x in on), "off_topic_accepted": sum(x >= least for x in off),
                 "margin_below_on_topic": round(min(on) - least, 4) if on else None,
                 "margin_above_off_topic": round(least - max(off), 4) if off else None}
-    answered = [q for q in ABOUT_DOCUMENT
-                if compose(q, r := searcher.search(q, k=5), qvec=r.qvec, embedder=searcher.embedder).found]
+    # through Assistant.ask, as the CLI and the chat answer them
+    answers = [assistant.ask(q) for q in ABOUT_DOCUMENT]
+    ends = {searcher.chunks[i].chunk_id for i in searcher.document_ends("tech-diplomacy-th")}
     out["about_document"] = {
-        "n": len(ABOUT_DOCUMENT), "answered": len(answered),
-        "refused_without_the_rule": sum(_under_gate(*measure(searcher, q), is_thai(q)) for q in ABOUT_DOCUMENT),
+        "n": len(ABOUT_DOCUMENT), "answered": sum(a.found for a in answers),
+        "all_passages_from_the_ends": sum(a.found and all(p.hit.chunk_id in ends for p in a.passages) for a in answers),
+        "refused_without_the_rule": sum(a.relevance < MIN_RELEVANCE["th" if is_thai(a.question) else "other"]
+                                        .least(bool(a.evidence)) for a in answers),
         "off_or_near_topic_read_as_about_document": [q for q in OFF_TOPIC + NEAR_TOPIC if about_document(q)]}
     return out
-
-
-def _under_gate(relevance: float, words: bool, thai: bool) -> bool:
-    from rag.answer import MIN_RELEVANCE
-
-    gate = MIN_RELEVANCE["th" if thai else "other"]
-    return relevance < (gate.with_words if words else gate.alone)
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
@@ -352,11 +351,12 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")
     ap.add_argument("--json", action="store_true", help="print the full results as JSON")
     args = ap.parse_args()
-    from rag.search import Searcher
+    from rag.api import Assistant
 
     t0 = time.perf_counter()
-    searcher = Searcher(ensure_index(args.out))
-    result = {"gate": gate(searcher), "followups": followups(searcher), "extract": extracts(searcher)}
+    assistant = Assistant(ensure_index(args.out))
+    searcher = assistant.searcher
+    result = {"gate": gate(assistant), "followups": followups(searcher), "extract": extracts(searcher)}
     result["seconds"] = round(time.perf_counter() - t0, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_answer.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -370,8 +370,9 @@ def main() -> int:
         print(f"{'':>16}  on-topic rejected {g['on_topic_rejected']}, off-topic accepted {g['off_topic_accepted']}, "
               f"margins {g['margin_below_on_topic']} below on-topic / {g['margin_above_off_topic']} above off-topic")
     d = result["gate"]["about_document"]
-    print(f"about the document: {d['answered']}/{d['n']} answered ({d['refused_without_the_rule']} of them "
-          f"under the gate); off- or near-topic read as such: {d['off_or_near_topic_read_as_about_document'] or 'none'}")
+    print(f"about the document: {d['answered']}/{d['n']} answered, {d['all_passages_from_the_ends']} of them from the "
+          f"opening and closing sections only ({d['refused_without_the_rule']} under the gate); off- or near-topic "
+          f"read as such: {d['off_or_near_topic_read_as_about_document'] or 'none'}")
     print("follow-ups (share of top-5 in the follow-up's section; pairs with a majority):")
     for name, s in result["followups"]["summary"].items():
         print(f"  {name:<22} mean {s['mean_share']:.2f}  majority {s['pairs_majority']}/{result['followups']['pairs']}"

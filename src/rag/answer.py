@@ -56,6 +56,9 @@ class Gate:
     alone: float
     with_words: float
 
+    def least(self, words: bool) -> float:
+        return self.with_words if words else self.alone
+
 
 # Relevance is the mean of the best cosine to a top passage (its stored vector) and the best
 # cosine to one sentence of the top passages: two views of the same evidence. multilingual-e5
@@ -80,8 +83,9 @@ MIN_RELEVANCE = {"th": Gate(alone=0.836, with_words=0.836), "other": Gate(alone=
 # wrote it, its parts (summary, conclusion, recommendations) and what it does (argues,
 # proposes). "What is this paper about?" or "Summarize the conclusion" have nothing else to
 # match, so their cosine to any one passage is low (0.77-0.81 for English ones on the article,
-# under the gate) although the documents answer them by definition. A question made only of these words (and stop words) is answered whatever
-# its relevance; one more word ("... about pad thai") puts it back under the gate.
+# under the gate) although the documents answer them by definition. A question made only of
+# these words (and stop words) is answered whatever its relevance; one more word ("... about
+# pad thai") puts it back under the gate.
 DOCUMENT_WORDS = frozenset("""
 paper papers article articles document documents report reports study studies essay text
 author authors writer writers
@@ -241,7 +245,7 @@ def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = No
     terms = query_terms(" ".join(filter(None, [result.query, context])))
     evidence = _evidence(terms, hits[:EXTRACT_PASSAGES])
     gate = MIN_RELEVANCE["th" if is_thai(result.query) else "other"]
-    least = gate.with_words if evidence else gate.alone
+    least = gate.least(bool(evidence))
     whole = about_document(result.query)
     found = bool(hits) and (relevance is None or relevance >= least or whole)
     answer = Answer(question=question, lang=lang, found=found, extract=[], passages=[], sources=[],
@@ -387,18 +391,24 @@ def _thai_stopwords() -> frozenset[str]:
 
 
 def about_document(question: str) -> bool:
-    """The question names the document or one of its parts and asks nothing else."""
-    if not DOCUMENT_WORDS.intersection(tokenize(question)):
+    """The question names the document or one of its parts and asks nothing else. (Its
+    document words are looked for among all its tokens: "paper" is also a stop word.)"""
+    tokens = tokenize(question)
+    if not DOCUMENT_WORDS.intersection(tokens):
         return False
-    return all(t in DOCUMENT_WORDS for t in query_terms(question))
+    return all(t in DOCUMENT_WORDS for t in _content_terms(tokens))
 
 
 def query_terms(text: str) -> list[str]:
     """The question's content words, as BM25 cuts them: no stop words, particles or single
     letters, so highlighting marks what was asked rather than every "the" or "ของ"."""
+    return _content_terms(tokenize(text))
+
+
+def _content_terms(tokens: list[str]) -> list[str]:
     stop = _thai_stopwords()
     out: dict[str, None] = {}
-    for t in tokenize(text):
+    for t in tokens:
         if len(t) < 2 or t in _EN_STOPWORDS or t in stop or not any(ch.isalnum() for ch in t):
             continue
         if t.isdigit() and len(t) < 3:
