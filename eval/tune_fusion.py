@@ -67,12 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latent", default="0,0.1,0.2,0.3,0.4")
     ap.add_argument("--trigram", default="0,0.2,0.3,0.4,0.5")
     ap.add_argument("--window", default="0,0.2,0.3,0.35,0.4,0.5")
+    ap.add_argument("--dictionary", default="0,0.15,0.2,0.25,0.3,0.4,0.5",
+                    help="shares of the English -> Thai dictionary's trigram BM25 (questions without Thai script)")
     args = ap.parse_args(argv)
     shares = [float(x) for x in args.chunk_share.split(",")]
     bm25s_ = [float(x) for x in args.bm25.split(",")]
     latents = [float(x) for x in args.latent.split(",")]
     trigrams = [float(x) for x in args.trigram.split(",")]
     windows = [float(x) for x in args.window.split(",")]
+    dictionaries = [float(x) for x in args.dictionary.split(",")]
     for name in args.sets.split(","):
         index_dir = args.out / f"idx-{name}"
         if not index_dir.exists() or not query_file(name, args.shared).exists():
@@ -85,17 +88,19 @@ def main(argv: list[str] | None = None) -> int:
         searcher = Searcher(index_dir, embedder=embedder)
         print(f"== {name}: {len(queries)} questions, {len(searcher.chunks)} chunks")
         langs = sorted({q.get("lang", "th") for q in queries})
-        for share, win, w, latent, tri in itertools.product(shares, windows, bm25s_, latents, trigrams):
+        for share, win, w, latent, tri, dic in itertools.product(shares, windows, bm25s_, latents, trigrams, dictionaries):
             if share + win > 1 + 1e-9:
                 continue
             # the same weight for both scripts: each language's row shows its own best
             searcher.weights = FusionWeights(chunk_share=share, window_share=win, bm25_thai=w, bm25_other=w, latent_thai=latent,
-                                             latent_other=latent, trigram_thai=tri, trigram_other=tri)
+                                             latent_other=latent, trigram_thai=tri, trigram_other=tri,
+                                             dictionary_other=dic)
             firsts: dict[str, list[int]] = {lang: [] for lang in langs}
             for q in queries:
                 hits = searcher.search(q["question"], k=10, mode="hybrid").hits
                 firsts[q.get("lang", "th")].append(first_hit(q, hits))
-            row = [f"chunk_share {share:.2f} window {win:.2f} bm25 {w:.2f} latent {latent:.2f} trigram {tri:.2f}"]
+            row = [f"chunk_share {share:.2f} window {win:.2f} bm25 {w:.2f} latent {latent:.2f} trigram {tri:.2f} "
+                   f"dictionary {dic:.2f}"]
             for lang in langs:
                 m = summarise(firsts[lang])
                 row.append(f"{lang} R@1 {m['R@1']:.3f} R@5 {m['R@5']:.3f} MRR {m['MRR']:.3f} (n={m['n']})")

@@ -250,3 +250,28 @@ def test_sentence_pairs_are_stored_after_each_chunks_units_and_scored_as_a_view_
         as_pair = searcher._rescore([j], q)[j]
         searcher.weights = replace(searcher.weights, chunk_share=0.0, window_share=0.0)
         assert abs(as_pair - searcher._rescore([j], q)[j]) < 1e-6
+
+
+def test_english_question_words_put_into_thai_find_the_passage_that_names_them(article_index: Path) -> None:
+    """"Who is the science adviser to Japan's foreign minister?": the dense views put a passage
+    that mentions advisers in passing first; the dictionary (rag.bilingual) reads "adviser" as
+    ที่ปรึกษา and "foreign minister" as รัฐมนตรีว่าการกระทรวงต่างประเทศ, whose trigrams match the
+    article's รัฐมนตรีว่าการกระทรวงการต่างประเทศ, and the passage naming the minister's science
+    and technology advisers comes first. Thai questions do without it."""
+    from dataclasses import replace
+
+    from rag.search import Searcher
+
+    searcher = Searcher(article_index)
+    without = Searcher(article_index, embedder=searcher.embedder, weights=replace(searcher.weights, dictionary_other=0.0))
+    question = "Who is the science adviser to Japan's foreign minister?"
+    read = dict(searcher.dictionary.translate(question))
+    assert "ที่ปรึกษา" in read["adviser"] and read["foreign_minister"] == ("รัฐมนตรีว่าการกระทรวงต่างประเทศ",)
+    first = searcher.search(question, k=1).hits[0].text
+    assert "ที่ปรึกษาร่วมด้านวิทยาศาสตร์และเทคโนโลยีของรัฐมนตรีว่าการกระทรวงการต่างประเทศ" in first
+    assert "Kano Mitsunobu" in first
+    assert "Kano Mitsunobu" not in without.search(question, k=1).hits[0].text
+
+    def scores(s: Searcher, q: str) -> list[tuple[str, float]]:
+        return [(h.chunk_id, round(h.score, 6)) for h in s.search(q, k=5).hits]
+    assert scores(searcher, STA_QUESTIONS[0]) == scores(without, STA_QUESTIONS[0])

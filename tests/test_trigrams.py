@@ -103,3 +103,25 @@ def test_empty_corpus_and_empty_texts() -> None:
     table = TrigramTable.build(["", "ก", "อะไรนะ"], k1=1.2, b=0.75)
     assert table.scores(table.query_terms([("อะไร", 1)]), ["", "ก", "อะไรนะ"]).tolist()[:2] == [0.0, 0.0]
     assert re.fullmatch(r"[\d.]+", str(table.avgdl))
+
+
+def test_many_short_queries_at_once_equal_each_on_its_own(paragraphs: list[str]) -> None:
+    """An English question's Thai words (rag.bilingual) are cut into trigrams and scored in one
+    pass: the same terms and scores as one query at a time, whatever stands around a word."""
+    table = TrigramTable.build(paragraphs, k1=1.2, b=0.75)
+    words = ["ดินปืน", " มหาวิทยาลัย ", "", "ก", "กาฬโรค กาฬโรค", "xyzq ฮฮฮ", "ผู้ก่อตั้ง", "\x00ทีม\x00", "Super Bowl"]
+    each = table.query_terms_each(words)
+    assert len(each) == len(words)
+    for word, (keys, weights) in zip(words, each, strict=True):
+        want_keys, want_weights = table.query_terms([(word, 1)])
+        assert keys.tolist() == want_keys.tolist(), word
+        np.testing.assert_allclose(weights, want_weights, rtol=1e-6)
+    texts = paragraphs[:12]
+    together = table.scores_each(each, texts)
+    assert together.shape == (len(texts), len(words))
+    for j, terms in enumerate(each):
+        np.testing.assert_allclose(together[:, j], table.scores(terms, texts), rtol=1e-5, atol=1e-6)
+    assert together[:, 2].tolist() == [0.0] * len(texts)  # the empty word scores nothing
+    empty = TrigramTable.build([], k1=1.2, b=0.75)
+    assert [len(k) for k, _ in empty.query_terms_each(["อะไร", "ก"])] == [0, 0]
+    assert empty.scores_each(empty.query_terms_each(["อะไร"]), ["อะไรนะ"]).tolist() == [[0.0]]

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.lexical import tokenize
+from rag.lexical import ENGLISH_STOPWORDS, tokenize
 from rag.search import Hit, SearchResult, is_thai
 from rag.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, stretches
 
@@ -107,14 +107,6 @@ EXTRACT_CHARS = 650
 WHOLE_CHARS = 40  # a shorter piece is a scrap (a list item, a cut-off tail), not a sentence to quote
 LEXICAL_WEIGHT = 0.05  # share of the question's words a sentence holds, next to its cosine
 _URL = re.compile(r"https?://[^\s<>\"'\]]+")
-_EN_STOPWORDS = frozenset("""
-a an the and or but if of to in on at by for with from into onto about as than then so such
-is are was were be been being am do does did done doing have has had having can could may might
-must shall should will would what which who whom whose when where why how that this these those
-there here it its it's they them their we our you your he she his her i me my not no yes any
-some all each every other more most much many very also just only still even too use used using
-tell explain describe please paper article document text say says said according regarding
-""".split())
 _TH_EXTRA_STOPWORDS = frozenset({"ล่ะ", "หล่ะ", "ละ", "ไหม", "มั้ย", "ใด", "บ้าง", "เล่า", "หรือไม่", "ครับ", "ค่ะ", "คะ"})
 
 
@@ -409,7 +401,7 @@ def _content_terms(tokens: list[str]) -> list[str]:
     stop = _thai_stopwords()
     out: dict[str, None] = {}
     for t in tokens:
-        if len(t) < 2 or t in _EN_STOPWORDS or t in stop or not any(ch.isalnum() for ch in t):
+        if len(t) < 2 or t in ENGLISH_STOPWORDS or t in stop or not any(ch.isalnum() for ch in t):
             continue
         if t.isdigit() and len(t) < 3:
             continue

@@ -22,6 +22,18 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # nothing past a few sentences helps a lexical match.
 MAX_QUERY_CHARS = 2000
 
+# English function words and the words a question about a paper is framed with ("tell",
+# "explain", "according"): the answer's word overlap (rag.answer) and the dictionary's
+# reading of an English question (rag.bilingual) skip them.
+ENGLISH_STOPWORDS = frozenset("""
+a an the and or but if of to in on at by for with from into onto about as than then so such
+is are was were be been being am do does did done doing have has had having can could may might
+must shall should will would what which who whom whose when where why how that this these those
+there here it its it's they them their we our you your he she his her i me my not no yes any
+some all each every other more most much many very also just only still even too use used using
+tell explain describe please paper article document text say says said according regarding
+""".split())
+
 # Thai question words and question particles: they say what is asked, never what to match.
 # Left in a query they match by accident and with a high idf (questions are rare in documents):
 # อย่างไร ("how") inside อย่างไรก็ตาม ("however") put a passage that merely says "however"

@@ -9,7 +9,8 @@ weighted sum of the two sides after per-query min-max scaling, with a lexical we
 depends on the query's script: a question with no Thai in it matches Thai passages only
 through shared Latin names, so BM25 gets a tie-breaking vote at most.
 Such a question gets the latent terms (rag.latent) instead, mixed in the same way over the
-same candidates; a Thai question gets BM25 over character trigrams (rag.trigrams), which
+same candidates, and then its words put into Thai by a dictionary (rag.bilingual), matched
+as character trigrams in the best candidates' text; a Thai question gets BM25 over character trigrams (rag.trigrams), which
 match where the word segmenter cuts the question and the passage differently. All weights
 were chosen on the dev sets only (eval/tune_fusion.py; README, "Retrieval").
 """
@@ -22,12 +23,14 @@ import time
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag import index as ix
+from rag.bilingual import Dictionary
 from rag.chunking import Chunk
 from rag.embedding import (
     CachedEmbedder,
@@ -90,7 +93,12 @@ class FusionWeights:
     and trigrams only push other passages up (XQuAD English 0.862 -> 0.821 at 0.2, 0.750 at
     0.3): none there. Rescoring only the best 20 candidates gave the same R@1 as rescoring all
     ~100 (10 to 50 all within a question of it), at a third of the cost (iApp: ~0.65 instead of
-    ~2 ms a query; Thai retrieval p50 1.8 ms instead of 3.3).
+    ~2 ms a query; Thai retrieval p50 1.8 ms instead of 3.3). ``dictionary_other``: for a
+    question without Thai script, the share of trigram BM25 for its words put into Thai
+    (rag.bilingual) over the ``dictionary_depth`` best candidates, mixed in last. XQuAD English
+    dev R@1 0.871 -> 0.898 at 0.2 (0.893-0.906 from 0.15 to 0.3, 0.874 at 0.35, falling
+    beyond; depth 20 to 50 within two questions); the seed article's English questions keep 0.857 up to
+    0.2 and lose one at 0.25. ~1 ms a question.
     """
 
     chunk_share: float = 0.3
@@ -102,6 +110,8 @@ class FusionWeights:
     trigram_thai: float = 0.3
     trigram_other: float = 0.0
     trigram_depth: int = 20
+    dictionary_other: float = 0.2
+    dictionary_depth: int = 30
     depth: int = 50
 
 
@@ -446,6 +456,9 @@ class Searcher:
                 cand = np.fromiter(fused, dtype=np.int64, count=len(fused))
                 latent = dict(zip(cand.tolist(), self.latent.scores(qlatent, cand).tolist(), strict=True))
                 fused = fuse(fused, latent, w_latent)
+            if not thai and self.weights.dictionary_other > 0 and fused:
+                head = sorted(fused, key=lambda i: (-fused[i], i))[: self.weights.dictionary_depth]
+                fused = fuse(fused, self._dictionary_scores(head, text, ctx), self.weights.dictionary_other)
         order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         hits = [self._hit(rank, i, score, qvec) for rank, (i, score) in enumerate(order, 1)]
         took_ms = (time.perf_counter() - t0) * 1000
@@ -463,6 +476,32 @@ class Searcher:
         texts = [self.chunks[i].lexical_text(self.references.get(self.chunks[i].doc_id, {})) for i in cand]
         scores = self.trigrams.scores(terms, texts)
         return {i: float(v) for i, v in zip(cand, scores.tolist(), strict=True) if v > 0}
+
+    @cached_property
+    def dictionary(self) -> Dictionary:
+        """Read on the first question without Thai script (~0.2 s), so a Thai-only session
+        never pays for it."""
+        return Dictionary.load()
+
+    def _dictionary_scores(self, cand: list[int], text: str, ctx: str | None) -> dict[int, float]:
+        """Character-trigram BM25 of the candidates for the question's words put into Thai
+        (rag.bilingual): each English word scores a candidate by the best of its Thai words, and
+        the words' scores add up, so a word with six Thai synonyms counts once, as a word with
+        one does. A follow-up's previous question counts half, as in the other lexical views."""
+        groups = [(thai, 1.0) for _, thai in self.dictionary.translate(text)]
+        if ctx:
+            groups += [(thai, 0.5) for _, thai in self.dictionary.translate(ctx)]
+        if not groups:
+            return {}
+        queries = self.trigrams.query_terms_each([word for thai, _ in groups for word in thai])
+        texts = [self.chunks[i].lexical_text(self.references.get(self.chunks[i].doc_id, {})) for i in cand]
+        each = self.trigrams.scores_each(queries, texts)
+        total = np.zeros(len(cand))
+        start = 0
+        for thai, weight in groups:
+            total += weight * each[:, start:start + len(thai)].max(axis=1)
+            start += len(thai)
+        return {i: float(v) for i, v in zip(cand, total.tolist(), strict=True) if v > 0}
 
     def _rescore(self, cand: list[int], qvec: np.ndarray) -> dict[int, float]:
         """Dense score of each candidate: its chunk vector's cosine mixed with its best unit's

@@ -138,13 +138,57 @@ class TrigramTable:
         idf = np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))  # bm25s "lucene" idf
         return q[known], (idf * counts[known]).astype(np.float32)
 
+    def query_terms_each(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`query_terms` of each text on its own, all of them folded and cut in one pass:
+        an English question's Thai words (rag.bilingual) are a few dozen short queries, and one
+        numpy pass each cost ~0.15 ms."""
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        if not texts or not len(self.keys):
+            return [empty] * len(texts)
+        c = _codes(_SEP.join(t.replace(_SEP, " ") for t in texts))
+        keys = _keys(c)
+        owner = np.cumsum(c == 0)[: len(keys)]
+        inside = (c[:-2] != 0) & (c[1:-1] != 0) & (c[2:] != 0) if len(keys) else np.zeros(0, bool)
+        keys, owner = keys[inside], owner[inside]
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        known = self.keys[pos] == keys
+        keys, owner, pos = keys[known], owner[known], pos[known]
+        # distinct (text, trigram) pairs and how often each occurs
+        order = np.lexsort((keys, owner))
+        keys, owner, pos = keys[order], owner[order], pos[order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, len(keys)))
+        keys, owner, df = keys[starts], owner[starts], self.df[pos[starts]].astype(np.float64)
+        weight = (np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)) * counts).astype(np.float32)
+        bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
+        return [(keys[a:b], weight[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
     def scores(self, terms: tuple[np.ndarray, np.ndarray], texts: list[str]) -> np.ndarray:
         """BM25 of each text for the query ``terms`` (from :meth:`query_terms`), computed from
         the texts themselves: all of them are cut into trigrams in one pass over one string."""
         q, weight = terms
-        out = np.zeros(len(texts), np.float32)
         if not len(q) or not texts:
-            return out
+            return np.zeros(len(texts), np.float32)
+        return (self._saturated(q, texts) @ weight.astype(np.float64)).astype(np.float32)
+
+    def scores_each(self, queries: list[tuple[np.ndarray, np.ndarray]], texts: list[str]) -> np.ndarray:
+        """:meth:`scores` of several queries over the same texts (texts x queries), the texts cut
+        into trigrams once for all of them: a dictionary's alternative Thai words for one
+        English word (rag.bilingual) are each a query."""
+        known = [q for q, _ in queries if len(q)]
+        if not known or not texts:
+            return np.zeros((len(texts), len(queries)), np.float32)
+        keys = np.unique(np.concatenate(known))
+        weights = np.zeros((len(keys), len(queries)))
+        for j, (q, w) in enumerate(queries):
+            weights[np.searchsorted(keys, q), j] = w
+        return (self._saturated(keys, texts) @ weights).astype(np.float32)
+
+    def _saturated(self, q: np.ndarray, texts: list[str]) -> np.ndarray:
+        """BM25's saturated term frequency of each of the sorted trigrams ``q`` in each text
+        (texts x trigrams): what a query's idf weights are summed over."""
         c = _codes(_SEP.join(t.replace(_SEP, " ") for t in texts))
         keys = _keys(c)
         # each trigram's text: how many separators lie before it; one holding a separator is no
@@ -162,5 +206,4 @@ class TrigramTable:
         tf = np.bincount(owner[maybe[hit]] * len(q) + pos[hit], minlength=len(texts) * len(q))
         tf = tf.reshape(len(texts), len(q)).astype(np.float64)
         norm = self.k1 * (1 - self.b + self.b * dl / self.avgdl) if self.avgdl else np.full(len(texts), self.k1)
-        tfc = tf / (tf + norm[:, None])
-        return (tfc @ weight.astype(np.float64)).astype(np.float32)
+        return tf / (tf + norm[:, None])
