@@ -97,8 +97,8 @@ class FusionWeights:
     question without Thai script, the share of trigram BM25 for its words put into Thai
     (rag.bilingual) over the ``dictionary_depth`` best candidates, mixed in last. XQuAD English
     dev R@1 0.871 -> 0.898 at 0.2 (0.893-0.906 from 0.15 to 0.3, 0.874 at 0.35, falling
-    beyond; depth 20 to 50 within two questions); the seed article's English questions keep 0.857 up to
-    0.2 and lose one at 0.25. ~1 ms a question.
+    beyond; depth 20 to 50 within two questions); the seed article's English questions keep
+    0.857 up to 0.2 and lose one at 0.25. ~1 ms a question.
     """
 
     chunk_share: float = 0.3
