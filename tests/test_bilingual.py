@@ -80,13 +80,13 @@ def test_build_keeps_each_lemmas_first_sense_with_thai_words(tmp_path: Path) -> 
             ("00000005-n", "หนู"), ("00000013-v", "ฝากเงิน")])
     data = build(tmp_path / "dict", db)
     # "bank" n: sense 1 has no Thai words, sense 2 does; a Thai-less entry ("0") is no word
-    assert data["words"]["n"]["bank"] == (1, ["ธนาคาร", "แบงก์"])
-    assert data["words"]["v"]["die"] == (1, ["ตาย"]) and data["words"]["n"]["die"] == (0, ["ลูกเต๋า"])
+    assert data["words"]["n"]["bank"] == "1|ธนาคาร|แบงก์"
+    assert data["words"]["v"]["die"] == "1|ตาย" and data["words"]["n"]["die"] == "0|ลูกเต๋า"
     # an irregular form is kept only where its lemma has Thai words
     assert data["inflections"] == {"n": {"mice": "mouse"}, "v": {"died": "die"}}
     out = tmp_path / "en_th.json.gz"
     assert main(["--wordnet", str(tmp_path / "dict"), "--thai", str(db), "--out", str(out)]) == 0
-    assert json.loads(gzip.decompress(out.read_bytes()))["words"]["n"]["mouse"] == [0, ["หนู"]]
+    assert json.loads(gzip.decompress(out.read_bytes()))["words"]["n"]["mouse"] == "0|หนู"
     small = Dictionary.load(out)
     assert small.thai("mice") == ("หนู",)
     assert small.thai("died") == ("ตาย",)  # the verb: the noun's sense ranks first but "-ed" is no noun ending

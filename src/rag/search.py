@@ -479,8 +479,8 @@ class Searcher:
 
     @cached_property
     def dictionary(self) -> Dictionary:
-        """Read on the first question without Thai script (~0.2 s), so a Thai-only session
-        never pays for it."""
+        """The English -> Thai dictionary (~0.14 s to read, 29 MiB): read by the warm-up's
+        English question when the index is opened, so no user's first question waits for it."""
         return Dictionary.load()
 
     def _dictionary_scores(self, cand: list[int], text: str, ctx: str | None) -> dict[int, float]:
