@@ -110,8 +110,9 @@ class Dictionary:
         for n in _PHRASE_WORDS:
             for i in range(len(words) - n + 1):
                 phrase = "_".join(words[i:i + n])
-                if self.knows(phrase) and not used & set(range(i, i + n)):
-                    groups.append((i, phrase, self.thai(phrase)))
+                thai = self.thai(phrase) if not used & set(range(i, i + n)) else ()
+                if thai:
+                    groups.append((i, phrase, thai))
                     used |= set(range(i, i + n))
         for i, w in enumerate(words):
             if i in used or w in _SKIP or len(w) < 3:
