@@ -10,9 +10,10 @@ depends on the query's script: a question with no Thai in it matches Thai passag
 through shared Latin names, so BM25 gets a tie-breaking vote at most.
 Such a question gets the latent terms (rag.latent) instead, mixed in the same way over the
 same candidates, and then its words put into Thai by a dictionary (rag.bilingual), matched
-as character trigrams in the best candidates' text; a Thai question gets BM25 over character trigrams (rag.trigrams), which
-match where the word segmenter cuts the question and the passage differently. All weights
-were chosen on the dev sets only (eval/tune_fusion.py; README, "Retrieval").
+as character trigrams in the best candidates' text; a Thai question gets BM25 over
+character trigrams (rag.trigrams), which match where the word segmenter cuts the question
+and the passage differently. All weights were chosen on the dev sets only
+(eval/tune_fusion.py; README, "Retrieval").
 """
 
 from __future__ import annotations

@@ -78,6 +78,18 @@ def trigram_keys(text: str) -> np.ndarray:
     return _keys(_codes(text.replace(_SEP, " ")))
 
 
+def _cut(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The trigrams of several texts cut in one pass over one string, and the text each
+    belongs to (in order, repeats kept)."""
+    c = _codes(_SEP.join(t.replace(_SEP, " ") for t in texts))
+    keys = _keys(c)
+    # each trigram's text: how many separators lie before it; one holding a separator is no
+    # text's
+    owner = np.cumsum(c == 0)[: len(keys)]
+    inside = (c[:-2] != 0) & (c[1:-1] != 0) & (c[2:] != 0) if len(keys) else np.zeros(0, bool)
+    return keys[inside], owner[inside]
+
+
 @dataclass(frozen=True)
 class TrigramTable:
     """Each trigram's document frequency over the indexed chunks, and what BM25 needs besides.
@@ -134,9 +146,12 @@ class TrigramTable:
         q, counts = np.unique(np.concatenate(parts), return_counts=True)
         pos = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
         known = self.keys[pos] == q
-        df = self.df[pos[known]].astype(np.float64)
-        idf = np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))  # bm25s "lucene" idf
-        return q[known], (idf * counts[known]).astype(np.float32)
+        return q[known], (self._idf(pos[known]) * counts[known]).astype(np.float32)
+
+    def _idf(self, rows: np.ndarray) -> np.ndarray:
+        """bm25s's "lucene" idf of the table's trigrams at ``rows``."""
+        df = self.df[rows].astype(np.float64)
+        return np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
     def query_terms_each(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """:meth:`query_terms` of each text on its own, all of them folded and cut in one pass:
@@ -145,11 +160,7 @@ class TrigramTable:
         empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         if not texts or not len(self.keys):
             return [empty] * len(texts)
-        c = _codes(_SEP.join(t.replace(_SEP, " ") for t in texts))
-        keys = _keys(c)
-        owner = np.cumsum(c == 0)[: len(keys)]
-        inside = (c[:-2] != 0) & (c[1:-1] != 0) & (c[2:] != 0) if len(keys) else np.zeros(0, bool)
-        keys, owner = keys[inside], owner[inside]
+        keys, owner = _cut(texts)
         pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         known = self.keys[pos] == keys
         keys, owner, pos = keys[known], owner[known], pos[known]
@@ -160,8 +171,8 @@ class TrigramTable:
         first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
         starts = np.flatnonzero(first)
         counts = np.diff(np.append(starts, len(keys)))
-        keys, owner, df = keys[starts], owner[starts], self.df[pos[starts]].astype(np.float64)
-        weight = (np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)) * counts).astype(np.float32)
+        keys, owner = keys[starts], owner[starts]
+        weight = (self._idf(pos[starts]) * counts).astype(np.float32)
         bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
         return [(keys[a:b], weight[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
@@ -189,13 +200,7 @@ class TrigramTable:
     def _saturated(self, q: np.ndarray, texts: list[str]) -> np.ndarray:
         """BM25's saturated term frequency of each of the sorted trigrams ``q`` in each text
         (texts x trigrams): what a query's idf weights are summed over."""
-        c = _codes(_SEP.join(t.replace(_SEP, " ") for t in texts))
-        keys = _keys(c)
-        # each trigram's text: how many separators lie before it; one holding a separator is no
-        # text's
-        owner = np.cumsum(c == 0)[: len(keys)]
-        inside = (c[:-2] != 0) & (c[1:-1] != 0) & (c[2:] != 0) if len(keys) else np.zeros(0, bool)
-        keys, owner = keys[inside], owner[inside]
+        keys, owner = _cut(texts)
         dl = np.bincount(owner, minlength=len(texts))
         # most trigrams are not the query's: a 64K-slot hash filter drops them before bisection
         table = np.zeros(1 << _FILTER_BITS, dtype=bool)
