@@ -474,9 +474,14 @@ class Searcher:
         if ctx:
             pieces += [(piece, 1) for piece in query_pieces(ctx, self.engine)]
         terms = self.trigrams.query_terms(pieces)
-        texts = [self.chunks[i].lexical_text(self.references.get(self.chunks[i].doc_id, {})) for i in cand]
+        texts = self._lexical_texts(cand)
         scores = self.trigrams.scores(terms, texts)
         return {i: float(v) for i, v in zip(cand, scores.tolist(), strict=True) if v > 0}
+
+    def _lexical_texts(self, cand: list[int]) -> list[str]:
+        """The candidates' text as the lexical index read it (with the references they cite),
+        which the trigram views score from at query time."""
+        return [self.chunks[i].lexical_text(self.references.get(self.chunks[i].doc_id, {})) for i in cand]
 
     @cached_property
     def dictionary(self) -> Dictionary:
@@ -495,7 +500,7 @@ class Searcher:
         if not groups:
             return {}
         queries = self.trigrams.query_terms_each([word for thai, _ in groups for word in thai])
-        texts = [self.chunks[i].lexical_text(self.references.get(self.chunks[i].doc_id, {})) for i in cand]
+        texts = self._lexical_texts(cand)
         each = self.trigrams.scores_each(queries, texts)
         total = np.zeros(len(cand))
         start = 0
