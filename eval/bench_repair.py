@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from thai_damage import clean_lines, damage  # noqa: E402
 
-from rag.repair import repair_document, repair_lines  # noqa: E402
-from rag.repair_vowels import _shift_word  # noqa: E402
-from rag.thai_lexicon import _cost, _segment, _token, lexicon  # noqa: E402
+from rag.repair.text import repair_document, repair_lines  # noqa: E402
+from rag.repair.vowels import _shift_word  # noqa: E402
+from rag.thai.lexicon import _cost, _segment, _token, lexicon  # noqa: E402
 
 
 def lev(a: str, b: str) -> int:

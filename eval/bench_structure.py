@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 import thai_pdf  # noqa: E402
 from thai_pdf import FOOTNOTES, cer, squash  # noqa: E402
 
-from rag.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document  # noqa: E402
-from rag.pdf import extract_pdf  # noqa: E402
-from rag.repair import repair_document  # noqa: E402
-from rag.structure import structure_document  # noqa: E402
+from rag.document.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document  # noqa: E402
+from rag.document.pdf import extract_pdf  # noqa: E402
+from rag.document.structure import structure_document  # noqa: E402
+from rag.repair.text import repair_document  # noqa: E402
 
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
 DATA = ROOT / "tests" / "data"

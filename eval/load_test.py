@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rag.serve_process import serving
+from rag.app.serve_process import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
@@ -154,7 +154,7 @@ def run_load(url: str, users: int, per_user: int, questions: list[tuple[str, str
 def _environment() -> dict[str, Any]:
     from importlib.metadata import version
 
-    from rag import chat
+    from rag.app import chat as chat
 
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "gradio": version("gradio"),
             "gradio_client": version("gradio_client"), "concurrency_limit": chat.CONCURRENCY,

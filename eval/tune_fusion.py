@@ -54,9 +54,9 @@ def query_file(name: str, shared: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag import index as ix
-    from rag.embedding import CachedEmbedder, load_embedder_for
-    from rag.search import FusionWeights, Searcher
+    from rag.embed.models import CachedEmbedder, load_embedder_for
+    from rag.index import store as ix
+    from rag.search.searcher import FusionWeights, Searcher
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")

@@ -20,7 +20,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
 DATA = Path(__file__).resolve().parent / "data"
-RAG = [sys.executable, "-m", "rag.cli"]
+RAG = [sys.executable, "-m", "rag"]
 
 
 def run_rag(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import run_rag
 
-from rag.answer import LABELS, about_document, compose, query_terms, render_markdown, render_rich
+from rag.answer.compose import LABELS, about_document, compose, query_terms, render_markdown, render_rich
+from rag.document.structure import Reference
 from rag.errors import RagError
-from rag.search import Hit
-from rag.sentences import is_fragment_start, split_sentences
-from rag.structure import Reference
+from rag.search.searcher import Hit
+from rag.thai.sentences import is_fragment_start, split_sentences
 
 CHINA = "จีน: เทคโนโลยี อำนาจ และการทูต"
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +116,7 @@ def test_a_long_sentence_is_quoted_where_it_answers(assistant):
     """The article's sentence that says how China uses STAs runs to ~600 characters, and its
     first 280 end just before the answer: the extract shows the stretch of it closest to the
     question, marked as cut on both sides (gold answers of q037/q038 in eval/qa_dev.jsonl)."""
-    from rag.answer import EXTRACT_SENTENCE_CHARS
+    from rag.answer.compose import EXTRACT_SENTENCE_CHARS
 
     gold = next(json.loads(line) for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")
                 if json.loads(line)["id"] == "q037")
@@ -248,7 +248,7 @@ def test_document_ends_skip_back_matter(papers):
     ("Sources of growth", False), ("Annexation of Crimea", False), ("", False),
 ])
 def test_back_matter_headings(heading, back):
-    from rag.search import _BACK_MATTER
+    from rag.search.searcher import _BACK_MATTER
 
     assert bool(_BACK_MATTER.match(heading)) is back
 

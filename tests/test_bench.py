@@ -68,7 +68,7 @@ def test_bench_quick_reports_documented_keys(tmp_path: Path) -> None:
 
 def _bm25_reference(searcher, tokens: list[str], depth: int, allowed: np.ndarray | None) -> dict[int, float]:
     """The former implementation: bm25s's own get_scores over every chunk."""
-    from rag.search import _top
+    from rag.search.searcher import _top
 
     if not tokens or not searcher.bm25.get_tokens_ids(tokens):
         return {}
@@ -80,8 +80,8 @@ def _bm25_reference(searcher, tokens: list[str], depth: int, allowed: np.ndarray
 
 
 def test_fast_bm25_gives_bm25s_scores(article_index: Path) -> None:
-    from rag.lexical import tokenize_query
-    from rag.search import Searcher, clean_query
+    from rag.lexical.tokenize import tokenize_query
+    from rag.search.searcher import Searcher, clean_query
 
     s = Searcher(article_index)
     assert (s.embedder.hits, s.embedder.misses) == (0, 0)  # the load-time warm-up bypasses the cache
@@ -99,8 +99,8 @@ def test_fast_bm25_gives_bm25s_scores(article_index: Path) -> None:
 def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The large-index BM25 path (common words skipped, MaxScore) forced onto the article:
     same scores, same chunks (up to ties at the cut), and it does prune on these queries."""
-    from rag import search
-    from rag.lexical import tokenize_query
+    from rag.lexical.tokenize import tokenize_query
+    from rag.search import searcher as search
 
     monkeypatch.setattr(search, "_PRUNE_MIN_CHUNKS", 1)
     # 53 chunks: "common" must mean in 40% of them for the proof to succeed (at 1M, 12.5% does)
@@ -129,8 +129,8 @@ def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch:
 @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
 def test_ann_index_above_threshold_finds_the_exact_top_hit(kind: str, article_index: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag import index as ix
-    from rag.search import Searcher
+    from rag.index import store as ix
+    from rag.search.searcher import Searcher
 
     monkeypatch.setattr(ix, "ANN_THRESHOLD", 10)
     monkeypatch.setattr(ix, "ANN_KIND", kind)
@@ -171,7 +171,7 @@ def test_scale_bm25_matrix_matches_bm25s(article_index: Path) -> None:
     it must be the very matrix bm25s builds."""
     import bm25s
 
-    from rag import index as ix
+    from rag.index import store as ix
 
     scale = _eval_module("bench_scale")
     tokens = [row["tokens"] for row in ix._read_jsonl(article_index / ix.TOKENS)]

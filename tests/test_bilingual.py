@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.bilingual import Dictionary, build, main
+from rag.lexical.bilingual import Dictionary, build, main
 
 
 @pytest.fixture(scope="module")

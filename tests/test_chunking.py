@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import Chunk, chunk_document
-from rag.repair import repair_document
-from rag.structure import structure_document, structure_plain
+from rag.document.chunking import Chunk, chunk_document
+from rag.document.structure import structure_document, structure_plain
+from rag.repair.text import repair_document
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
@@ -138,7 +138,7 @@ def test_chunk_is_a_plain_dataclass():
 
 
 def test_sentence_pairs_cover_every_sentence_and_an_odd_last_one_pairs_backwards() -> None:
-    from rag.sentences import split_sentences
+    from rag.thai.sentences import split_sentences
 
     def chunk(text: str) -> Chunk:
         return Chunk(chunk_id="d#0000", doc_id="d", title="d", section="", page=None, text=text,

@@ -67,7 +67,7 @@ def test_four_users_five_questions_each_get_answers_and_no_errors(served) -> Non
 
 
 def test_a_burst_of_twenty_users_is_queued_not_refused(served) -> None:
-    from rag import chat
+    from rag.app import chat as chat
 
     assert chat.QUEUE_SIZE >= 20 and chat.CONCURRENCY >= 1
     questions = load_test.load_questions()
@@ -81,7 +81,7 @@ def test_a_burst_of_twenty_users_is_queued_not_refused(served) -> None:
     "/gradio_api/file={index}/manifest.json",
     "/gradio_api/file={root}/README.md",
     "/gradio_api/file=README.md",
-    "/gradio_api/file=src/rag/chat.py",
+    "/gradio_api/file=src/rag/app/chat.py",
     "/gradio_api/file=../../../../etc/passwd",
     "/gradio_api/file=%2Fetc%2Fpasswd",
     "/gradio_api/file=/proc/self/environ",
@@ -111,27 +111,27 @@ def test_the_page_configuration_opens_no_extra_paths(served) -> None:
 
 
 def test_a_failed_request_is_one_log_line_and_a_plain_message(assistant, caplog: pytest.LogCaptureFixture) -> None:
-    from rag.chat import FAILED, make_respond
+    from rag.app.chat import FAILED, make_respond
 
     respond = make_respond(assistant)
     secret = "คำถามลับของผู้ใช้ secret-question-42"
-    with caplog.at_level(logging.DEBUG, logger="rag.chat"):
+    with caplog.at_level(logging.DEBUG, logger="rag.app.chat"):
         out = respond(secret, [], k="not a number")  # what a bug inside the pipeline looks like
     assert out == FAILED
     errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(errors) == 1 and errors[0].name == "rag.chat"
+    assert len(errors) == 1 and errors[0].name == "rag.app.chat"
     line = errors[0].getMessage()
     assert line.startswith("chat request failed: ValueError at ") and "\n" not in line
     assert secret not in line and "Traceback" not in out
     # a user's mistake is an answer, not a logged failure
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="rag.chat"):
+    with caplog.at_level(logging.INFO, logger="rag.app.chat"):
         assert respond("   ", []).startswith("⚠️")
     assert not caplog.records
 
 
 def test_serve_defaults_to_loopback_and_warns_on_all_interfaces(article_index: Path) -> None:
-    from rag.cli import build_parser
+    from rag.app.cli import build_parser
 
     assert build_parser().parse_args(["serve"]).host == "127.0.0.1"
     port = free_port()

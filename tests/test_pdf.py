@@ -9,11 +9,11 @@ import pytest
 import thai_pdf
 from thai_pdf import FOOTNOTES, cer, squash
 
-from rag.chunking import chunk_document
+from rag.document.chunking import chunk_document
+from rag.document.pdf import extract_pdf, extract_pdf_text
+from rag.document.structure import structure_document
 from rag.errors import RagError
-from rag.pdf import extract_pdf, extract_pdf_text
-from rag.repair import repair_document
-from rag.structure import structure_document
+from rag.repair.text import repair_document
 
 pytestmark = pytest.mark.skipif(not thai_pdf.fonts_available(),
                                 reason="needs Debian's fonts-thai-tlwg (make system-deps)")

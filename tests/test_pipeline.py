@@ -131,10 +131,10 @@ def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> N
     """Every chunk gets latent terms from the bundled head, and they carry meaning across
     languages: scored alone, they rank the passage holding an English question's answer near
     the top of the article's 53 (mean reciprocal rank ~0.9 measured; chance is ~0.08)."""
-    from rag.embedding import latent_head_id
-    from rag.evaluation import canon
-    from rag.latent import MAX_FEATURES, dense_query
-    from rag.search import Searcher
+    from rag.embed.latent import MAX_FEATURES, dense_query
+    from rag.embed.models import latent_head_id
+    from rag.evaluation.evaluate import canon
+    from rag.search.searcher import Searcher
 
     manifest = json.loads((article_index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["latent"] == {"head": latent_head_id()} and manifest["latent"]["head"]
@@ -171,8 +171,8 @@ def test_trigrams_match_a_spelling_that_word_bm25_cuts_differently(article_index
     first. Hybrid search mixes trigrams into Thai questions only."""
     from dataclasses import replace
 
-    from rag.lexical import tokenize_query
-    from rag.search import Searcher
+    from rag.lexical.tokenize import tokenize_query
+    from rag.search.searcher import Searcher
 
     searcher = Searcher(article_index)
     spelled = "เซมิคอนดักเตอร์"
@@ -200,8 +200,8 @@ def test_question_words_match_nothing(article_index: Path) -> None:
     "however" in the article and put a chunk that only contrasts STAs with trade agreements
     first for "จีนใช้ STAs อย่างไร". The lexical side now reads the question without it, and
     the first hit is the passage that answers (gold q037 in eval/qa_dev.jsonl)."""
-    from rag.lexical import tokenize_query
-    from rag.search import Searcher
+    from rag.lexical.tokenize import tokenize_query
+    from rag.search.searcher import Searcher
 
     searcher = Searcher(article_index)
     question, bare = STA_QUESTIONS[0], "จีนใช้ STAs"
@@ -227,7 +227,7 @@ def test_sentence_pairs_are_stored_after_each_chunks_units_and_scored_as_a_view_
     the right rows (a pair counted as a sentence, or the reverse, changes the scores)."""
     from dataclasses import replace
 
-    from rag.search import Searcher
+    from rag.search.searcher import Searcher
 
     searcher = Searcher(article_index)
     counts = [len(c.window_texts()) for c in searcher.chunks]
@@ -260,7 +260,7 @@ def test_english_question_words_put_into_thai_find_the_passage_that_names_them(a
     and technology advisers comes first. Thai questions do without it."""
     from dataclasses import replace
 
-    from rag.search import Searcher
+    from rag.search.searcher import Searcher
 
     searcher = Searcher(article_index)
     without = Searcher(article_index, embedder=searcher.embedder, weights=replace(searcher.weights, dictionary_other=0.0))

@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_document
+from rag.document.chunking import chunk_document
+from rag.document.structure import structure_document, structure_plain
 from rag.errors import RagError
-from rag.lexical import MAX_QUERY_CHARS, QUESTION_WORDS, query_pieces, tokenize, tokenize_query
-from rag.repair import repair_document
-from rag.search import clean_query
-from rag.sentences import clip, stretches
-from rag.structure import structure_document, structure_plain
+from rag.lexical.tokenize import MAX_QUERY_CHARS, QUESTION_WORDS, query_pieces, tokenize, tokenize_query
+from rag.repair.text import repair_document
+from rag.search.searcher import clean_query
+from rag.thai.sentences import clip, stretches
 
 EXAMPLES = int(os.environ.get("RAG_FUZZ_EXAMPLES", "60"))  # as in test_repair_fuzz.py
 PROPS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

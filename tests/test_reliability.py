@@ -105,8 +105,8 @@ def test_bad_file_is_refused_in_one_line_and_the_index_is_untouched(name: str, i
 @pytest.mark.parametrize("doc_id", ["../x", "a/b", "..\\x", "..", ".", "/etc/passwd", "a\x00b", "a\nb", "",
                                     "x" * 201, "tab\there"])
 def test_document_ids_that_could_escape_are_refused(doc_id: str, tmp_path: Path) -> None:
+    from rag.document.reading import read_sources
     from rag.errors import RagError
-    from rag.sources import read_sources
 
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps({"id": doc_id, "text": "x"}) + "\n", encoding="utf-8")
@@ -206,7 +206,7 @@ def test_a_30000_character_question_is_answered_with_a_warning(article_index: Pa
 @pytest.mark.parametrize("question", ["🙂🙂🙂", "๑๒๓๔", "\u0e48\u0e49\u0e4a", "مرحبا بالعالم", "\u200b x \u200b",
                                       "<script>alert(1)</script>", "' OR 1=1 --", "a" * 5000, "จีน" * 700])
 def test_odd_questions_through_the_api_never_crash(assistant, question: str) -> None:
-    from rag.answer import render_markdown
+    from rag.answer.compose import render_markdown
 
     answer = assistant.ask(question, k=3)
     md = render_markdown(answer)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_rag
 
-from rag.repair import Marker, repair_document, repair_lines, repair_query
+from rag.repair.text import Marker, repair_document, repair_lines, repair_query
 
 DATA = Path(__file__).resolve().parent / "data"
 ARTICLE = Path(__file__).resolve().parents[1] / "corpus" / "tech-diplomacy-th.txt"
@@ -235,7 +235,7 @@ def test_a_mark_does_not_land_on_a_known_words_final_to_open_a_syllable(clean: s
     ],
 )
 def test_a_lone_consonant_is_stranded_only_where_it_cannot_close_a_syllable(word: str, pos: int, stranded: bool) -> None:
-    from rag.repair_vowels import _stranded
+    from rag.repair.vowels import _stranded
 
     assert _stranded(word, pos) is stranded
 

@@ -16,8 +16,8 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.repair import repair_document, repair_lines, repair_query
-from rag.thai import CONSONANTS
+from rag.repair.text import repair_document, repair_lines, repair_query
+from rag.thai.chars import CONSONANTS
 
 THAI = "".join(chr(c) for c in range(0x0E01, 0x0E5C) if unicodedata.category(chr(c)) != "Cn")
 ALPHABET = THAI + "abcXYZ0123456789 ()[].,-“”\t\u200b\uf0b7\uf70a\uf701\x07\x1f\x0c\u00a0"

