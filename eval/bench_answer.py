@@ -64,7 +64,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+from rag.config import apply_thread_policy
+
+apply_thread_policy()  # before numpy loads: the CLI's thread settings, so timings match `rag`
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "eval"))
@@ -219,7 +223,7 @@ def measure(searcher, question: str) -> tuple[float, bool]:
 def gate(assistant) -> dict:
     from rag.answer.compose import MIN_RELEVANCE, about_document
     from rag.app.chat import EXAMPLES
-    from rag.search.searcher import is_thai
+    from rag.thai.chars import is_thai
 
     searcher = assistant.searcher
 

@@ -139,9 +139,9 @@ def main() -> None:
         return
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from rag.embed.models import prefer_passive_openmp
+    from rag.config import apply_thread_policy
 
-    prefer_passive_openmp()  # the workers inherit it, as any process importing rag.embedding gets it
+    apply_thread_policy()  # the workers inherit it, as the CLI's processes get it
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from rag.embed.convert import converted_model_dir, ensure_converted_model, read_build_info
 

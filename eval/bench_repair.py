@@ -75,6 +75,9 @@ def methods() -> dict[str, Callable[[list[str]], list[str]]]:
 
 
 def main() -> None:
+    from rag.config import apply_thread_policy
+
+    apply_thread_policy()  # the CLI's thread settings, so timings match `rag`
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.environ.get("RAG_SHARED", str(ROOT.parent / "shared")))
     ap.add_argument("--n", type=int, default=400, help="synthetic lines")

@@ -69,6 +69,9 @@ def score(scorer: Path, queries: Path, results: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag.config import apply_thread_policy
+
+    apply_thread_policy()  # the CLI's thread settings, so timings match `rag`
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")

@@ -59,7 +59,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from rag.config import apply_thread_policy
+
+apply_thread_policy()  # before numpy loads: the CLI's thread settings, so timings match `rag`
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -149,6 +153,7 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
     """Texts with real vectors: the benchmark indexes' chunks, else a sample embedded now. The
     last item holds what the indexes also store per chunk, for the synthetic chunks to inherit:
     sentence vectors (``units``, ``unit_off``), latent terms (``lat_*``) and the head's id."""
+    from rag._util import read_jsonl
     from rag.index import store as ix
 
     texts: list[str] = []
@@ -171,7 +176,7 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
             print(f"skip {d}: other vector space", file=sys.stderr)
             continue
         model = model or manifest["model"]
-        chunks = ix._read_jsonl(d / ix.CHUNKS)
+        chunks = read_jsonl(d / ix.CHUNKS)
         texts.extend(c["text"] for c in chunks)
         parts.append(np.load(d / ix.VECTORS, allow_pickle=False))
         used.append(f"{d.relative_to(ROOT)} ({len(chunks)} chunks)")
@@ -285,7 +290,7 @@ def bm25_matrix(doc_of_token: np.ndarray, tok: np.ndarray, doc_len: np.ndarray, 
 def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: float,
                 check_bm25: bool) -> dict[str, Any]:
     """Write a complete index of ``n`` synthetic chunks to ``out_dir``; returns build facts."""
-    from rag.document.reading import file_sha256
+    from rag._util import file_sha256
     from rag.index import store as ix
     from rag.ingest import CHUNKING, LEXICAL
     from rag.lexical.trigrams import TrigramTable
@@ -526,7 +531,8 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     from rag.embed.models import CachedEmbedder
     from rag.index import store as ix
     from rag.lexical.tokenize import tokenize_query
-    from rag.search.searcher import Searcher, clean_query, is_thai
+    from rag.search.searcher import Searcher, clean_query
+    from rag.thai.chars import is_thai
 
     rss0 = rss_mb()
     t0 = time.perf_counter()

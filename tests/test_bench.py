@@ -171,10 +171,11 @@ def test_scale_bm25_matrix_matches_bm25s(article_index: Path) -> None:
     it must be the very matrix bm25s builds."""
     import bm25s
 
+    from rag._util import read_jsonl
     from rag.index import store as ix
 
     scale = _eval_module("bench_scale")
-    tokens = [row["tokens"] for row in ix._read_jsonl(article_index / ix.TOKENS)]
+    tokens = [row["tokens"] for row in read_jsonl(article_index / ix.TOKENS)]
     words = sorted({t for doc in tokens for t in doc})
     ids = {w: i for i, w in enumerate(words)}
     doc_of_token = np.concatenate([np.full(len(doc), d, np.int64) for d, doc in enumerate(tokens)])

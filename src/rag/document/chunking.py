@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rag.document.structure import Document, Paragraph, Reference
+from rag.thai.chars import is_thai
 from rag.thai.sentences import split_sentences
 
 DEFAULT_MAX_CHARS = 1200
@@ -88,7 +89,6 @@ class Chunk:
 # (it would split a name or a title).
 _PARAGRAPH, _SENTENCE, _PHRASE, _WORD = 3, 2, 1, 0
 _LATIN_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-_THAI = re.compile(r"[\u0e00-\u0e7f]")
 
 
 def chunk_document(
@@ -194,7 +194,7 @@ def _break_points(text: str) -> dict[int, int]:
         before, after = text[i - 1], text[j]
         if _LATIN_SENTENCE_END.search(text[max(0, i - 4):i]):
             points[i] = _SENTENCE
-        elif _THAI.match(before) or _THAI.match(after):
+        elif is_thai(before) or is_thai(after):
             points[i] = _PHRASE
         else:
             points[i] = _WORD

@@ -47,15 +47,6 @@ class Source:
         return h.hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks (index checksums, model fingerprints)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_doc_id(doc_id: str, where: str) -> str:
     if not isinstance(doc_id, str) or not _DOC_ID.match(doc_id) or doc_id in (".", ".."):
         raise RagError(f"{where}: invalid document id {doc_id!r} (no spaces, slashes or control characters)")

@@ -16,12 +16,8 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from rag.repair.text import Line, Marker, Repaired
-
-if TYPE_CHECKING:
-    from rag.document.chunking import Chunk
 
 
 @dataclass
@@ -352,16 +348,3 @@ def structure_plain(text: str, *, doc_id: str, title: str) -> Document:
             lines.append(stripped)
     flush()
     return Document(doc_id=doc_id, title=title, sections=sections, references={}, paragraphs=paragraphs)
-
-
-# --- rag inspect ---------------------------------------------------------------------------
-
-
-def inspect_dict(doc: Document, chunks: Sequence[Chunk]) -> dict[str, Any]:
-    """What `rag inspect FILE --json` prints: the outline a user checks an ingest against."""
-    return {
-        "sections": [{"title": s.title, "page": s.page} for s in doc.sections],
-        "footnotes": [{"n": r.n, "text": r.text, "page": r.page} for r in doc.references.values()],
-        "chunks": [{"chunk_id": c.chunk_id, "section": c.section, "page": c.page, "text": c.text,
-                    "footnotes": list(c.footnotes)} for c in chunks],
-    }

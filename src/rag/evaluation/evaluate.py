@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
+from rag.thai.chars import is_thai
 
 if TYPE_CHECKING:
     from rag.search.searcher import Searcher
@@ -42,7 +43,6 @@ DEFAULT_DOC = "tech-diplomacy-th"  # the document the default question set is ab
 # whitespace, SARA AM (U+0E33) and its split form NIKHAHIT + SARA AA read as SARA AA, a tone
 # mark typed before an upper vowel moved after it, then lower case.
 _TONE_VOWEL = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])")
-_THAI = re.compile(r"[\u0e01-\u0e5b]")
 
 
 def canon(s: str) -> str:
@@ -171,7 +171,7 @@ def _question(rec: Any, where: str, lineno: int) -> Question:
         raise RagError(f"{where}: \"footnotes\" must be a list of footnote numbers")
     lang = rec.get("lang")
     if not isinstance(lang, str) or not lang:
-        lang = "th" if _THAI.search(question) else "en"
+        lang = "th" if is_thai(question) else "en"
     qtype = rec.get("type")
     return Question(qid=str(qid), question=question, lang=lang, line=lineno, answers=answers, gold=gold,
                     footnotes=tuple(int(n) for n in footnotes), type=str(qtype) if qtype else None)

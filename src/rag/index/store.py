@@ -44,9 +44,9 @@ from typing import Any
 import numpy as np
 
 from rag.document.chunking import Chunk
+from rag._util import file_sha256, read_jsonl, write_jsonl
 from rag.errors import IndexBusy, RagError
 from rag.embed.latent import Codes
-from rag.document.reading import file_sha256
 from rag.document.structure import Reference
 from rag.lexical.trigrams import TrigramTable
 
@@ -174,17 +174,6 @@ def _files(root: Path) -> Iterator[Path]:
             yield p
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 _CHUNK_TYPES: dict[str, type | tuple[type, ...]] = {"chunk_id": str, "doc_id": str, "title": str, "section": str,
                                                     "page": (int, type(None)), "text": str, "footnotes": list,
                                                     "markers": list}
@@ -275,14 +264,14 @@ def write_index(data: IndexData, index_dir: Path) -> None:
     os.chmod(tmp, 0o777 & ~umask)
     try:
         rows = [asdict(c) for c in data.chunks]
-        _write_jsonl(tmp / CHUNKS, rows)
-        _write_jsonl(tmp / TOKENS, [{"chunk_id": c.chunk_id, "tokens": t} for c, t in zip(data.chunks, data.tokens, strict=True)])
+        write_jsonl(tmp / CHUNKS, rows)
+        write_jsonl(tmp / TOKENS, [{"chunk_id": c.chunk_id, "tokens": t} for c, t in zip(data.chunks, data.tokens, strict=True)])
         refs = [
             {"doc_id": doc_id, "n": r.n, "text": r.text, "page": r.page}
             for doc_id, by_n in sorted(data.references.items())
             for _, r in sorted(by_n.items())
         ]
-        _write_jsonl(tmp / REFERENCES, refs)
+        write_jsonl(tmp / REFERENCES, refs)
         vectors = np.ascontiguousarray(data.vectors, dtype=np.float32).reshape(len(data.chunks), -1)
         np.save(tmp / VECTORS, vectors, allow_pickle=False)
         np.save(tmp / UNITS, np.ascontiguousarray(data.units, dtype=np.float32).reshape(-1, vectors.shape[1]),
@@ -491,8 +480,8 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
     if verify:
         verify_files(index_dir, manifest)
     try:
-        chunks = [chunk_from_dict(d) for d in _read_jsonl(index_dir / CHUNKS)]
-        tokens = [d["tokens"] for d in _read_jsonl(index_dir / TOKENS)]
+        chunks = [chunk_from_dict(d) for d in read_jsonl(index_dir / CHUNKS)]
+        tokens = [d["tokens"] for d in read_jsonl(index_dir / TOKENS)]
         if not all(isinstance(t, list) for t in tokens):
             raise ValueError("a token row is malformed")
         vectors = np.load(index_dir / VECTORS, allow_pickle=False)
@@ -548,7 +537,7 @@ def load_trigrams(index_dir: Path, manifest: dict[str, Any], *, mmap: bool = Fal
 
 def load_references(index_dir: Path) -> dict[str, dict[int, Reference]]:
     refs: dict[str, dict[int, Reference]] = {}
-    for d in _read_jsonl(index_dir / REFERENCES):
+    for d in read_jsonl(index_dir / REFERENCES):
         if not isinstance(d, dict):
             raise ValueError("a reference row is not a JSON object")
         refs.setdefault(d["doc_id"], {})[int(d["n"])] = Reference(n=int(d["n"]), text=d["text"], page=d.get("page"))

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.lexical.tokenize import ENGLISH_STOPWORDS
+from rag.thai.chars import is_thai
 
 DATA = Path(__file__).with_name("data") / "en_th.json.gz"
 _POS = (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r"))
@@ -47,7 +48,6 @@ _SUFFIXES = {
     "r": (),
 }
 _WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*")
-_THAI = re.compile(r"[\u0e01-\u0e5b]")
 # A phrase WordNet holds ("computer science", "make up") is read as one entry before its words.
 _PHRASE_WORDS = (3, 2)
 # Words that say what is asked rather than what to find, on top of the stop words
@@ -133,7 +133,7 @@ def build(wordnet_dir: Path, thai_db: Path) -> dict:
     thai: dict[str, list[str]] = {}
     with sqlite3.connect(thai_db) as db:
         for synset, word in db.execute("SELECT synsetid, li FROM word_synset ORDER BY rowid"):
-            if _THAI.search(word) and "|" not in word and word not in thai.setdefault(synset, []):
+            if is_thai(word) and "|" not in word and word not in thai.setdefault(synset, []):
                 thai[synset].append(word)
     words: dict[str, dict[str, str]] = {pos: {} for _, pos in _POS}
     for name, pos in _POS:

@@ -10,7 +10,6 @@ and give the same tokens. Everything is lower-cased; punctuation and spaces are 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 # Thai letters, vowels and marks (U+0E01-U+0E4E, digits excluded).
@@ -118,6 +117,3 @@ def query_pieces(text: str, engine: str | None = None) -> list[str]:
     pieces.append("".join(current))
     return [p for p in pieces if p.strip()] or [text]
 
-
-def tokenize_many(texts: Iterable[str], engine: str | None = None) -> list[list[str]]:
-    return [tokenize(t, engine) for t in texts]

@@ -8,6 +8,8 @@ under vowels).
 
 from __future__ import annotations
 
+import re
+
 import pythainlp
 
 CONSONANTS: str = pythainlp.thai_consonants + "\u0e24\u0e26"  # + ฤ ฦ, which carry marks like consonants
@@ -37,8 +39,15 @@ LETTERS: str = CONSONANTS + LEAD_VOWELS + FOLLOW_VOWELS + MARKS
 DIGITS: str = "0123456789" + THAI_DIGITS
 
 
-def is_thai_letter(ch: str) -> bool:
-    return ch in LETTERS
+#: Assigned code points of the Thai block: letters, marks, digits and Thai punctuation.
+THAI_BLOCK = "\u0e01-\u0e5b"
+_THAI_CHAR = re.compile(f"[{THAI_BLOCK}]")
+
+
+def is_thai(text: str) -> bool:
+    """Whether ``text`` holds any Thai: decides a question's language (the answer's and the
+    fusion weights'), and where a space sits next to Thai (a phrase boundary)."""
+    return _THAI_CHAR.search(text) is not None
 
 
 def is_base(ch: str) -> bool:
