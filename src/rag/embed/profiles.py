@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.embed.models import DEFAULT_MODEL
+from rag.embed.base import DEFAULT_MODEL
 
 
 @dataclass(frozen=True)

