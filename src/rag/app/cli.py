@@ -185,7 +185,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     from rich.console import Console
 
-    from rag.answer.compose import render_rich
+    from rag.answer import render_rich
 
     Console().print(render_rich(answer))
     return 0
