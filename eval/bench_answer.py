@@ -2,8 +2,8 @@
 
     python eval/bench_answer.py [--out eval/out] [--json]
 
-1. Relevance gate (``rag.answer.MIN_RELEVANCE``: per query script, with and without word
-   evidence). For each question, what ``compose`` gates on: the relevance (mean of the best
+1. Relevance gate (the model's ``gates`` in ``rag.embed.profiles``: per query script, with and
+   without word evidence). For each question, what ``compose`` gates on: the relevance (mean of the best
    cosine between the query vector and a top-5 hit's stored vector, ``Hit.similarity``, and
    the best cosine to one sentence of the top passages) and whether a content word of the
    question appears in the top passages. Three groups: the article's dev questions
@@ -30,7 +30,7 @@
 3. Extract. For each of the article's dev questions, whether the extract holds one of its
    gold answer phrases (spaces squashed), and for footnote questions whether the sources do:
    long sentences shown by their head against by the stretch closest to the question
-   (``rag.answer._focus``).
+   (``rag.answer.extract.focus``).
 
 Runs on the shipped article, ingested once into ``<out>/idx-seed`` (shared with
 bench_retrieval.py); writes ``<out>/bench_answer.json``.
@@ -167,7 +167,7 @@ NEAR_TOPIC = [
     "What is the CHIPS Act?",  # US chip policy; the article names other US programmes
     "ปัญญาประดิษฐ์ช่วยทำการบ้านได้ไหม",  # AI, but not as the article treats it
 ]
-# Questions about the document as a whole (rag.answer.DOCUMENT_WORDS): answered whatever
+# Questions about the document as a whole (rag.answer.gate.DOCUMENT_WORDS): answered whatever
 # their relevance, so they are reported apart and do not place the gate.
 ABOUT_DOCUMENT = [
     "What is this paper about?",
@@ -211,30 +211,31 @@ def ensure_index(out: Path) -> Path:
     return index_dir
 
 
-def measure(searcher, question: str) -> tuple[float, bool]:
+def measure(searcher, question: str, gates) -> tuple[float, bool]:
     """What the gate in ``compose`` looks at, for one question: relevance and word evidence."""
-    from rag.answer.compose import compose
+    from rag.answer import compose
 
     r = searcher.search(question, k=5, mode="hybrid")
-    a = compose(question, r, qvec=r.qvec, embedder=searcher.embedder)
+    a = compose(question, r, qvec=r.qvec, embedder=searcher.embedder, gates=gates)
     return a.relevance, bool(a.evidence)
 
 
 def gate(assistant) -> dict:
-    from rag.answer.compose import MIN_RELEVANCE, about_document
+    from rag.answer import about_document, gate_for
     from rag.app.chat import EXAMPLES
     from rag.thai.chars import is_thai
 
     searcher = assistant.searcher
+    gates = assistant.gates
 
     dev = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
     on_topic = dev + [q for q in EXAMPLES if not q.startswith(("แล้ว", "and "))] + ON_TOPIC_MORE
     groups = {"on_topic": on_topic, "off_topic": OFF_TOPIC, "near_topic": NEAR_TOPIC}
-    scores = {g: [(q, *measure(searcher, q)) for q in qs] for g, qs in groups.items()}
+    scores = {g: [(q, *measure(searcher, q, gates)) for q in qs] for g, qs in groups.items()}
     out: dict = {"scores": {g: [{"question": q, "relevance": round(s, 4), "words": w} for q, s, w in v]
                             for g, v in scores.items()}, "by_script": {}}
     for script in ("th", "other"):
-        gate = MIN_RELEVANCE[script]
+        gate = gates[script]
         for words in (False, True):
             least = gate.least(words)
             rows = {g: [s for q, s, w in v if (script == "th") == is_thai(q) and w == words] for g, v in scores.items()}
@@ -252,8 +253,8 @@ def gate(assistant) -> dict:
     out["about_document"] = {
         "n": len(ABOUT_DOCUMENT), "answered": sum(a.found for a in answers),
         "all_passages_from_the_ends": sum(a.found and all(p.hit.chunk_id in ends for p in a.passages) for a in answers),
-        "refused_without_the_rule": sum(a.relevance < MIN_RELEVANCE["th" if is_thai(a.question) else "other"]
-                                        .least(bool(a.evidence)) for a in answers),
+        "refused_without_the_rule": sum(a.relevance < gate_for(a.question, gates).least(bool(a.evidence))
+                                        for a in answers),
         "off_or_near_topic_read_as_about_document": [q for q in OFF_TOPIC + NEAR_TOPIC if about_document(q)]}
     return out
 
@@ -318,19 +319,22 @@ def followups(searcher) -> dict:
 
 def extracts(searcher) -> dict:
     """How often the extract quotes the answer (see the module docstring, part 3)."""
-    import rag.answer.compose as ra
+    import importlib
+
+    # the module, not the function rag.answer.compose that the package re-exports under its name
+    ra = importlib.import_module("rag.answer.compose")
 
     def squash(t: str) -> str:
         return " ".join(t.split())
 
     gold = [json.loads(line) for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
     results = [searcher.search(q["question"], k=5) for q in gold]  # the same hits for both ways
-    saved = ra._focus
+    saved = ra.focus
     out = {}
-    # without a query vector _focus shows a long sentence's head: the extract as it was
+    # without a query vector focus shows a long sentence's head: the extract as it was
     for name, focus in (("head of a long sentence", lambda qvec, embedder: saved(None, None)),
                         ("stretch closest to the question", saved)):
-        ra._focus = focus
+        ra.focus = focus
         try:
             rows = []
             for q, res in zip(gold, results, strict=True):
@@ -341,7 +345,7 @@ def extracts(searcher) -> dict:
                              "extract": any(squash(x) in extract for x in q["answers"]),
                              "sources": any(squash(x) in sources for x in q["answers"])})
         finally:
-            ra._focus = saved
+            ra.focus = saved
         footnote = [r for r in rows if r["type"] == "footnote"]
         other = [r for r in rows if r["type"] != "footnote"]
         out[name] = {"extract_holds_answer": f"{sum(r['extract'] for r in other)}/{len(other)}",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import run_rag
 
-from rag.answer.compose import LABELS, about_document, compose, query_terms, render_markdown, render_rich
+from rag.answer import LABELS, about_document, compose, query_terms, render_markdown, render_rich
 from rag.document.structure import Reference
 from rag.errors import RagError
 from rag.search.searcher import Hit
@@ -116,7 +116,7 @@ def test_a_long_sentence_is_quoted_where_it_answers(assistant):
     """The article's sentence that says how China uses STAs runs to ~600 characters, and its
     first 280 end just before the answer: the extract shows the stretch of it closest to the
     question, marked as cut on both sides (gold answers of q037/q038 in eval/qa_dev.jsonl)."""
-    from rag.answer.compose import EXTRACT_SENTENCE_CHARS
+    from rag.answer import EXTRACT_SENTENCE_CHARS
 
     gold = next(json.loads(line) for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")
                 if json.loads(line)["id"] == "q037")

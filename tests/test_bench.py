@@ -66,6 +66,16 @@ def test_bench_quick_reports_documented_keys(tmp_path: Path) -> None:
     assert "| query | hybrid: retrieval" in (tmp_path / "bench.md").read_text(encoding="utf-8")
 
 
+def test_bench_names_a_bad_question_line_in_one_line(tmp_path: Path) -> None:
+    """A broken line in --queries stops the bench before it ingests, with the file and line."""
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"question": "How does China use STAs?"}\n{"question": "unclosed\n', encoding="utf-8")
+    proc = run_rag("bench", "--quick", "--queries", str(queries), timeout=120)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"rag bench: {queries}:2: invalid JSON (Unterminated string starting at)"]
+
+
 def _bm25_reference(searcher, tokens: list[str], depth: int, allowed: np.ndarray | None) -> dict[int, float]:
     """The former implementation: bm25s's own get_scores over every chunk."""
     from rag.search.searcher import _top

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from conftest import DATA, run_rag
 
+import rag.evaluation as ev
 from rag.errors import RagError
-from rag.evaluation import evaluate as ev
+from rag.search.searcher import MODES
 
 SCORER = DATA / "score_search_copy.py"
 QUESTIONS = DATA / "eval_questions.jsonl"          # key-phrase questions on the shipped article
 TINY_CORPUS = DATA / "eval_tiny_corpus.jsonl"      # five short Thai documents, one split in two chunks
 TINY_QUERIES = DATA / "eval_tiny_queries.jsonl"    # gold-id questions on it
-MODES = ("hybrid", "dense", "bm25")
 
 
 def _reference_scores(qa: Path, outcomes: list[ev.Outcome], tmp_path: Path, name: str) -> dict:
@@ -165,6 +165,17 @@ def test_question_files_checks_and_defaults(tmp_path: Path) -> None:
     assert len(shipped) > 20 and {q.lang for q in shipped} == {"th", "en"}
     with pytest.raises(RagError, match="unknown mode"):
         ev.parse_modes("hybrid,sparse")
+
+
+@pytest.mark.parametrize(("line", "error"), [('{"id": "b", "question": "?"', r":2: invalid JSON"),
+                                             ('["b", "?"]', r":2: expected a JSON object")])
+def test_every_question_reader_names_a_bad_line(tmp_path: Path, line: str, error: str) -> None:
+    """rag eval, rag search --queries and rag bench read question files through one reader."""
+    qa = tmp_path / "q.jsonl"
+    qa.write_text('{"id": "a", "question": "?", "answers": ["x"]}\n' + line + "\n", encoding="utf-8")
+    for read in (ev.load_questions, ev.read_queries, ev.question_texts):
+        with pytest.raises(RagError, match=error):
+            read(qa)
 
 
 def _scorer_module():

@@ -133,7 +133,7 @@ def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> N
     the top of the article's 53 (mean reciprocal rank ~0.9 measured; chance is ~0.08)."""
     from rag.embed import latent_head_id
     from rag.embed.latent import MAX_FEATURES, dense_query
-    from rag.evaluation.evaluate import canon
+    from rag.evaluation import canon
     from rag.search.searcher import Searcher
 
     manifest = json.loads((article_index / "manifest.json").read_text(encoding="utf-8"))

@@ -206,7 +206,7 @@ def test_a_30000_character_question_is_answered_with_a_warning(article_index: Pa
 @pytest.mark.parametrize("question", ["🙂🙂🙂", "๑๒๓๔", "\u0e48\u0e49\u0e4a", "مرحبا بالعالم", "\u200b x \u200b",
                                       "<script>alert(1)</script>", "' OR 1=1 --", "a" * 5000, "จีน" * 700])
 def test_odd_questions_through_the_api_never_crash(assistant, question: str) -> None:
-    from rag.answer.compose import render_markdown
+    from rag.answer import render_markdown
 
     answer = assistant.ask(question, k=3)
     md = render_markdown(answer)

@@ -18,8 +18,9 @@ import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from rag.answer.compose import Answer, SentenceCache, about_document, compose, render_markdown
+from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
 from rag.config import resolve_index
+from rag.embed.profiles import profile_for
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
 from rag.search.searcher import Searcher, SearchResult
@@ -57,6 +58,7 @@ class Assistant:
         self.index_dir = resolve_index(index)
         self.searcher = Searcher(self.index_dir, model=model)
         self.sentences = SentenceCache(self.searcher.embedder)  # the extract's sentence vectors
+        self.gates = profile_for(self.searcher.manifest["model"]["id"]).gates  # the answer's relevance gates
 
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
                section: str | None = None, context: str | None = None,
@@ -72,7 +74,8 @@ class Assistant:
         if context is None and section is None and about_document(question):
             scope, within = self._ends(question, mode, doc)
         result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
-        return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context, scope=scope)
+        return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context, scope=scope,
+                       gates=self.gates)
 
     def _ends(self, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
         """Title and chunk rows of the opening and closing sections of the document a

@@ -1,0 +1,26 @@
+"""The answer stage: takes a search result (rag.search) and gives a cited answer, or says
+that nothing relevant was found; renders it as markdown for the chat and the API, and as rich
+text for the terminal.
+
+- ``compose``: ``Answer`` (extract, numbered passages, footnoted sources) from a ``SearchResult``;
+- ``gate``: whether the hits answer at all (relevance, word evidence, whole-document questions);
+- ``extract``: the passages' own sentences closest to the question, ``SentenceCache``;
+- ``words``: the question's content words and where they occur; ``labels``: the words we add;
+- ``markdown`` (``render_markdown``), ``terminal`` (``render_rich``).
+"""
+
+from rag.answer.compose import Answer, Passage, Source, cited_sources, compose
+from rag.answer.extract import EXTRACT_SENTENCE_CHARS, Encoder, ExtractSentence, SentenceCache
+from rag.answer.gate import DOCUMENT_WORDS, about_document, gate_for
+from rag.answer.labels import LABELS, answer_language
+from rag.answer.markdown import render_markdown
+from rag.answer.terminal import render_rich
+from rag.answer.words import query_terms
+
+__all__ = [
+    "Answer", "Passage", "Source", "ExtractSentence", "cited_sources", "compose",
+    "Encoder", "SentenceCache", "EXTRACT_SENTENCE_CHARS",
+    "DOCUMENT_WORDS", "about_document", "gate_for",
+    "LABELS", "answer_language", "query_terms",
+    "render_markdown", "render_rich",
+]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rag.answer.compose import render_markdown
+from rag.answer import render_markdown
 from rag.api import Assistant
 from rag.errors import RagError
 from rag.search.searcher import MODES

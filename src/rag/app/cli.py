@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,26 +100,14 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_queries(path: Path) -> Iterator[tuple[str, str]]:
-    from rag.document.reading import iter_jsonl
-
-    for where, _, rec in iter_jsonl(path):
-        if not isinstance(rec, dict):
-            raise RagError(f"{where}: expected a JSON object")
-        qid = rec.get("qid", rec.get("id"))
-        question = rec.get("question")
-        if qid is None or not isinstance(question, str):
-            raise RagError(f"{where}: each line needs \"qid\" (or \"id\") and a \"question\" string")
-        yield str(qid), question
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.api import open_index
+    from rag.evaluation.questions import read_queries
 
     if args.queries is None and args.query is None:
         raise RagError("give a QUERY or --queries FILE.jsonl")
     # check the whole question file before the index and the model are loaded
-    queries = list(_read_queries(Path(args.queries))) if args.queries is not None else []
+    queries = read_queries(Path(args.queries)) if args.queries is not None else []
     rag = open_index(args.index, model=args.model)
     if args.queries is not None:
         for qid, question in queries:
@@ -185,7 +173,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     from rich.console import Console
 
-    from rag.answer.compose import render_rich
+    from rag.answer import render_rich
 
     Console().print(render_rich(answer))
     return 0
@@ -276,15 +264,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluation.evaluate import run_cli
+    from rag.evaluation.cli import run_eval
 
-    return run_cli(args)
+    return run_eval(args)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from rag.evaluation.bench import run_cli
+    from rag.evaluation.cli import run_bench
 
-    return run_cli(args)
+    return run_bench(args)
 
 
 # --------------------------------------------------------------------------- parser

