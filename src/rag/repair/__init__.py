@@ -1,0 +1,14 @@
+"""The repair stage: takes raw text extracted from a Thai PDF (broken glyphs, footnote
+blocks and page furniture inside the text) and gives repaired lines, each with its kind
+(body, note, separator, page number, page break), the footnote markers taken out of it, and a
+count of the fixes made (``Repaired``).
+
+``text`` runs the stage over a document (``repair_document``, ``repair_lines`` for
+``rag clean --lines``, ``repair_query`` for a question); ``layout`` recognises page furniture
+and footnote blocks, ``glyphs`` and ``vowels`` repair Thai glyphs, ``markers`` chooses which
+digits are footnote markers with the whole document in view.
+"""
+
+from rag.repair.text import Line, Marker, Repaired, line_texts, repair_document, repair_lines, repair_query
+
+__all__ = ["Line", "Marker", "Repaired", "line_texts", "repair_document", "repair_lines", "repair_query"]
