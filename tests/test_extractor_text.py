@@ -150,10 +150,39 @@ def test_endnotes_under_a_heading_with_numbers_on_lines_of_their_own() -> None:
         "\f",
     ])
     doc = _doc(text)
-    # (where a line's end lost its space, a Thai word before a number keeps none)
     assert {n: r.text for n, r in doc.references.items()} == {
         1: "Doe, Jane, “National Parks,” Wikipedia, accessed 3 March 2021, https://example.org/parks",
         2: "วิกิพีเดียภาษาไทย, “อุทยาน,” สืบค้นเมื่อ22 กุมภาพันธ์ 2567",
     }
     assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2]
     assert "เชิงอรรถ" not in _body(text)
+
+
+def test_pdftotext_pieces_of_a_justified_line_go_back_together() -> None:
+    """pdftotext sets the pieces of a justified line, and a superscript number, off by blank
+    lines; a heading is followed by its paragraph at once and stays a heading."""
+    text = "\n".join([
+        "ความเป็นมาของเทศกาล",
+        "เทศกาลนี้จัดขึ้นเป็นประจำทุกปีในเดือนเมษายนโดยชุมชนริมแม่น้ำ",
+        "เพื่อเฉลิมฉลองการเก็บเกี่ยวและ",
+        "",
+        "ขอบคุณธรรมชาติที่อุดมสมบูรณ์",
+        "",
+        "1",
+        "",
+        "ชาวบ้านจะนำอาหารและดอกไม้มาถวายพระที่วัดประจำหมู่บ้านตั้งแต่เช้า",
+        "ก่อนจะร่วมกันแห่ขบวนไปรอบหมู่บ้าน",
+        "",
+        "การแข่งขันเรือยาว",
+        "ในช่วงบ่ายมีการแข่งขันเรือยาวระหว่างหมู่บ้านต่าง ๆ ซึ่งเป็นกิจกรรมที่",
+        "ได้รับความนิยมมากที่สุดของงาน ผู้ชนะจะได้รับถ้วยรางวัลและเงินสด",
+        "1ดูรายละเอียดเพิ่มเติมใน ประเพณีท้องถิ่นริมแม่น้ำ (ฉบับปรับปรุง พ.ศ. 2562) หน้า 12–",
+        "30",
+        "",
+        "\f",
+    ])
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == ["ความเป็นมาของเทศกาล", "การแข่งขันเรือยาว"]
+    assert "เพื่อเฉลิมฉลองการเก็บเกี่ยวและ ขอบคุณธรรมชาติที่อุดมสมบูรณ์ ชาวบ้าน" in doc.paragraphs[0].text
+    assert [m.n for m in doc.paragraphs[0].markers] == [1]
+    assert list(doc.references) == [1]

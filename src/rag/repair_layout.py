@@ -291,7 +291,8 @@ def _runs_on_url(text: str) -> bool:
     return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
 
 
-def _is_endnote_heading(text: str) -> bool:
+def is_endnote_heading(text: str) -> bool:
+    """A heading such as เชิงอรรถ or Notes (one of ENDNOTE_HEADINGS) alone on its line."""
     return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
 
 
@@ -302,7 +303,7 @@ def endnotes(raws: list[RawLine]) -> bool:
     heading itself is furniture, like a footnote rule. Returns whether the document has them (its
     numbered lines at a page's foot are then body text: notes are in one place or the other)."""
     for h, r in enumerate(raws):
-        if r.kind != BODY or not _is_endnote_heading(r.text):
+        if r.kind != BODY or not is_endnote_heading(r.text):
             continue
         nxt = next((k for k in range(h + 1, len(raws)) if raws[k].kind == BODY), None)
         if nxt is None:

@@ -17,8 +17,9 @@ stages pass over; a page break written before a line takes the blank line above 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from rag.repair_layout import FILLER, PAGEBREAK
+from rag.repair_layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.thai import FOLLOW_VOWELS, LAKKHANGYAO, LETTERS, MARKS
 
 # What cannot open a Thai line: marks ride on the letter before them, and SARA A, AA, AM and
@@ -33,6 +34,12 @@ _MIN_LINES_FOR_HABIT = 12
 # Characters in a printed line of text, at most: a page holds about 60-110 (pdfminer.six's cut
 # lines are shorter still); a longer median line is a paragraph.
 _MAX_LINE = 150
+# A piece of a justified line fits beside the text before it: together at most this share of a
+# full line (justification stretched the spaces, the letters take no more room); and the text
+# before it must have left room, ending short of this share.
+_PIECE_FIT = 1.1
+_PIECE_ROOM = 0.95
+_LONE_NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
 
 
 def blank_lines_are_habit(texts: list[str], kinds: list[str]) -> bool:
@@ -77,7 +84,64 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not texts[i - 1].strip())):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
     if not trailing_spaces_kept(texts, kinds):
+        # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
+        # keeps them comes from an extractor that writes whole lines)
+        joined += join_pieces(texts, kinds)
         mark_word_ends(texts, kinds)
+    return joined
+
+
+def _width(text: str) -> int:
+    """Characters that take room on the line (Thai marks stack on their letter)."""
+    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
+
+
+def _full_width(texts: list[str], kinds: list[str]) -> float:
+    """A full printed line: the upper quartile of the text lines' widths."""
+    widths = sorted(_width(t) for t, k in zip(texts, kinds, strict=True) if not k and t.strip())
+    return float(widths[(3 * len(widths)) // 4]) if widths else 0.0
+
+
+def _blank(texts: list[str], kinds: list[str], i: int) -> bool:
+    return 0 <= i < len(texts) and not kinds[i] and not texts[i].strip()
+
+
+def _text(texts: list[str], kinds: list[str], i: int) -> bool:
+    return 0 <= i < len(texts) and not kinds[i] and bool(texts[i].strip())
+
+
+def join_pieces(texts: list[str], kinds: list[str]) -> int:
+    """pdftotext cuts a justified line at its wide spaces into pieces, each set off by blank
+    lines (`สมเด็จพระนางเจ้าฯ` + `` + `พระบรมราชินีนาถในพระบาท` + `` + the next line), and puts a
+    superscript note number on a line of its own the same way (`` + `1` + ``). A piece set off
+    above and below, that fits with the text before it on one line, goes back onto it; a
+    heading is not set off below (its paragraph follows at once) and does not fit beside a
+    paragraph's last line. Endnotes, where a number alone on a line opens a note, are left as
+    they are. Returns how many pieces were put back."""
+    full = _full_width(texts, kinds)
+    joined = 0
+    i = 0
+    while i < len(texts):
+        if not _text(texts, kinds, i) or is_endnote_heading(texts[i]):
+            if _text(texts, kinds, i) and is_endnote_heading(texts[i]):
+                return joined
+            i += 1
+            continue
+        width = _width(texts[i])
+        k = i + 2
+        while _blank(texts, kinds, k - 1) and _text(texts, kinds, k) and _blank(texts, kinds, k + 1) \
+                and _text(texts, kinds, k + 2) and not is_endnote_heading(texts[k]):
+            piece = texts[k].strip()
+            lone_number = _LONE_NUMBER.match(piece) is not None
+            if not lone_number and (width >= _PIECE_ROOM * full or width + 1 + _width(piece) > _PIECE_FIT * full):
+                break
+            texts[i] = texts[i].rstrip() + ("" if lone_number else " ") + piece
+            width = _width(texts[i])
+            for j in (k - 1, k):
+                kinds[j], texts[j] = FILLER, ""
+            joined += 1
+            k += 2
+        i = k - 1 if k > i + 2 else i + 1
     return joined
 
 
