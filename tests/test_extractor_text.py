@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import RagError
-from rag.repair import repair_document
+from rag.repair import repair_document, repair_query
 from rag.sources import decode_text, read_source_file
 from rag.structure import structure_document
 
@@ -186,3 +186,30 @@ def test_pdftotext_pieces_of_a_justified_line_go_back_together() -> None:
     assert "เพื่อเฉลิมฉลองการเก็บเกี่ยวและ ขอบคุณธรรมชาติที่อุดมสมบูรณ์ ชาวบ้าน" in doc.paragraphs[0].text
     assert [m.n for m in doc.paragraphs[0].markers] == [1]
     assert list(doc.references) == [1]
+
+
+# --- glyphs: marks set one letter away, clusters written twice, SARA AM doubled ----------------
+
+
+@pytest.mark.parametrize(("damaged", "sound"), [
+    ("มาตัง้ แต่ปลายปี", "มาตั้งแต่ปลายปี"),  # pdftotext: the tone after the next letter, then a space
+    ("ครัง้ นีเ้ กิดขึน้ พร้อมกัน", "ครั้งนี้เกิดขึ้นพร้อมกัน"),
+    ("ในวันนีว้ ่าเป็นวันดี", "ในวันนี้ว่าเป็นวันดี"),
+    ("ใบเลีย้ งสีเขียว", "ใบเลี้ยงสีเขียว"),
+    ("ต่อมที่ใช้ส่ อื สาร", "ต่อมที่ใช้สื่อสาร"),  # pdftotext: the vowel after the space and the next letter
+    ("ดินโผล่ข้ นึ มา", "ดินโผล่ขึ้นมา"),
+    ("เป็นสถานที่อที่ ยู่อาศัย", "เป็นสถานที่อยู่อาศัย"),  # pypdfium2 on Chromium: a cluster written twice
+    ("นมเปรี้ยรี้ วรสหวาน", "นมเปรี้ยวรสหวาน"),
+    ("การแข่งขันครั้งรั้ที่ 9", "การแข่งขันครั้งที่ 9"),
+    ("แบคทีเรียเหล่านี้ช่นี้ ช่วยย่อย", "แบคทีเรียเหล่านี้ช่วยย่อย"),
+    ("ซึ่งทำาให้มีน้ำาท่วม", "ซึ่งทำให้มีน้ำท่วม"),  # pypdf: SARA AM and its SARA AA again
+    ("แม่นำ้าสายใหญ่", "แม่น้ำสายใหญ่"),
+    ("แม่น้ำ!าอะเมซอน", "แม่น้ำอะเมซอน"),
+])
+def test_extractor_glyph_damage_is_repaired(damaged: str, sound: str) -> None:
+    assert repair_query(damaged).replace(" ", "") == sound.replace(" ", "")
+
+
+@pytest.mark.parametrize("sound", ["ไม่ ดี ก็ไม่ว่ากัน", "ที่ที่มีน้ำ", "สินค้าใหม่ ดีกว่าเดิม", "ฟิล์ม ภาพยนตร์"])
+def test_sound_text_is_left_as_written(sound: str) -> None:
+    assert repair_query(sound) == sound

@@ -42,14 +42,18 @@ _PIECE_ROOM = 0.95
 _LONE_NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
 
 
+def printed_lines(texts: list[str], kinds: list[str]) -> bool:
+    """The lines are a page's printed lines, not whole paragraphs (text already repaired, whose
+    paragraphs blank lines part)."""
+    widths = sorted(len(t.strip()) for t, k in zip(texts, kinds, strict=True) if t.strip() and not k)
+    return bool(widths) and widths[len(widths) // 2] <= _MAX_LINE
+
+
 def blank_lines_are_habit(texts: list[str], kinds: list[str]) -> bool:
     """Nearly every printed line is followed by a blank line: blank lines mark no paragraphs."""
     lines = [i for i, t in enumerate(texts) if t.strip() and not kinds[i]]
-    if len(lines) < _MIN_LINES_FOR_HABIT:
+    if len(lines) < _MIN_LINES_FOR_HABIT or not printed_lines(texts, kinds):
         return False
-    widths = sorted(len(texts[i].strip()) for i in lines)
-    if widths[len(widths) // 2] > _MAX_LINE:
-        return False  # lines are whole paragraphs (text already repaired): blank lines part them
     followed = sum(1 for i in lines if i + 1 < len(texts) and not kinds[i + 1] and not texts[i + 1].strip())
     return followed > _BLANK_HABIT * len(lines)
 
@@ -83,7 +87,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
     for i, opens in enumerate(opens_page):
         if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not texts[i - 1].strip())):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
-    if not trailing_spaces_kept(texts, kinds):
+    if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
         joined += join_pieces(texts, kinds)
