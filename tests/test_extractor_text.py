@@ -213,3 +213,20 @@ def test_extractor_glyph_damage_is_repaired(damaged: str, sound: str) -> None:
 @pytest.mark.parametrize("sound", ["ไม่ ดี ก็ไม่ว่ากัน", "ที่ที่มีน้ำ", "สินค้าใหม่ ดีกว่าเดิม", "ฟิล์ม ภาพยนตร์"])
 def test_sound_text_is_left_as_written(sound: str) -> None:
     assert repair_query(sound) == sound
+
+
+def test_a_heading_set_off_with_its_closing_space_is_no_piece() -> None:
+    """Text from `rag.pdf` sets a heading off by blank lines and ends it with a space: a line that
+    ends with a space ended there, so it is not put back onto the line above."""
+    text = "\n".join([
+        "หัวข้อแรก ",
+        "",
+        "เนื้อหาย่อหน้าแรกของเอกสารนี้เล่าถึงประวัติความเป็นมาของชุมชนริมแม่น้ำ",
+        "ตั้งแต่อดีตจนถึงปัจจุบัน ",
+        "",
+        "หัวข้อที่สอง ",
+        "",
+        "ชุมชนมีอาชีพหลักคือการประมงและเกษตรกรรมซึ่งสืบทอดกันมาหลายชั่วอายุคน",
+        "และยังคงรักษาประเพณีท้องถิ่นไว้อย่างเหนียวแน่น",
+    ])
+    assert [s.title for s in _doc(text).sections] == ["หัวข้อแรก", "หัวข้อที่สอง"]

@@ -120,8 +120,9 @@ def join_pieces(texts: list[str], kinds: list[str]) -> int:
     superscript note number on a line of its own the same way (`` + `1` + ``). A piece set off
     above and below, that fits with the text before it on one line, goes back onto it; a
     heading is not set off below (its paragraph follows at once) and does not fit beside a
-    paragraph's last line. Endnotes, where a number alone on a line opens a note, are left as
-    they are. Returns how many pieces were put back."""
+    paragraph's last line, and a line that ends with a space ended there. Endnotes, where a
+    number alone on a line opens a note, are left as they are. Returns how many pieces were
+    put back."""
     full = _full_width(texts, kinds)
     joined = 0
     i = 0
@@ -135,6 +136,8 @@ def join_pieces(texts: list[str], kinds: list[str]) -> int:
         k = i + 2
         while _blank(texts, kinds, k - 1) and _text(texts, kinds, k) and _blank(texts, kinds, k + 1) \
                 and _text(texts, kinds, k + 2) and not is_endnote_heading(texts[k]):
+            if texts[i][-1:].isspace() or texts[k][-1:].isspace():
+                break  # a line that ends with a space ended there (CONVENTIONS rule 8)
             piece = texts[k].strip()
             lone_number = _LONE_NUMBER.match(piece) is not None
             if not lone_number and (width >= _PIECE_ROOM * full or width + 1 + _width(piece) > _PIECE_FIT * full):
