@@ -230,3 +230,40 @@ def test_a_heading_set_off_with_its_closing_space_is_no_piece() -> None:
         "และยังคงรักษาประเพณีท้องถิ่นไว้อย่างเหนียวแน่น",
     ])
     assert [s.title for s in _doc(text).sections] == ["หัวข้อแรก", "หัวข้อที่สอง"]
+
+
+def test_running_headers_and_footers_are_page_furniture() -> None:
+    """A line that comes back at the top (or foot) of most pages, the same but for its digits, is
+    a running header (footer); the one number that changes is the printed page number."""
+    pages = []
+    for n in (11, 12, 13):
+        pages.append("\n".join([
+            f"วารสารวิชาการ ปีที่ 5 ฉบับที่ 2 หน้า {n}",
+            "การศึกษาครั้งนี้มุ่งสำรวจความเปลี่ยนแปลงของชุมชนชายฝั่งทะเลตะวันออก",
+            "ในช่วงสิบปีที่ผ่านมา โดยเก็บข้อมูลจากการสัมภาษณ์ชาวบ้านและผู้นำชุมชน",
+            f"Page {n}",
+        ]))
+    doc = _doc("\n\f\n".join(pages))
+    body = _body("\n\f\n".join(pages))
+    assert "วารสาร" not in body and "Page" not in body
+    assert doc.sections == []
+    assert [p.page for p in doc.paragraphs][:1] == [11]
+
+
+def test_a_heading_that_wraps_is_one_section_and_a_numbered_heading_is_no_marker() -> None:
+    text = "\n".join([
+        "1. สงครามฝรั่งเศสและ",
+        "อินเดียนแดง",
+        "ความขัดแย้งระหว่างอาณานิคมของสองมหาอำนาจในทวีปอเมริกาเหนือเริ่มขึ้น1",
+        "เมื่อทั้งสองฝ่ายอ้างสิทธิ์เหนือดินแดนลุ่มแม่น้ำโอไฮโอ",
+        "2. ราชวงศ์หยวน",
+        "ราชวงศ์หยวนก่อตั้งโดยกุบไลข่านหลังจากที่มองโกลพิชิตจีนได้ทั้งหมด2",
+        "และปกครองจีนอยู่ราวหนึ่งศตวรรษก่อนจะถูกราชวงศ์หมิงโค่นล้ม",
+        "1 Anderson, F., Crucible of War (New York: Knopf, 2000), 11.",
+        "2 Mote, F. W., Imperial China 900–1800 (Cambridge: Harvard, 1999), 457.",
+        "",
+        "\f",
+    ])
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == ["1. สงครามฝรั่งเศสและอินเดียนแดง", "2. ราชวงศ์หยวน"]
+    assert sorted(doc.references) == [1, 2]

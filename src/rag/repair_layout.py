@@ -97,6 +97,7 @@ def layout(all_raws: list[RawLine]) -> None:
             r.kind = SEPARATOR
         elif not t.strip():
             r.kind = BLANK
+    running_heads(raws)
     # footnote blocks after separators
     while i < n:
         if raws[i].kind != SEPARATOR:
@@ -327,3 +328,38 @@ def endnotes(raws: list[RawLine]) -> bool:
                 expected += 1
         return True
     return False
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+_MIN_PAGES_FOR_HEADS = 3
+
+
+def _page_ranges(raws: list[RawLine]) -> list[range]:
+    bounds = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
+    starts = [0] + [b + 1 for b in bounds]
+    ends = bounds + [len(raws)]
+    return [range(s, e) for s, e in zip(starts, ends, strict=True)]
+
+
+def running_heads(raws: list[RawLine]) -> None:
+    """Running headers and footers: a page's first or last line that comes back on most pages,
+    the same but for its digits (`บทความปริทัศน์`, `Page 307`, `วารสาร... ปีที่ 12 - 23 -`). They
+    are page furniture; where all that changes from page to page is one number, it is the
+    printed page number."""
+    pages = [p for p in _page_ranges(raws) if any(raws[k].kind == BODY for k in p)]
+    if len(pages) < _MIN_PAGES_FOR_HEADS:
+        return
+    for pick in (lambda ks: ks[0], lambda ks: ks[-1]):
+        lines = [pick([k for k in p if raws[k].kind == BODY]) for p in pages]
+        forms: dict[str, list[int]] = {}
+        for k in lines:
+            form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
+            forms.setdefault(form, []).append(k)
+        for form, ks in forms.items():
+            if len(ks) < 2 or len(ks) * 2 < len(pages):
+                continue
+            numbers = [_DIGIT_RUN.findall(raws[k].text) for k in ks]
+            numbered = form.count("#") == 1 and len({tuple(n) for n in numbers}) > 1
+            for k, nums in zip(ks, numbers, strict=True):
+                raws[k].kind = PAGE
+                raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None
