@@ -64,9 +64,10 @@ def check_doc_id(doc_id: str, where: str) -> str:
     return doc_id
 
 
-# C0 controls and DEL that text never needs; tab, line feed, carriage return and form feed
-# (a PDF extractor's page break) are layout and stay.
-_STRAY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# C0 controls that text never needs; tab, line feed, carriage return and form feed (a PDF
+# extractor's page break) are layout and stay. (DEL is left to the later stages: JSON writes it
+# unescaped inside strings, where the query and repair stages drop it.)
+_STRAY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 # Above this share of stray controls a file is binary (or UTF-16) rather than text with a few
 # glyphs that an extractor could not map (pypdf writes NUL for those).
 _MAX_CONTROL_SHARE = 0.1
