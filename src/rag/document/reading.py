@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ KIND_MARKDOWN = "markdown"
 KIND_PLAIN = "plain"
 # A doc_id ends up in filters, URLs and messages: keep it to one path-free token.
 _DOC_ID = re.compile(r"^[^\s/\\\x00-\x1f]{1,200}$")
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,19 +55,36 @@ def check_doc_id(doc_id: str, where: str) -> str:
     return doc_id
 
 
+# C0 controls that text never needs; tab, line feed, carriage return and form feed (a PDF
+# extractor's page break) are layout and stay. (DEL is left to the later stages: JSON writes it
+# unescaped inside strings, where the query and repair stages drop it.)
+_STRAY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+# Above this share of stray controls a file is binary (or UTF-16) rather than text with a few
+# glyphs that an extractor could not map (pypdf writes NUL for those).
+_MAX_CONTROL_SHARE = 0.1
+
+
 def decode_text(data: bytes, where: str, *, newlines: bool = True) -> str:
     """UTF-8 with or without BOM; anything else (binary, other encodings) is refused.
 
-    ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off because
-    its contract is one output line per "\n"-separated input line."""
+    A few stray control characters (NUL for glyphs a PDF extractor could not map, and the
+    like) are dropped with one warning on stderr rather than refusing the file: they carry no
+    text. ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off
+    because its contract is one output line per "\n"-separated input line."""
     if not data.strip():
         raise RagError(f"{where}: file is empty")
-    if b"\x00" in data[:8192]:
-        raise RagError(f"{where}: not a text file (binary content)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
+        if b"\x00" in data[:8192]:
+            raise RagError(f"{where}: not a text file (binary content)") from None
         raise RagError(f"{where}: not UTF-8 text (invalid byte at offset {e.start}); save it as UTF-8") from None
+    stray = len(_STRAY_CONTROLS.findall(text))
+    if stray:
+        if stray > _MAX_CONTROL_SHARE * len(text):
+            raise RagError(f"{where}: not a text file (binary content)")
+        text = _STRAY_CONTROLS.sub("", text)
+        _log.warning("%s: dropped %d control character%s (NUL and the like)", where, stray, "" if stray == 1 else "s")
     if not newlines:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")

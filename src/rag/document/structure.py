@@ -82,6 +82,7 @@ class _BodyLine:
     furniture_before: bool  # a page boundary (separator, notes, page number) since the previous one
     width: int
     heading: bool = False
+    continues_heading: bool = False  # the second line of a heading that wrapped
 
 
 def structure_document(repaired: Repaired, *, doc_id: str, title: str) -> Document:
@@ -265,6 +266,29 @@ def _mark_headings(body: list[_BodyLine], full: float) -> None:
         titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before
         heads_text = nxt.width >= PARAGRAPH_END_RATIO * full or not nxt.joins
         line.heading = titled or heads_text
+    _wrapped_headings(body, full)
+
+
+def _could_head(line: _BodyLine, prev: _BodyLine | None, full: float) -> bool:
+    """A short title-like line standing on its own (what `_mark_headings` asks of a heading
+    before it looks at what follows)."""
+    return (not line.markers and line.width <= HEADING_RATIO * full and any(c.isalpha() for c in line.text)
+            and len(line.text.split()) <= HEADING_MAX_WORDS and not line.text.endswith(_SENTENCE_END)
+            and (prev is None or prev.heading or _ends_paragraph(prev, full)))
+
+
+def _wrapped_headings(body: list[_BodyLine], full: float) -> None:
+    """A heading too long for its line wraps (narrow pages, large type): two heading lines in a
+    row are one heading, and so is a short title-like line standing alone just above a heading,
+    where no blank line parts them."""
+    for i in range(1, len(body)):
+        line, above = body[i], body[i - 1]
+        if not line.heading or line.gap_before or line.furniture_before:
+            continue
+        if above.heading and not above.continues_heading:
+            line.continues_heading = True
+        elif not above.heading and _could_head(above, body[i - 2] if i >= 2 else None, full):
+            above.heading = line.continues_heading = True
 
 
 def _new_paragraph(prev: _BodyLine | None, line: _BodyLine, full: float) -> bool:
@@ -286,6 +310,11 @@ def _paragraphs(body: list[_BodyLine], full: float) -> tuple[list[Section], list
     current: Paragraph | None = None
     recent: list[int] = []  # widths of the current paragraph's last lines
     for line in body:
+        if line.heading and line.continues_heading and sections and prev is not None:
+            section = sections[-1].title + ("" if not prev.joins else " ") + line.text
+            sections[-1].title = section
+            prev = line
+            continue
         if line.heading:
             section = line.text
             sections.append(Section(title=section, page=line.page))

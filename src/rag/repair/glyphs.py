@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from rag.repair.displaced import displaced_marks, repeated_clusters
 from rag.repair.vowels import mended_run, slid_marks
 from rag.thai.chars import (
     CONSONANTS,
@@ -57,6 +58,9 @@ _UNUSUAL = re.compile(r"[^\x20-\x7e\u0e01-\u0e5b]")
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
 
 _NIKHAHIT_AA = re.compile(f"{NIKHAHIT}({_T}?){SARA_AA}|({_T}){NIKHAHIT}{SARA_AA}|{SARA_AA}{NIKHAHIT}")
+# SARA AM written and then its SARA AA again (pypdf, pdfminer.six: `ทำาให้`, `นำ้า`; a bold face
+# may put a stray `!` between them).
+_AM_DOUBLED = re.compile(f"{SARA_AM}({_T}?)!?{SARA_AA}")
 _SARA_E_PAIR = re.compile("\u0e40\u0e40")
 _LAKKHANGYAO = re.compile("(?<![\u0e24\u0e26])\u0e45")
 # A marker's digits pushed inside a syllable: `แม1่2` = `แม่` + marker 12.
@@ -150,6 +154,7 @@ def _last_tone(m: re.Match[str]) -> str:
 def order_marks(text: str, fixes: Counter[str]) -> str:
     """Compose decomposed SARA AM and put marks in logical order (rule 2)."""
     text = _sub(_NIKHAHIT_AA, _am_repl, text, fixes, "sara_am")
+    text = _sub(_AM_DOUBLED, r"\1" + SARA_AM, text, fixes, "sara_am_doubled")
     text = _sub(_SARA_E_PAIR, "\u0e41", text, fixes, "sara_e_pair")
     text = _sub(_LAKKHANGYAO, SARA_AA, text, fixes, "lakkhangyao")
     text = _sub(_DIGITS_IN_SYLLABLE, r"\1\3\2\4" + SURE, text, fixes, "marker_in_syllable")
@@ -368,12 +373,17 @@ def repair_glyphs(
     thai = any("\u0e01" <= ch <= "\u0e5b" for ch in text)
     for _ in range(6):
         before = text
+        if thai:
+            # before the marks are put in order: a tone set after the next letter and the space
+            # would otherwise be taken for that letter's own (`นีว้ ่า` = `นี้ว่า`)
+            text = displaced_marks(text, lex, fixes)
         text = order_marks(text, fixes)
         if not flag_markers:
             text = text.replace(SURE, "")
         if thai:
             text = _letter_spaced(text, lex, fixes)
             text = _split_am(text, lex, fixes)
+            text = repeated_clusters(text, lex, fixes)
             text = _spurious_spaces(text, lex, fixes)
             text = slid_marks(text, lex, fixes)
         text = _digit_spacing(text, fixes, 2 if note else 3)

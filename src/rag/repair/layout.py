@@ -12,12 +12,16 @@ Thai where the references are Latin), lone numbers next to that furniture, and f
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rag.thai.chars import LETTERS
 
 BODY, NOTE, SEPARATOR, PAGE, PAGEBREAK, BLANK = "body", "note", "separator", "page", "pagebreak", "blank"
-FURNITURE = frozenset({SEPARATOR, PAGE, PAGEBREAK})
+# A line left empty where the extractor cut a line the reflow put back together, or a blank line
+# that marks nothing (`repair_reflow`): kept so that every input line has its output line.
+FILLER = "filler"
+FURNITURE = frozenset({SEPARATOR, PAGE, PAGEBREAK, FILLER})
 
 _SEPARATOR_RULE = re.compile(r"^\s*[_\-‐‑‒–—―=]{5,}\s*$")
 PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*([1-9][0-9]{0,3})\s*[-–—]?\s*$")
@@ -48,6 +52,7 @@ class RawLine:
     note: int | None = None
     body_start: int = 0  # where the note text starts (after its number)
     page: int | None = None
+    endnote: bool = False  # a note line of the endnotes at the document's end
 
 
 def _note_start(raw: str, expected: int) -> tuple[int, int] | None:
@@ -77,8 +82,10 @@ def _continues_note(prev: str, raw: str, note_text: str) -> bool:
     return not _SENTENCE_END.search(prev)
 
 
-def layout(raws: list[RawLine]) -> None:
-    """Mark separators, footnote blocks, page numbers and page breaks in place."""
+def layout(all_raws: list[RawLine]) -> None:
+    """Mark separators, footnote blocks, page numbers and page breaks in place (FILLER lines
+    are passed over)."""
+    raws = [r for r in all_raws if r.kind != FILLER]
     last_note = 0
     n = len(raws)
     i = 0
@@ -90,6 +97,7 @@ def layout(raws: list[RawLine]) -> None:
             r.kind = SEPARATOR
         elif not t.strip():
             r.kind = BLANK
+    running_heads(raws)
     # footnote blocks after separators
     while i < n:
         if raws[i].kind != SEPARATOR:
@@ -137,7 +145,8 @@ def layout(raws: list[RawLine]) -> None:
             prev_raw = r.text
             j += 1
         i = j
-    _trailing_blocks(raws)
+    if not endnotes(raws):
+        _trailing_blocks(raws)
     # lone page numbers: next to other furniture; set apart by blank lines; or (in a document
     # with page breaks or footnote rules) opening or closing it
     paged = any(r.kind in (PAGEBREAK, SEPARATOR) for r in raws)
@@ -165,12 +174,65 @@ def layout(raws: list[RawLine]) -> None:
             r.page = pages
 
 
+# A note's number, set as a superscript, often comes out glued to its text (`1Thai Wikipedia`,
+# `2ดูรายละเอียด`); not before a digit or a number's punctuation (`1,189`, `3.8`, `5%`).
+_GLUED_NOTE_START = re.compile(r"^\s{0,3}([1-9][0-9]{0,2})(?:[.)]\s*|\s*)(?=[^\s\d.,:/%\-–])")
+_URL_START = re.compile(r"^\s*(?:https?://|www\.)")
+_LONE_NUMBER = re.compile(r"^\s*([1-9][0-9]{0,2})\s*$")
+# Headings that open a document's endnotes (checked without case, spaces or a closing colon).
+ENDNOTE_HEADINGS = frozenset(
+    "เชิงอรรถ อ้างอิง เอกสารอ้างอิง บรรณานุกรม หมายเหตุ แหล่งอ้างอิง แหล่งที่มา รายการอ้างอิง "
+    "notes endnotes footnotes references bibliography sources works cited".split()
+)
+# A wrapped note line is set in smaller type than the body, so it holds more characters than a
+# full body line; this much more, at least, as a share of the body's full line.
+_NOTE_WIDER = 1.05
+_MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout did not find
+
+
+def _display_width(text: str) -> int:
+    """Characters that take room on the line (Thai marks stack on their letter)."""
+    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
+
+
+def _body_full_width(raws: list[RawLine]) -> float:
+    """Width of a full line of running text: the upper quartile of the body lines' widths."""
+    widths = sorted(_display_width(r.text) for r in raws if r.kind == BODY and r.text.strip())
+    if not widths:
+        return 0.0
+    return float(widths[min(len(widths) - 1, (3 * len(widths)) // 4)])
+
+
+def _glued_note_start(raw: str) -> tuple[int, int] | None:
+    m = _GLUED_NOTE_START.match(raw)
+    return (int(m.group(1)), m.end()) if m else None
+
+
+def _cited_above(texts: list[str], n: int) -> bool:
+    """Number n stands in the text above as a marker would: glued to the end of a word or a
+    bracket, or on a line of its own (a superscript that the extractor set apart)."""
+    pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
+    for t in texts:
+        for m in pattern.finditer(t):
+            before = t[:m.start()]
+            if not before.strip() and not t[m.end():].strip():
+                return True  # a lone number line
+            if before and not before[-1].isspace():
+                return True
+    return False
+
+
 def _trailing_blocks(raws: list[RawLine]) -> None:
-    """Footnote blocks with no separator line (common in PDF text): the numbered lines at the end
-    of a page whose numbers the page's body cites, in order."""
+    """Footnote blocks with no separator line (most extractors draw no rule): the numbered
+    lines at the foot of a page, numbered on from the last note, through to the page's end.
+
+    A body line may open with a number too, so a block must show it is one: two notes or more
+    in a row, or a note whose wrapped lines are wider than the body's full line (notes are set
+    in smaller type), or a number cited above on the page as a marker is."""
     bounds = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
     if not bounds:
         return
+    full = _body_full_width(raws)
     starts = [0] + [b + 1 for b in bounds]
     ends = bounds + [len(raws)]
     last_note = 0
@@ -179,33 +241,11 @@ def _trailing_blocks(raws: list[RawLine]) -> None:
         if any(raws[k].kind in (SEPARATOR, NOTE) for k in page):
             last_note = max([raws[k].note or 0 for k in page] + [last_note])
             continue
-        body = [k for k in page if raws[k].kind == BODY and not PAGE_NUMBER.match(raws[k].text)]
-        best: list[tuple[int, int, int]] | None = None
-        for first in body:
-            start = _note_start(raws[first].text, last_note + 1)
-            if start is None:
-                continue
-            notes = [(first, start[0], start[1])]
-            expected = start[0] + 1
-            ok = True
-            for k in body[body.index(first) + 1:]:
-                nxt = _note_start(raws[k].text, expected)
-                if nxt is not None:
-                    notes.append((k, nxt[0], nxt[1]))
-                    expected += 1
-                elif not _continues_note(raws[k - 1].text, raws[k].text, raws[notes[-1][0]].text):
-                    ok = False
-                    break
-            if not ok:
-                continue
-            # every number must be cited above, as a marker is (glued to a word or bracket), and
-            # the block must be the smaller part of the page
-            cited_text = " ".join(raws[k].text for k in body if k < first)
-            cited = all(re.search(rf"(?<=[^\s\d]){n}(?!\d)", cited_text) for _, n, _ in notes)
-            block = sum(1 for k in body if k >= first)
-            if cited and block * 2 <= len(body):
-                best = notes
-                break
+        body = [k for k in page if raws[k].kind == BODY]
+        # a page number closes the page below its notes, unless the last note ran onto it (`220–` + `307`)
+        if len(body) > 1 and PAGE_NUMBER.match(raws[body[-1]].text) and not _runs_on_range(raws[body[-2]].text):
+            body.pop()
+        best = _page_foot_block(raws, body, last_note, full)
         if best is None:
             continue
         first = best[0][0]
@@ -215,3 +255,111 @@ def _trailing_blocks(raws: list[RawLine]) -> None:
         for k, num, off in best:
             raws[k].note, raws[k].body_start = num, off
         last_note = best[-1][1]
+
+
+def _page_foot_block(
+    raws: list[RawLine], body: list[int], last_note: int, full: float
+) -> list[tuple[int, int, int]] | None:
+    """The page's footnote block as (line, number, text offset) of each note's first line, or
+    None. `body`: the page's text lines, top to bottom."""
+    for pos, first in enumerate(body):
+        start = _glued_note_start(raws[first].text)
+        if start is None or not (last_note < start[0] <= last_note + 1 + _MAX_NOTE_GAP or start[0] == 1):
+            continue
+        notes = [(first, start[0], start[1])]
+        wrapped: list[int] = []  # note lines followed by a line of the same note
+        for k in body[pos + 1:]:
+            nxt = _glued_note_start(raws[k].text)
+            if nxt is not None and nxt[0] == notes[-1][1] + 1:
+                notes.append((k, nxt[0], nxt[1]))
+            elif not _URL_START.match(raws[k].text):  # a URL too long for the line's end wraps early
+                wrapped.append(body[body.index(k) - 1])
+        narrow = [k for k in wrapped if full and _display_width(raws[k].text) < _NOTE_WIDER * full
+                  and not _runs_on_url(raws[k].text)]
+        if narrow:
+            continue  # a line of running text that happens to open with a number
+        if len(notes) >= 2 or wrapped or _cited_above([raws[k].text for k in body[:pos]], notes[0][1]):
+            return notes
+    return None
+
+
+def _runs_on_range(text: str) -> bool:
+    return text.rstrip().endswith(("–", "-"))
+
+
+def _runs_on_url(text: str) -> bool:
+    """A line cut inside a URL or a page range ends where the text allowed, not at the margin."""
+    return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
+
+
+def is_endnote_heading(text: str) -> bool:
+    """A heading such as เชิงอรรถ or Notes (one of ENDNOTE_HEADINGS) alone on its line."""
+    return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
+
+
+def endnotes(raws: list[RawLine]) -> bool:
+    """A heading such as เชิงอรรถ or Notes followed by numbered lines opens the document's
+    endnotes: from there to the end every text line is a note line, a note starting where a line
+    opens with the next number (alone on its line too, as justified text comes apart). The
+    heading itself is furniture, like a footnote rule. Returns whether the document has them (its
+    numbered lines at a page's foot are then body text: notes are in one place or the other)."""
+    for h, r in enumerate(raws):
+        if r.kind != BODY or not is_endnote_heading(r.text):
+            continue
+        nxt = next((k for k in range(h + 1, len(raws)) if raws[k].kind == BODY), None)
+        if nxt is None:
+            return False
+        lone = _LONE_NUMBER.match(raws[nxt].text)
+        start = (int(lone.group(1)), len(raws[nxt].text)) if lone else _glued_note_start(raws[nxt].text)
+        if start is None:
+            continue
+        r.kind = SEPARATOR
+        expected = start[0]
+        for k in range(nxt, len(raws)):
+            line = raws[k]
+            if line.kind != BODY:
+                continue
+            lone = _LONE_NUMBER.match(line.text)
+            head = (int(lone.group(1)), len(line.text)) if lone else _glued_note_start(line.text)
+            line.kind = NOTE
+            line.endnote = True
+            if head is not None and head[0] == expected:
+                line.note, line.body_start = head
+                expected += 1
+        return True
+    return False
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+_MIN_PAGES_FOR_HEADS = 3
+
+
+def _page_ranges(raws: list[RawLine]) -> list[range]:
+    bounds = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
+    starts = [0] + [b + 1 for b in bounds]
+    ends = bounds + [len(raws)]
+    return [range(s, e) for s, e in zip(starts, ends, strict=True)]
+
+
+def running_heads(raws: list[RawLine]) -> None:
+    """Running headers and footers: a page's first or last line that comes back on most pages,
+    the same but for its digits (`บทความปริทัศน์`, `Page 307`, `วารสาร... ปีที่ 12 - 23 -`). They
+    are page furniture; where all that changes from page to page is one number, it is the
+    printed page number."""
+    pages = [p for p in _page_ranges(raws) if any(raws[k].kind == BODY for k in p)]
+    if len(pages) < _MIN_PAGES_FOR_HEADS:
+        return
+    for pick in (lambda ks: ks[0], lambda ks: ks[-1]):
+        lines = [pick([k for k in p if raws[k].kind == BODY]) for p in pages]
+        forms: dict[str, list[int]] = {}
+        for k in lines:
+            form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
+            forms.setdefault(form, []).append(k)
+        for form, ks in forms.items():
+            if len(ks) < 2 or len(ks) * 2 < len(pages):
+                continue
+            numbers = [_DIGIT_RUN.findall(raws[k].text) for k in ks]
+            numbered = form.count("#") == 1 and len({tuple(n) for n in numbers}) > 1
+            for k, nums in zip(ks, numbers, strict=True):
+                raws[k].kind = PAGE
+                raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None

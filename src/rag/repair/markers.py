@@ -90,6 +90,8 @@ def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "", c
     after = line[end:]
     if not before.strip():
         return None  # a number opening a line is a list or note number, not a citation
+    if not line[:start].strip() and re.match(r"[.)] +\S", after):
+        return None  # nor, after a wrapped line, one numbering a heading or list item (`2. ป่าฝน`)
     prev = before[-1]
     if sure:
         return 6.0

@@ -19,6 +19,7 @@ from rag.repair.glyphs import SURE, clean_chars, repair_glyphs
 from rag.repair.layout import (
     BLANK,
     BODY,
+    FILLER,
     FURNITURE,
     NOTE,
     PAGE,
@@ -29,6 +30,7 @@ from rag.repair.layout import (
     layout,
 )
 from rag.repair.markers import choose_markers, find_candidates
+from rag.repair.reflow import reflow
 from rag.thai.lexicon import Lexicon, lexicon
 
 
@@ -41,7 +43,7 @@ class Marker:
 @dataclass
 class Line:
     text: str  # repaired text (markers removed; note lines without their leading number)
-    kind: str  # "body" | "note" | "separator" | "page" | "pagebreak" | "blank"
+    kind: str  # "body" | "note" | "separator" | "page" | "pagebreak" | "blank" | "filler"
     markers: list[Marker] = field(default_factory=list)
     note: int | None = None  # kind "note": number of the reference this line starts (None: continuation)
     page: int | None = None  # kind "page": the printed page number; "pagebreak": number of the new page
@@ -185,8 +187,10 @@ def _contexts(raws: list[RawLine], texts: list[str], body_idx: list[int]) -> lis
 def _continues(raws: list[RawLine], k: int) -> bool:
     """Line k's phrase goes on in the next line: it runs on and the next line is text of the
     same kind."""
-    following = raws[k + 1] if k + 1 < len(raws) else None
-    return _runs_on(raws[k]) and following is not None and following.kind == raws[k].kind
+    j = k + 1
+    while j < len(raws) and raws[j].kind == FILLER:
+        j += 1
+    return _runs_on(raws[k]) and j < len(raws) and raws[j].kind == raws[k].kind
 
 
 def _take_markers(
@@ -274,7 +278,12 @@ def _page_evidence(raws: list[RawLine]) -> tuple[list[frozenset[int] | None], fr
     defined_on: dict[int, set[int]] = {}
     page = 0
     in_block = False
+    # endnotes are defined at the document's end for every page
+    every_page = {r.note for r in raws if r.kind == NOTE and r.endnote and r.note is not None}
     for r in raws:
+        if r.kind == NOTE and r.endnote:
+            page_of.append(page)
+            continue
         if r.kind == PAGEBREAK:
             page += 1
             in_block = False
@@ -286,23 +295,28 @@ def _page_evidence(raws: list[RawLine]) -> tuple[list[frozenset[int] | None], fr
             page += 1
             in_block = False
         page_of.append(page)
-    defined = frozenset(n for s in defined_on.values() for n in s)
-    evidence = [frozenset(defined_on[p]) if p in defined_on else None for p in page_of]
+    defined = frozenset(n for s in defined_on.values() for n in s) | every_page
+    evidence = [frozenset(defined_on.get(p, set()) | every_page) if p in defined_on or every_page else None
+                for p in page_of]
     return evidence, defined
 
 
-def _raws(raw: str, fixes: Counter[str]) -> list[RawLine]:
+def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
     """Lines with their characters cleaned (PUA glyphs, bullets, controls): the layout is read
-    from what the repaired text will show, so that a line reads the same way the second time."""
+    from what the repaired text will show, so that a line reads the same way the second time.
+    In whole-document mode, lines an extractor cut at a Thai mark are put back together first
+    (`repair_reflow`)."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
-    out = []
-    for t in raw.split("\n"):
-        if t.strip(" \t\r") == "\f":
-            out.append(RawLine(text="", kind=PAGEBREAK))
-        else:
-            out.append(RawLine(text=clean_chars(t, fixes)))
-    return out
+    lines = raw.split("\n")
+    kinds = [PAGEBREAK if t.strip(" \t\r") == "\f" else "" for t in lines]
+    texts = ["" if k else clean_chars(t, fixes) for t, k in zip(lines, kinds, strict=True)]
+    if paragraphs:
+        opens_page = [not k and t.lstrip(" \t\r").startswith("\f") for t, k in zip(lines, kinds, strict=True)]
+        joined = reflow(texts, kinds, opens_page)
+        if joined:
+            fixes["cut_line"] += joined
+    return [RawLine(text=t, kind=k or BODY) for t, k in zip(texts, kinds, strict=True)]
 
 
 def repair_document(raw: str, *, paragraphs: bool = True) -> Repaired:
@@ -312,7 +326,7 @@ def repair_document(raw: str, *, paragraphs: bool = True) -> Repaired:
     continuation when telling markers from numbers; `repair_lines` turns that off, since it
     repairs each line on its own."""
     fixes: Counter[str] = Counter()
-    raws = _raws(raw, fixes)
+    raws = _raws(raw, fixes, paragraphs=paragraphs)
     layout(raws)
     return _repair(raws, lexicon(), fixes, paragraphs=paragraphs)
 

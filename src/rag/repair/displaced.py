@@ -1,0 +1,131 @@
+"""Marks that an extractor set down one letter away, with a space, and clusters it wrote twice.
+
+Where a consonant carries both an upper vowel and a tone, the two marks are separate glyphs in
+the PDF, positioned by the font, and extractors that order text by glyph position put one of
+them on the wrong side of the next letter, often with a space where the glyph's box ended:
+
+- the tone after the next letter (pdftotext): `ตัง้ แต่` = `ตั้งแต่`, `นีเ้ กิด` = `นี้เกิด`;
+- the vowel after the next letter (pdftotext): `ช่ อื` = `ชื่อ`, `ข้ นึ` = `ขึ้น`;
+- the whole cluster again, a letter or two later (pypdfium2 on Chromium's PDFs, which map one
+  glyph run to its text twice): `ที่อที่ ยู่` = `ที่อยู่`, `เปรี้ยรี้ ว` = `เปรี้ยว`.
+
+Each reading is taken only where a general dictionary then reads the words around it with
+fewer unknown letters: `ไม่ ดี` and `ที่ที่` are sound text and stay as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rag.thai.chars import CONSONANTS, LEAD_VOWELS, LETTERS, SARA_AA, TONES, spelling_units
+from rag.thai.lexicon import Lexicon
+
+_UPPER = "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e47"  # ั ิ ี ึ ื ็
+_C = f"[{CONSONANTS}]"
+# tone after the next letter, then a space or the line's end; not before SARA AA, where the
+# space is a SARA AM that lost its circle (`ล้ าสมัย` = `ล้ำสมัย`)
+_TONE_AFTER_NEXT = re.compile(f"({_C})([{_UPPER}])([{CONSONANTS}{LEAD_VOWELS}])([{TONES}])(?: (?!{SARA_AA})|$)")
+# vowel after the space and the next letter
+_VOWEL_AFTER_NEXT = re.compile(f"({_C})([{TONES}]) ({_C})([{_UPPER}])")
+# A word the repair makes must be this long (spelling units) or this common (PyThaiNLP's corpus
+# frequency cost: ตั้ง, นี้, ขึ้น, ชื่อ are far below it; สี้ 15.2 is above).
+_LONG = 4
+_COMMON = 12.0
+# a consonant with an upper vowel and a tone: the cluster that is written twice
+_STACKED = re.compile(f"{_C}[{_UPPER}][{TONES}]")
+
+
+def _run_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The Thai letters around text[start:end], across one space on either edge."""
+    lo = start
+    while lo > 0 and text[lo - 1] in LETTERS:
+        lo -= 1
+    hi = end
+    while hi < len(text) and text[hi] in LETTERS:
+        hi += 1
+    if hi < len(text) - 1 and text[hi] == " " and text[hi + 1] in LETTERS:
+        hi += 1
+        while hi < len(text) and text[hi] in LETTERS:
+            hi += 1
+    return lo, hi
+
+
+def _reads_better(old: str, new: str, at: int, lex: Lexicon) -> bool:
+    """`new` leaves fewer unknown Thai letters than `old` (spaces read as word breaks), and the
+    word it reads at offset `at` of `new`, where the repair was made, is a long known word or a
+    common one (the word list also has rare short entries such as `สี้`): a mark moved into a
+    name or a typo only happens to make other pieces read better."""
+    before = sum(lex.cost(part).unknown for part in old.split(" "))
+    after = sum(lex.cost(part).unknown for part in new.split(" "))
+    if after >= before:
+        return False
+    start = new.rfind(" ", 0, at) + 1
+    end = new.find(" ", at)
+    part = new[start:end if end >= 0 else len(new)]
+    pos = 0
+    for token in lex.segment(part):
+        if pos <= at - start < pos + len(token):
+            return lex.is_word(token) and (spelling_units(token) >= _LONG
+                                           or lex.freq_cost.get(token, lex.rare_cost) <= _COMMON)
+        pos += len(token)
+    return False
+
+
+def _apply(text: str, pattern: re.Pattern[str], repl, lex: Lexicon) -> tuple[str, int]:
+    count = 0
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        lo, hi = _run_bounds(text, m.start(), m.end())
+        candidate = text[:m.start()] + repl(m) + text[m.end():]
+        shift = len(candidate) - len(text)
+        if _reads_better(text[lo:hi], candidate[lo:hi + shift], m.start() - lo, lex):
+            text = candidate
+            count += 1
+            pos = m.start() + 1
+        else:
+            pos = m.start() + 1
+    return text, count
+
+
+def _tone_back(m: re.Match[str]) -> str:
+    return m.group(1) + m.group(2) + m.group(4) + m.group(3)
+
+
+def _vowel_back(m: re.Match[str]) -> str:
+    return m.group(1) + m.group(4) + m.group(2) + m.group(3)
+
+
+def displaced_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """Put a tone or vowel set one letter too far back on its letter (see the module doc)."""
+    if not any(ch in TONES for ch in text):
+        return text
+    text, tones = _apply(text, _TONE_AFTER_NEXT, _tone_back, lex)
+    text, vowels = _apply(text, _VOWEL_AFTER_NEXT, _vowel_back, lex)
+    if tones + vowels:
+        fixes["displaced_mark"] += tones + vowels
+    return text
+
+
+def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """Drop a stacked cluster written again a letter or two after itself (`ที่อที่ ยู่`), with
+    the space after it, or with the letter before it where that letter is itself written twice
+    (`นี้ช่นี้ ช่วย`)."""
+    pos = 0
+    while (m := _STACKED.search(text, pos)) is not None:
+        cluster = m.group(0)
+        again = text.find(cluster, m.end(), m.end() + 3 + len(cluster))
+        pos = m.start() + 1
+        if again < 0:
+            continue
+        end = again + len(cluster)
+        if end < len(text) and text[end] == " ":
+            end += 1
+        lo, hi = _run_bounds(text, m.start(), end)
+        for cut_from in (again, m.end()):
+            candidate = text[:cut_from] + text[end:]
+            if _reads_better(text[lo:hi], candidate[lo:hi - (end - cut_from)], max(cut_from - 1, m.start()) - lo, lex):
+                text = candidate
+                fixes["repeated_cluster"] += 1
+                break
+    return text

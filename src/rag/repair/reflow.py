@@ -1,0 +1,206 @@
+"""Lines as the PDF showed them, before the layout is read: undo what each text extractor does
+to Thai lines that the glyph rules cannot see, because it crosses a line break.
+
+Extractors cut a visual line where a Thai mark sits at its own height: pdfminer.six puts every
+tone over an upper vowel on a line of its own (`วันท ี` + `่ 4 พฤษภาคม`), pdftotext and pypdfium2
+move a mark that ends a line onto the next one (`ขึน` + `้ พร้อม`, `ซึ่งร` + `ู้สึก`). No Thai
+line can start with a mark or a following vowel, so such a line goes back onto the line it
+was cut from. pdfminer.six also sets every line off by a blank line, which then says nothing
+about paragraphs; pdftotext writes a page's form feed before its first line, not on a line of
+its own.
+
+Every input line keeps its place (the repair reports one line per input line): a line whose
+text moved up, and a blank line that marks nothing, become FILLER lines, which the later
+stages pass over; a page break written before a line takes the blank line above it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
+from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, LETTERS, MARKS
+
+# What cannot open a Thai line: marks ride on the letter before them, and SARA A, AA, AM and
+# LAKKHANGYAO follow one.
+_CONTINUES = frozenset(MARKS + FOLLOW_VOWELS + LAKKHANGYAO)
+_THAI_LETTERS = frozenset(LETTERS)
+# Share of text lines followed by a blank line above which blank lines are the extractor's
+# habit, not paragraph breaks (pdfminer.six: every line is a text box of its own). Text with
+# paragraphs set off by blank lines stays far below it: a paragraph has several lines.
+_BLANK_HABIT = 0.7
+_MIN_LINES_FOR_HABIT = 12
+# Characters in a printed line of text, at most: a page holds about 60-110 (pdfminer.six's cut
+# lines are shorter still); a longer median line is a paragraph.
+_MAX_LINE = 150
+# A piece of a justified line fits beside the text before it: together at most this share of a
+# full line (justification stretched the spaces, the letters take no more room); and the text
+# before it must have left room, ending short of this share.
+_PIECE_FIT = 1.1
+_PIECE_ROOM = 0.95
+_LONE_NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
+
+
+def printed_lines(texts: list[str], kinds: list[str]) -> bool:
+    """The lines are a page's printed lines, not whole paragraphs (text already repaired, whose
+    paragraphs blank lines part)."""
+    widths = sorted(len(t.strip()) for t, k in zip(texts, kinds, strict=True) if t.strip() and not k)
+    return bool(widths) and widths[len(widths) // 2] <= _MAX_LINE
+
+
+def blank_lines_are_habit(texts: list[str], kinds: list[str]) -> bool:
+    """Nearly every printed line is followed by a blank line: blank lines mark no paragraphs."""
+    lines = [i for i, t in enumerate(texts) if t.strip() and not kinds[i]]
+    if len(lines) < _MIN_LINES_FOR_HABIT or not printed_lines(texts, kinds):
+        return False
+    followed = sum(1 for i in lines if i + 1 < len(texts) and not kinds[i + 1] and not texts[i + 1].strip())
+    return followed > _BLANK_HABIT * len(lines)
+
+
+def starts_inside_word(line: str) -> bool:
+    """The line opens with a mark or a following vowel: it was cut off the line before it."""
+    return line[:1] in _CONTINUES
+
+
+def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
+    """Read the lines in place (see the module doc). `texts`: each line with its characters
+    cleaned; `kinds`: "" for a line still to classify, PAGEBREAK for a form feed line;
+    `opens_page`: the line began with a form feed. Returns how many cut lines were put back."""
+    if blank_lines_are_habit(texts, kinds):
+        for i, t in enumerate(texts):
+            if not kinds[i] and not t.strip():
+                kinds[i] = FILLER
+    joined = 0
+    for i, t in enumerate(texts):
+        if kinds[i] or opens_page[i] or not starts_inside_word(t):
+            continue
+        k = i - 1
+        while k >= 0 and kinds[k] == FILLER and not opens_page[k + 1]:
+            k -= 1
+        if k < 0 or kinds[k] or opens_page[k + 1] or not texts[k].strip():
+            continue  # nothing above it on the page, or a blank line between (a paragraph break)
+        texts[k] = texts[k].rstrip(" ") + t
+        for j in range(k + 1, i + 1):
+            kinds[j], texts[j] = FILLER, ""
+        joined += 1
+    for i, opens in enumerate(opens_page):
+        if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not texts[i - 1].strip())):
+            kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
+    if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
+        # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
+        # keeps them comes from an extractor that writes whole lines)
+        joined += join_pieces(texts, kinds)
+        mark_word_ends(texts, kinds)
+    return joined
+
+
+def _width(text: str) -> int:
+    """Characters that take room on the line (Thai marks stack on their letter)."""
+    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
+
+
+def _full_width(texts: list[str], kinds: list[str]) -> float:
+    """A full printed line: the upper quartile of the text lines' widths."""
+    widths = sorted(_width(t) for t, k in zip(texts, kinds, strict=True) if not k and t.strip())
+    return float(widths[(3 * len(widths)) // 4]) if widths else 0.0
+
+
+def _blank(texts: list[str], kinds: list[str], i: int) -> bool:
+    return 0 <= i < len(texts) and not kinds[i] and not texts[i].strip()
+
+
+def _text(texts: list[str], kinds: list[str], i: int) -> bool:
+    return 0 <= i < len(texts) and not kinds[i] and bool(texts[i].strip())
+
+
+def join_pieces(texts: list[str], kinds: list[str]) -> int:
+    """pdftotext cuts a justified line at its wide spaces into pieces, each set off by blank
+    lines (`สมเด็จพระนางเจ้าฯ` + `` + `พระบรมราชินีนาถในพระบาท` + `` + the next line), and puts a
+    superscript note number on a line of its own the same way (`` + `1` + ``). A piece set off
+    above and below, that fits with the text before it on one line, goes back onto it; a
+    heading is not set off below (its paragraph follows at once) and does not fit beside a
+    paragraph's last line, and a line that ends with a space ended there. Endnotes, where a
+    number alone on a line opens a note, are left as they are. Returns how many pieces were
+    put back."""
+    full = _full_width(texts, kinds)
+    joined = 0
+    i = 0
+    while i < len(texts):
+        if not _text(texts, kinds, i) or is_endnote_heading(texts[i]):
+            if _text(texts, kinds, i) and is_endnote_heading(texts[i]):
+                return joined
+            i += 1
+            continue
+        width = _width(texts[i])
+        k = i + 2
+        while _blank(texts, kinds, k - 1) and _text(texts, kinds, k) and _blank(texts, kinds, k + 1) \
+                and _text(texts, kinds, k + 2) and not is_endnote_heading(texts[k]):
+            if texts[i][-1:].isspace() or texts[k][-1:].isspace():
+                break  # a line that ends with a space ended there (CONVENTIONS rule 8)
+            piece = texts[k].strip()
+            lone_number = _LONE_NUMBER.match(piece) is not None
+            if not lone_number and (width >= _PIECE_ROOM * full or width + 1 + _width(piece) > _PIECE_FIT * full):
+                break
+            texts[i] = texts[i].rstrip() + ("" if lone_number else " ") + piece
+            width = _width(texts[i])
+            for j in (k - 1, k):
+                kinds[j], texts[j] = FILLER, ""
+            joined += 1
+            k += 2
+        i = k - 1 if k > i + 2 else i + 1
+    return joined
+
+
+_LATIN_END = re.compile(r"[A-Za-z,.;:)]$")
+_LATIN_START = re.compile(r"[A-Za-z(]")
+_MIN_LATIN_BREAKS = 3
+_MOST = 0.95
+_TRAILING_SHARE = 0.3
+
+
+def _next_text(texts: list[str], kinds: list[str], i: int) -> str | None:
+    """The text of the line after line i, FILLER lines passed over (None: none, or not text)."""
+    j = i + 1
+    while j < len(texts) and kinds[j] == FILLER:
+        j += 1
+    return texts[j] if j < len(texts) and not kinds[j] else None
+
+
+def trailing_spaces_kept(texts: list[str], kinds: list[str]) -> bool:
+    """Does a line that ends without a space carry its word on into the next (CONVENTIONS rule
+    8)? Only where the extractor kept the space that ends a line: every line broken between two
+    Latin words then ends with one. pdftotext drops them all, pypdf and pypdfium2 some."""
+    breaks = kept = lines = trailing = 0
+    for i, t in enumerate(texts):
+        if kinds[i] or not t.strip():
+            continue
+        lines += 1
+        trailing += t[-1].isspace()
+        nxt = _next_text(texts, kinds, i)
+        if nxt and _LATIN_END.search(t.rstrip()) and _LATIN_START.match(nxt.lstrip()):
+            breaks += 1
+            kept += t[-1].isspace()
+    if breaks >= _MIN_LATIN_BREAKS:
+        return kept >= _MOST * breaks
+    return lines > 0 and trailing >= _TRAILING_SHARE * lines
+
+
+def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
+    """Where line ends lost their spaces, give one to every line that cannot end inside a word:
+    one whose last character is not a Thai letter, or whose next is neither a Thai letter nor a
+    digit (`Outside` + `Ebbing`, `2021,` + `https://`; a digit may open the page's notes, the
+    paragraph going on after them). Not a line that ends with a hyphen, a dash or a slash
+    (`Asia-` + `Pacific`, `45–` + `67`, a URL cut). Thai lines are wrapped between words,
+    written with no space, so they stay joined."""
+    for i, t in enumerate(texts):
+        if kinds[i] or not t.strip() or t[-1].isspace() or t[-1] in "-–/":
+            continue
+        j = i + 1
+        while j < len(texts) and (kinds[j] == FILLER or (not kinds[j] and not texts[j].strip())):
+            j += 1
+        nxt = texts[j] if j < len(texts) and not kinds[j] else None
+        if nxt is None:
+            continue  # the document's or the page's last line: what follows decides nothing
+        if t[-1] not in _THAI_LETTERS or not (nxt.lstrip()[0] in _THAI_LETTERS or nxt.lstrip()[0].isdigit()):
+            texts[i] = t + " "

@@ -1,0 +1,269 @@
+"""Text that users copy out of Thai PDFs with pdftotext, pypdf, pdfminer.six or pypdfium2: each
+extractor's own damage, written here as small made-up Thai documents shaped the way that
+extractor writes a page (its line cuts, page breaks, footnote numbers and marks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.document.reading import decode_text, read_source_file
+from rag.document.structure import structure_document
+from rag.errors import RagError
+from rag.repair.text import repair_document, repair_query
+
+
+def _doc(text: str):
+    return structure_document(repair_document(text), doc_id="d", title="d")
+
+
+def _body(text: str) -> str:
+    return " ".join(p.text for p in _doc(text).paragraphs)
+
+
+# --- input: stray control characters ------------------------------------------------------------
+
+
+def test_a_few_nul_characters_are_dropped_with_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """pypdf writes NUL for glyphs it cannot map (CJK in a Thai font): the text is still text."""
+    path = tmp_path / "pypdf.txt"
+    body = "พรรคการเมืองในสิงคโปร์ (จีน: \x00\x00\x00) ได้จดทะเบียนเมื่อปี 2514\n" * 20
+    path.write_bytes(body.encode("utf-8"))
+    with caplog.at_level("WARNING"):
+        [src] = read_source_file(path)
+    assert "\x00" not in src.text and "ได้จดทะเบียน" in src.text
+    assert len(caplog.records) == 1 and "60 control characters" in caplog.records[0].getMessage()
+
+
+def test_binary_and_utf16_files_are_still_refused() -> None:
+    with pytest.raises(RagError, match="not a text file"):
+        decode_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "x.txt")
+    with pytest.raises(RagError, match="not a text file"):
+        decode_text("ข้อความภาษาไทย plain text".encode("utf-16-le"), "x.txt")
+
+
+def test_form_feeds_stay_page_breaks() -> None:
+    assert decode_text("หน้าแรก\n\n\fหน้าสอง\n".encode(), "x.txt") == "หน้าแรก\n\n\fหน้าสอง\n"
+
+
+# --- lines cut at a mark -------------------------------------------------------------------------
+
+
+def test_pdfminer_mark_lines_go_back_onto_their_line() -> None:
+    """pdfminer.six: a tone over an upper vowel starts a new text box, and every box is followed
+    by a blank line."""
+    lines = ["วันท ี", "", "่ 4 พฤษภาคม เกิดแผ่นดินไหวในหม่", "", "ูเกาะฮาวาย ครั", "", "้งนี", "",
+             "้เกิดขึ", "", "้นพร้อมกับการปะทุของลาวา", ""] * 2
+    text = "\n".join(lines)
+    rep = repair_document(text)
+    assert len(rep.lines) == len(lines)  # one output line per input line, always
+    body = _body(text)
+    assert "วันที่ 4 พฤษภาคม" in body
+    assert "หมู่เกาะฮาวาย" in body
+    assert "ครั้งนี้เกิดขึ้นพร้อมกับการปะทุ" in body.replace(" ", "")
+
+
+def test_pdfium_lower_vowel_cut_onto_the_next_line() -> None:
+    assert "ซึ่งรู้สึกได้ทั่ว" in _body("มีแผ่นดินไหวนำขนาดเล็ก ซึ่งร\nู้สึกได้ทั่วทั้งเกาะ\n")
+
+
+def test_a_mark_after_a_blank_line_is_not_pulled_across_a_paragraph_break() -> None:
+    rep = repair_document("0\n ๅ")
+    assert repair_document(rep.text).text == rep.text
+
+
+# --- page breaks and footnote blocks without a rule ----------------------------------------------
+
+# pdftotext: the form feed opens the next page's first line; the notes' numbers are glued to
+# their text; the first note runs onto a second line, wider than the body's lines.
+PDFTOTEXT_PAGES = "\n".join([
+    "ประวัติศาสตร์ของเมืองท่า",
+    "เมืองท่าแห่งนี้เป็นศูนย์กลางการค้าทางทะเลมาตั้งแต่สมัยโบราณ[1]",
+    "พ่อค้าจากหลายชาติเดินทางมาแลกเปลี่ยนสินค้า เช่น ผ้าไหม เครื่องเทศ1",
+    "และเครื่องปั้นดินเผา ทำให้เมืองเจริญรุ่งเรืองอย่างรวดเร็วในช่วง",
+    "ศตวรรษที่สิบห้า ผู้ปกครองเมืองได้สร้างป้อมปราการเพื่อป้องกันโจรสลัด",
+    "และตั้งด่านเก็บภาษีสินค้าที่ผ่านเข้าออกท่าเรือ2 รายได้จากภาษีนี้ใช้",
+    "1Smith, John, A History of Maritime Trade in Southeast Asia (London: Oxford University Press,",
+    "2005), 112–118.",
+    "2ดูรายละเอียดเพิ่มเติมใน ประวัติเมืองท่า (ฉบับปรับปรุง พ.ศ. 2560) หน้า 45–",
+    "67",
+    "",
+    "\fบำรุงกองทัพเรือและซ่อมแซมกำแพงเมือง ต่อมาเมื่อเส้นทางการค้าเปลี่ยนไป",
+    "เมืองก็ค่อย ๆ ลดความสำคัญลง3 จนกลายเป็นเมืองประมงขนาดเล็กในปัจจุบัน",
+    "3วิกิพีเดียภาษาไทย, “เมืองท่า,” สืบค้นเมื่อ 5 มกราคม 2566",
+    "",
+    "\f",
+])
+
+
+def test_page_foot_notes_without_a_rule_and_glued_numbers() -> None:
+    doc = _doc(PDFTOTEXT_PAGES)
+    assert {n: r.text for n, r in doc.references.items()} == {
+        1: "Smith, John, A History of Maritime Trade in Southeast Asia (London: Oxford University Press, "
+           "2005), 112–118.",
+        2: "ดูรายละเอียดเพิ่มเติมใน ประวัติเมืองท่า (ฉบับปรับปรุง พ.ศ. 2560) หน้า 45–67",
+        3: "วิกิพีเดียภาษาไทย, “เมืองท่า,” สืบค้นเมื่อ 5 มกราคม 2566",
+    }
+    body = _body(PDFTOTEXT_PAGES)
+    assert "Smith" not in body and "วิกิพีเดีย" not in body
+    # the paragraph runs on across the page break, past the notes
+    assert "รายได้จากภาษีนี้ใช้บำรุงกองทัพเรือ" in body
+    assert [r.page for r in doc.references.values()] == [1, 1, 2]
+
+
+def test_a_body_line_opening_with_a_number_is_no_footnote() -> None:
+    text = "\n".join([
+        "ข้อมูลการเดินทางของนักท่องเที่ยวในปีที่ผ่านมามีการเปลี่ยนแปลงหลายด้าน",
+        "โดยเฉพาะการเดินทางภายในประเทศซึ่งเพิ่มขึ้นอย่างต่อเนื่องทุกไตรมาส และ",
+        "1 ใน 5 ของนักท่องเที่ยวเลือกเดินทางด้วยรถไฟ ซึ่งเป็นสัดส่วนที่สูงที่สุด",
+        "ในรอบสิบปี รัฐบาลจึงมีแผนขยายเส้นทางรถไฟไปยังจังหวัดท่องเที่ยวรอง",
+        "",
+        "\fหน้าที่สองของเอกสาร",
+    ])
+    doc = _doc(text)
+    assert doc.references == {}
+    assert "ใน 5 ของนักท่องเที่ยว" in _body(text) and "รัฐบาลจึงมีแผน" in _body(text)
+
+
+def test_endnotes_under_a_heading_with_numbers_on_lines_of_their_own() -> None:
+    """Chromium prints notes as endnotes; pdftotext cuts their justified lines into pieces."""
+    text = "\n".join([
+        "อุทยานแห่งนี้มีพื้นที่ป่าไม้กว้างขวางและมีน้ำตกขนาดใหญ่หลายแห่ง1 เป็น",
+        "แหล่งท่องเที่ยวที่สำคัญของประเทศ นักท่องเที่ยวนิยมมาเที่ยวในฤดูฝน2",
+        "",
+        "เชิงอรรถ",
+        "1 Doe, Jane, “National Parks,” Wikipedia, accessed 3 March 2021,",
+        "https://example.org/parks",
+        "2",
+        "",
+        "วิกิพีเดียภาษาไทย,",
+        "",
+        "“อุทยาน,”",
+        "",
+        "สืบค้นเมื่อ",
+        "",
+        "22",
+        "",
+        "กุมภาพันธ์ 2567",
+        "",
+        "\f",
+    ])
+    doc = _doc(text)
+    assert {n: r.text for n, r in doc.references.items()} == {
+        1: "Doe, Jane, “National Parks,” Wikipedia, accessed 3 March 2021, https://example.org/parks",
+        2: "วิกิพีเดียภาษาไทย, “อุทยาน,” สืบค้นเมื่อ22 กุมภาพันธ์ 2567",
+    }
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2]
+    assert "เชิงอรรถ" not in _body(text)
+
+
+def test_pdftotext_pieces_of_a_justified_line_go_back_together() -> None:
+    """pdftotext sets the pieces of a justified line, and a superscript number, off by blank
+    lines; a heading is followed by its paragraph at once and stays a heading."""
+    text = "\n".join([
+        "ความเป็นมาของเทศกาล",
+        "เทศกาลนี้จัดขึ้นเป็นประจำทุกปีในเดือนเมษายนโดยชุมชนริมแม่น้ำ",
+        "เพื่อเฉลิมฉลองการเก็บเกี่ยวและ",
+        "",
+        "ขอบคุณธรรมชาติที่อุดมสมบูรณ์",
+        "",
+        "1",
+        "",
+        "ชาวบ้านจะนำอาหารและดอกไม้มาถวายพระที่วัดประจำหมู่บ้านตั้งแต่เช้า",
+        "ก่อนจะร่วมกันแห่ขบวนไปรอบหมู่บ้าน",
+        "",
+        "การแข่งขันเรือยาว",
+        "ในช่วงบ่ายมีการแข่งขันเรือยาวระหว่างหมู่บ้านต่าง ๆ ซึ่งเป็นกิจกรรมที่",
+        "ได้รับความนิยมมากที่สุดของงาน ผู้ชนะจะได้รับถ้วยรางวัลและเงินสด",
+        "1ดูรายละเอียดเพิ่มเติมใน ประเพณีท้องถิ่นริมแม่น้ำ (ฉบับปรับปรุง พ.ศ. 2562) หน้า 12–",
+        "30",
+        "",
+        "\f",
+    ])
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == ["ความเป็นมาของเทศกาล", "การแข่งขันเรือยาว"]
+    assert "เพื่อเฉลิมฉลองการเก็บเกี่ยวและ ขอบคุณธรรมชาติที่อุดมสมบูรณ์ ชาวบ้าน" in doc.paragraphs[0].text
+    assert [m.n for m in doc.paragraphs[0].markers] == [1]
+    assert list(doc.references) == [1]
+
+
+# --- glyphs: marks set one letter away, clusters written twice, SARA AM doubled ----------------
+
+
+@pytest.mark.parametrize(("damaged", "sound"), [
+    ("มาตัง้ แต่ปลายปี", "มาตั้งแต่ปลายปี"),  # pdftotext: the tone after the next letter, then a space
+    ("ครัง้ นีเ้ กิดขึน้ พร้อมกัน", "ครั้งนี้เกิดขึ้นพร้อมกัน"),
+    ("ในวันนีว้ ่าเป็นวันดี", "ในวันนี้ว่าเป็นวันดี"),
+    ("ใบเลีย้ งสีเขียว", "ใบเลี้ยงสีเขียว"),
+    ("ต่อมที่ใช้ส่ อื สาร", "ต่อมที่ใช้สื่อสาร"),  # pdftotext: the vowel after the space and the next letter
+    ("ดินโผล่ข้ นึ มา", "ดินโผล่ขึ้นมา"),
+    ("เป็นสถานที่อที่ ยู่อาศัย", "เป็นสถานที่อยู่อาศัย"),  # pypdfium2 on Chromium: a cluster written twice
+    ("นมเปรี้ยรี้ วรสหวาน", "นมเปรี้ยวรสหวาน"),
+    ("การแข่งขันครั้งรั้ที่ 9", "การแข่งขันครั้งที่ 9"),
+    ("แบคทีเรียเหล่านี้ช่นี้ ช่วยย่อย", "แบคทีเรียเหล่านี้ช่วยย่อย"),
+    ("ซึ่งทำาให้มีน้ำาท่วม", "ซึ่งทำให้มีน้ำท่วม"),  # pypdf: SARA AM and its SARA AA again
+    ("แม่นำ้าสายใหญ่", "แม่น้ำสายใหญ่"),
+    ("แม่น้ำ!าอะเมซอน", "แม่น้ำอะเมซอน"),
+])
+def test_extractor_glyph_damage_is_repaired(damaged: str, sound: str) -> None:
+    assert repair_query(damaged).replace(" ", "") == sound.replace(" ", "")
+
+
+@pytest.mark.parametrize("sound", ["ไม่ ดี ก็ไม่ว่ากัน", "ที่ที่มีน้ำ", "สินค้าใหม่ ดีกว่าเดิม", "ฟิล์ม ภาพยนตร์"])
+def test_sound_text_is_left_as_written(sound: str) -> None:
+    assert repair_query(sound) == sound
+
+
+def test_a_heading_set_off_with_its_closing_space_is_no_piece() -> None:
+    """Text from `rag.pdf` sets a heading off by blank lines and ends it with a space: a line that
+    ends with a space ended there, so it is not put back onto the line above."""
+    text = "\n".join([
+        "หัวข้อแรก ",
+        "",
+        "เนื้อหาย่อหน้าแรกของเอกสารนี้เล่าถึงประวัติความเป็นมาของชุมชนริมแม่น้ำ",
+        "ตั้งแต่อดีตจนถึงปัจจุบัน ",
+        "",
+        "หัวข้อที่สอง ",
+        "",
+        "ชุมชนมีอาชีพหลักคือการประมงและเกษตรกรรมซึ่งสืบทอดกันมาหลายชั่วอายุคน",
+        "และยังคงรักษาประเพณีท้องถิ่นไว้อย่างเหนียวแน่น",
+    ])
+    assert [s.title for s in _doc(text).sections] == ["หัวข้อแรก", "หัวข้อที่สอง"]
+
+
+def test_running_headers_and_footers_are_page_furniture() -> None:
+    """A line that comes back at the top (or foot) of most pages, the same but for its digits, is
+    a running header (footer); the one number that changes is the printed page number."""
+    pages = []
+    for n in (11, 12, 13):
+        pages.append("\n".join([
+            f"วารสารวิชาการ ปีที่ 5 ฉบับที่ 2 หน้า {n}",
+            "การศึกษาครั้งนี้มุ่งสำรวจความเปลี่ยนแปลงของชุมชนชายฝั่งทะเลตะวันออก",
+            "ในช่วงสิบปีที่ผ่านมา โดยเก็บข้อมูลจากการสัมภาษณ์ชาวบ้านและผู้นำชุมชน",
+            f"Page {n}",
+        ]))
+    doc = _doc("\n\f\n".join(pages))
+    body = _body("\n\f\n".join(pages))
+    assert "วารสาร" not in body and "Page" not in body
+    assert doc.sections == []
+    assert [p.page for p in doc.paragraphs][:1] == [11]
+
+
+def test_a_heading_that_wraps_is_one_section_and_a_numbered_heading_is_no_marker() -> None:
+    text = "\n".join([
+        "1. สงครามฝรั่งเศสและ",
+        "อินเดียนแดง",
+        "ความขัดแย้งระหว่างอาณานิคมของสองมหาอำนาจในทวีปอเมริกาเหนือเริ่มขึ้น1",
+        "เมื่อทั้งสองฝ่ายอ้างสิทธิ์เหนือดินแดนลุ่มแม่น้ำโอไฮโอ",
+        "2. ราชวงศ์หยวน",
+        "ราชวงศ์หยวนก่อตั้งโดยกุบไลข่านหลังจากที่มองโกลพิชิตจีนได้ทั้งหมด2",
+        "และปกครองจีนอยู่ราวหนึ่งศตวรรษก่อนจะถูกราชวงศ์หมิงโค่นล้ม",
+        "1 Anderson, F., Crucible of War (New York: Knopf, 2000), 11.",
+        "2 Mote, F. W., Imperial China 900–1800 (Cambridge: Harvard, 1999), 457.",
+        "",
+        "\f",
+    ])
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == ["1. สงครามฝรั่งเศสและอินเดียนแดง", "2. ราชวงศ์หยวน"]
+    assert sorted(doc.references) == [1, 2]
