@@ -22,7 +22,7 @@ from rag.answer.compose import Answer, SentenceCache, about_document, compose, r
 from rag.config import resolve_index
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
-from rag.search.searcher import Searcher, SearchResult
+from rag.search import Searcher, SearchResult
 
 __all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdown", "followup_context"]
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from rag.lexical.tokenize import ENGLISH_STOPWORDS, tokenize
-from rag.search.searcher import Hit, SearchResult
+from rag.search import Hit, SearchResult
 from rag.thai.chars import is_thai
 from rag.thai.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, stretches
 

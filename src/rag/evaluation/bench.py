@@ -38,10 +38,10 @@ import numpy as np
 
 from rag.errors import RagError
 from rag.evaluation import serve_process
+from rag.search.query import MODES
 
 DEFAULT_CORPUS = Path("corpus") / "tech-diplomacy-th.txt"
 DEFAULT_QUERIES = Path("eval") / "qa_dev.jsonl"
-MODES = ("hybrid", "dense", "bm25")
 QUICK_CHARS = 12_000  # article excerpt for --quick: ~10 chunks
 QUICK_QUERIES = 10
 SERVE_TIMEOUT_S = 180.0
@@ -283,8 +283,8 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
 def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index: Path | None = None,
         quick: bool = False, serve: bool | None = None, rounds: int = 1) -> BenchResult:
     """Run every measurement; ``index`` (read only) is searched instead of the fresh one."""
+    from rag import index as ix
     from rag.embed.models import load_embedder_for
-    from rag.index import store as ix
     from rag.search.searcher import Searcher
 
     corpus = Path(corpus)

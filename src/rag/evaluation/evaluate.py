@@ -334,7 +334,7 @@ def _mean(values: list[float]) -> float:
 
 
 def parse_modes(text: str) -> list[str]:
-    from rag.search.searcher import check_mode
+    from rag.search import check_mode
 
     modes = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
     if not modes:
