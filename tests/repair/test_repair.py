@@ -12,8 +12,8 @@ from conftest import run_rag
 
 from rag.repair.text import Marker, repair_document, repair_lines, repair_query
 
-DATA = Path(__file__).resolve().parent / "data"
-ARTICLE = Path(__file__).resolve().parents[1] / "corpus" / "tech-diplomacy-th.txt"
+DATA = Path(__file__).resolve().parents[1] / "data"
+ARTICLE = Path(__file__).resolve().parents[2] / "corpus" / "tech-diplomacy-th.txt"
 
 
 def squash(s: str) -> str:
