@@ -276,4 +276,4 @@ def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
     repair then read as a footnote marker)."""
     lines = repair_document("ก\n5 \nิ").lines
     assert all("5ิ" not in line.text for line in lines)
-    assert [line.text for line in repair_document("คำนัน\n้ำ").lines if line.text] == ["คำนั้น"]
+    assert [line.text for line in repair_document("นัน\n้").lines if line.text] == ["นั้น"]
