@@ -277,3 +277,67 @@ def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
     lines = repair_document("ก\n5 \nิ").lines
     assert all("5ิ" not in line.text for line in lines)
     assert [line.text for line in repair_document("นัน\n้").lines if line.text] == ["นั้น"]
+
+
+def test_endnotes_numbered_in_brackets() -> None:
+    """A notes list printed as `[1] ...` (Chromium or a hand-made list): the bracketed number
+    opens a note as a bare one does."""
+    text = "\n".join([
+        "ชุมชนริมแม่น้ำแห่งนี้มีประวัติยาวนานกว่าสองร้อยปี1 ชาวบ้านส่วนใหญ่ทำการประมง",
+        "และเกษตรกรรมซึ่งสืบทอดกันมาหลายชั่วอายุคน2",
+        "",
+        "เอกสารอ้างอิง",
+        "[1] Doe, Jane, A River Town (Bangkok: Silkworm Books, 2019), 45.",
+        "[2] ดูรายละเอียดเพิ่มเติมใน ประวัติชุมชนริมน้ำ (ฉบับปรับปรุง พ.ศ. 2560)",
+        "หน้า 12–30",
+        "",
+        "\f",
+    ])
+    doc = _doc(text)
+    assert {n: r.text for n, r in doc.references.items()} == {
+        1: "Doe, Jane, A River Town (Bangkok: Silkworm Books, 2019), 45.",
+        2: "ดูรายละเอียดเพิ่มเติมใน ประวัติชุมชนริมน้ำ (ฉบับปรับปรุง พ.ศ. 2560) หน้า 12–30",
+    }
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2]
+    assert "Silkworm" not in _body(text)
+
+
+# pypdfium2: a printed line cut at its superscript note number; the rest of the line opens with
+# the space that followed the number, or not (then the two pieces make one full line).
+PDFIUM_MARKER_CUTS = "\n".join([
+    "เมืองนี้มีประชากรหลากหลายเชื้อชาติ จากการสำรวจในปี1",
+    " 2450 มีผู้อยู่อาศัย",
+    "ราวสามแสนคน ส่วนใหญ่เป็นชาวประมงและพ่อค้าที่เดินทางมาจากเมือง",
+    "ท่าใกล้เคียง ต่อมาเมื่อมีการสร้างทางรถไฟสายใหม่2",
+    "ประชากรก็เพิ่มขึ้น",
+    "อย่างรวดเร็ว และเมืองได้ขยายตัวออกไปทางทิศเหนือจนกลายเป็น",
+    "ศูนย์กลางการค้าที่สำคัญที่สุดของภูมิภาค3",
+    "2. เศรษฐกิจของเมือง",
+    "เศรษฐกิจของเมืองขึ้นอยู่กับการค้าทางทะเลและการท่องเที่ยวเป็น",
+    "หลัก นอกจากนี้ยังมีอุตสาหกรรมแปรรูปอาหารทะเลในเขตชานเมือง",
+    "1 Smith, John, A Port City (London: Oxford University Press, 2005), 12.",
+    "2 Doe, Jane, Railways of Siam (Bangkok: Silkworm Books, 2010), 7.",
+    "3 Lee, K., Trade in the Gulf (Singapore: NUS Press, 2015), 99.",
+    "",
+    "\f",
+])
+
+
+def test_pdfium_lines_cut_at_a_superscript_go_back_together() -> None:
+    doc = _doc(PDFIUM_MARKER_CUTS)
+    assert [s.title for s in doc.sections] == ["2. เศรษฐกิจของเมือง"]
+    first = doc.paragraphs[0].text
+    assert "ในปี 2450 มีผู้อยู่อาศัย" in first
+    assert "สายใหม่ประชากร" in first.replace(" ", "")  # not a heading of its own
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2, 3]
+    assert sorted(doc.references) == [1, 2, 3]
+
+
+def test_a_space_before_sara_aa_where_sara_am_is_written_whole() -> None:
+    """A document that writes SARA AM whole has spaces inside words from its extractor, not lost
+    nikhahits: the dictionary reads `อน ามัย` as `อนามัย`. Where SARA AM is never written whole
+    (its circle lost throughout), `ก าหนด` is still `กำหนด`."""
+    whole = "การสาธารณสุข การอน ามัย และจำนวนผู้ทำงาน ซึ่งกำหนดไว้ในกฎหมายที่นำมาใช้\n" * 3
+    assert "อนามัย" in _body(whole)
+    lost = "การสาธารณสุข และความปลอดภัยในการท างาน ซึ่งก าหนดไว้ในกฎหมาย\n" * 3
+    assert "ทำงาน" in _body(lost) and "กำหนด" in _body(lost)

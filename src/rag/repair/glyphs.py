@@ -176,12 +176,14 @@ def _is_tiny(token: str) -> bool:
     return bool(token) and all(_is_thai(ch) for ch in token) and spelling_units(token) <= 3
 
 
-def _best_join(parts: list[str], lex: Lexicon, prior_am: bool) -> tuple[str, int]:
+def _best_join(parts: list[str], lex: Lexicon, prior_am: bool, am_whole: bool = False) -> tuple[str, int]:
     """Join `parts`; where a part starts with SARA AA after a letter, choose SARA AA or SARA AM.
 
     Returns the joined text and the number of SARA AM restored. With `prior_am` (ordinary text,
-    where SPACE + SARA AA is almost always a lost nikhahit) SARA AM wins ties; inside
-    letter-spaced runs the dictionary alone decides (`ก า ร` = `การ`, `ส า เ ร็ จ` = `สำเร็จ`).
+    where SPACE + SARA AA is almost always a lost nikhahit) SARA AM wins ties, unless the
+    document writes SARA AM whole (`am_whole`: a space there is as spurious as elsewhere, and
+    the dictionary's likelier reading wins, `อน ามัย` = `อนามัย`); inside letter-spaced runs the
+    dictionary alone decides (`ก า ร` = `การ`, `ส า เ ร็ จ` = `สำเร็จ`).
     """
     slots = [
         i for i in range(1, len(parts))
@@ -207,7 +209,7 @@ def _best_join(parts: list[str], lex: Lexicon, prior_am: bool) -> tuple[str, int
         if prior_am and cost.unknown:  # a choice that reads as known words has no slid mark to mend
             cost = lex.cost(mended_run(built, lex))
         n_aa = sum(not c for c in choice)
-        if prior_am:
+        if prior_am and not am_whole:
             return (cost.unknown, n_aa, cost.words, cost.rarity)
         return (cost.unknown, cost.words, cost.rarity, -n_aa)
 
@@ -231,7 +233,17 @@ def _best_join(parts: list[str], lex: Lexicon, prior_am: bool) -> tuple[str, int
     return build(best), sum(best)
 
 
-def _split_am(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+_SPACED_AA = re.compile(f"{_C}{_T}? {SARA_AA}")
+
+
+def am_written_whole(raw: str) -> bool:
+    """The text writes SARA AM whole (or as NIKHAHIT + SARA AA) far more often than as a letter,
+    a space and SARA AA: the font's SARA AM did not lose its circle, and a space before SARA AA
+    is as spurious as a space anywhere else in a word."""
+    return raw.count(SARA_AM) + raw.count(NIKHAHIT) > 2 * len(_SPACED_AA.findall(raw))
+
+
+def _split_am(text: str, lex: Lexicon, fixes: Counter[str], am_whole: bool = False) -> str:
     """`ก าหนด` -> `กำหนด`, unless the dictionary reads SARA AA: `ก ารทูต` -> `การทูต`."""
     if f" {SARA_AA}" not in text:
         return text
@@ -245,11 +257,11 @@ def _split_am(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
             right_end += 1
         left = text[left_start:m.end(1)]
         right = SARA_AA + text[m.end():right_end]
-        joined, n_am = _best_join([left, right], lex, prior_am=True)
+        joined, n_am = _best_join([left, right], lex, True, am_whole)
         nxt = re.match(f" ([{LETTERS}]+)", text[right_end:])
         if len(right) <= 3 and nxt:
             # a short piece (`ต าบ ล`) may be cut again: judge it with the next piece attached
-            longer, n_am = _best_join([left, right + nxt.group(1)], lex, prior_am=True)
+            longer, n_am = _best_join([left, right + nxt.group(1)], lex, True, am_whole)
             joined = longer[: len(joined)]
         text = text[:left_start] + joined + text[right_end:]
         pos = left_start + len(left)
@@ -357,7 +369,8 @@ def tidy_spaces(text: str, fixes: Counter[str]) -> str:
 
 
 def repair_glyphs(
-    text: str, fixes: Counter[str], *, note: bool = False, flag_markers: bool = True, lex: Lexicon | None = None
+    text: str, fixes: Counter[str], *, note: bool = False, flag_markers: bool = True, lex: Lexicon | None = None,
+    am_whole: bool = False,
 ) -> str:
     """Repair one line's glyphs. Digits are left where they are: markers are settled later,
     with the whole document in view. `note` lines (references) also get 2-digit runs joined
@@ -382,7 +395,7 @@ def repair_glyphs(
             text = text.replace(SURE, "")
         if thai:
             text = _letter_spaced(text, lex, fixes)
-            text = _split_am(text, lex, fixes)
+            text = _split_am(text, lex, fixes, am_whole)
             text = repeated_clusters(text, lex, fixes)
             text = _spurious_spaces(text, lex, fixes)
             text = slid_marks(text, lex, fixes)

@@ -25,7 +25,8 @@ FURNITURE = frozenset({SEPARATOR, PAGE, PAGEBREAK, FILLER})
 
 _SEPARATOR_RULE = re.compile(r"^\s*[_\-‐‑‒–—―=]{5,}\s*$")
 PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*([1-9][0-9]{0,3})\s*[-–—]?\s*$")
-_NOTE_START = re.compile(r"^\s{0,3}([1-9][0-9]{0,2})(?:\s+|[.)]\s*)(?=\S)")
+# A note's number: `1 `, `1. `, `1) ` or in brackets, `[1] ` (group 1 or 2).
+_NOTE_START = re.compile(r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*|([1-9][0-9]{0,2})(?:\s+|[.)]\s*))(?=\S)")
 _URLISH = re.compile(r"^(https?:|www\.|doi:|[\w.-]+/|[\w-]+\.(html?|pdf|aspx?)\b)", re.I)
 _SENTENCE_END = re.compile(r"[.。]\s*$|[./]\s*$")
 
@@ -59,7 +60,7 @@ def _note_start(raw: str, expected: int) -> tuple[int, int] | None:
     m = _NOTE_START.match(raw)
     if not m:
         return None
-    n = int(m.group(1))
+    n = int(m.group(1) or m.group(2))
     if n == expected or n == 1 or expected == 1:
         # the next number; or numbering restarting on a new page; or the document's first note,
         # which need not be 1 in an excerpt
@@ -176,7 +177,9 @@ def layout(all_raws: list[RawLine]) -> None:
 
 # A note's number, set as a superscript, often comes out glued to its text (`1Thai Wikipedia`,
 # `2ดูรายละเอียด`); not before a digit or a number's punctuation (`1,189`, `3.8`, `5%`).
-_GLUED_NOTE_START = re.compile(r"^\s{0,3}([1-9][0-9]{0,2})(?:[.)]\s*|\s*)(?=[^\s\d.,:/%\-–])")
+_GLUED_NOTE_START = re.compile(
+    r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*(?=\S)|([1-9][0-9]{0,2})(?:[.)]\s*|\s*)(?=[^\s\d.,:/%\-–]))"
+)
 _URL_START = re.compile(r"^\s*(?:https?://|www\.)")
 _LONE_NUMBER = re.compile(r"^\s*([1-9][0-9]{0,2})\s*$")
 # Headings that open a document's endnotes (checked without case, spaces or a closing colon).
@@ -205,7 +208,7 @@ def _body_full_width(raws: list[RawLine]) -> float:
 
 def _glued_note_start(raw: str) -> tuple[int, int] | None:
     m = _GLUED_NOTE_START.match(raw)
-    return (int(m.group(1)), m.end()) if m else None
+    return (int(m.group(1) or m.group(2)), m.end()) if m else None
 
 
 def _cited_above(texts: list[str], n: int) -> bool:
