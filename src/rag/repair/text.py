@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.repair.glyphs import SURE, am_written_whole, clean_chars, repair_glyphs
+from rag.repair.glyphs import SURE, clean_chars, repair_glyphs
 from rag.repair.layout import (
     BLANK,
     BODY,
@@ -31,6 +31,7 @@ from rag.repair.layout import (
 )
 from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.reflow import reflow
+from rag.repair.spacing import am_written_whole
 from rag.thai.lexicon import Lexicon, lexicon
 
 
@@ -55,7 +56,7 @@ class Line:
 class Repaired:
     lines: list[Line]
     fixes: Counter[str]
-    am_whole: bool = False  # the document writes SARA AM whole (see `glyphs.am_written_whole`)
+    am_whole: bool = False  # the document writes SARA AM whole (see `spacing.am_written_whole`)
 
     @property
     def text(self) -> str:
