@@ -341,3 +341,33 @@ def test_a_space_before_sara_aa_where_sara_am_is_written_whole() -> None:
     assert "อนามัย" in _body(whole)
     lost = "การสาธารณสุข และความปลอดภัยในการท างาน ซึ่งก าหนดไว้ในกฎหมาย\n" * 3
     assert "ทำงาน" in _body(lost) and "กำหนด" in _body(lost)
+
+
+def test_a_cluster_written_twice_before_a_compound_word() -> None:
+    """pypdfium2 writes `ที่` again before the SARA A of `จะ`: the compound `ที่จะ` has no
+    corpus count of its own, its parts do."""
+    assert repair_query("มีความพยายามที่จที่ ะถอดถอนสมาชิก") == "มีความพยายามที่จะถอดถอนสมาชิก"
+    assert repair_query("ถี่กถี่ 0") == "ถี่กถี่ 0"  # the letter between the copies is not written twice
+
+
+def test_a_number_repeated_alone_on_every_page_is_no_running_header() -> None:
+    rep = repair_document("0\n\f\n0\n\f\n0")
+    assert [line.kind for line in rep.lines] == ["body", "pagebreak", "body", "pagebreak", "body"]
+
+
+def test_a_chapter_number_opening_a_line_is_no_marker() -> None:
+    """Even where the endnotes define that number and no marker in the text cites it."""
+    text = "\n".join([
+        "การค้าทางทะเลเฟื่องฟูขึ้นในช่วงศตวรรษที่สิบเจ็ด1 และเมืองท่าต่าง ๆ ก็ขยายตัว",
+        "อย่างรวดเร็ว",
+        "บทที่ 2 การค้ากับต่างประเทศ",
+        "พ่อค้าจากหลายชาติเดินทางมาแลกเปลี่ยนสินค้า3 ทำให้เมืองเจริญรุ่งเรืองอย่างมาก",
+        "",
+        "เชิงอรรถ",
+        "1 Smith, John, Maritime Trade (London: Oxford University Press, 2005), 12.",
+        "2 Lee, K., Trade in the Gulf (Singapore: NUS Press, 2015), 99.",
+        "3 Doe, Jane, Ports of Siam (Bangkok: Silkworm Books, 2010), 7.",
+    ])
+    doc = _doc(text)
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 3]
+    assert "บทที่ 2 การค้ากับต่างประเทศ" in [s.title for s in doc.sections]

@@ -353,7 +353,8 @@ def running_heads(raws: list[RawLine]) -> None:
     if len(pages) < _MIN_PAGES_FOR_HEADS:
         return
     for pick in (lambda ks: ks[0], lambda ks: ks[-1]):
-        lines = [pick([k for k in p if raws[k].kind == BODY]) for p in pages]
+        # (a page whose only line was taken as a header in the first pass has none left)
+        lines = [pick(ks) for p in pages if (ks := [k for k in p if raws[k].kind == BODY])]
         forms: dict[str, list[int]] = {}
         for k in lines:
             form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
@@ -363,6 +364,8 @@ def running_heads(raws: list[RawLine]) -> None:
                 continue
             numbers = [_DIGIT_RUN.findall(raws[k].text) for k in ks]
             numbered = form.count("#") == 1 and len({tuple(n) for n in numbers}) > 1
+            if not numbered and not any(ch.isalpha() for ch in form):
+                continue  # the same number on every page, and nothing else: no header
             for k, nums in zip(ks, numbers, strict=True):
                 raws[k].kind = PAGE
                 raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None
