@@ -68,6 +68,20 @@ def test_pdfium_lower_vowel_cut_onto_the_next_line() -> None:
     assert "ซึ่งรู้สึกได้ทั่ว" in _body("มีแผ่นดินไหวนำขนาดเล็ก ซึ่งร\nู้สึกได้ทั่วทั้งเกาะ\n")
 
 
+def test_pdfium_line_cut_on_both_sides_of_a_lone_mark_goes_back_together() -> None:
+    """pypdfium2 sets a below vowel at its own height on a line of its own and goes on with the
+    rest of the printed line on the next one; a heading that ends with one (`ดอกเตอร์ฮู`) is
+    followed by a full line, too wide to be its rest."""
+    full = "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้แล้ว"
+    lines = [full] * 4 + ["บรรดาวิศวกรที่ ศ", "ู", "นย์การบินอวกาศมาร์แชลต้องใช้เวลานานกว่า", full, "ควบค", "ุ",
+                          "มโดยบิชอปแห่งโรมซึ่งเป็นผู", "้", "มีอำนาจจากต่างถิ่น", full, "จบย่อหน้า", "",
+                          "2. ดอกเตอร์ฮ", "ู", full, full, full]
+    doc = _doc("\n".join(lines) + "\n")
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "ศูนย์การบินอวกาศ" in body and "ควบคุมโดยบิชอปแห่งโรมซึ่งเป็นผู้มีอำนาจจากต่างถิ่น" in body
+    assert [s.title for s in doc.sections] == ["2. ดอกเตอร์ฮู"]
+
+
 def test_a_mark_after_a_blank_line_is_not_pulled_across_a_paragraph_break() -> None:
     rep = repair_document("0\n ๅ")
     assert repair_document(rep.text).text == rep.text

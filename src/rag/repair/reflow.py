@@ -72,6 +72,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             if not kinds[i] and not t.strip():
                 kinds[i] = FILLER
     joined = 0
+    lone_marks: list[int] = []  # lines that a mark on the line right below, alone, went back onto
     for i, t in enumerate(texts):
         if kinds[i] or opens_page[i] or not starts_inside_word(t):
             continue
@@ -86,6 +87,9 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         for j in range(k + 1, i + 1):
             kinds[j], texts[j] = FILLER, ""
         joined += 1
+        if not t.strip(" " + "".join(_CONTINUES)) and i == k + 1:
+            lone_marks.append(k)
+    joined += join_lone_mark_rests(texts, kinds, opens_page, lone_marks)
     for i, opens in enumerate(opens_page):
         if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not texts[i - 1].strip())):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
@@ -96,6 +100,35 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         # keeps them comes from an extractor that writes whole lines)
         joined += join_pieces(texts, kinds)
         mark_word_ends(texts, kinds)
+    return joined
+
+
+# A line cut on both sides of a mark, with what follows, is no wider than one printed line.
+_LONE_MARK_FIT = 1.15
+
+
+def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bool], lines: list[int]) -> int:
+    """pypdfium2 cuts a printed line on both sides of a below vowel or tone it sets at its own
+    height (`ศ` + `ู` + `นย์การบินอวกาศ`): the mark went back onto the line above, and the line
+    right after it, with no blank line between, is the rest of the same printed line where the
+    three together fit on one (a mark that ended a full line, then the next full line, do not).
+    A rest that opens with a number (a numbered heading or list item) or an endnote heading
+    stays. Lines are taken from the last, so a printed line cut at two marks comes back whole.
+    Returns how many rests were put back."""
+    full = _full_width(texts, kinds)
+    joined = 0
+    for i in reversed(lines):
+        j = i + 2  # the mark's own line, now FILLER, lies between
+        if kinds[i] or j >= len(texts) or kinds[j] or opens_page[j] or not texts[j].strip():
+            continue
+        rest = texts[j]
+        if texts[i][-1:].isspace() or rest[:1].isspace() or _NUMBERED.match(rest) or is_endnote_heading(rest):
+            continue
+        if _width(texts[i]) + _width(rest) > _LONE_MARK_FIT * full:
+            continue
+        texts[i] += rest
+        kinds[j], texts[j] = FILLER, ""
+        joined += 1
     return joined
 
 
