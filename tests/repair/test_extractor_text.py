@@ -172,6 +172,37 @@ def test_endnotes_under_a_heading_with_numbers_on_lines_of_their_own() -> None:
     assert "เชิงอรรถ" not in _body(text)
 
 
+def test_endnotes_go_on_past_a_page_number_on_a_note_number_line_and_a_lost_number() -> None:
+    """pdftotext writes a page's top number and the next note's number on one line (`- 33 3`);
+    a note whose number the extractor lost does not end the notes: the next lone number goes on."""
+    text = "\n".join([
+        "การค้าระหว่างประเทศขยายตัวอย่างต่อเนื่อง1 และการลงทุนก็เพิ่มขึ้น2 ตามลำดับ3",
+        "ในปีต่อมารัฐบาลได้ออกมาตรการใหม่4 เพื่อส่งเสริมการส่งออก5",
+        "",
+        "บรรณานุกรม",
+        "",
+        "1",
+        "",
+        "Teevan, C. (2024). Tech sovereignty. ECDPM.",
+        "2",
+        "",
+        "See Park, S.-Y., Huguenot (Bangkok: Silkworm Books, 2023), 356.",
+        "",
+        "- 33 3",
+        "",
+        "ดูรายละเอียดเพิ่มเติมใน กระทรวงการต่างประเทศ (2567)",
+        "",
+        "กรมส่งเสริมการค้าระหว่างประเทศ. (2562). รายงานประจำปี.",
+        "5",
+        "",
+        "สำนักงานสถิติแห่งชาติ. (2559). รายงานสถิติ.",
+    ])
+    refs = {n: r.text for n, r in _doc(text).references.items()}
+    assert refs[2] == "See Park, S.-Y., Huguenot (Bangkok: Silkworm Books, 2023), 356."
+    assert refs[3].startswith("ดูรายละเอียดเพิ่มเติมใน")
+    assert refs[5] == "สำนักงานสถิติแห่งชาติ. (2559). รายงานสถิติ."
+
+
 def test_pdftotext_pieces_of_a_justified_line_go_back_together() -> None:
     """pdftotext sets the pieces of a justified line, and a superscript number, off by blank
     lines; a heading is followed by its paragraph at once and stays a heading."""

@@ -295,6 +295,11 @@ def _runs_on_url(text: str) -> bool:
     return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
 
 
+# A page's printed number and a note's number on one line (`- 33 3`): pdftotext writes a
+# number at the page's top and the superscript number of the note below it as one line.
+_PAGE_AND_NOTE = re.compile(r"^\s*[-–—]\s*[1-9][0-9]{0,3}\s*[-–—]?\s+([1-9][0-9]{0,2})\s*$")
+
+
 def is_endnote_heading(text: str) -> bool:
     """A heading such as เชิงอรรถ or Notes (one of ENDNOTE_HEADINGS) alone on its line."""
     return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
@@ -322,13 +327,13 @@ def endnotes(raws: list[RawLine]) -> bool:
             line = raws[k]
             if line.kind != BODY:
                 continue
-            lone = _LONE_NUMBER.match(line.text)
+            lone = _LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
             head = (int(lone.group(1)), len(line.text)) if lone else _glued_note_start(line.text)
             line.kind = NOTE
             line.endnote = True
-            if head is not None and head[0] == expected:
+            if head is not None and (head[0] == expected or (lone and head[0] == expected + 1)):
                 line.note, line.body_start = head
-                expected += 1
+                expected = head[0] + 1
         return True
     return False
 
