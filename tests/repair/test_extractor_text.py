@@ -315,6 +315,25 @@ def test_a_heading_that_wraps_is_one_section_and_a_numbered_heading_is_no_marker
     assert sorted(doc.references) == [1, 2]
 
 
+def test_in_a_document_that_numbers_its_headings_an_unnumbered_piece_is_running_text() -> None:
+    """pdftotext sets the pieces of a justified line off by blank lines: short ones standing
+    alone read like headings, but where the headings are numbered (บทที่ 1, 2, 3) a line without
+    a number is running text."""
+    full = "ตลาดเกรนเจอร์เข้ามาแทนที่ตลาดบุตเชอร์ที่เปิดให้บริการมาตั้งแต่ปีก่อน"
+    text = "\n".join([
+        "บทที่ 1 สงครามฝรั่งเศส", full, full, full, "จบย่อหน้าแรก", "",
+        "บทที่ 2 ตลาดเกรนเจอร์", full, full, "", "มีการเฉลิมฉลองการเปิด", "", full, full,
+        "สักซึ่งโดนทำลายจากเหตุการณ์ไฟไหม้ในปี", "โค้งเหล็กกล้าลายตารางแล้ว", "ในปี", "", "1954", "", "1901", "",
+        "และเปลี่ยนเป็นหลังคา", "", "ส่วนใหญ่ของตลาดนี้ยังคงอยู่ในสภาพเดิม", "", full, full, "จบ", "",
+        "บทที่ 3 อิสลามนิยม", full, full, full, "จบแล้ว", "",
+    ]) + "\n"
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == [
+        "บทที่ 1 สงครามฝรั่งเศส", "บทที่ 2 ตลาดเกรนเจอร์", "บทที่ 3 อิสลามนิยม"]
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "โค้งเหล็กกล้าลายตารางแล้ว" in body and "ส่วนใหญ่ของตลาดนี้ยังคงอยู่ในสภาพเดิม" in body
+
+
 def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
     """A line that opens with a Thai mark was cut off a Thai letter; a line that ends in a
     digit does not take it (found by the fuzz test: the mark landed on the digit, which a second

@@ -85,8 +85,10 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before
         heads_text = nxt.width >= PARAGRAPH_END_RATIO * full or not nxt.joins
         line.heading = titled or heads_text
-    _numbered_headings(body, full)
+    first = _numbered_headings(body, full)
     _wrapped_headings(body, full)
+    if first is not None:
+        _numbered_only(body, first)
 
 
 # A heading's number at the start of its line: (chapter word, digits, what follows the digits).
@@ -97,13 +99,15 @@ NUMBERED_HEADING_RATIO = 0.9
 _MIN_NUMBERED = 3
 
 
-def _numbered_headings(body: list[BodyLine], full: float) -> None:
+def _numbered_headings(body: list[BodyLine], full: float) -> int | None:
     """Headings numbered in one style (`1. `, `บทที่ 2 `, `ส่วนที่ 3: `, `๔. `) count on from 1
     through the document with text between them: where the layout found some of them, a line
     numbered the same way with the next number, title-like and standing at a paragraph's end
     or under a heading, is one too, though the line above it ran near the margin or it is wider
     than an unnumbered heading may be (large type in a narrow column). A numbered list counts
-    in lines next to each other, not across paragraphs: such lines are no headings."""
+    in lines next to each other, not across paragraphs: such lines are no headings. Returns the
+    line of the first heading of a numbering that runs to `_MIN_NUMBERED` or more, if any."""
+    first: int | None = None
     styles: dict[tuple[str, bool, str], list[tuple[int, int]]] = {}
     for i, line in enumerate(body):
         m = _HEADING_NUMBER.match(line.text)
@@ -129,6 +133,24 @@ def _numbered_headings(body: list[BodyLine], full: float) -> None:
         if len(chain) >= 2 and (len(chain) >= _MIN_NUMBERED or any(body[i].heading for i in chain)):
             for i in chain:
                 body[i].heading = True
+        if len(chain) >= _MIN_NUMBERED:
+            first = chain[0] if first is None else min(first, chain[0])
+    return first
+
+
+def _numbered_only(body: list[BodyLine], first: int) -> None:
+    """A document that numbers its headings numbers them all: after its first numbered heading,
+    a short line standing alone without a number is a piece of running text (pdftotext sets the
+    pieces of a justified line off by blank lines; pypdfium2 cuts a line at a mark), not a
+    heading. The lines a numbered heading wrapped onto stay part of it."""
+    inside = False
+    for line in body[first:]:
+        if line.heading and not line.continues_heading:
+            inside = NUMBERED_HEADING.match(line.text) is not None
+            if not inside:
+                line.heading = False
+        elif line.continues_heading and not inside:
+            line.continues_heading = line.heading = False
 
 
 def _could_head(line: BodyLine, prev: BodyLine | None, full: float) -> bool:
