@@ -1,5 +1,7 @@
-"""PDF input on a Thai PDF the suite lays out itself (tests/thai_pdf.py): text, headings,
-footnotes and printed page numbers must come back through extraction, repair and structure."""
+"""PDF input on a Thai PDF the suite lays out itself with fpdf2 (tests/thai_pdf.py): text,
+headings, footnotes and printed page numbers must come back from the layout reader, and the
+errors a user can cause are one line. PDFs printed by LibreOffice and Chromium:
+tests/test_pdf_producers.py."""
 
 from __future__ import annotations
 
@@ -10,10 +12,9 @@ import thai_pdf
 from thai_pdf import FOOTNOTES, cer, squash
 
 from rag.document.chunking import chunk_document
-from rag.document.pdf import extract_pdf, extract_pdf_text
-from rag.document.structure import structure_document
+from rag.document.pdf import read_pdf
+from rag.document.reading import KIND_PDF, read_source_file
 from rag.errors import RagError
-from rag.repair.text import repair_document
 
 pytestmark = pytest.mark.skipif(not thai_pdf.fonts_available(),
                                 reason="needs Debian's fonts-thai-tlwg (make system-deps)")
@@ -23,9 +24,9 @@ pytestmark = pytest.mark.skipif(not thai_pdf.fonts_available(),
 def sample(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("pdf") / "water-policy.pdf"
     placed = thai_pdf.build_pdf(path)
-    extracted = extract_pdf(path)
-    doc = structure_document(repair_document(extracted.text), doc_id="water-policy", title="water")
-    return path, placed, extracted, doc, chunk_document(doc)
+    reading = read_pdf(path, doc_id="water-policy", title="water")
+    doc = reading.document
+    return path, placed, reading, doc, chunk_document(doc)
 
 
 def _in_order(doc) -> str:
@@ -46,7 +47,7 @@ def test_the_layout_puts_footnotes_and_headings_on_several_pages(sample):
     assert len(placed.headings) == 4
 
 
-def test_extracted_repaired_text_matches_the_source(sample):
+def test_read_text_matches_the_source(sample):
     _, placed, _, doc, _ = sample
     assert cer(thai_pdf.source_text(), _in_order(doc)) <= 0.005
     refs = "\n".join(FOOTNOTES[n] for n in sorted(FOOTNOTES))
@@ -54,9 +55,9 @@ def test_extracted_repaired_text_matches_the_source(sample):
 
 
 def test_printed_page_numbers_are_the_pages(sample):
-    _, placed, extracted, _, _ = sample
-    assert extracted.pages == placed.pages
-    assert extracted.pages[0] == thai_pdf.FIRST_PAGE
+    _, placed, reading, _, _ = sample
+    assert reading.pages == placed.pages
+    assert reading.pages[0] == thai_pdf.FIRST_PAGE
 
 
 def test_headings_are_sections_on_their_pages(sample):
@@ -109,18 +110,21 @@ def test_no_reference_text_in_body_chunks(sample):
     assert "http" not in body
 
 
-def test_extract_pdf_text_is_the_same_text(sample):
-    path, _, extracted, _, _ = sample
-    assert extract_pdf_text(path) == extracted.text
+def test_ingest_reads_a_pdf_into_its_document(sample):
+    path, _, reading, _, _ = sample
+    [src] = read_source_file(path)
+    assert src.kind == KIND_PDF and src.doc_id == "water-policy" and src.title == "water-policy"
+    assert src.document is not None and src.document.paragraphs == reading.document.paragraphs
+    assert src.sha256 == read_source_file(path)[0].sha256  # unchanged file, unchanged identity
 
 
 def test_a_file_that_is_not_a_pdf_is_one_clear_error(tmp_path: Path):
     bad = tmp_path / "notes.pdf"
     bad.write_text("just text, not a PDF", encoding="utf-8")
     with pytest.raises(RagError, match="not a readable PDF"):
-        extract_pdf(bad)
+        read_pdf(bad)
     with pytest.raises(RagError, match="no such file"):
-        extract_pdf(tmp_path / "missing.pdf")
+        read_pdf(tmp_path / "missing.pdf")
 
 
 def test_a_pdf_without_a_text_layer_says_so(tmp_path: Path):
@@ -132,7 +136,7 @@ def test_a_pdf_without_a_text_layer_says_so(tmp_path: Path):
     path = tmp_path / "scan.pdf"
     pdf.output(str(path))
     with pytest.raises(RagError, match="no text layer"):
-        extract_pdf(path)
+        read_pdf(path)
 
 
 def test_a_password_protected_pdf_is_one_clear_error(tmp_path: Path):
@@ -146,4 +150,44 @@ def test_a_password_protected_pdf_is_one_clear_error(tmp_path: Path):
     path = tmp_path / "locked.pdf"
     pdf.output(str(path))
     with pytest.raises(RagError, match="password-protected"):
-        extract_pdf(path)
+        read_pdf(path)
+
+
+def test_a_pdf_locked_only_against_editing_reads(tmp_path: Path):
+    """An owner password alone (no password to open) is what "protect from editing" writes:
+    such a file opens and reads like any other."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("Body", "", str(thai_pdf.BODY_FONT))
+    pdf.set_font("Body", size=14)
+    pdf.text(20, 30, "เอกสารที่ห้ามแก้ไข")
+    pdf.set_encryption(owner_password="owner")
+    path = tmp_path / "readonly.pdf"
+    pdf.output(str(path))
+    assert [p.text for p in read_pdf(path).document.paragraphs] == ["เอกสารที่ห้ามแก้ไข"]
+
+
+@pytest.mark.parametrize("kind, needle", [("scan", "run OCR on it first"), ("locked", "password-protected"),
+                                          ("damaged", "not a readable PDF")])
+def test_pdf_errors_are_one_line_from_the_command(kind: str, needle: str, tmp_path: Path):
+    from conftest import run_rag
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    if kind == "scan":
+        pdf.rect(20, 20, 50, 50)
+    else:
+        pdf.set_font("helvetica", size=12)
+        pdf.cell(text="text")
+    if kind == "locked":
+        pdf.set_encryption(owner_password="owner", user_password="secret")
+    path = tmp_path / f"{kind}.pdf"
+    pdf.output(str(path))
+    if kind == "damaged":
+        path.write_bytes(path.read_bytes()[:300])
+    r = run_rag("inspect", str(path), "--json")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, r.stderr
