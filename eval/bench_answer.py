@@ -266,6 +266,8 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 
 def followups(searcher) -> dict:
     import rag.search.searcher as rs
+    from rag.search.fusion import fuse
+    from rag.thai.chars import is_thai
 
     emb = searcher.embedder
     vectors = np.asarray(searcher.vectors, dtype=np.float32)
@@ -299,10 +301,10 @@ def followups(searcher) -> dict:
         from rag.lexical.tokenize import tokenize_query
 
         depth = searcher.weights.depth
-        dense_alone = searcher._dense(qf, depth, None)
+        dense_alone = searcher.dense_candidates(qf, depth)
         tokens = tokenize_query(follow, searcher.engine) * 2 + tokenize_query(ctx, searcher.engine)
-        w_lex = searcher.weights.bm25_thai if rs.is_thai(follow) else searcher.weights.bm25_other
-        fused = rs.fuse(dense_alone, searcher._bm25(tokens, depth, None), w_lex)
+        w_lex = searcher.weights.bm25_thai if is_thai(follow) else searcher.weights.bm25_other
+        fused = fuse(dense_alone, searcher.bm25_candidates(tokens, depth), w_lex)
         runs["dense alone + bm25 ctx"] = [i for i, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
         sf, sc = vectors @ qf, vectors @ qc
         for w in (0.3, 0.5):

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from thai_damage import clean_lines, damage  # noqa: E402
 
 from rag.repair.text import repair_document, repair_lines  # noqa: E402
-from rag.repair.vowels import _shift_word  # noqa: E402
-from rag.thai.lexicon import _cost, _segment, _token, lexicon  # noqa: E402
+from rag.repair.vowels import clear_caches  # noqa: E402
+from rag.thai.lexicon import lexicon  # noqa: E402
 
 
 def lev(a: str, b: str) -> int:
@@ -135,8 +135,7 @@ def main() -> None:
         raw_text = article.read_text(encoding="utf-8")
         times, cpu = [], []
         for _ in range(3):
-            for memo in (_segment, _cost, _token, _shift_word):
-                memo.cache_clear()  # time a fresh document: no look-ups memoised by earlier runs
+            clear_caches()  # time a fresh document: no look-ups memoised by earlier runs
             t0, c0 = time.perf_counter(), time.process_time()
             rep = repair_document(raw_text)
             times.append(time.perf_counter() - t0)

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also write retrieval.json and retrieval.md there (eval/results is committed)")
     args = ap.parse_args(argv)
 
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     scorer = args.shared / "tools" / "score_search.py"
     if not scorer.exists():

@@ -154,7 +154,8 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
     last item holds what the indexes also store per chunk, for the synthetic chunks to inherit:
     sentence vectors (``units``, ``unit_off``), latent terms (``lat_*``) and the head's id."""
     from rag._util import read_jsonl
-    from rag.index import store as ix
+    from rag.index import format as ix
+    from rag.index.read import load_latent
 
     texts: list[str] = []
     parts: list[np.ndarray] = []
@@ -183,7 +184,7 @@ def _source_passages(seed: int, embed_sample: int) -> tuple[list[str], np.ndarra
         u, uo = np.load(d / ix.UNITS), np.load(d / ix.UNIT_OFFSETS)
         units.append(u)
         unit_off.append(uo[1:] + unit_off[-1][-1])
-        codes = ix.load_latent(d)
+        codes = load_latent(d)
         head = head or ix.latent_head(manifest)
         lat_ptr.append(codes.indptr[1:] + lat_ptr[-1][-1])
         lat_idx.append(np.asarray(codes.indices))
@@ -291,7 +292,8 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
                 check_bm25: bool) -> dict[str, Any]:
     """Write a complete index of ``n`` synthetic chunks to ``out_dir``; returns build facts."""
     from rag._util import file_sha256
-    from rag.index import store as ix
+    from rag.index import ann
+    from rag.index import format as ix
     from rag.ingest import CHUNKING, LEXICAL
     from rag.lexical.trigrams import TrigramTable
 
@@ -434,12 +436,12 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
 
     # the approximate index, through the production builder
     t0 = time.perf_counter()
-    threshold = ix.ANN_THRESHOLD
-    ix.ANN_THRESHOLD = 0
+    threshold = ann.ANN_THRESHOLD
+    ann.ANN_THRESHOLD = 0
     try:
-        kind = ix._build_dense(np.load(out_dir / ix.VECTORS, mmap_mode="r"), out_dir / ix.DENSE)
+        kind = ann.build_dense(np.load(out_dir / ix.VECTORS, mmap_mode="r"), out_dir / ix.DENSE)
     finally:
-        ix.ANN_THRESHOLD = threshold
+        ann.ANN_THRESHOLD = threshold
     timings["ann_s"] = time.perf_counter() - t0
     print(f"  ann: {timings['ann_s']:.1f} s, peak RSS {peak_mb():,.0f} MB", file=sys.stderr, flush=True)
 
@@ -450,7 +452,7 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
         "model": model, "chunking": dict(CHUNKING), "lexical": {**LEXICAL, "engine": pool["engine"]},
         "latent": {"head": pool["latent_head"]} if pool.get("latent_head") else None,
         "trigrams": ix.trigram_meta(trigrams),
-        "dense": {"kind": kind, "dim": dim, "hnsw_m": ix.HNSW_M, "ef_search": ix.HNSW_EF_SEARCH},
+        "dense": {"kind": kind, "dim": dim, "hnsw_m": ann.HNSW_M, "ef_search": ann.HNSW_EF_SEARCH},
         "n_chunks": n,
         "documents": {f"synthetic-{d:04d}": {"doc_id": f"synthetic-{d:04d}", "title": f"synthetic-{d:04d}",
                                              "source": "eval/bench_scale.py", "sha256": "", "kind": "jsonl",
@@ -472,7 +474,7 @@ def _check_bm25(out_dir: Path, data: np.ndarray, indices: np.ndarray, indptr: np
     """Build the same BM25 with bm25s's own indexer and compare the matrices."""
     import bm25s
 
-    from rag.index import store as ix
+    from rag.index import format as ix
 
     tokens = [json.loads(line)["tokens"] for line in (out_dir / ix.TOKENS).open(encoding="utf-8")]
     ref = bm25s.BM25(k1=1.2, b=0.75)
@@ -529,14 +531,16 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     import faiss
 
     from rag.embed import CachedEmbedder
-    from rag.index import store as ix
+    from rag.index import format as ix
+    from rag.index.read import read_manifest, verify_files
     from rag.lexical.tokenize import tokenize_query
-    from rag.search.searcher import Searcher, clean_query
+    from rag.search import Searcher, clean_query
+    from rag.search.bm25 import bm25_bounds
     from rag.thai.chars import is_thai
 
     rss0 = rss_mb()
     t0 = time.perf_counter()
-    ix.verify_files(index_dir, ix.read_manifest(index_dir))
+    verify_files(index_dir, read_manifest(index_dir))
     verify_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     s = Searcher(index_dir, verify=False)
@@ -544,7 +548,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     rss_loaded = rss_mb()
     queries = _queries(n_queries, seed)
     texts = [clean_query(q)[0] for q in queries]
-    inner = getattr(s.embedder, "inner", s.embedder)
+    inner = s.embedder.inner if isinstance(s.embedder, CachedEmbedder) else s.embedder
     encode_ms = []
     qvecs = np.zeros((len(texts), s.vectors.shape[1]), np.float32)
     for i, t in enumerate(texts):  # the real encoder, around the query cache
@@ -552,7 +556,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
         qvecs[i] = inner.encode_queries([t])[0]
         encode_ms.append((time.perf_counter() - t0) * 1000)
     tokens = [tokenize_query(t, s.engine) for t in texts]
-    ann = s._ann
+    ann = s.ann
 
     # exact searches cost up to ~0.5 s a query at 1M: time them on a subset
     n_slow = len(texts) if len(s.chunks) <= 100_000 else min(len(texts), SLOW_QUERIES)
@@ -570,31 +574,29 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
                            "rss_loaded_mb": round(rss_loaded), "load_avg_before": list(os.getloadavg())}
     lat: dict[str, dict[str, float]] = {}
     exact = _exact_top(s.vectors, qvecs, DEPTH)  # ground truth, batched
-    s._ann = None
-    ms, _found = timed(lambda i: s._dense(qvecs[i], DEPTH, None), n_slow)
+    s.ann = None
+    ms, _found = timed(lambda i: s.dense_candidates(qvecs[i], DEPTH), n_slow)
     lat["dense_exact_numpy"] = stats(ms)
     # a fresh query cache per run: each query is encoded right before its retrieval, as in
     # `rag search` (the encoder's threads then share the cores with the retrieval that follows)
     s.embedder = CachedEmbedder(inner)
     _, found = timed(lambda i: s.search(texts[i], k=K, mode="hybrid"), n_slow)
     lat["hybrid_exact_minus_encoding"] = stats([r.took_ms - r.embed_ms for r in found])
-    s._ann = ann
-    ms, approx = timed(lambda i: s._dense(qvecs[i], DEPTH, None))
+    s.ann = ann
+    ms, approx = timed(lambda i: s.dense_candidates(qvecs[i], DEPTH))
     lat["dense_ann"] = stats(ms)
-    ms, bm = timed(lambda i: s._bm25(tokens[i], DEPTH, None))
+    ms, bm = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25"] = stats(ms)
     # both BM25 strategies at every size, whichever the Searcher uses at this one
-    from rag.search.searcher import _bm25_bounds
-
-    enabled = s._bm25_bound is not None
-    s._bm25_bound = None
-    ms, bm_all = timed(lambda i: s._bm25(tokens[i], DEPTH, None))
+    enabled = s.bm25_bound is not None
+    s.bm25_bound = None
+    ms, bm_all = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25_no_pruning"] = stats(ms)
-    s._bm25_bound = _bm25_bounds(s.bm25.scores)
-    ms, bm_pruned = timed(lambda i: s._bm25(tokens[i], DEPTH, None))
+    s.bm25_bound = bm25_bounds(s.bm25.scores)
+    ms, bm_pruned = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25_pruned"] = stats(ms)
     if not enabled:
-        s._bm25_bound = None
+        s.bm25_bound = None
     res["bm25_pruning_enabled"] = enabled
     res["bm25_pruned_equal_scores"] = all(sorted(a.values()) == sorted(b.values())
                                           for a, b in zip(bm_pruned, bm_all, strict=True))
@@ -629,7 +631,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
                 ann.nprobe = v
             else:
                 ann.hnsw.efSearch = v
-            ms, got = timed(lambda i: s._dense(qvecs[i], DEPTH, None))
+            ms, got = timed(lambda i: s.dense_candidates(qvecs[i], DEPTH))
             sweep.append({"param": "nprobe" if kind == "ivf" else "efSearch", "value": v,
                           "recall_at_10": round(recall(got), 4), **stats(ms)})
         if kind == "ivf":
@@ -761,25 +763,25 @@ def _hnsw_compare(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     """Build HNSW over the same vectors and measure it like the default ANN (own process)."""
     import faiss
 
-    from rag.index import store as ix
-    from rag.search.searcher import Searcher, clean_query
+    from rag.index import ann as ix
+    from rag.search import Searcher, clean_query
 
     s = Searcher(index_dir, verify=False)
     texts = [clean_query(q)[0] for q in _queries(n_queries, seed)]
     qvecs = s.embedder.encode_queries(texts)
-    s._ann = None
-    exact = [s._dense(q, DEPTH, None) for q in qvecs]
+    s.ann = None
+    exact = [s.dense_candidates(q, DEPTH) for q in qvecs]
     index = faiss.IndexHNSWFlat(int(s.vectors.shape[1]), ix.HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = ix.HNSW_EF_CONSTRUCTION
     t0 = time.perf_counter()
     index.add(np.ascontiguousarray(s.vectors))
     build_s = time.perf_counter() - t0
     index.hnsw.efSearch = ix.HNSW_EF_SEARCH
-    s._ann = index
+    s.ann = index
     ms, got = [], []
     for q in qvecs:
         t = time.perf_counter()
-        got.append(s._dense(q, DEPTH, None))
+        got.append(s.dense_candidates(q, DEPTH))
         ms.append((time.perf_counter() - t) * 1000)
 
     def top(d: dict[int, float]) -> set[int]:
@@ -856,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  HNSW: {hnsw[-1]}", file=sys.stderr)
         if not args.keep:
             shutil.rmtree(d)
-    from rag.index import store as ix
+    from rag.index import ann as ix
 
     result = {
         "machine": f"{os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "

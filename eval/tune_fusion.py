@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     from rag.config import apply_thread_policy
 
     apply_thread_policy()  # the CLI's thread settings, so timings match `rag`
+    from rag import index as ix
     from rag.embed import CachedEmbedder, load_embedder_for
-    from rag.index import store as ix
-    from rag.search.searcher import FusionWeights, Searcher
+    from rag.search import FusionWeights, Searcher
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")

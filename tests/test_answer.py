@@ -17,7 +17,7 @@ from conftest import run_rag
 from rag.answer import LABELS, about_document, compose, query_terms, render_markdown, render_rich
 from rag.document.structure import Reference
 from rag.errors import RagError
-from rag.search.searcher import Hit
+from rag.search import Hit
 from rag.thai.sentences import is_fragment_start, split_sentences
 
 CHINA = "จีน: เทคโนโลยี อำนาจ และการทูต"
@@ -248,9 +248,9 @@ def test_document_ends_skip_back_matter(papers):
     ("Sources of growth", False), ("Annexation of Crimea", False), ("", False),
 ])
 def test_back_matter_headings(heading, back):
-    from rag.search.searcher import _BACK_MATTER
+    from rag.search import BACK_MATTER
 
-    assert bool(_BACK_MATTER.match(heading)) is back
+    assert bool(BACK_MATTER.match(heading)) is back
 
 
 def test_whole_document_question_reads_the_filtered_or_the_best_matching_paper(papers):

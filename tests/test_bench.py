@@ -78,7 +78,7 @@ def test_bench_names_a_bad_question_line_in_one_line(tmp_path: Path) -> None:
 
 def _bm25_reference(searcher, tokens: list[str], depth: int, allowed: np.ndarray | None) -> dict[int, float]:
     """The former implementation: bm25s's own get_scores over every chunk."""
-    from rag.search.searcher import _top
+    from rag.search.fusion import top
 
     if not tokens or not searcher.bm25.get_tokens_ids(tokens):
         return {}
@@ -86,12 +86,12 @@ def _bm25_reference(searcher, tokens: list[str], depth: int, allowed: np.ndarray
     if allowed is not None:
         scores = np.where(allowed, scores, 0.0)
     cand = np.flatnonzero(scores > 0)
-    return _top(cand, scores[cand], depth)
+    return top(cand, scores[cand], depth)
 
 
 def test_fast_bm25_gives_bm25s_scores(article_index: Path) -> None:
     from rag.lexical.tokenize import tokenize_query
-    from rag.search.searcher import Searcher, clean_query
+    from rag.search import Searcher, clean_query
 
     s = Searcher(article_index)
     assert (s.embedder.hits, s.embedder.misses) == (0, 0)  # the load-time warm-up bypasses the cache
@@ -103,33 +103,33 @@ def test_fast_bm25_gives_bm25s_scores(article_index: Path) -> None:
     for tokens in cases:
         for allowed in (None, every_other):
             for depth in (5, 50):
-                assert s._bm25(tokens, depth, allowed) == _bm25_reference(s, tokens, depth, allowed), tokens
+                assert s.bm25_candidates(tokens, depth, allowed) == _bm25_reference(s, tokens, depth, allowed), tokens
 
 
 def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The large-index BM25 path (common words skipped, MaxScore) forced onto the article:
     same scores, same chunks (up to ties at the cut), and it does prune on these queries."""
     from rag.lexical.tokenize import tokenize_query
-    from rag.search import searcher as search
+    from rag.search import Searcher, bm25, clean_query
 
-    monkeypatch.setattr(search, "_PRUNE_MIN_CHUNKS", 1)
+    monkeypatch.setattr(bm25, "PRUNE_MIN_CHUNKS", 1)
     # 53 chunks: "common" must mean in 40% of them for the proof to succeed (at 1M, 12.5% does)
-    monkeypatch.setattr(search, "_COMMON_SHARE", 0.4)
-    s = search.Searcher(article_index)
-    assert s._bm25_bound is not None
+    monkeypatch.setattr(bm25, "COMMON_SHARE", 0.4)
+    s = Searcher(article_index)
+    assert s.bm25_bound is not None
     csc = s.bm25.scores
     every_other = np.arange(len(s.chunks)) % 2 == 0
     pruned = 0
     for q in _questions():
-        tokens = tokenize_query(search.clean_query(q)[0], s.engine)
+        tokens = tokenize_query(clean_query(q)[0], s.engine)
         ids = s.bm25.get_tokens_ids(tokens)
         for allowed in (None, every_other):
             for depth in (3, 10):
                 if ids:
-                    skipped = search._bm25_top_pruned(csc["data"], csc["indices"], csc["indptr"], s._bm25_bound,
-                                                      ids, depth, allowed, len(s.chunks))[1]
+                    skipped = bm25.top_pruned(csc["data"], csc["indices"], csc["indptr"], s.bm25_bound,
+                                              ids, depth, allowed, len(s.chunks))[1]
                     pruned += skipped > 0
-                got, ref = s._bm25(tokens, depth, allowed), _bm25_reference(s, tokens, depth, allowed)
+                got, ref = s.bm25_candidates(tokens, depth, allowed), _bm25_reference(s, tokens, depth, allowed)
                 assert sorted(got.values()) == sorted(ref.values()), q
                 cut = min(ref.values(), default=0.0)
                 assert {i for i, v in got.items() if v > cut} == {i for i, v in ref.items() if v > cut}, q
@@ -139,21 +139,23 @@ def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch:
 @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
 def test_ann_index_above_threshold_finds_the_exact_top_hit(kind: str, article_index: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag.index import store as ix
-    from rag.search.searcher import Searcher
+    from rag import index as ix
+    from rag.index import ann
+    from rag.index.format import DENSE
+    from rag.search import Searcher
 
-    monkeypatch.setattr(ix, "ANN_THRESHOLD", 10)
-    monkeypatch.setattr(ix, "ANN_KIND", kind)
-    monkeypatch.setattr(ix, "IVF_TRAIN_PER_LIST", 8)  # several cells even for 53 chunks
+    monkeypatch.setattr(ann, "ANN_THRESHOLD", 10)
+    monkeypatch.setattr(ann, "ANN_KIND", kind)
+    monkeypatch.setattr(ann, "IVF_TRAIN_PER_LIST", 8)  # several cells even for 53 chunks
     data = ix.load_index_data(article_index)  # the same vectors: no re-embedding
     ann_dir = tmp_path / "ann"
     ix.write_index(data, ann_dir)
     manifest = ix.read_manifest(ann_dir)
-    assert manifest["dense"]["kind"] == kind and (ann_dir / ix.DENSE).is_file()
+    assert manifest["dense"]["kind"] == kind and (ann_dir / DENSE).is_file()
 
     exact = Searcher(article_index)
     approx = Searcher(ann_dir, embedder=exact.embedder)
-    assert exact._ann is None and approx._ann is not None
+    assert exact.ann is None and approx.ann is not None
     for q in _questions():
         for mode in ("dense", "hybrid"):
             e = exact.search(q, k=5, mode=mode)
@@ -182,10 +184,10 @@ def test_scale_bm25_matrix_matches_bm25s(article_index: Path) -> None:
     import bm25s
 
     from rag._util import read_jsonl
-    from rag.index import store as ix
+    from rag.index.format import TOKENS
 
     scale = _eval_module("bench_scale")
-    tokens = [row["tokens"] for row in read_jsonl(article_index / ix.TOKENS)]
+    tokens = [row["tokens"] for row in read_jsonl(article_index / TOKENS)]
     words = sorted({t for doc in tokens for t in doc})
     ids = {w: i for i, w in enumerate(words)}
     doc_of_token = np.concatenate([np.full(len(doc), d, np.int64) for d, doc in enumerate(tokens)])

@@ -18,7 +18,7 @@ from conftest import DATA, run_rag
 
 import rag.evaluation as ev
 from rag.errors import RagError
-from rag.search.searcher import MODES
+from rag.search import MODES
 
 SCORER = DATA / "score_search_copy.py"
 QUESTIONS = DATA / "eval_questions.jsonl"          # key-phrase questions on the shipped article
@@ -47,7 +47,7 @@ def article_eval(assistant) -> ev.Evaluation:
 def tiny_searcher(tmp_path_factory: pytest.TempPathFactory, assistant):
     """The tiny corpus indexed and opened with the session's already loaded default model."""
     from rag.ingest import ingest
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     index_dir = tmp_path_factory.mktemp("tiny") / "index"
     embedder = assistant.searcher.embedder

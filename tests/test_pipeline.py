@@ -134,7 +134,7 @@ def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> N
     from rag.embed import latent_head_id
     from rag.embed.latent import MAX_FEATURES, dense_query
     from rag.evaluation import canon
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     manifest = json.loads((article_index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["latent"] == {"head": latent_head_id()} and manifest["latent"]["head"]
@@ -159,7 +159,7 @@ def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> N
                        weights=replace(searcher.weights, latent_other=0.0))
     def scores(s: Searcher, question: str) -> list[tuple[str, float]]:
         return [(h.chunk_id, round(h.score, 6)) for h in s.search(question, k=5).hits]
-    assert searcher._latent_on and searcher.weights.latent_other > 0 and searcher.weights.latent_thai == 0
+    assert searcher.latent_on and searcher.weights.latent_other > 0 and searcher.weights.latent_thai == 0
     assert scores(searcher, STA_QUESTIONS[1]) != scores(without, STA_QUESTIONS[1])
     assert scores(searcher, STA_QUESTIONS[0]) == scores(without, STA_QUESTIONS[0])
 
@@ -172,7 +172,7 @@ def test_trigrams_match_a_spelling_that_word_bm25_cuts_differently(article_index
     from dataclasses import replace
 
     from rag.lexical.tokenize import tokenize_query
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     searcher = Searcher(article_index)
     spelled = "เซมิคอนดักเตอร์"
@@ -182,7 +182,7 @@ def test_trigrams_match_a_spelling_that_word_bm25_cuts_differently(article_index
     every = list(range(len(searcher.chunks)))
     for variant in ("ซีมิคอนดั๊กเตอร์", "เซมี่คอนดัคเตอร์"):
         assert not set(tokenize_query(variant)) & set(tokenize_query(spelled))  # no shared whole word...
-        scores = searcher._trigram_scores(every, variant, None)
+        scores = searcher.trigram_scores(every, variant, None)
         top = sorted(scores, key=lambda i: -scores[i])[: len(holding)]
         assert set(top) == holding  # ...but the trigrams find every chunk that has it
     without = Searcher(article_index, embedder=searcher.embedder,
@@ -201,7 +201,7 @@ def test_question_words_match_nothing(article_index: Path) -> None:
     first for "จีนใช้ STAs อย่างไร". The lexical side now reads the question without it, and
     the first hit is the passage that answers (gold q037 in eval/qa_dev.jsonl)."""
     from rag.lexical.tokenize import tokenize_query
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     searcher = Searcher(article_index)
     question, bare = STA_QUESTIONS[0], "จีนใช้ STAs"
@@ -212,7 +212,7 @@ def test_question_words_match_nothing(article_index: Path) -> None:
     raw = searcher.trigrams.scores(searcher.trigrams.query_terms([(question, 1)]), texts)
     stripped = searcher.trigrams.scores(searcher.trigrams.query_terms([(bare, 1)]), texts)
     assert all(raw[i] > stripped[i] for i in however)  # what the question word used to add
-    assert searcher._trigram_scores(every, question, None) == searcher._trigram_scores(every, bare, None)
+    assert searcher.trigram_scores(every, question, None) == searcher.trigram_scores(every, bare, None)
     assert tokenize_query(question) == tokenize_query(bare)
     answers = [json.loads(line) for line in (Path(__file__).parents[1] / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
     gold = next(q["answers"] for q in answers if q["question"] == question)
@@ -227,7 +227,7 @@ def test_sentence_pairs_are_stored_after_each_chunks_units_and_scored_as_a_view_
     the right rows (a pair counted as a sentence, or the reverse, changes the scores)."""
     from dataclasses import replace
 
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     searcher = Searcher(article_index)
     counts = [len(c.window_texts()) for c in searcher.chunks]
@@ -242,14 +242,14 @@ def test_sentence_pairs_are_stored_after_each_chunks_units_and_scored_as_a_view_
     for a, c, want in ((0.0, 1.0, float(np.max(pairs @ q))), (0.0, 0.0, float(np.max(others @ q))),
                        (1.0, 0.0, chunk)):
         searcher.weights = replace(searcher.weights, chunk_share=a, window_share=c)
-        assert abs(searcher._rescore([i], q)[i] - want) < 1e-5
+        assert abs(searcher.rescore([i], q)[i] - want) < 1e-5
     # a chunk of one sentence has no pair: its best sentence stands in for one
     single = [j for j, n in enumerate(counts) if n == 0]
     for j in single[:3]:
         searcher.weights = replace(searcher.weights, chunk_share=0.0, window_share=1.0)
-        as_pair = searcher._rescore([j], q)[j]
+        as_pair = searcher.rescore([j], q)[j]
         searcher.weights = replace(searcher.weights, chunk_share=0.0, window_share=0.0)
-        assert abs(as_pair - searcher._rescore([j], q)[j]) < 1e-6
+        assert abs(as_pair - searcher.rescore([j], q)[j]) < 1e-6
 
 
 def test_english_question_words_put_into_thai_find_the_passage_that_names_them(article_index: Path) -> None:
@@ -260,7 +260,7 @@ def test_english_question_words_put_into_thai_find_the_passage_that_names_them(a
     and technology advisers comes first. Thai questions do without it."""
     from dataclasses import replace
 
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     searcher = Searcher(article_index)
     without = Searcher(article_index, embedder=searcher.embedder, weights=replace(searcher.weights, dictionary_other=0.0))
@@ -275,3 +275,25 @@ def test_english_question_words_put_into_thai_find_the_passage_that_names_them(a
     def scores(s: Searcher, q: str) -> list[tuple[str, float]]:
         return [(h.chunk_id, round(h.score, 6)) for h in s.search(q, k=5).hits]
     assert scores(searcher, STA_QUESTIONS[0]) == scores(without, STA_QUESTIONS[0])
+
+
+def test_explain_shows_every_view_behind_the_ranking(article_index: Path) -> None:
+    """Searcher.explain computes what search does, view by view: its fused scores rank the same
+    chunks with the same scores; a Thai question gets word and trigram BM25, an English one the
+    latent terms and the dictionary's Thai words; the dense side rescored every candidate."""
+    from rag.search import Searcher
+
+    searcher = Searcher(article_index)
+    for question in (*STA_QUESTIONS, "Who is the science adviser to Japan's foreign minister?"):
+        for mode in ("hybrid", "dense", "bm25"):
+            found = searcher.search(question, k=5, mode=mode)
+            why = searcher.explain(question, k=5, mode=mode)
+            assert [(searcher.chunks[i].chunk_id, s) for i, s in why.top(5)] == \
+                [(h.chunk_id, h.score) for h in found.hits], (question, mode)
+            if mode != "bm25":
+                assert set(why.dense) == set(why.chunk) | set(why.bm25) and why.qvec is not None
+    thai, english = searcher.explain(STA_QUESTIONS[0]), searcher.explain(STA_QUESTIONS[1])
+    assert thai.thai and thai.bm25 and thai.trigram and not thai.latent and not thai.dictionary
+    assert not english.thai and english.latent and not english.trigram
+    assert set(english.latent) <= set(english.fused) and english.shares["latent"] == searcher.weights.latent_other
+    assert searcher.explain("Who is the science adviser to Japan's foreign minister?").dictionary

@@ -24,7 +24,7 @@ from rag.document.structure import structure_document, structure_plain
 from rag.errors import RagError
 from rag.lexical.tokenize import MAX_QUERY_CHARS, QUESTION_WORDS, query_pieces, tokenize, tokenize_query
 from rag.repair.text import repair_document
-from rag.search.searcher import clean_query
+from rag.search import clean_query
 from rag.thai.sentences import clip, stretches
 
 EXAMPLES = int(os.environ.get("RAG_FUZZ_EXAMPLES", "60"))  # as in test_repair_fuzz.py

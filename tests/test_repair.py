@@ -235,9 +235,9 @@ def test_a_mark_does_not_land_on_a_known_words_final_to_open_a_syllable(clean: s
     ],
 )
 def test_a_lone_consonant_is_stranded_only_where_it_cannot_close_a_syllable(word: str, pos: int, stranded: bool) -> None:
-    from rag.repair.vowels import _stranded
+    from rag.repair.vowels import stranded
 
-    assert _stranded(word, pos) is stranded
+    assert stranded(word, pos) is stranded
 
 
 # --- rule 5: letter-spaced runs ---------------------------------------------------------------

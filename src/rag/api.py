@@ -23,7 +23,7 @@ from rag.config import resolve_index
 from rag.embed.profiles import profile_for
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
-from rag.search.searcher import Searcher, SearchResult
+from rag.search import Searcher, SearchResult
 
 __all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdown", "followup_context"]
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from rag import index as ix
 from rag.document.chunking import Chunk, chunk_document
 from rag.document.reading import KIND_PDF_TEXT, Source, read_sources
 from rag.document.structure import Document, Reference, structure_document, structure_plain
@@ -33,7 +34,6 @@ from rag.embed import (
 )
 from rag.embed.latent import Codes
 from rag.errors import RagError
-from rag.index import store as ix
 from rag.lexical.tokenize import thai_engine, tokenize
 from rag.repair.text import repair_document
 
@@ -172,7 +172,7 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         t0 = time.perf_counter()
         merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists], window_counts,
                         codes)
-        ix._fault("embedded")
+        ix.inject_fault("embedded")
         ix.write_index(merged, index_dir)
         report.seconds["indexing"] = time.perf_counter() - t0
         report.n_documents, report.n_chunks = len(merged.documents), len(merged.chunks)

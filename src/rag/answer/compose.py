@@ -31,7 +31,7 @@ from rag.answer.labels import answer_language
 from rag.answer.words import query_terms
 from rag.embed import DEFAULT_MODEL
 from rag.embed.profiles import Gate, profile_for
-from rag.search.searcher import Hit, SearchResult
+from rag.search import Hit, SearchResult
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answer.words import contains
-from rag.search.searcher import Hit
+from rag.search import Hit
 from rag.thai.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, stretches
 
 EXTRACT_PASSAGES = 3  # the extract quotes only the best passages

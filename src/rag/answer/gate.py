@@ -27,7 +27,7 @@ from rag.answer.extract import EXTRACT_PASSAGES, Encoder
 from rag.answer.words import contains, content_terms
 from rag.embed.profiles import Gate
 from rag.lexical.tokenize import tokenize
-from rag.search.searcher import Hit
+from rag.search import Hit
 from rag.thai.chars import is_thai
 
 # Words that ask about the document as a whole rather than a topic in it: what it is, who

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag.search.searcher import Hit
+from rag.search import Hit
 from rag.thai.chars import is_thai
 
 LABELS: dict[str, dict[str, str]] = {

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from rag.answer.compose import Answer
 from rag.answer.labels import LABELS, URL, where
 from rag.answer.words import query_terms, spans
-from rag.search.searcher import Hit
+from rag.search import Hit
 
 _LINE_START = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-=])")
 

@@ -25,7 +25,7 @@ from typing import Any
 from rag.answer import render_markdown
 from rag.api import Assistant
 from rag.errors import RagError
-from rag.search.searcher import MODES
+from rag.search import MODES
 
 ALL = "—"
 EXAMPLES = [

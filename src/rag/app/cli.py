@@ -69,8 +69,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from rag import index as ix
     from rag.api import resolve_index
-    from rag.index import store as ix
 
     index_dir = resolve_index(args.index)
     manifest = ix.read_manifest(index_dir)
@@ -247,9 +247,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from rag import index as ix
     from rag.api import resolve_index
     from rag.app.chat import auth_from_env, serve
-    from rag.index import store as ix
 
     auth_from_env()  # a malformed RAG_AUTH fails before minutes of indexing
     index_dir = resolve_index(args.index)

@@ -39,7 +39,7 @@ import numpy as np
 from rag.errors import RagError
 from rag.evaluation import serve_process
 from rag.evaluation.questions import question_texts
-from rag.search.searcher import MODES
+from rag.search.query import MODES
 
 DEFAULT_CORPUS = Path("corpus") / "tech-diplomacy-th.txt"
 DEFAULT_QUERIES = Path("eval") / "qa_dev.jsonl"
@@ -269,9 +269,9 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
 def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index: Path | None = None,
         quick: bool = False, serve: bool | None = None, rounds: int = 1) -> BenchResult:
     """Run every measurement; ``index`` (read only) is searched instead of the fresh one."""
+    from rag import index as ix
     from rag.embed import SplitEmbedder, load_embedder_for
-    from rag.index import store as ix
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
     corpus = Path(corpus)
     if not corpus.is_file():

@@ -20,7 +20,7 @@ from rag.evaluation.metrics import Outcome, groups, judge, ks, rounded_mean, sco
 from rag.evaluation.questions import Question, language_of, type_of
 
 if TYPE_CHECKING:
-    from rag.search.searcher import Searcher
+    from rag.search import Searcher
 
 
 @dataclass
@@ -63,7 +63,7 @@ class Evaluation:
 
 
 def parse_modes(text: str) -> list[str]:
-    from rag.search.searcher import check_mode
+    from rag.search import check_mode
 
     modes = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
     if not modes:

@@ -33,6 +33,7 @@ from rag.thai.chars import (
     spelling_units,
 )
 from rag.thai.lexicon import Lexicon
+from rag.thai.lexicon import clear_caches as lexicon_clear_caches
 
 
 def _clusters(word: str) -> list[list[str]]:
@@ -237,7 +238,7 @@ def _shift_word(word: str, lex: Lexicon, follow: str = "") -> tuple[str, int]:
                 continue
             landing = pieces[_token_span(pieces, move.dst)]
             mended = not cost.unknown or (
-                _known_around(tokens, move.dst, lex) and (len(landing) > 1 or _stranded(word, move.dst))
+                _known_around(tokens, move.dst, lex) and (len(landing) > 1 or stranded(word, move.dst))
             )
             if cost.unknown > base.unknown or (base.unknown - cost.unknown < 3 and not mended):
                 continue
@@ -330,7 +331,7 @@ def _known_around(pieces: list[str], offset: int, lex: Lexicon) -> bool:
     return not any(lex.is_unknown(t) for t in pieces[max(0, k - 2):k + 3])
 
 
-def _stranded(word: str, pos: int) -> bool:
+def stranded(word: str, pos: int) -> bool:
     """The consonant at `pos`, read on its own, cannot close the syllable before it: nothing
     comes before it, or a consonant that is no lead vowel's first letter (`กับ|ท|มี`, `ซึ่ง|ม|พี`).
     After SARA AA, a vowel mark, a tone or a lead vowel's first letter it may well be a final
@@ -405,3 +406,9 @@ def slid_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
         return word
 
     return re.sub(f"[{LETTERS}]{{3,}}", fix, text)
+
+
+def clear_caches() -> None:
+    """Forget the memoised word shifts (and the lexicon's look-ups), for timing a fresh document."""
+    _shift_word.cache_clear()
+    lexicon_clear_caches()

@@ -1,0 +1,20 @@
+"""Search: takes an index (rag.index) and a question, gives the ranked passages.
+
+- ``rag.search.searcher``: ``Searcher`` (open an index once; ``search``, ``explain``, and each
+  view alone), the orchestration;
+- ``rag.search.query``: ``clean_query``, ``check_mode``, ``check_k``, ``MODES``;
+- ``rag.search.fusion``: ``FusionWeights`` (from the model's profile) and ``fuse``;
+- ``rag.search.dense``, ``rag.search.bm25``, ``rag.search.views``: the dense side, word BM25
+  (with exact MaxScore pruning), and the trigram, dictionary and latent-term views;
+- ``rag.search.results``: ``Hit``, ``SearchResult``, ``Explanation``.
+"""
+
+from rag.search.fusion import FusionWeights, fuse
+from rag.search.query import MODES, check_k, check_mode, clean_query
+from rag.search.results import Explanation, Hit, SearchResult
+from rag.search.searcher import BACK_MATTER, Searcher
+
+__all__ = [
+    "BACK_MATTER", "MODES", "Explanation", "FusionWeights", "Hit", "SearchResult", "Searcher",
+    "check_k", "check_mode", "clean_query", "fuse",
+]

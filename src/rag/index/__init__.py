@@ -1,0 +1,42 @@
+"""The index on disk: takes what ingest built (chunks, tokens, vectors, unit vectors, latent
+terms, references) and gives it back, checked, to search and to the next ingest.
+
+- ``rag.index.format``: the file names and ``FORMAT_VERSION``, the manifest's checks, the
+  records ``IndexData`` (what ingest builds) and ``DocumentInfo``;
+- ``rag.index.write``: ``write_index`` (built beside the live index, swapped in at once),
+  ``ingest_lock``, ``check_target``, ``clean_stale_temp``, ``inject_fault``;
+- ``rag.index.read``: the one reader, ``open_index_files`` -> ``StoredIndex``, with
+  ``read_manifest``, ``verify_files`` and ``load_index_data`` (for ingest);
+- ``rag.index.ann``: the FAISS index of a large corpus and its settings.
+"""
+
+from rag.index.ann import ANN_THRESHOLD, build_dense, open_dense
+from rag.index.format import (
+    FORMAT_VERSION,
+    MANIFEST,
+    DocumentInfo,
+    IndexData,
+    chunk_from_dict,
+    latent_head,
+    offsets_from_counts,
+    rebuild_hint,
+    windows_fit,
+)
+from rag.index.read import (
+    StoredIndex,
+    load_index_data,
+    load_latent,
+    load_references,
+    load_trigrams,
+    open_index_files,
+    read_manifest,
+    verify_files,
+)
+from rag.index.write import check_target, clean_stale_temp, ingest_lock, inject_fault, write_index
+
+__all__ = [
+    "ANN_THRESHOLD", "FORMAT_VERSION", "MANIFEST", "DocumentInfo", "IndexData", "StoredIndex", "build_dense",
+    "check_target", "chunk_from_dict", "clean_stale_temp", "ingest_lock", "inject_fault", "latent_head",
+    "load_index_data", "load_latent", "load_references", "load_trigrams", "offsets_from_counts", "open_dense",
+    "open_index_files", "read_manifest", "rebuild_hint", "verify_files", "windows_fit", "write_index",
+]

@@ -1,0 +1,163 @@
+"""Word BM25 candidates, summed from bm25s's stored matrix, with exact pruning for large indexes.
+
+The scores are bm25s's own, bitwise: each query token's postings are added in query order
+(``np.add.at`` over the CSC matrix, as ``bm25s.BM25.get_scores`` does). Around that sum, the
+candidates come from the postings' union where they touch few chunks, and an index of
+``PRUNE_MIN_CHUNKS`` chunks or more first tries ``top_pruned`` (MaxScore), which skips the
+postings of words found in most chunks when they cannot change the top candidates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rag.search.fusion import top
+
+# The pruned search (``top_pruned``) first sums only the words found in at most this share of
+# the chunks; the more common ones (idf < log(1 + 1/share): ที่, การ, ของ... in a large Thai
+# corpus) are summed only if the bound proof needs them. A proof leaving more than
+# PRUNE_KEEP_MAX chunks in reach also takes the next word in (bisection lookups for that many
+# would cost about what summing it does).
+COMMON_SHARE = 0.125
+PRUNE_KEEP_MAX = 20_000
+# Below this many chunks the plain sum is a millisecond or two and pruning saves nothing.
+PRUNE_MIN_CHUNKS = 100_000
+
+
+def bm25_candidates(bm25: Any, bound: np.ndarray | None, tokens: list[str], depth: int,
+                    allowed: np.ndarray | None, n_docs: int) -> dict[int, float]:
+    """The ``depth`` best BM25 chunks for ``tokens`` (repeats count again) among the ``n_docs``
+    of the bm25s index ``bm25``, within the mask ``allowed`` (None: all).
+
+    ``bound``: each word's highest score (``bm25_bounds``) where the index is large enough to
+    prune (``prune_bounds``), else None: the plain sum. The sum runs over bm25s's CSC matrix
+    (eval/results/scale.md times both paths up to 1M chunks).
+    """
+    ids = bm25.get_tokens_ids(tokens) if tokens else []
+    if not ids:
+        return {}
+    csc = bm25.scores
+    if bm25.nonoccurrence_array is not None:  # BM25L/BM25+ (never built here): the slow path
+        scores = np.asarray(bm25.get_scores(tokens), dtype=np.float32)
+        mask = scores > 0 if allowed is None else (scores > 0) & allowed
+        cand = np.flatnonzero(mask)
+        return top(cand, scores[cand], depth)
+    data, indices, indptr = csc["data"], csc["indices"], csc["indptr"]
+    if bound is not None:
+        return top_pruned(data, indices, indptr, bound, ids, depth, allowed, n_docs)[0]
+    spans = [(int(indptr[t]), int(indptr[t + 1])) for t in ids]
+    scores = np.zeros(n_docs, dtype=np.float32)
+    for start, end in spans:  # query order, repeated tokens included: bm25s's sums exactly
+        np.add.at(scores, indices[start:end], data[start:end])
+    posted = sum(end - start for start, end in spans)
+    if posted * 8 < n_docs:
+        cand = np.unique(np.concatenate([indices[start:end] for start, end in spans]))
+        keep = scores[cand] > 0
+        if allowed is not None:
+            keep &= allowed[cand]
+        cand = cand[keep]
+    else:
+        mask = scores > 0
+        if allowed is not None:
+            mask &= allowed
+        cand = np.flatnonzero(mask)
+    return top(cand, scores[cand], depth)
+
+
+def prune_bounds(bm25: Any, n_chunks: int) -> np.ndarray | None:
+    """The bounds the pruned search needs for an index of ``n_chunks`` (None: below
+    ``PRUNE_MIN_CHUNKS``, or postings it cannot prune)."""
+    return bm25_bounds(bm25.scores) if n_chunks >= PRUNE_MIN_CHUNKS else None
+
+
+def bm25_bounds(csc: dict[str, Any]) -> np.ndarray | None:
+    """Each word's highest BM25 score over the chunks (its MaxScore bound); None if the
+    postings are not sorted by chunk (the pruned search looks chunks up by bisection)."""
+    data, indices, indptr = csc["data"], csc["indices"], np.asarray(csc["indptr"])
+    bound = np.zeros(len(indptr) - 1, np.float32)
+    if len(data) == 0:
+        return bound
+    unsorted = np.flatnonzero(np.diff(indices) < 0) + 1
+    if len(unsorted) and not np.isin(unsorted, indptr).all():
+        return None
+    filled = np.flatnonzero(indptr[1:] > indptr[:-1])
+    # empty columns in between add nothing, so each filled column's segment ends at its own end
+    bound[filled] = np.maximum.reduceat(data, indptr[filled])
+    return bound
+
+
+def _lookup(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, term: int, docs: np.ndarray) -> np.ndarray:
+    """Scores of word ``term`` in the sorted chunks ``docs`` (0 where absent), by bisection."""
+    start, end = int(indptr[term]), int(indptr[term + 1])
+    out = np.zeros(len(docs), np.float32)
+    if start == end or len(docs) == 0:
+        return out
+    col = indices[start:end]
+    # same dtype as the column, or searchsorted would convert (copy) the whole column first
+    pos = np.minimum(np.searchsorted(col, docs.astype(col.dtype, copy=False)), end - start - 1)
+    hit = col[pos] == docs
+    out[hit] = data[start + pos[hit]]
+    return out
+
+
+def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound: np.ndarray,
+               ids: list[int], depth: int, allowed: np.ndarray | None,
+               n_docs: int) -> tuple[dict[int, float], int]:
+    """The exact top ``depth`` BM25 chunks, without summing the postings of common words.
+
+    Returns them and how many distinct query words were left out of the sum (0: the plain sum).
+
+    In a large corpus a few words of almost every query (ที่, การ, ของ...) occur in most chunks:
+    their postings are most of the work (several million for a p95 query at 1M chunks) and
+    their idf is near zero. MaxScore, term at a time: the words are summed over their postings
+    rarest first, leaving out the common ones. Once the ``depth``-th best partial score exceeds
+    what the words left out can add at most (the sum of their per-word maximum, ``bound``), no
+    chunk outside the partial candidates can reach the top ``depth``, and only the candidates
+    within that margin of it are still in play; the words left out are looked up for those
+    few chunks by bisection. Until the proof holds, the next word is summed in (at worst every
+    word: the plain sum). The final ``depth`` are summed again word by word in query order, as
+    the plain path (and bm25s) sums them, so their scores are bitwise the same.
+    """
+    terms, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+    df = indptr[terms + 1] - indptr[terms]
+    order = np.argsort(df, kind="stable")  # rarest first
+    terms, counts, df = terms[order], counts[order], df[order]
+    ub = bound[terms].astype(np.float64) * counts
+    summed = int(np.searchsorted(df, COMMON_SHARE * n_docs, side="right"))
+    partial = np.zeros(n_docs, np.float32)
+    for t, c in zip(terms[:summed], counts[:summed], strict=True):
+        start, end = int(indptr[t]), int(indptr[t + 1])
+        np.add.at(partial, indices[start:end], data[start:end] * np.float32(c))
+    while True:
+        rest = float(ub[summed:].sum())
+        cand = np.flatnonzero(partial > 0)
+        if allowed is not None:
+            cand = cand[allowed[cand]]
+        if len(cand) == 0 and summed == len(terms):
+            return {}, 0
+        if len(cand) >= depth or summed == len(terms):
+            part = partial[cand]
+            theta = float(np.partition(part, len(part) - depth)[len(part) - depth]) if len(part) >= depth else 0.0
+            margin = 1e-4 * theta + 1e-6  # float32 rounding of the partial sums
+            if rest + margin < theta or summed == len(terms):
+                reach = part + rest + margin >= theta
+                if reach.sum() <= PRUNE_KEEP_MAX or summed == len(terms):
+                    break
+        t, c = int(terms[summed]), counts[summed]  # no proof yet: sum the next word in
+        start, end = int(indptr[t]), int(indptr[t + 1])
+        np.add.at(partial, indices[start:end], data[start:end] * np.float32(c))
+        summed += 1
+    keep = cand[reach]
+    # full scores of the chunks in reach (the words left out looked up), then the depth best
+    full = part[reach]
+    for t, c in zip(terms[summed:], counts[summed:], strict=True):
+        full = full + _lookup(data, indices, indptr, int(t), keep) * np.float32(c)
+    if len(keep) > depth:
+        theta2 = float(np.partition(full, len(full) - depth)[len(full) - depth])
+        keep = keep[full >= theta2 - (1e-4 * theta2 + 1e-6)]
+    exact = np.zeros(len(keep), np.float32)
+    for tid in ids:  # query order, repeats included: the plain path's float32 sums
+        exact += _lookup(data, indices, indptr, int(tid), keep)
+    return top(keep, exact, depth), len(terms) - summed
