@@ -191,3 +191,44 @@ def test_pdf_errors_are_one_line_from_the_command(kind: str, needle: str, tmp_pa
     r = run_rag("inspect", str(path), "--json")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, r.stderr
+
+
+def _column_page_with_a_broken_heading(path: Path) -> None:
+    """Two columns of body text; a two-line bold heading whose first line ends the first
+    column and whose second line opens the second (what a browser prints when a heading wraps
+    in a narrow column right at the column's foot)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("Body", "", str(thai_pdf.BODY_FONT))
+    pdf.add_font("Body", "B", str(thai_pdf.BOLD_FONT))
+    pdf.add_page()
+    pdf.set_font("Body", "", 12)
+    text = " ".join(t for _, paragraphs in thai_pdf.SECTIONS for t in paragraphs)
+    lines, line = [], ""
+    for ch in text.replace("{", "").replace("}", ""):
+        # cut where the column is full, in front of a consonant that no leading vowel precedes
+        if pdf.get_string_width(line + ch) > 190 and "ก" <= ch <= "ฮ" and line[-1:] not in "เแโใไ":
+            lines.append(line)
+            line = ""
+        line += ch
+    left, right, top, pitch = 60.0, 310.0, 80.0, 20.0
+    for k, line in enumerate(lines[:30]):
+        pdf.text(left, top + k * pitch, line)
+    pdf.set_font("Body", "B", 18)
+    pdf.text(left, top + 30 * pitch + 10, "ความร่วมมือ")
+    pdf.text(right, top, "ระหว่างประเทศ")
+    pdf.set_font("Body", "", 12)
+    for k, line in enumerate(lines[30:60]):
+        pdf.text(right, top + 30 + k * pitch, line)
+    pdf.output(str(path))
+
+
+def test_a_heading_cut_by_a_column_break_is_one_section(tmp_path: Path):
+    path = tmp_path / "columns.pdf"
+    _column_page_with_a_broken_heading(path)
+    doc = read_pdf(path).document
+    title = "ความร่วมมือระหว่างประเทศ"
+    assert [s.title for s in doc.sections] == [title]
+    sections = [p.section for p in doc.paragraphs]
+    assert sections == sorted(sections) and sections[0] == "" and sections[-1] == title

@@ -151,10 +151,15 @@ def _continues(prev: Line, ln: Line, kind: str, m: Measures) -> bool:
     em = m.body_size
     same_flow = prev.page == ln.page and prev.col == ln.col and prev.baseline > ln.baseline
     if kind == "heading":
+        alike = abs(prev.size - ln.size) < 0.05 * ln.size and prev.bold == ln.bold
+        if prev.page != ln.page or prev.col != ln.col:
+            # A heading that wraps in a narrow column can be cut by the column or page break:
+            # producers keep a heading with the text after it, so a heading line that ends a
+            # column is followed by the rest of that heading, or by its text.
+            return alike
         # a heading's lines follow at the body's line pitch, scaled to the heading's size
         pitch = max(1.6 * ln.size, 1.35 * m.pitch * ln.size / em)
-        return (same_flow and abs(prev.size - ln.size) < 0.05 * ln.size and prev.bold == ln.bold
-                and prev.baseline - ln.baseline <= pitch)
+        return same_flow and alike and prev.baseline - ln.baseline <= pitch
     margin = m.margins.get(ln.col, ln.x0)
     indented = ln.x0 - margin >= _INDENT * em
     if indented or abs(ln.size - prev.size) > 0.1 * em:
