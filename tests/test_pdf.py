@@ -193,6 +193,19 @@ def test_pdf_errors_are_one_line_from_the_command(kind: str, needle: str, tmp_pa
     assert len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, r.stderr
 
 
+def _sample_lines(pdf, width: float) -> list[str]:
+    """The sample paper's text cut into lines `width` points wide in the current font, in
+    front of a consonant that no leading vowel precedes (where Thai lines may break)."""
+    text = " ".join(t for _, paragraphs in thai_pdf.SECTIONS for t in paragraphs)
+    lines, line = [], ""
+    for ch in text.replace("{", "").replace("}", ""):
+        if pdf.get_string_width(line + ch) > width and "ก" <= ch <= "ฮ" and line[-1:] not in "เแโใไ":
+            lines.append(line)
+            line = ""
+        line += ch
+    return lines
+
+
 def _column_page_with_a_broken_heading(path: Path) -> None:
     """Two columns of body text; a two-line bold heading whose first line ends the first
     column and whose second line opens the second (what a browser prints when a heading wraps
@@ -204,14 +217,7 @@ def _column_page_with_a_broken_heading(path: Path) -> None:
     pdf.add_font("Body", "B", str(thai_pdf.BOLD_FONT))
     pdf.add_page()
     pdf.set_font("Body", "", 12)
-    text = " ".join(t for _, paragraphs in thai_pdf.SECTIONS for t in paragraphs)
-    lines, line = [], ""
-    for ch in text.replace("{", "").replace("}", ""):
-        # cut where the column is full, in front of a consonant that no leading vowel precedes
-        if pdf.get_string_width(line + ch) > 190 and "ก" <= ch <= "ฮ" and line[-1:] not in "เแโใไ":
-            lines.append(line)
-            line = ""
-        line += ch
+    lines = _sample_lines(pdf, 190)
     left, right, top, pitch = 60.0, 310.0, 80.0, 20.0
     for k, line in enumerate(lines[:30]):
         pdf.text(left, top + k * pitch, line)
@@ -232,3 +238,38 @@ def test_a_heading_cut_by_a_column_break_is_one_section(tmp_path: Path):
     assert [s.title for s in doc.sections] == [title]
     sections = [p.section for p in doc.paragraphs]
     assert sections == sorted(sections) and sections[0] == "" and sections[-1] == title
+
+
+def test_a_word_gap_of_monospaced_type_under_a_gutter_is_no_column(tmp_path: Path):
+    """Two pages in two columns, then a page of full-width lines in a monospaced font where one
+    line has a word starting right at the second column's x and the line under it is short:
+    the page's lines stay whole and in order (a word gap is narrower than the gutter)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("Mono", "", str(thai_pdf.FONT_DIR / "TlwgTypewriter.ttf"))
+    pdf.set_font("Mono", "", 12)
+    column, full = _sample_lines(pdf, 210), _sample_lines(pdf, 440)
+    for page in range(2):
+        pdf.add_page()
+        for k in range(20):
+            pdf.text(72, 80 + 24 * k, column[40 * page + k])
+            pdf.text(310, 80 + 24 * k, column[40 * page + 20 + k])
+    pdf.add_page()
+    # a line cut by a word gap narrower than the gutter, its second part at the column's x
+    head = ""
+    for k, ch in enumerate(full[3]):
+        if 72 + pdf.get_string_width(full[3][:k]) > 299 and "ก" <= ch <= "ฮ" and head[-1:] not in "เแโใไ":
+            break
+        head = full[3][: k + 1]
+    rows = [(72, full[1]), (72, full[2]), (72, head), (310, full[3][len(head):]), (72, "ท้ายย่อหน้า"),
+            (72, full[4]), (72, full[5])]
+    y = 80.0
+    for x, text in rows:
+        if x == 72:
+            y += 24
+        pdf.text(x, y, text)
+    path = tmp_path / "mono.pdf"
+    pdf.output(str(path))
+    text = "".join(p.text for p in read_pdf(path).document.paragraphs)
+    assert squash(full[3] + "ท้ายย่อหน้า" + full[4]) in squash(text)

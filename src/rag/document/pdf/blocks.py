@@ -25,6 +25,8 @@ _PARA_GAP = 0.15  # least extra baseline distance (em) above the body pitch betw
 
 @dataclass
 class Measures:
+    """How this document sets its running text, measured once over all its pages."""
+
     body_size: float
     body_bold: bool
     pitch: float  # usual baseline distance between body lines
@@ -112,12 +114,16 @@ def _mode_cluster(values: Counter[int]) -> float:
 
 @dataclass(eq=False)
 class Block:
+    """A heading or a paragraph: its lines in reading order, across columns and pages."""
+
     kind: str  # "heading" or "para"
     lines: list[Line]
     page_breaks: list[int] = field(default_factory=list)  # indices in lines where a page starts
 
 
 def _is_heading_line(line: Line, m: Measures) -> bool:
+    """Short, set larger or bolder than the body, and not ending like a sentence (a final
+    period after a short token, as in an abbreviation or a numbered heading, is allowed)."""
     text = line.text.strip()
     if not text or len(text) > HEADING_MAX_CHARS:
         return False
@@ -190,6 +196,7 @@ def _ends_paragraph(prev: Line, ln: Line, m: Measures) -> bool:
 
 
 def _has_word_gap(line: Line) -> bool:
+    """Whether the line has a word space, i.e. something justification could stretch."""
     ink = [g for g in line.glyphs if not g.sup]
     return any(b.space or b.ox - a.end > WORD_GAP * b.size for a, b in zip(ink, ink[1:], strict=False))
 

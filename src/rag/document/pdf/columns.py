@@ -35,7 +35,7 @@ def ink_spans(line: Line) -> list[tuple[float, float]]:
     return [(a, b) for a, b in out]
 
 
-def column_zones(lines: list[Line], known: Sequence[float] = ()) -> list[Zone]:
+def column_zones(lines: list[Line], known: Sequence[tuple[float, float]] = ()) -> list[Zone]:
     """Find where the page is set in columns, from the page-wide lines (whose baselines need
     not match across columns).
 
@@ -46,7 +46,9 @@ def column_zones(lines: list[Line], known: Sequence[float] = ()) -> list[Zone]:
     it right at the margin, and at least two have ink left of it (a line's first glyph may
     overhang the margin a little). A word gap of justified text can line up on a few lines, but
     not at one x with nothing running into it. Where other pages have a column starting at an
-    x (`known`), one line starting there is enough (a last page whose second column is short).
+    x (`known`: that x and the narrowest gutter before it), one line starting there is enough (a
+    last page whose second column is short), as long as the gutter is as wide as on those pages:
+    in monospaced type, word starts line up on one x on many lines.
     """
     if len(lines) < (2 if known else 3):
         return []
@@ -67,8 +69,8 @@ def column_zones(lines: list[Line], known: Sequence[float] = ()) -> list[Zone]:
             continue
         taken.update(range(c0 - 3, c0 + 4))
         cands.extend(_zones_at(float(c0), ordered, inks, em, 0.2 * (hi - lo), aligned_lines=3))
-    for c in known:
-        cands.extend(_zones_at(c, ordered, inks, em, 0.2 * (hi - lo), aligned_lines=1))
+    for c, gutter in known:
+        cands.extend(_zones_at(c, ordered, inks, em, 0.2 * (hi - lo), aligned_lines=1, min_gap=0.8 * gutter))
     # A column is at least a fifth of the text wide: of two zones on the same lines whose
     # columns start closer than that, the larger (else the leftmost) is the column and the
     # other an indent inside it (hanging notes under a column).
@@ -80,9 +82,10 @@ def column_zones(lines: list[Line], known: Sequence[float] = ()) -> list[Zone]:
 
 
 def _zones_at(c: float, ordered: list[Line], inks: list[list[tuple[float, float]]], em: float,
-              min_width: float, aligned_lines: int) -> list[Zone]:
+              min_width: float, aligned_lines: int, min_gap: float = 0.0) -> list[Zone]:
     """The column zones whose next column starts at x = c (see column_zones); the column left
-    of the gutter must be at least `min_width` wide (not the numbers of hanging notes)."""
+    of the gutter must be at least `min_width` wide (not the numbers of hanging notes), the
+    gutter at least `min_gap` and 0.7 em (not a recurring word gap)."""
     zones: list[Zone] = []
     members: list[int] = []
 
@@ -97,7 +100,7 @@ def _zones_at(c: float, ordered: list[Line], inks: list[list[tuple[float, float]
             edge = max(x1 for i in left for _, x1 in inks[i] if x1 < c - 0.3 * em)
             size = dominant_size(g for i in members for g in ordered[i].glyphs) or em
             start = min(x0 for i in left for x0, _ in inks[i])
-            if c - edge >= 0.7 * size and edge - start >= min_width:  # not a recurring word gap
+            if c - edge >= max(0.7 * size, min_gap) and edge - start >= min_width:
                 zones.append(Zone(band=(edge, c), lines={id(ordered[i]) for i in members}))
         members.clear()
 

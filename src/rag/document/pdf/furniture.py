@@ -23,6 +23,7 @@ _PAGE_NUMBER = re.compile(  # "12", "- 12 -", "[12]", "หน้า 12", "Page 1
 
 
 def _furniture_key(text: str) -> str:
+    """A line's text with its numbers and spaces ignored: what a running header repeats."""
     return re.sub(r"\d+", "#", "".join(text.split())).lower()
 
 
@@ -82,6 +83,7 @@ def _running_numbers(items: list[tuple[int, Line]]) -> bool:
 
 
 def _is_outermost(line: Line, lines: list[Line]) -> bool:
+    """The page's first or last line."""
     baselines = [ln.baseline for ln in lines]
     return line.baseline >= max(baselines) or line.baseline <= min(baselines)
 

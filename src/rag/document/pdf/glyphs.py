@@ -49,6 +49,7 @@ def mark_rank(ch: str) -> int:
 
 
 def is_mark(ch: str) -> bool:
+    """A combining mark: drawn over or under a base glyph, never on its own."""
     return unicodedata.category(ch) in ("Mn", "Me")
 
 
@@ -88,6 +89,8 @@ class Glyph:
 
 @dataclass
 class _ObjInfo:
+    """What a text object says of all the glyphs it draws."""
+
     span: int | None  # identity of the ActualText span the object is drawn in
     bold: bool
     font: str
@@ -145,6 +148,8 @@ class GlyphReader:
         return span
 
     def read(self) -> list[Glyph]:
+        """The page's glyphs in content-stream order, without the spaces and line breaks pdfium
+        makes up; an ActualText span's characters become one glyph."""
         raw = self.raw
         c = pdfium_c
         left, right, bottom, top = (ctypes.c_double() for _ in range(4))
@@ -229,6 +234,7 @@ def _same_glyph(prev: Glyph, box: Box, ox: float, oy: float) -> bool:
 
 
 def _grow(g: Glyph, box: Box, loose_right: float, text: str) -> None:
+    """Widen a glyph to take in another box (a span's next glyph), adding its text."""
     if g.x1 <= g.x0 and g.y1 <= g.y0:  # a box-less first character (a space) contributes nothing
         g.x0, g.y0, g.x1, g.y1 = box
     else:
@@ -265,6 +271,7 @@ def resolve_unknown(glyphs: Iterable[Glyph]) -> None:
 
 
 def _shape(g: Glyph) -> tuple:
+    """A glyph's shape to a twentieth of an em: font, size, box and advance."""
     q = max(g.size, 1.0) / 20  # quantum: a twentieth of an em
     return (g.font, round(g.size), round((g.x1 - g.x0) / q), round((g.y1 - g.y0) / q),
             round((g.y0 - g.oy) / q), round((g.end - g.ox) / q))

@@ -29,6 +29,9 @@ _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")  # 
 
 @dataclass(eq=False)
 class Line:
+    """Glyphs on one baseline (superscripts included), with the marks hung on each and, once
+    composed, its text and the footnote markers taken out of it."""
+
     glyphs: list[Glyph]  # spacing glyphs, left to right
     baseline: float
     size: float
@@ -58,6 +61,7 @@ class Line:
 
 
 def dominant_size(glyphs: Iterable[Glyph]) -> float:
+    """The font size most of the glyphs are set in, to half a point."""
     sizes = Counter(round(g.size * 2) / 2 for g in glyphs if not g.space)
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
@@ -81,6 +85,8 @@ def build_lines(glyphs: list[Glyph], page: int) -> list[Line]:
 
 
 def _make_line(glyphs: list[Glyph], page: int) -> Line:
+    """A line of the glyphs, left to right; its baseline is the median of the glyphs set in its
+    main size (a superscript or a mark drawn lower must not move it)."""
     size = dominant_size(glyphs)
     body = [g.oy for g in glyphs if abs(g.size - size) < 0.5 and not g.space] or [g.oy for g in glyphs]
     body.sort()
@@ -293,6 +299,8 @@ def _normalize_thai(text: str, markers: list[tuple[int, int]]) -> tuple[str, lis
 
 @dataclass
 class Page:
+    """One physical page, furniture removed: its body lines and its footnote-area lines."""
+
     index: int  # physical page, from 0
     lines: list[Line]  # body lines in reading order
     notes: list[Line]  # footnote-area lines in reading order

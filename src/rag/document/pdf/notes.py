@@ -152,6 +152,7 @@ def entry_text(parts: list[str]) -> str:
 
 
 def _is_notes_heading(text: str) -> bool:
+    """A heading that names a list of notes (numbering and punctuation ignored)."""
     key = re.sub(r"[\s:.\d]+", " ", text).strip().lower()
     return key in _NOTES_HEADINGS
 

@@ -11,7 +11,7 @@ text layer, a damaged file) are one-line `RagError`s.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,15 +107,18 @@ def _lay_out(page_lines: list[list[Line]], rules: list[list[Box]]) -> list[Page]
     split = [split_notes_in(lines, left_rules(lines, rules[i], body_size), body_size)
              for i, lines in enumerate(page_lines)]
     zones = [column_zones(lines) for lines, _ in split]
-    # the document's columns: where a column starts on two pages or more
-    starts = Counter(round(z.band[1]) for zs in zones for z in zs)
-    known = [float(c) for c, n in starts.items() if n >= 2]
+    # the document's columns: where a column starts on two pages or more, and its gutter there
+    gutters: dict[int, list[float]] = defaultdict(list)
+    for z in (z for zs in zones for z in zs):
+        gutters[round(z.band[1])].append(z.band[1] - z.band[0])
+    known = [(float(c), min(widths)) for c, widths in gutters.items() if len(widths) >= 2]
+    starts = [c for c, _ in known]
     pages: list[Page] = []
     for i, (lines, notes) in enumerate(split):
         # A gutter found on one page only, holding under half of its lines, is word gaps of
         # justified text that happen to line up; so is one beside the document's own gutters.
-        own = [z for z in zones[i] if _near(z.band[1], known) or len(split) == 1
-               or (len(z.lines) >= 0.5 * len(lines) and not any(_near(y.band[1], known) for y in zones[i]))]
+        own = [z for z in zones[i] if _near(z.band[1], starts) or len(split) == 1
+               or (len(z.lines) >= 0.5 * len(lines) and not any(_near(y.band[1], starts) for y in zones[i]))]
         zones[i] = own if own or not known else column_zones(lines, known)
         body, col_notes = split_notes(split_columns(lines, zones[i]), rules[i], body_size)
         notes = sorted(notes_in_columns(notes, zones[i]) + col_notes,
@@ -125,6 +128,7 @@ def _lay_out(page_lines: list[list[Line]], rules: list[list[Box]]) -> list[Page]
 
 
 def _near(x: float, xs: Sequence[float], tolerance: float = 3.0) -> bool:
+    """Within a few points of one of `xs` (column starts agree to a point or two)."""
     return any(abs(x - v) <= tolerance for v in xs)
 
 
