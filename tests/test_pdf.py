@@ -273,3 +273,61 @@ def test_a_word_gap_of_monospaced_type_under_a_gutter_is_no_column(tmp_path: Pat
     pdf.output(str(path))
     text = "".join(p.text for p in read_pdf(path).document.paragraphs)
     assert squash(full[3] + "ท้ายย่อหน้า" + full[4]) in squash(text)
+
+
+def test_glyphs_drawn_from_one_pen_position_keep_their_drawn_order():
+    """Writer draws SARA AM in monospaced type as a span from its consonant's own pen position;
+    the two origins then differ by rounding only, either way: the boxes order them."""
+    from rag.document.pdf.glyphs import Glyph
+    from rag.document.pdf.lines import build_lines, compose_line
+
+    def glyph(text: str, ox: float, x0: float, x1: float) -> Glyph:
+        return Glyph(text=text, x0=x0, y0=700.0, x1=x1, y1=712.0, ox=ox, oy=700.0, end=max(ox + 9.6, x1),
+                     size=16.0, bold=False, font="TlwgTypo", mark=False, space=False)
+
+    for drift in (0.02, -0.02):
+        glyphs = [glyph("ก", 306.5, 308.2, 314.5), glyph("า", 316.1, 317.9, 324.1), glyph("ร", 325.7, 327.4, 333.8),
+                  glyph("น", 335.3, 335.9, 343.9), glyph("ำ", 335.3 + drift, 340.4, 352.9),
+                  glyph("-", 355.5, 356.7, 363.9)]
+        [line] = build_lines(glyphs, 0)
+        compose_line(line)
+        assert line.text == "การนำ-"
+
+
+def test_a_page_of_carried_over_notes_is_notes(tmp_path: Path):
+    """A footnote that did not fit under the text citing it goes to a page of its own, under a
+    rule with nothing above it (Writer, at a document's end): it is a note, not body text."""
+    from fpdf import FPDF
+
+    notes = {1: "อ้างแล้ว, หน้า 12.", 2: "ในที่นี้หมายถึงการบริหารจัดการน้ำในความหมายกว้าง",
+             3: "สำนักงานทรัพยากรน้ำแห่งชาติ, รายงานสถานการณ์น้ำ ประจำปี 2566, https://www.onwr.go.th/"}
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("Body", "", str(thai_pdf.BODY_FONT))
+    pdf.add_page()
+    pdf.set_font("Body", "", 14)
+    lines = _sample_lines(pdf, 440)
+    for k, line in enumerate(lines[:28]):
+        pdf.set_font("Body", "", 14)
+        pdf.text(72, 80 + 22 * k, line)
+        if k in (5, 15, 27):  # a marker at the end of the line
+            x = 72 + pdf.get_string_width(line)
+            pdf.set_font("Body", "", 9)
+            pdf.text(x + 1, 80 + 22 * k - 6, str({5: 1, 15: 2, 27: 3}[k]))
+    pdf.set_line_width(0.5)
+
+    def foot(y: float, ns: list[int]) -> None:
+        pdf.line(72, y, 216, y)
+        for k, n in enumerate(ns):
+            pdf.set_font("Body", "", 10)
+            pdf.text(72, y + 16 + 14 * k, f"{n} {notes[n]}")
+
+    foot(720, [1, 2])
+    pdf.add_page()
+    foot(700, [3])
+    path = tmp_path / "carried.pdf"
+    pdf.output(str(path))
+    doc = read_pdf(path).document
+    assert {n: squash(r.text) for n, r in doc.references.items()} == {n: squash(t) for n, t in notes.items()}
+    assert doc.references[3].page == 2
+    assert "onwr" not in "".join(p.text for p in doc.paragraphs)
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2, 3]

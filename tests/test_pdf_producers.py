@@ -225,6 +225,33 @@ def test_footnotes_stand_on_the_page_that_cites_them(printed: dict[str, Printed]
     assert {n: r.page for n, r in p.doc.references.items()} == cited_on
 
 
+# --------------------------------------------------------------------------- monospaced type
+
+# Hyphens between Thai words and SARA AM on both sides of them: in monospaced type Writer draws
+# SARA AM as a span from its consonant's own pen position.
+HYPHENATED = ("ความร่วมมือไทย-ญี่ปุ่นและอาเซียน-จีนเริ่มขึ้นในช่วงปี 2010-2015 การ-ดำเนินการของรัฐบาล "
+              "การนำ-ทำ-จำ ข้อตกลงเขตการค้าเสรีไทย-ออสเตรเลีย และความสัมพันธ์สหรัฐ-จีน ค.ศ. 1990-2000 ")
+
+
+@pytest.fixture(scope="session")
+def monospaced(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Document]:
+    if not HAVE["lo"]:
+        pytest.skip(NOT_HERE)
+    out = tmp_path_factory.mktemp("mono")
+    pool = producers.TextPool([producers.TextSource(f"t{i}", f"หัวข้อที่ {i}", f"Topic {i}", [HYPHENATED * 3])
+                               for i in range(4)], ["อ้างแล้ว, หน้า 3."])
+    spec = producers.Spec(name="lo-typo", producer="lo", font="Tlwg Typo", seed=1, n_sections=3,
+                          markers_per_para=0.0)
+    [result] = producers.generate(out, [spec], pool, extractors=(), check=False)
+    assert result.pdf is not None
+    return json.loads((out / "lo-typo.gold.json").read_text(encoding="utf-8")), read_pdf(result.pdf).document
+
+
+def test_sara_am_keeps_its_place_in_monospaced_type(monospaced: tuple[dict, Document]) -> None:
+    gold, doc = monospaced
+    assert [squash(p.text) for p in doc.paragraphs] == [squash(p["text"]) for p in gold["paragraphs"]]
+
+
 # --------------------------------------------------------------------------- the set
 
 

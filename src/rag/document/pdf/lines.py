@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rag.document.pdf.glyphs import Glyph, is_mark, mark_rank
 
+T = TypeVar("T")  # something ordered by its glyph
 _SAME_BASELINE = 0.3  # glyph origins closer than this (em) vertically share a baseline
 _SUPER_SIZE = 0.9  # a glyph this much smaller than its line ...
 _SUPER_RAISE = 0.15  # ... and raised at least this much (em of the line) is a superscript
@@ -90,8 +92,25 @@ def _make_line(glyphs: list[Glyph], page: int) -> Line:
     size = dominant_size(glyphs)
     body = [g.oy for g in glyphs if abs(g.size - size) < 0.5 and not g.space] or [g.oy for g in glyphs]
     body.sort()
-    glyphs.sort(key=lambda g: (g.ox, g.x0))
+    glyphs[:] = _left_to_right(glyphs, lambda g: g)
     return Line(glyphs=glyphs, baseline=body[len(body) // 2], size=size, page=page)
+
+
+def _left_to_right(items: list[T], glyph: Callable[[T], Glyph]) -> list[T]:
+    """Items in the order of their glyphs' pen positions. Glyphs drawn from one pen position
+    (SARA AM drawn as a span over the consonant before it, in monospaced type) differ in origin
+    by rounding only: their boxes' left edges order them."""
+    items = sorted(items, key=lambda it: (glyph(it).ox, glyph(it).x0))
+    out: list[T] = []
+    i = 0
+    while i < len(items):
+        first = glyph(items[i])
+        j = i + 1
+        while j < len(items) and glyph(items[j]).ox - first.ox < 0.02 * max(first.size, 1.0):
+            j += 1
+        out.extend(sorted(items[i:j], key=lambda it: glyph(it).x0))
+        i = j
+    return out
 
 
 def fold_superscripts(lines: list[Line]) -> list[Line]:
@@ -122,7 +141,7 @@ def _merge_into(line: Line, extra: Line) -> None:
     """Add another line's glyphs (and the marks hung on them) to `line`, left to right."""
     items = [(g, line.marks.get(k, [])) for k, g in enumerate(line.glyphs)]
     items += [(g, extra.marks.get(k, [])) for k, g in enumerate(extra.glyphs)]
-    items.sort(key=lambda it: (it[0].ox, it[0].x0))
+    items = _left_to_right(items, lambda it: it[0])
     line.glyphs = [g for g, _ in items]
     line.marks = {k: ms for k, (_, ms) in enumerate(items) if ms}
 

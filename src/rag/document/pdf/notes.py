@@ -74,15 +74,21 @@ def split_notes_in(lines: list[Line], rules: list[Box],
                     body_size: float) -> tuple[list[Line], list[Line]]:
     """Body and notes of one column (or of the whole page, before columns are cut: notes that
     span the page can happen to leave a word gap where the columns' gutter is). Everything
-    under the rule must be set in one size, smaller than the body or opening with a number."""
+    under the rule must be set in one size, smaller than the body or opening with a number.
+    A page with nothing above its rule holds notes only when they are set smaller than the body:
+    a note that did not fit under the text citing it, carried over to a page of its own."""
     for rule in sorted(rules, key=lambda r: r[1]):
         y = rule[1]
         below = [ln for ln in lines if ln.top < y + 1]
         above = [ln for ln in lines if ln.top >= y + 1]
-        if not below or not above:
-            continue
         # every glyph counts: a page-wide line can hold a note and the other column's text
         sizes = [g.size for ln in below for g in ln.glyphs if not g.space and not g.sup]
+        if not sizes:
+            continue
+        if not above:
+            if max(sizes) < _NOTE_SIZE * body_size:
+                return [], sorted(below, key=lambda ln: -ln.baseline)
+            continue
         first = max(below, key=lambda ln: ln.baseline)
         cited = {n for ln in above for n, _ in ln.markers}
         lead = first.lead_number if first.lead_number is not None else _leading_number(first, None, cited)[0]
@@ -90,7 +96,6 @@ def split_notes_in(lines: list[Line], rules: list[Box],
         if max(sizes) < _NOTE_SIZE * body_size or (numbered and max(sizes) - min(sizes) < 0.05 * body_size):
             return above, sorted(below, key=lambda ln: -ln.baseline)
     return lines, []
-
 
 
 def _parse_entries(lines: list[Line], fresh: list[bool], cited_here: set[int], cited: set[int],

@@ -84,15 +84,11 @@ def _open(path: Path) -> pdfium.PdfDocument:
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as e:
-        code = getattr(e, "err_code", None)
-        if code == pdfium_c.FPDF_ERR_PASSWORD:
-            raise RagError(f"{path}: the PDF is password-protected; save an unprotected copy") from None
-        if code == pdfium_c.FPDF_ERR_SECURITY:
-            raise RagError(f"{path}: the PDF uses an encryption that cannot be opened; save an unprotected copy"
-                           ) from None
-        if code == pdfium_c.FPDF_ERR_FILE:
-            raise RagError(f"{path}: cannot read the file") from None
-        raise RagError(f"{path}: not a readable PDF (damaged, or not a PDF)") from None
+        why = {pdfium_c.FPDF_ERR_PASSWORD: "the PDF is password-protected; save an unprotected copy",
+               pdfium_c.FPDF_ERR_SECURITY: "the PDF's encryption cannot be opened; save an unprotected copy",
+               pdfium_c.FPDF_ERR_FILE: "cannot read the file"}.get(getattr(e, "err_code", None),
+                                                                   "not a readable PDF (damaged, or not a PDF)")
+        raise RagError(f"{path}: {why}") from None
     if len(pdf) == 0:
         pdf.close()
         raise RagError(f"{path}: the PDF has no pages")
