@@ -12,9 +12,9 @@ from rag.document.inspect import inspect_dict
 from rag.document.structure import structure_document, structure_plain, tidy_reference
 from rag.repair.text import repair_document
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 # The article's nine headings (read off the article by hand) and the pages they stand on.
 HEADINGS = [
