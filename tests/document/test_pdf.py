@@ -1,7 +1,7 @@
 """PDF input on a Thai PDF the suite lays out itself with fpdf2 (tests/thai_pdf.py): text,
 headings, footnotes and printed page numbers must come back from the layout reader, and the
 errors a user can cause are one line. PDFs printed by LibreOffice and Chromium:
-tests/test_pdf_producers.py."""
+tests/document/test_pdf_producers.py."""
 
 from __future__ import annotations
 
