@@ -83,6 +83,9 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "escape.jsonl": (b'{"id": "../escape", "text": "x"}\n', "invalid document id '../escape'"),
     "slash.jsonl": (b'{"id": "a/b", "text": "x"}\n', "invalid document id 'a/b'"),
     "duplicate.jsonl": (b'{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', "duplicate.jsonl:2: document id 'a'"),
+    "notes.pdf": (b"just text, not a PDF", "not a readable PDF"),
+    "truncated.pdf": (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Ty",
+                      "not a readable PDF"),
 }
 
 
