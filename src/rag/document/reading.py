@@ -104,7 +104,10 @@ def decode_text(data: bytes, where: str, *, newlines: bool = True) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text_file(path: Path) -> str:
+def read_text_file(path: Path, *, newlines: bool = True, allow_empty: bool = False) -> str:
+    """A user's text file, decoded by `decode_text`; a missing file, a folder or an unreadable
+    file is refused in one line. ``allow_empty`` lets ``rag clean`` print nothing for an empty
+    file, where ingest refuses it."""
     if not path.exists():
         raise RagError(f"{path}: no such file")
     if path.is_dir():
@@ -113,7 +116,10 @@ def read_text_file(path: Path) -> str:
         data = path.read_bytes()
     except OSError as e:
         raise RagError(f"{path}: cannot read ({e.strerror})") from None
-    return decode_text(data, str(path))
+    if allow_empty and not data.strip():
+        blank = data.decode("utf-8-sig", errors="replace")
+        return blank.replace("\r\n", "\n").replace("\r", "\n") if newlines else blank
+    return decode_text(data, str(path), newlines=newlines)
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[str, int, Any]]:
