@@ -126,6 +126,19 @@ def test_page_foot_notes_without_a_rule_and_glued_numbers() -> None:
     assert [r.page for r in doc.references.values()] == [1, 1, 2]
 
 
+def test_a_stray_mark_at_the_page_end_does_not_hide_the_notes_above_it() -> None:
+    """pdfminer.six can leave a mark it could not place on a line of its own at the page's end,
+    below the notes (after a URL, where it cannot go back onto a Thai letter)."""
+    text = PDFTOTEXT_PAGES.replace("ในปัจจุบัน", "ในปัจจุบัน4").replace(
+        "3วิกิพีเดียภาษาไทย, “เมืองท่า,” สืบค้นเมื่อ 5 มกราคม 2566",
+        "3 Ibid., p. 69.\n4 The White House. (2025, February 21). Fact Sheet: President Donald J. Trump\n"
+        "https://www.whitehouse.gov/fact-sheets/2025/02/fact-sheet-president-donald-\ninnovation/\n้")
+    doc = _doc(text)
+    assert doc.references[3].text == "Ibid., p. 69."
+    assert doc.references[4].text.startswith("The White House.")
+    assert "Ibid" not in _body(text)
+
+
 def test_a_body_line_opening_with_a_number_is_no_footnote() -> None:
     text = "\n".join([
         "ข้อมูลการเดินทางของนักท่องเที่ยวในปีที่ผ่านมามีการเปลี่ยนแปลงหลายด้าน",

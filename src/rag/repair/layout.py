@@ -272,6 +272,8 @@ def _page_foot_block(
         notes = [(first, start[0], start[1])]
         wrapped: list[int] = []  # note lines followed by a line of the same note
         for k in body[pos + 1:]:
+            if not any(c.isalnum() for c in raws[k].text):
+                continue  # a stray mark pdfminer.six left at the page's end is no line of a note
             nxt = _glued_note_start(raws[k].text)
             if nxt is not None and nxt[0] == notes[-1][1] + 1:
                 notes.append((k, nxt[0], nxt[1]))
