@@ -139,6 +139,17 @@ def test_a_stray_mark_at_the_page_end_does_not_hide_the_notes_above_it() -> None
     assert "Ibid" not in _body(text)
 
 
+def test_a_stray_mark_above_a_page_break_leaves_the_break_in_place() -> None:
+    """pdfminer.six can end a page with a mark alone on its line, right above the form feed: the
+    page break, which the notes above it are read by, stays where it was (the mark, with no
+    letter to go back onto, goes with the blank line it stands for)."""
+    text = PDFTOTEXT_PAGES.replace("\n\n\fบำรุง", "\n้\n\fบำรุง")
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 2, 3]
+    assert "Smith" not in _body(text)
+    assert "รายได้จากภาษีนี้ใช้บำรุงกองทัพเรือ" in _body(text)
+
+
 def test_a_body_line_opening_with_a_number_is_no_footnote() -> None:
     text = "\n".join([
         "ข้อมูลการเดินทางของนักท่องเที่ยวในปีที่ผ่านมามีการเปลี่ยนแปลงหลายด้าน",

@@ -91,7 +91,9 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             lone_marks.append(k)
     joined += join_lone_mark_rests(texts, kinds, opens_page, lone_marks)
     for i, opens in enumerate(opens_page):
-        if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not texts[i - 1].strip())):
+        # the line above a page's first line is where the break goes: a blank one, or a mark
+        # pdfminer.six left alone at the page's end with no letter to go back onto
+        if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not _has_text(texts[i - 1]))):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
     if printed_lines(texts, kinds):
         joined += join_marker_cuts(texts, kinds)
@@ -130,6 +132,11 @@ def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bo
         kinds[j], texts[j] = FILLER, ""
         joined += 1
     return joined
+
+
+def _has_text(text: str) -> bool:
+    """A letter or a digit: a line of marks or white space alone holds none."""
+    return any(ch.isalnum() for ch in text)
 
 
 def _width(text: str) -> int:
