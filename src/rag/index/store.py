@@ -181,3 +181,6 @@ class Store(ABC):
 
     def rebuild_hint(self) -> str:
         return f"rebuild it with: rag ingest --rebuild --store {self.location}"
+
+    def close(self) -> None:  # noqa: B027 (a folder holds no connection)
+        """Let go of the store's connection (a Milvus Lite file is then free for another process)."""

@@ -206,6 +206,24 @@ def load(client: Any, loc: Location) -> None:
         client.load_collection(loc.name(kind), timeout=TIMEOUT_S)
 
 
+QUERY_CAP = 16_383  # a Milvus query returns at most this many rows; more come from an iterator
+
+
+def query_all(client: Any, name: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
+    """Every row ``expr`` matches (a plain query stops at ``QUERY_CAP`` rows, silently)."""
+    rows = client.query(name, filter=expr, output_fields=fields, timeout=TIMEOUT_S, consistency_level="Strong")
+    if len(rows) < QUERY_CAP:
+        return list(rows)
+    out: list[dict[str, Any]] = []
+    it = client.query_iterator(name, batch_size=10_000, filter=expr, output_fields=fields, timeout=TIMEOUT_S)
+    try:
+        while batch := it.next():
+            out += batch
+    finally:
+        it.close()
+    return out
+
+
 def int_list(values: list[int]) -> str:
     """A list of integers as a Milvus expression (``pk in [1, 2]``)."""
     return "[" + ", ".join(str(int(v)) for v in values) + "]"

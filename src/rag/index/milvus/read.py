@@ -45,6 +45,7 @@ from rag.index.milvus.connect import (
     key63,
     load,
     pymilvus,
+    query_all,
     read_manifest,
 )
 from rag.index.milvus.write import RETIRED_GRACE_S
@@ -86,8 +87,7 @@ class MilvusReader(Reader):
     # ----------------------------------------------------------------- documents and statistics
     def _refresh(self) -> None:
         """The live documents, their statistics (read for new versions only) and the sum."""
-        docs = self.client.query(self.loc.name(META), filter=f'kind == "{DOC}"', output_fields=["version", "data"],
-                                 timeout=TIMEOUT_S, consistency_level="Strong")
+        docs = query_all(self.client, self.loc.name(META), f'kind == "{DOC}"', ["version", "data"])
         docs = sorted(({**json.loads(r["data"]), "version": int(r["version"])} for r in docs),
                       key=lambda d: d["version"])
         stats: dict[str, tuple[int, codec.DocStats]] = {}
@@ -278,8 +278,8 @@ class MilvusReader(Reader):
             return []
         version, st = self._stats[doc_id]
         heads = {key63(s): s for s in st.sections}
-        rows = self.client.query(self.loc.name(CHUNKS), filter=f"doc == {key63(doc_id)} and version == {version}",
-                                 output_fields=["pk", "section"], timeout=TIMEOUT_S)
+        rows = query_all(self.client, self.loc.name(CHUNKS), f"doc == {key63(doc_id)} and version == {version}",
+                         ["pk", "section"])
         return [(int(r["pk"]), heads.get(int(r["section"]), "")) for r in sorted(rows, key=lambda r: int(r["pk"]))]
 
     def close(self) -> None:

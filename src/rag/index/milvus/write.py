@@ -5,15 +5,20 @@ Search shows a chunk row only if no mark hides its version. A writer (for each d
 
 1. marks the new version V hidden ("pending") and writes its rows and statistics;
 2. marks the live version L hidden ("retired"), switches the document's row to V (one row: the
-   document's live version, its record and where its statistics are), and unmarks V;
-3. deletes L's rows and statistics, then its mark.
+   document's live version, its record and where its statistics are), reads it back and
+   unmarks V (or, if another writer switched later, deletes V: the last switch wins);
+3. deletes every other version of the document (L, and any a writer left), each hidden first
+   and kept if it turns out live when read again, except those another writer is still
+   writing (a young pending mark).
 
 So an interrupted ingest leaves its rows hidden and the document as it was, and a later write
 (any ``rag ingest`` or ``rag remove`` on the store) clears what it left: marks of a version that
 is live are dropped, hidden versions that are not live are deleted (a pending one only once
 it is older than ``PENDING_TIMEOUT_S``: it may be another writer's, still writing). Two
 processes writing the same document: the last to switch wins, the other's rows are deleted.
-Between 2's first step and its last, for a few milliseconds, the document is in neither version.
+Between 2's first step and its last, for a few milliseconds, the document is in neither
+version; when two writers switch the same document at once, both versions may show for as
+long, until the later one's step 3.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from rag.index.milvus.connect import (
     key63,
     load,
     meta_row,
+    query_all,
     read_manifest,
 )
 from rag.index.store import NewDocument, Settings, Update
@@ -99,8 +105,7 @@ class MilvusUpdate(Update):
         """The documents' rows (``data`` parsed, plus ``version``): all, or these."""
         name = self.loc.name(META)
         if doc_ids is None:
-            rows = self.client.query(name, filter=f'kind == "{DOC}"', output_fields=["version", "data"],
-                                     timeout=TIMEOUT_S, consistency_level="Strong")
+            rows = query_all(self.client, name, f'kind == "{DOC}"', ["version", "data"])
         else:
             rows = self.client.get(name, ids=[key63(f"{DOC}:{d}") for d in doc_ids], output_fields=["version", "data"],
                                    timeout=TIMEOUT_S, consistency_level="Strong")
@@ -220,12 +225,38 @@ class MilvusUpdate(Update):
         retired = [(doc_id, int(d["version"])) for doc_id, d in before.items()]
         self._mark(retired, "retired")
         self.client.upsert(self.loc.name(META), doc_rows, timeout=TIMEOUT_S)  # the switch
-        self._unmark(versions)
-        self._delete_versions([v for _, v in retired])
+        ids = [d.info.doc_id for d in docs]
+        live = {d["info"]["doc_id"]: d["version"] for d in self.doc_rows(ids)}
+        lost = [v for d, v in zip(ids, versions, strict=True) if live.get(d) != v]  # another writer switched later
+        self._delete_versions(lost)
+        self._unmark([v for v in versions if v not in lost])
+        self._clean(ids)
         self._save_manifest()
         for d in docs:
             self.documents[d.info.doc_id] = d.info
         return len(self.documents), sum(i.n_chunks for i in self.documents.values())
+
+    def _clean(self, doc_ids: list[str]) -> None:
+        """Delete every version of these documents but the live one and those another writer
+        is writing (a young pending mark): each is hidden first, and kept if it turns out
+        live when the documents' rows are read again."""
+        if not doc_ids:
+            return
+        by_key = {key63(d): d for d in doc_ids}
+        expr = f"doc in {int_list(list(by_key))}"
+        found = query_all(self.client, self.loc.name(CHUNKS), expr, ["doc", "version"])
+        found += query_all(self.client, self.loc.name(META), f'kind == "{STATS}" and {expr}', ["doc", "version"])
+        versions = {(by_key[int(r["doc"])], int(r["version"])) for r in found}
+        live = {d["info"]["doc_id"]: d["version"] for d in self.doc_rows(doc_ids)}
+        now = time.time()
+        young = {m["version"] for m in self.marks() if m["state"] == "pending" and now - m["at"] < PENDING_TIMEOUT_S}
+        stale = sorted((d, v) for d, v in versions if live.get(d) != v and v not in young)
+        if not stale:
+            return
+        self._mark(stale, "retired")
+        live = {d["info"]["doc_id"]: d["version"] for d in self.doc_rows(doc_ids)}
+        self._unmark([v for d, v in stale if live.get(d) == v])
+        self._delete_versions([v for d, v in stale if live.get(d) != v])
 
     def remove(self, doc_id: str) -> int:
         if self.manifest is None or doc_id not in self.documents:
@@ -235,6 +266,7 @@ class MilvusUpdate(Update):
         self._mark([(doc_id, version)], "retired")
         self.client.delete(self.loc.name(META), ids=[key63(f"{DOC}:{doc_id}")], timeout=TIMEOUT_S)
         self._delete_versions([version])
+        self._clean([doc_id])
         n = int(row["info"]["n_chunks"])
         self._estimate((0, 0), (n, int(row.get("dl", 0))))
         self._save_manifest()
