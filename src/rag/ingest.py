@@ -141,8 +141,7 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
                 (report.updated if known else report.added).append(src.doc_id)
                 todo.append(src)
         if not todo:
-            report.n_documents = len(up.documents)
-            report.n_chunks = sum(d.n_chunks for d in up.documents.values())
+            report.n_documents, report.n_chunks = up.totals()
             return report
 
         processed = [process_source(src, report.seconds) for src in todo]
@@ -251,7 +250,6 @@ def copy_index(source: Path, index: str | Path | ix.Store, *, rebuild: bool = Fa
         if docs:
             report.n_documents, report.n_chunks = up.put(settings, docs)
         else:
-            report.n_documents = len(up.documents)
-            report.n_chunks = sum(d.n_chunks for d in up.documents.values())
+            report.n_documents, report.n_chunks = up.totals()
     report.seconds["indexing"] = time.perf_counter() - t0
     return report

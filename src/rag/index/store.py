@@ -144,10 +144,14 @@ class Reader(ABC):
 class Update(ABC):
     """One ingest or removal, under whatever the store uses to keep writers apart.
     ``settings`` and ``documents`` are the store's before it (None and {} when empty or
-    rebuilt)."""
+    rebuilt); ``documents`` is looked up by id (a Milvus store reads only the rows asked for)."""
 
     settings: Settings | None
-    documents: dict[str, DocumentInfo]
+    documents: Mapping[str, DocumentInfo]
+
+    def totals(self) -> tuple[int, int]:
+        """How many documents and chunks the store holds."""
+        return len(self.documents), sum(d.n_chunks for d in self.documents.values())
 
     @abstractmethod
     def put(self, settings: Settings, docs: list[NewDocument]) -> tuple[int, int]:

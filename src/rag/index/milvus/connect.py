@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,11 +97,14 @@ def parse_uri(uri: str) -> Location:
 
 
 def pymilvus() -> Any:
-    """The Milvus client package, or one line saying how to get it."""
+    """The Milvus client package, or one line saying how to get it. Its loggers are silenced:
+    what goes wrong reaches the user as one line of ours."""
     try:
         import pymilvus as pm
     except ImportError:
         raise RagError(f"a milvus:// store needs the Milvus client: {INSTALL}") from None
+    for name in ("pymilvus", "pymilvus.milvus_client", "pymilvus.bulk_writer"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     return pm
 
 
@@ -114,10 +118,11 @@ def connect(loc: Location) -> Any:
     if loc.target in _CLIENTS:
         return _CLIENTS[loc.target]
     pm = pymilvus()
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # its errors become ours, in one line
     if loc.lite:
         try:
-            import milvus_lite  # noqa: F401
+            with warnings.catch_warnings():  # milvus-lite 2.5 still imports pkg_resources
+                warnings.simplefilter("ignore")
+                import milvus_lite  # noqa: F401
         except ImportError:
             raise RagError(f"a milvus:///file.db store needs Milvus Lite: {INSTALL}") from None
         Path(loc.target).parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -79,6 +80,38 @@ def _insert(client: Any, name: str, rows: list[dict[str, Any]]) -> None:
         client.insert(name, batch, timeout=TIMEOUT_S)
 
 
+class Documents(Mapping[str, DocumentInfo]):
+    """The store's documents, read from Milvus as they are asked for: an ingest looks up its
+    own files' documents only (the work stays proportional to them, whatever the store's size);
+    iterating reads them all."""
+
+    def __init__(self, update: MilvusUpdate, *, empty: bool = False) -> None:
+        self.update = update
+        self.empty = empty
+        self.known: dict[str, DocumentInfo | None] = {}
+
+    def __getitem__(self, doc_id: str) -> DocumentInfo:
+        if doc_id not in self.known:
+            rows = [] if self.empty else self.update.doc_rows([doc_id])
+            self.known[doc_id] = DocumentInfo(**rows[0]["info"]) if rows else None
+        found = self.known[doc_id]
+        if found is None:
+            raise KeyError(doc_id)
+        return found
+
+    def _all(self) -> dict[str, DocumentInfo]:
+        if self.empty:
+            return {k: v for k, v in self.known.items() if v is not None}
+        rows = {d["info"]["doc_id"]: DocumentInfo(**d["info"]) for d in self.update.doc_rows()}
+        return {k: v for k, v in {**rows, **self.known}.items() if v is not None}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 class MilvusUpdate(Update):
     """One ingest or removal on a Milvus store."""
 
@@ -88,14 +121,14 @@ class MilvusUpdate(Update):
             drop(client, loc)
         self.manifest = read_manifest(client, loc) if self._exists() else None
         if self.manifest is None:
-            self.settings, self.documents = None, {}
+            self.settings, self.documents = None, Documents(self, empty=True)
             return
         load(client, loc)
         m = self.manifest
         self.settings = Settings(m["model"], m["chunking"], m["lexical"], m.get("latent_head"))
         if repair:
             self.repair()
-        self.documents = {d["info"]["doc_id"]: DocumentInfo(**d["info"]) for d in self.doc_rows()}
+        self.documents = Documents(self)
 
     def _exists(self) -> bool:
         return self.client.has_collection(self.loc.name(META))
@@ -233,8 +266,8 @@ class MilvusUpdate(Update):
         self._clean(ids)
         self._save_manifest()
         for d in docs:
-            self.documents[d.info.doc_id] = d.info
-        return len(self.documents), sum(i.n_chunks for i in self.documents.values())
+            self.documents.known[d.info.doc_id] = d.info
+        return self.totals()
 
     def _clean(self, doc_ids: list[str]) -> None:
         """Delete every version of these documents but the live one and those another writer
@@ -270,5 +303,14 @@ class MilvusUpdate(Update):
         n = int(row["info"]["n_chunks"])
         self._estimate((0, 0), (n, int(row.get("dl", 0))))
         self._save_manifest()
-        del self.documents[doc_id]
+        self.documents.known[doc_id] = None
         return n
+
+    def totals(self) -> tuple[int, int]:
+        """Counted by Milvus (the chunk rows include any another writer has not switched yet)."""
+        if self.manifest is None:
+            return 0, 0
+        count = [self.client.query(self.loc.name(kind), filter=expr, output_fields=["count(*)"], timeout=TIMEOUT_S,
+                                   consistency_level="Strong")[0]["count(*)"]
+                 for kind, expr in ((META, f'kind == "{DOC}"'), (CHUNKS, ""))]
+        return int(count[0]), int(count[1])
