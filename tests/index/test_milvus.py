@@ -273,3 +273,33 @@ def test_article_ingest_shape(milvus_uri: str) -> None:
     assert manifest["model"]["id"] == "intfloat/multilingual-e5-small"
     assert manifest["n_chunks"] > 40 and list(manifest["documents"]) == ["tech-diplomacy-th"]
     assert ARTICLE.stem == "tech-diplomacy-th"
+
+
+def test_unit_vectors_past_one_row_spill_and_come_back(tmp_path: Path, article_index: Path) -> None:
+    """A chunk with more sentence vectors than a row's 64 KB holds keeps the rest in the units
+    collection; they come back whole, in order."""
+    import numpy as np
+
+    from rag.index.embedded import new_documents
+    from rag.index.read import load_index_data
+    from rag.index.store import Settings
+    from rag.index.stores import open_store
+
+    data = load_index_data(article_index)
+    settings = Settings(data.model, data.chunking, data.lexical, data.latent_head)
+    doc = new_documents(data)[0]
+    first = doc.unit_counts[0]
+    many = np.concatenate([doc.units[:first]] * 12 + [doc.units[first:]])  # chunk 0: 12x its units
+    doc.units, doc.unit_counts = many, [first * 12, *doc.unit_counts[1:]]
+    doc.window_counts = [doc.window_counts[0] * 12, *doc.window_counts[1:]]
+    uri = f"milvus://{tmp_path}/spill.db"
+    store = open_store(uri)
+    with store.update() as up:
+        up.put(settings, [doc])
+    reader = store.open_reader()
+    key = reader.document_rows(doc.info.doc_id)[0][0]
+    row = reader._rows([key])[0]  # noqa: SLF001 - the fetch path itself
+    assert row.parts > 1
+    assert np.array_equal(row.vectors.reshape(-1, many.shape[1])[1:], many[:first * 12])
+    reader.close()
+    store.close()

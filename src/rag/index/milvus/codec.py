@@ -36,7 +36,7 @@ from rag.lexical.trigrams import TrigramTable, trigram_keys
 
 PLACEHOLDER = "\u2205"  # bm25s needs a token in every chunk; an empty one gets this (rag.index.write)
 SPARSE_DIMS = 2**32 - 1  # Milvus' sparse dimensions are uint32, the last one reserved
-PART_BYTES = 49_149  # base64 of this many bytes is 65,532 characters: one VARCHAR field
+PART_BYTES = 49_140  # whole float32s, and base64 of it (65,520 characters) fits one VARCHAR field
 MAX_PARTS = 16  # unit rows of one chunk: pk << 4 | part
 MAX_CHUNKS = 1 << 14  # chunk rows of one document version: version << 14 | chunk number
 ROW_LIMIT = 65_535

@@ -15,6 +15,7 @@ ids and headings are the users'.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -96,6 +97,7 @@ def parse_uri(uri: str) -> Location:
                     index=index or ("FLAT" if lite else "AUTOINDEX"))
 
 
+@functools.cache
 def pymilvus() -> Any:
     """The Milvus client package, or one line saying how to get it. Its loggers are silenced:
     what goes wrong reaches the user as one line of ours."""
