@@ -10,9 +10,10 @@ cosines from the stored vectors, BM25 from each row's term counts and the global
 (the live documents' sum), bitwise bm25s's. So the ``depth`` best of each side, and all the
 rescoring above, are the embedded index's.
 
-Each query also reads the marks (in a second thread, beside the search), so a version being
-written or retired is hidden from it; when another process has written (the generation row
-changed), the documents and statistics are read again in the background.
+The marks (the versions a write hides) are read again when they are older than
+``MARKS_TTL_S`` (a writer waits longer than that between marking a version and writing or
+switching it, so no search misses a mark); when another process has written (the generation
+row changed), the documents and statistics are read again in the background.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,7 @@ from rag.index.milvus.connect import (
     query_all,
     read_manifest,
 )
-from rag.index.milvus.write import RETIRED_GRACE_S
+from rag.index.milvus.write import MARKS_TTL_S, RETIRED_GRACE_S
 from rag.index.store import Candidates, Reader, top
 
 CACHE_BYTES = 512 << 20  # decoded rows kept between queries
@@ -73,7 +73,7 @@ class MilvusReader(Reader):
         self.dim = int(base["model"]["dim"])
         self.k1, self.b = float(base["lexical"]["k1"]), float(base["lexical"]["b"])
         self.search_params = dense_index(str(base["dense"]["kind"]).removeprefix("milvus-"))[1]
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="rag-milvus")
+        self._marks_at = -1e9
         self._cache: OrderedDict[int, codec.ChunkRow] = OrderedDict()
         self._cache_bytes = 0
         self._stats: dict[str, tuple[int, codec.DocStats]] = {}
@@ -135,6 +135,7 @@ class MilvusReader(Reader):
 
     def _state(self) -> set[int]:
         """The versions the marks hide now; starts a refresh when another process has written."""
+        started = time.monotonic()
         rows = self.client.query(self.loc.name(META), filter=f'kind in ["{MARK}", "{GENERATION}"]',
                                  output_fields=["kind", "version", "data"], timeout=TIMEOUT_S,
                                  consistency_level="Strong")
@@ -152,7 +153,7 @@ class MilvusReader(Reader):
             if self.live.get(m["doc_id"]) == v and (m["state"] == "pending" or now - m["at"] > RETIRED_GRACE_S):
                 continue
             hidden.add(v)
-        self.hidden = hidden
+        self.hidden, self._marks_at = hidden, started
         return hidden
 
     # ----------------------------------------------------------------- the Reader interface
@@ -191,16 +192,12 @@ class MilvusReader(Reader):
             reqs.append(("sparse", [sparse], {"metric_type": "IP"}, int(depth * SPARSE_OVERFETCH)))
         if not reqs:
             return Candidates(rows=codec.as_rows([], self.dim))
-        state = self._pool.submit(self._state)
-        known = self.hidden
-        hits = self._search(pm, reqs, scope, known)
-        try:
-            hidden = state.result()
-        except Exception as e:  # noqa: BLE001
-            raise fail(self.loc, "reading the marks", e) from None
-        if hidden - known and any(v in hidden for v in hits.values()):
-            hits = self._search(pm, reqs, scope, hidden)  # a version hidden meanwhile: search again without it
-        found = self._rows(sorted(hits))
+        if time.monotonic() - self._marks_at > MARKS_TTL_S:
+            try:
+                self._state()
+            except Exception as e:  # noqa: BLE001
+                raise fail(self.loc, "reading the marks", e) from None
+        found = self._rows(sorted(self._search(pm, reqs, scope, self.hidden)))
         rows = codec.as_rows(found, self.dim)
         out = Candidates(rows=rows)
         every = np.arange(len(found))
@@ -212,23 +209,22 @@ class MilvusReader(Reader):
             out.bm25 = top(every[keep], scores[keep], depth)
         return out
 
-    def _search(self, pm: Any, reqs: list[tuple], scope: str | None, hidden: set[int]) -> dict[int, int]:
-        """Candidate keys (and each one's version) from one search or hybrid search."""
+    def _search(self, pm: Any, reqs: list[tuple], scope: str | None, hidden: set[int]) -> list[int]:
+        """Candidate keys from one search or hybrid search."""
         expr = " and ".join(p for p in (scope, f"version not in {int_list(sorted(hidden))}" if hidden else None) if p)
         try:
             if len(reqs) == 1:
                 field, data, params, limit = reqs[0]
                 res = self.client.search(self.loc.name(CHUNKS), data, anns_field=field, limit=limit, filter=expr,
-                                         search_params=params, output_fields=["version"], timeout=TIMEOUT_S)
+                                         search_params=params, timeout=TIMEOUT_S)
             else:
                 anns = [pm.AnnSearchRequest(data, field, params, limit, expr=expr or None)
                         for field, data, params, limit in reqs]
                 res = self.client.hybrid_search(self.loc.name(CHUNKS), anns, pm.WeightedRanker(1.0, 0.0),
-                                                 limit=sum(r[3] for r in reqs), output_fields=["version"],
-                                                 timeout=TIMEOUT_S)
+                                                 limit=sum(r[3] for r in reqs), timeout=TIMEOUT_S)
         except Exception as e:  # noqa: BLE001
             raise fail(self.loc, "searching", e) from None
-        return {int(h["id"]): int(h["entity"]["version"]) for h in res[0]}
+        return [int(h["id"]) for h in res[0]]
 
     def _rows(self, keys: list[int]) -> list[codec.ChunkRow]:
         """The rows of ``keys`` (from the cache, else fetched); rows deleted meanwhile drop out."""
@@ -283,4 +279,4 @@ class MilvusReader(Reader):
         return [(int(r["pk"]), heads.get(int(r["section"]), "")) for r in sorted(rows, key=lambda r: int(r["pk"]))]
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False)
+        self._cache.clear()

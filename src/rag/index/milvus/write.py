@@ -1,7 +1,9 @@
 """Writing a Milvus store, one document at a time: each document's rows are written under a new
 version, the document is switched to it, then the old version's rows are deleted.
 
-Search shows a chunk row only if no mark hides its version. A writer (for each document):
+Search shows a chunk row only if no mark hides its version (searches read the marks at least
+every ``MARKS_TTL_S``; a writer waits ``MARK_WAIT_S`` after marking before the marked rows
+appear or their document switches). A writer (for each document):
 
 1. marks the new version V hidden ("pending") and writes its rows and statistics;
 2. marks the live version L hidden ("retired"), switches the document's row to V (one row: the
@@ -16,9 +18,9 @@ So an interrupted ingest leaves its rows hidden and the document as it was, and 
 is live are dropped, hidden versions that are not live are deleted (a pending one only once
 it is older than ``PENDING_TIMEOUT_S``: it may be another writer's, still writing). Two
 processes writing the same document: the last to switch wins, the other's rows are deleted.
-Between 2's first step and its last, for a few milliseconds, the document is in neither
-version; when two writers switch the same document at once, both versions may show for as
-long, until the later one's step 3.
+After the switch, for up to ``MARKS_TTL_S`` a search may still miss the document (its old
+version hidden, the new one's mark not yet read again); when two writers switch the same
+document at once, both versions may show until the later one's step 3.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ from rag.index.milvus.connect import (
 )
 from rag.index.store import NewDocument, Settings, Update
 
+# A search reads the marks again when they are older than MARKS_TTL_S; a writer waits
+# MARK_WAIT_S after marking a version before that version's rows appear or its document
+# switches, so every search has seen the mark by then.
+MARKS_TTL_S = 0.5
+MARK_WAIT_S = MARKS_TTL_S + 0.1
 PENDING_TIMEOUT_S = 3600.0  # a pending version older than this was left by a writer that died
 RETIRED_GRACE_S = 60.0  # a retired mark on a live version younger than this is a writer mid-switch
 BATCH_BYTES = 8 << 20  # rows per insert call: well under gRPC's message limit
@@ -239,6 +246,7 @@ class MilvusUpdate(Update):
                 v = new_version()
             versions.append(v)
         self._mark([(d.info.doc_id, v) for d, v in zip(docs, versions, strict=True)], "pending")
+        time.sleep(MARK_WAIT_S)
         meta, chunk_rows, unit_rows, doc_rows = [], [], [], []
         for d, v, s in zip(docs, versions, stats, strict=True):
             doc_id = d.info.doc_id
@@ -257,6 +265,8 @@ class MilvusUpdate(Update):
             os._exit(70)
         retired = [(doc_id, int(d["version"])) for doc_id, d in before.items()]
         self._mark(retired, "retired")
+        if retired:
+            time.sleep(MARK_WAIT_S)
         self.client.upsert(self.loc.name(META), doc_rows, timeout=TIMEOUT_S)  # the switch
         ids = [d.info.doc_id for d in docs]
         live = {d["info"]["doc_id"]: d["version"] for d in self.doc_rows(ids)}
@@ -286,7 +296,7 @@ class MilvusUpdate(Update):
         stale = sorted((d, v) for d, v in versions if live.get(d) != v and v not in young)
         if not stale:
             return
-        self._mark(stale, "retired")
+        self._mark(stale, "retired")  # (the old live version was hidden before the switch)
         live = {d["info"]["doc_id"]: d["version"] for d in self.doc_rows(doc_ids)}
         self._unmark([v for d, v in stale if live.get(d) == v])
         self._delete_versions([v for d, v in stale if live.get(d) != v])
@@ -297,6 +307,7 @@ class MilvusUpdate(Update):
         row = self.doc_rows([doc_id])[0]
         version = int(row["version"])
         self._mark([(doc_id, version)], "retired")
+        time.sleep(MARK_WAIT_S)
         self.client.delete(self.loc.name(META), ids=[key63(f"{DOC}:{doc_id}")], timeout=TIMEOUT_S)
         self._delete_versions([version])
         self._clean([doc_id])
