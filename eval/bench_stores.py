@@ -12,8 +12,8 @@ answered in one process by both stores (hybrid, k = 10), scored by the shared sc
 same machine load for both), in two passes: the first (query encoding, and for Milvus the
 candidates' rows fetched, included), then a warm one (both cached).
 
-Part 2, scale: the largest set's documents copied again and again as new documents (vectors
-slightly perturbed, so the dense search is not degenerate) into one Milvus Lite store, up to
+Part 2, scale: 50-chunk documents made of the largest set's chunks, again and again (vectors
+slightly perturbed, so the dense search is not degenerate), into one Milvus Lite store, up to
 each ``--scale`` size: the time to add (and to remove) one 50-chunk document at each size
 (embedding excluded), and the retrieval part of 200 dev questions there (a first pass, the
 rows fetched, then a warm one).
@@ -115,8 +115,7 @@ def compare(name: str, files: dict[str, Path], index_dir: Path, out: Path, score
 
 
 def scale(base: Path, sizes: list[int], out: Path, queries: list[dict]) -> list[dict]:
-    """Milvus Lite filled with copies of ``base``'s documents up to each size."""
-    from rag.index.embedded import new_documents
+    """Milvus Lite filled with 50-chunk documents made of ``base``'s chunks up to each size."""
     from rag.index.read import load_index_data
     from rag.index.store import Settings
     from rag.index.stores import open_store
@@ -124,29 +123,26 @@ def scale(base: Path, sizes: list[int], out: Path, queries: list[dict]) -> list[
 
     data = load_index_data(base)
     settings = Settings(data.model, data.chunking, data.lexical, data.latent_head)
-    docs = new_documents(data)
     rng = np.random.default_rng(0)
     uri = f"milvus://{out.absolute()}/milvus-scale.db"
     store = open_store(uri)
     with store.update(rebuild=True):
         pass
-    probe = _fifty(docs)
-    n, copy, rows = 0, 0, []
+    n, made, rows = 0, 0, []
     for size in sizes:
         t0 = time.perf_counter()
         while n < size:
             batch = []
-            while n < size and len(batch) < 400:
-                doc = docs[len(batch) % len(docs)]
-                batch.append(_copy_of(doc, f"c{copy}", rng))
-                n += len(doc.chunks)
-                copy += 1
+            while n < size and len(batch) < 20:
+                batch.append(synthetic(data, f"doc{made:06d}", made * 50, rng))
+                n += 50
+                made += 1
             with store.update() as up:
                 up.put(settings, batch)
         fill_s = time.perf_counter() - t0
         adds, removes = [], []
         for i in range(3):
-            doc = _copy_of(probe, f"probe{size}-{i}", rng)
+            doc = synthetic(data, f"probe{size}-{i}", (made + i) * 50, rng)
             t0 = time.perf_counter()
             with store.update() as up:
                 up.put(settings, [doc])
@@ -162,9 +158,9 @@ def scale(base: Path, sizes: list[int], out: Path, queries: list[dict]) -> list[
         first = run_queries(searcher, sample, out / f"stores-scale-{size}.jsonl")
         res = run_queries(searcher, sample, out / f"stores-scale-{size}.jsonl")
         searcher.index.close()
-        rows.append({"chunks": n, "fill_s": round(fill_s, 1), "add50_s": round(float(np.median(adds)), 3),
-                     "remove50_s": round(float(np.median(removes)), 3), "open_s": round(open_s, 1),
-                     "retrieval_first_p50_ms": first["retrieval_p50_ms"],
+        rows.append({"chunks": n, "documents": made, "fill_s": round(fill_s, 1),
+                     "add50_s": round(float(np.median(adds)), 3), "remove50_s": round(float(np.median(removes)), 3),
+                     "open_s": round(open_s, 1), "retrieval_first_p50_ms": first["retrieval_p50_ms"],
                      "retrieval_p50_ms": res["retrieval_p50_ms"], "retrieval_p95_ms": res["retrieval_p95_ms"],
                      "questions": len(sample), "db_mb": round(_size(Path(uri[len('milvus://'):])) / 2**20)})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
@@ -172,30 +168,15 @@ def scale(base: Path, sizes: list[int], out: Path, queries: list[dict]) -> list[
     return rows
 
 
-def _size(path: Path) -> int:
-    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _fifty(docs):
-    """A 50-chunk document: the longest one cut (or padded by repetition) to 50 chunks."""
+def synthetic(data, doc_id: str, start: int, rng):
+    """A 50-chunk document of ``data``'s chunks from ``start`` on (cyclically), as new chunks
+    of a new document, their vectors nudged (and normalised again) so no two are the same."""
     from rag.embed.latent import Codes
+    from rag.index.format import DocumentInfo
+    from rag.index.store import NewDocument
 
-    doc = max(docs, key=lambda d: len(d.chunks))
-    take = [i % len(doc.chunks) for i in range(50)]
-    offsets = np.concatenate([[0], np.cumsum(doc.unit_counts)])
-    return type(doc)(
-        info=type(doc.info)(**{**doc.info.__dict__, "n_chunks": 50}),
-        chunks=[type(doc.chunks[i])(**{**doc.chunks[i].__dict__, "chunk_id": f"{doc.info.doc_id}#{j:04d}"})
-                for j, i in enumerate(take)],
-        references=doc.references, tokens=[doc.tokens[i] for i in take], vectors=doc.vectors[take],
-        units=np.concatenate([doc.units[offsets[i]:offsets[i + 1]] for i in take]),
-        unit_counts=[doc.unit_counts[i] for i in take], window_counts=[doc.window_counts[i] for i in take],
-        latent=Codes.from_rows(doc.latent.rows(take)))
-
-
-def _copy_of(doc, suffix: str, rng):
-    """``doc`` as a new document ``<id>~<suffix>``, its vectors nudged (and normalised again)."""
-    doc_id = f"{doc.info.doc_id}~{suffix}"
+    take = [(start + j) % len(data.chunks) for j in range(50)]
+    units, counts = data.unit_slices(take)
 
     def nudge(v: np.ndarray) -> np.ndarray:
         if not len(v):
@@ -203,13 +184,18 @@ def _copy_of(doc, suffix: str, rng):
         v = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
         return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
 
-    return type(doc)(
-        info=type(doc.info)(**{**doc.info.__dict__, "doc_id": doc_id, "sha256": suffix}),
-        chunks=[type(c)(**{**c.__dict__, "doc_id": doc_id, "chunk_id": f"{doc_id}#{i:04d}"})
-                for i, c in enumerate(doc.chunks)],
-        references=doc.references, tokens=doc.tokens, vectors=nudge(np.asarray(doc.vectors, np.float32)),
-        units=nudge(np.asarray(doc.units, np.float32)), unit_counts=doc.unit_counts,
-        window_counts=doc.window_counts, latent=doc.latent)
+    chunks = [type(data.chunks[i])(**{**data.chunks[i].__dict__, "doc_id": doc_id, "chunk_id": f"{doc_id}#{j:04d}",
+                                      "footnotes": [], "markers": []}) for j, i in enumerate(take)]
+    return NewDocument(
+        info=DocumentInfo(doc_id=doc_id, title=doc_id, source="synthetic", sha256=doc_id, kind="jsonl", n_chunks=50),
+        chunks=chunks, references={}, tokens=[data.tokens[i] for i in take],
+        vectors=nudge(np.asarray(data.vectors[take], np.float32)),
+        units=nudge(np.concatenate([np.zeros((0, data.vectors.shape[1]), np.float32), *units])), unit_counts=counts,
+        window_counts=data.window_counts(take), latent=Codes.from_rows(data.latent.rows(take)))
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def render(table: dict, scale_rows: list[dict]) -> str:
@@ -247,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out")
     ap.add_argument("--sets", default="seed,xquad,iapp")
     ap.add_argument("--scale", default="", help="comma-separated chunk counts for the Milvus Lite scale run")
-    ap.add_argument("--save", type=Path, metavar="DIR", help="also write stores.json and stores.md there")
+    ap.add_argument("--scale-only", action="store_true", help="skip part 1 (the sets only name the scale run's base)")
+    ap.add_argument("--save", type=Path, metavar="DIR", help="also write stores.json and stores-tables.md there")
     for name in ("seed", "xquad", "iapp"):
         ap.add_argument(f"--index-{name}", type=Path, metavar="DIR", help=f"an embedded index of the {name} set to copy")
     args = ap.parse_args(argv)
@@ -266,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         if given is not None and not (index_dir / "manifest.json").exists():
             shutil.copytree(given, index_dir)
         index_dir = ensure_index(name, files["corpus"], args.out)
-        table[name] = compare(name, files, index_dir, args.out, scorer)
-        print(json.dumps({name: table[name]}, ensure_ascii=False), file=sys.stderr, flush=True)
+        if not args.scale_only:
+            table[name] = compare(name, files, index_dir, args.out, scorer)
+            print(json.dumps({name: table[name]}, ensure_ascii=False), file=sys.stderr, flush=True)
         largest = (index_dir, files["queries"])
     scale_rows = []
     if args.scale and largest:
@@ -276,8 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     text = render(table, scale_rows)
     if args.save:
         args.save.mkdir(parents=True, exist_ok=True)
-        (args.save / "stores.json").write_text(json.dumps({"sets": table, "scale": scale_rows}, ensure_ascii=False,
-                                                          indent=1) + "\n", encoding="utf-8")
+        saved = args.save / "stores.json"
+        if saved.exists():  # a run of one part keeps the other part's saved figures
+            before = json.loads(saved.read_text(encoding="utf-8"))
+            table = table or before.get("sets", {})
+            scale_rows = scale_rows or before.get("scale", [])
+            text = render(table, scale_rows)
+        saved.write_text(json.dumps({"sets": table, "scale": scale_rows}, ensure_ascii=False, indent=1) + "\n",
+                         encoding="utf-8")
         (args.save / "stores-tables.md").write_text(text, encoding="utf-8")  # eval/results/stores.md quotes them
     print(text, end="")
     return 0
