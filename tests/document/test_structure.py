@@ -145,3 +145,61 @@ def test_inspect_dict_shape(seed_doc):
     assert out["chunks"][0]["footnotes"] == chunks[0].footnotes
     assert set(out["chunks"][0]) == {"chunk_id", "section", "page", "text", "footnotes"}
     json.dumps(out, ensure_ascii=False)
+
+
+def _sections(lines: list[str]) -> list[str]:
+    doc = structure_document(repair_document("\n".join(lines)), doc_id="d", title="d")
+    return [s.title for s in doc.sections]
+
+
+# Made-up text in a narrow column (pypdf, pypdfium2: no blank lines, no indents): chapter
+# headings in large type fill the column, and one follows a paragraph whose last line ran near
+# the margin.
+NARROW_CHAPTERS = [
+    "บทที่ 1 ประวัติหมู่บ้าน",
+    "หมู่บ้านริมแม่น้ำแห่งนี้ตั้งขึ้นเมื่อ",
+    "ราวสองร้อยปีก่อน โดยกลุ่มชาวประมง",
+    "ที่อพยพมาจากทางใต้ของประเทศ",
+    "และได้สร้างบ้านเรือนริมตลิ่งด้วยไม้",
+    "ไผ่และหลังคามุงด้วยใบจากทั้งหมด",
+    "บทที่ 2 อาชีพของชาวบ้าน",
+    "ชาวบ้านส่วนใหญ่ทำการประมงและปลูก",
+    "ผักริมแม่น้ำในฤดูแล้ง ส่วนในฤดูฝน",
+    "จะทำนาข้าวในที่ราบลุ่ม",
+    "บทที่ 3 ประเพณีของชุมชน",
+    "ทุกปีชาวบ้านจะจัดงานบุญใหญ่ที่วัด",
+    "ประจำหมู่บ้าน มีการแข่งเรือและการ",
+    "แสดงพื้นบ้านตลอดทั้งสามวันสามคืน",
+]
+
+
+def test_numbered_headings_count_on_through_the_document():
+    """Where some numbered headings read as headings by their layout, the next numbers in the
+    same style are headings too, though the line above ran near the margin."""
+    assert _sections(NARROW_CHAPTERS) == ["บทที่ 1 ประวัติหมู่บ้าน", "บทที่ 2 อาชีพของชาวบ้าน",
+                                          "บทที่ 3 ประเพณีของชุมชน"]
+
+
+def test_a_numbered_list_inside_a_paragraph_is_no_heading():
+    lines = [
+        "มาตรการที่รัฐบาลเสนอมีสามด้านหลักที่ต้องดำเนินการพร้อมกันในปีงบประมาณนี้ ได้แก่",
+        "1. การลดภาษีสินค้าเกษตร",
+        "2. การสนับสนุนเงินกู้ดอกเบี้ยต่ำ",
+        "3. การพัฒนาระบบชลประทาน",
+        "ซึ่งทั้งสามด้านนี้ต้องได้รับการอนุมัติจากคณะรัฐมนตรีก่อนสิ้นเดือนมีนาคมของปีหน้า",
+        "และจะมีการรายงานผลการดำเนินงานต่อสาธารณะทุกไตรมาสจนกว่าจะสิ้นสุดโครงการ",
+    ]
+    assert _sections(lines) == []
+
+
+def test_a_wrapped_heading_is_one_section_but_a_title_above_a_heading_is_not_part_of_it():
+    para = [
+        "ชุมชนริมแม่น้ำแห่งนี้มีประวัติยาวนานกว่าสองร้อยปี ชาวบ้านส่วนใหญ่",
+        "ทำการประมงและเกษตรกรรมซึ่งสืบทอดกันมาหลายชั่วอายุคนจนถึงปัจจุบัน",
+        "และยังคงรักษาประเพณีท้องถิ่นไว้อย่างเหนียวแน่นตลอดหลายสิบปีที่ผ่าน",
+        "มาแม้ว่าจะมีการเปลี่ยนแปลงทางเศรษฐกิจและสังคมเกิดขึ้นอย่างรวดเร็ว",
+        "ในภูมิภาคนี้",
+    ]
+    lines = ["รายงานการศึกษาเรื่องชุมชนริมน้ำ", "1. ประวัติศาสตร์และพัฒนาการ", "ของชุมชนริมแม่น้ำ", *para,
+             "2. เศรษฐกิจของชุมชน", *para]
+    assert _sections(lines)[-2:] == ["1. ประวัติศาสตร์และพัฒนาการของชุมชนริมแม่น้ำ", "2. เศรษฐกิจของชุมชน"]

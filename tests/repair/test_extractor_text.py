@@ -68,6 +68,20 @@ def test_pdfium_lower_vowel_cut_onto_the_next_line() -> None:
     assert "ซึ่งรู้สึกได้ทั่ว" in _body("มีแผ่นดินไหวนำขนาดเล็ก ซึ่งร\nู้สึกได้ทั่วทั้งเกาะ\n")
 
 
+def test_pdfium_line_cut_on_both_sides_of_a_lone_mark_goes_back_together() -> None:
+    """pypdfium2 sets a below vowel at its own height on a line of its own and goes on with the
+    rest of the printed line on the next one; a heading that ends with one (`ดอกเตอร์ฮู`) is
+    followed by a full line, too wide to be its rest."""
+    full = "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้แล้ว"
+    lines = [full] * 4 + ["บรรดาวิศวกรที่ ศ", "ู", "นย์การบินอวกาศมาร์แชลต้องใช้เวลานานกว่า", full, "ควบค", "ุ",
+                          "มโดยบิชอปแห่งโรมซึ่งเป็นผู", "้", "มีอำนาจจากต่างถิ่น", full, "จบย่อหน้า", "",
+                          "2. ดอกเตอร์ฮ", "ู", full, full, full]
+    doc = _doc("\n".join(lines) + "\n")
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "ศูนย์การบินอวกาศ" in body and "ควบคุมโดยบิชอปแห่งโรมซึ่งเป็นผู้มีอำนาจจากต่างถิ่น" in body
+    assert [s.title for s in doc.sections] == ["2. ดอกเตอร์ฮู"]
+
+
 def test_a_mark_after_a_blank_line_is_not_pulled_across_a_paragraph_break() -> None:
     rep = repair_document("0\n ๅ")
     assert repair_document(rep.text).text == rep.text
@@ -110,6 +124,30 @@ def test_page_foot_notes_without_a_rule_and_glued_numbers() -> None:
     # the paragraph runs on across the page break, past the notes
     assert "รายได้จากภาษีนี้ใช้บำรุงกองทัพเรือ" in body
     assert [r.page for r in doc.references.values()] == [1, 1, 2]
+
+
+def test_a_stray_mark_at_the_page_end_does_not_hide_the_notes_above_it() -> None:
+    """pdfminer.six can leave a mark it could not place on a line of its own at the page's end,
+    below the notes (after a URL, where it cannot go back onto a Thai letter)."""
+    text = PDFTOTEXT_PAGES.replace("ในปัจจุบัน", "ในปัจจุบัน4").replace(
+        "3วิกิพีเดียภาษาไทย, “เมืองท่า,” สืบค้นเมื่อ 5 มกราคม 2566",
+        "3 Ibid., p. 69.\n4 The White House. (2025, February 21). Fact Sheet: President Donald J. Trump\n"
+        "https://www.whitehouse.gov/fact-sheets/2025/02/fact-sheet-president-donald-\ninnovation/\n้")
+    doc = _doc(text)
+    assert doc.references[3].text == "Ibid., p. 69."
+    assert doc.references[4].text.startswith("The White House.")
+    assert "Ibid" not in _body(text)
+
+
+def test_a_stray_mark_above_a_page_break_leaves_the_break_in_place() -> None:
+    """pdfminer.six can end a page with a mark alone on its line, right above the form feed: the
+    page break, which the notes above it are read by, stays where it was (the mark, with no
+    letter to go back onto, goes with the blank line it stands for)."""
+    text = PDFTOTEXT_PAGES.replace("\n\n\fบำรุง", "\n้\n\fบำรุง")
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 2, 3]
+    assert "Smith" not in _body(text)
+    assert "รายได้จากภาษีนี้ใช้บำรุงกองทัพเรือ" in _body(text)
 
 
 def test_a_body_line_opening_with_a_number_is_no_footnote() -> None:
@@ -156,6 +194,37 @@ def test_endnotes_under_a_heading_with_numbers_on_lines_of_their_own() -> None:
     }
     assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2]
     assert "เชิงอรรถ" not in _body(text)
+
+
+def test_endnotes_go_on_past_a_page_number_on_a_note_number_line_and_a_lost_number() -> None:
+    """pdftotext writes a page's top number and the next note's number on one line (`- 33 3`);
+    a note whose number the extractor lost does not end the notes: the next lone number goes on."""
+    text = "\n".join([
+        "การค้าระหว่างประเทศขยายตัวอย่างต่อเนื่อง1 และการลงทุนก็เพิ่มขึ้น2 ตามลำดับ3",
+        "ในปีต่อมารัฐบาลได้ออกมาตรการใหม่4 เพื่อส่งเสริมการส่งออก5",
+        "",
+        "บรรณานุกรม",
+        "",
+        "1",
+        "",
+        "Teevan, C. (2024). Tech sovereignty. ECDPM.",
+        "2",
+        "",
+        "See Park, S.-Y., Huguenot (Bangkok: Silkworm Books, 2023), 356.",
+        "",
+        "- 33 3",
+        "",
+        "ดูรายละเอียดเพิ่มเติมใน กระทรวงการต่างประเทศ (2567)",
+        "",
+        "กรมส่งเสริมการค้าระหว่างประเทศ. (2562). รายงานประจำปี.",
+        "5",
+        "",
+        "สำนักงานสถิติแห่งชาติ. (2559). รายงานสถิติ.",
+    ])
+    refs = {n: r.text for n, r in _doc(text).references.items()}
+    assert refs[2] == "See Park, S.-Y., Huguenot (Bangkok: Silkworm Books, 2023), 356."
+    assert refs[3].startswith("ดูรายละเอียดเพิ่มเติมใน")
+    assert refs[5] == "สำนักงานสถิติแห่งชาติ. (2559). รายงานสถิติ."
 
 
 def test_pdftotext_pieces_of_a_justified_line_go_back_together() -> None:
@@ -270,6 +339,25 @@ def test_a_heading_that_wraps_is_one_section_and_a_numbered_heading_is_no_marker
     assert sorted(doc.references) == [1, 2]
 
 
+def test_in_a_document_that_numbers_its_headings_an_unnumbered_piece_is_running_text() -> None:
+    """pdftotext sets the pieces of a justified line off by blank lines: short ones standing
+    alone read like headings, but where the headings are numbered (บทที่ 1, 2, 3) a line without
+    a number is running text."""
+    full = "ตลาดเกรนเจอร์เข้ามาแทนที่ตลาดบุตเชอร์ที่เปิดให้บริการมาตั้งแต่ปีก่อน"
+    text = "\n".join([
+        "บทที่ 1 สงครามฝรั่งเศส", full, full, full, "จบย่อหน้าแรก", "",
+        "บทที่ 2 ตลาดเกรนเจอร์", full, full, "", "มีการเฉลิมฉลองการเปิด", "", full, full,
+        "สักซึ่งโดนทำลายจากเหตุการณ์ไฟไหม้ในปี", "โค้งเหล็กกล้าลายตารางแล้ว", "ในปี", "", "1954", "", "1901", "",
+        "และเปลี่ยนเป็นหลังคา", "", "ส่วนใหญ่ของตลาดนี้ยังคงอยู่ในสภาพเดิม", "", full, full, "จบ", "",
+        "บทที่ 3 อิสลามนิยม", full, full, full, "จบแล้ว", "",
+    ]) + "\n"
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == [
+        "บทที่ 1 สงครามฝรั่งเศส", "บทที่ 2 ตลาดเกรนเจอร์", "บทที่ 3 อิสลามนิยม"]
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "โค้งเหล็กกล้าลายตารางแล้ว" in body and "ส่วนใหญ่ของตลาดนี้ยังคงอยู่ในสภาพเดิม" in body
+
+
 def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
     """A line that opens with a Thai mark was cut off a Thai letter; a line that ends in a
     digit does not take it (found by the fuzz test: the mark landed on the digit, which a second
@@ -277,3 +365,97 @@ def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
     lines = repair_document("ก\n5 \nิ").lines
     assert all("5ิ" not in line.text for line in lines)
     assert [line.text for line in repair_document("นัน\n้").lines if line.text] == ["นั้น"]
+
+
+def test_endnotes_numbered_in_brackets() -> None:
+    """A notes list printed as `[1] ...` (Chromium or a hand-made list): the bracketed number
+    opens a note as a bare one does."""
+    text = "\n".join([
+        "ชุมชนริมแม่น้ำแห่งนี้มีประวัติยาวนานกว่าสองร้อยปี1 ชาวบ้านส่วนใหญ่ทำการประมง",
+        "และเกษตรกรรมซึ่งสืบทอดกันมาหลายชั่วอายุคน2",
+        "",
+        "เอกสารอ้างอิง",
+        "[1] Doe, Jane, A River Town (Bangkok: Silkworm Books, 2019), 45.",
+        "[2] ดูรายละเอียดเพิ่มเติมใน ประวัติชุมชนริมน้ำ (ฉบับปรับปรุง พ.ศ. 2560)",
+        "หน้า 12–30",
+        "",
+        "\f",
+    ])
+    doc = _doc(text)
+    assert {n: r.text for n, r in doc.references.items()} == {
+        1: "Doe, Jane, A River Town (Bangkok: Silkworm Books, 2019), 45.",
+        2: "ดูรายละเอียดเพิ่มเติมใน ประวัติชุมชนริมน้ำ (ฉบับปรับปรุง พ.ศ. 2560) หน้า 12–30",
+    }
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2]
+    assert "Silkworm" not in _body(text)
+
+
+# pypdfium2: a printed line cut at its superscript note number; the rest of the line opens with
+# the space that followed the number, or not (then the two pieces make one full line).
+PDFIUM_MARKER_CUTS = "\n".join([
+    "เมืองนี้มีประชากรหลากหลายเชื้อชาติ จากการสำรวจในปี1",
+    " 2450 มีผู้อยู่อาศัย",
+    "ราวสามแสนคน ส่วนใหญ่เป็นชาวประมงและพ่อค้าที่เดินทางมาจากเมือง",
+    "ท่าใกล้เคียง ต่อมาเมื่อมีการสร้างทางรถไฟสายใหม่2",
+    "ประชากรก็เพิ่มขึ้น",
+    "อย่างรวดเร็ว และเมืองได้ขยายตัวออกไปทางทิศเหนือจนกลายเป็น",
+    "ศูนย์กลางการค้าที่สำคัญที่สุดของภูมิภาค3",
+    "2. เศรษฐกิจของเมือง",
+    "เศรษฐกิจของเมืองขึ้นอยู่กับการค้าทางทะเลและการท่องเที่ยวเป็น",
+    "หลัก นอกจากนี้ยังมีอุตสาหกรรมแปรรูปอาหารทะเลในเขตชานเมือง",
+    "1 Smith, John, A Port City (London: Oxford University Press, 2005), 12.",
+    "2 Doe, Jane, Railways of Siam (Bangkok: Silkworm Books, 2010), 7.",
+    "3 Lee, K., Trade in the Gulf (Singapore: NUS Press, 2015), 99.",
+    "",
+    "\f",
+])
+
+
+def test_pdfium_lines_cut_at_a_superscript_go_back_together() -> None:
+    doc = _doc(PDFIUM_MARKER_CUTS)
+    assert [s.title for s in doc.sections] == ["2. เศรษฐกิจของเมือง"]
+    first = doc.paragraphs[0].text
+    assert "ในปี 2450 มีผู้อยู่อาศัย" in first
+    assert "สายใหม่ประชากร" in first.replace(" ", "")  # not a heading of its own
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2, 3]
+    assert sorted(doc.references) == [1, 2, 3]
+
+
+def test_a_space_before_sara_aa_where_sara_am_is_written_whole() -> None:
+    """A document that writes SARA AM whole has spaces inside words from its extractor, not lost
+    nikhahits: the dictionary reads `อน ามัย` as `อนามัย`. Where SARA AM is never written whole
+    (its circle lost throughout), `ก าหนด` is still `กำหนด`."""
+    whole = "การสาธารณสุข การอน ามัย และจำนวนผู้ทำงาน ซึ่งกำหนดไว้ในกฎหมายที่นำมาใช้\n" * 3
+    assert "อนามัย" in _body(whole)
+    lost = "การสาธารณสุข และความปลอดภัยในการท างาน ซึ่งก าหนดไว้ในกฎหมาย\n" * 3
+    assert "ทำงาน" in _body(lost) and "กำหนด" in _body(lost)
+
+
+def test_a_cluster_written_twice_before_a_compound_word() -> None:
+    """pypdfium2 writes `ที่` again before the SARA A of `จะ`: the compound `ที่จะ` has no
+    corpus count of its own, its parts do."""
+    assert repair_query("มีความพยายามที่จที่ ะถอดถอนสมาชิก") == "มีความพยายามที่จะถอดถอนสมาชิก"
+    assert repair_query("ถี่กถี่ 0") == "ถี่กถี่ 0"  # the letter between the copies is not written twice
+
+
+def test_a_number_repeated_alone_on_every_page_is_no_running_header() -> None:
+    rep = repair_document("0\n\f\n0\n\f\n0")
+    assert [line.kind for line in rep.lines] == ["body", "pagebreak", "body", "pagebreak", "body"]
+
+
+def test_a_chapter_number_opening_a_line_is_no_marker() -> None:
+    """Even where the endnotes define that number and no marker in the text cites it."""
+    text = "\n".join([
+        "การค้าทางทะเลเฟื่องฟูขึ้นในช่วงศตวรรษที่สิบเจ็ด1 และเมืองท่าต่าง ๆ ก็ขยายตัว",
+        "อย่างรวดเร็ว",
+        "บทที่ 2 การค้ากับต่างประเทศ",
+        "พ่อค้าจากหลายชาติเดินทางมาแลกเปลี่ยนสินค้า3 ทำให้เมืองเจริญรุ่งเรืองอย่างมาก",
+        "",
+        "เชิงอรรถ",
+        "1 Smith, John, Maritime Trade (London: Oxford University Press, 2005), 12.",
+        "2 Lee, K., Trade in the Gulf (Singapore: NUS Press, 2015), 99.",
+        "3 Doe, Jane, Ports of Siam (Bangkok: Silkworm Books, 2010), 7.",
+    ])
+    doc = _doc(text)
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 3]
+    assert "บทที่ 2 การค้ากับต่างประเทศ" in [s.title for s in doc.sections]

@@ -13,9 +13,10 @@ import os
 import unicodedata
 from collections import Counter
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from rag.repair.glyphs import repair_glyphs
 from rag.repair.text import repair_document, repair_lines, repair_query
 from rag.thai.chars import CONSONANTS
 
@@ -53,26 +54,34 @@ def test_lines_mode_is_total_idempotent_and_bounded(raw: str) -> None:
 
 @FUZZ
 @given(documents)
+@example("ถี่กถี่ 0")  # a cluster written twice: its copy goes
 def test_query_repair_is_idempotent_and_keeps_every_letter(raw: str) -> None:
     out = repair_query(raw)
     assert repair_query(out) == out
-    assert _letters(out) == _letters(raw)
+    fixes: Counter[str] = Counter()
+    assert repair_glyphs(" ".join(raw.splitlines()), fixes, flag_markers=False) == out
+    _check_letters(raw, out, fixes)
     assert len(out) <= len(raw) + 3
 
 
-@FUZZ
-@given(documents)
-def test_document_accounts_for_every_letter_and_digit(raw: str) -> None:
-    rep = repair_document(raw)
-    assert len(rep.lines) == len(raw.split("\n"))
-    text = "".join(line.text for line in rep.lines)
-    if rep.fixes["repeated_cluster"]:
-        # the one rule that drops letters: a cluster an extractor wrote twice; what goes is a
-        # copy of what stays
+def _check_letters(raw: str, text: str, fixes: Counter[str]) -> None:
+    if fixes["repeated_cluster"]:
+        # the one rule that drops letters: a cluster an extractor wrote twice (`ที่อที่ ยู่`); what
+        # goes is a copy of what stays
         dropped = _letters(raw) - _letters(text)
         assert not _letters(text) - _letters(raw) and all(_letters(text)[ch] for ch in dropped)
     else:
         assert _letters(text) == _letters(raw)
+
+
+@FUZZ
+@given(documents)
+@example("0\n\f\n0\n\f\n0")  # a page whose one line is a number repeated on every page (was an IndexError)
+def test_document_accounts_for_every_letter_and_digit(raw: str) -> None:
+    rep = repair_document(raw)
+    assert len(rep.lines) == len(raw.split("\n"))
+    text = "".join(line.text for line in rep.lines)
+    _check_letters(raw, text, rep.fixes)
     kept = _digits(text)
     for line in rep.lines:
         kept += _digits("".join(str(m.n) for m in line.markers))

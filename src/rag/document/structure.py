@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rag.document.headings import BodyLine, display_width, ends_paragraph, mark_headings
 from rag.repair.text import Line, Marker, Repaired
 
 
@@ -53,36 +53,7 @@ class Document:
     paragraphs: list[Paragraph]
 
 
-# Layout thresholds, as fractions of the document's full line width (see _full_width). A line
-# that stops this short of the margin ended its paragraph; a heading is shorter still. Both
-# were set on the layout of printed Thai papers (full lines vary by about 15% with word wrap),
-# not on any one document's headings.
-PARAGRAPH_END_RATIO = 0.8
-HEADING_RATIO = 0.7
-HEADING_SET_OFF_RATIO = 0.85
-HEADING_MAX_WORDS = 14
-# A heading is a title, not a sentence: these endings mark running text.
-_SENTENCE_END = tuple(".,;!?")
-_MIN_LINES_FOR_WIDTH = 8
-
-
-def display_width(text: str) -> int:
-    """Characters that take horizontal room: Thai vowel and tone marks stack, so they don't count."""
-    return sum(1 for c in text if unicodedata.category(c) != "Mn")
-
-
-@dataclass
-class _BodyLine:
-    text: str
-    markers: list[Marker]
-    page: int
-    joins: bool  # rule 8: False when the next line continues the same word
-    indent: bool  # the line started with white space (a paragraph indent in most extractions)
-    gap_before: bool  # blank line(s) between the previous body line and this one
-    furniture_before: bool  # a page boundary (separator, notes, page number) since the previous one
-    width: int
-    heading: bool = False
-    continues_heading: bool = False  # the second line of a heading that wrapped
+_MIN_LINES_FOR_WIDTH = 8  # lines ending inside a word, at least, to take their median as the full width
 
 
 def structure_document(repaired: Repaired, *, doc_id: str, title: str) -> Document:
@@ -95,19 +66,19 @@ def structure_document(repaired: Repaired, *, doc_id: str, title: str) -> Docume
     """
     body, references = _read_lines(repaired.lines)
     full = _full_width(body)
-    _mark_headings(body, full)
+    mark_headings(body, full)
     sections, paragraphs = _paragraphs(body, full)
     return Document(doc_id=doc_id, title=title, sections=sections, references=references,
                     paragraphs=paragraphs)
 
 
-def _read_lines(lines: Sequence[Line]) -> tuple[list[_BodyLine], dict[int, Reference]]:
+def _read_lines(lines: Sequence[Line]) -> tuple[list[BodyLine], dict[int, Reference]]:
     """One pass over the lines: pages from the furniture, references from the note lines."""
     page = 1
     pending = False  # a page's body has ended (separator or footer seen): next body line is on a new page
     page_start = 0  # index in `body` of the current page's first body line
     gap = furniture = False
-    body: list[_BodyLine] = []
+    body: list[BodyLine] = []
     notes: dict[int, list[Line]] = {}
     note_page: dict[int, int] = {}
     current: int | None = None
@@ -152,7 +123,7 @@ def _read_lines(lines: Sequence[Line]) -> tuple[list[_BodyLine], dict[int, Refer
                 continue
             lead = len(raw) - len(raw.lstrip())
             markers = [Marker(m.n, min(max(m.pos - lead, 0), len(stripped))) for m in line.markers]
-            body.append(_BodyLine(text=stripped, markers=markers, page=page, joins=line.joins_with_space,
+            body.append(BodyLine(text=stripped, markers=markers, page=page, joins=line.joins_with_space,
                                   indent=line.indent or lead > 0, gap_before=gap,
                                   furniture_before=furniture, width=display_width(stripped)))
             gap = furniture = False
@@ -214,7 +185,7 @@ def _close_up_urls(text: str) -> str:
     return " ".join(out)
 
 
-def _full_width(body: Sequence[_BodyLine]) -> float:
+def _full_width(body: Sequence[BodyLine]) -> float:
     """Width of a full line of running text in this document.
 
     Lines that continue the same word on the next line (joins False) ran into the margin, so
@@ -230,69 +201,9 @@ def _full_width(body: Sequence[_BodyLine]) -> float:
     return float(widths[min(len(widths) - 1, (3 * len(widths)) // 4)])
 
 
-def _ends_paragraph(line: _BodyLine, full: float) -> bool:
-    """A line that stops well short of the margin ended its paragraph, trailing space or not
-    (PDF text layers drop the space at a paragraph's end)."""
-    return line.width < PARAGRAPH_END_RATIO * full
-
-
-def _mark_headings(body: list[_BodyLine], full: float) -> None:
-    """Headings: short stand-alone lines between paragraphs, titles rather than sentences.
-
-    A heading stands on a line of its own (the line before it ended a paragraph, and it is
-    well short of the margin), cites nothing (no footnote marker), reads as a title
-    (a few words, no sentence punctuation at the end) and heads something: a multi-line
-    paragraph follows, or it is set off by a blank line, or it has the "topic: subtitle"
-    colon that Thai papers use for section titles. One-line paragraphs between two headings
-    are the known cost of having no font information.
-    """
-    for i, line in enumerate(body):
-        prev = body[i - 1] if i else None
-        nxt = body[i + 1] if i + 1 < len(body) else None
-        if nxt is None or line.markers:
-            continue
-        # Set off by blank lines above and below, a heading may run longer (narrow pages).
-        set_off = line.gap_before and nxt.gap_before
-        ratio = HEADING_SET_OFF_RATIO if set_off else HEADING_RATIO
-        if line.width > ratio * full or not any(c.isalpha() for c in line.text):
-            continue
-        if len(line.text.split()) > HEADING_MAX_WORDS or line.text.endswith(_SENTENCE_END):
-            continue
-        stands_alone = (prev is None or prev.heading or _ends_paragraph(prev, full)
-                        or (prev.joins and (line.gap_before or (line.indent and not line.furniture_before))))
-        if not stands_alone:
-            continue
-        titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before
-        heads_text = nxt.width >= PARAGRAPH_END_RATIO * full or not nxt.joins
-        line.heading = titled or heads_text
-    _wrapped_headings(body, full)
-
-
-def _could_head(line: _BodyLine, prev: _BodyLine | None, full: float) -> bool:
-    """A short title-like line standing on its own (what `_mark_headings` asks of a heading
-    before it looks at what follows)."""
-    return (not line.markers and line.width <= HEADING_RATIO * full and any(c.isalpha() for c in line.text)
-            and len(line.text.split()) <= HEADING_MAX_WORDS and not line.text.endswith(_SENTENCE_END)
-            and (prev is None or prev.heading or _ends_paragraph(prev, full)))
-
-
-def _wrapped_headings(body: list[_BodyLine], full: float) -> None:
-    """A heading too long for its line wraps (narrow pages, large type): two heading lines in a
-    row are one heading, and so is a short title-like line standing alone just above a heading,
-    where no blank line parts them."""
-    for i in range(1, len(body)):
-        line, above = body[i], body[i - 1]
-        if not line.heading or line.gap_before or line.furniture_before:
-            continue
-        if above.heading and not above.continues_heading:
-            line.continues_heading = True
-        elif not above.heading and _could_head(above, body[i - 2] if i >= 2 else None, full):
-            above.heading = line.continues_heading = True
-
-
-def _new_paragraph(prev: _BodyLine | None, line: _BodyLine, full: float) -> bool:
+def _new_paragraph(prev: BodyLine | None, line: BodyLine, full: float) -> bool:
     """Whether `line` starts a paragraph; `full` is the width of a full line at this point."""
-    if prev is None or prev.heading or line.heading or _ends_paragraph(prev, full):
+    if prev is None or prev.heading or line.heading or ends_paragraph(prev, full):
         return True
     if not prev.joins:
         return False  # rule 8: the word goes on, whatever stands between (blank, page furniture)
@@ -301,11 +212,11 @@ def _new_paragraph(prev: _BodyLine | None, line: _BodyLine, full: float) -> bool
     return line.indent and not line.furniture_before
 
 
-def _paragraphs(body: list[_BodyLine], full: float) -> tuple[list[Section], list[Paragraph]]:
+def _paragraphs(body: list[BodyLine], full: float) -> tuple[list[Section], list[Paragraph]]:
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
     section = ""
-    prev: _BodyLine | None = None
+    prev: BodyLine | None = None
     current: Paragraph | None = None
     recent: list[int] = []  # widths of the current paragraph's last lines
     for line in body:

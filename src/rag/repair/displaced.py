@@ -66,10 +66,20 @@ def _reads_better(old: str, new: str, at: int, lex: Lexicon) -> bool:
     pos = 0
     for token in lex.segment(part):
         if pos <= at - start < pos + len(token):
-            return lex.is_word(token) and (spelling_units(token) >= _LONG
-                                           or lex.freq_cost.get(token, lex.rare_cost) <= _COMMON)
+            return lex.is_word(token) and (spelling_units(token) >= _LONG or _word_cost(token, lex) <= _COMMON)
         pos += len(token)
     return False
+
+
+def _word_cost(token: str, lex: Lexicon) -> float:
+    """A word's corpus frequency cost; for a compound the word list has but the counts do not
+    (`ที่จะ`), that of its two commonest known parts together."""
+    cost = lex.freq_cost.get(token)
+    if cost is not None:
+        return cost
+    parts = [lex.freq_cost[token[:k]] + lex.freq_cost[token[k:]] for k in range(1, len(token))
+             if token[:k] in lex.freq_cost and token[k:] in lex.freq_cost]
+    return min(parts, default=lex.rare_cost)
 
 
 def _apply(text: str, pattern: re.Pattern[str], repl, lex: Lexicon) -> tuple[str, int]:
@@ -131,7 +141,11 @@ def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
         if text[end:end + 1] == " ":
             end += 1
         lo, hi = _run_bounds(text, m.start(), end)
-        for cut_from in (again, m.end()):
+        between = text[m.end():again]
+        # the letters between the copies go with the second copy only where they too are written
+        # again after it (`นี้ช่นี้ ช่วย`)
+        cuts = (again, m.end()) if text.startswith(between, end) else (again,)
+        for cut_from in cuts:
             candidate = text[:cut_from] + text[end:]
             if _reads_better(text[lo:hi], candidate[lo:hi - (end - cut_from)], max(cut_from - 1, m.start()) - lo, lex):
                 text = candidate

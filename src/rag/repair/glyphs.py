@@ -4,7 +4,7 @@ Each rule is a small function that counts its fixes under one name, so `rag clea
 can say what was repaired. The order matters: characters are cleaned first (private-use
 glyphs, controls), then mark order and marks on the wrong side of a space, then the
 space-related damage, whose fixes need a dictionary (lost SARA AM, letter-spaced runs,
-spurious spaces), and last the marks that slid to the next letter (`repair_vowels`), which
+spurious spaces: `repair/spacing.py`), and last the marks that slid to the next letter (`repair_vowels`), which
 only show once words are whole again.
 
 Written by hand: PyThaiNLP's `normalize` covers mark order but deletes marks it finds after a
@@ -15,18 +15,16 @@ loses per-rule counts. Both are compared against this module in eval/bench_repai
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections import Counter
 
 from rag.repair.displaced import displaced_marks, repeated_clusters
-from rag.repair.vowels import mended_run, slid_marks
+from rag.repair.spacing import digit_spacing, letter_spaced, split_am, spurious_spaces, tidy_spaces
+from rag.repair.vowels import slid_marks
 from rag.thai.chars import (
     CONSONANTS,
     DIGITS,
-    FOLLOW_VOWELS,
-    LEAD_VOWELS,
     LETTERS,
     MARKS,
     NIKHAHIT,
@@ -39,9 +37,6 @@ from rag.thai.chars import (
     is_private_use,
     is_symbol_font_pua,
     pua_thai,
-    spelling_units,
-    thai_head,
-    thai_tail,
 )
 from rag.thai.lexicon import Lexicon, lexicon
 
@@ -77,10 +72,6 @@ _DOUBLE_MARK = re.compile(f"({_M})\\1+")
 _TWO_TONES = re.compile(f"[{TONE_LIKE}]{{2,}}")
 # A vowel doubled on one letter while the letter before it is bare: `โยอจิิโระ` -> `โยอิจิโระ`.
 _SHIFTED_DOUBLE = re.compile(f"({_C})({_C})([{VOWEL_MARKS}])\\3")
-# SARA AM that lost its nikhahit and came out as SPACE + SARA AA: `ก าหนด`, `น้ าเงิน`.
-_SPLIT_AM = re.compile(f"({_C}{_T}?) +{SARA_AA}")
-_BRACKET_OPEN = re.compile(r"([(\[{]) +")
-_BRACKET_CLOSE = re.compile(r" +([)\]}])")
 _SPACES = re.compile(r" {2,}")
 
 
@@ -169,195 +160,9 @@ def order_marks(text: str, fixes: Counter[str]) -> str:
     return text
 
 
-# --- dictionary-settled rules ---------------------------------------------------------------
-
-
-def _is_tiny(token: str) -> bool:
-    return bool(token) and all(_is_thai(ch) for ch in token) and spelling_units(token) <= 3
-
-
-def _best_join(parts: list[str], lex: Lexicon, prior_am: bool) -> tuple[str, int]:
-    """Join `parts`; where a part starts with SARA AA after a letter, choose SARA AA or SARA AM.
-
-    Returns the joined text and the number of SARA AM restored. With `prior_am` (ordinary text,
-    where SPACE + SARA AA is almost always a lost nikhahit) SARA AM wins ties; inside
-    letter-spaced runs the dictionary alone decides (`ก า ร` = `การ`, `ส า เ ร็ จ` = `สำเร็จ`).
-    """
-    slots = [
-        i for i in range(1, len(parts))
-        if parts[i].startswith(SARA_AA) and parts[i - 1] and parts[i - 1][-1] in CONSONANTS + TONES
-    ]
-    if not slots:
-        return "".join(parts), 0
-
-    def build(choice: tuple[bool, ...]) -> str:
-        out = list(parts)
-        for i, am in zip(slots, choice, strict=True):
-            if am:
-                out[i] = SARA_AM + out[i][1:]
-        return "".join(out)
-
-    def key(choice: tuple[bool, ...]) -> tuple:
-        # in running text, read each choice as the slid-mark rule will leave it: a mark slid in
-        # the same word (`ล าดบั`) must not make the wrong vowel read better (`ลาด|บั` against
-        # `ลำ|ดบั`). Not in letter-spaced runs, mostly names there, where a move the
-        # dictionary likes would also carry the wrong vowel in (`ซ า น ดริ ง` -> `ซำนิดรง`)
-        built = build(choice)
-        cost = lex.cost(built)
-        if prior_am and cost.unknown:  # a choice that reads as known words has no slid mark to mend
-            cost = lex.cost(mended_run(built, lex))
-        n_aa = sum(not c for c in choice)
-        if prior_am:
-            return (cost.unknown, n_aa, cost.words, cost.rarity)
-        return (cost.unknown, cost.words, cost.rarity, -n_aa)
-
-    if len(slots) > 8:  # long runs: decide one slot at a time, later slots provisionally SARA AM
-        chosen: list[bool] = []
-        for k in range(len(slots)):
-            rest = (True,) * (len(slots) - k - 1)
-            chosen.append(min((True, False), key=lambda c: key((*chosen, c, *rest))))
-        best = tuple(chosen)
-    elif prior_am:
-        best = min(itertools.product((True, False), repeat=len(slots)), key=key)
-    else:
-        # letter-spaced: the fewest unknown letters and words, then the likelier reading
-        # (`ท า ร า ย ไ ด้` = `ทำรายได้`); where readings are about as likely (a name the
-        # dictionary cannot read), the commoner SARA AA
-        scored = [(key(c), c) for c in itertools.product((True, False), repeat=len(slots))]
-        top = min(k[:2] for k, _ in scored)
-        pool = [(k, c) for k, c in scored if k[:2] == top]
-        floor = min(k[2] for k, _ in pool)
-        best = min((c for k, c in pool if k[2] <= floor + 2.5), key=sum)
-    return build(best), sum(best)
-
-
-def _split_am(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
-    """`ก าหนด` -> `กำหนด`, unless the dictionary reads SARA AA: `ก ารทูต` -> `การทูต`."""
-    if f" {SARA_AA}" not in text:
-        return text
-    pos = 0
-    while (m := _SPLIT_AM.search(text, pos)) is not None:
-        left_start = m.start()
-        while left_start > 0 and _is_thai(text[left_start - 1]):
-            left_start -= 1
-        right_end = m.end()
-        while right_end < len(text) and _is_thai(text[right_end]):
-            right_end += 1
-        left = text[left_start:m.end(1)]
-        right = SARA_AA + text[m.end():right_end]
-        joined, n_am = _best_join([left, right], lex, prior_am=True)
-        nxt = re.match(f" ([{LETTERS}]+)", text[right_end:])
-        if len(right) <= 3 and nxt:
-            # a short piece (`ต าบ ล`) may be cut again: judge it with the next piece attached
-            longer, n_am = _best_join([left, right + nxt.group(1)], lex, prior_am=True)
-            joined = longer[: len(joined)]
-        text = text[:left_start] + joined + text[right_end:]
-        pos = left_start + len(left)
-        fixes["sara_am" if n_am else "space_in_word"] += 1
-    return text
-
-
-def _letter_spaced(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
-    """Collapse justified runs such as `เ ศ ร ษ ฐ กิ จ` (rule 5)."""
-    tokens = text.split(" ")
-    if len(tokens) < 4:
-        return text
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        if not _is_tiny(tokens[i]):
-            out.append(tokens[i])
-            i += 1
-            continue
-        j = i
-        while j < len(tokens) and _is_tiny(tokens[j]):
-            j += 1
-        run = tokens[i:j]
-        singles = sum(spelling_units(t) == 1 for t in run)
-        if len(run) >= 4 and singles >= 3 and singles * 2 >= len(run):
-            joined, n_am = _best_join(run, lex, prior_am=False)
-            out.append(joined)
-            fixes["letter_spacing"] += 1
-            if n_am:
-                fixes["sara_am"] += n_am
-        else:
-            out.extend(run)
-        i = j
-    return " ".join(out)
-
-
-def _should_join(left: str, right: str, lex: Lexicon) -> bool:
-    tail, head = thai_tail(left), thai_head(right)
-    if not tail or not head:
-        return False
-    if right[len(head):len(head) + 1] == ".":
-        return False  # an abbreviation (`พ.ศ.`, `ดร.`, `จ.`) opens a word; it is no cut-off piece
-    if head[0] in FOLLOW_VOWELS or head[0] in MARKS or tail[-1] in LEAD_VOWELS:
-        return True  # a word cannot start with these, nor end with a leading vowel
-    tail_toks = lex.segment(tail)
-    head_toks = lex.segment(head)
-    if not (lex.is_unknown(tail_toks[-1]) or lex.is_unknown(head_toks[0])):
-        return False
-    split = lex.unknown_chars(tail) + lex.unknown_chars(head)
-    if lex.unknown_chars(tail + head) >= split:
-        return False
-    # and a known word across the space must take in a whole piece the space cut off
-    # (`ประเท|ศ` -> `ประเทศ`, `ดั|งนั้` -> `ดัง|นั้น`): two names side by side may only happen to
-    # segment better joined (`เดวิด ลอยด์` -> `เด|วิ|ดล|อยด์`)
-    lo, hi = len(tail) - len(tail_toks[-1]), len(tail) + len(head_toks[0])
-    pos = 0
-    for tok in lex.segment(tail + head):
-        end = pos + len(tok)
-        if pos < len(tail) < end:
-            if not lex.is_word(tok):
-                return False
-            takes_tail = pos <= lo and lex.is_unknown(tail_toks[-1])
-            takes_head = end >= hi and lex.is_unknown(head_toks[0])
-            return takes_tail or takes_head
-        pos = end
-    return False
-
-
-def _spurious_spaces(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
-    """`ประเท ศ` -> `ประเทศ`: a space goes when the joined form segments better (rule 6)."""
-    parts = re.split(r"( +)", text)
-    out = [parts[0]]
-    for k in range(1, len(parts), 2):
-        sep, tok = parts[k], parts[k + 1]
-        left = out[-1]
-        if sep == " " and left and tok and _is_thai(left[-1]) and _is_thai(tok[0]) and _should_join(
-            left, tok, lex
-        ):
-            out[-1] = left + tok
-            fixes["space_in_word"] += 1
-        else:
-            out.extend((sep, tok))
-    return "".join(out)
-
-
-# Letter-spaced digits: three or more single digits anywhere, two in references (`February 1 2`).
-_SPACED_DIGITS = {n: re.compile(rf"(?<![\w.,/-])\d(?: \d){{{n - 1},}}(?![\w.,/-])") for n in (2, 3)}
-
-
-def _digit_spacing(text: str, fixes: Counter[str], min_run: int) -> str:
-    """`( 2 0 2 5 ,` -> `(2025,`: letter-spaced digits in dates and numbers."""
-
-    def join(m: re.Match[str]) -> str:
-        fixes["digit_spacing"] += 1
-        return m.group(0).replace(" ", "")
-
-    return _SPACED_DIGITS[min_run].sub(join, text)
-
-
-def tidy_spaces(text: str, fixes: Counter[str]) -> str:
-    """Spaces just inside brackets go, runs become one space, the line is stripped (rule 6)."""
-    text = _sub(_BRACKET_OPEN, r"\1", text, fixes, "bracket_space")
-    text = _sub(_BRACKET_CLOSE, r"\1", text, fixes, "bracket_space")
-    return _SPACES.sub(" ", text).strip()
-
-
 def repair_glyphs(
-    text: str, fixes: Counter[str], *, note: bool = False, flag_markers: bool = True, lex: Lexicon | None = None
+    text: str, fixes: Counter[str], *, note: bool = False, flag_markers: bool = True, lex: Lexicon | None = None,
+    am_whole: bool = False,
 ) -> str:
     """Repair one line's glyphs. Digits are left where they are: markers are settled later,
     with the whole document in view. `note` lines (references) also get 2-digit runs joined
@@ -381,12 +186,12 @@ def repair_glyphs(
         if not flag_markers:
             text = text.replace(SURE, "")
         if thai:
-            text = _letter_spaced(text, lex, fixes)
-            text = _split_am(text, lex, fixes)
+            text = letter_spaced(text, lex, fixes)
+            text = split_am(text, lex, fixes, am_whole)
             text = repeated_clusters(text, lex, fixes)
-            text = _spurious_spaces(text, lex, fixes)
+            text = spurious_spaces(text, lex, fixes)
             text = slid_marks(text, lex, fixes)
-        text = _digit_spacing(text, fixes, 2 if note else 3)
+        text = digit_spacing(text, fixes, 2 if note else 3)
         text = tidy_spaces(text, fixes)
         if text == before:
             break

@@ -25,7 +25,8 @@ FURNITURE = frozenset({SEPARATOR, PAGE, PAGEBREAK, FILLER})
 
 _SEPARATOR_RULE = re.compile(r"^\s*[_\-‐‑‒–—―=]{5,}\s*$")
 PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*([1-9][0-9]{0,3})\s*[-–—]?\s*$")
-_NOTE_START = re.compile(r"^\s{0,3}([1-9][0-9]{0,2})(?:\s+|[.)]\s*)(?=\S)")
+# A note's number: `1 `, `1. `, `1) ` or in brackets, `[1] ` (group 1 or 2).
+_NOTE_START = re.compile(r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*|([1-9][0-9]{0,2})(?:\s+|[.)]\s*))(?=\S)")
 _URLISH = re.compile(r"^(https?:|www\.|doi:|[\w.-]+/|[\w-]+\.(html?|pdf|aspx?)\b)", re.I)
 _SENTENCE_END = re.compile(r"[.。]\s*$|[./]\s*$")
 
@@ -59,7 +60,7 @@ def _note_start(raw: str, expected: int) -> tuple[int, int] | None:
     m = _NOTE_START.match(raw)
     if not m:
         return None
-    n = int(m.group(1))
+    n = int(m.group(1) or m.group(2))
     if n == expected or n == 1 or expected == 1:
         # the next number; or numbering restarting on a new page; or the document's first note,
         # which need not be 1 in an excerpt
@@ -176,7 +177,9 @@ def layout(all_raws: list[RawLine]) -> None:
 
 # A note's number, set as a superscript, often comes out glued to its text (`1Thai Wikipedia`,
 # `2ดูรายละเอียด`); not before a digit or a number's punctuation (`1,189`, `3.8`, `5%`).
-_GLUED_NOTE_START = re.compile(r"^\s{0,3}([1-9][0-9]{0,2})(?:[.)]\s*|\s*)(?=[^\s\d.,:/%\-–])")
+_GLUED_NOTE_START = re.compile(
+    r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*(?=\S)|([1-9][0-9]{0,2})(?:[.)]\s*|\s*)(?=[^\s\d.,:/%\-–]))"
+)
 _URL_START = re.compile(r"^\s*(?:https?://|www\.)")
 _LONE_NUMBER = re.compile(r"^\s*([1-9][0-9]{0,2})\s*$")
 # Headings that open a document's endnotes (checked without case, spaces or a closing colon).
@@ -205,7 +208,7 @@ def _body_full_width(raws: list[RawLine]) -> float:
 
 def _glued_note_start(raw: str) -> tuple[int, int] | None:
     m = _GLUED_NOTE_START.match(raw)
-    return (int(m.group(1)), m.end()) if m else None
+    return (int(m.group(1) or m.group(2)), m.end()) if m else None
 
 
 def _cited_above(texts: list[str], n: int) -> bool:
@@ -269,6 +272,8 @@ def _page_foot_block(
         notes = [(first, start[0], start[1])]
         wrapped: list[int] = []  # note lines followed by a line of the same note
         for k in body[pos + 1:]:
+            if not any(c.isalnum() for c in raws[k].text):
+                continue  # a stray mark pdfminer.six left at the page's end is no line of a note
             nxt = _glued_note_start(raws[k].text)
             if nxt is not None and nxt[0] == notes[-1][1] + 1:
                 notes.append((k, nxt[0], nxt[1]))
@@ -290,6 +295,11 @@ def _runs_on_range(text: str) -> bool:
 def _runs_on_url(text: str) -> bool:
     """A line cut inside a URL or a page range ends where the text allowed, not at the margin."""
     return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
+
+
+# A page's printed number and a note's number on one line (`- 33 3`): pdftotext writes a
+# number at the page's top and the superscript number of the note below it as one line.
+_PAGE_AND_NOTE = re.compile(r"^\s*[-–—]\s*[1-9][0-9]{0,3}\s*[-–—]?\s+([1-9][0-9]{0,2})\s*$")
 
 
 def is_endnote_heading(text: str) -> bool:
@@ -319,13 +329,13 @@ def endnotes(raws: list[RawLine]) -> bool:
             line = raws[k]
             if line.kind != BODY:
                 continue
-            lone = _LONE_NUMBER.match(line.text)
+            lone = _LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
             head = (int(lone.group(1)), len(line.text)) if lone else _glued_note_start(line.text)
             line.kind = NOTE
             line.endnote = True
-            if head is not None and head[0] == expected:
+            if head is not None and (head[0] == expected or (lone and head[0] == expected + 1)):
                 line.note, line.body_start = head
-                expected += 1
+                expected = head[0] + 1
         return True
     return False
 
@@ -350,7 +360,8 @@ def running_heads(raws: list[RawLine]) -> None:
     if len(pages) < _MIN_PAGES_FOR_HEADS:
         return
     for pick in (lambda ks: ks[0], lambda ks: ks[-1]):
-        lines = [pick([k for k in p if raws[k].kind == BODY]) for p in pages]
+        # (a page whose only line was taken as a header in the first pass has none left)
+        lines = [pick(ks) for p in pages if (ks := [k for k in p if raws[k].kind == BODY])]
         forms: dict[str, list[int]] = {}
         for k in lines:
             form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
@@ -360,6 +371,8 @@ def running_heads(raws: list[RawLine]) -> None:
                 continue
             numbers = [_DIGIT_RUN.findall(raws[k].text) for k in ks]
             numbered = form.count("#") == 1 and len({tuple(n) for n in numbers}) > 1
+            if not numbered and not any(ch.isalpha() for ch in form):
+                continue  # the same number on every page, and nothing else: no header
             for k, nums in zip(ks, numbers, strict=True):
                 raws[k].kind = PAGE
                 raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None

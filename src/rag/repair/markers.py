@@ -54,6 +54,7 @@ _MONTH_AFTER = re.compile(
 # Signs that end a Thai word as a letter does: MAIYAMOK (`ต่าง ๆ`) and PAIYANNOI, which closes an
 # abbreviation (`สหรัฐฯ7`, `กรุงเทพฯ3`).
 _WORD_END_SIGNS = MAIYAMOK + "\u0e2f"
+_CHAPTER = re.compile(r"\s*(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|ข้อที่|Chapter|Part|Section)\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ def _shape_score(line: str, m: re.Match[str], lex: Lexicon, context: str = "", c
         return None  # a number opening a line is a list or note number, not a citation
     if not line[:start].strip() and re.match(r"[.)] +\S", after):
         return None  # nor, after a wrapped line, one numbering a heading or list item (`2. ป่าฝน`)
+    if _CHAPTER.fullmatch(line[:start]):
+        return None  # nor the number of a chapter or part that opens the line (`บทที่ 4 ...`)
     prev = before[-1]
     if sure:
         return 6.0

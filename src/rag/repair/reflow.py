@@ -72,6 +72,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             if not kinds[i] and not t.strip():
                 kinds[i] = FILLER
     joined = 0
+    lone_marks: list[int] = []  # lines that a mark on the line right below, alone, went back onto
     for i, t in enumerate(texts):
         if kinds[i] or opens_page[i] or not starts_inside_word(t):
             continue
@@ -86,15 +87,56 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         for j in range(k + 1, i + 1):
             kinds[j], texts[j] = FILLER, ""
         joined += 1
+        if not t.strip(" " + "".join(_CONTINUES)) and i == k + 1:
+            lone_marks.append(k)
+    joined += join_lone_mark_rests(texts, kinds, opens_page, lone_marks)
     for i, opens in enumerate(opens_page):
-        if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not texts[i - 1].strip())):
+        # the line above a page's first line is where the break goes: a blank one, or a mark
+        # pdfminer.six left alone at the page's end with no letter to go back onto
+        if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not _has_text(texts[i - 1]))):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
+    if printed_lines(texts, kinds):
+        joined += join_marker_cuts(texts, kinds)
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
         joined += join_pieces(texts, kinds)
         mark_word_ends(texts, kinds)
     return joined
+
+
+# A line cut on both sides of a mark, with what follows, is no wider than one printed line.
+_LONE_MARK_FIT = 1.15
+
+
+def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bool], lines: list[int]) -> int:
+    """pypdfium2 cuts a printed line on both sides of a below vowel or tone it sets at its own
+    height (`ศ` + `ู` + `นย์การบินอวกาศ`): the mark went back onto the line above, and the line
+    right after it, with no blank line between, is the rest of the same printed line where the
+    three together fit on one (a mark that ended a full line, then the next full line, do not).
+    A rest that opens with a number (a numbered heading or list item) or an endnote heading
+    stays. Lines are taken from the last, so a printed line cut at two marks comes back whole.
+    Returns how many rests were put back."""
+    full = _full_width(texts, kinds)
+    joined = 0
+    for i in reversed(lines):
+        j = i + 2  # the mark's own line, now FILLER, lies between
+        if kinds[i] or j >= len(texts) or kinds[j] or opens_page[j] or not texts[j].strip():
+            continue
+        rest = texts[j]
+        if texts[i][-1:].isspace() or rest[:1].isspace() or _NUMBERED.match(rest) or is_endnote_heading(rest):
+            continue
+        if _width(texts[i]) + _width(rest) > _LONE_MARK_FIT * full:
+            continue
+        texts[i] += rest
+        kinds[j], texts[j] = FILLER, ""
+        joined += 1
+    return joined
+
+
+def _has_text(text: str) -> bool:
+    """A letter or a digit: a line of marks or white space alone holds none."""
+    return any(ch.isalnum() for ch in text)
 
 
 def _width(text: str) -> int:
@@ -151,6 +193,73 @@ def join_pieces(texts: list[str], kinds: list[str]) -> int:
             joined += 1
             k += 2
         i = k - 1 if k > i + 2 else i + 1
+    return joined
+
+
+# A line cut at a superscript note number (pypdfium2 starts a new line where the baseline rises
+# and again where it falls back): the number ends the line, glued to what it cites, or stands
+# alone on a line of its own.
+_MARKER_END = re.compile(r"[^\s\d.,:;/\-–][0-9]{1,3}$")
+_GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read as a marker
+# The two pieces of a line cut at its marker make one printed line: together about as wide as a
+# full line (the cut is inside a paragraph, whose lines run to the margin); a piece that opens
+# with the space that followed the marker may belong to a shorter last line.
+_CUT_LINE_MIN = 0.8
+_CUT_LINE_MAX = 1.15
+_SPACED_PIECE_MAX = 1.3
+# A line that opens with a number or a chapter word and a number heads a section or a list item.
+_NUMBERED = re.compile(r"\s*(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|ข้อ|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)])\s", re.I)
+
+
+def _next_line(texts: list[str], kinds: list[str], i: int) -> int:
+    j = i + 1
+    while j < len(texts) and kinds[j] == FILLER:
+        j += 1
+    return j
+
+
+def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
+    """pypdfium2 ends a printed line at a superscript note number and puts the rest of it on a
+    line of its own, opening with the space that followed the number (`...ในปี7` + ` 1901 ใน
+    จำนวน`), or sets the number alone between the two (`ค.ศ.` + `8` + ` 1967 เป็น`). A line
+    that opens with a space after such a line is its rest and goes back onto it. Where the
+    document shows that habit, a rest that opens without a space goes back too if the two pieces
+    together are about one full line wide: a paragraph that ends with a marker, followed by a
+    short heading, is narrower. Returns how many pieces were put back."""
+    full = _full_width(texts, kinds)
+
+    def cut_at(i: int) -> tuple[int, int] | None:
+        """(the number's line or -1, the rest's line) when line i ends at a marker."""
+        t = texts[i]
+        if kinds[i] or not t.strip() or t[-1:].isspace():
+            return None
+        j = _next_line(texts, kinds, i)
+        if _text(texts, kinds, j) and _LONE_NUMBER.match(texts[j]) and _GLUES.search(t):
+            k = _next_line(texts, kinds, j)
+            if _text(texts, kinds, k) and texts[k][:1] == " ":
+                return j, k
+        if _MARKER_END.search(t) and _text(texts, kinds, j):
+            return -1, j
+        return None
+
+    joined = 0
+    for i in range(len(texts)):
+        while (cut := cut_at(i)) is not None:  # the rest may end at the next marker in turn
+            num, j = cut
+            rest = texts[j]
+            if starts_inside_word(rest.lstrip()) or is_endnote_heading(rest):
+                break
+            number = texts[num].strip() if num >= 0 else ""
+            width = _width(texts[i]) + len(number) + 1 + _width(rest)
+            if rest[:1] == " ":
+                if width > _SPACED_PIECE_MAX * full:
+                    break
+            elif num >= 0 or _NUMBERED.match(rest) or not _CUT_LINE_MIN * full <= width <= _CUT_LINE_MAX * full:
+                break
+            texts[i] = texts[i] + number + " " + rest.lstrip()
+            for k in range(i + 1, j + 1):
+                kinds[k], texts[k] = FILLER, ""
+            joined += 1
     return joined
 
 

@@ -31,6 +31,7 @@ from rag.repair.layout import (
 )
 from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.reflow import reflow
+from rag.repair.spacing import am_written_whole
 from rag.thai.lexicon import Lexicon, lexicon
 
 
@@ -55,6 +56,7 @@ class Line:
 class Repaired:
     lines: list[Line]
     fixes: Counter[str]
+    am_whole: bool = False  # the document writes SARA AM whole (see `spacing.am_written_whole`)
 
     @property
     def text(self) -> str:
@@ -68,7 +70,7 @@ class Repaired:
         # Joining lines can make a word whole again that a line break had cut (`ภูม|ภิาค`):
         # the paragraph gets the glyph rules once more, as a second repair of it would.
         lex = lexicon()
-        paras = [t for t in (repair_glyphs(p, Counter(), flag_markers=False, lex=lex) for p in paras) if t]
+        paras = [t for t in (repair_glyphs(p, Counter(), flag_markers=False, lex=lex, am_whole=self.am_whole) for p in paras) if t]
         # A paragraph of a lone number would read back as a page number: keep it in its
         # neighbour's paragraph (it only arises from lines such as `1` + `5` read as body).
         kept: list[str] = []
@@ -194,7 +196,7 @@ def _continues(raws: list[RawLine], k: int) -> bool:
 
 
 def _take_markers(
-    raws: list[RawLine], texts: list[str], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool
+    raws: list[RawLine], texts: list[str], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool, am_whole: bool
 ) -> dict[int, list[Marker]]:
     """Choose markers in the body lines and cut them out of `texts` (in place). `paragraphs`:
     whole-document mode (see `repair_document`); otherwise lines mode (`repair_lines`).
@@ -230,7 +232,7 @@ def _take_markers(
                 continue
             text, cut, pmap = _cut(texts[k], spans.get(k, []))
             found = sorted([Marker(m.n, pmap[m.pos]) for m in markers.get(k, [])] + cut, key=lambda m: (m.pos, m.n))
-            again = repair_glyphs(text, fixes, lex=lex)
+            again = repair_glyphs(text, fixes, lex=lex, am_whole=am_whole)
             if again != text:
                 found = [Marker(m.n, p) for m, p in zip(found, _moved_offsets(text, again, [m.pos for m in found]), strict=True)]
                 changed = True
@@ -241,16 +243,17 @@ def _take_markers(
     return markers
 
 
-def _repair(raws: list[RawLine], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool) -> Repaired:
+def _repair(raws: list[RawLine], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool, am_whole: bool) -> Repaired:
     texts: list[str] = []
     for r in raws:
         if r.kind == BODY:
-            texts.append(repair_glyphs(r.text, fixes, lex=lex))
+            texts.append(repair_glyphs(r.text, fixes, lex=lex, am_whole=am_whole))
         elif r.kind == NOTE:
-            texts.append(repair_glyphs(r.text[r.body_start:], fixes, note=True, lex=lex).replace(SURE, ""))
+            note = repair_glyphs(r.text[r.body_start:], fixes, note=True, lex=lex, am_whole=am_whole)
+            texts.append(note.replace(SURE, ""))
         else:
             texts.append("")
-    markers = _take_markers(raws, texts, lex, fixes, paragraphs=paragraphs)
+    markers = _take_markers(raws, texts, lex, fixes, paragraphs=paragraphs, am_whole=am_whole)
     lines: list[Line] = []
     for k, r in enumerate(raws):
         if r.kind == PAGE:
@@ -269,7 +272,7 @@ def _repair(raws: list[RawLine], lex: Lexicon, fixes: Counter[str], *, paragraph
                 indent=content and r.text[:1].isspace(),
             )
         )
-    return Repaired(lines=lines, fixes=fixes)
+    return Repaired(lines=lines, fixes=fixes, am_whole=am_whole)
 
 
 def _page_evidence(raws: list[RawLine]) -> tuple[list[frozenset[int] | None], frozenset[int]]:
@@ -328,7 +331,7 @@ def repair_document(raw: str, *, paragraphs: bool = True) -> Repaired:
     fixes: Counter[str] = Counter()
     raws = _raws(raw, fixes, paragraphs=paragraphs)
     layout(raws)
-    return _repair(raws, lexicon(), fixes, paragraphs=paragraphs)
+    return _repair(raws, lexicon(), fixes, paragraphs=paragraphs, am_whole=am_written_whole(raw))
 
 
 def repair_lines(lines: Sequence[str]) -> list[str]:

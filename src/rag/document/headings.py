@@ -1,0 +1,191 @@
+"""Headings of a document read from PDF-extracted lines: short stand-alone lines between
+paragraphs that read as titles, numbered ones counting on through the document, and headings
+that wrapped onto a second or third line. What `structure` reads paragraphs around."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rag.repair.text import Marker
+from rag.thai.chars import thai_head
+from rag.thai.lexicon import lexicon
+
+# Layout thresholds, as fractions of the document's full line width (`structure`). A line
+# that stops this short of the margin ended its paragraph; a heading is shorter still. Both
+# were set on the layout of printed Thai papers (full lines vary by about 15% with word wrap),
+# not on any one document's headings.
+PARAGRAPH_END_RATIO = 0.8
+HEADING_RATIO = 0.7
+HEADING_SET_OFF_RATIO = 0.85
+HEADING_MAX_WORDS = 14
+# A heading is a title, not a sentence: these endings mark running text.
+_SENTENCE_END = tuple(".,;!?")
+_MAX_HEADING_LINES = 3
+# A heading's number: `2. `, `2.1 `, `๒. `, `บทที่ 3`, `ส่วนที่ 1:`, `Chapter 4`.
+NUMBERED_HEADING = re.compile(
+    r"(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]{1,2}(?:\.[0-9๐-๙]{1,2})*[.)]?)[.:)]?\s",
+    re.IGNORECASE,
+)
+
+
+def display_width(text: str) -> int:
+    """Characters that take horizontal room: Thai vowel and tone marks stack, so they don't count."""
+    return sum(1 for c in text if unicodedata.category(c) != "Mn")
+
+
+@dataclass
+class BodyLine:
+    text: str
+    markers: list[Marker]
+    page: int
+    joins: bool  # rule 8: False when the next line continues the same word
+    indent: bool  # the line started with white space (a paragraph indent in most extractions)
+    gap_before: bool  # blank line(s) between the previous body line and this one
+    furniture_before: bool  # a page boundary (separator, notes, page number) since the previous one
+    width: int
+    heading: bool = False
+    continues_heading: bool = False  # the second line of a heading that wrapped
+
+
+def ends_paragraph(line: BodyLine, full: float) -> bool:
+    """A line that stops well short of the margin ended its paragraph, trailing space or not
+    (PDF text layers drop the space at a paragraph's end)."""
+    return line.width < PARAGRAPH_END_RATIO * full
+
+
+def mark_headings(body: list[BodyLine], full: float) -> None:
+    """Headings: short stand-alone lines between paragraphs, titles rather than sentences.
+
+    A heading stands on a line of its own (the line before it ended a paragraph, and it is
+    well short of the margin), cites nothing (no footnote marker), reads as a title
+    (a few words, no sentence punctuation at the end) and heads something: a multi-line
+    paragraph follows, or it is set off by a blank line, or it has the "topic: subtitle"
+    colon that Thai papers use for section titles. One-line paragraphs between two headings
+    are the known cost of having no font information.
+    """
+    for i, line in enumerate(body):
+        prev = body[i - 1] if i else None
+        nxt = body[i + 1] if i + 1 < len(body) else None
+        if nxt is None or line.markers:
+            continue
+        # Set off by blank lines above and below, a heading may run longer (narrow pages).
+        set_off = line.gap_before and nxt.gap_before
+        ratio = HEADING_SET_OFF_RATIO if set_off else HEADING_RATIO
+        if line.width > ratio * full or not any(c.isalpha() for c in line.text):
+            continue
+        if len(line.text.split()) > HEADING_MAX_WORDS or line.text.endswith(_SENTENCE_END):
+            continue
+        stands_alone = (prev is None or prev.heading or ends_paragraph(prev, full)
+                        or (prev.joins and (line.gap_before or (line.indent and not line.furniture_before))))
+        if not stands_alone:
+            continue
+        titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before
+        heads_text = nxt.width >= PARAGRAPH_END_RATIO * full or not nxt.joins
+        line.heading = titled or heads_text
+    first = _numbered_headings(body, full)
+    _wrapped_headings(body, full)
+    if first is not None:
+        _numbered_only(body, first)
+
+
+# A heading's number at the start of its line: (chapter word, digits, what follows the digits).
+_HEADING_NUMBER = re.compile(r"(บทที่|ส่วนที่|ภาคที่|ตอนที่|chapter|part|section)?\s*([0-9]{1,2}|[๐-๙]{1,2})([.:)]?)\s", re.I)
+# A numbered line may be a heading this much wider than `HEADING_RATIO` allows: large type
+# fills a narrow column.
+NUMBERED_HEADING_RATIO = 0.9
+_MIN_NUMBERED = 3
+
+
+def _numbered_headings(body: list[BodyLine], full: float) -> int | None:
+    """Headings numbered in one style (`1. `, `บทที่ 2 `, `ส่วนที่ 3: `, `๔. `) count on from 1
+    through the document with text between them: where the layout found some of them, a line
+    numbered the same way with the next number, title-like and standing at a paragraph's end
+    or under a heading, is one too, though the line above it ran near the margin or it is wider
+    than an unnumbered heading may be (large type in a narrow column). A numbered list counts
+    in lines next to each other, not across paragraphs: such lines are no headings. Returns the
+    line of the first heading of a numbering that runs to `_MIN_NUMBERED` or more, if any."""
+    first: int | None = None
+    styles: dict[tuple[str, bool, str], list[tuple[int, int]]] = {}
+    for i, line in enumerate(body):
+        m = _HEADING_NUMBER.match(line.text)
+        if m is None or line.markers or i + 1 == len(body) or not any(c.isalpha() for c in line.text[m.end():]):
+            continue
+        if len(line.text.split()) > HEADING_MAX_WORDS or line.text.endswith(_SENTENCE_END):
+            continue
+        if not line.heading and line.width > NUMBERED_HEADING_RATIO * full:
+            continue
+        word, digits, mark = m.groups()
+        n = int("".join(str(unicodedata.digit(d)) for d in digits))
+        styles.setdefault(((word or "").lower(), digits[0] in "๐๑๒๓๔๕๖๗๘๙", mark), []).append((i, n))
+    for found in styles.values():
+        for (i, n), (j, m) in itertools.pairwise(found):
+            if j == i + 1 and m == n + 1:  # items of a list, one to a line
+                body[i].heading = body[j].heading = False
+        chain: list[int] = []
+        last_i, last_n = -2, 0
+        for i, n in found:
+            if n == last_n + 1 and i > last_i + 1:
+                chain.append(i)
+                last_i, last_n = i, n
+        if len(chain) >= 2 and (len(chain) >= _MIN_NUMBERED or any(body[i].heading for i in chain)):
+            for i in chain:
+                body[i].heading = True
+        if len(chain) >= _MIN_NUMBERED:
+            first = chain[0] if first is None else min(first, chain[0])
+    return first
+
+
+def _numbered_only(body: list[BodyLine], first: int) -> None:
+    """A document that numbers its headings numbers them all: after its first numbered heading,
+    a short line standing alone without a number is a piece of running text (pdftotext sets the
+    pieces of a justified line off by blank lines; pypdfium2 cuts a line at a mark), not a
+    heading. The lines a numbered heading wrapped onto stay part of it."""
+    inside = False
+    for line in body[first:]:
+        if line.heading and not line.continues_heading:
+            inside = NUMBERED_HEADING.match(line.text) is not None
+            if not inside:
+                line.heading = False
+        elif line.continues_heading and not inside:
+            line.continues_heading = line.heading = False
+
+
+def _could_head(line: BodyLine, prev: BodyLine | None, full: float) -> bool:
+    """A short title-like line standing on its own (what `_mark_headings` asks of a heading
+    before it looks at what follows)."""
+    return (not line.markers and line.width <= HEADING_RATIO * full and any(c.isalpha() for c in line.text)
+            and len(line.text.split()) <= HEADING_MAX_WORDS and not line.text.endswith(_SENTENCE_END)
+            and (prev is None or prev.heading or ends_paragraph(prev, full)))
+
+
+def _first_word_width(text: str) -> int:
+    """Width of the word a line opens with (Thai words are not spaced: the lexicon's)."""
+    head = thai_head(text)
+    word = lexicon().segment(head)[0] if head else text.split(" ", 1)[0]
+    return display_width(word)
+
+
+def _wrapped_headings(body: list[BodyLine], full: float) -> None:
+    """A heading too long for its line wraps (narrow pages, large type): heading lines in a row
+    (up to `_MAX_HEADING_LINES`, each no wider than the one it wrapped from and the word that
+    did not fit there) are one heading,
+    and so is a short title-like line standing
+    alone just above a heading, where no blank line parts them. A line that opens with a
+    heading's number (`2. `, `บทที่ 3`) starts a heading of its own: the one above it is the
+    document's title or the previous heading."""
+    for i in range(1, len(body)):
+        line, above = body[i], body[i - 1]
+        if not line.heading or line.gap_before or line.furniture_before or NUMBERED_HEADING.match(line.text):
+            continue
+        if above.heading:
+            run = 1
+            while run < i and body[i - run].continues_heading:
+                run += 1
+            # a wrapped line filled its measure: the next line is no wider than it and the word
+            # that did not fit on it
+            line.continues_heading = run < _MAX_HEADING_LINES and line.width <= above.width + _first_word_width(line.text)
+        elif _could_head(above, body[i - 2] if i >= 2 else None, full):
+            above.heading = line.continues_heading = True
