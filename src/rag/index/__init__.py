@@ -6,7 +6,8 @@ terms, references) and gives it back, checked, to search and to the next ingest.
 - ``rag.index.write``: ``write_index`` (built beside the live index, swapped in at once),
   ``ingest_lock``, ``check_target``, ``clean_stale_temp``, ``inject_fault``;
 - ``rag.index.read``: the one reader, ``open_index_files`` -> ``StoredIndex``, with
-  ``read_manifest``, ``verify_files`` and ``load_index_data`` (for ingest);
+  ``read_manifest``, ``verify_files``, ``load_index_data`` (for ingest) and ``check_index``
+  (``rag check``: every checksum);
 - ``rag.index.ann``: the FAISS index of a large corpus and its settings.
 """
 
@@ -24,6 +25,7 @@ from rag.index.format import (
 )
 from rag.index.read import (
     StoredIndex,
+    check_index,
     load_index_data,
     load_latent,
     load_references,
@@ -36,7 +38,7 @@ from rag.index.write import check_target, clean_stale_temp, ingest_lock, inject_
 
 __all__ = [
     "ANN_THRESHOLD", "FORMAT_VERSION", "MANIFEST", "DocumentInfo", "IndexData", "StoredIndex", "build_dense",
-    "check_target", "chunk_from_dict", "clean_stale_temp", "ingest_lock", "inject_fault", "latent_head",
+    "check_index", "check_target", "chunk_from_dict", "clean_stale_temp", "ingest_lock", "inject_fault", "latent_head",
     "load_index_data", "load_latent", "load_references", "load_trigrams", "offsets_from_counts", "open_dense",
     "open_index_files", "read_manifest", "rebuild_hint", "verify_files", "windows_fit", "write_index",
 ]
