@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from rag.embed import (
 from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.lexical.tokenize import thai_engine, tokenize
+from rag.progress import Progress
 from rag.repair.text import repair_document
 
 # Chunking settings are recorded in the manifest: an index is only updated with the settings
@@ -148,7 +150,13 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
             report.n_documents, report.n_chunks = len(data.documents), len(data.chunks)
             return report
 
-        processed = [process_source(src, report.seconds) for src in todo]
+        with Progress(len(todo), label="reading", unit="documents") if progress and len(todo) > 1 \
+                else nullcontext() as bar:
+            processed = []
+            for src in todo:
+                processed.append(process_source(src, report.seconds))
+                if bar is not None:
+                    bar.update()
         new_chunks = [c for p in processed for c in p.chunks]
         # each chunk's units: its sentences and cited references, then its sentence pairs
         pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
@@ -156,7 +164,7 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         unit_lists = [c.unit_texts(refs) + w for c, refs, w in pairs]
         t0 = time.perf_counter()
         vectors, units, codes = _embed(embedder, [c.embed_text() for c in new_chunks],
-                                       [u for units in unit_lists for u in units], head, progress)
+                                       [u for units in unit_lists for u in units], head, progress, len(processed))
         report.seconds["embedding"] = time.perf_counter() - t0
         report.chunks_embedded = len(new_chunks)
 
@@ -171,7 +179,7 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
 
 
 def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
-           progress: bool) -> tuple[np.ndarray, np.ndarray, Codes]:
+           progress: bool, n_documents: int) -> tuple[np.ndarray, np.ndarray, Codes]:
     """Chunk vectors (with their latent terms when the embedder has a head) and unit vectors.
 
     Chunk overlaps and references cited twice repeat a unit: each text is embedded once.
@@ -182,8 +190,13 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
     if progress and chunk_unique:
         print(f"embedding {len(chunk_texts)} chunks and {len(unit_unique)} sentences and sentence pairs "
               f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
-    chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
-                                                                 latent=head is not None, progress=progress)
+    n_texts = len(chunk_unique) + len(unit_unique)
+    # one bar for both passes: it counts the texts encoded and shows them as chunks
+    with Progress(len(chunk_texts), label=f"embedding {n_documents} document{'s' * (n_documents != 1)}",
+                  unit="chunks", scale=len(chunk_texts) / max(1, n_texts)) if progress and n_texts \
+            else nullcontext(False) as bar:
+        chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
+                                                                     latent=head is not None, progress=bar)
     empty = np.zeros((0, embedder.dim), np.float32)
     done = np.concatenate([np.asarray(chunk_done, np.float32).reshape(-1, embedder.dim),
                            np.asarray(unit_done, np.float32).reshape(-1, embedder.dim)])
