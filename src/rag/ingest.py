@@ -158,10 +158,7 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
                 if bar is not None:
                     bar.update()
         new_chunks = [c for p in processed for c in p.chunks]
-        # each chunk's units: its sentences and cited references, then its sentence pairs
-        pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
-        window_counts = [len(w) for _, _, w in pairs]
-        unit_lists = [c.unit_texts(refs) + w for c, refs, w in pairs]
+        unit_lists, window_counts = unit_texts(processed)
         t0 = time.perf_counter()
         vectors, units, codes = _embed(embedder, [c.embed_text() for c in new_chunks],
                                        [u for units in unit_lists for u in units], head, progress, len(processed))
@@ -176,6 +173,13 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         report.seconds["indexing"] = time.perf_counter() - t0
         report.n_documents, report.n_chunks = len(merged.documents), len(merged.chunks)
     return report
+
+
+def unit_texts(processed: list[Processed]) -> tuple[list[list[str]], list[int]]:
+    """Each chunk's unit texts (its sentences and cited references, then its sentence pairs)
+    and how many of them, the last ones, are sentence pairs."""
+    pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
+    return [c.unit_texts(refs) + w for c, refs, w in pairs], [len(w) for _, _, w in pairs]
 
 
 def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
