@@ -17,6 +17,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ def corpus_texts(xquad: int) -> tuple[list[str], list[str], int]:
         lines = (SHARED / "bench" / "xquad_th" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
         sliced.write_text("\n".join(lines[:xquad]) + "\n", encoding="utf-8")
         sources = read_sources([SHARED / "corpus" / "tech-diplomacy-th.txt", sliced], None)
-        processed = [process_source(src, {}) for src in sources]
+        processed = [process_source(src, defaultdict(float)) for src in sources]
     chunks = list(dict.fromkeys(c.embed_text() for p in processed for c in p.chunks))
     units = [t for t in dict.fromkeys(u for us in unit_texts(processed)[0] for u in us) if t not in set(chunks)]
     return chunks, units, len(processed)
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--xquad", type=int, default=40, help="XQuAD-th paragraphs beside the article")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batches", default="8,16,32")
+    ap.add_argument("--sample", type=int, default=0, help="time only every k-th text, N of each view (0: all)")
     ap.add_argument("--out", default=str(RESULTS / "profile_ingest"))
     args = ap.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
@@ -65,6 +67,9 @@ def main() -> None:
     t0 = time.perf_counter()
     chunks, units, n_docs = corpus_texts(args.xquad)
     read_s = time.perf_counter() - t0
+    if args.sample:
+        chunks = chunks[:: max(1, len(chunks) // args.sample)][: args.sample]
+        units = units[:: max(1, len(units) // args.sample)][: args.sample]
     embedder = load_embedder()
     bulk = getattr(embedder, "passages", embedder)  # the side an ingest of >= 64 texts uses
     head = latent_id(embedder) is not None
@@ -100,7 +105,8 @@ def main() -> None:
                       "min time of the rounds"}
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    md = [f"# Ingest encoding profile: article + {args.xquad} XQuAD-th paragraphs ({n_docs} documents)", "",
+    sample = f", every k-th text, {args.sample} of each view" if args.sample else ""
+    md = [f"# Ingest encoding profile: article + {args.xquad} XQuAD-th paragraphs ({n_docs} documents{sample})", "",
           f"Backend `{bulk.backend}`; reading and chunking {read_s:.1f} s. Batch sizes interleaved, "
           f"{args.rounds} rounds, min time; shared loaded 2-core machine.", "",
           "| view | texts | tokens | mean | max | padded tokens (batch %d) | padding |" % batches[0], "|---|---|---|---|---|---|---|"]

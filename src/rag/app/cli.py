@@ -62,9 +62,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for label, items in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
         if items:
             parts.append(f"{label} {len(items)}")
+    kept = f", {report.texts_reused} unchanged texts' vectors kept" if report.texts_reused else ""
     _stderr(f"{index_dir}: {', '.join(parts) or 'nothing to do'}; "
             f"{report.n_documents} documents, {report.n_chunks} chunks "
-            f"({report.chunks_embedded} embedded, {sum(report.seconds.values()):.1f} s)")
+            f"({report.chunks_embedded} embedded{kept}, {sum(report.seconds.values()):.1f} s)")
     return 0
 
 
