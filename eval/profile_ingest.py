@@ -109,11 +109,11 @@ def main() -> None:
     md = [f"# Ingest encoding profile: article + {args.xquad} XQuAD-th paragraphs ({n_docs} documents{sample})", "",
           f"Backend `{bulk.backend}`; reading and chunking {read_s:.1f} s. Batch sizes interleaved, "
           f"{args.rounds} rounds, min time; shared loaded 2-core machine.", "",
-          "| view | texts | tokens | mean | max | padded tokens (batch %d) | padding |" % batches[0], "|---|---|---|---|---|---|---|"]
+          f"| view | texts | tokens | mean | max | padded tokens (batch {batches[0]}) | padding |", "|---|---|---|---|---|---|---|"]
     for k, s in stats.items():
         md.append(f"| {k} | {s['texts']} | {s['tokens']} | {s['mean_tokens']} | {s['max_tokens']} | "
                   f"{s['padded_tokens']} | {s['padding_share']:.1%} |")
-    md += ["", "| batch | chunks s | units s | texts/s | min cosine vs batch %d | bit-identical |" % batches[0],
+    md += ["", f"| batch | chunks s | units s | texts/s | min cosine vs batch {batches[0]} | bit-identical |",
            "|---|---|---|---|---|---|"]
     for r in rows:
         md.append(f"| {r['batch']} | {r['chunks_s']} {r['chunks_s_all']} | {r['units_s']} {r['units_s_all']} | "
