@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.app.check import cmd_check
 from rag.config import apply_thread_policy
 from rag.errors import RagError
 
@@ -97,23 +98,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     for d in docs.values():
         table.add_row(d["doc_id"], d["title"], str(d["n_chunks"]), str(d.get("n_references", 0)), d["source"])
     Console().print(table)
-    return 0
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Every file of the index against its sha256 and every file read: what opening an index for
-    search leaves to be checked (a byte changed inside a large file)."""
-    from rag import index as ix
-
-    index_dir = _store(args)
-    if not isinstance(index_dir, Path):
-        raise RagError(f"rag check reads the files of an embedded index; {index_dir} is a Milvus store")
-    result = ix.check_index(index_dir)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-        return 0
-    _stderr(f"{index_dir}: ok; {result['documents']} documents, {result['chunks']} chunks, {result['files']} files "
-            f"({result['bytes'] / 2**20:,.1f} MiB) checked in {result['seconds']:.1f} s")
     return 0
 
 
