@@ -17,7 +17,7 @@ ROOT = SRC.parents[1]
 # The stages in the order data flows (docs/ARCHITECTURE.md). A module may import from its own
 # layer and the ones before it, never from a later one.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "config", "_util"),
+    ("errors", "config", "_util", "progress"),
     ("thai",),
     ("repair",),
     ("document",),

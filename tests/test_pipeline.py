@@ -127,6 +127,36 @@ def test_upsert_skip_and_remove(article_index: Path, tmp_path: Path) -> None:
     assert missing.returncode != 0 and "no document" in missing.stderr
 
 
+def test_an_update_keeps_the_vectors_of_its_unchanged_texts(tmp_path: Path) -> None:
+    """A document re-ingested with its last section changed: the other sections' chunks, sentences
+    and pairs keep their stored vectors and latent terms byte for byte; only the changed texts
+    are encoded."""
+    sections = [f"## ส่วนที่ {i}\n\nไทยและญี่ปุ่นลงนามความตกลงด้านเซมิคอนดักเตอร์ฉบับที่ {i} ในปี 2024 "
+                f"ความร่วมมือนี้ครอบคลุมการวิจัย การผลิต และการฝึกอบรมบุคลากร. "
+                f"Section {i} covers research, production and training." for i in range(4)]
+    doc, index = tmp_path / "pact.md", tmp_path / "index"
+    doc.write_text("# ความตกลง\n\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    first = json.loads(run_rag("ingest", str(doc), "--index", str(index), "--json", "--quiet").stdout)
+    assert first["texts_reused"] == 0
+    before = {n: np.load(index / n) for n in ("vectors.npy", "units.npy", "unit_offsets.npy", "latent_values.npy")}
+    chunks_before = [json.loads(line)["text"] for line in (index / "chunks.jsonl").read_text().splitlines()]
+
+    sections[-1] = sections[-1].replace("ในปี 2024", "ในปี 2025 ด้านแร่หายาก")
+    doc.write_text("# ความตกลง\n\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    upd = json.loads(run_rag("ingest", str(doc), "--index", str(index), "--json", "--quiet").stdout)
+    assert upd["updated"] == ["pact"] and upd["texts_reused"] > 0
+    chunks_after = [json.loads(line)["text"] for line in (index / "chunks.jsonl").read_text().splitlines()]
+    same = [i for i, (a, b) in enumerate(zip(chunks_before, chunks_after, strict=False)) if a == b]
+    assert same and len(same) < len(chunks_after)
+    vectors, units, offsets = (np.load(index / n) for n in ("vectors.npy", "units.npy", "unit_offsets.npy"))
+    for i in same:
+        assert np.array_equal(vectors[i], before["vectors.npy"][i])
+        old = before["units.npy"][before["unit_offsets.npy"][i]:before["unit_offsets.npy"][i + 1]]
+        assert np.array_equal(units[offsets[i]:offsets[i + 1]], old)
+    hits = json.loads(run_rag("search", "แร่หายาก", "--json", "--index", str(index)).stdout)["hits"]
+    assert "แร่หายาก" in hits[0]["text"]
+
+
 def test_latent_terms_find_the_answer_across_languages(article_index: Path) -> None:
     """Every chunk gets latent terms from the bundled head, and they carry meaning across
     languages: scored alone, they rank the passage holding an English question's answer near

@@ -24,6 +24,11 @@ import numpy as np
 import pytest
 from conftest import ARTICLE, RAG, ROOT, run_rag
 
+from rag._util import sample_sha256
+from rag.errors import RagError
+from rag.index import open_index_files, read_manifest, verify_files
+from rag.index.format import manifest_digest
+
 REBUILD = "rag ingest --rebuild"
 NOTE = "# ความร่วมมือไทย-ญี่ปุ่น\n\nไทยและญี่ปุ่นลงนามความตกลงด้านเซมิคอนดักเตอร์ในปี 2024\n"
 
@@ -355,11 +360,26 @@ def test_two_ingests_at_once_leave_a_valid_index(index_copy: Path, tmp_path: Pat
 # --------------------------------------------------------------------------- broken index
 
 
-def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
+def _seal(manifest: dict, index_dir: Path) -> None:
+    """Make a hand-edited manifest's own checks agree with it again (each listed file's size and
+    samples, the manifest's hash), as a careful hand editor would: so that what a case damages
+    is left for the readers' other checks to find."""
+    checks = {}
+    for rel in manifest.get("files", {}) if isinstance(manifest.get("files"), dict) else {}:
+        path = index_dir / rel
+        if ".." not in Path(rel).parts and path.is_file():
+            checks[rel] = [path.stat().st_size, sample_sha256(path)]
+    manifest["file_checks"] = checks
+    manifest["manifest_sha256"] = manifest_digest(manifest)
+
+
+def _edit_manifest(change: Callable[[dict], None], *, seal: bool = True) -> Callable[[Path], None]:
     def damage(index_dir: Path) -> None:
         path = index_dir / "manifest.json"
         manifest = json.loads(path.read_text(encoding="utf-8"))
         change(manifest)
+        if seal:
+            _seal(manifest, index_dir)
         path.write_text(json.dumps(manifest), encoding="utf-8")
     return damage
 
@@ -574,3 +594,67 @@ def test_what_ingest_keeps_beside_the_default_index_is_ignored_by_git(article_in
                 if line.strip() and not line.startswith("#")]
     for name in (".index.lock", ".index.tmp-x1y2z3"):
         assert any(fnmatch.fnmatch(name, pattern.strip("/")) for pattern in patterns), name
+
+
+# ----------------------------------------------------------------------------- checks on open, `rag check`
+
+def _flip_inside(path: Path) -> None:
+    """One byte changed at an eighth of the file: between the samples an open hashes
+    (rag._util.sample_sha256: head, tail, quarters), the size kept."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 8] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_rag_check_says_ok_in_one_line_and_reports_damage_with_a_nonzero_exit(index_copy: Path) -> None:
+    r = run_rag("check", "--index", str(index_copy))
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    n_chunks = len((index_copy / "chunks.jsonl").read_text(encoding="utf-8").splitlines())
+    assert len(lines) == 1 and "ok" in lines[0] and f"{n_chunks} chunks" in lines[0], r.stderr
+    report = json.loads(run_rag("check", "--json", "--index", str(index_copy)).stdout)
+    assert report["ok"] and report["chunks"] == n_chunks and report["files"] == len(read_manifest(index_copy)["files"])
+    _flip_inside(index_copy / "units.npy")
+    one_line_error(run_rag("check", "--index", str(index_copy)), "units.npy", REBUILD, code=2)
+    one_line_error(run_rag("check", "--index", str(index_copy.parent / "nowhere")), "no index", code=2)
+
+
+def test_opening_reads_samples_of_a_large_file_and_a_full_check_every_byte(index_copy: Path) -> None:
+    """What the cheap open sees and what it leaves to `rag check`, on a file taken as large (the
+    threshold set to 0 bytes, as every file of a large index is)."""
+    units = index_copy / "units.npy"
+    assert units.stat().st_size > 5 * (1 << 16)  # more than the samples cover
+    manifest = read_manifest(index_copy)
+    assert verify_files(index_copy, manifest, hash_whole_up_to=0) < units.stat().st_size
+    _flip_inside(units)
+    verify_files(index_copy, manifest, hash_whole_up_to=0)  # the documented blind spot
+    with pytest.raises(RagError, match="units.npy.*checksum mismatch"):
+        verify_files(index_copy, manifest, full=True)
+    # a build directory beside the index (an ingest was killed): every open checks in full
+    (index_copy.parent / f".{index_copy.name}.tmp-killed").mkdir()
+    with pytest.raises(RagError, match="units.npy"):
+        verify_files(index_copy, manifest, hash_whole_up_to=0)
+    shutil.rmtree(index_copy.parent / f".{index_copy.name}.tmp-killed")
+    # a changed size, or a change in a sample, is seen by the cheap open
+    data = units.read_bytes()
+    units.write_bytes(data[: len(data) // 2] + bytes([data[len(data) // 2] ^ 1]) + data[len(data) // 2 + 1:])
+    with pytest.raises(RagError, match="units.npy.*checksum mismatch"):
+        verify_files(index_copy, manifest, hash_whole_up_to=0)
+    units.write_bytes(data + b"\0")
+    with pytest.raises(RagError, match="units.npy.*bytes, not"):
+        verify_files(index_copy, manifest, hash_whole_up_to=0)
+
+
+def test_a_manifest_edited_by_hand_is_caught_by_its_own_hash(index_copy: Path) -> None:
+    _edit_manifest(lambda m: next(iter(m["documents"].values())).update(title="edited"), seal=False)(index_copy)
+    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), "own hash", REBUILD, code=2)
+    one_line_error(run_rag("check", "--index", str(index_copy)), "own hash", REBUILD, code=2)
+
+
+def test_an_index_written_before_the_open_checks_still_opens_and_is_checked_in_full(index_copy: Path) -> None:
+    _edit_manifest(lambda m: [m.pop("file_checks"), m.pop("manifest_sha256")], seal=False)(index_copy)
+    searchable(index_copy)
+    assert open_index_files(index_copy).chunks
+    assert run_rag("check", "--index", str(index_copy)).returncode == 0
+    _flip_byte(index_copy)
+    one_line_error(run_rag("search", "STAs", "--index", str(index_copy)), "chunks.jsonl", REBUILD, code=2)

@@ -1,4 +1,4 @@
-"""Small helpers every stage may use: file hashes, JSON lines, the cores this process has."""
+"""Small helpers every stage may use: file hashes (whole or sampled), JSON lines, the cores this process has."""
 
 from __future__ import annotations
 
@@ -15,6 +15,20 @@ def file_sha256(path: Path) -> str:
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def sample_sha256(path: Path, block: int = 1 << 16) -> str:
+    """sha256 of a file's size and five ``block``-byte samples (its head, its tail and three
+    between): what an index checks of a large file each time it is opened, a few hundred KiB
+    read whatever its size. It sees a truncated, extended or overwritten-at-the-ends file, not a
+    byte changed elsewhere (``file_sha256`` does)."""
+    size = path.stat().st_size
+    digest = hashlib.sha256(f"{size}\0".encode())
+    with open(path, "rb") as f:
+        for offset in sorted({0, size // 4, size // 2, 3 * size // 4, max(0, size - block)}):
+            f.seek(offset)
+            digest.update(f.read(block))
     return digest.hexdigest()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from rag.embed import (
 from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.lexical.tokenize import thai_engine, tokenize
+from rag.progress import Progress
 from rag.repair.text import repair_document
 
 # Chunking settings are recorded in the manifest: an index is only updated with the settings
@@ -54,6 +56,8 @@ class IngestReport:
     n_documents: int = 0
     n_chunks: int = 0
     chunks_embedded: int = 0
+    # texts (chunks, sentences, pairs, references) an update took from the index, not encoded again
+    texts_reused: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,15 +157,20 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
             report.n_documents, report.n_chunks = up.totals()
             return report
 
-        processed = [process_source(src, report.seconds) for src in todo]
+        with Progress(len(todo), label="reading", unit="documents") if progress and len(todo) > 1 \
+                else nullcontext() as bar:
+            processed = []
+            for src in todo:
+                processed.append(process_source(src, report.seconds))
+                if bar is not None:
+                    bar.update()
         new_chunks = [c for p in processed for c in p.chunks]
-        # each chunk's units: its sentences and cited references, then its sentence pairs
-        pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
-        window_counts = [len(w) for _, _, w in pairs]
-        unit_lists = [c.unit_texts(refs) + w for c, refs, w in pairs]
+        unit_lists, window_counts = unit_texts(processed)
         t0 = time.perf_counter()
-        vectors, units, codes = _embed(embedder, [c.embed_text() for c in new_chunks],
-                                       [u for units in unit_lists for u in units], head, progress)
+        known = up.stored_vectors({p.source.doc_id for p in processed})
+        vectors, units, codes, report.texts_reused = _embed(
+            embedder, [c.embed_text() for c in new_chunks], [u for units in unit_lists for u in units], head,
+            progress, len(processed), known)
         report.seconds["embedding"] = time.perf_counter() - t0
         report.chunks_embedded = len(new_chunks)
 
@@ -172,32 +181,54 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
     return report
 
 
-def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
-           progress: bool) -> tuple[np.ndarray, np.ndarray, Codes]:
-    """Chunk vectors (with their latent terms when the embedder has a head) and unit vectors.
+def unit_texts(processed: list[Processed]) -> tuple[list[list[str]], list[int]]:
+    """Each chunk's unit texts (its sentences and cited references, then its sentence pairs)
+    and how many of them, the last ones, are sentence pairs."""
+    pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
+    return [c.unit_texts(refs) + w for c, refs, w in pairs], [len(w) for _, _, w in pairs]
 
-    Chunk overlaps and references cited twice repeat a unit: each text is embedded once.
+
+def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
+           progress: bool, n_documents: int, known: ix.Known | None = None
+           ) -> tuple[np.ndarray, np.ndarray, Codes, int]:
+    """Chunk vectors (with their latent terms when the embedder has a head), unit vectors, and
+    how many texts were taken from ``known`` rather than encoded.
+
+    Chunk overlaps and references cited twice repeat a unit: each text is embedded once. A unit
+    whose text is a chunk's takes the chunk's vector.
     """
-    chunk_unique = list(dict.fromkeys(chunk_texts))
-    in_chunks = set(chunk_unique)
-    unit_unique = [t for t in dict.fromkeys(unit_texts) if t not in in_chunks]
-    if progress and chunk_unique:
-        print(f"embedding {len(chunk_texts)} chunks and {len(unit_unique)} sentences and sentence pairs "
+    known = known or ix.Known()
+    chunk_all = list(dict.fromkeys(chunk_texts))
+    in_chunks = set(chunk_all)
+    chunk_unique = [t for t in chunk_all if t not in known.chunks]
+    unit_all = [t for t in dict.fromkeys(unit_texts) if t not in in_chunks]
+    unit_unique = [t for t in unit_all if t not in known.units]
+    reused = len(chunk_all) - len(chunk_unique) + len(unit_all) - len(unit_unique)
+    if progress and (chunk_unique or unit_unique):
+        again = f" ({reused} unchanged texts kept)" if reused else ""
+        print(f"embedding {len(chunk_unique)} chunks and {len(unit_unique)} sentences and sentence pairs{again} "
               f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
-    chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
-                                                                 latent=head is not None, progress=progress)
+    n_texts = len(chunk_unique) + len(unit_unique)
+    # one bar for both passes: it counts the texts encoded and shows them as chunks
+    with Progress(len(chunk_unique), label=f"embedding {n_documents} document{'s' * (n_documents != 1)}",
+                  unit="chunks", scale=len(chunk_unique) / max(1, n_texts)) if progress and n_texts \
+            else nullcontext(False) as bar:
+        chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
+                                                                     latent=head is not None, progress=bar)
     empty = np.zeros((0, embedder.dim), np.float32)
-    done = np.concatenate([np.asarray(chunk_done, np.float32).reshape(-1, embedder.dim),
-                           np.asarray(unit_done, np.float32).reshape(-1, embedder.dim)])
-    row = {t: i for i, t in enumerate([*chunk_unique, *unit_unique])}
-    vectors = done[[row[t] for t in chunk_texts]] if chunk_texts else empty
-    units = done[[row[t] for t in unit_texts]] if unit_texts else empty
-    if chunk_codes is not None:
-        by_text = dict(zip(chunk_unique, chunk_codes.rows(range(len(chunk_unique))), strict=True))
-        codes = Codes.from_rows([by_text[t] for t in chunk_texts])
+    vector_of: dict[str, np.ndarray] = {**known.units, **{t: v for t, (v, _) in known.chunks.items()}}
+    vector_of.update(zip(chunk_unique, np.asarray(chunk_done, np.float32).reshape(-1, embedder.dim), strict=True))
+    vector_of.update(zip(unit_unique, np.asarray(unit_done, np.float32).reshape(-1, embedder.dim), strict=True))
+    vectors = np.stack([vector_of[t] for t in chunk_texts]).astype(np.float32, copy=False) if chunk_texts else empty
+    units = np.stack([vector_of[t] for t in unit_texts]).astype(np.float32, copy=False) if unit_texts else empty
+    if head is not None:
+        terms_of = {t: terms for t, (_, terms) in known.chunks.items()}
+        if chunk_codes is not None:
+            terms_of.update(zip(chunk_unique, chunk_codes.rows(range(len(chunk_unique))), strict=True))
+        codes = Codes.from_rows([terms_of[t] for t in chunk_texts])
     else:
         codes = Codes.blank(len(chunk_texts))
-    return vectors, units, codes
+    return vectors, units, codes, reused
 
 
 def _documents(processed: list[Processed], vectors: np.ndarray, units: np.ndarray, unit_counts: list[int],

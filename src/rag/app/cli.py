@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.app.check import cmd_check
 from rag.config import apply_thread_policy
 from rag.errors import RagError
 
@@ -72,9 +73,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for label, items in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
         if items:
             parts.append(f"{label} {len(items)}")
+    kept = f", {report.texts_reused} unchanged texts' vectors kept" if report.texts_reused else ""
     _stderr(f"{report.index_dir}: {', '.join(parts) or 'nothing to do'}; "
             f"{report.n_documents} documents, {report.n_chunks} chunks "
-            f"({report.chunks_embedded} embedded, {sum(report.seconds.values()):.1f} s)")
+            f"({report.chunks_embedded} embedded{kept}, {sum(report.seconds.values()):.1f} s)")
     return 0
 
 
@@ -310,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("list", parents=[common], help="documents in the index")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("check", parents=[common], help="check every file of the index against its checksum")
+    s.add_argument("--json", action="store_true", help="print what was checked as JSON")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("remove", parents=[common], help="remove a document from the index")
     s.add_argument("doc_id")

@@ -15,7 +15,8 @@ references) and gives it back, checked, to search and to the next ingest, from a
 - ``rag.index.write``: ``write_index`` (built beside the live index, swapped in at once),
   ``ingest_lock``, ``check_target``, ``clean_stale_temp``, ``inject_fault``;
 - ``rag.index.read``: the one reader, ``open_index_files`` -> ``StoredIndex``, with
-  ``read_manifest``, ``verify_files`` and ``load_index_data`` (for ingest);
+  ``read_manifest``, ``verify_files``, ``load_index_data`` (for ingest) and ``check_index``
+  (``rag check``: every checksum);
 - ``rag.index.ann``: the FAISS index of a large corpus and its settings.
 """
 
@@ -33,6 +34,7 @@ from rag.index.format import (
 )
 from rag.index.read import (
     StoredIndex,
+    check_index,
     load_index_data,
     load_latent,
     load_references,
@@ -43,6 +45,7 @@ from rag.index.read import (
 )
 from rag.index.store import (
     Candidates,
+    Known,
     NewDocument,
     Reader,
     Rows,
@@ -54,9 +57,9 @@ from rag.index.stores import is_milvus, open_store
 from rag.index.write import check_target, clean_stale_temp, ingest_lock, inject_fault, write_index
 
 __all__ = [
-    "Candidates", "NewDocument", "Reader", "Rows", "Settings", "Store", "Update", "is_milvus", "open_store",
+    "Candidates", "Known", "NewDocument", "Reader", "Rows", "Settings", "Store", "Update", "is_milvus", "open_store",
     "ANN_THRESHOLD", "FORMAT_VERSION", "MANIFEST", "DocumentInfo", "IndexData", "StoredIndex", "build_dense",
-    "check_target", "chunk_from_dict", "clean_stale_temp", "ingest_lock", "inject_fault", "latent_head",
+    "check_index", "check_target", "chunk_from_dict", "clean_stale_temp", "ingest_lock", "inject_fault", "latent_head",
     "load_index_data", "load_latent", "load_references", "load_trigrams", "offsets_from_counts", "open_dense",
     "open_index_files", "read_manifest", "rebuild_hint", "verify_files", "windows_fit", "write_index",
 ]

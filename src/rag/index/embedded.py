@@ -29,7 +29,7 @@ from rag.index.read import (
     unreadable,
     verify_files,
 )
-from rag.index.store import Candidates, NewDocument, Reader, Rows, Settings, Store, Update, top
+from rag.index.store import Candidates, Known, NewDocument, Reader, Rows, Settings, Store, Update, top
 from rag.index.write import ingest_lock, inject_fault, write_index
 
 
@@ -85,6 +85,25 @@ class EmbeddedUpdate(Update):
         d = self.data
         self.settings = None if d is None else Settings(d.model, d.chunking, d.lexical, d.latent_head)
         self.documents = {} if d is None else dict(d.documents)
+
+    def stored_vectors(self, doc_ids: set[str]) -> Known:
+        """Re-ingesting a document with one page changed encodes only the texts that changed: its
+        other chunks, sentences and pairs keep the vectors (and latent terms) the index holds, the
+        very bytes, not re-encoded ones. Only the replaced documents' rows are read; a chunk whose
+        units do not line up with its stored rows (other chunking) gives its chunk vector only."""
+        known = Known()
+        data = self.data
+        if not doc_ids or data is None or data.units is None or data.unit_offsets is None or data.latent is None:
+            return known
+        rows = [i for i, c in enumerate(data.chunks) if c.doc_id in doc_ids]
+        for i, terms in zip(rows, data.latent.rows(rows), strict=True):
+            chunk = data.chunks[i]
+            known.chunks[chunk.embed_text()] = (data.vectors[i], terms)
+            texts = chunk.unit_texts(data.references.get(chunk.doc_id, {})) + chunk.window_texts()
+            stored = data.units[data.unit_offsets[i]:data.unit_offsets[i + 1]]
+            if len(texts) == len(stored):
+                known.units.update(zip(texts, stored, strict=True))
+        return known
 
     def put(self, settings: Settings, docs: list[NewDocument]) -> tuple[int, int]:
         data = self.data or IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical,

@@ -18,13 +18,17 @@ Layout of an index directory::
     bm25/             the bm25s index (numpy arrays + JSON)
 
 Nothing here is pickled: JSON, ``.npy`` loaded with ``allow_pickle=False``, FAISS's own
-format, and bm25s' numpy/JSON files. Every file's sha256 is in the manifest and is checked at
-load (rag.index.read), so a truncated or edited file is reported with a rebuild hint instead of
-crashing deep inside FAISS or BM25.
+format, and bm25s' numpy/JSON files. Every file's sha256 is in the manifest (``files``), with its
+size and a hash of samples of it (``file_checks``), and the manifest holds a hash of itself
+(``manifest_sha256``): opening an index checks the sizes, the samples and the small files'
+sha256 (rag.index.read), ``rag check`` and ingest every sha256, so a truncated or edited file is
+reported with a rebuild hint instead of crashing deep inside FAISS or BM25 (docs/index-format.md).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -55,6 +59,10 @@ TRIGRAM_KEYS = "trigram_keys.npy"
 TRIGRAM_DF = "trigram_df.npy"
 TRIGRAM_FILES = (TRIGRAM_KEYS, TRIGRAM_DF)
 DENSE = "dense.faiss"
+# Manifest keys of the checks: each file's [size in bytes, rag._util.sample_sha256], and the
+# manifest's own hash (``manifest_digest``).
+FILE_CHECKS = "file_checks"
+MANIFEST_SHA256 = "manifest_sha256"
 BM25_DIR = "bm25"
 # Every name an index directory may hold at its top level (the writer refuses to replace a
 # directory holding anything else).
@@ -187,7 +195,36 @@ def manifest_problem(manifest: dict[str, Any]) -> str | None:
         parts = Path(rel).parts
         if not isinstance(digest, str) or not parts or Path(rel).is_absolute() or ".." in parts:
             return f"file entry {rel!r} is malformed"
+    checks = manifest.get(FILE_CHECKS, {})
+    if not isinstance(checks, dict):
+        return f"no valid {FILE_CHECKS!r}"
+    for rel, check in checks.items():
+        if rel not in manifest["files"] or not isinstance(check, list) or len(check) != 2 \
+                or not isinstance(check[0], int) or isinstance(check[0], bool) or not isinstance(check[1], str):
+            return f"file check {rel!r} is malformed"
     return None
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """The hash a manifest keeps of itself: sha256 of its content without that hash, in a fixed
+    form (sorted keys), so that re-reading and re-writing it the same way gives the same hash."""
+    body = {k: v for k, v in manifest.items() if k != MANIFEST_SHA256}
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def build_dirs(index_dir: Path) -> list[Path]:
+    """The directories an ingest builds beside ``index_dir`` (the new index, the old one being
+    swapped out): left there only while an ingest runs or after one was killed."""
+    parent = index_dir.absolute().parent
+    if not parent.is_dir():
+        return []
+    return [*parent.glob(f".{index_dir.name}.tmp-*"), *parent.glob(f".{index_dir.name}.old-*")]
+
+
+def interrupted_write(index_dir: Path) -> bool:
+    """Whether an ingest was killed beside this index (or one is under way): a reader then checks
+    every file whole, not the samples of the usual open."""
+    return bool(build_dirs(index_dir))
 
 
 def latent_head(manifest: dict[str, Any]) -> str | None:

@@ -1,21 +1,28 @@
 """Reading an index: the one reader of the format (rag.index.format), for search and ingest.
 
-``read_manifest`` checks the manifest (version, fields), ``verify_files`` every file against
-its checksum, and ``open_index_files`` reads the files into a ``StoredIndex`` and checks that
+``read_manifest`` checks the manifest (version, fields), ``verify_files`` the files against
+the manifest, and ``open_index_files`` reads the files into a ``StoredIndex`` and checks that
 they line up with each other. A damaged index is reported in one line that names the file
 and ends with the rebuild hint, never as a crash inside numpy, FAISS or BM25.
+
+Two depths of checking. Opening an index for search checks the manifest against its own hash,
+each file's size and a hash of samples of it, and hashes whole only the files up to
+``HASH_ON_OPEN_BYTES`` (at most 4 MiB read a file, whatever the index's size). Ingest, which
+reads every file anyway, ``check_index`` (``rag check``), and any open after a killed ingest
+hash every file whole. What each catches: docs/index-format.md.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag._util import file_sha256, read_jsonl
+from rag._util import file_sha256, read_jsonl, sample_sha256
 from rag.document.chunking import Chunk
 from rag.document.structure import Reference
 from rag.embed.latent import Codes
@@ -25,12 +32,14 @@ from rag.index.format import (
     BM25_DIR,
     CHUNKS,
     DENSE,
+    FILE_CHECKS,
     FORMAT_VERSION,
     LATENT_FILES,
     LATENT_INDICES,
     LATENT_INDPTR,
     LATENT_VALUES,
     MANIFEST,
+    MANIFEST_SHA256,
     REFERENCES,
     TOKENS,
     TRIGRAM_DF,
@@ -43,7 +52,9 @@ from rag.index.format import (
     DocumentInfo,
     IndexData,
     chunk_from_dict,
+    interrupted_write,
     latent_head,
+    manifest_digest,
     manifest_problem,
     rebuild_hint,
     windows_fit,
@@ -55,6 +66,10 @@ from rag.lexical.trigrams import TrigramTable
 # into memory: a scan of a memory-mapped matrix ran 10x slower (2.3 vs 0.23 ms for 2,449 x 384),
 # even with every page cached.
 UNITS_IN_MEMORY = 1 << 30
+# Files up to this size are hashed whole at every open (the whole check costs at most this per
+# file); larger ones are checked there by size and samples, and hashed whole by ingest and
+# `rag check`.
+HASH_ON_OPEN_BYTES = 4 << 20
 # What a damaged file raises in numpy, json, FAISS or bm25s while it is read.
 READ_ERRORS = (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError, json.JSONDecodeError)
 
@@ -82,11 +97,22 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     problem = manifest_problem(manifest)
     if problem:
         raise RagError(f"index manifest {path} is damaged ({problem}); {rebuild_hint(index_dir)}")
+    verify_manifest_digest(index_dir, manifest)
     return manifest
 
 
-def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
-    """Compare every file with its checksum so damage is reported, not crashed on."""
+def verify_files(index_dir: Path, manifest: dict[str, Any], *, full: bool = False,
+                 hash_whole_up_to: int = HASH_ON_OPEN_BYTES) -> int:
+    """Check the files against the manifest so damage is reported, not crashed on; returns the
+    bytes hashed.
+
+    Always: every file the readers open is listed, and every listed file exists. Then, with
+    ``full`` (or for an index written before the manifest kept sizes): every file's sha256.
+    ``full`` is also taken when a build directory lies beside the index (``interrupted_write``:
+    an ingest was killed, or is under way). Without: each file's size and the hash of its samples (``rag._util.sample_sha256``), and
+    the sha256 of the files up to ``hash_whole_up_to`` bytes; what that leaves unseen (a byte
+    changed inside a large file, its size kept) is for ``rag check``.
+    """
     expected: dict[str, str] = manifest.get("files") or {}
     if not expected:
         raise RagError(f"index manifest at {index_dir} lists no files; {rebuild_hint(index_dir)}")
@@ -99,12 +125,36 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> None:
     if unlisted:
         raise RagError(f"index manifest at {index_dir} has no checksum for {', '.join(unlisted)}; "
                        f"{rebuild_hint(index_dir)}")
+    if not full and interrupted_write(index_dir):
+        full = True  # a build directory beside the index: an ingest was killed (or is running)
+    checks: dict[str, list] = {} if full else manifest.get(FILE_CHECKS) or {}
+    hashed = 0
     for rel, digest in expected.items():
         path = index_dir / rel
         if not path.is_file():
             raise RagError(f"index file {rel} is missing from {index_dir}; {rebuild_hint(index_dir)}")
-        if file_sha256(path) != digest:
+        check = checks.get(rel)
+        size = path.stat().st_size
+        if check is not None and size != check[0]:
+            raise RagError(f"index file {rel} in {index_dir} is damaged ({size:,} bytes, not {check[0]:,}); "
+                           f"{rebuild_hint(index_dir)}")
+        if check is not None and size > hash_whole_up_to:
+            same = sample_sha256(path) == check[1]
+        else:
+            same = file_sha256(path) == digest
+            hashed += size
+        if not same:
             raise RagError(f"index file {rel} in {index_dir} is damaged (checksum mismatch); {rebuild_hint(index_dir)}")
+    return hashed
+
+
+def verify_manifest_digest(index_dir: Path, manifest: dict[str, Any]) -> None:
+    """The manifest against the hash it keeps of itself (an index written before it kept one
+    passes): an edit that leaves it well-formed, a document's title or checksum, shows here."""
+    digest = manifest.get(MANIFEST_SHA256)
+    if digest is not None and digest != manifest_digest(manifest):
+        raise RagError(f"index manifest {index_dir / MANIFEST} is damaged (it does not match its own hash); "
+                       f"{rebuild_hint(index_dir)}")
 
 
 @dataclass
@@ -134,9 +184,10 @@ class StoredIndex:
 
 
 def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str, Any] | None = None,
-                     search: bool = True, tokens: bool = False,
+                     search: bool = True, tokens: bool = False, full: bool = False,
                      mmap_units_over: int | None = UNITS_IN_MEMORY) -> StoredIndex:
-    """Read an index: the manifest (checked), every file's checksum (``verify``), then the files.
+    """Read an index: the manifest (checked, against its own hash too), the files against it
+    (``verify``: sizes and samples, every sha256 with ``full``; ``verify_files``), then the files.
 
     ``manifest``: one the caller has already read and verified (``read_manifest``,
     ``verify_files``): only the files are read then.
@@ -150,7 +201,7 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
     if manifest is None:
         manifest = read_manifest(index_dir)
         if verify:
-            verify_files(index_dir, manifest)
+            verify_files(index_dir, manifest, full=full)
     reading = CHUNKS  # named in the error: which file to blame
     stored_tokens: list[list[str]] | None = None
     trigrams, ann, bm25 = None, None, None
@@ -198,8 +249,10 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
 
 
 def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
-    """Everything, in memory, for ingest to update: chunks, tokens, vectors and references."""
-    stored = open_index_files(index_dir, verify=verify, search=False, tokens=True, mmap_units_over=None)
+    """Everything, in memory, for ingest to update: chunks, tokens, vectors and references. It
+    reads every file whole anyway, so ``verify`` hashes every file whole (as ``rag check`` does):
+    an update, the usual next step after a crash, never builds on a damaged index."""
+    stored = open_index_files(index_dir, verify=verify, full=True, search=False, tokens=True, mmap_units_over=None)
     manifest = stored.manifest
     assert stored.tokens is not None
     try:
@@ -212,6 +265,19 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
         )
     except (TypeError, ValueError):
         raise RagError(f"index at {index_dir} is inconsistent; {rebuild_hint(index_dir)}") from None
+
+
+def check_index(index_dir: Path) -> dict[str, Any]:
+    """``rag check``: the whole index checked, every file's sha256 and the manifest's own hash,
+    and every file read and lined up with the others (what search and ingest read). Returns what
+    was checked; a damaged index raises the one-line error with the rebuild hint."""
+    t0 = time.perf_counter()
+    manifest = read_manifest(index_dir)
+    hashed = verify_files(index_dir, manifest, full=True)
+    stored = open_index_files(index_dir, manifest=manifest, search=True, tokens=True)
+    return {"index": str(index_dir), "ok": True, "documents": len(manifest["documents"]),
+            "chunks": len(stored.chunks), "files": len(manifest["files"]), "bytes": hashed,
+            "seconds": round(time.perf_counter() - t0, 2)}
 
 
 def load_latent(index_dir: Path, *, mmap: bool = False) -> Codes:

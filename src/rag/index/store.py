@@ -141,6 +141,15 @@ class Reader(ABC):
         """Let go of connections and caches."""
 
 
+@dataclass
+class Known:
+    """Vectors an index already holds, by text: chunks (with their latent terms) and units
+    (``Update.stored_vectors``)."""
+
+    chunks: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    units: dict[str, np.ndarray] = field(default_factory=dict)
+
+
 class Update(ABC):
     """One ingest or removal, under whatever the store uses to keep writers apart.
     ``settings`` and ``documents`` are the store's before it (None and {} when empty or
@@ -152,6 +161,12 @@ class Update(ABC):
     def totals(self) -> tuple[int, int]:
         """How many documents and chunks the store holds."""
         return len(self.documents), sum(d.n_chunks for d in self.documents.values())
+
+    def stored_vectors(self, doc_ids: set[str]) -> Known:
+        """The stored vectors of the documents ``doc_ids`` by text, for their update to re-use
+        (an unchanged text is not encoded again); a store that cannot read them back cheaply
+        gives none."""
+        return Known()
 
     @abstractmethod
     def put(self, settings: Settings, docs: list[NewDocument]) -> tuple[int, int]:

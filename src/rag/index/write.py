@@ -24,19 +24,21 @@ from typing import Any
 
 import numpy as np
 
-from rag._util import file_sha256, write_jsonl
+from rag._util import file_sha256, sample_sha256, write_jsonl
 from rag.errors import IndexBusy, RagError
 from rag.index.ann import build_dense, dense_meta
 from rag.index.format import (
     BM25_DIR,
     CHUNKS,
     DENSE,
+    FILE_CHECKS,
     FORMAT_VERSION,
     INDEX_NAMES,
     LATENT_INDICES,
     LATENT_INDPTR,
     LATENT_VALUES,
     MANIFEST,
+    MANIFEST_SHA256,
     REFERENCES,
     TOKENS,
     TRIGRAM_DF,
@@ -46,6 +48,8 @@ from rag.index.format import (
     UNITS,
     VECTORS,
     IndexData,
+    build_dirs,
+    manifest_digest,
     trigram_meta,
 )
 from rag.lexical.trigrams import TrigramTable
@@ -125,7 +129,10 @@ def write_index(data: IndexData, index_dir: Path) -> None:
             "n_chunks": len(data.chunks),
             "documents": {k: asdict(v) for k, v in sorted(data.documents.items())},
             "files": {str(p.relative_to(tmp)): file_sha256(p) for p in _files(tmp)},
+            # what opening the index checks (rag.index.read.verify_files): size and samples
+            FILE_CHECKS: {str(p.relative_to(tmp)): [p.stat().st_size, sample_sha256(p)] for p in _files(tmp)},
         }
+        manifest[MANIFEST_SHA256] = manifest_digest(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         for p in list(_files(tmp)) + [tmp / MANIFEST]:
             with p.open("rb") as f:
@@ -186,12 +193,7 @@ def _swap_in(new: Path, index_dir: Path) -> None:
 
 def clean_stale_temp(index_dir: Path) -> None:
     """Remove temporary build directories left by an ingest that was killed."""
-    parent = index_dir.absolute().parent
-    if not parent.is_dir():
-        return
-    for p in parent.glob(f".{index_dir.name}.tmp-*"):
-        shutil.rmtree(p, ignore_errors=True)
-    for p in parent.glob(f".{index_dir.name}.old-*"):
+    for p in build_dirs(index_dir):
         shutil.rmtree(p, ignore_errors=True)
 
 
