@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.compose import Answer
-from rag.answer.labels import LABELS, URL, where
+from rag.answer.labels import LABELS, URL, generated_notes, where
 from rag.answer.words import query_terms, spans
 from rag.search import Hit
 
@@ -84,6 +84,13 @@ def render_markdown(answer: Answer) -> str:
     if not answer.found:
         lines += [lab["none"], "", f"*{lab['hint']}*"]
         return "\n".join(lines) + "\n"
+    gen = answer.generated
+    if gen is not None:
+        if gen.shown:
+            lines += [" ".join(_md_escape(s.text) for s in gen.kept), ""]
+        lines += [f"*{_md_escape(note)}*" for note in generated_notes(gen, lab)] + [""]
+        if gen.shown:
+            lines += [f"#### {lab['quoted']}", ""]
     for s in answer.extract:
         lines.append(f"- {_md_escape(s.text)} [{s.cite}]")
     lines += ["", f"### {lab['passages']}", ""]

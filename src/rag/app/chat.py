@@ -25,6 +25,7 @@ from typing import Any
 from rag.answer import render_markdown
 from rag.api import Assistant
 from rag.errors import RagError
+from rag.generate import LLMSettings
 from rag.search import MODES
 
 ALL = "—"
@@ -191,14 +192,14 @@ def auth_from_env() -> tuple[str, str] | None:
 
 
 def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
-          block: bool = True) -> Any:
+          block: bool = True, llm: LLMSettings | None = None) -> Any:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     setup_logging()
     auth = auth_from_env()
     if host not in LOOPBACK and auth is None:
         print(f"warning: serving on {host} without a login: anyone who can reach port {port} can use it; "
               f"set RAG_AUTH=user:password", file=sys.stderr, flush=True)
-    assistant = Assistant(index_dir, model=model)
+    assistant = Assistant(index_dir, model=model, llm=llm)
     app = build_app(assistant)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving {index_dir} on http://{shown}:{port}" + (" (login required)" if auth else ""),

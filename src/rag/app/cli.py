@@ -163,8 +163,9 @@ def _print_hits(result: Any) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     """The composed answer: rich text in a terminal, the same content as data with --json."""
     from rag.api import open_index
+    from rag.generate import llm_settings
 
-    rag = open_index(args.index, model=args.model)
+    rag = open_index(args.index, model=args.model, llm=llm_settings(args.llm, args.llm_model))
     answer = rag.ask(args.question, k=args.k, mode=args.mode, doc=args.doc, section=args.section)
     for w in answer.warnings:
         _stderr(f"warning: {w}")
@@ -250,8 +251,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rag import index as ix
     from rag.api import resolve_index
     from rag.app.chat import auth_from_env, serve
+    from rag.generate import llm_settings
 
     auth_from_env()  # a malformed RAG_AUTH fails before minutes of indexing
+    llm = llm_settings(args.llm, args.llm_model)
     index_dir = resolve_index(args.index)
     if not (index_dir / ix.MANIFEST).exists():
         from rag.document.reading import corpus_files
@@ -259,7 +262,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         _stderr(f"no index at {index_dir}: building it from {DEFAULT_CORPUS}/")
         ingest(corpus_files(Path(DEFAULT_CORPUS)), index_dir, model=args.model)
-    serve(index_dir, host=args.host, port=args.port, model=args.model)
+    serve(index_dir, host=args.host, port=args.port, model=args.model, llm=llm)
     return 0
 
 
@@ -289,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     search_opts.add_argument("--section", metavar="TEXT", help="only sections whose heading contains TEXT")
     search_opts.add_argument("--model", metavar="NAME_OR_PATH", help="must match the index's model")
     search_opts.add_argument("--json", action="store_true", help="print JSON")
+    llm_opts = argparse.ArgumentParser(add_help=False)
+    llm_opts.add_argument("--llm", metavar="URL", help="OpenAI-compatible API for generated answers, checked "
+                          "against their citations (default: $RAG_LLM_URL; none: quoted answers only)")
+    llm_opts.add_argument("--llm-model", metavar="NAME", help="the LLM's model name (default: $RAG_LLM_MODEL)")
 
     p = _Parser(prog="rag", description="Bilingual (Thai/English) retrieval Q&A over Thai documents.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -315,11 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--queries", metavar="FILE.jsonl", help="one {qid|id, question} per line; JSON lines out")
     s.set_defaults(func=cmd_search)
 
-    s = sub.add_parser("ask", parents=[common, search_opts], help="a cited answer from the documents")
+    s = sub.add_parser("ask", parents=[common, search_opts, llm_opts], help="a cited answer from the documents")
     s.add_argument("question")
     s.set_defaults(func=cmd_ask)
 
-    s = sub.add_parser("serve", parents=[common], help="serve the chat (builds the index first if missing)")
+    s = sub.add_parser("serve", parents=[common, llm_opts], help="serve the chat (builds the index first if missing)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=_positive_int, default=7860)
     s.add_argument("--model", metavar="NAME_OR_PATH", help="model for a new index")
