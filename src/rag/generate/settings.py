@@ -10,7 +10,7 @@ from rag.errors import RagError
 
 DEFAULT_TIMEOUT = 60.0  # seconds for one request; a local model on CPU can be slow
 DEFAULT_RETRIES = 2  # the openai client's own retries, with its exponential backoff
-DEFAULT_MAX_TOKENS = 400  # a brief answer
+DEFAULT_MAX_TOKENS = 400  # a brief answer (RAG_LLM_MAX_TOKENS)
 
 
 @dataclass(frozen=True)
@@ -51,4 +51,5 @@ def llm_settings(url: str | None = None, model: str | None = None) -> LLMSetting
     if not model:
         raise RagError("an LLM URL needs a model name: --llm-model NAME or RAG_LLM_MODEL")
     return LLMSettings(url=url.rstrip("/"), model=model, key=env_choice("RAG_LLM_KEY"),
-                       timeout=_float_env("RAG_LLM_TIMEOUT", DEFAULT_TIMEOUT))
+                       timeout=_float_env("RAG_LLM_TIMEOUT", DEFAULT_TIMEOUT),
+                       max_tokens=int(_float_env("RAG_LLM_MAX_TOKENS", DEFAULT_MAX_TOKENS)))
