@@ -30,7 +30,7 @@ import numpy as np
 
 from rag.answer import Passage, SentenceCache
 from rag.api import open_index
-from rag.generate.check import SUPPORT_THRESHOLD, CitationChecker
+from rag.generate.check import CROSS_LANGUAGE_THRESHOLD, SAME_LANGUAGE_THRESHOLD, CitationChecker
 from rag.search import Hit
 from rag.thai.sentences import split_sentences
 
@@ -84,21 +84,23 @@ def calibrate(encoder, xquad: Path, limit: int) -> tuple[float, dict]:
         langs.append(q["lang"])
     pos = best_sims(encoder, stm, pos_p)
     neg = best_sims(encoder, stm, neg_p)
-    t = float(np.quantile(neg, 0.95))
-    out = {"threshold_95": round(t, 4), "all": rates(pos, neg, t)}
-    for lang in ("th", "en"):
+    out: dict = {}
+    found: dict[str, float] = {}
+    for lang, kind in (("th", "same_language"), ("en", "cross_language")):
         m = np.array([x == lang for x in langs])
-        out[lang] = rates(pos[m], neg[m], t)
-    return t, out
+        t = float(np.quantile(neg[m], 0.95))
+        found[lang] = t
+        out[kind] = {"threshold_95": round(t, 4), **rates(pos[m], neg[m], t)}
+    return found, out
 
 
-def article_check(searcher, encoder, qa: Path, t: float) -> dict:
+def article_check(searcher, encoder, qa: Path, t: dict[str, float]) -> dict:
     from rag.evaluation.questions import canon  # the scorer's matching
 
     def holds_key_phrase(text: str, answers: list[str]) -> bool:
         return any(canon(a) in canon(text) for a in answers)
 
-    stm, pos_p, neg_p = [], [], []
+    stm, pos_p, neg_p, langs = [], [], [], []
     rng = random.Random(0)
     for q in map(json.loads, qa.read_text(encoding="utf-8").splitlines()):
         hold = [c for c in searcher.chunks if holds_key_phrase(c.text, q["answers"])]
@@ -108,8 +110,13 @@ def article_check(searcher, encoder, qa: Path, t: float) -> dict:
         stm.append(q["question"])
         pos_p.append(hold[0].text)
         neg_p.append(rng.choice(rest).text)
+        langs.append(q["lang"])
     pos, neg = best_sims(encoder, stm, pos_p), best_sims(encoder, stm, neg_p)
-    return rates(pos, neg, t)
+    out = {}
+    for lang, kind in (("th", "same_language"), ("en", "cross_language")):
+        m = np.array([x == lang for x in langs])
+        out[kind] = rates(pos[m], neg[m], t[lang])
+    return out
 
 
 def written_set(searcher, checker: CitationChecker) -> dict:
@@ -156,14 +163,20 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=400, help="XQuAD questions for the calibration")
     ap.add_argument("--qa", type=Path, default=HERE / "qa_dev.jsonl")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--only-calibrate", action="store_true")
     args = ap.parse_args()
     assistant = open_index(args.index)
     encoder = SentenceCache(assistant.searcher.embedder)
-    report: dict = {"threshold": SUPPORT_THRESHOLD}
+    shipped = {"th": SAME_LANGUAGE_THRESHOLD, "en": CROSS_LANGUAGE_THRESHOLD}
+    report: dict = {"thresholds": {"same_language": SAME_LANGUAGE_THRESHOLD,
+                                   "cross_language": CROSS_LANGUAGE_THRESHOLD}}
     if args.xquad:
         t, report["xquad_calibration"] = calibrate(encoder, args.xquad, args.limit)
-        report["article_check_at_xquad_threshold"] = article_check(assistant.searcher, encoder, args.qa, t)
-    report["article_check_at_threshold"] = article_check(assistant.searcher, encoder, args.qa, SUPPORT_THRESHOLD)
+        report["article_check_at_xquad_thresholds"] = article_check(assistant.searcher, encoder, args.qa, t)
+    report["article_check_at_shipped_thresholds"] = article_check(assistant.searcher, encoder, args.qa, shipped)
+    if args.only_calibrate:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
     checker = CitationChecker(encoder)
     report["written_set"] = written_set(assistant.searcher, checker)
     report["timing_5_sentences"] = timing(assistant.searcher, checker)

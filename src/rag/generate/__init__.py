@@ -11,12 +11,17 @@ before it is shown. Takes an ``Answer`` (rag.answer) and an LLM's address; gives
 """
 
 from rag.generate.answer import generate, stream_generate
-from rag.generate.check import SUPPORT_THRESHOLD, CitationChecker, split_generated
+from rag.generate.check import (
+    CROSS_LANGUAGE_THRESHOLD,
+    SAME_LANGUAGE_THRESHOLD,
+    CitationChecker,
+    split_generated,
+)
 from rag.generate.client import LLMClient, LLMError
 from rag.generate.prompt import build_messages, load_templates
 from rag.generate.settings import LLMSettings, llm_settings
 
 __all__ = [
-    "generate", "stream_generate", "SUPPORT_THRESHOLD", "CitationChecker", "split_generated",
+    "generate", "stream_generate", "SAME_LANGUAGE_THRESHOLD", "CROSS_LANGUAGE_THRESHOLD", "CitationChecker", "split_generated",
     "LLMClient", "LLMError", "build_messages", "load_templates", "LLMSettings", "llm_settings",
 ]
