@@ -183,3 +183,18 @@ def test_bad_settings_are_one_line(article_index) -> None:
     r = run_rag("ask", "--index", str(article_index), QUESTION, "--llm", "http://localhost:8000/v1",
                 env={"RAG_LLM_MODEL": ""})
     assert r.returncode != 0 and "model name" in r.stderr
+
+
+def test_the_chat_streams_the_generated_answer_then_its_verdict(tiny_server, article_index) -> None:
+    from rag.api import open_index
+    from rag.app.chat import make_respond
+    from rag.generate import LLMSettings
+
+    assistant = open_index(article_index, llm=LLMSettings(url=tiny_server["url"], model=tiny_server["model"],
+                                                         timeout=120, max_tokens=24))
+    before = chat_requests(tiny_server["log"])
+    outputs = list(make_respond(assistant)(QUESTION, []))
+    assert chat_requests(tiny_server["log"]) == before + 1
+    assert "### Passages" in outputs[0] and "generated" not in outputs[0]  # the quoted answer first
+    assert len(outputs) > 2 and any("Being written by the model" in o for o in outputs[1:-1])  # streamed
+    assert "The generated answer was not shown" in outputs[-1] and "### Passages" in outputs[-1]

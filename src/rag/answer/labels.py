@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
                     "they cite",
         "failed": "No generated answer: {error}",
         "quoted": "Quoted from the documents",
+        "checking": "Being written by the model; each sentence is checked against its citation when it ends",
     },
     "th": {
         "answer": "คำตอบ", "passages": "ข้อความที่เกี่ยวข้อง", "sources": "แหล่งอ้างอิง",
@@ -37,6 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
         "withheld": "ไม่แสดงคำตอบที่เรียบเรียงโดยโมเดล: {n} จาก {m} ประโยคไม่มีข้อความที่อ้างถึงสนับสนุน",
         "failed": "ไม่มีคำตอบที่เรียบเรียงโดยโมเดล: {error}",
         "quoted": "ข้อความที่ยกจากเอกสาร",
+        "checking": "โมเดลกำลังเรียบเรียง จะตรวจทุกประโยคกับข้อความที่อ้างถึงเมื่อเขียนจบ",
     },
 }
 URL = re.compile(r"https?://[^\s<>\"'\]]+")  # a link in a reference's text

@@ -73,8 +73,10 @@ def _linkify(text: str) -> str:
     return "".join(out)
 
 
-def render_markdown(answer: Answer) -> str:
-    """The answer as one markdown string: what the chat shows and the API returns."""
+def render_markdown(answer: Answer, draft: str | None = None) -> str:
+    """The answer as one markdown string: what the chat shows and the API returns. ``draft`` is
+    a generated answer still being written (the chat streams it): shown, marked unchecked,
+    above the quoted answer until the check has judged it."""
     lab = LABELS[answer.lang]
     lines = [f"### {lab['answer']}", ""]
     if answer.context:
@@ -85,6 +87,8 @@ def render_markdown(answer: Answer) -> str:
         lines += [lab["none"], "", f"*{lab['hint']}*"]
         return "\n".join(lines) + "\n"
     gen = answer.generated
+    if draft is not None and gen is None:
+        lines += [_md_escape(draft) + " …", "", f"*{_md_escape(lab['checking'])}*", "", f"#### {lab['quoted']}", ""]
     if gen is not None:
         if gen.shown:
             lines += [" ".join(_md_escape(s.text) for s in gen.kept), ""]
