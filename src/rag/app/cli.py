@@ -337,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_inspect)
 
-    s = sub.add_parser("eval", parents=[common], help="answer recall on a question set")
+    s = sub.add_parser("eval", parents=[common, llm_opts], help="answer recall on a question set; "
+                       "with --llm, how generated answers fare (key phrase held, sentences supported, refusals)")
     s.add_argument("--qa", metavar="FILE.jsonl",
                    help="key-phrase {id, question, answers} or gold-id {qid, question, gold} questions "
                         "(default: eval/qa_dev.jsonl, the shipped article's gold set)")
