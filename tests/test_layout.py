@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("index",),
     ("search",),
     ("answer",),
+    ("generate",),
     ("ingest", "api"),
     ("evaluation",),
     ("app",),

@@ -21,6 +21,7 @@ from pathlib import Path
 from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
 from rag.config import resolve_index, resolve_store
 from rag.embed.profiles import profile_for
+from rag.generate import LLMClient, LLMSettings, generate
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
 from rag.search import Searcher, SearchResult
@@ -56,9 +57,11 @@ class Assistant:
     """An opened index with its embedder: cheap to query many times."""
 
     def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None,
-                 store: str | os.PathLike[str] | None = None) -> None:
+                 store: str | os.PathLike[str] | None = None, llm: LLMSettings | None = None) -> None:
         self.searcher = Searcher(resolve_store(store, index), model=model)
         self.index_dir = self.searcher.index_dir  # the folder, or the Milvus URI
+        # generated answers only when an LLM is configured: otherwise no request leaves the machine
+        self.llm = LLMClient(llm) if llm is not None else None
         self.sentences = SentenceCache(self.searcher.embedder)  # the extract's sentence vectors
         self.gates = profile_for(self.searcher.manifest["model"]["id"]).gates  # the answer's relevance gates
 
@@ -69,15 +72,20 @@ class Assistant:
                                     within=within)
 
     def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
-            section: str | None = None, history: Sequence[str] = ()) -> Answer:
+            section: str | None = None, history: Sequence[str] = (), generated: bool = True) -> Answer:
+        """The quoted answer; with an LLM configured (and ``generated``) also the checked
+        generated one (``answer.generated``; the chat streams it itself: rag.generate)."""
         context = followup_context(question, history)
         scope = None
         within = None
         if context is None and section is None and about_document(question):
             scope, within = self._ends(question, mode, doc)
         result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
-        return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context, scope=scope,
-                       gates=self.gates)
+        answer = compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context,
+                         scope=scope, gates=self.gates)
+        if generated and self.llm is not None:
+            generate(answer, self.llm, self.sentences)
+        return answer
 
     def _ends(self, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
         """Title and chunk keys of the opening and closing sections of the document a
@@ -97,10 +105,11 @@ class Assistant:
 
 
 def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None,
-               store: str | os.PathLike[str] | None = None) -> Assistant:
+               store: str | os.PathLike[str] | None = None, llm: LLMSettings | None = None) -> Assistant:
     """The index at ``index`` (a folder or a store URI: ``milvus:///file.db``,
-    ``milvus://host:19530/collection``; ``store`` is the same, by its other name)."""
-    return Assistant(index, model=model, store=store)
+    ``milvus://host:19530/collection``; ``store`` is the same, by its other name); ``llm``: where
+    generated answers come from (rag.generate; none: quoted answers only)."""
+    return Assistant(index, model=model, store=store, llm=llm)
 
 
 def ingest(paths: Sequence[str | os.PathLike[str]], *, index: str | os.PathLike[str] | None = None,

@@ -23,6 +23,12 @@ ENV: dict[str, str] = {
     "RAG_AUTH": "user:password that the chat asks for",
     "RAG_HOST": "address the chat launcher ui/app.py binds (default 127.0.0.1)",
     "RAG_PORT": "port the chat launcher ui/app.py binds (default 7860)",
+    "RAG_LLM_URL": "OpenAI-compatible API for generated answers (off when unset; --llm beats it)",
+    "RAG_LLM_MODEL": "the LLM's model name (--llm-model beats it)",
+    "RAG_LLM_KEY": "the LLM API's key, when it wants one",
+    "RAG_LLM_TIMEOUT": "seconds to wait for one generated answer (default 60; 2 retries)",
+    "RAG_LLM_MAX_TOKENS": "longest generated answer in tokens (default 400)",
+    "RAG_LLM_PROMPTS": "prompt template file for generated answers (default: rag/generate/prompts.txt)",
     "RAG_FAULT": "tests only: the index-writing step at which to fail on purpose",
 }
 OFF_VALUES = frozenset({"1", "true", "yes", "on"})

@@ -9,16 +9,23 @@ text for the terminal.
 - ``markdown`` (``render_markdown``), ``terminal`` (``render_rich``).
 """
 
-from rag.answer.compose import Answer, Passage, Source, cited_sources, compose
+from rag.answer.compose import (
+    Answer,
+    Passage,
+    Source,
+    cited_sources,
+    compose,
+)
 from rag.answer.extract import EXTRACT_SENTENCE_CHARS, Encoder, ExtractSentence, SentenceCache
 from rag.answer.gate import DOCUMENT_WORDS, about_document, gate_for
+from rag.answer.generated import GeneratedAnswer, GeneratedSentence
 from rag.answer.labels import LABELS, answer_language
 from rag.answer.markdown import render_markdown
 from rag.answer.terminal import render_rich
 from rag.answer.words import query_terms
 
 __all__ = [
-    "Answer", "Passage", "Source", "ExtractSentence", "cited_sources", "compose",
+    "Answer", "GeneratedAnswer", "GeneratedSentence", "Passage", "Source", "ExtractSentence", "cited_sources", "compose",
     "Encoder", "SentenceCache", "EXTRACT_SENTENCE_CHARS",
     "DOCUMENT_WORDS", "about_document", "gate_for",
     "LABELS", "answer_language", "query_terms",

@@ -27,6 +27,7 @@ from rag.answer.extract import (
     sentence_pool,
 )
 from rag.answer.gate import about_document, evidence, gate_for, relevance
+from rag.answer.generated import GeneratedAnswer
 from rag.answer.labels import answer_language
 from rag.answer.words import query_terms
 from rag.embed import DEFAULT_MODEL
@@ -66,9 +67,10 @@ class Answer:
     about_document: bool = False  # asked of the document as a whole (gate.DOCUMENT_WORDS): no gate
     scope: str | None = None  # title of the document whose opening and closing sections were searched
     warnings: list[str] = field(default_factory=list)
+    generated: GeneratedAnswer | None = None  # only when an LLM is configured (rag.generate)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "question": self.question,
             "lang": self.lang,
             "found": self.found,
@@ -87,6 +89,9 @@ class Answer:
                         for s in self.sources],
             "warnings": list(self.warnings),
         }
+        if self.generated is not None:
+            out["generated"] = self.generated.to_dict()
+        return out
 
 
 def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = None, embedder: Encoder | None = None,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.compose import Answer
-from rag.answer.labels import LABELS, URL, where
+from rag.answer.labels import LABELS, URL, generated_notes, where
 from rag.answer.words import query_terms, spans
 from rag.search import Hit
 
@@ -73,8 +73,10 @@ def _linkify(text: str) -> str:
     return "".join(out)
 
 
-def render_markdown(answer: Answer) -> str:
-    """The answer as one markdown string: what the chat shows and the API returns."""
+def render_markdown(answer: Answer, draft: str | None = None) -> str:
+    """The answer as one markdown string: what the chat shows and the API returns. ``draft`` is
+    a generated answer still being written (the chat streams it): shown, marked unchecked,
+    above the quoted answer until the check has judged it."""
     lab = LABELS[answer.lang]
     lines = [f"### {lab['answer']}", ""]
     if answer.context:
@@ -84,6 +86,15 @@ def render_markdown(answer: Answer) -> str:
     if not answer.found:
         lines += [lab["none"], "", f"*{lab['hint']}*"]
         return "\n".join(lines) + "\n"
+    gen = answer.generated
+    if draft is not None and gen is None:
+        lines += [_md_escape(draft) + " …", "", f"*{_md_escape(lab['checking'])}*", "", f"#### {lab['quoted']}", ""]
+    if gen is not None:
+        if gen.shown:
+            lines += [" ".join(_md_escape(s.text) for s in gen.kept), ""]
+        lines += [f"*{_md_escape(note)}*" for note in generated_notes(gen, lab)] + [""]
+        if gen.shown:
+            lines += [f"#### {lab['quoted']}", ""]
     for s in answer.extract:
         lines.append(f"- {_md_escape(s.text)} [{s.cite}]")
     lines += ["", f"### {lab['passages']}", ""]

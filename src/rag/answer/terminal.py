@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rag.answer.compose import Answer
-from rag.answer.labels import LABELS, URL, where
+from rag.answer.labels import LABELS, URL, generated_notes, where
 from rag.answer.words import query_terms, spans
 
 
@@ -26,6 +26,13 @@ def render_rich(answer: Answer) -> Any:
     if not answer.found:
         items += [Text(lab["none"]), Text(lab["hint"], style="italic dim")]
         return Group(*items)
+    gen = answer.generated
+    if gen is not None:
+        if gen.shown:
+            items.append(Text(" ".join(s.text for s in gen.kept)))
+        items += [Text(note, style="italic dim") for note in generated_notes(gen, lab)]
+        if gen.shown:
+            items.append(Rule(lab["quoted"], style="dim"))
     for s in answer.extract:
         t = Text("• ")
         t.append(s.text)

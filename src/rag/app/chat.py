@@ -18,13 +18,14 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rag.answer import render_markdown
+from rag.answer import Answer, render_markdown
 from rag.api import Assistant
 from rag.errors import RagError
+from rag.generate import LLMSettings, stream_generate
 from rag.search import MODES
 
 ALL = "—"
@@ -68,17 +69,19 @@ def history_messages(history: list[Any] | None) -> list[str]:
     return out
 
 
-def make_respond(assistant: Assistant) -> Callable[..., str]:
-    """The chat function: a message (and the sidebar's settings) in, the answer's markdown out."""
+def make_respond(assistant: Assistant) -> Callable[..., Any]:
+    """The chat function: a message (and the sidebar's settings) in, the answer's markdown out.
+    With an LLM configured it is a generator: the quoted answer at once, the generated one
+    streamed above it as the model writes, then the checked version (rag.generate)."""
 
-    def respond(message: str, history: list[Any], k: float = DEFAULT_K, mode: str = "hybrid",
-                doc: str | None = ALL, section: str | None = ALL) -> str:
+    def quoted(message: str, history: list[Any], k: float, mode: str, doc: str | None,
+               section: str | None) -> Answer | str:
         try:
-            answer = assistant.ask(
+            return assistant.ask(
                 message or "", k=max(1, min(MAX_K, int(k or DEFAULT_K))), mode=mode or "hybrid",
                 doc=None if not doc or doc == ALL else doc,
                 section=None if not section or section == ALL else section,
-                history=history_messages(history),
+                history=history_messages(history), generated=False,
             )
         except RagError as e:
             return f"⚠️ {e}"
@@ -86,9 +89,33 @@ def make_respond(assistant: Assistant) -> Callable[..., str]:
             log.error("chat request failed: %s", _where(e))
             log.debug("chat request failed", exc_info=True)
             return FAILED
-        return render_markdown(answer)
 
-    return respond
+    def respond(message: str, history: list[Any], k: float = DEFAULT_K, mode: str = "hybrid",
+                doc: str | None = ALL, section: str | None = ALL) -> str:
+        answer = quoted(message, history, k, mode, doc, section)
+        return answer if isinstance(answer, str) else render_markdown(answer)
+
+    def respond_streaming(message: str, history: list[Any], k: float = DEFAULT_K, mode: str = "hybrid",
+                          doc: str | None = ALL, section: str | None = ALL) -> Iterator[str]:
+        answer = quoted(message, history, k, mode, doc, section)
+        if isinstance(answer, str):
+            yield answer
+            return
+        yield render_markdown(answer)
+        llm = assistant.llm
+        if llm is None or not answer.found:
+            return
+        draft = ""
+        try:
+            for piece in stream_generate(answer, llm, assistant.sentences):
+                draft += piece
+                yield render_markdown(answer, draft=draft)
+        except Exception as e:  # a bug of ours: the quoted answer stays
+            log.error("chat generation failed: %s", _where(e))
+            answer.generated = None
+        yield render_markdown(answer)
+
+    return respond if assistant.llm is None else respond_streaming
 
 
 def _where(e: BaseException) -> str:
@@ -191,14 +218,14 @@ def auth_from_env() -> tuple[str, str] | None:
 
 
 def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
-          block: bool = True) -> Any:
+          block: bool = True, llm: LLMSettings | None = None) -> Any:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     setup_logging()
     auth = auth_from_env()
     if host not in LOOPBACK and auth is None:
         print(f"warning: serving on {host} without a login: anyone who can reach port {port} can use it; "
               f"set RAG_AUTH=user:password", file=sys.stderr, flush=True)
-    assistant = Assistant(index_dir, model=model)
+    assistant = Assistant(index_dir, model=model, llm=llm)
     app = build_app(assistant)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving {index_dir} on http://{shown}:{port}" + (" (login required)" if auth else ""),

@@ -173,8 +173,9 @@ def _print_hits(result: Any) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     """The composed answer: rich text in a terminal, the same content as data with --json."""
     from rag.api import open_index
+    from rag.generate import llm_settings
 
-    rag = open_index(_store(args), model=args.model)
+    rag = open_index(_store(args), model=args.model, llm=llm_settings(args.llm, args.llm_model))
     answer = rag.ask(args.question, k=args.k, mode=args.mode, doc=args.doc, section=args.section)
     for w in answer.warnings:
         _stderr(f"warning: {w}")
@@ -251,9 +252,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from rag.app.chat import auth_from_env, serve
+    from rag.generate import llm_settings
     from rag.index import open_store
 
     auth_from_env()  # a malformed RAG_AUTH fails before minutes of indexing
+    llm = llm_settings(args.llm, args.llm_model)
     where = _store(args)
     if not open_store(where).exists():
         from rag.document.reading import corpus_files
@@ -261,7 +264,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         _stderr(f"no index at {where}: building it from {DEFAULT_CORPUS}/")
         ingest(corpus_files(Path(DEFAULT_CORPUS)), where, model=args.model)
-    serve(where, host=args.host, port=args.port, model=args.model)  # type: ignore[arg-type]
+    serve(where, host=args.host, port=args.port, model=args.model, llm=llm)  # type: ignore[arg-type]
     return 0
 
 
@@ -294,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     search_opts.add_argument("--section", metavar="TEXT", help="only sections whose heading contains TEXT")
     search_opts.add_argument("--model", metavar="NAME_OR_PATH", help="must match the index's model")
     search_opts.add_argument("--json", action="store_true", help="print JSON")
+    llm_opts = argparse.ArgumentParser(add_help=False)
+    llm_opts.add_argument("--llm", metavar="URL", help="OpenAI-compatible API for generated answers, checked "
+                          "against their citations (default: $RAG_LLM_URL; none: quoted answers only)")
+    llm_opts.add_argument("--llm-model", metavar="NAME", help="the LLM's model name (default: $RAG_LLM_MODEL)")
 
     p = _Parser(prog="rag", description="Bilingual (Thai/English) retrieval Q&A over Thai documents.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -326,11 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--queries", metavar="FILE.jsonl", help="one {qid|id, question} per line; JSON lines out")
     s.set_defaults(func=cmd_search)
 
-    s = sub.add_parser("ask", parents=[common, search_opts], help="a cited answer from the documents")
+    s = sub.add_parser("ask", parents=[common, search_opts, llm_opts], help="a cited answer from the documents")
     s.add_argument("question")
     s.set_defaults(func=cmd_ask)
 
-    s = sub.add_parser("serve", parents=[common], help="serve the chat (builds the index first if missing)")
+    s = sub.add_parser("serve", parents=[common, llm_opts], help="serve the chat (builds the index first if missing)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=_positive_int, default=7860)
     s.add_argument("--model", metavar="NAME_OR_PATH", help="model for a new index")
@@ -348,7 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_inspect)
 
-    s = sub.add_parser("eval", parents=[common], help="answer recall on a question set")
+    s = sub.add_parser("eval", parents=[common, llm_opts], help="answer recall on a question set; "
+                       "with --llm, how generated answers fare (key phrase held, sentences supported, refusals)")
     s.add_argument("--qa", metavar="FILE.jsonl",
                    help="key-phrase {id, question, answers} or gold-id {qid, question, gold} questions "
                         "(default: eval/qa_dev.jsonl, the shipped article's gold set)")

@@ -18,14 +18,24 @@ from rag.evaluation.report import print_table, write_report
 
 def run_eval(args: argparse.Namespace) -> int:
     from rag.api import open_index, resolve_store
+    from rag.generate import llm_settings
 
     modes = parse_modes(args.modes)
     qa_path = Path(args.qa) if args.qa else default_questions()
     questions = load_questions(qa_path)
-    searcher = open_index(resolve_store(args.store, args.index)).searcher
+    llm = llm_settings(args.llm, args.llm_model) if (args.llm or args.llm_model) else None
+    assistant = open_index(resolve_store(args.store, args.index), llm=llm)
+    searcher = assistant.searcher
     if not args.qa and DEFAULT_DOC not in searcher.documents:
         print(f"rag eval: warning: the default questions are about {DEFAULT_DOC}, which is not in "
               f"{searcher.index_dir}; pass --qa FILE.jsonl for your own documents", file=sys.stderr)
+    if llm is not None:
+        from rag.evaluation.generated import evaluate_generated
+
+        figures = evaluate_generated(assistant, questions)
+        print(json.dumps({"generated": figures}, ensure_ascii=False) if args.json else
+              "\n".join(f"{part}: {f}" for part, f in figures.items()))
+        return 0
     ev = evaluate(searcher, questions, modes=modes, k=args.k, qa_path=qa_path, progress=True)
     for w in ev.warnings:
         print(f"rag eval: warning: {w}", file=sys.stderr)

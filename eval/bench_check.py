@@ -1,0 +1,191 @@
+"""The citation check of generated answers (rag.generate.check), measured.
+
+1. Calibration (``--xquad DIR``): cross-lingual similarity between a statement and a passage's
+   best sentence, for statements a passage supports and ones it does not. No generated answers
+   exist for XQuAD, so its questions stand in for claims: each English and Thai question with its
+   gold paragraph (supported) and with another paragraph of the same article (unsupported, a
+   hard negative: same topic, other facts). The threshold is the lowest that rejects 95 % of the
+   unsupported pairs. The same figures are then read on the shipped article's gold questions
+   (the passage holding a key phrase against another passage of the same document).
+2. The written test set (eval/data/check_set.jsonl): 66 sentences written by hand over real
+   passages of the article, Thai and English, faithful and not (wrong number, wrong name, a
+   claim of another passage, an invented claim, no or a wrong citation); the share of
+   unfaithful sentences rejected and of faithful ones kept, at the shipped threshold.
+3. Time: the check of a five-sentence answer (median of runs, sentence vectors of the
+   passages cached as in ``rag ask``).
+
+    python eval/bench_check.py --index DIR [--xquad ../shared/bench/xquad_th] [--out eval/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer import Passage, SentenceCache
+from rag.api import open_index
+from rag.generate.check import CROSS_LANGUAGE_THRESHOLD, SAME_LANGUAGE_THRESHOLD, CitationChecker
+from rag.search import Hit
+from rag.thai.sentences import split_sentences
+
+HERE = Path(__file__).resolve().parent
+SET = HERE / "data" / "check_set.jsonl"
+
+
+def passage_for(searcher, needle: str, n: int) -> Passage:
+    refs_all = searcher.references
+    for c in searcher.chunks:
+        if needle in c.text:
+            refs = refs_all.get(c.doc_id, {})
+            hit = Hit(rank=n, score=0.0, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section,
+                      page=c.page, text=c.text, footnotes=[refs[k] for k in c.footnotes if k in refs],
+                      markers=list(c.markers), similarity=None)
+            return Passage(n=n, hit=hit)
+    raise SystemExit(f"no passage holds {needle!r}")
+
+
+def best_sims(encoder, statements: list[str], passages: list[str]) -> np.ndarray:
+    """Each statement's cosine to the best sentence of its passage."""
+    sents = [[s.text for s in split_sentences(p)] or [p] for p in passages]
+    pool = list(dict.fromkeys(s for ss in sents for s in ss))
+    row = {s: i for i, s in enumerate(pool)}
+    pv = encoder.encode_passages(pool)
+    qv = encoder.encode_queries(statements)
+    return np.array([float((pv[[row[s] for s in ss]] @ q).max()) for q, ss in zip(qv, sents, strict=True)])
+
+
+def rates(pos: np.ndarray, neg: np.ndarray, t: float) -> dict[str, float]:
+    return {"kept_supported": round(float((pos >= t).mean()), 3),
+            "rejected_unsupported": round(float((neg < t).mean()), 3), "n_pos": len(pos), "n_neg": len(neg)}
+
+
+def calibrate(encoder, xquad: Path, limit: int) -> tuple[float, dict]:
+    corpus = {r["id"]: r for r in map(json.loads, (xquad / "corpus.jsonl").read_text(encoding="utf-8").splitlines())}
+    queries = [json.loads(line) for line in (xquad / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    rng = random.Random(0)
+    rng.shuffle(queries)
+    queries = queries[:limit]
+    by_title: dict[str, list[str]] = {}
+    for pid, r in corpus.items():
+        by_title.setdefault(r["title"], []).append(pid)
+    stm, pos_p, neg_p, langs = [], [], [], []
+    for q in queries:
+        gold = q["gold"][0]
+        others = [p for p in by_title[corpus[gold]["title"]] if p != gold] or [p for p in corpus if p != gold]
+        stm.append(q["question"])
+        pos_p.append(corpus[gold]["text"])
+        neg_p.append(corpus[rng.choice(others)]["text"])
+        langs.append(q["lang"])
+    pos = best_sims(encoder, stm, pos_p)
+    neg = best_sims(encoder, stm, neg_p)
+    out: dict = {}
+    found: dict[str, float] = {}
+    for lang, kind in (("th", "same_language"), ("en", "cross_language")):
+        m = np.array([x == lang for x in langs])
+        t = float(np.quantile(neg[m], 0.95))
+        found[lang] = t
+        out[kind] = {"threshold_95": round(t, 4), **rates(pos[m], neg[m], t)}
+    return found, out
+
+
+def article_check(searcher, encoder, qa: Path, t: dict[str, float]) -> dict:
+    from rag.evaluation.questions import canon  # the scorer's matching
+
+    def holds_key_phrase(text: str, answers: list[str]) -> bool:
+        return any(canon(a) in canon(text) for a in answers)
+
+    stm, pos_p, neg_p, langs = [], [], [], []
+    rng = random.Random(0)
+    for q in map(json.loads, qa.read_text(encoding="utf-8").splitlines()):
+        hold = [c for c in searcher.chunks if holds_key_phrase(c.text, q["answers"])]
+        rest = [c for c in searcher.chunks if c not in hold and c.section != (hold[0].section if hold else None)]
+        if not hold or not rest:
+            continue
+        stm.append(q["question"])
+        pos_p.append(hold[0].text)
+        neg_p.append(rng.choice(rest).text)
+        langs.append(q["lang"])
+    pos, neg = best_sims(encoder, stm, pos_p), best_sims(encoder, stm, neg_p)
+    out = {}
+    for lang, kind in (("th", "same_language"), ("en", "cross_language")):
+        m = np.array([x == lang for x in langs])
+        out[kind] = rates(pos[m], neg[m], t[lang])
+    return out
+
+
+def written_set(searcher, checker: CitationChecker) -> dict:
+    items = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()]
+    results = []
+    for it in items:
+        passages = [passage_for(searcher, needle, i) for i, needle in enumerate(it["passages"], 1)]
+        verdicts, _ = checker.check(it["sentence"], passages)
+        ok = bool(verdicts) and all(v.supported for v in verdicts)
+        results.append({**it, "supported": ok, "why": "; ".join(v.why for v in verdicts if v.why),
+                        "similarity": [None if v.similarity is None else round(v.similarity, 3) for v in verdicts]})
+    faithful = [r for r in results if r["faithful"]]
+    unfaithful = [r for r in results if not r["faithful"]]
+    by_kind: dict[str, list[int]] = {}
+    for r in unfaithful:
+        by_kind.setdefault(r["kind"], []).append(0 if r["supported"] else 1)
+    return {
+        "n": len(results), "kept_faithful": round(sum(r["supported"] for r in faithful) / len(faithful), 3),
+        "rejected_unfaithful": round(sum(not r["supported"] for r in unfaithful) / len(unfaithful), 3),
+        "rejected_by_kind": {k: f"{sum(v)}/{len(v)}" for k, v in by_kind.items()},
+        "errors": [{k: r[k] for k in ("id", "lang", "kind", "sentence", "why", "similarity")}
+                   for r in results if r["supported"] != r["faithful"]],
+    }
+
+
+def timing(searcher, checker: CitationChecker, runs: int = 7) -> dict:
+    items = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()]
+    answer = " ".join(it["sentence"] for it in items if it["faithful"] and it["passages"] == items[0]["passages"])
+    passages = [passage_for(searcher, items[0]["passages"][0], 1)]
+    checker.check(answer, passages)  # passage sentences cached, as the extract leaves them
+    ms = []
+    for i in range(runs):
+        # new wording each run, so the sentences are encoded afresh (query vectors are cached)
+        fresh = CitationChecker(checker.encoder, dictionary=checker.dictionary)
+        t0 = time.perf_counter()
+        sentences, _ = fresh.check(answer.replace("[1]", f"v{i} [1]"), passages)
+        ms.append((time.perf_counter() - t0) * 1000)
+    return {"sentences": len(sentences), "median_ms": round(statistics.median(ms), 1), "runs": runs}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--xquad", type=Path)
+    ap.add_argument("--limit", type=int, default=400, help="XQuAD questions for the calibration")
+    ap.add_argument("--qa", type=Path, default=HERE / "qa_dev.jsonl")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--only-calibrate", action="store_true")
+    args = ap.parse_args()
+    assistant = open_index(args.index)
+    encoder = SentenceCache(assistant.searcher.embedder)
+    shipped = {"th": SAME_LANGUAGE_THRESHOLD, "en": CROSS_LANGUAGE_THRESHOLD}
+    report: dict = {"thresholds": {"same_language": SAME_LANGUAGE_THRESHOLD,
+                                   "cross_language": CROSS_LANGUAGE_THRESHOLD}}
+    if args.xquad:
+        t, report["xquad_calibration"] = calibrate(encoder, args.xquad, args.limit)
+        report["article_check_at_xquad_thresholds"] = article_check(assistant.searcher, encoder, args.qa, t)
+    report["article_check_at_shipped_thresholds"] = article_check(assistant.searcher, encoder, args.qa, shipped)
+    if args.only_calibrate:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    checker = CitationChecker(encoder)
+    report["written_set"] = written_set(assistant.searcher, checker)
+    report["timing_5_sentences"] = timing(assistant.searcher, checker)
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    print(text)
+    if args.out:
+        (args.out / "check.json").write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""The citation check: every sentence of a generated answer must cite a passage and be backed
+by it, or it is not shown.
+
+A sentence is supported when
+
+1. it cites at least one passage that exists ([n], [n][m], [n, m]);
+2. its meaning is close to one of the cited passages' own sentences: the cosine, in the
+   index's own embedder (multilingual, so an English sentence is measured against Thai text),
+   between the sentence (as a query) and the best sentence of the cited passages (as
+   passages, the vectors the extract already cached) is at least the threshold for a sentence
+   in the passage's language or in the other one, calibrated on the dev sets
+   (eval/bench_check.py, docs/answers.md);
+3. no passage it does not cite is clearly closer to it (``OTHER_MARGIN``): a claim put under
+   the wrong number;
+4. every number (Thai digits read as Arabic ones, a Buddhist-era year as its Common-era one
+   and back) and every Latin-script name in it is in the cited passages or the references
+   they cite. In an English sentence over Thai text, a capitalised word the English
+   dictionary knows (China, Ministry, Chinese: rag.lexical.bilingual) may translate the
+   passage's Thai word, so only names it does not know must be there as written (Kerry,
+   OFAC); the others are left to the similarity.
+
+The choice for what fails: the sentence is dropped, and the answer says how many were left
+out (rag.answer renders it). When fewer than half of the sentences hold, or none does, the
+generated answer is withheld and the quoted extract stands alone.
+
+Sentences: the generated text is split with rag.thai.sentences; a citation that follows a
+full stop is moved before it ("... claim. [1]" is "... claim [1]."), and a Thai clause with no
+citation and no full stop joins the next one (the splitter cuts Thai at spaces, and the
+citation at a claim's end covers its clauses).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.answer import Encoder, GeneratedSentence, Passage
+from rag.lexical.bilingual import Dictionary
+from rag.thai.chars import is_thai
+from rag.thai.sentences import split_sentences
+
+# Cosine a sentence needs to the best sentence of a passage it cites, for a sentence in the
+# passage's language and in the other one; each the lowest that rejects 95 % of statements
+# paired with another paragraph of the same article on XQuAD-th dev (eval/bench_check.py,
+# eval/results/check.md), then read on the shipped article.
+SAME_LANGUAGE_THRESHOLD = 0.87
+CROSS_LANGUAGE_THRESHOLD = 0.80
+# A sentence closer by this much to a passage it does not cite than to the one it cites is that
+# other passage's claim: a generated answer's usual slip (overlapping chunks repeat sentences,
+# so a tie is no slip).
+OTHER_MARGIN = 0.02
+MIN_KEPT_SHARE = 0.5  # below this share of supported sentences the quoted answer is shown instead
+_CITE = re.compile(r"\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
+_CITES = re.compile(rf"(?:\s*{_CITE.pattern})+")
+_MOVE_CITE = re.compile(rf"([.!?。])((?:\s*{_CITE.pattern})+)")
+_AFTER_CITE_THAI = re.compile(rf"((?:{_CITE.pattern}\s*)+)\s+(?=[\u0E01-\u0E5B])")
+# "... claim [1], while another [2]." is two claims, each with its citation
+_AFTER_CITE_CLAUSE = re.compile(rf"((?:{_CITE.pattern})+)\s*[,;]\s+(?=\w)")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
+_LATIN_TEXT = re.compile(r"[A-Za-z0-9&'’ -]+")
+# Capitalised at a sentence's start, or as English capitalises them: not names.
+_NOT_NAMES = frozenset("""a an the this that these those it its they their there here he she we i in on at
+of for to from by with as and or but so if when while which who whose what where how why also both
+each all some many most such according however moreover furthermore besides then thus finally first
+second third after before during since under over between among about into than not no yes one two
+paper passage passages article authors author report""".split())
+_BE_OFFSET = 543  # Buddhist era minus Common era
+
+
+def cites_of(text: str) -> list[int]:
+    """Passage numbers cited in ``text``, in order, once each ("[2-4]" is 2, 3, 4)."""
+    out: list[int] = []
+    for m in _CITE.finditer(text):
+        for part in re.split(r"\s*[,;]\s*", m.group(1)):
+            ends = [int(x) for x in re.split(r"\s*[–-]\s*", part)]
+            lo, hi = ends[0], ends[-1]
+            out += [n for n in range(lo, min(hi, lo + 20) + 1) if n not in out]
+    return out
+
+
+def strip_cites(text: str) -> str:
+    return " ".join(_CITES.sub(" ", text).split())
+
+
+def split_generated(text: str) -> list[str]:
+    """The generated answer's sentences, each with the citations that close it."""
+    text = _MOVE_CITE.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text.strip())
+    text = _AFTER_CITE_THAI.sub(lambda m: m.group(1).rstrip() + "\n", text)
+    text = _AFTER_CITE_CLAUSE.sub(lambda m: m.group(1) + "\n", text)
+    pieces = [s.text for s in split_sentences(text, min_chars=8)]
+    out: list[str] = []
+    pending = ""
+    for piece in pieces:
+        piece = f"{pending} {piece}".strip() if pending else piece
+        pending = ""
+        if not cites_of(piece) and is_thai(piece) and not re.search(r"[.!?]\s*$", piece):
+            pending = piece
+            continue
+        out.append(piece)
+    if pending:
+        out.append(pending)
+    return [s for s in out if strip_cites(s).strip(" .,;:!?")]
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers in ``text``, Thai digits read as Arabic ones, without thousands separators."""
+    out = set()
+    for m in _NUMBER.finditer(text.translate(_THAI_DIGITS)):
+        raw = m.group().rstrip(".,")
+        # 1,000 and 1.000 as thousands; 2.5 as a decimal
+        out.add(raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw)
+    return out
+
+
+def _year_forms(n: str) -> set[str]:
+    if n.isdigit() and 1800 <= int(n) <= 2700:
+        return {n, str(int(n) + _BE_OFFSET), str(int(n) - _BE_OFFSET)}
+    return {n}
+
+
+def latin_names(sentence: str) -> list[list[str]]:
+    """Runs of Latin-script names in ``sentence``: capitalised words, acronyms and words with
+    digits, each run (e.g. "United States") as a list of its words. In a Thai sentence every
+    capitalised Latin word counts; in an English one not its function words."""
+    runs: list[list[str]] = []
+    prev_end = -2
+    for m in _LATIN_WORD.finditer(sentence):
+        word = m.group().strip("'’-")
+        name = any(c.isupper() for c in word) and word.lower() not in _NOT_NAMES
+        name = name or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
+        if not name:
+            prev_end = -2
+            continue
+        if runs and sentence[prev_end:m.start()].strip() == "":
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        prev_end = m.end()
+    return runs
+
+
+@dataclass
+class Evidence:
+    """What the cited passages hold, read once per passage."""
+
+    text: str  # passage and cited references, lower-cased
+    latin: str  # its Latin-script words, lower-cased, space-separated
+    numbers: set[str]
+    sentences: list[str]
+
+
+@dataclass
+class CitationChecker:
+    """Checks generated sentences against numbered passages with an index's embedder."""
+
+    encoder: Encoder
+    same_language: float = SAME_LANGUAGE_THRESHOLD
+    cross_language: float = CROSS_LANGUAGE_THRESHOLD
+    dictionary: Dictionary | None = None
+    _evidence: dict[str, Evidence] = field(default_factory=dict)
+
+    def evidence(self, passage: Passage) -> Evidence:
+        hit = passage.hit
+        key = hit.chunk_id
+        if key not in self._evidence:
+            full = "\n".join([hit.text, *(r.text for r in hit.footnotes)])
+            latin = " ".join(w.lower() for w in _LATIN_WORD.findall(full))
+            self._evidence[key] = Evidence(
+                text=full.lower(), latin=f" {latin} ", numbers=numbers_in(full),
+                sentences=[s.text for s in split_sentences(hit.text)] or [hit.text])
+        return self._evidence[key]
+
+    def missing_names(self, run: list[str], evs: Sequence[Evidence], thai_sentence: bool) -> list[str]:
+        """The words of a name run the passages do not hold in Latin script (a plural "s" or a
+        possessive aside). In an English sentence a word the English dictionary knows (China,
+        Ministry, Chinese) may be the translation of the Thai text's own word, so only the
+        others count (Kerry, OFAC, Hillary); a Latin name in a Thai sentence is copied from the
+        passage or it is not there."""
+        latin = " ".join(e.latin for e in evs)
+        covered: set[int] = set()
+        for n in range(len(run), 0, -1):
+            for i in range(len(run) - n + 1):
+                phrase = " ".join(w.lower() for w in run[i:i + n])
+                forms = {phrase, phrase.removesuffix("'s"), phrase.removesuffix("’s"), phrase.removesuffix("s")}
+                if any(f and f" {f} " in latin for f in forms):
+                    covered |= set(range(i, i + n))
+        if not thai_sentence:
+            if self.dictionary is None:
+                self.dictionary = Dictionary.load()
+            covered |= {i for i, w in enumerate(run) if self.dictionary.lemmas(w.lower().removesuffix("'s"))}
+        return [run[i] for i in range(len(run)) if i not in covered]
+
+    def check_sentence(self, sentence: str, passages: Sequence[Passage], sim: float | None,
+                       other: float | None = None, other_n: int | None = None) -> GeneratedSentence:
+        cites = cites_of(sentence)
+        by_n = {p.n: p for p in passages}
+        text = strip_cites(sentence)
+        if not cites:
+            return GeneratedSentence(text=sentence, cites=[], supported=False, why="no citation")
+        if any(n not in by_n for n in cites):
+            return GeneratedSentence(text=sentence, cites=cites, supported=False, why="cites no such passage")
+        evs = [self.evidence(by_n[n]) for n in cites]
+        where = "".join(f"[{n}]" for n in cites)
+        have = set().union(*(e.numbers for e in evs))
+        for num in sorted(numbers_in(text)):
+            if not _year_forms(num) & have:
+                return GeneratedSentence(sentence, cites, False, f"{num} not in {where}", sim)
+        for run in latin_names(text):
+            missing = self.missing_names(run, evs, is_thai(text))
+            if missing:
+                return GeneratedSentence(sentence, cites, False, f"{' '.join(missing)} not in {where}", sim)
+        if sim is None or sim < self.threshold_for(text, [by_n[n] for n in cites]):
+            return GeneratedSentence(sentence, cites, False, f"not in {where}", sim)
+        if other is not None and other > sim + OTHER_MARGIN:
+            return GeneratedSentence(sentence, cites, False, f"closer to [{other_n}] than to {where}", sim)
+        return GeneratedSentence(sentence, cites, True, "", sim)
+
+    def threshold_for(self, sentence: str, cited: Sequence[Passage]) -> float:
+        """Same-language pairs score higher than cross-lingual ones in the embedder's space:
+        each has its own calibrated threshold."""
+        same = any(is_thai(sentence) == is_thai(p.hit.text) for p in cited)
+        return self.same_language if same else self.cross_language
+
+    def similarities(self, sentences: Sequence[str], passages: Sequence[Passage]
+                     ) -> list[tuple[float | None, float | None, int | None]]:
+        """For each sentence: its cosine to the best sentence of the passages it cites, and to
+        the best sentence of a passage it does not cite, with that passage's number (None
+        when it cites no passage that exists)."""
+        by_n = {p.n: p for p in passages}
+        cited = [[n for n in cites_of(s) if n in by_n] for s in sentences]
+        pool = list(dict.fromkeys(t for p in passages for t in self.evidence(p).sentences))
+        asked = [i for i, c in enumerate(cited) if c and strip_cites(sentences[i])]
+        out: list[tuple[float | None, float | None, int | None]] = [(None, None, None)] * len(sentences)
+        if not asked or not pool:
+            return out
+        qv = self.encoder.encode_queries([strip_cites(sentences[i]) for i in asked])
+        pv = self.encoder.encode_passages(pool)
+        row = {t: j for j, t in enumerate(pool)}
+        sims = np.asarray(qv @ pv.T, dtype=np.float32)
+        for qi, i in enumerate(asked):
+            best = {p.n: float(sims[qi, [row[t] for t in self.evidence(p).sentences]].max()) for p in passages}
+            own = max(best[n] for n in cited[i])
+            others = [(v, n) for n, v in best.items() if n not in cited[i]]
+            other, other_n = max(others) if others else (None, None)
+            out[i] = (own, other, other_n)
+        return out
+
+    def check(self, text: str, passages: Sequence[Passage]) -> tuple[list[GeneratedSentence], float]:
+        """The verdict on each sentence of ``text``, and the check's time in ms."""
+        t0 = time.perf_counter()
+        sentences = split_generated(text)
+        sims = self.similarities(sentences, passages)
+        out = [self.check_sentence(s, passages, *sim) for s, sim in zip(sentences, sims, strict=True)]
+        return out, (time.perf_counter() - t0) * 1000
+
+
+def enough(sentences: Sequence[GeneratedSentence]) -> bool:
+    """Whether the supported sentences are enough to show the generated answer."""
+    kept = sum(s.supported for s in sentences)
+    return kept > 0 and kept >= MIN_KEPT_SHARE * len(sentences)

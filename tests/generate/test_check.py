@@ -1,0 +1,105 @@
+"""The citation check on real passages of the shipped article, with written answers: faithful
+sentences (Thai and English) pass; a wrong number, a wrong name, a claim from another passage,
+no citation or a citation of no passage fail; the answer is withheld when too little holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import Passage
+from rag.generate.check import CitationChecker, cites_of, enough, split_generated
+from rag.search import Hit
+
+KERRY = "จอห์น เคอร์รี่"
+JAPAN = "จำนวน 33 ฉบับ"
+CHINA = "ค.ศ. 2027"
+
+
+def passages(assistant, *needles: str) -> list[Passage]:
+    out = []
+    s = assistant.searcher
+    for n, needle in enumerate(needles, 1):
+        c = next(c for c in s.chunks if needle in c.text)
+        refs = s.references.get(c.doc_id, {})
+        hit = Hit(rank=n, score=0.0, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section,
+                  page=c.page, text=c.text, footnotes=[refs[k] for k in c.footnotes if k in refs],
+                  markers=list(c.markers), similarity=None)
+        out.append(Passage(n=n, hit=hit))
+    return out
+
+
+@pytest.fixture(scope="module")
+def checker(assistant) -> CitationChecker:
+    return CitationChecker(assistant.sentences)
+
+
+def verdicts(checker, assistant, text, *needles):
+    return checker.check(text, passages(assistant, *needles))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "John Kerry, a former Secretary of State under President Barack Obama, said that economic policy is "
+    "foreign policy [1].",
+    "จอห์น เคอร์รี่ อดีตรัฐมนตรีกระทรวงการต่างประเทศสหรัฐอเมริกา กล่าวว่านโยบายเศรษฐกิจคือนโยบายการต่างประเทศ [1]",
+])
+def test_faithful_sentences_pass(checker, assistant, text) -> None:
+    [v] = verdicts(checker, assistant, text, KERRY, JAPAN)
+    assert v.supported, v
+    assert v.cites == [1]
+
+
+def test_a_faithful_answer_of_several_sentences_is_shown(checker, assistant) -> None:
+    text = ("Japan has signed 33 bilateral science and technology cooperation agreements, in force with 47 "
+            "countries and the EU [2]. Japan is a member of the International Science and Technology Center "
+            "(ISTC) and takes part in ITER [2]. John Kerry said that economic policy is foreign policy. [1]")
+    vs = verdicts(checker, assistant, text, KERRY, JAPAN)
+    assert [v.cites for v in vs] == [[2], [2], [1]]  # a citation after the full stop belongs to its sentence
+    assert all(v.supported for v in vs), vs
+    assert enough(vs)
+
+
+@pytest.mark.parametrize("text, why", [
+    ("Japan has signed 35 bilateral science and technology agreements [2].", "35 not in [2]"),
+    ("ญี่ปุ่นลงนามความร่วมมือด้านวิทยาศาสตร์และเทคโนโลยีแบบทวิภาคีจำนวน 53 ฉบับ [2]", "53 not in [2]"),
+    # "Clinton" is an English word too (the dictionary knows it): the unknown "Hillary" fails
+    ("Hillary Clinton, a former Secretary of State, said that economic policy is foreign policy [1].",
+     "Hillary not in [1]"),
+    ("ฮิลลารี คลินตัน (Hillary Clinton) กล่าวว่านโยบายเศรษฐกิจคือนโยบายการต่างประเทศ [1]", "Hillary Clinton not in [1]"),
+    ("Japan takes part in the international nuclear fusion reactor project [1].", "[1]"),
+    ("ญี่ปุ่นเข้าร่วมโครงการเครื่องปฏิกรณ์ทดลองฟิวชันนานาชาติ [1]", "[1]"),
+    ("John Kerry said that economic policy is foreign policy.", "no citation"),
+    ("John Kerry said that economic policy is foreign policy [3].", "cites no such passage"),
+])
+def test_unfaithful_sentences_fail(checker, assistant, text, why) -> None:
+    [v] = verdicts(checker, assistant, text, KERRY, JAPAN)
+    assert not v.supported
+    # a claim of passage [2] cited as [1]: too far from [1], or closer to [2]
+    assert v.why == why or (why == "[1]" and v.why in ("not in [1]", "closer to [2] than to [1]")), v
+
+
+def test_a_buddhist_era_year_matches_its_common_era_one(checker, assistant) -> None:
+    [v] = verdicts(checker, assistant, "เอกสาร Document 79 กำหนดเส้นตายใน พ.ศ. 2570 ให้จีนจำกัดการพึ่งพาเทคโนโลยีจากตะวันตก [1]",
+                   CHINA)
+    assert v.supported, v
+
+
+def test_an_english_name_of_what_the_thai_text_names_in_thai_is_present(checker, assistant) -> None:
+    # "Japan" and "European Union" are in the Thai passage as ญี่ปุ่น and สหภาพยุโรป
+    [v] = verdicts(checker, assistant, "Japan's agreements are in force with 47 countries and the European Union [1].",
+                   JAPAN)
+    assert v.supported, v
+
+
+def test_too_little_supported_withholds_the_answer(checker, assistant) -> None:
+    text = ("Japan has signed 33 bilateral science and technology agreements [2]. Japan has 99 agreements [2]. "
+            "Hillary Clinton visited Japan [2].")
+    vs = verdicts(checker, assistant, text, KERRY, JAPAN)
+    assert [v.supported for v in vs] == [True, False, False]
+    assert not enough(vs)
+
+
+def test_sentences_and_citations_are_read_as_written() -> None:
+    assert cites_of("a [1][3] b [2, 4] c [5-6]") == [1, 3, 2, 4, 5, 6]
+    thai = "จีนใช้ STAs เป็นเครื่องมือการทูต [1] ญี่ปุ่นลงนามความตกลง 33 ฉบับ [2]"
+    assert split_generated(thai) == ["จีนใช้ STAs เป็นเครื่องมือการทูต [1]", "ญี่ปุ่นลงนามความตกลง 33 ฉบับ [2]"]
+    assert split_generated("One claim. [1] Another claim [2].") == ["One claim [1].", "Another claim [2]."]
