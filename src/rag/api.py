@@ -19,8 +19,8 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
+from rag.answer.calibrate import gate_for
 from rag.config import resolve_index
-from rag.embed.profiles import profile_for
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
 from rag.search import Searcher, SearchResult
@@ -57,8 +57,8 @@ class Assistant:
     def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> None:
         self.index_dir = resolve_index(index)
         self.searcher = Searcher(self.index_dir, model=model)
-        self.sentences = SentenceCache(self.searcher.embedder)  # the extract's sentence vectors
-        self.gates = profile_for(self.searcher.manifest["model"]["id"]).gates  # the answer's relevance gates
+        self.sentences = SentenceCache(self.searcher.embedder)  # vectors of text the index did not embed
+        self.gate = gate_for(self.searcher)  # the answer's relevance gate, as calibrated on this index
 
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
                section: str | None = None, context: str | None = None,
@@ -75,7 +75,7 @@ class Assistant:
             scope, within = self._ends(question, mode, doc)
         result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
         return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context, scope=scope,
-                       gates=self.gates)
+                       gate=self.gate)
 
     def _ends(self, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
         """Title and chunk rows of the opening and closing sections of the document a

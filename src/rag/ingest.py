@@ -164,10 +164,25 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists], window_counts,
                         codes)
         ix.inject_fault("embedded")
-        ix.write_index(merged, index_dir)
+        ix.write_index(merged, index_dir, finish=measure_index)
         report.seconds["indexing"] = time.perf_counter() - t0
         report.n_documents, report.n_chunks = len(merged.documents), len(merged.chunks)
     return report
+
+
+def measure_index(built: Path) -> dict[str, Any] | None:
+    """What the manifest records of a built index beyond its files: the answer gate's
+    calibration on this corpus (rag.answer.calibrate; ~3 s of probe questions). An index it
+    could not be measured on still works, with the model's default thresholds."""
+    from rag.answer.calibrate import calibrate, open_for_calibration
+
+    if not (built / ix.MANIFEST).is_file():
+        return None
+    try:
+        return {"calibration": calibrate(open_for_calibration(built)).to_dict()}
+    except RagError as e:
+        print(f"rag ingest: warning: the answer gate was not calibrated on this index ({e})", file=sys.stderr)
+        return None
 
 
 def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
@@ -254,6 +269,6 @@ def remove(doc_id: str, index_dir: Path) -> int:
             latent=Codes.from_rows(data.latent.rows(keep)) if data.latent is not None else None,
             latent_head=data.latent_head,
         )
-        ix.write_index(data, index_dir)
+        ix.write_index(data, index_dir, finish=measure_index)
     return removed
 

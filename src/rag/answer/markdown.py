@@ -83,10 +83,13 @@ def render_markdown(answer: Answer) -> str:
         lines += [f"*{lab['scope']} “{_md_escape(answer.scope)}”*", ""]
     if not answer.found:
         lines += [lab["none"], "", f"*{lab['hint']}*"]
-        return "\n".join(lines) + "\n"
-    for s in answer.extract:
-        lines.append(f"- {_md_escape(s.text)} [{s.cite}]")
-    lines += ["", f"### {lab['passages']}", ""]
+        if not answer.passages:
+            return "\n".join(lines) + "\n"
+        lines += ["", f"### {lab['closest']}", ""]
+    else:
+        for s in answer.extract:
+            lines.append(f"- {_md_escape(s.text)} [{s.cite}]")
+        lines += ["", f"### {lab['passages']}", ""]
     terms = query_terms(" ".join(filter(None, [answer.search_query or answer.question, answer.context])))
     for p in answer.passages:
         title, *rest = where(p.hit, lab)

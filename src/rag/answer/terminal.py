@@ -25,13 +25,16 @@ def render_rich(answer: Answer) -> Any:
         items.append(Text(f"{lab['scope']} “{answer.scope}”", style="italic dim"))
     if not answer.found:
         items += [Text(lab["none"]), Text(lab["hint"], style="italic dim")]
-        return Group(*items)
-    for s in answer.extract:
-        t = Text("• ")
-        t.append(s.text)
-        t.append(f" [{s.cite}]", style="bold cyan")
-        items.append(t)
-    items.append(Rule(lab["passages"], style="bold"))
+        if not answer.passages:
+            return Group(*items)
+        items.append(Rule(lab["closest"], style="bold"))
+    else:
+        for s in answer.extract:
+            t = Text("• ")
+            t.append(s.text)
+            t.append(f" [{s.cite}]", style="bold cyan")
+            items.append(t)
+        items.append(Rule(lab["passages"], style="bold"))
     terms = query_terms(" ".join(filter(None, [answer.search_query or answer.question, answer.context])))
     for p in answer.passages:
         h = p.hit
