@@ -1,5 +1,5 @@
 """What a question asks for, read from its question words: a list, a person, a time, a place,
-a number, a source, a definition, or anything else; and what in a sentence looks like such an
+a number, a source, a definition, a way or a reason, or anything else; and what in a sentence looks like such an
 answer (a date, a number, a name, an enumeration), so the extract can prefer the sentence that
 holds the answer over the one that only repeats the question.
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LIST, WHO, WHEN, WHERE, COUNT, SOURCE, DEFINE, OTHER = (
-    "list", "who", "when", "where", "count", "source", "define", "other")
+LIST, WHO, WHEN, WHERE, COUNT, SOURCE, DEFINE, HOW, OTHER = (
+    "list", "who", "when", "where", "count", "source", "define", "how", "other")
 
 # Thai question words, by what they ask. Thai puts them at the end ("... มีอะไรบ้าง") or inside
 # ("ใครเป็นผู้ ...", "... ปีใด"), so they are looked for anywhere in the question.
@@ -28,6 +28,7 @@ _TH = {
     WHERE: r"ที่ไหน|ที่ใด|แห่งใด|แห่งไหน|ประเทศใด|ประเทศไหน|เมืองใด|เมืองไหน|จังหวัดใด|จังหวัดไหน|ทวีปใด|"
            r"ภูมิภาคใด|บริเวณใด|สถานที่ใด",
     DEFINE: r"คืออะไร|หมายถึงอะไร|หมายถึง|ความหมายของ|นิยาม",
+    HOW: r"อย่างไร|ยังไง|แบบใด|ด้วยวิธีใด|วิธีใด|ทำไม|เหตุใด|เพราะอะไร|เพื่ออะไร",
 }
 _EN = {
     SOURCE: r"\b(?:cited?|cites|citing|sources?|references?|referenced|according to which|which (?:publication|paper|"
@@ -44,6 +45,7 @@ _EN = {
          r"official|author|scientist|company|organization|organisation|group|team|agency)\b",
     WHERE: r"^\W*(?:\w+\s+){0,2}?where\b|\b(?:which (?:country|countries|city|cities|place|region|state|province|"
            r"continent|river|island)|in what (?:country|city|place|region))\b",
+    HOW: r"^\W*(?:\w+\s+){0,2}?(?:how|why)\b|\b(?:in what way|for what (?:reason|purpose)|what for)\b",
     DEFINE: r"^\W*what (?:is|are|was|were) (?:a |an |the )?[\w'’\- ]{1,40}\??$|\b(?:what does [\w'’\- ]+ mean|"
             r"define|definition|meaning of|what is meant by)\b",
 }
@@ -51,7 +53,7 @@ _TH_RE = {k: re.compile(v) for k, v in _TH.items()}
 _EN_RE = {k: re.compile(v, re.IGNORECASE) for k, v in _EN.items()}
 # Checked in this order: the first kind that matches is the one asked ("ใครบ้าง" lists people:
 # a list; "กี่ปี" counts; "มีกี่ประการ" lists).
-_ORDER = (SOURCE, LIST, WHEN, COUNT, WHO, WHERE, DEFINE)
+_ORDER = (SOURCE, LIST, WHEN, COUNT, WHO, WHERE, DEFINE, HOW)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ ANNOUNCES = re.compile(r"(?:ได้แก่|ดังนี้|ดังต�
 ITEM = re.compile(r"\(\s*([2-9๒-๙])\s*\)|(?:^|\s)([2-9])\)\s")
 
 
+# Words that say how or why: means, purpose, cause, consequence. A "how"/"why" question is
+# answered by the sentence that says by what means or to what end, often the one after the
+# sentence that names the subject ("... therefore X uses Y as a tool to ...").
+_MEANS = re.compile(r"โดย|เพื่อ|ผ่าน|ด้วยการ|ดังนั้น|จึง|เพราะ|เนื่องจาก|ทำให้|ส่งผล|"
+                    r"\b(?:by|through|via|in order to|so that|because|therefore|thus|hence)\b",
+                    re.IGNORECASE)
 _DEFINES = r"\s*(?:คือ|หมายถึง|หมายความว่า|เป็น|ได้แก่|means?\b|is defined|refers? to|is an?\b|are\b|is the\b)"
 
 
@@ -124,6 +132,8 @@ def answer_signal(kind: str, text: str, terms: tuple[str, ...] = ()) -> float:
         return float(bool(_PLACE.search(text)))
     if kind == LIST:
         return float(bool(ENUMERATION.search(text)) or text.count(",") >= 2 or text.count(" และ") >= 1)
+    if kind == HOW:
+        return min(3, len(set(m.group(0).lower() for m in _MEANS.finditer(text)))) / 3
     if kind == DEFINE and terms:
         alts = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True) if len(t) > 2)
         return float(bool(alts and re.search(f"(?:{alts}){_DEFINES}", text, re.IGNORECASE)))
