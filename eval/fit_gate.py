@@ -5,6 +5,7 @@ places its own) and ``e5-small-probes.npy`` (the probe questions' vectors).
     python eval/fit_gate.py measure NAME INDEX QUESTIONS.jsonl [--article] [--out eval/out/gate]
     python eval/fit_gate.py fit --train seed,xquad,iapp [--out eval/out/gate] [--write]
     python eval/fit_gate.py cross [--out eval/out/gate]
+    python eval/fit_gate.py calibrate INDEX
 
 ``measure`` asks every question of QUESTIONS.jsonl (on-topic, with answers), our own off-topic
 training questions (``eval/gate_offtopic_train.json``), the probes (``src/rag/answer/data/
@@ -15,7 +16,8 @@ sets (on-topic against our off-topic training questions; the probes and ``OFF_TO
 out), places each set's threshold on its probes as ingest does (rag.answer.calibrate), and
 prints per set: answerable questions refused, off-topic questions refused (ours and
 ``OFF_TOPIC``); ``--write`` writes the model. ``cross`` fits on each pair of sets and scores the
-third.
+third. ``calibrate`` places the gate's thresholds on an index built before the gate had a
+calibration (or with other probes), as ingest does, and records them in its manifest.
 """
 
 from __future__ import annotations
@@ -191,9 +193,28 @@ def fit_model(sets: dict[str, list[dict]], features: list[str]) -> dict:
     return {"features": features, "languages": langs, "calibration": dict(CALIBRATION)}
 
 
+def calibrate_index(index: Path) -> None:
+    """Record the gate's calibration in an existing index's manifest (written beside, then
+    swapped in; the index's files are untouched)."""
+    import os
+
+    from rag.answer.calibrate import calibrate, open_for_calibration
+    from rag.index import MANIFEST
+
+    probe_vectors()
+    cal = calibrate(open_for_calibration(index)).to_dict()
+    path = index / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["calibration"] = cal
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    print(json.dumps(cal["thresholds"]), file=sys.stderr)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=("measure", "fit", "cross"))
+    ap.add_argument("command", choices=("measure", "fit", "cross", "calibrate"))
     ap.add_argument("args", nargs="*")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "gate")
     ap.add_argument("--train", default="seed,xquad,iapp")
@@ -205,6 +226,9 @@ def main() -> int:
     if a.command == "measure":
         name, index, qa = a.args
         measure(name, Path(index), Path(qa), a.out, a.article)
+        return 0
+    if a.command == "calibrate":
+        calibrate_index(Path(a.args[0]))
         return 0
     features = a.features.split(",")
     names = a.train.split(",")

@@ -327,3 +327,62 @@ def test_rag_ask_prints_the_answer_in_the_terminal(article_index):
     assert r.returncode == 0, r.stderr
     for label in ("Answer", "Passages", "Sources", "Wagner", "[1]"):
         assert label in r.stdout
+
+
+# --------------------------------------------------------------------------- what a question asks
+
+
+@pytest.mark.parametrize("question, kind, many", [
+    ("สหภาพยุโรปใช้เครื่องมือใดบ้างในการทูตเชิงเศรษฐกิจ", "list", True),
+    ("Which countries make up the Chip 4 Alliance?", "list", True),
+    ("List the tools of economic diplomacy", "list", True),
+    ("ใครเป็นผู้กล่าวว่า “นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ”", "who", False),
+    ("Who founded Bio-5?", "who", False),
+    ("When was the executive order signed?", "when", False),
+    ("สนธิสัญญาลงนามเมื่อปีใด", "when", False),
+    ("How many players are on a basketball team?", "count", False),
+    ("ประเทศไทยมีกี่จังหวัด", "count", False),
+    ("จีนใช้ STAs อย่างไร", "how", False),
+    ("Why did Japan appoint a science adviser?", "how", False),
+    ("ยุทธศาสตร์วงจรคู่ขนานคืออะไร", "define", False),
+    ("ข้อมูลนี้อ้างอิงจากแหล่งใด", "source", False),
+])
+def test_what_a_question_asks_for(question, kind, many):
+    from rag.answer import asks
+
+    found = asks(question)
+    assert (found.kind, found.many) == (kind, many)
+
+
+def test_a_list_question_quotes_the_whole_enumeration(assistant):
+    answer = assistant.ask("Which countries make up the Chip 4 Alliance?")
+    check_grounded(answer)
+    quoted = " ".join(x.text for x in answer.extract)
+    assert all(country in quoted for country in ("สหรัฐอเมริกา", "ญี่ปุ่น", "ไต้หวัน", "เกาหลีใต้")), quoted
+
+
+def test_a_who_question_quotes_the_speaker_with_the_saying(assistant):
+    answer = assistant.ask("ใครเป็นผู้กล่าวว่า “นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ”")
+    check_grounded(answer)
+    quoted = " ".join(x.text for x in answer.extract)
+    assert "John Kerry" in quoted and "นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ" in quoted
+    assert quoted.index("John Kerry") < quoted.index("นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ")
+
+
+# --------------------------------------------------------------------------- the gate on another corpus
+
+
+def test_the_gate_is_calibrated_on_each_index_and_holds_on_a_second_corpus(papers):
+    """A corpus of two short English papers (nothing like the article the gate was checked on):
+    ingest records where the gate stands on it, questions on the papers are answered, everyday
+    questions in both languages are refused."""
+    calibration = papers.searcher.manifest["calibration"]
+    assert set(calibration["thresholds"]) == {"th", "en"} and papers.gate.calibration is not None
+    for question in ("How much did electricity bills fall after installing rooftop solar panels?",
+                     "Which seed helped rice farmers keep their yield during drought?"):
+        answer = papers.ask(question)
+        assert answer.found and answer.relevance is not None and answer.relevance >= answer.threshold, question
+    for question in ("What is the best recipe for chocolate chip cookies?", "Who won the 2022 FIFA World Cup final?",
+                     "วิธีทำต้มยำกุ้งให้อร่อย", "พรุ่งนี้ฝนจะตกที่กรุงเทพไหม"):
+        answer = papers.ask(question)
+        assert not answer.found and not answer.extract, question
