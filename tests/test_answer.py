@@ -386,3 +386,35 @@ def test_the_gate_is_calibrated_on_each_index_and_holds_on_a_second_corpus(paper
                      "วิธีทำต้มยำกุ้งให้อร่อย", "พรุ่งนี้ฝนจะตกที่กรุงเทพไหม"):
         answer = papers.ask(question)
         assert not answer.found and not answer.extract, question
+
+
+@pytest.fixture(scope="module")
+def wiki(tmp_path_factory: pytest.TempPathFactory):
+    """The first 40 XQuAD Thai paragraphs (tests/data/xquad_th: Wikipedia, sport, cities,
+    history): a corpus of another kind than the article, indexed as a user would."""
+    from rag.api import ingest, open_index
+
+    root = tmp_path_factory.mktemp("wiki")
+    lines = (ROOT / "tests" / "data" / "xquad_th" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+    (root / "wiki.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest([root / "wiki.jsonl"], index=root / "index")
+    return open_index(root / "index")
+
+
+@pytest.mark.parametrize("question, phrase", [
+    ("ทีมบรอนคอสเอาชนะทีมพิตต์สเบิร์ก สตีลเลอร์สในรอบดิวิชั่นด้วยคะแนนเท่าไร", "23–16"),
+    ("By what score did the Broncos beat the Pittsburgh Steelers in the divisional round?", "23–16"),
+    ("How old was Peyton Manning when he played in the Super Bowl?", "39"),
+])
+def test_questions_on_wikipedia_paragraphs_are_answered_with_the_fact(wiki, question, phrase):
+    answer = wiki.ask(question)
+    assert answer.found, (answer.relevance, answer.threshold)
+    check_grounded(answer)
+    assert phrase in " ".join(x.text for x in answer.extract)
+
+
+@pytest.mark.parametrize("question", ["วิธีทำต้มยำกุ้งให้อร่อย", "How do I fix a flat bicycle tire?",
+                                      "What is the best recipe for chocolate chip cookies?", "ราคาทองคำวันนี้เท่าไหร่"])
+def test_off_topic_questions_are_refused_on_wikipedia_paragraphs(wiki, question):
+    answer = wiki.ask(question)
+    assert not answer.found and not answer.extract

@@ -25,7 +25,7 @@ from rag.answer.extract import (
     extract,
     question_lexicon,
 )
-from rag.answer.gate import GATE_PASSAGES, Gate, about_document, evidence
+from rag.answer.gate import GATE_PASSAGES, Gate, about_document, evidence, names_only_absent_topic
 from rag.answer.labels import answer_language
 from rag.search import Hit, SearchResult
 
@@ -119,6 +119,8 @@ def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = No
     if gate is not None and qvec is not None and hits:
         score, threshold, measured = gate.judge(text, hits, qvec, pool.sims)
     found = bool(hits) and (score is None or threshold is None or score >= threshold or whole)
+    if found and not whole and names_only_absent_topic(result.query, measured):
+        found = False
     answer = Answer(question=question, lang=lang, found=found, extract=[], passages=[], sources=[],
                     search_query=result.query, mode=result.mode, context=context, relevance=score,
                     threshold=threshold, signals=measured, evidence=evidence(text, hits[:GATE_PASSAGES]),
@@ -129,7 +131,7 @@ def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = No
         lexicon = question_lexicon(text, gate.view.weight if gate is not None else None,
                                    gate.view.dictionary.translate if gate is not None else None)
         answer.passages = passages
-        answer.extract = extract(pool, lexicon, asks(result.query))
+        answer.extract = extract(pool, lexicon, asks(result.query), whole=whole)
         answer.sources = cited_sources(passages)
     else:
         answer.passages = passages[:CLOSEST]

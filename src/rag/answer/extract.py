@@ -304,10 +304,12 @@ def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[lis
     return score
 
 
-def choose(pool: Pool, lexicon: Lexicon, ask: Asks) -> list[Window]:
+def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list[Window]:
     """The best window of the pool and, when it scores nearly as well and the extract stays
     short, the best one of another passage (never for a source question: its references
-    follow the one claim)."""
+    follow the one claim). A question about the whole document (``whole``: its passages are
+    the opening and closing sections) gets the best window of a second passage whatever its
+    score, within ``EXTRACT_CHARS``: what the paper is about and what it concludes."""
     cap = LIST_CHARS if ask.many else WINDOW_CHARS
     found: list[Window] = []
     for rank, pieces in enumerate(pool.passages):
@@ -328,7 +330,8 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks) -> list[Window]:
     found.sort(key=lambda w: -w.score)
     chosen = [found[0]]
     for w in found[1:] if ask.kind != SOURCE else []:
-        if w.score >= chosen[0].score - SECOND_MARGIN and len(chosen[0].text) + len(w.text) <= SECOND_ROOM \
+        margin, room = (float("inf"), EXTRACT_CHARS) if whole else (SECOND_MARGIN, SECOND_ROOM)
+        if w.score >= chosen[0].score - margin and len(chosen[0].text) + len(w.text) <= room \
                 and w.text not in chosen[0].text and chosen[0].text not in w.text:
             chosen.append(w)
             break
@@ -360,10 +363,10 @@ def cited_in(window: Window, pool: Pool, lexicon: Lexicon) -> list[int]:
     return list(dict.fromkeys(found))
 
 
-def extract(pool: Pool, lexicon: Lexicon, ask: Asks) -> list[ExtractSentence]:
+def extract(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list[ExtractSentence]:
     """The extract: the chosen windows in reading order, and for a source question the
     references its window cites."""
-    windows = choose(pool, lexicon, ask)
+    windows = choose(pool, lexicon, ask, whole)
     out = [ExtractSentence(text=show(w, pool), cite=w.cite) for w in sorted(windows, key=lambda w: (w.cite, w.first))]
     if ask.kind == SOURCE and windows:
         refs = {r.n: r for r in pool.hits[windows[0].cite - 1].footnotes}

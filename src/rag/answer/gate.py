@@ -93,6 +93,16 @@ def evidence(query: str, hits: Sequence[Hit]) -> list[str]:
     return [t for t in words if contains(text, t)]
 
 
+def names_only_absent_topic(question: str, signals: dict[str, float]) -> bool:
+    """The question names the document ("What does this paper say about pad thai?") and
+    otherwise only words that no passage of the corpus holds (nor, for a question without
+    Thai, their translations): the document words match any paper's framing, and the topic is
+    not in it."""
+    if not signals or not DOCUMENT_WORDS.intersection(tokenize(question)):
+        return False
+    return signals.get("f_abs", 0.0) >= 1.0 and signals.get("cov", 1.0) == 0.0 and signals.get("dcov", 1.0) == 0.0
+
+
 def about_document(question: str) -> bool:
     """The question names the document or one of its parts and asks nothing else. (Its
     document words are looked for among all its tokens: "paper" is also a stop word.)"""
