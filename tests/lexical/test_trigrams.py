@@ -12,7 +12,7 @@ import pytest
 
 from rag.lexical.trigrams import TrigramTable, trigram_keys
 
-XQUAD = Path(__file__).parent / "data" / "xquad_th" / "corpus.jsonl"
+XQUAD = Path(__file__).parents[1] / "data" / "xquad_th" / "corpus.jsonl"
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 

@@ -22,7 +22,7 @@ from rag.search import Hit
 from rag.thai.sentences import is_fragment_start, split_sentences
 
 CHINA = "จีน: เทคโนโลยี อำนาจ และการทูต"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 JAPAN = "ญี่ปุ่น: นวัตกรรม การทูต และความร่วมมือ"
 
 
