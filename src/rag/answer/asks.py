@@ -38,7 +38,7 @@ _EN = {
           r"[a-z][\w-]*[^s'’\W]s\b(?=(?:\s+[\w'’-]+)?\s+(?:are|were|do|did|does|have|has|make|made|form|include|"
           r"should|can|could|will|would|did|face|named|listed|involved)\b)",
     COUNT: r"\b(?:how (?:many|much|long|far|old|big|large|tall|high|often)|what (?:percentage|percent|proportion|"
-           r"share|number|amount|size))\b",
+           r"share|number|amount|size|score))\b",
     WHEN: r"^\W*(?:\w+\s+){0,2}?when\b|\b(?:what (?:year|date|time|century|decade|month|day|period|era)|which "
           r"(?:year|date|century|decade|month|day|period|era)|since when|how long ago)\b",
     WHO: r"^\W*(?:\w+\s+){0,2}?(?:who|whom|whose)\b|\bwhich (?:person|people|man|woman|king|queen|president|leader|"
