@@ -20,12 +20,13 @@ from pathlib import Path
 
 from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
 from rag.answer.calibrate import gate_for
-from rag.config import resolve_index
+from rag.config import resolve_index, resolve_store
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
 from rag.search import Searcher, SearchResult
 
-__all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdown", "followup_context"]
+__all__ = ["Assistant", "open_index", "ingest", "resolve_index", "resolve_store", "render_markdown",
+           "followup_context"]
 
 # A short message that opens with "and"/"what about" (or Thai แล้ว/ส่วน, or ends in ล่ะ) leans
 # on the question before it: "แล้วญี่ปุ่นล่ะ", "and Japan?".
@@ -54,9 +55,10 @@ def followup_context(message: str, history: Sequence[str]) -> str | None:
 class Assistant:
     """An opened index with its embedder: cheap to query many times."""
 
-    def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> None:
-        self.index_dir = resolve_index(index)
-        self.searcher = Searcher(self.index_dir, model=model)
+    def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None,
+                 store: str | os.PathLike[str] | None = None) -> None:
+        self.searcher = Searcher(resolve_store(store, index), model=model)
+        self.index_dir = self.searcher.index_dir  # the folder, or the Milvus URI
         self.sentences = SentenceCache(self.searcher.embedder)  # vectors of text the index did not embed
         self.gate = gate_for(self.searcher)  # the answer's relevance gate, as calibrated on this index
 
@@ -78,7 +80,7 @@ class Assistant:
                        gate=self.gate)
 
     def _ends(self, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
-        """Title and chunk rows of the opening and closing sections of the document a
+        """Title and chunk keys of the opening and closing sections of the document a
         whole-document question is about: the filtered one, the only one, or else the one
         whose passage the question finds first."""
         if doc is None:
@@ -91,15 +93,18 @@ class Assistant:
                     return "", []
                 doc = hits[0].doc_id
         rows = self.searcher.document_ends(doc)
-        return self.searcher.chunks[rows[0]].title, rows
+        return self.searcher.title(doc), rows
 
 
-def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> Assistant:
-    return Assistant(index, model=model)
+def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None,
+               store: str | os.PathLike[str] | None = None) -> Assistant:
+    """The index at ``index`` (a folder or a store URI: ``milvus:///file.db``,
+    ``milvus://host:19530/collection``; ``store`` is the same, by its other name)."""
+    return Assistant(index, model=model, store=store)
 
 
 def ingest(paths: Sequence[str | os.PathLike[str]], *, index: str | os.PathLike[str] | None = None,
            model: str | None = None, title: str | None = None, rebuild: bool = False,
-           progress: bool = False) -> IngestReport:
-    return _ingest([Path(p) for p in paths], resolve_index(index), model=model, title=title,
+           progress: bool = False, store: str | os.PathLike[str] | None = None) -> IngestReport:
+    return _ingest([Path(p) for p in paths], resolve_store(store, index), model=model, title=title,
                    rebuild=rebuild, progress=progress)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.index.embedded import EmbeddedReader
 from rag.lexical.trigrams import trigram_keys
 from rag.thai.sentences import split_sentences
 
@@ -37,16 +38,22 @@ class IndexView:
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
+        self._df: dict[str, int] = {}
+        self.embedded = isinstance(searcher.index, EmbeddedReader)
+        if not self.embedded:  # a Milvus store: no whole index in memory, so no stored sentences
+            self.row_of: dict[str, int] = {}
+            self._sample = np.zeros((0, 1), dtype=np.float32)
+            self._n = int(searcher.manifest.get("n_chunks") or 0)
+            return
         self.row_of = {c.chunk_id: i for i, c in enumerate(searcher.chunks)}
-        n = len(searcher.chunks)
+        n = self._n = len(searcher.chunks)
         rows = np.arange(n) if n <= SPREAD_SAMPLE else np.sort(
             np.random.default_rng(0).choice(n, SPREAD_SAMPLE, replace=False))
         self._sample = np.asarray(searcher.vectors[rows], dtype=np.float32)
-        self._df: dict[str, int] = {}
 
     @property
     def n_chunks(self) -> int:
-        return len(self.searcher.chunks)
+        return self._n
 
     @cached_property
     def dictionary(self) -> Dictionary:
