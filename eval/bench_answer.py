@@ -2,22 +2,17 @@
 
     python eval/bench_answer.py [--out eval/out] [--json]
 
-1. Relevance gate (the model's ``gates`` in ``rag.embed.profiles``: per query script, with and
-   without word evidence). For each question, what ``compose`` gates on: the relevance (mean of the best
-   cosine between the query vector and a top-5 hit's stored vector, ``Hit.similarity``, and
-   the best cosine to one sentence of the top passages) and whether a content word of the
-   question appears in the top passages. Three groups: the article's dev questions
+1. Relevance gate (rag.answer.gate: a logistic score over corpus-relative signals, its
+   threshold calibrated on each index; fitted by eval/fit_gate.py on XQuAD-th, not on this
+   article). Three groups through ``Assistant.ask``: the article's dev questions
    (eval/qa_dev.jsonl), the chat's example questions and questions written from the article's
-   text (``ON_TOPIC_MORE``), which must pass; clearly off-topic
-   questions (cooking, sport, weather, software...), Thai and English, which must not; and
-   near-topic questions the article does not answer (other countries, other policies), which
-   are reported but not used to place the gate; questions about the document as a whole
-   (``rag.answer.about_document``), answered whatever their relevance, are counted apart:
-   how many the gate alone would refuse, and that no off- or near-topic one is read as such.
-   Per script (Thai queries sit higher: e5 gives
-   Thai-to-Thai pairs a higher floor than English-to-Thai) and evidence, the gate goes near
-   the midpoint between the lowest on-topic and the highest off-topic score; the script
-   prints the margins and any question on the wrong side.
+   text (``ON_TOPIC_MORE``), which must pass; clearly off-topic questions (cooking, sport,
+   weather, software...), Thai and English (``OFF_TOPIC``, never fitted on), which must not;
+   and near-topic questions the article does not answer (other countries, other policies),
+   reported only; questions about the document as a whole (``rag.answer.about_document``),
+   answered whatever their score, are counted apart: how many the gate alone would refuse,
+   and that no off- or near-topic one is read as such. Per question language: on-topic
+   refused, off- and near-topic answered.
 
 2. Follow-ups. "How does China use STAs?" then "and Japan?" (and Thai, and other pairs) must
    bring passages from the section of the follow-up's subject. Strategies compared: the
@@ -28,31 +23,19 @@
    earlier question's topic (the expected passage for the pair, when there is one).
 
 3. Extract. For each of the article's dev questions, whether the extract holds one of its
-   gold answer phrases (spaces squashed), and for footnote questions whether the sources do:
-   long sentences shown by their head against by the stretch closest to the question
-   (``rag.answer.extract.focus``).
+   gold answer phrases (spaces squashed), for footnote questions whether the sources do, and
+   the extract's length.
 
 Runs on the shipped article, ingested once into ``<out>/idx-seed`` (shared with
 bench_retrieval.py); writes ``<out>/bench_answer.json``.
 
-Last run (default model, 2 cores), relevance [min, max] per group:
-
-    Thai, with words   on-topic n=34 [0.847, 0.939]   off-topic n=9 [0.781, 0.824]   gate 0.836 (±0.011-0.012)
-    Thai, no words     on-topic n=0                   off-topic n=14 [0.779, 0.824]  gate 0.836
-    other, no words    on-topic n=1  [0.827]          off-topic n=19 [0.732, 0.811]  gate 0.819 (±0.008)
-    other, with words  on-topic n=29 [0.785, 0.867]   off-topic n=4 [0.720, 0.767]   gate 0.776 (±0.009)
-    about the document  10/10 answered (Assistant.ask), 10 from the opening and closing sections only,
-                        6 of them under the gate; no off- or near-topic question read as one
+Last run of the follow-ups (default model, 2 cores); the gate and the extract: eval/results/answers.md.
 
     follow-ups, 8 pairs    share of top-5 in the right section   Japan S&T-agreements passage rank
     follow-up alone          0.82 (majority in 8/8)                7, 2
     mixed vector w=0.2       0.78 (7/8)                            8, 3
     mixed vector w=0.6       0.65 (5/8)                            not in top 10, 8
     dense alone + BM25 ctx   0.93 (8/8)                            3, 6
-
-    extract, 23 non-footnote dev questions    extract quotes a gold answer
-    head of a long sentence                   14/23
-    stretch closest to the question           17/23 (the 5 footnote questions: answer in the sources)
 """
 
 from __future__ import annotations
@@ -211,50 +194,34 @@ def ensure_index(out: Path) -> Path:
     return index_dir
 
 
-def measure(searcher, question: str, gates) -> tuple[float, bool]:
-    """What the gate in ``compose`` looks at, for one question: relevance and word evidence."""
-    from rag.answer import compose
-
-    r = searcher.search(question, k=5, mode="hybrid")
-    a = compose(question, r, qvec=r.qvec, embedder=searcher.embedder, gates=gates)
-    return a.relevance, bool(a.evidence)
-
-
 def gate(assistant) -> dict:
-    from rag.answer import about_document, gate_for
+    """Every on-, off- and near-topic question through ``Assistant.ask``, as the CLI and the chat
+    answer them: the gate's score, the index's threshold, and per question language how many
+    on-topic questions are refused and off- or near-topic ones answered."""
+    from rag.answer import about_document, question_language
     from rag.app.chat import EXAMPLES
-    from rag.thai.chars import is_thai
 
     searcher = assistant.searcher
-    gates = assistant.gates
-
     dev = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
     on_topic = dev + [q for q in EXAMPLES if not q.startswith(("แล้ว", "and "))] + ON_TOPIC_MORE
     groups = {"on_topic": on_topic, "off_topic": OFF_TOPIC, "near_topic": NEAR_TOPIC}
-    scores = {g: [(q, *measure(searcher, q, gates)) for q in qs] for g, qs in groups.items()}
-    out: dict = {"scores": {g: [{"question": q, "relevance": round(s, 4), "words": w} for q, s, w in v]
-                            for g, v in scores.items()}, "by_script": {}}
-    for script in ("th", "other"):
-        gate = gates[script]
-        for words in (False, True):
-            least = gate.least(words)
-            rows = {g: [s for q, s, w in v if (script == "th") == is_thai(q) and w == words] for g, v in scores.items()}
-            summary = {g: {"n": len(x), "min": round(min(x), 4) if x else None, "max": round(max(x), 4) if x else None}
-                       for g, x in rows.items()}
-            on, off = rows["on_topic"], rows["off_topic"]
-            out["by_script"][f"{script}, {'with' if words else 'no'} words"] = {
-                **summary, "gate": least,
-                "on_topic_rejected": sum(x < least for x in on), "off_topic_accepted": sum(x >= least for x in off),
-                "margin_below_on_topic": round(min(on) - least, 4) if on else None,
-                "margin_above_off_topic": round(least - max(off), 4) if off else None}
-    # through Assistant.ask, as the CLI and the chat answer them
-    answers = [assistant.ask(q) for q in ABOUT_DOCUMENT]
+    answers = {g: [assistant.ask(q) for q in qs] for g, qs in groups.items()}
+    out: dict = {"scores": {g: [{"question": a.question, "score": round(a.relevance or 0.0, 4),
+                                 "threshold": a.threshold, "found": a.found} for a in v]
+                            for g, v in answers.items()},
+                 "calibration": searcher.manifest.get("calibration"), "by_language": {}}
+    for lang in ("th", "en"):
+        mine = {g: [a for a in v if question_language(a.question) == lang] for g, v in answers.items()}
+        out["by_language"][lang] = {
+            "on_topic_refused": f"{sum(not a.found for a in mine['on_topic'])}/{len(mine['on_topic'])}",
+            "off_topic_answered": f"{sum(a.found for a in mine['off_topic'])}/{len(mine['off_topic'])}",
+            "near_topic_answered": f"{sum(a.found for a in mine['near_topic'])}/{len(mine['near_topic'])}"}
+    whole = [assistant.ask(q) for q in ABOUT_DOCUMENT]
     ends = {searcher.chunks[i].chunk_id for i in searcher.document_ends("tech-diplomacy-th")}
     out["about_document"] = {
-        "n": len(ABOUT_DOCUMENT), "answered": sum(a.found for a in answers),
-        "all_passages_from_the_ends": sum(a.found and all(p.hit.chunk_id in ends for p in a.passages) for a in answers),
-        "refused_without_the_rule": sum(a.relevance < gate_for(a.question, gates).least(bool(a.evidence))
-                                        for a in answers),
+        "n": len(ABOUT_DOCUMENT), "answered": sum(a.found for a in whole),
+        "all_passages_from_the_ends": sum(a.found and all(p.hit.chunk_id in ends for p in a.passages) for a in whole),
+        "refused_without_the_rule": sum((a.relevance or 0.0) < (a.threshold or 0.0) for a in whole),
         "off_or_near_topic_read_as_about_document": [q for q in OFF_TOPIC + NEAR_TOPIC if about_document(q)]}
     return out
 
@@ -319,41 +286,27 @@ def followups(searcher) -> dict:
     return {"pairs": len(FOLLOWUPS), "summary": summary, "detail": strategies}
 
 
-def extracts(searcher) -> dict:
-    """How often the extract quotes the answer (see the module docstring, part 3)."""
-    import importlib
-
-    # the module, not the function rag.answer.compose that the package re-exports under its name
-    ra = importlib.import_module("rag.answer.compose")
-
+def extracts(assistant) -> dict:
+    """How often the extract quotes the answer (see the module docstring, part 3), and how long
+    it is."""
     def squash(t: str) -> str:
         return " ".join(t.split())
 
     gold = [json.loads(line) for line in (ROOT / "eval" / "qa_dev.jsonl").open(encoding="utf-8")]
-    results = [searcher.search(q["question"], k=5) for q in gold]  # the same hits for both ways
-    saved = ra.focus
-    out = {}
-    # without a query vector focus shows a long sentence's head: the extract as it was
-    for name, focus in (("head of a long sentence", lambda qvec, embedder: saved(None, None)),
-                        ("stretch closest to the question", saved)):
-        ra.focus = focus
-        try:
-            rows = []
-            for q, res in zip(gold, results, strict=True):
-                a = ra.compose(q["question"], res, qvec=res.qvec, embedder=searcher.embedder)
-                extract = squash(" ".join(s.text for s in a.extract))
-                sources = squash(" ".join(s.text for s in a.sources))
-                rows.append({"id": q["id"], "type": q["type"],
-                             "extract": any(squash(x) in extract for x in q["answers"]),
-                             "sources": any(squash(x) in sources for x in q["answers"])})
-        finally:
-            ra.focus = saved
-        footnote = [r for r in rows if r["type"] == "footnote"]
-        other = [r for r in rows if r["type"] != "footnote"]
-        out[name] = {"extract_holds_answer": f"{sum(r['extract'] for r in other)}/{len(other)}",
-                     "footnote_answer_in_extract_or_sources": f"{sum(r['extract'] or r['sources'] for r in footnote)}/{len(footnote)}",
-                     "missed": [r["id"] for r in other if not r["extract"]]}
-    return out
+    rows, lengths = [], []
+    for q in gold:
+        a = assistant.ask(q["question"])
+        extract = squash(" ".join(s.text for s in a.extract))
+        sources = squash(" ".join(s.text for s in a.sources))
+        lengths.append(sum(len(s.text) for s in a.extract))
+        rows.append({"id": q["id"], "type": q["type"], "extract": any(squash(x) in extract for x in q["answers"]),
+                     "sources": any(squash(x) in sources for x in q["answers"])})
+    footnote = [r for r in rows if r["type"] == "footnote"]
+    other = [r for r in rows if r["type"] != "footnote"]
+    return {"extract_holds_answer": f"{sum(r['extract'] for r in other)}/{len(other)}",
+            "footnote_answer_in_extract_or_sources": f"{sum(r['extract'] or r['sources'] for r in footnote)}/{len(footnote)}",
+            "missed": [r["id"] for r in other if not r["extract"]],
+            "length_median": statistics.median(lengths), "length_max": max(lengths)}
 
 
 def main() -> int:
@@ -366,19 +319,16 @@ def main() -> int:
     t0 = time.perf_counter()
     assistant = Assistant(ensure_index(args.out))
     searcher = assistant.searcher
-    result = {"gate": gate(assistant), "followups": followups(searcher), "extract": extracts(searcher)}
+    result = {"gate": gate(assistant), "followups": followups(searcher), "extract": extracts(assistant)}
     result["seconds"] = round(time.perf_counter() - t0, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_answer.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return 0
-    for key, g in result["gate"]["by_script"].items():
-        cells = "  ".join(f"{name} n={g[name]['n']} [{g[name]['min']}, {g[name]['max']}]"
-                          for name in ("on_topic", "off_topic", "near_topic"))
-        print(f"{key:>16}: gate {g['gate']:.3f}  {cells}")
-        print(f"{'':>16}  on-topic rejected {g['on_topic_rejected']}, off-topic accepted {g['off_topic_accepted']}, "
-              f"margins {g['margin_below_on_topic']} below on-topic / {g['margin_above_off_topic']} above off-topic")
+    for lang, g in result["gate"]["by_language"].items():
+        print(f"{lang}: on-topic refused {g['on_topic_refused']}, off-topic answered {g['off_topic_answered']}, "
+              f"near-topic answered {g['near_topic_answered']}")
     d = result["gate"]["about_document"]
     print(f"about the document: {d['answered']}/{d['n']} answered, {d['all_passages_from_the_ends']} of them from the "
           f"opening and closing sections only ({d['refused_without_the_rule']} under the gate); off- or near-topic "
@@ -388,9 +338,9 @@ def main() -> int:
         print(f"  {name:<22} mean {s['mean_share']:.2f}  majority {s['pairs_majority']}/{result['followups']['pairs']}"
               f"  Japan-S&T passage rank {s['topic_ranks']}")
     print("extract (non-footnote dev questions whose extract quotes a gold answer; footnote ones answered):")
-    for name, e in result["extract"].items():
-        print(f"  {name:<32} {e['extract_holds_answer']}  footnotes {e['footnote_answer_in_extract_or_sources']}"
-              f"  missed {' '.join(e['missed'])}")
+    e = result["extract"]
+    print(f"  {e['extract_holds_answer']}  footnotes {e['footnote_answer_in_extract_or_sources']}  missed "
+          f"{' '.join(e['missed'])}  length median {e['length_median']}, max {e['length_max']}")
     return 0
 
 

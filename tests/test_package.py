@@ -59,17 +59,20 @@ def test_the_public_api_comes_from_rag_itself(article_index: Path) -> None:
 
 
 def test_pip_install_gives_a_working_package(tmp_path: Path) -> None:
-    """A non-editable install carries the chat's CSS, the dictionary and the prompt templates:
-    `rag inspect` runs from it and the chat finds its stylesheet."""
+    """A non-editable install carries the chat's CSS, the dictionary, the prompt templates and
+    the answer gate's data (its weights, the probe questions and their vectors): `rag inspect`
+    runs from it and the chat finds its stylesheet."""
     target = tmp_path / "site"
     out = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                           "--target", str(target), str(ROOT)], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     env = {**os.environ, "PYTHONPATH": str(target)}
-    code = ("import rag, rag.app.chat as chat, rag.lexical.bilingual as b, rag.generate.prompt as p; "
-            "print(rag.__file__); print(chat.CSS_PATH.is_file(), b.DATA.is_file(), len(p.load_templates()) == 4)")
+    code = ("import rag, rag.app.chat as chat, rag.lexical.bilingual as b, rag.embed.profiles as p, "
+            "rag.answer.gate as g, rag.generate.prompt as gp; m = p.profile_for(p.DEFAULT_MODEL).gate; "
+            "print(rag.__file__); print(chat.CSS_PATH.is_file(), b.DATA.is_file(), g.PROBES.is_file(), "
+            "m.stored_probe_vectors(g.probe_texts()[2]) is not None, len(gp.load_templates()) == 4)")
     where, found = _python(code, env=env, cwd=tmp_path).strip().splitlines()
-    assert where.startswith(str(target)) and found == "True True True"
+    assert where.startswith(str(target)) and found == "True True True True True"
     inspect = subprocess.run([sys.executable, "-m", "rag", "inspect", str(ROOT / "corpus" / "tech-diplomacy-th.txt"),
                               "--json"], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert inspect.returncode == 0, inspect.stderr[-2000:]

@@ -19,8 +19,8 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
+from rag.answer.calibrate import gate_for
 from rag.config import resolve_index, resolve_store
-from rag.embed.profiles import profile_for
 from rag.generate import LLMClient, LLMSettings, generate
 from rag.ingest import IngestReport
 from rag.ingest import ingest as _ingest
@@ -62,8 +62,8 @@ class Assistant:
         self.index_dir = self.searcher.index_dir  # the folder, or the Milvus URI
         # generated answers only when an LLM is configured: otherwise no request leaves the machine
         self.llm = LLMClient(llm) if llm is not None else None
-        self.sentences = SentenceCache(self.searcher.embedder)  # the extract's sentence vectors
-        self.gates = profile_for(self.searcher.manifest["model"]["id"]).gates  # the answer's relevance gates
+        self.sentences = SentenceCache(self.searcher.embedder)  # vectors of text the index did not embed
+        self.gate = gate_for(self.searcher)  # the answer's relevance gate, as calibrated on this index
 
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
                section: str | None = None, context: str | None = None,
@@ -82,7 +82,7 @@ class Assistant:
             scope, within = self._ends(question, mode, doc)
         result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
         answer = compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context,
-                         scope=scope, gates=self.gates)
+                         scope=scope, gate=self.gate)
         if generated and self.llm is not None:
             generate(answer, self.llm, self.sentences)
         return answer

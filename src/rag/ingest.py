@@ -36,6 +36,7 @@ from rag.embed import (
 )
 from rag.embed.latent import Codes
 from rag.errors import RagError
+from rag.index.embedded import EmbeddedUpdate
 from rag.lexical.tokenize import thai_engine, tokenize
 from rag.progress import Progress
 from rag.repair.text import repair_document
@@ -122,6 +123,7 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
     report = IngestReport(index_dir=store.location)
     sources = read_sources(paths, title)
     with store.update(rebuild) as up:
+        calibrate_on_write(up)
         old = up.settings
         _check_existing(store, old, model)
         requested = model or (old.model.get("source") if old else None) or None
@@ -186,6 +188,29 @@ def unit_texts(processed: list[Processed]) -> tuple[list[list[str]], list[int]]:
     and how many of them, the last ones, are sentence pairs."""
     pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
     return [c.unit_texts(refs) + w for c, refs, w in pairs], [len(w) for _, _, w in pairs]
+
+
+def calibrate_on_write(up: ix.Update) -> None:
+    """Have an embedded index record, when it is written, the answer gate's calibration on its
+    own corpus (``measure_index``). A Milvus store keeps none: its answers use the model's
+    default thresholds."""
+    if isinstance(up, EmbeddedUpdate):
+        up.finish = measure_index
+
+
+def measure_index(built: Path) -> dict[str, Any] | None:
+    """What the manifest records of a built index beyond its files: the answer gate's
+    calibration on this corpus (rag.answer.calibrate; a few seconds of probe questions). An
+    index it could not be measured on still works, with the model's default thresholds."""
+    from rag.answer.calibrate import calibrate, open_for_calibration
+
+    if not (built / ix.MANIFEST).is_file():
+        return None
+    try:
+        return {"calibration": calibrate(open_for_calibration(built)).to_dict()}
+    except RagError as e:
+        print(f"rag ingest: warning: the answer gate was not calibrated on this index ({e})", file=sys.stderr)
+        return None
 
 
 def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
@@ -259,6 +284,7 @@ def remove(doc_id: str, index: str | Path | ix.Store) -> int:
     if not store.exists():
         store.manifest()  # the store's own "no index here" message
     with store.update() as up:
+        calibrate_on_write(up)
         return up.remove(doc_id)
 
 
@@ -274,6 +300,7 @@ def copy_index(source: Path, index: str | Path | ix.Store, *, rebuild: bool = Fa
     data = ix.load_index_data(Path(source))
     settings = ix.Settings(data.model, data.chunking, data.lexical, data.latent_head)
     with store.update(rebuild) as up:
+        calibrate_on_write(up)
         old = up.settings
         if old is not None and (old.model.get("id"), old.model.get("vector_space"), old.chunking, old.latent_head) != \
                 (data.model.get("id"), data.model.get("vector_space"), data.chunking, data.latent_head):

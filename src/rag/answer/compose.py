@@ -12,27 +12,25 @@ answer. Only the labels are ours, in the language of the question (rag.answer.la
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from rag.answer.asks import asks
 from rag.answer.extract import (
-    EXTRACT_PASSAGES,
     Encoder,
     ExtractSentence,
-    focus,
-    select_sentences,
-    sentence_pool,
+    build_pool,
+    extract,
+    question_lexicon,
 )
-from rag.answer.gate import about_document, evidence, gate_for, relevance
+from rag.answer.gate import GATE_PASSAGES, Gate, about_document, evidence, names_only_absent_topic
 from rag.answer.generated import GeneratedAnswer
 from rag.answer.labels import answer_language
-from rag.answer.words import query_terms
-from rag.embed import DEFAULT_MODEL
-from rag.embed.profiles import Gate, profile_for
 from rag.search import Hit, SearchResult
+
+CLOSEST = 3  # passages a refusal still shows, under its "nothing found" line
 
 
 @dataclass
@@ -62,7 +60,9 @@ class Answer:
     mode: str = "hybrid"
     took_ms: float = 0.0
     context: str | None = None  # the earlier question a follow-up was searched with
-    relevance: float | None = None  # what the gate measured (None: no query vector)
+    relevance: float | None = None  # the gate's score (None: no gate, e.g. no query vector)
+    threshold: float | None = None  # the least score that answers, on this index
+    signals: dict[str, float] = field(default_factory=dict)  # what the gate weighed (rag.answer.gate)
     evidence: list[str] = field(default_factory=list)  # the question's words found in the top passages
     about_document: bool = False  # asked of the document as a whole (gate.DOCUMENT_WORDS): no gate
     scope: str | None = None  # title of the document whose opening and closing sections were searched
@@ -78,11 +78,14 @@ class Answer:
             "context": self.context,
             "mode": self.mode,
             "relevance": None if self.relevance is None else round(self.relevance, 4),
+            "threshold": None if self.threshold is None else round(self.threshold, 4),
+            "signals": {k: round(v, 4) for k, v in self.signals.items()},
             "evidence": list(self.evidence),
             "about_document": self.about_document,
             "scope": self.scope,
             "took_ms": round(self.took_ms, 2),
-            "extract": [{"text": s.text, "cite": s.cite} for s in self.extract],
+            "extract": [{"text": s.text, "cite": s.cite, **({"reference": s.reference} if s.reference else {})}
+                        for s in self.extract],
             "passages": [{"n": p.n, **p.hit.to_dict(), "markers": [list(m) for m in p.hit.markers]}
                          for p in self.passages],
             "sources": [{"doc_id": s.doc_id, "title": s.title, "n": s.n, "text": s.text, "cited_by": s.cited_by}
@@ -96,43 +99,47 @@ class Answer:
 
 def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = None, embedder: Encoder | None = None,
             context: str | None = None, lang: str | None = None, scope: str | None = None,
-            gates: Mapping[str, Gate] | None = None) -> Answer:
+            gate: Gate | None = None) -> Answer:
     """The answer to ``question`` from a search result.
 
     ``qvec`` is the vector the search used (the follow-up's mixed one included); ``embedder``
-    encodes the candidate sentences of the extract (and the question, in bm25 mode, for the
-    relevance gate). Without an embedder the gate is off and sentences are chosen by words.
-    ``scope`` names the document whose opening and closing sections a whole-document
-    question was searched in (``Assistant.ask``); the answer says so. ``gates`` are the
-    relevance gates of the index's model (``rag.embed.profiles``; the default model's when
-    not given).
+    encodes what the index did not embed (and the question, in bm25 mode). ``gate``: the
+    index's relevance gate (rag.answer.gate; ``Assistant`` builds it), without which every
+    question with hits is answered. ``scope`` names the document whose opening and closing
+    sections a whole-document question was searched in (``Assistant.ask``); the answer says so.
+    When the gate refuses, the answer says nothing was found and still shows the closest
+    passages (``CLOSEST``), with no extract and no sources.
     """
     t0 = time.perf_counter()
-    if gates is None:
-        gates = profile_for(DEFAULT_MODEL).gates
     lang = lang or answer_language(question)
     hits = list(result.hits)
     if qvec is None and embedder is not None and hits:
         qvec = embedder.encode_queries([result.query])[0]
-    passages = [Passage(n=i, hit=h) for i, h in enumerate(hits, 1)]
-    pool = sentence_pool(hits)
-    sims = None
-    if qvec is not None and embedder is not None and pool:
-        sims = np.asarray(embedder.encode_passages([c.text for c in pool]) @ qvec, dtype=np.float32)
-    measured = relevance(hits, qvec, embedder, sims)
-    terms = query_terms(" ".join(filter(None, [result.query, context])))
-    words = evidence(terms, hits[:EXTRACT_PASSAGES])
-    least = gate_for(result.query, gates).least(bool(words))
+    stored = gate.view.sentence_vectors_of if gate is not None else (lambda hit: None)
+    pool = build_pool(hits, qvec, stored, embedder)
     whole = about_document(result.query)
-    found = bool(hits) and (measured is None or measured >= least or whole)
+    score = threshold = None
+    measured: dict[str, float] = {}
+    text = " ".join(filter(None, [result.query, context]))
+    if gate is not None and qvec is not None and hits:
+        score, threshold, measured = gate.judge(text, hits, qvec, pool.sims)
+    found = bool(hits) and (score is None or threshold is None or score >= threshold or whole)
+    if found and not whole and names_only_absent_topic(result.query, measured):
+        found = False
     answer = Answer(question=question, lang=lang, found=found, extract=[], passages=[], sources=[],
-                    search_query=result.query, mode=result.mode, context=context, relevance=measured,
-                    evidence=words, about_document=whole, scope=scope,
+                    search_query=result.query, mode=result.mode, context=context, relevance=score,
+                    threshold=threshold, signals=measured, evidence=evidence(text, hits[:GATE_PASSAGES]),
+                    about_document=whole, scope=scope,
                     warnings=list(result.warnings))
+    passages = [Passage(n=i, hit=h) for i, h in enumerate(hits, 1)]
     if found:
+        lexicon = question_lexicon(text, gate.view.weight if gate is not None else None,
+                                   gate.view.dictionary.translate if gate is not None else None)
         answer.passages = passages
-        answer.extract = select_sentences(terms, pool, sims, focus(qvec, embedder))
+        answer.extract = extract(pool, lexicon, asks(result.query), whole=whole)
         answer.sources = cited_sources(passages)
+    else:
+        answer.passages = passages[:CLOSEST]
     answer.took_ms = result.took_ms + (time.perf_counter() - t0) * 1000
     return answer
 

@@ -1,34 +1,66 @@
-"""The answer's extract: a few of the best passages' own sentences, chosen by closeness to the
-question, each followed by the number of the passage it comes from.
+"""The answer's extract: the stretch of the best passages that answers, quoted, followed by the
+number of the passage it comes from.
 
-The sentences of the best passages (``EXTRACT_PASSAGES``) are pooled once each (overlapping
-chunks repeat text); scraps cut by a chunk boundary go when whole sentences are left. Each is
-scored by its cosine to the question plus a small share of the question's words it holds, and
-the best few within ``EXTRACT_MARGIN`` of the top one are quoted in reading order. A sentence
-too long to quote whole shows the stretch of it closest to the question (``focus``).
+Thai PDF text has few sentence ends, so a passage is read as its pieces (rag.thai.sentences:
+cut at spaces between Thai words, at Latin sentence ends) and the extract is a run of
+consecutive pieces of one passage, a window, chosen for what the question asks
+(rag.answer.asks):
+
+- each window scores its best piece's cosine to the question, plus the share of the question's
+  words it holds (weighted by their rarity in the corpus; for a question without Thai, its
+  words' Thai translations too), plus a share when it holds what the question asks for (a
+  date for "when", a number for "how many", a name for "who", a place for "where", an
+  enumeration for a list), less a little for its length and for a lower-ranked passage;
+- a window that ends where its text announces what follows (``ได้แก่``, ``ดังนี้``, ``คือ``,
+  a colon, "as follows", an open "(1) ...") or halfway through a numbered enumeration loses
+  a share, so the continuation comes with it; a list question gets a longer window, so the
+  whole enumeration fits;
+- a piece too long to quote whole is shown by its stretch closest to the question, with "…"
+  where it is cut; a window that begins or ends inside a sentence is marked "…" there too;
+- a question about a source ("which paper is cited ...", "อ้างอิงจากแหล่งใด") also quotes the
+  references the chosen window cites (the documents' own footnotes).
+
+A second window from another passage is added when it scores nearly as well and the extract
+stays short (``EXTRACT_CHARS``). Sentence vectors are the index's own (rag.answer.corpus);
+text the index did not embed is encoded through ``SentenceCache``.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from rag.answer.words import contains
+from rag.answer.asks import ANNOUNCES, ENUMERATION, ITEM, LIST, SOURCE, Asks, answer_signal
+from rag.answer.words import contains, query_terms
 from rag.search import Hit
+from rag.thai.chars import is_thai
 from rag.thai.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, stretches
 
 EXTRACT_PASSAGES = 3  # the extract quotes only the best passages
-EXTRACT_SENTENCES = 3
-EXTRACT_MARGIN = 0.05  # a second or third sentence must score within this of the best one
-EXTRACT_SENTENCE_CHARS = 280
-EXTRACT_CHARS = 650
-WHOLE_CHARS = 40  # a shorter piece is a scrap (a list item, a cut-off tail), not a sentence to quote
-LEXICAL_WEIGHT = 0.05  # share of the question's words a sentence holds, next to its cosine
+WINDOW_CHARS = 420  # the longest window, but for a list question
+LIST_CHARS = 720  # a list question's window: room for the whole enumeration
+EXTRACT_CHARS = 900  # the whole extract, references of a source question included
+SECOND_MARGIN = 0.03  # a second window must score within this of the first
+SECOND_ROOM = 450  # ... and the extract stay this short with it
+EXTRACT_SENTENCE_CHARS = 280  # a reference longer than this is shown by its head
+PART_CHARS = 180  # a piece too long for a window is scored and quoted in parts of this size
+REFERENCE_CHARS = 280
+LEXICAL_WEIGHT = 0.08  # share of the question's words a window holds, next to its cosine
+SIGNAL_WEIGHT = 0.02  # the window holds the kind of thing asked for
+CUT_PENALTY = 0.03  # the window stops where its text announces what follows
+LENGTH_PENALTY = 0.02  # per 1,000 characters over BASE_CHARS
+BASE_CHARS = 250
+RANK_PRIOR = 0.005  # per rank of the passage, breaking near-ties in the search's favour
+# Words that frame an English question rather than name what it is about ("What does X mean
+# in the context of ...", "according to the article"): not looked for in the passages.
+FRAMING = frozenset("""mean means meaning meant called call named name context according article paper text
+document author refer refers referred describe described example examples kind kinds type types""".split())
 
 
 class Encoder(Protocol):
@@ -44,13 +76,13 @@ class Encoder(Protocol):
 class ExtractSentence:
     text: str
     cite: int  # number of the passage it comes from (1-based)
+    reference: int | None = None  # set when the text is that footnote of the passage, not its text
 
 
 class SentenceCache:
-    """Sentence vectors kept across questions: encoding the extract's candidate sentences is
-    most of an answer's cost (~20 ms a sentence on 2 cores, ~25 sentences), and related
-    questions bring back the same passages. Bounded LRU, one per opened index; the lock
-    lets the chat's worker threads share it."""
+    """Vectors of text the index did not embed (a stretch of a long piece, a passage from
+    another source), kept across questions. Bounded LRU, one per opened index; the lock lets
+    the chat's worker threads share it."""
 
     def __init__(self, embedder: Encoder, maxsize: int = 8192) -> None:
         self.embedder = embedder
@@ -84,80 +116,271 @@ class SentenceCache:
 
 
 @dataclass
-class Candidate:
-    """A sentence the extract may quote."""
+class Piece:
+    """A piece of a passage the extract may quote: where it sits, whether it begins or ends
+    inside a sentence, and its cosine to the question."""
 
     cite: int  # number of its passage (1-based)
     pos: int  # its place in the passage
     text: str
-    whole: bool  # not cut by a chunk boundary
+    start: int  # offsets in the passage's text
+    end: int
+    open_start: bool = False
+    open_end: bool = False
+    sim: float = 0.0
+    sentence_sim: float = 0.0  # its whole sentence's (stored) cosine: what the gate reads
 
 
-def _candidates(hits: Sequence[Hit]) -> list[Candidate]:
-    """Sentences of the best passages, each once: overlapping chunks repeat text, and a
-    sentence contained in another one (a cut copy of it) goes."""
-    cands: list[Candidate] = []
-    for n, hit in enumerate(hits[:EXTRACT_PASSAGES], 1):
-        sents = split_sentences(hit.text)
-        for j, s in enumerate(sents):
-            cut = (j == 0 and is_fragment_start(s.text)) or (j == len(sents) - 1 and is_fragment_end(s.text))
-            cands.append(Candidate(cite=n, pos=j, text=s.text, whole=not cut and len(s.text) >= WHOLE_CHARS))
-    keys = [" ".join(c.text.casefold().split()) for c in cands]
-    keep: list[Candidate] = []
-    for i, (c, key) in enumerate(zip(cands, keys, strict=True)):
-        dup = any(j != i and key in other and (len(other) > len(key) or j < i) for j, other in enumerate(keys))
-        if not dup:
-            keep.append(c)
-    return keep
+@dataclass
+class Pool:
+    """The pieces of the best passages, passage by passage, with their cosines."""
+
+    passages: list[list[Piece]] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def sims(self) -> np.ndarray:
+        """The cosines of the passages' sentences as the index stored them (a long sentence's
+        parts share its own)."""
+        return np.array([p.sentence_sim for ps in self.passages for p in ps], dtype=np.float32)
 
 
-def sentence_pool(hits: Sequence[Hit]) -> list[Candidate]:
-    """The sentences the extract may quote from the hits (passage ``n`` is ``hits[n - 1]``):
-    whole ones, unless the passages have none."""
-    cands = _candidates(hits)
-    return [c for c in cands if c.whole] or cands
+def _cut(text: str, size: int) -> list[tuple[int, int]]:
+    """``text`` cut at spaces into consecutive parts of at most ``size`` characters (a word
+    longer than that is cut where it must)."""
+    parts, start = [], 0
+    while len(text) - start > size:
+        end = text.rfind(" ", start + size // 2, start + size)
+        end = end if end > start else start + size
+        parts.append((start, end))
+        start = end + 1 if text[end:end + 1] == " " else end
+    parts.append((start, len(text)))
+    return parts
 
 
-def focus(qvec: np.ndarray | None, embedder: Encoder | None) -> Callable[[str], str]:
-    """How a sentence too long to quote whole is shown: the stretch of it
-    (rag.thai.sentences.stretches) closest to the question, where its head need not be the
-    part that answers (extract-held answers on the article's dev questions:
-    eval/bench_answer.py); its head without a query vector to measure with."""
-    def show(text: str) -> str:
-        spans = stretches(text, EXTRACT_SENTENCE_CHARS)
-        best = 0
-        if len(spans) > 1 and qvec is not None and embedder is not None:
-            sims = embedder.encode_passages([text[a:b] for a, b in spans]) @ qvec
-            best = int(np.argmax(sims))
-        return clip(text, *spans[best])
-    return show
+def build_pool(hits: Sequence[Hit], qvec: np.ndarray | None, stored: Callable[[Hit], np.ndarray | None],
+               encoder: Encoder | None) -> Pool:
+    """The pieces of the best passages (``split_sentences``), each with its cosine to the
+    question: from the index's stored vectors (``stored``) where it has them, else encoded. A
+    piece too long to quote whole is cut into parts (``EXTRACT_SENTENCE_CHARS``) scored on
+    their own (encoded; without an encoder each part takes its piece's cosine)."""
+    pool = Pool(hits=list(hits[:EXTRACT_PASSAGES]))
+    missing: list[Piece] = []
+    for n, hit in enumerate(pool.hits, 1):
+        sentences = split_sentences(hit.text)
+        vectors = stored(hit) if qvec is not None else None
+        sims = (vectors @ qvec).tolist() if vectors is not None and len(vectors) == len(sentences) else None
+        pieces: list[Piece] = []
+        for j, sent in enumerate(sentences):
+            head_cut = j == 0 and is_fragment_start(sent.text)
+            tail_cut = j == len(sentences) - 1 and is_fragment_end(sent.text)
+            sim = float(sims[j]) if sims is not None else 0.0
+            if len(sent.text) <= WINDOW_CHARS:
+                piece = Piece(cite=n, pos=len(pieces), text=sent.text, start=sent.start, end=sent.end,
+                              open_start=head_cut, open_end=tail_cut, sim=sim, sentence_sim=sim)
+                pieces.append(piece)
+                if sims is None:
+                    missing.append(piece)
+                continue
+            parts = _cut(sent.text, PART_CHARS)
+            for k, (a, b) in enumerate(parts):
+                piece = Piece(cite=n, pos=len(pieces), text=sent.text[a:b].strip(), start=sent.start + a,
+                              end=sent.start + b, open_start=k > 0 or head_cut,
+                              open_end=k < len(parts) - 1 or tail_cut, sim=sim, sentence_sim=sim)
+                pieces.append(piece)
+                missing.append(piece)
+        pool.passages.append(pieces)
+    if missing and qvec is not None and encoder is not None:
+        sims = encoder.encode_passages([p.text for p in missing]) @ qvec
+        for p, s in zip(missing, sims.tolist(), strict=True):
+            p.sim = float(s)
+            if p.sentence_sim == 0.0:  # no stored vector for its sentence either
+                p.sentence_sim = float(s)
+    return pool
 
 
-def select_sentences(terms: list[str], pool: list[Candidate], sims: np.ndarray | None,
-                     show: Callable[[str], str]) -> list[ExtractSentence]:
-    """The sentences closest to the question (cosine ``sims`` plus a share of its words
-    ``terms``), in reading order, each as ``show`` puts it."""
-    if not pool:
-        return []
-    words = [t for t in terms if t]
-    lex = np.array([sum(contains(c.text, t) for t in words) / max(1, len(words)) for c in pool], dtype=np.float32)
-    score = LEXICAL_WEIGHT * lex
-    if sims is not None:
-        score = score + sims
-    # a small prior for the best-ranked passage breaks near-ties in favour of the search's order
-    score = score + np.array([0.005 * (EXTRACT_PASSAGES - min(c.cite, EXTRACT_PASSAGES)) for c in pool],
-                             dtype=np.float32)
-    order = np.argsort(-score, kind="stable").tolist()
-    best = float(score[order[0]])
-    chosen: list[int] = []
-    total = 0
-    for i in order:
-        if len(chosen) == EXTRACT_SENTENCES or (chosen and float(score[i]) < best - EXTRACT_MARGIN):
-            break
-        length = min(len(pool[i].text), EXTRACT_SENTENCE_CHARS)
-        if chosen and total + length > EXTRACT_CHARS:
+# ------------------------------------------------------------------ the question's words
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The question's words as the extract looks for them: each a set of alternative forms
+    (a word, or an English word and its Thai translations) with a weight (its rarity)."""
+
+    groups: tuple[tuple[float, tuple[str, ...]], ...] = ()
+
+    def holds(self, text: str) -> list[bool]:
+        return [any(_found(text, f) for f in forms) for _, forms in self.groups]
+
+    def share(self, held: Sequence[bool]) -> float:
+        total = sum(w for w, _ in self.groups)
+        return sum(w for (w, _), h in zip(self.groups, held, strict=True) if h) / total if total > 0 else 0.0
+
+    def forms(self) -> tuple[str, ...]:
+        return tuple(f for _, forms in self.groups for f in forms)
+
+    def strip(self, text: str) -> str:
+        """``text`` without the question's own words (what it holds besides them)."""
+        for _, forms in self.groups:
+            for f in forms:
+                text = re.sub(re.escape(f), " ", text, flags=re.IGNORECASE) if len(f) > 1 else text
+        return text
+
+
+def _found(text: str, form: str) -> bool:
+    return form in text if is_thai(form) else contains(text, form)
+
+
+def question_lexicon(query: str, rarity: Callable[[Sequence[str]], float] | None = None,
+                     translate: Callable[[str], list[tuple[str, tuple[str, ...]]]] | None = None) -> Lexicon:
+    """The question's content words (numbers included), each weighted by ``rarity`` (the
+    highest idf of its forms in the corpus; 1 without one); for a question without Thai, each
+    English word with its Thai translations (``translate``) as alternative forms."""
+    terms = [t.removesuffix("'s").removesuffix("’s") for t in query_terms(query)]
+    terms = [t for t in dict.fromkeys(terms) if t not in FRAMING]
+    weigh = rarity or (lambda forms: 1.0)
+    groups: list[tuple[float, tuple[str, ...]]] = []
+    if is_thai(query) or translate is None:
+        groups = [(weigh((t,)), (t,)) for t in terms]
+    else:
+        translated = {w: thai for w, thai in translate(query) if thai}
+        done: set[str] = set()
+        for word, thai in translated.items():
+            if word in FRAMING:
+                continue
+            forms = (word.replace("_", " "), *thai)
+            groups.append((weigh(forms), forms))
+            done.update(word.split("_"))
+        groups += [(weigh((t,)), (t,)) for t in terms if t not in done]
+    return Lexicon(groups=tuple((w, f) for w, f in groups if w > 0))
+
+
+# ------------------------------------------------------------------ choosing the windows
+
+
+@dataclass
+class Window:
+    cite: int
+    first: int
+    last: int
+    text: str
+    score: float
+
+
+def _windows(pieces: list[Piece], cap: int) -> list[tuple[int, int]]:
+    out = []
+    for i in range(len(pieces)):
+        length = 0
+        for j in range(i, len(pieces)):
+            length += len(pieces[j].text) + 1
+            if length > cap and j > i:
+                break
+            out.append((i, j))
+    return out
+
+
+def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[list[bool]], ask: Asks,
+           rank: int, marked: Sequence[tuple[int, str]]) -> float:
+    text = " ".join(p.text for p in pieces[i:j + 1])
+    best = max(p.sim for p in pieces[i:j + 1])
+    words = lexicon.share([any(h[k] for h in held[i:j + 1]) for k in range(len(lexicon.groups))])
+    if ask.kind == SOURCE:  # a source question wants the claim that cites something, and its words
+        cited = [t for pos, t in marked if pieces[i].start <= pos <= pieces[j].end + 1]
+        signal = float(bool(cited))
+        if cited:
+            more = lexicon.holds(" ".join(cited))
+            words = lexicon.share([any(h[k] for h in held[i:j + 1]) or more[k] for k in range(len(lexicon.groups))])
+    else:
+        signal = answer_signal(ask.kind, lexicon.strip(text), lexicon.forms())
+    score = best + LEXICAL_WEIGHT * words + SIGNAL_WEIGHT * signal - RANK_PRIOR * rank
+    score -= LENGTH_PENALTY * max(0, len(text) - BASE_CHARS) / 1000
+    if j + 1 < len(pieces):
+        nxt = pieces[j + 1]
+        if ANNOUNCES.search(pieces[j].text) or ITEM.search(nxt.text[:12]) or pieces[j].open_end \
+                or (ask.many and (nxt.open_start or ENUMERATION.search(pieces[j].text))):
+            score -= CUT_PENALTY  # stops where its own text says more follows
+    if i > 0 and pieces[i].open_start:
+        score -= CUT_PENALTY / 2  # opens halfway through a sentence whose head is there to quote
+    return score
+
+
+def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list[Window]:
+    """The best window of the pool and, when it scores nearly as well and the extract stays
+    short, the best one of another passage (never for a source question: its references
+    follow the one claim). A question about the whole document (``whole``: its passages are
+    the opening and closing sections) gets the best window of a second passage whatever its
+    score, within ``EXTRACT_CHARS``: what the paper is about and what it concludes."""
+    cap = LIST_CHARS if ask.many else WINDOW_CHARS
+    found: list[Window] = []
+    for rank, pieces in enumerate(pool.passages):
+        if not pieces:
             continue
-        chosen.append(i)
-        total += length
-    chosen.sort(key=lambda i: (pool[i].cite, pool[i].pos))
-    return [ExtractSentence(text=show(pool[i].text), cite=pool[i].cite) for i in chosen]
+        held = [lexicon.holds(p.text) for p in pieces]
+        refs = {r.n: r.text for r in pool.hits[rank].footnotes}
+        marked = [(pos, refs.get(n, "")) for pos, n in pool.hits[rank].markers]
+        best: Window | None = None
+        for i, j in _windows(pieces, cap):
+            s = _score(pieces, i, j, lexicon, held, ask, rank, marked)
+            if best is None or s > best.score:
+                best = Window(cite=rank + 1, first=i, last=j, text=" ".join(p.text for p in pieces[i:j + 1]), score=s)
+        if best is not None:
+            found.append(best)
+    if not found:
+        return []
+    found.sort(key=lambda w: -w.score)
+    chosen = [found[0]]
+    for w in found[1:] if ask.kind != SOURCE else []:
+        margin, room = (float("inf"), EXTRACT_CHARS) if whole else (SECOND_MARGIN, SECOND_ROOM)
+        if w.score >= chosen[0].score - margin and len(chosen[0].text) + len(w.text) <= room \
+                and w.text not in chosen[0].text and chosen[0].text not in w.text:
+            chosen.append(w)
+            break
+    return chosen
+
+
+def show(window: Window, pool: Pool) -> str:
+    """A window as quoted, with "…" where it begins or ends inside a sentence."""
+    pieces = pool.passages[window.cite - 1]
+    text = window.text
+    if pieces[window.first].open_start and not text.startswith("…"):
+        text = "… " + text
+    if pieces[window.last].open_end and not text.endswith("…"):
+        text = text + " …"
+    return text
+
+
+def cited_in(window: Window, pool: Pool, lexicon: Lexicon) -> list[int]:
+    """The footnotes of the window's claim: the markers from its piece that holds the most of
+    the question's words on (within the window, then just after it), else the last one before."""
+    hit = pool.hits[window.cite - 1]
+    pieces = pool.passages[window.cite - 1][window.first:window.last + 1]
+    best = max(pieces, key=lambda p: (lexicon.share(lexicon.holds(p.text)), p.sim))
+    marks = sorted(hit.markers)
+    after = [n for pos, n in marks if pos >= best.start]
+    inside = [n for pos, n in marks if best.start <= pos <= pieces[-1].end + 1]
+    before = [n for pos, n in marks if pos < best.start]
+    found = inside or after[:1] or before[-1:] or [r.n for r in hit.footnotes[:1]]
+    return list(dict.fromkeys(found))
+
+
+def extract(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list[ExtractSentence]:
+    """The extract: the chosen windows in reading order, and for a source question the
+    references its window cites."""
+    windows = choose(pool, lexicon, ask, whole)
+    out = [ExtractSentence(text=show(w, pool), cite=w.cite) for w in sorted(windows, key=lambda w: (w.cite, w.first))]
+    if ask.kind == SOURCE and windows:
+        refs = {r.n: r for r in pool.hits[windows[0].cite - 1].footnotes}
+        total = sum(len(s.text) for s in out)
+        for n in cited_in(windows[0], pool, lexicon)[:2]:
+            if n not in refs:
+                continue
+            text = refs[n].text if len(refs[n].text) <= REFERENCE_CHARS \
+                else clip(refs[n].text, *stretches(refs[n].text, REFERENCE_CHARS)[0])
+            if total + len(text) <= EXTRACT_CHARS:
+                out.append(ExtractSentence(text=text, cite=windows[0].cite, reference=n))
+                total += len(text)
+    return out
+
+
+__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "Encoder", "ExtractSentence", "Lexicon", "Piece",
+           "Pool", "SentenceCache", "Window", "build_pool", "choose", "extract", "question_lexicon"]

@@ -85,19 +85,23 @@ def render_markdown(answer: Answer, draft: str | None = None) -> str:
         lines += [f"*{lab['scope']} “{_md_escape(answer.scope)}”*", ""]
     if not answer.found:
         lines += [lab["none"], "", f"*{lab['hint']}*"]
-        return "\n".join(lines) + "\n"
-    gen = answer.generated
-    if draft is not None and gen is None:
-        lines += [_md_escape(draft) + " …", "", f"*{_md_escape(lab['checking'])}*", "", f"#### {lab['quoted']}", ""]
-    if gen is not None:
-        if gen.shown:
-            lines += [" ".join(_md_escape(s.text) for s in gen.kept), ""]
-        lines += [f"*{_md_escape(note)}*" for note in generated_notes(gen, lab)] + [""]
-        if gen.shown:
-            lines += [f"#### {lab['quoted']}", ""]
-    for s in answer.extract:
-        lines.append(f"- {_md_escape(s.text)} [{s.cite}]")
-    lines += ["", f"### {lab['passages']}", ""]
+        if not answer.passages:
+            return "\n".join(lines) + "\n"
+        lines += ["", f"### {lab['closest']}", ""]
+    else:
+        gen = answer.generated
+        if draft is not None and gen is None:
+            lines += [_md_escape(draft) + " …", "", f"*{_md_escape(lab['checking'])}*", "",
+                      f"#### {lab['quoted']}", ""]
+        if gen is not None:
+            if gen.shown:
+                lines += [" ".join(_md_escape(s.text) for s in gen.kept), ""]
+            lines += [f"*{_md_escape(note)}*" for note in generated_notes(gen, lab)] + [""]
+            if gen.shown:
+                lines += [f"#### {lab['quoted']}", ""]
+        for s in answer.extract:
+            lines.append(f"- {_md_escape(s.text)} [{s.cite}]")
+        lines += ["", f"### {lab['passages']}", ""]
     terms = query_terms(" ".join(filter(None, [answer.search_query or answer.question, answer.context])))
     for p in answer.passages:
         title, *rest = where(p.hit, lab)

@@ -25,20 +25,23 @@ def render_rich(answer: Answer) -> Any:
         items.append(Text(f"{lab['scope']} “{answer.scope}”", style="italic dim"))
     if not answer.found:
         items += [Text(lab["none"]), Text(lab["hint"], style="italic dim")]
-        return Group(*items)
-    gen = answer.generated
-    if gen is not None:
-        if gen.shown:
-            items.append(Text(" ".join(s.text for s in gen.kept)))
-        items += [Text(note, style="italic dim") for note in generated_notes(gen, lab)]
-        if gen.shown:
-            items.append(Rule(lab["quoted"], style="dim"))
-    for s in answer.extract:
-        t = Text("• ")
-        t.append(s.text)
-        t.append(f" [{s.cite}]", style="bold cyan")
-        items.append(t)
-    items.append(Rule(lab["passages"], style="bold"))
+        if not answer.passages:
+            return Group(*items)
+        items.append(Rule(lab["closest"], style="bold"))
+    else:
+        gen = answer.generated
+        if gen is not None:
+            if gen.shown:
+                items.append(Text(" ".join(s.text for s in gen.kept)))
+            items += [Text(note, style="italic dim") for note in generated_notes(gen, lab)]
+            if gen.shown:
+                items.append(Rule(lab["quoted"], style="dim"))
+        for s in answer.extract:
+            t = Text("• ")
+            t.append(s.text)
+            t.append(f" [{s.cite}]", style="bold cyan")
+            items.append(t)
+        items.append(Rule(lab["passages"], style="bold"))
     terms = query_terms(" ".join(filter(None, [answer.search_query or answer.question, answer.context])))
     for p in answer.passages:
         h = p.hit

