@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
 from rag.config import resolve_index
-from rag.embed.profiles import profile_for
-from rag.ingest import IngestReport
+from rag.embed.profiles import Gate, profile_for
+from rag.index import MANIFEST
+from rag.ingest import IngestReport, OnProgress
 from rag.ingest import ingest as _ingest
 from rag.search import Searcher, SearchResult
 
@@ -51,14 +54,73 @@ def followup_context(message: str, history: Sequence[str]) -> str | None:
     return None
 
 
+def _manifest_stamp(index_dir: Path) -> tuple[int, int, int] | None:
+    """What tells one written index from the next: every write swaps in a new manifest file."""
+    try:
+        st = (index_dir / MANIFEST).stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """One opening of the index: what a question uses from start to end."""
+
+    searcher: Searcher
+    sentences: SentenceCache  # the extract's sentence vectors
+    gates: dict[str, Gate]  # the answer's relevance gates (the model's profile)
+    stamp: tuple[int, int, int] | None
+
+
 class Assistant:
-    """An opened index with its embedder: cheap to query many times."""
+    """An opened index with its embedder: cheap to query many times.
+
+    ``reload`` opens the index afresh after it was written (an ingest, a removal) and swaps it
+    in at once: a question already running finishes on the index it started with, the next
+    one sees the new one. ``refresh`` does so only when the index on disk has changed.
+    """
 
     def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> None:
         self.index_dir = resolve_index(index)
-        self.searcher = Searcher(self.index_dir, model=model)
-        self.sentences = SentenceCache(self.searcher.embedder)  # the extract's sentence vectors
-        self.gates = profile_for(self.searcher.manifest["model"]["id"]).gates  # the answer's relevance gates
+        self.model = model
+        self._reloading = threading.Lock()
+        self._opened = self._open()
+
+    def _open(self) -> _Opened:
+        stamp = _manifest_stamp(self.index_dir)  # before reading: a write meanwhile shows as a change
+        # a fresh embedder too: the old one may be encoding a running question meanwhile
+        searcher = Searcher(self.index_dir, model=self.model)
+        return _Opened(searcher, SentenceCache(searcher.embedder), profile_for(searcher.manifest["model"]["id"]).gates,
+                       stamp)
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._opened.searcher
+
+    @property
+    def sentences(self) -> SentenceCache:
+        return self._opened.sentences
+
+    @property
+    def gates(self) -> dict[str, Gate]:
+        return self._opened.gates
+
+    def reload(self) -> None:
+        """Open the index on disk afresh and swap it in (a damaged one raises RagError and the
+        open one stays)."""
+        with self._reloading:
+            self._opened = self._open()
+
+    def refresh(self) -> bool:
+        """Reload if the index on disk is not the one open (another process wrote it); True if it did."""
+        if _manifest_stamp(self.index_dir) == self._opened.stamp:
+            return False
+        with self._reloading:
+            if _manifest_stamp(self.index_dir) == self._opened.stamp:
+                return False
+            self._opened = self._open()
+        return True
 
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
                section: str | None = None, context: str | None = None,
@@ -68,30 +130,33 @@ class Assistant:
 
     def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
             section: str | None = None, history: Sequence[str] = ()) -> Answer:
+        opened = self._opened  # one index for the whole question, whatever is swapped in meanwhile
+        searcher = opened.searcher
         context = followup_context(question, history)
         scope = None
         within = None
         if context is None and section is None and about_document(question):
-            scope, within = self._ends(question, mode, doc)
-        result = self.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
-        return compose(question, result, qvec=result.qvec, embedder=self.sentences, context=context, scope=scope,
-                       gates=self.gates)
+            scope, within = self._ends(searcher, question, mode, doc)
+        result = searcher.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
+        return compose(question, result, qvec=result.qvec, embedder=opened.sentences, context=context, scope=scope,
+                       gates=opened.gates)
 
-    def _ends(self, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
+    @staticmethod
+    def _ends(searcher: Searcher, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
         """Title and chunk rows of the opening and closing sections of the document a
         whole-document question is about: the filtered one, the only one, or else the one
         whose passage the question finds first."""
         if doc is None:
-            docs = list(self.searcher.documents)
+            docs = list(searcher.documents)
             if len(docs) == 1:
                 doc = docs[0]
             else:
-                hits = self.search(question, k=1, mode=mode).hits
+                hits = searcher.search(question, k=1, mode=mode).hits
                 if not hits:
                     return "", []
                 doc = hits[0].doc_id
-        rows = self.searcher.document_ends(doc)
-        return self.searcher.chunks[rows[0]].title, rows
+        rows = searcher.document_ends(doc)
+        return searcher.chunks[rows[0]].title, rows
 
 
 def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> Assistant:
@@ -100,6 +165,8 @@ def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None
 
 def ingest(paths: Sequence[str | os.PathLike[str]], *, index: str | os.PathLike[str] | None = None,
            model: str | None = None, title: str | None = None, rebuild: bool = False,
-           progress: bool = False) -> IngestReport:
+           progress: bool = False, on_progress: OnProgress | None = None) -> IngestReport:
+    """Add or update documents; ``on_progress(stage, done, total)`` follows the stages
+    (reading, repair, structure, embedding, indexing)."""
     return _ingest([Path(p) for p in paths], resolve_index(index), model=model, title=title,
-                   rebuild=rebuild, progress=progress)
+                   rebuild=rebuild, progress=progress, on_progress=on_progress)

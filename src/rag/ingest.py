@@ -5,12 +5,21 @@ hash); a changed or new one is processed alone, and the other documents keep the
 tokens and vectors, so adding a document never re-embeds the rest. The whole update is all or
 nothing: every source is read and validated first, the new index is built beside the old one
 and swapped in only when complete.
+
+``on_progress(stage, done, total)`` follows a run through its stages (``PROGRESS_STAGES``:
+reading, repair, structure, embedding, indexing; embedding counts texts embedded), for a
+caller that shows it (the chat's uploads). The report says what each document holds (pages,
+sections, footnotes, chunks, repairs) and what deserves a look (``warnings``).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +48,9 @@ from rag.repair.text import repair_document
 CHUNKING = {"max_chars": 1200, "overlap": 150, "version": 1}
 LEXICAL = {"k1": 1.2, "b": 0.75}
 STAGES = ("repair", "structure", "chunking", "embedding", "indexing")
+# What ``on_progress`` reports, in order (chunking is part of structure there).
+PROGRESS_STAGES = ("reading", "repair", "structure", "embedding", "indexing")
+OnProgress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -51,6 +63,10 @@ class IngestReport:
     n_chunks: int = 0
     chunks_embedded: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    # one entry per document of this run: doc_id, title, kind, status (added, updated,
+    # unchanged), pages, sections, footnotes, chunks, repairs (None where not known)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each: what deserves a look
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,17 +79,27 @@ class Processed:
     source: Source
     document: Document
     chunks: list[Chunk]
+    repairs: int = 0  # fixes the repair stage made (0 for clean text)
 
 
-def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, Any] | None = None) -> Processed:
+def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, Any] | None = None,
+                   on_stage: Callable[[str], None] | None = None) -> Processed:
+    """One source through repair, structure and chunking; ``on_stage`` hears "repair" and
+    "structure" as each starts."""
     settings = chunking or CHUNKING
+    stage = on_stage or (lambda _: None)
     t0 = time.perf_counter()
+    repairs = 0
     if src.kind == KIND_PDF_TEXT:
+        stage("repair")
         repaired = repair_document(src.text)
+        repairs = sum(repaired.fixes.values())
         t1 = time.perf_counter()
+        stage("structure")
         doc = structure_document(repaired, doc_id=src.doc_id, title=src.title)
     else:
         t1 = time.perf_counter()
+        stage("structure")
         doc = structure_plain(src.text, doc_id=src.doc_id, title=src.title)
     t2 = time.perf_counter()
     chunks = chunk_document(doc, max_chars=settings["max_chars"], overlap=settings["overlap"])
@@ -81,7 +107,63 @@ def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, A
     seconds["repair"] += t1 - t0
     seconds["structure"] += t2 - t1
     seconds["chunking"] += t3 - t2
-    return Processed(source=src, document=doc, chunks=chunks)
+    return Processed(source=src, document=doc, chunks=chunks, repairs=repairs)
+
+
+def page_count(doc: Document) -> int | None:
+    """Pages the document's text falls on (None: its source has no pages, e.g. markdown)."""
+    pages = {p.page for p in doc.paragraphs} | {page for p in doc.paragraphs for _, page in p.page_starts}
+    pages |= {s.page for s in doc.sections} | {r.page for r in doc.references.values()}
+    pages.discard(None)
+    return len(pages) or None
+
+
+def blank_pages(src: Source) -> tuple[int, int]:
+    """(pages without text, pages) of PDF-extracted text whose pages are set off by form
+    feeds: a page with nothing but its number is a scanned image, whose words are not in the
+    text layer. (0, 0) when the text has no page breaks."""
+    text = getattr(src, "text", "") or ""
+    if src.kind != KIND_PDF_TEXT or "\f" not in text:
+        return 0, 0
+    pages = text.split("\f")
+    empty = sum(1 for page in pages if not "".join(page.split()).strip("0123456789-–—"))
+    return empty, len(pages)
+
+
+def document_entry(info: ix.DocumentInfo, status: str, repairs: int | None = None) -> dict[str, Any]:
+    """What the report says of one document (from its manifest record)."""
+    return {"doc_id": info.doc_id, "title": info.title, "kind": info.kind, "status": status,
+            "pages": info.n_pages, "sections": info.n_sections, "footnotes": info.n_references,
+            "chunks": info.n_chunks, "repairs": repairs}
+
+
+@contextmanager
+def _collect_warnings(report: IngestReport) -> Iterator[None]:
+    """The ``rag`` loggers' warnings that this thread raises meanwhile go into the report too."""
+    handler, thread, lines = logging.Handler(logging.WARNING), threading.get_ident(), []
+    handler.emit = lambda r: lines.append(r.getMessage().split("\n")[0]) if r.thread == thread else None  # type: ignore[method-assign]
+    logging.getLogger("rag").addHandler(handler)
+    try:
+        yield
+    finally:
+        logging.getLogger("rag").removeHandler(handler)
+        report.warnings[:0] = [line for line in dict.fromkeys(lines) if line]
+
+
+class _EmbedProgress:
+    """What the embedders advance (a progress bar's ``update``), reported as the embedding
+    stage's texts done out of ``total``."""
+
+    def __init__(self, on_progress: OnProgress, total: int) -> None:
+        self.on_progress, self.total, self.done = on_progress, total, 0
+        self._lock = threading.Lock()  # one job may run on two backends at once
+        on_progress("embedding", 0, total)
+
+    def update(self, n: int = 1) -> None:
+        with self._lock:
+            self.done = min(self.total, self.done + int(n))
+            done = self.done
+        self.on_progress("embedding", done, self.total)
 
 
 def model_record(embedder: Embedder, requested: str) -> dict[str, Any]:
@@ -110,12 +192,25 @@ def _open_existing(index_dir: Path, rebuild: bool, model: str | None) -> ix.Inde
 
 
 def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, title: str | None = None,
-           rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None) -> IngestReport:
+           rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None,
+           on_progress: OnProgress | None = None) -> IngestReport:
     """Add or update documents in the index at ``index_dir`` (created if missing)."""
-    index_dir = Path(index_dir)
     report = IngestReport(index_dir=str(index_dir))
-    sources = read_sources(paths, title)
-    with ix.ingest_lock(index_dir):
+    with _collect_warnings(report):
+        if on_progress:
+            on_progress("reading", 0, len(paths))
+        sources = read_sources(paths, title)
+    return ingest_sources(sources, index_dir, model=model, rebuild=rebuild, progress=progress, embedder=embedder,
+                          on_progress=on_progress, report=report)
+
+
+def ingest_sources(sources: list[Source], index_dir: Path, *, model: str | None = None, rebuild: bool = False,
+                   progress: bool = True, embedder: Embedder | None = None, on_progress: OnProgress | None = None,
+                   report: IngestReport | None = None) -> IngestReport:
+    """`ingest` of sources already read (`rag.document.reading.read_sources`)."""
+    index_dir = Path(index_dir)
+    report = report or IngestReport(index_dir=str(index_dir))
+    with _collect_warnings(report), ix.ingest_lock(index_dir):
         old = _open_existing(index_dir, rebuild, model)
         requested = model or (old.model.get("source") if old else None) or None
         if embedder is None:
@@ -141,6 +236,7 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
             known = data.documents.get(src.doc_id)
             if known is not None and known.sha256 == src.sha256:
                 report.unchanged.append(src.doc_id)
+                report.documents.append(document_entry(known, "unchanged"))
             else:
                 (report.updated if known else report.added).append(src.doc_id)
                 todo.append(src)
@@ -148,7 +244,12 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
             report.n_documents, report.n_chunks = len(data.documents), len(data.chunks)
             return report
 
-        processed = [process_source(src, report.seconds) for src in todo]
+        processed = []
+        for i, src in enumerate(todo):
+            def on_stage(stage: str, i: int = i) -> None:
+                if on_progress:
+                    on_progress(stage, i, len(todo))
+            processed.append(process_source(src, report.seconds, on_stage=on_stage))
         new_chunks = [c for p in processed for c in p.chunks]
         # each chunk's units: its sentences and cited references, then its sentence pairs
         pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
@@ -156,22 +257,41 @@ def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, titl
         unit_lists = [c.unit_texts(refs) + w for c, refs, w in pairs]
         t0 = time.perf_counter()
         vectors, units, codes = _embed(embedder, [c.embed_text() for c in new_chunks],
-                                       [u for units in unit_lists for u in units], head, progress)
+                                       [u for units in unit_lists for u in units], head, progress, on_progress)
         report.seconds["embedding"] = time.perf_counter() - t0
         report.chunks_embedded = len(new_chunks)
 
         t0 = time.perf_counter()
+        if on_progress:
+            on_progress("indexing", 0, 1)
         merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists], window_counts,
                         codes)
         ix.inject_fault("embedded")
         ix.write_index(merged, index_dir)
         report.seconds["indexing"] = time.perf_counter() - t0
         report.n_documents, report.n_chunks = len(merged.documents), len(merged.chunks)
+        if on_progress:
+            on_progress("indexing", 1, 1)
+        _describe(report, processed, merged)
     return report
 
 
+def _describe(report: IngestReport, processed: list[Processed], merged: ix.IndexData) -> None:
+    """The report's entries and warnings for the documents this run processed."""
+    for p in processed:
+        doc_id = p.source.doc_id
+        status = "updated" if doc_id in report.updated else "added"
+        report.documents.append(document_entry(merged.documents[doc_id], status, p.repairs))
+        empty, pages = blank_pages(p.source)
+        if empty:
+            report.warnings.append(f"{doc_id}: {empty} of {pages} pages have no text layer (scanned images?); "
+                                   f"run OCR on them to make their text searchable")
+        if not p.chunks:
+            report.warnings.append(f"{doc_id}: no text to search was found in it")
+
+
 def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
-           progress: bool) -> tuple[np.ndarray, np.ndarray, Codes]:
+           progress: bool, on_progress: OnProgress | None = None) -> tuple[np.ndarray, np.ndarray, Codes]:
     """Chunk vectors (with their latent terms when the embedder has a head) and unit vectors.
 
     Chunk overlaps and references cited twice repeat a unit: each text is embedded once.
@@ -182,8 +302,10 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
     if progress and chunk_unique:
         print(f"embedding {len(chunk_texts)} chunks and {len(unit_unique)} sentences and sentence pairs "
               f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
+    # a caller following the stages gets the count instead of a bar on stderr
+    bar: Any = _EmbedProgress(on_progress, len(chunk_unique) + len(unit_unique)) if on_progress else progress
     chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
-                                                                 latent=head is not None, progress=progress)
+                                                                 latent=head is not None, progress=bar)
     empty = np.zeros((0, embedder.dim), np.float32)
     done = np.concatenate([np.asarray(chunk_done, np.float32).reshape(-1, embedder.dim),
                            np.asarray(unit_done, np.float32).reshape(-1, embedder.dim)])
@@ -217,7 +339,8 @@ def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, 
             references[p.source.doc_id] = refs
         documents[p.source.doc_id] = ix.DocumentInfo(
             doc_id=p.source.doc_id, title=p.source.title, source=p.source.origin, sha256=p.source.sha256,
-            kind=p.source.kind, n_chunks=len(p.chunks), n_references=len(refs))
+            kind=p.source.kind, n_chunks=len(p.chunks), n_references=len(refs), n_pages=page_count(p.document),
+            n_sections=sum(1 for s in p.document.sections if s.title), added=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     parts.append(vectors)
     all_vectors = np.concatenate([np.asarray(v, np.float32) for v in parts]) if parts else vectors
     all_units = np.concatenate([np.asarray(u, np.float32).reshape(-1, all_vectors.shape[1])
