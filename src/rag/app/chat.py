@@ -25,13 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rag import index as ix
 from rag.answer import render_markdown
 from rag.api import Assistant
 from rag.app.documents import ALL, ChatControls, build_documents, count_line, doc_choices
-from rag.app.library import Library
+from rag.app.library import Library, clean_after_crash
 from rag.config import max_upload_mb
-from rag.errors import IndexBusy, RagError
+from rag.errors import RagError
 from rag.search import MODES
 
 __all__ = ["ALL", "build_app", "launch_options", "make_respond", "serve"]
@@ -138,10 +137,12 @@ def build_app(assistant: Assistant, *, library: Library | None = None, read_only
             k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="จำนวนข้อความ · Passages", elem_id="k")
             mode = gr.Radio(list(MODES), value="hybrid", label="โหมดค้นหา · Search mode", elem_id="mode",
                             info="hybrid = dense + BM25")
+            # custom values: the choices made here are the ones `/chat` checks against, and the
+            # library changes them (an unknown document is answered with one line by the search)
             doc = gr.Dropdown(doc_choices(assistant.searcher.documents), value=ALL, label="เอกสาร · Document",
-                              elem_id="doc")
+                              elem_id="doc", allow_custom_value=True)
             section = gr.Dropdown([ALL] + assistant.searcher.sections(), value=ALL, label="หัวข้อ · Section",
-                                  elem_id="section")
+                                  elem_id="section", allow_custom_value=True)
             count = gr.Markdown(count_line(assistant), elem_id="doc-count")
             gr.Markdown("**ตัวอย่างคำถาม · Examples**")
             example_buttons = [gr.Button(q, size="sm", variant="secondary", elem_classes=["example-q"])
@@ -219,16 +220,6 @@ def auth_from_env() -> tuple[str, str] | None:
     return user, password
 
 
-def clean_after_crash(index_dir: Path) -> None:
-    """What an ingest killed with its server left beside the index (its half-built copy) goes,
-    unless an ingest is running now."""
-    try:
-        with ix.ingest_lock(index_dir):
-            pass
-    except IndexBusy:
-        pass
-
-
 def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
           block: bool = True, read_only: bool = False) -> Any:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -240,7 +231,7 @@ def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: 
               f"{'' if read_only else ' and change its documents'}; set RAG_AUTH=user:password",
               file=sys.stderr, flush=True)
     assistant = Assistant(index_dir, model=model)
-    if not read_only:
+    if not read_only:  # a server killed during an upload may have left a half-built copy beside the index
         clean_after_crash(index_dir)
     app = build_app(assistant, read_only=read_only)
     shown = f"[{host}]" if ":" in host else host

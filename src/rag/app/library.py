@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag import index as ix
 from rag.api import Assistant
 from rag.config import max_upload_mb
 from rag.document.reading import SUPPORTED
@@ -217,6 +218,7 @@ class Library:
         if message is None:
             log.error("library worker for a%s job exited with code %s", "n upload" if job.action == "upload" else
                       " removal", code)
+            clean_after_crash(self.assistant.index_dir)
             message = f"{job.name}: {FAILED_JOB}"
         job.error = message
 
@@ -251,6 +253,16 @@ class Library:
             err.close()
             (self._workdir / f"{job.id}.err").unlink(missing_ok=True)
         return code, message
+
+
+def clean_after_crash(index_dir: Path) -> None:
+    """What an ingest that was killed left beside the index (its half-built copy) goes, unless
+    an ingest is running now (it cleans up itself)."""
+    try:
+        with ix.ingest_lock(index_dir):
+            pass
+    except RagError:  # busy, or not ours to clean: the next ingest says why
+        pass
 
 
 # --------------------------------------------------------------------------- what the index holds
