@@ -187,25 +187,29 @@ def build_documents(assistant: Assistant, library: Library | None, controls: Cha
     with gr.Row(equal_height=True):
         picked = gr.Dropdown(doc_choices(assistant.searcher.documents)[1:], value=None, scale=4,
                              label="เลือกเอกสาร · Choose a document (or click its row)", elem_id="library-doc")
-        remove_btn = gr.Button("ลบเอกสาร · Remove", variant="stop", interactive=False, visible=library is not None,
-                               scale=1, elem_id="remove-button")
-    with gr.Row(visible=False, elem_id="remove-confirm") as confirm_row:
-        confirm_text = gr.Markdown(elem_id="remove-question")
-        yes = gr.Button("ยืนยันการลบ · Yes, remove it", variant="stop", elem_id="remove-yes", scale=0)
-        no = gr.Button("ยกเลิก · Cancel", elem_id="remove-no", scale=0)
-    status = gr.Markdown(elem_id="library-status")
+        if library is not None:
+            remove_btn = gr.Button("ลบเอกสาร · Remove", variant="stop", interactive=False, scale=1,
+                                   elem_id="remove-button", elem_classes=["danger"])
+    if library is not None:
+        with gr.Row(visible=False, elem_id="remove-confirm") as confirm_row:
+            confirm_text = gr.Markdown(elem_id="remove-question")
+            yes = gr.Button("ยืนยันการลบ · Yes, remove it", variant="stop", elem_id="remove-yes", scale=0,
+                            elem_classes=["danger"])
+            no = gr.Button("ยกเลิก · Cancel", elem_id="remove-no", scale=0)
+        status = gr.Markdown(elem_id="library-status")
     outline = gr.HTML(outline_html(None), elem_id="outline")
     chat_outputs = [table, picked, controls.doc, controls.section, controls.count]
 
     def show(doc_id: str | None):
-        if not doc_id:
-            return outline_html(None), gr.update(interactive=False), gr.update(visible=False)
+        """The outline; the remove button on for a document, its confirmation put away."""
+        found = bool(doc_id)
         try:
-            view = outline_html(document_outline(assistant, doc_id))
+            view = outline_html(document_outline(assistant, doc_id) if doc_id else None)
         except RagError as e:
-            return f"<p class='outline-empty'>⚠️ {html.escape(str(e))}</p>", gr.update(interactive=False), \
-                gr.update(visible=False)
-        return view, gr.update(interactive=True), gr.update(visible=False)
+            view, found = f"<p class='outline-empty'>⚠️ {html.escape(str(e))}</p>", False
+        if library is None:
+            return view
+        return view, gr.update(interactive=found), gr.update(visible=False)
 
     def pick_row(evt):
         row = evt.row_value or []
@@ -213,7 +217,8 @@ def build_documents(assistant: Assistant, library: Library | None, controls: Cha
 
     pick_row.__annotations__["evt"] = gr.SelectData  # a real class: gradio passes the clicked cell by it
 
-    picked.change(show, picked, [outline, remove_btn, confirm_row], api_visibility="private", queue=False)
+    picked.change(show, picked, outline if library is None else [outline, remove_btn, confirm_row],
+                  api_visibility="private", queue=False)
     table.select(pick_row, None, picked, api_visibility="private", queue=False)
     def documents_api() -> str:
         """The library as JSON text: one object per document (doc_id, title, kind, pages,
