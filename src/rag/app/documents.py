@@ -70,8 +70,8 @@ def result_line(report: dict[str, Any]) -> str:
     """One line per document of an ingest report: what it was done with and what it holds."""
     lines = []
     for d in report.get("documents", []):
-        status = {"added": "✅ เพิ่มแล้ว · added", "updated": "✅ ปรับปรุงแล้ว · updated",
-                  "unchanged": "⏸️ ไม่เปลี่ยนแปลง · unchanged (already in the library)"}.get(d["status"], d["status"])
+        status = {"added": "✓ เพิ่มแล้ว · added", "updated": "✓ ปรับปรุงแล้ว · updated",
+                  "unchanged": "= ไม่เปลี่ยนแปลง · unchanged (already in the library)"}.get(d["status"], d["status"])
         parts = [f"{d[key]} {label}" for key, label in (("pages", "pages"), ("sections", "sections"),
                                                          ("footnotes", "footnotes"), ("chunks", "chunks"),
                                                          ("repairs", "repairs")) if d.get(key) is not None]
@@ -87,9 +87,7 @@ def job_row(name: str, job: Job | None, error: str | None = None) -> str:
         stages = ""
     else:
         order = [s for s, _ in STAGES]
-        at = order.index(job.stage) if job.stage in order else (-1 if job.state == "queued" else len(order))
-        if job.state == "done":
-            at = len(order)
+        at = len(order) if job.state == "done" else order.index(job.stage) if job.stage in order else -1
         spans = []
         for i, (stage, label) in enumerate(STAGES):
             cls = "done" if i < at else "current" if i == at else "todo"
@@ -100,13 +98,15 @@ def job_row(name: str, job: Job | None, error: str | None = None) -> str:
         stages = " › ".join(spans)
         if job.state == "queued":
             stages = "<span class='stage current'>รอคิว · queued</span> " + stages
+        elif job.state == "running" and at == -1 and job.stage != "waiting":
+            stages = "<span class='stage current'>กำลังเริ่ม · starting</span> " + stages
         elif job.stage == "waiting":
             stages = "<span class='stage current'>รอการนำเข้าอื่น · waiting for another ingest</span>"
     cells.append(f"<td class='job-stages'>{stages}</td>")
     if error or (job and job.state == "failed"):
-        result = f"<span class='job-error'>❌ {html.escape(error or (job.error if job else '') or '')}</span>"
+        result = f"<span class='job-error'>✗ {html.escape(error or (job.error if job else '') or '')}</span>"
     elif job and job.state == "done" and job.report is not None:
-        result = result_line(job.report) + "".join(f"<div class='job-warning'>⚠️ {html.escape(w)}</div>"
+        result = result_line(job.report) + "".join(f"<div class='job-warning'>⚠ {html.escape(w)}</div>"
                                                    for w in job.report.get("warnings", []))
     else:
         result = "…"
@@ -117,7 +117,8 @@ def job_row(name: str, job: Job | None, error: str | None = None) -> str:
 def jobs_html(rows: list[tuple[str, Job | None, str | None]], note: str = "") -> str:
     if not rows:
         return f"<p class='uploads-note'>{html.escape(note)}</p>" if note else ""
-    head = "<tr><th>ไฟล์ · File</th><th>ขั้นตอน · Progress</th><th>ผล · Result</th></tr>"
+    head = ("<tr><th class='job-name'>ไฟล์ · File</th><th class='job-stages'>ขั้นตอน · Progress</th>"
+            "<th class='job-result'>ผล · Result</th></tr>")
     return (f"<table class='uploads'><thead>{head}</thead><tbody>"
             + "".join(job_row(name, job, error) for name, job, error in rows) + "</tbody></table>")
 
@@ -173,22 +174,23 @@ def build_documents(assistant: Assistant, library: Library | None, controls: Cha
 
     gr.Markdown("### เอกสาร · Documents")
     if library is not None:
-        with gr.Group(elem_id="upload-panel"):
+        with gr.Column(elem_id="upload-panel"):
             files = gr.File(label=f"เพิ่มเอกสาร · Add documents (.pdf .txt .md .jsonl, ≤ {library.max_mb:g} MB each)",
                             file_count="multiple", type="filepath", elem_id="upload-files", height=120)
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False, elem_id="upload-row"):
                 title = gr.Textbox(label="ชื่อเรื่อง (ไม่บังคับ) · Title (optional, one file)", scale=4,
                                    elem_id="upload-title", max_lines=1)
-                upload_btn = gr.Button("อัปโหลด · Upload", variant="primary", scale=1, elem_id="upload-button")
+                upload_btn = gr.Button("อัปโหลด · Upload", variant="primary", scale=1, min_width=140,
+                                       elem_id="upload-button")
         progress = gr.HTML(elem_id="upload-progress")
     table = gr.Dataframe(value=table_rows(list_documents(assistant)), headers=COLUMNS, interactive=False, wrap=True,
                          elem_id="library", label="คลังเอกสาร · Library", max_height=420,
                          datatype=["str", "str", "number", "number", "number", "number", "str"])
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False, elem_id="library-pick"):
         picked = gr.Dropdown(doc_choices(assistant.searcher.documents)[1:], value=None, scale=4,
                              label="เลือกเอกสาร · Choose a document (or click its row)", elem_id="library-doc")
         if library is not None:
-            remove_btn = gr.Button("ลบเอกสาร · Remove", variant="stop", interactive=False, scale=1,
+            remove_btn = gr.Button("ลบเอกสาร · Remove", variant="stop", interactive=False, scale=1, min_width=140,
                                    elem_id="remove-button", elem_classes=["danger"])
     if library is not None:
         with gr.Row(visible=False, elem_id="remove-confirm") as confirm_row:
@@ -206,7 +208,7 @@ def build_documents(assistant: Assistant, library: Library | None, controls: Cha
         try:
             view = outline_html(document_outline(assistant, doc_id) if doc_id else None)
         except RagError as e:
-            view, found = f"<p class='outline-empty'>⚠️ {html.escape(str(e))}</p>", False
+            view, found = f"<p class='outline-empty'>⚠ {html.escape(str(e))}</p>", False
         if library is None:
             return view
         return view, gr.update(interactive=found), gr.update(visible=False)
@@ -247,15 +249,15 @@ def build_documents(assistant: Assistant, library: Library | None, controls: Cha
         try:
             job = library.remove(doc_id)
         except RagError as e:
-            yield hidden, f"⚠️ {e}", *[gr.skip()] * len(chat_outputs)
+            yield hidden, f"⚠ {e}", *[gr.skip()] * len(chat_outputs)
             return
         yield hidden, f"กำลังลบ · Removing {doc_id} …", *[gr.skip()] * len(chat_outputs)
         job.finished.wait()
         if job.state != "done" or job.report is None:
-            yield hidden, f"⚠️ {job.error}", *library_updates(doc_id)
+            yield hidden, f"⚠ {job.error}", *library_updates(doc_id)
             return
         r = job.report
-        yield hidden, f"🗑️ ลบแล้ว · Removed {r['removed']} ({r['chunks']} passages)", *library_updates(None)
+        yield hidden, f"✓ ลบแล้ว · Removed {r['removed']} ({r['chunks']} passages)", *library_updates(None)
 
     remove_btn.click(ask_confirm, picked, [confirm_row, confirm_text], api_visibility="private", queue=False)
     no.click(lambda: gr.update(visible=False), None, confirm_row, api_visibility="private", queue=False)
