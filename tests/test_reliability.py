@@ -83,6 +83,9 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "escape.jsonl": (b'{"id": "../escape", "text": "x"}\n', "invalid document id '../escape'"),
     "slash.jsonl": (b'{"id": "a/b", "text": "x"}\n', "invalid document id 'a/b'"),
     "duplicate.jsonl": (b'{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n', "duplicate.jsonl:2: document id 'a'"),
+    "notes.pdf": (b"just text, not a PDF", "not a readable PDF"),
+    "truncated.pdf": (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Ty",
+                      "not a readable PDF"),
 }
 
 
@@ -125,6 +128,21 @@ def test_directory_and_missing_path_are_refused(index_copy: Path, tmp_path: Path
     one_line_error(run_rag("ingest", str(tmp_path / "missing.pdf"), "--index", str(index_copy)), "no such file",
                    code=2)
     assert snapshot(index_copy) == before
+
+
+def test_clean_reads_files_as_ingest_does(tmp_path: Path) -> None:
+    """`rag clean` refuses a folder or a missing file in the same one line as ingest (it
+    shares ingest's reader), and prints nothing for an empty file rather than refusing it."""
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    one_line_error(run_rag("clean", str(folder)), "is a directory", code=2)
+    one_line_error(run_rag("clean", str(tmp_path / "missing.txt")), "no such file", code=2)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"\n  \n")
+    r = run_rag("clean", str(empty))
+    assert r.returncode == 0 and r.stdout.strip() == "" and r.stderr == "", r
+    r = run_rag("clean", str(empty), "--lines")  # one output line per input line
+    assert r.returncode == 0 and r.stdout.split("\n") == ["", "", ""] and r.stderr == "", r
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -1,5 +1,8 @@
 """Ingest: sources -> repair -> structure -> chunks -> vectors + BM25 tokens -> index.
 
+A PDF skips repair and structure: it is read with its layout into a structured document when
+the file is read (`rag.document.pdf`); that reading is timed as its "repair" stage.
+
 Documents are keyed by ``doc_id``. Re-ingesting an unchanged document does no work (content
 hash); a changed or new one is processed alone, and the other documents keep their chunks,
 tokens and vectors, so adding a document never re-embeds the rest. The whole update is all or
@@ -79,18 +82,25 @@ class Processed:
     source: Source
     document: Document
     chunks: list[Chunk]
-    repairs: int = 0  # fixes the repair stage made (0 for clean text)
+    repairs: int | None = 0  # fixes the repair stage made (0 for clean text, None for a PDF read from its layout)
 
 
 def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, Any] | None = None,
                    on_stage: Callable[[str], None] | None = None) -> Processed:
-    """One source through repair, structure and chunking; ``on_stage`` hears "repair" and
-    "structure" as each starts."""
+    """One source through repair, structure and chunking, adding each stage's time to
+    `seconds`; ``on_stage`` hears "repair" and "structure" as each starts. A PDF's document
+    was read with the file (its repair and structure with it); its reading time counts as
+    repair, and its repairs are not counted (None)."""
     settings = chunking or CHUNKING
     stage = on_stage or (lambda _: None)
     t0 = time.perf_counter()
-    repairs = 0
-    if src.kind == KIND_PDF_TEXT:
+    repairs: int | None = 0
+    if src.document is not None:
+        t0 -= src.seconds  # read (its repair and structure) when the file was read
+        t1 = time.perf_counter()
+        doc = src.document
+        repairs = None
+    elif src.kind == KIND_PDF_TEXT:
         stage("repair")
         repaired = repair_document(src.text)
         repairs = sum(repaired.fixes.values())

@@ -133,8 +133,14 @@ def test_inspect_dict_shape(seed_doc):
 
     chunks = chunk_document(seed_doc)
     out = inspect_dict(seed_doc, chunks)
-    assert set(out) == {"sections", "footnotes", "chunks"}
+    assert set(out) == {"sections", "footnotes", "paragraphs", "chunks"}
     assert out["sections"][0] == {"title": HEADINGS[0][0], "page": 1}
+    first = seed_doc.paragraphs[0]
+    assert out["paragraphs"][0] == {"section": first.section, "page": first.page, "text": first.text,
+                                    "markers": [{"n": m.n, "pos": m.pos} for m in first.markers]}
+    assert len(out["paragraphs"]) == len(seed_doc.paragraphs)
+    marked = next(p for p in out["paragraphs"] if p["markers"])
+    assert all(0 <= m["pos"] <= len(marked["text"]) for m in marked["markers"])
     assert out["footnotes"][0] == {"n": 1, "text": seed_doc.references[1].text, "page": 1}
     assert out["chunks"][0]["footnotes"] == chunks[0].footnotes
     assert set(out["chunks"][0]) == {"chunk_id", "section", "page", "text", "footnotes"}

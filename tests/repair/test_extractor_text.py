@@ -210,7 +210,8 @@ def test_extractor_glyph_damage_is_repaired(damaged: str, sound: str) -> None:
     assert repair_query(damaged).replace(" ", "") == sound.replace(" ", "")
 
 
-@pytest.mark.parametrize("sound", ["ไม่ ดี ก็ไม่ว่ากัน", "ที่ที่มีน้ำ", "สินค้าใหม่ ดีกว่าเดิม", "ฟิล์ม ภาพยนตร์"])
+@pytest.mark.parametrize("sound", ["ไม่ ดี ก็ไม่ว่ากัน", "ที่ที่มีน้ำ", "สินค้าใหม่ ดีกว่าเดิม", "ฟิล์ม ภาพยนตร์",
+                                   "ชื่ชื่อ"])  # a cluster repeated with no space after it: the writer's
 def test_sound_text_is_left_as_written(sound: str) -> None:
     assert repair_query(sound) == sound
 
@@ -267,3 +268,12 @@ def test_a_heading_that_wraps_is_one_section_and_a_numbered_heading_is_no_marker
     doc = _doc(text)
     assert [s.title for s in doc.sections] == ["1. สงครามฝรั่งเศสและอินเดียนแดง", "2. ราชวงศ์หยวน"]
     assert sorted(doc.references) == [1, 2]
+
+
+def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
+    """A line that opens with a Thai mark was cut off a Thai letter; a line that ends in a
+    digit does not take it (found by the fuzz test: the mark landed on the digit, which a second
+    repair then read as a footnote marker)."""
+    lines = repair_document("ก\n5 \nิ").lines
+    assert all("5ิ" not in line.text for line in lines)
+    assert [line.text for line in repair_document("นัน\n้").lines if line.text] == ["นั้น"]

@@ -66,7 +66,13 @@ def test_document_accounts_for_every_letter_and_digit(raw: str) -> None:
     rep = repair_document(raw)
     assert len(rep.lines) == len(raw.split("\n"))
     text = "".join(line.text for line in rep.lines)
-    assert _letters(text) == _letters(raw)
+    if rep.fixes["repeated_cluster"]:
+        # the one rule that drops letters: a cluster an extractor wrote twice; what goes is a
+        # copy of what stays
+        dropped = _letters(raw) - _letters(text)
+        assert not _letters(text) - _letters(raw) and all(_letters(text)[ch] for ch in dropped)
+    else:
+        assert _letters(text) == _letters(raw)
     kept = _digits(text)
     for line in rep.lines:
         kept += _digits("".join(str(m.n) for m in line.markers))

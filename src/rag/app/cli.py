@@ -186,17 +186,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from rag.document.reading import decode_text
+    from rag.document.reading import read_text_file
     from rag.repair.text import line_texts, repair_document
 
-    path = Path(args.file)
-    if path.is_dir():
-        raise RagError(f"{path}: is a directory")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise RagError(f"{path}: cannot read ({e.strerror})") from None
-    text = decode_text(data, str(path), newlines=not args.lines) if data.strip() else ""
+    text = read_text_file(Path(args.file), newlines=not args.lines, allow_empty=True)
     if args.lines:
         lines = text.split("\n")
         if text.endswith("\n"):

@@ -2,9 +2,9 @@
 chunks.
 
 ``reading`` reads and checks files (.txt, .pdf, .md, .jsonl) into input documents, refusing
-bad input with one line; ``pdf`` reads a PDF's text layer with its layout; ``structure``
-turns repaired lines (or clean text) into a ``Document``: sections, paragraphs with their
-pages and footnote markers, and footnoted references; ``chunking`` cuts a document into
+bad input with one line; ``pdf`` reads a PDF's glyph layout straight into a ``Document``;
+``structure`` turns repaired lines (or clean text) into a ``Document``: sections, paragraphs
+with their pages and footnote markers, and footnoted references; ``chunking`` cuts a document into
 ``Chunk``s sized for the embedder, each citing its sources; ``inspect`` is what
 ``rag inspect`` shows.
 """

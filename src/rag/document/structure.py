@@ -91,8 +91,7 @@ def structure_document(repaired: Repaired, *, doc_id: str, title: str) -> Docume
     Pages are counted from 1: a footnote separator ends a page's body, a form feed line
     starts a new page, and a lone page number names a page (the one about to start when it
     stands before any of that page's text, the one just ended when it follows its text), so
-    printed numbers win over the count. PDF input (`pdf.extract_pdf_text`) heads every page
-    with its printed number.
+    printed numbers win over the count.
     """
     body, references = _read_lines(repaired.lines)
     full = _full_width(body)

@@ -107,10 +107,17 @@ def displaced_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     return text
 
 
+# The extractor writes a cluster again where a justified line stretched a gap: a space follows
+# the second copy within the rest of its syllable.
+_SPACE_WITHIN = 4
+
+
 def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     """Drop a stacked cluster written again a letter or two after itself (`ที่อที่ ยู่`), with
     the space after it, or with the letter before it where that letter is itself written twice
-    (`นี้ช่นี้ ช่วย`)."""
+    (`นี้ช่นี้ ช่วย`). A space just after the second copy's syllable is the extractor's signature
+    (``_SPACE_WITHIN``); a cluster repeated inside a run of Thai (`ชื่ชื่อ`) could be the
+    writer's own and is left alone."""
     pos = 0
     while (m := _STACKED.search(text, pos)) is not None:
         cluster = m.group(0)
@@ -119,7 +126,9 @@ def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
         if again < 0:
             continue
         end = again + len(cluster)
-        if end < len(text) and text[end] == " ":
+        if " " not in text[end:end + _SPACE_WITHIN]:
+            continue
+        if text[end:end + 1] == " ":
             end += 1
         lo, hi = _run_bounds(text, m.start(), end)
         for cut_from in (again, m.end()):

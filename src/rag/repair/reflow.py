@@ -80,6 +80,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             k -= 1
         if k < 0 or kinds[k] or opens_page[k + 1] or not texts[k].strip():
             continue  # nothing above it on the page, or a blank line between (a paragraph break)
+        if texts[k].rstrip(" ")[-1:] not in LETTERS:
+            continue  # a Thai mark was cut off a Thai letter, never off a digit or a Latin word
         texts[k] = texts[k].rstrip(" ") + t
         for j in range(k + 1, i + 1):
             kinds[j], texts[j] = FILLER, ""
