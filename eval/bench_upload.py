@@ -213,7 +213,9 @@ def markdown(r: dict[str, Any]) -> str:
         f"Upload: {up['upload']['seconds']:.0f} s from submit to report ({stages}); worker stage times: "
         + ", ".join(f"{k} {v:.1f} s" for k, v in rep["seconds"].items()) + ".",
         f"The document: {doc['pages']} pages, {doc['sections']} sections, {doc['footnotes']} footnotes, "
-        f"{doc['chunks']} chunks, {doc['repairs']} repairs; {rep['chunks_embedded']} chunks embedded.",
+        f"{doc['chunks']} chunks, " + (f"{doc['repairs']} repairs" if doc["repairs"] is not None
+                                        else "repairs not counted (a PDF read from its layout)")
+        + f"; {rep['chunks_embedded']} chunks embedded.",
         f"Searchable at once, no restart: the question filtered to `{up['searchable']['doc_id']}` answered from it: "
         f"{up['searchable']['answered_from_it']} ({up['searchable']['seconds']:.2f} s).",
         f"Errors: {r['idle']['errors']} idle, {up['errors']} during the upload.",
