@@ -1,5 +1,5 @@
 # Two entry points: `make run` (install, build the index if missing, serve the chat) and
-# `make test` (install with test extras and system packages, then run the suite).
+# `make test` (install with test and milvus extras and system packages, then run the suite).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,8 +23,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
+# the tests also run the Milvus store on Milvus Lite (the optional `milvus` extra); `make run`
+# never installs it
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,milvus]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -532,10 +532,10 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
 
     from rag.embed import CachedEmbedder
     from rag.index import format as ix
+    from rag.index.bm25 import bm25_bounds
     from rag.index.read import read_manifest, verify_files
     from rag.lexical.tokenize import tokenize_query
     from rag.search import Searcher, clean_query
-    from rag.search.bm25 import bm25_bounds
     from rag.thai.chars import is_thai
 
     rss0 = rss_mb()
@@ -556,7 +556,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
         qvecs[i] = inner.encode_queries([t])[0]
         encode_ms.append((time.perf_counter() - t0) * 1000)
     tokens = [tokenize_query(t, s.engine) for t in texts]
-    ann = s.ann
+    ann = s.index.ann
 
     # exact searches cost up to ~0.5 s a query at 1M: time them on a subset
     n_slow = len(texts) if len(s.chunks) <= 100_000 else min(len(texts), SLOW_QUERIES)
@@ -574,7 +574,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
                            "rss_loaded_mb": round(rss_loaded), "load_avg_before": list(os.getloadavg())}
     lat: dict[str, dict[str, float]] = {}
     exact = _exact_top(s.vectors, qvecs, DEPTH)  # ground truth, batched
-    s.ann = None
+    s.index.ann = None
     ms, _found = timed(lambda i: s.dense_candidates(qvecs[i], DEPTH), n_slow)
     lat["dense_exact_numpy"] = stats(ms)
     # a fresh query cache per run: each query is encoded right before its retrieval, as in
@@ -582,21 +582,21 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     s.embedder = CachedEmbedder(inner)
     _, found = timed(lambda i: s.search(texts[i], k=K, mode="hybrid"), n_slow)
     lat["hybrid_exact_minus_encoding"] = stats([r.took_ms - r.embed_ms for r in found])
-    s.ann = ann
+    s.index.ann = ann
     ms, approx = timed(lambda i: s.dense_candidates(qvecs[i], DEPTH))
     lat["dense_ann"] = stats(ms)
     ms, bm = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25"] = stats(ms)
     # both BM25 strategies at every size, whichever the Searcher uses at this one
-    enabled = s.bm25_bound is not None
-    s.bm25_bound = None
+    enabled = s.index.bm25_bound is not None
+    s.index.bm25_bound = None
     ms, bm_all = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25_no_pruning"] = stats(ms)
-    s.bm25_bound = bm25_bounds(s.bm25.scores)
+    s.index.bm25_bound = bm25_bounds(s.index.bm25.scores)
     ms, bm_pruned = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25_pruned"] = stats(ms)
     if not enabled:
-        s.bm25_bound = None
+        s.index.bm25_bound = None
     res["bm25_pruning_enabled"] = enabled
     res["bm25_pruned_equal_scores"] = all(sorted(a.values()) == sorted(b.values())
                                           for a, b in zip(bm_pruned, bm_all, strict=True))
@@ -769,7 +769,7 @@ def _hnsw_compare(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     s = Searcher(index_dir, verify=False)
     texts = [clean_query(q)[0] for q in _queries(n_queries, seed)]
     qvecs = s.embedder.encode_queries(texts)
-    s.ann = None
+    s.index.ann = None
     exact = [s.dense_candidates(q, DEPTH) for q in qvecs]
     index = faiss.IndexHNSWFlat(int(s.vectors.shape[1]), ix.HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = ix.HNSW_EF_CONSTRUCTION
@@ -777,7 +777,7 @@ def _hnsw_compare(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     index.add(np.ascontiguousarray(s.vectors))
     build_s = time.perf_counter() - t0
     index.hnsw.efSearch = ix.HNSW_EF_SEARCH
-    s.ann = index
+    s.index.ann = index
     ms, got = [], []
     for q in qvecs:
         t = time.perf_counter()

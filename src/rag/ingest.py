@@ -5,9 +5,10 @@ the file is read (`rag.document.pdf`); that reading is timed as its "repair" sta
 
 Documents are keyed by ``doc_id``. Re-ingesting an unchanged document does no work (content
 hash); a changed or new one is processed alone, and the other documents keep their chunks,
-tokens and vectors, so adding a document never re-embeds the rest. The whole update is all or
-nothing: every source is read and validated first, the new index is built beside the old one
-and swapped in only when complete.
+tokens and vectors, so adding a document never re-embeds the rest. Every source is read and
+validated first; then the store (rag.index.store) takes the new documents: the embedded index
+is built beside the old one and swapped in only when complete (all or nothing), a Milvus store
+switches each document to its new rows at once (docs/milvus.md).
 
 ``on_progress(stage, done, total)`` follows a run through its stages (``PROGRESS_STAGES``:
 reading, repair, structure, embedding, indexing; embedding counts texts embedded), for a
@@ -183,45 +184,39 @@ def model_record(embedder: Embedder, requested: str) -> dict[str, Any]:
             "weights_hash": embedder.weights_hash, "vector_space": embedder.vector_space, "dim": embedder.dim}
 
 
-def _empty(model: dict[str, Any], head: str | None) -> ix.IndexData:
-    return ix.IndexData(model=model, chunking=dict(CHUNKING), lexical={**LEXICAL, "engine": thai_engine()},
-                        documents={}, chunks=[], tokens=[], vectors=np.zeros((0, int(model["dim"])), np.float32),
-                        latent_head=head)
-
-
-def _open_existing(index_dir: Path, rebuild: bool, model: str | None) -> ix.IndexData | None:
-    if rebuild or not (index_dir / ix.MANIFEST).exists():
-        return None
-    data = ix.load_index_data(index_dir)
-    if model and model not in (data.model.get("id"), data.model.get("source")):
-        raise RagError(f"index {index_dir} uses model {data.model.get('id')!r}; to switch to {model!r} "
+def _check_existing(store: ix.Store, old: ix.Settings | None, model: str | None) -> None:
+    if old is None:
+        return
+    if model and model not in (old.model.get("id"), old.model.get("source")):
+        raise RagError(f"index {store.location} uses model {old.model.get('id')!r}; to switch to {model!r} "
                        f"re-ingest everything with --rebuild")
-    if data.chunking != CHUNKING:
-        raise RagError(f"index {index_dir} was built with other chunking settings; {ix.rebuild_hint(index_dir)}")
-    return data
+    if old.chunking != CHUNKING:
+        raise RagError(f"index {store.location} was built with other chunking settings; {store.rebuild_hint()}")
 
 
-def ingest(paths: list[Path], index_dir: Path, *, model: str | None = None, title: str | None = None,
+def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None = None, title: str | None = None,
            rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None,
            on_progress: OnProgress | None = None) -> IngestReport:
-    """Add or update documents in the index at ``index_dir`` (created if missing)."""
-    report = IngestReport(index_dir=str(index_dir))
+    """Add or update documents in the index ``index`` (a folder, created if missing, or a store URI)."""
+    store = ix.open_store(index)
+    report = IngestReport(index_dir=store.location)
     with _collect_warnings(report):
         if on_progress:
             on_progress("reading", 0, len(paths))
         sources = read_sources(paths, title)
-    return ingest_sources(sources, index_dir, model=model, rebuild=rebuild, progress=progress, embedder=embedder,
+    return ingest_sources(sources, store, model=model, rebuild=rebuild, progress=progress, embedder=embedder,
                           on_progress=on_progress, report=report)
 
 
-def ingest_sources(sources: list[Source], index_dir: Path, *, model: str | None = None, rebuild: bool = False,
-                   progress: bool = True, embedder: Embedder | None = None, on_progress: OnProgress | None = None,
-                   report: IngestReport | None = None) -> IngestReport:
+def ingest_sources(sources: list[Source], index: str | Path | ix.Store, *, model: str | None = None,
+                   rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None,
+                   on_progress: OnProgress | None = None, report: IngestReport | None = None) -> IngestReport:
     """`ingest` of sources already read (`rag.document.reading.read_sources`)."""
-    index_dir = Path(index_dir)
-    report = report or IngestReport(index_dir=str(index_dir))
-    with _collect_warnings(report), ix.ingest_lock(index_dir):
-        old = _open_existing(index_dir, rebuild, model)
+    store = ix.open_store(index)
+    report = report or IngestReport(index_dir=store.location)
+    with _collect_warnings(report), store.update(rebuild) as up:
+        old = up.settings
+        _check_existing(store, old, model)
         requested = model or (old.model.get("source") if old else None) or None
         if embedder is None:
             if old is not None and old.model.get("vector_space"):
@@ -232,18 +227,20 @@ def ingest_sources(sources: list[Source], index_dir: Path, *, model: str | None 
                 embedder = load_embedder(requested)
         if old is not None:
             if not old.model.get("vector_space"):
-                raise RagError(f"index {index_dir} comes from an older version; {ix.rebuild_hint(index_dir)}")
+                raise RagError(f"index {store.location} comes from an older version; {store.rebuild_hint()}")
             ensure_compatible(old.model["id"], old.model["vector_space"], embedder)
-        new_model = model_record(embedder, requested or embedder.model_id)
         head = latent_id(embedder)
         if old is not None and old.latent_head != head:
-            raise RagError(f"index {index_dir} holds latent terms of another head ({old.latent_head}, not {head}); "
-                           f"{ix.rebuild_hint(index_dir)}")
-        data = old or _empty(new_model, head)
+            raise RagError(f"index {store.location} holds latent terms of another head ({old.latent_head}, not {head}); "
+                           f"{store.rebuild_hint()}")
+        engine = (old.lexical.get("engine") if old else None) or thai_engine()
+        settings = ix.Settings(model=model_record(embedder, requested or embedder.model_id),
+                               chunking=dict(old.chunking if old else CHUNKING),
+                               lexical={**(old.lexical if old else LEXICAL), "engine": engine}, latent_head=head)
 
         todo: list[Source] = []
         for src in sources:
-            known = data.documents.get(src.doc_id)
+            known = up.documents.get(src.doc_id)
             if known is not None and known.sha256 == src.sha256:
                 report.unchanged.append(src.doc_id)
                 report.documents.append(document_entry(known, "unchanged"))
@@ -251,7 +248,7 @@ def ingest_sources(sources: list[Source], index_dir: Path, *, model: str | None 
                 (report.updated if known else report.added).append(src.doc_id)
                 todo.append(src)
         if not todo:
-            report.n_documents, report.n_chunks = len(data.documents), len(data.chunks)
+            report.n_documents, report.n_chunks = up.totals()
             return report
 
         processed = []
@@ -274,24 +271,21 @@ def ingest_sources(sources: list[Source], index_dir: Path, *, model: str | None 
         t0 = time.perf_counter()
         if on_progress:
             on_progress("indexing", 0, 1)
-        merged = _merge(data, processed, vectors, new_model, units, [len(u) for u in unit_lists], window_counts,
-                        codes)
-        ix.inject_fault("embedded")
-        ix.write_index(merged, index_dir)
+        docs = _documents(processed, vectors, units, [len(u) for u in unit_lists], window_counts, codes, engine)
+        report.n_documents, report.n_chunks = up.put(settings, docs)
         report.seconds["indexing"] = time.perf_counter() - t0
-        report.n_documents, report.n_chunks = len(merged.documents), len(merged.chunks)
         if on_progress:
             on_progress("indexing", 1, 1)
-        _describe(report, processed, merged)
+        _describe(report, processed, {d.info.doc_id: d.info for d in docs})
     return report
 
 
-def _describe(report: IngestReport, processed: list[Processed], merged: ix.IndexData) -> None:
+def _describe(report: IngestReport, processed: list[Processed], infos: dict[str, ix.DocumentInfo]) -> None:
     """The report's entries and warnings for the documents this run processed."""
     for p in processed:
         doc_id = p.source.doc_id
         status = "updated" if doc_id in report.updated else "added"
-        report.documents.append(document_entry(merged.documents[doc_id], status, p.repairs))
+        report.documents.append(document_entry(infos[doc_id], status, p.repairs))
         empty, pages = blank_pages(p.source)
         if empty:
             report.warnings.append(f"{doc_id}: {empty} of {pages} pages have no text layer (scanned images?); "
@@ -330,63 +324,67 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
     return vectors, units, codes
 
 
-def _merge(data: ix.IndexData, processed: list[Processed], vectors: np.ndarray, model: dict[str, Any],
-           units: np.ndarray, unit_counts: list[int], window_counts: list[int], codes: Codes) -> ix.IndexData:
-    replaced = {p.source.doc_id for p in processed}
-    keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in replaced]
-    chunks = [data.chunks[i] for i in keep]
-    tokens = [data.tokens[i] for i in keep]
-    parts = [data.vectors[keep]] if keep else []
-    unit_parts, counts = data.unit_slices(keep)
-    documents = {k: v for k, v in data.documents.items() if k not in replaced}
-    references = {k: v for k, v in data.references.items() if k not in replaced}
-    engine = data.lexical.get("engine") or thai_engine()
+def _documents(processed: list[Processed], vectors: np.ndarray, units: np.ndarray, unit_counts: list[int],
+               window_counts: list[int], codes: Codes, engine: str) -> list[ix.NewDocument]:
+    """The processed documents with their slices of the vectors, units and latent terms, and
+    their chunks' BM25 tokens, as a store takes them."""
+    out = []
+    row = unit_row = 0
     for p in processed:
-        chunks.extend(p.chunks)
-        tokens.extend(tokenize(c.lexical_text(p.document.references), engine) for c in p.chunks)
+        n = len(p.chunks)
+        counts = unit_counts[row:row + n]
         refs: dict[int, Reference] = dict(p.document.references)
-        if refs:
-            references[p.source.doc_id] = refs
-        documents[p.source.doc_id] = ix.DocumentInfo(
-            doc_id=p.source.doc_id, title=p.source.title, source=p.source.origin, sha256=p.source.sha256,
-            kind=p.source.kind, n_chunks=len(p.chunks), n_references=len(refs), n_pages=page_count(p.document),
-            n_sections=sum(1 for s in p.document.sections if s.title), added=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    parts.append(vectors)
-    all_vectors = np.concatenate([np.asarray(v, np.float32) for v in parts]) if parts else vectors
-    all_units = np.concatenate([np.asarray(u, np.float32).reshape(-1, all_vectors.shape[1])
-                                for u in [*unit_parts, units]])
-    assert data.latent is not None
-    latent = Codes.from_rows(data.latent.rows(keep) + codes.rows(range(len(codes))))
-    return ix.IndexData(model=model, chunking=data.chunking, lexical={**data.lexical, "engine": engine},
-                        documents=documents, chunks=chunks, tokens=tokens, vectors=all_vectors,
-                        references=references, units=all_units,
-                        unit_offsets=ix.offsets_from_counts(counts + unit_counts),
-                        unit_windows=np.asarray(data.window_counts(keep) + window_counts, np.int32),
-                        latent=latent, latent_head=data.latent_head)
+        info = ix.DocumentInfo(doc_id=p.source.doc_id, title=p.source.title, source=p.source.origin,
+                               sha256=p.source.sha256, kind=p.source.kind, n_chunks=n, n_references=len(refs),
+                               n_pages=page_count(p.document), n_sections=sum(1 for s in p.document.sections if s.title),
+                               added=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        out.append(ix.NewDocument(
+            info=info, chunks=p.chunks, references=refs,
+            tokens=[tokenize(c.lexical_text(refs), engine) for c in p.chunks],
+            vectors=vectors[row:row + n], units=units[unit_row:unit_row + sum(counts)], unit_counts=counts,
+            window_counts=window_counts[row:row + n], latent=Codes.from_rows(codes.rows(range(row, row + n)))))
+        row += n
+        unit_row += sum(counts)
+    return out
 
 
-def remove(doc_id: str, index_dir: Path) -> int:
+def remove(doc_id: str, index: str | Path | ix.Store) -> int:
     """Take one document out of the index; returns how many chunks went with it."""
-    index_dir = Path(index_dir)
-    with ix.ingest_lock(index_dir):
-        data = ix.load_index_data(index_dir)
-        if doc_id not in data.documents:
-            raise RagError(f"no document {doc_id!r} in {index_dir} (see `rag list`)")
-        keep = [i for i, c in enumerate(data.chunks) if c.doc_id != doc_id]
-        removed = len(data.chunks) - len(keep)
-        unit_parts, counts = data.unit_slices(keep)
-        dim = data.vectors.shape[1]
-        data = ix.IndexData(
-            model=data.model, chunking=data.chunking, lexical=data.lexical,
-            documents={k: v for k, v in data.documents.items() if k != doc_id},
-            chunks=[data.chunks[i] for i in keep], tokens=[data.tokens[i] for i in keep],
-            vectors=data.vectors[keep], references={k: v for k, v in data.references.items() if k != doc_id},
-            units=np.concatenate([np.zeros((0, dim), np.float32), *unit_parts]),
-            unit_offsets=ix.offsets_from_counts(counts),
-            unit_windows=np.asarray(data.window_counts(keep), np.int32),
-            latent=Codes.from_rows(data.latent.rows(keep)) if data.latent is not None else None,
-            latent_head=data.latent_head,
-        )
-        ix.write_index(data, index_dir)
-    return removed
+    store = ix.open_store(index)
+    if not store.exists():
+        store.manifest()  # the store's own "no index here" message
+    with store.update() as up:
+        return up.remove(doc_id)
 
+
+def copy_index(source: Path, index: str | Path | ix.Store, *, rebuild: bool = False) -> IngestReport:
+    """Copy the documents of the embedded index ``source`` into the store ``index``, vectors
+    and all (nothing is embedded again): how an embedded index moves to Milvus. Documents the
+    target holds unchanged (same content hash) are skipped, as an ingest skips them."""
+    from rag.index.embedded import new_documents
+
+    store = ix.open_store(index)
+    report = IngestReport(index_dir=store.location)
+    t0 = time.perf_counter()
+    data = ix.load_index_data(Path(source))
+    settings = ix.Settings(data.model, data.chunking, data.lexical, data.latent_head)
+    with store.update(rebuild) as up:
+        old = up.settings
+        if old is not None and (old.model.get("id"), old.model.get("vector_space"), old.chunking, old.latent_head) != \
+                (data.model.get("id"), data.model.get("vector_space"), data.chunking, data.latent_head):
+            raise RagError(f"index {store.location} was built with another model or other settings than {source}; "
+                           f"copy into an empty store or add --rebuild")
+        docs = []
+        for doc in new_documents(data):
+            known = up.documents.get(doc.info.doc_id)
+            if known is not None and known.sha256 == doc.info.sha256:
+                report.unchanged.append(doc.info.doc_id)
+                continue
+            (report.updated if known else report.added).append(doc.info.doc_id)
+            docs.append(doc)
+        if docs:
+            report.n_documents, report.n_chunks = up.put(settings, docs)
+        else:
+            report.n_documents, report.n_chunks = up.totals()
+    report.seconds["indexing"] = time.perf_counter() - t0
+    return report

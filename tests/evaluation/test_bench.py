@@ -78,11 +78,11 @@ def test_bench_names_a_bad_question_line_in_one_line(tmp_path: Path) -> None:
 
 def _bm25_reference(searcher, tokens: list[str], depth: int, allowed: np.ndarray | None) -> dict[int, float]:
     """The former implementation: bm25s's own get_scores over every chunk."""
-    from rag.search.fusion import top
+    from rag.index.store import top
 
-    if not tokens or not searcher.bm25.get_tokens_ids(tokens):
+    if not tokens or not searcher.index.bm25.get_tokens_ids(tokens):
         return {}
-    scores = np.asarray(searcher.bm25.get_scores(tokens), dtype=np.float32)
+    scores = np.asarray(searcher.index.bm25.get_scores(tokens), dtype=np.float32)
     if allowed is not None:
         scores = np.where(allowed, scores, 0.0)
     cand = np.flatnonzero(scores > 0)
@@ -96,7 +96,7 @@ def test_fast_bm25_gives_bm25s_scores(article_index: Path) -> None:
     s = Searcher(article_index)
     assert (s.embedder.hits, s.embedder.misses) == (0, 0)  # the load-time warm-up bypasses the cache
     every_other = np.arange(len(s.chunks)) % 2 == 0
-    rare = [w for w, i in s.bm25.vocab_dict.items() if w and s.bm25.scores["indptr"][i + 1] - s.bm25.scores["indptr"][i] == 1]
+    rare = [w for w, i in s.index.bm25.vocab_dict.items() if w and s.index.bm25.scores["indptr"][i + 1] - s.index.bm25.scores["indptr"][i] == 1]
     cases = [tokenize_query(clean_query(q)[0], s.engine) for q in _questions()]
     cases += [t * 2 + t[:2] for t in cases[:5]]  # a follow-up repeats its tokens
     cases += [rare[:1], rare[:3], ["no-such-token"], []]  # the few-postings path and the empty ones
@@ -109,24 +109,25 @@ def test_fast_bm25_gives_bm25s_scores(article_index: Path) -> None:
 def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The large-index BM25 path (common words skipped, MaxScore) forced onto the article:
     same scores, same chunks (up to ties at the cut), and it does prune on these queries."""
+    from rag.index import bm25
     from rag.lexical.tokenize import tokenize_query
-    from rag.search import Searcher, bm25, clean_query
+    from rag.search import Searcher, clean_query
 
     monkeypatch.setattr(bm25, "PRUNE_MIN_CHUNKS", 1)
     # 53 chunks: "common" must mean in 40% of them for the proof to succeed (at 1M, 12.5% does)
     monkeypatch.setattr(bm25, "COMMON_SHARE", 0.4)
     s = Searcher(article_index)
-    assert s.bm25_bound is not None
-    csc = s.bm25.scores
+    assert s.index.bm25_bound is not None
+    csc = s.index.bm25.scores
     every_other = np.arange(len(s.chunks)) % 2 == 0
     pruned = 0
     for q in _questions():
         tokens = tokenize_query(clean_query(q)[0], s.engine)
-        ids = s.bm25.get_tokens_ids(tokens)
+        ids = s.index.bm25.get_tokens_ids(tokens)
         for allowed in (None, every_other):
             for depth in (3, 10):
                 if ids:
-                    skipped = bm25.top_pruned(csc["data"], csc["indices"], csc["indptr"], s.bm25_bound,
+                    skipped = bm25.top_pruned(csc["data"], csc["indices"], csc["indptr"], s.index.bm25_bound,
                                               ids, depth, allowed, len(s.chunks))[1]
                     pruned += skipped > 0
                 got, ref = s.bm25_candidates(tokens, depth, allowed), _bm25_reference(s, tokens, depth, allowed)
@@ -155,7 +156,7 @@ def test_ann_index_above_threshold_finds_the_exact_top_hit(kind: str, article_in
 
     exact = Searcher(article_index)
     approx = Searcher(ann_dir, embedder=exact.embedder)
-    assert exact.ann is None and approx.ann is not None
+    assert exact.index.ann is None and approx.index.ann is not None
     for q in _questions():
         for mode in ("dense", "hybrid"):
             e = exact.search(q, k=5, mode=mode)

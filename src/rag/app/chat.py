@@ -220,7 +220,7 @@ def auth_from_env() -> tuple[str, str] | None:
     return user, password
 
 
-def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
+def serve(index_dir: Path | str, *, host: str = "127.0.0.1", port: int = 7860, model: str | None = None,
           block: bool = True, read_only: bool = False) -> Any:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     setup_logging()
@@ -230,6 +230,11 @@ def serve(index_dir: Path, *, host: str = "127.0.0.1", port: int = 7860, model: 
         print(f"warning: serving on {host} without a login: anyone who can reach port {port} can use it"
               f"{'' if read_only else ' and change its documents'}; set RAG_AUTH=user:password",
               file=sys.stderr, flush=True)
+    if not isinstance(index_dir, Path) and not read_only:
+        # the library's worker writes the embedded index; a Milvus store takes `rag ingest --store`
+        print("note: the chat's uploads and removals work on the embedded index; this Milvus store is "
+              "served read-only (add documents with rag ingest --store)", file=sys.stderr, flush=True)
+        read_only = True
     assistant = Assistant(index_dir, model=model)
     if not read_only:  # a server killed during an upload may have left a half-built copy beside the index
         clean_after_crash(index_dir)

@@ -43,18 +43,28 @@ def _stderr(msg: str) -> None:
 # --------------------------------------------------------------------------- commands
 
 
+def _store(args: argparse.Namespace) -> str | Path:
+    from rag.config import resolve_store
+
+    return resolve_store(getattr(args, "store", None), getattr(args, "index", None))
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.api import resolve_index
-    from rag.ingest import ingest
+    from rag.ingest import copy_index, ingest
 
-    paths = [Path(p) for p in args.paths]
-    if not paths:
-        from rag.document.reading import corpus_files
+    where = _store(args)
+    if args.copy_from:
+        if args.paths or args.model or args.title:
+            raise RagError("--from copies an index as it is: give no PATH, --model or --title with it")
+        report = copy_index(Path(args.copy_from), where, rebuild=args.rebuild)
+    else:
+        paths = [Path(p) for p in args.paths]
+        if not paths:
+            from rag.document.reading import corpus_files
 
-        paths = corpus_files(Path(DEFAULT_CORPUS))
-    index_dir = resolve_index(args.index)
-    report = ingest(paths, index_dir, model=args.model, title=args.title, rebuild=args.rebuild,
-                    progress=not args.quiet)
+            paths = corpus_files(Path(DEFAULT_CORPUS))
+        report = ingest(paths, where, model=args.model, title=args.title, rebuild=args.rebuild,
+                        progress=not args.quiet)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return 0
@@ -62,18 +72,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for label, items in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
         if items:
             parts.append(f"{label} {len(items)}")
-    _stderr(f"{index_dir}: {', '.join(parts) or 'nothing to do'}; "
+    _stderr(f"{report.index_dir}: {', '.join(parts) or 'nothing to do'}; "
             f"{report.n_documents} documents, {report.n_chunks} chunks "
             f"({report.chunks_embedded} embedded, {sum(report.seconds.values()):.1f} s)")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from rag import index as ix
-    from rag.api import resolve_index
+    from rag.index import open_store
 
-    index_dir = resolve_index(args.index)
-    manifest = ix.read_manifest(index_dir)
+    store = open_store(_store(args))
+    manifest = store.manifest()
     docs = manifest["documents"]
     if args.json:
         print(json.dumps(list(docs.values()), ensure_ascii=False))
@@ -81,7 +90,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{index_dir} · {manifest['model']['id']} ({manifest['model']['backend']})")
+    table = Table(title=f"{store.location} · {manifest['model']['id']} ({manifest['model']['backend']})")
     for col in ("doc_id", "title", "pages", "sections", "chunks", "references", "added", "source"):
         table.add_column(col)
     for d in docs.values():  # pages, sections, added: blank for documents ingested before they were kept
@@ -97,12 +106,11 @@ def _blank(value: Any) -> str:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from rag.api import resolve_index
     from rag.ingest import remove
 
-    index_dir = resolve_index(args.index)
-    n = remove(args.doc_id, index_dir)
-    _stderr(f"removed {args.doc_id} ({n} chunks) from {index_dir}")
+    where = _store(args)
+    n = remove(args.doc_id, where)
+    _stderr(f"removed {args.doc_id} ({n} chunks) from {where}")
     return 0
 
 
@@ -114,7 +122,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise RagError("give a QUERY or --queries FILE.jsonl")
     # check the whole question file before the index and the model are loaded
     queries = read_queries(Path(args.queries)) if args.queries is not None else []
-    rag = open_index(args.index, model=args.model)
+    rag = open_index(_store(args), model=args.model)
     if args.queries is not None:
         for qid, question in queries:
             try:
@@ -170,7 +178,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """The composed answer: rich text in a terminal, the same content as data with --json."""
     from rag.api import open_index
 
-    rag = open_index(args.index, model=args.model)
+    rag = open_index(_store(args), model=args.model)
     answer = rag.ask(args.question, k=args.k, mode=args.mode, doc=args.doc, section=args.section)
     for w in answer.warnings:
         _stderr(f"warning: {w}")
@@ -246,21 +254,20 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag import index as ix
-    from rag.api import resolve_index
     from rag.app.chat import auth_from_env, serve
     from rag.config import max_upload_mb
+    from rag.index import open_store
 
     auth_from_env()  # a malformed RAG_AUTH or RAG_MAX_UPLOAD_MB fails before minutes of indexing
     max_upload_mb()
-    index_dir = resolve_index(args.index)
-    if not (index_dir / ix.MANIFEST).exists():
+    where = _store(args)
+    if not open_store(where).exists():
         from rag.document.reading import corpus_files
         from rag.ingest import ingest
 
-        _stderr(f"no index at {index_dir}: building it from {DEFAULT_CORPUS}/")
-        ingest(corpus_files(Path(DEFAULT_CORPUS)), index_dir, model=args.model)
-    serve(index_dir, host=args.host, port=args.port, model=args.model, read_only=args.read_only)
+        _stderr(f"no index at {where}: building it from {DEFAULT_CORPUS}/")
+        ingest(corpus_files(Path(DEFAULT_CORPUS)), where, model=args.model)
+    serve(where, host=args.host, port=args.port, model=args.model, read_only=args.read_only)  # type: ignore[arg-type]
     return 0
 
 
@@ -281,7 +288,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", metavar="DIR", help="index directory (default: $RAG_INDEX or ./index)")
+    common.add_argument("--index", metavar="DIR", help="index directory (default: $RAG_STORE, $RAG_INDEX or ./index)")
+    common.add_argument("--store", metavar="URI",
+                        help="where the index lives: a directory (as --index), milvus:///path/file.db (Milvus Lite) "
+                             "or milvus://host:19530[/collection] (a Milvus server); default $RAG_STORE")
     search_opts = argparse.ArgumentParser(add_help=False)
     search_opts.add_argument("--k", type=_positive_int, default=5, help="number of passages (default 5)")
     search_opts.add_argument("--mode", default="hybrid", choices=("hybrid", "dense", "bm25"),
@@ -301,6 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rebuild", action="store_true", help="start from an empty index")
     s.add_argument("--json", action="store_true", help="print the ingest report as JSON")
     s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.add_argument("--from", dest="copy_from", metavar="DIR",
+                   help="copy the documents of the embedded index DIR, vectors and all (nothing is embedded again)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("list", parents=[common], help="documents in the index")

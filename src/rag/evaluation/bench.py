@@ -266,9 +266,10 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
 # --------------------------------------------------------------------------- the run
 
 
-def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index: Path | None = None,
+def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index: Path | str | None = None,
         quick: bool = False, serve: bool | None = None, rounds: int = 1) -> BenchResult:
-    """Run every measurement; ``index`` (read only) is searched instead of the fresh one."""
+    """Run every measurement; ``index`` (read only: a folder or a store URI) is searched
+    instead of the fresh one."""
     from rag import index as ix
     from rag.embed import SplitEmbedder, load_embedder_for
     from rag.search import Searcher
@@ -293,8 +294,9 @@ def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index
             notes.append(f"--quick: first {QUICK_CHARS:,} characters of {corpus.name}, {len(questions)} questions")
         built = tmp / "index"
         ingest = bench_ingest(source, built)
-        index_dir = Path(index) if index else built
-        manifest = ix.read_manifest(index_dir)
+        index_dir = index if index else built
+        store = ix.open_store(index_dir)
+        manifest = store.manifest()
         stored = manifest["model"]
 
         # an uncached encoder, so every query of every mode pays its own encoding
@@ -309,13 +311,15 @@ def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index
         encoders = bench_encoders(questions, with_st=not quick)
         if quick:
             notes.append("--quick: sentence-transformers backend and serve cold start not measured")
+        searcher.index.close()
+        store.close()  # a Milvus Lite file serves one process: the one `rag serve` starts next
         serve_res = bench_serve(index_dir, questions[0]) if serve else None
         return BenchResult(
             machine=machine,
             corpus={"path": str(corpus), "bytes": source.stat().st_size, "chunks": int(manifest["n_chunks"])},
             ingest=ingest,
             index={"dir": "temporary" if index is None else str(index_dir), "dense_kind": manifest["dense"]["kind"],
-                   "bytes": _dir_bytes(index_dir)},
+                   "bytes": _dir_bytes(Path(index_dir)) if isinstance(index_dir, Path) else None},
             open_s=round(open_s, 2),
             queries={"file": str(queries), "n": len(questions), "rounds": rounds},
             latency=latency,

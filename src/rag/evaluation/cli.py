@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from rag.config import resolve_store
 from rag.evaluation import bench, bench_report
 from rag.evaluation.evaluate import evaluate, parse_modes
 from rag.evaluation.questions import DEFAULT_DOC, default_questions, load_questions
@@ -16,12 +17,12 @@ from rag.evaluation.report import print_table, write_report
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from rag.api import open_index, resolve_index
+    from rag.api import open_index, resolve_store
 
     modes = parse_modes(args.modes)
     qa_path = Path(args.qa) if args.qa else default_questions()
     questions = load_questions(qa_path)
-    searcher = open_index(resolve_index(args.index)).searcher
+    searcher = open_index(resolve_store(args.store, args.index)).searcher
     if not args.qa and DEFAULT_DOC not in searcher.documents:
         print(f"rag eval: warning: the default questions are about {DEFAULT_DOC}, which is not in "
               f"{searcher.index_dir}; pass --qa FILE.jsonl for your own documents", file=sys.stderr)
@@ -40,7 +41,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_bench(args: argparse.Namespace) -> int:
     res = bench.run(Path(args.corpus or bench.DEFAULT_CORPUS), Path(args.queries or bench.DEFAULT_QUERIES),
-                    index=Path(args.index) if args.index else None, quick=bool(args.quick),
+                    index=resolve_store(args.store, args.index) if args.store or args.index else None,
+                    quick=bool(args.quick),
                     serve=False if args.no_serve else None, rounds=int(args.rounds or 1))
     out = args.out
     if out:

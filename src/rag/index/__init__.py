@@ -1,5 +1,14 @@
-"""The index on disk: takes what ingest built (chunks, tokens, vectors, unit vectors, latent
-terms, references) and gives it back, checked, to search and to the next ingest.
+"""The index: takes what ingest built (chunks, tokens, vectors, unit vectors, latent terms,
+references) and gives it back, checked, to search and to the next ingest, from a store.
+
+- ``rag.index.store``: the interface (``Store``, ``Reader``, ``Update``, ``Rows``,
+  ``Candidates``, ``NewDocument``); ``rag.index.stores.open_store``: the store a folder or a
+  ``milvus://`` URI names;
+- ``rag.index.embedded``: ``EmbeddedStore``, the files under ``index/`` (the default);
+- ``rag.index.milvus``: ``MilvusStore``, the same index in Milvus (Lite, standalone or a
+  cluster; the optional ``milvus`` extra);
+- ``rag.index.bm25``: word BM25 candidates from bm25s's postings (embedded), and the BM25
+  statistics both stores share;
 
 - ``rag.index.format``: the file names and ``FORMAT_VERSION``, the manifest's checks, the
   records ``IndexData`` (what ingest builds) and ``DocumentInfo``;
@@ -32,9 +41,20 @@ from rag.index.read import (
     read_manifest,
     verify_files,
 )
+from rag.index.store import (
+    Candidates,
+    NewDocument,
+    Reader,
+    Rows,
+    Settings,
+    Store,
+    Update,
+)
+from rag.index.stores import is_milvus, open_store
 from rag.index.write import check_target, clean_stale_temp, ingest_lock, inject_fault, write_index
 
 __all__ = [
+    "Candidates", "NewDocument", "Reader", "Rows", "Settings", "Store", "Update", "is_milvus", "open_store",
     "ANN_THRESHOLD", "FORMAT_VERSION", "MANIFEST", "DocumentInfo", "IndexData", "StoredIndex", "build_dense",
     "check_target", "chunk_from_dict", "clean_stale_temp", "ingest_lock", "inject_fault", "latent_head",
     "load_index_data", "load_latent", "load_references", "load_trigrams", "offsets_from_counts", "open_dense",

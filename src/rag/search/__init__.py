@@ -1,11 +1,13 @@
-"""Search: takes an index (rag.index) and a question, gives the ranked passages.
+"""Search: takes an index (a store of rag.index: the embedded files or Milvus) and a question,
+gives the ranked passages.
 
 - ``rag.search.searcher``: ``Searcher`` (open an index once; ``search``, ``explain``, and each
-  view alone), the orchestration;
+  view alone), the orchestration: the store gives the candidates and their rows, the views
+  here score them;
 - ``rag.search.query``: ``clean_query``, ``check_mode``, ``check_k``, ``MODES``;
 - ``rag.search.fusion``: ``FusionWeights`` (from the model's profile) and ``fuse``;
-- ``rag.search.dense``, ``rag.search.bm25``, ``rag.search.views``: the dense side, word BM25
-  (with exact MaxScore pruning), and the trigram, dictionary and latent-term views;
+- ``rag.search.dense``, ``rag.search.views``: the dense rescoring (chunk, sentence and pair
+  vectors), and the trigram, dictionary and latent-term views;
 - ``rag.search.results``: ``Hit``, ``SearchResult``, ``Explanation``.
 """
 

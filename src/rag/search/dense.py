@@ -1,35 +1,15 @@
-"""The dense side of search: candidates by chunk vector, then each candidate's dense score
-from three views of the passage (its chunk vector, its best sentence or cited reference, its
-best pair of consecutive sentences).
+"""The dense side of search: each candidate's dense score from three views of the passage
+(its chunk vector, its best sentence or cited reference, its best pair of consecutive
+sentences).
 
-Vectors are unit length, so an inner product is a cosine. Candidates come from one exact
-product over every chunk vector, or from the FAISS index (rag.index.ann) of a large corpus
-when no filter narrows the search.
+Vectors are unit length, so an inner product is a cosine. The candidates come from the store
+(rag.index.store: the chunk vectors' nearest, and BM25's best), with the rows that hold their
+vectors.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-
-from rag.search.fusion import top
-
-
-def dense_candidates(vectors: np.ndarray, ann: Any | None, qvec: np.ndarray, depth: int,
-                     allowed: np.ndarray | None) -> dict[int, float]:
-    """The ``depth`` chunks whose vectors are closest to ``qvec``, with their cosines; a filter
-    (``allowed``, a mask over the chunks) scores the allowed chunks exactly."""
-    if ann is not None and allowed is None:
-        scores, ids = ann.search(qvec.reshape(1, -1).astype(np.float32), depth)
-        return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
-    if allowed is None:
-        cand = np.arange(len(vectors))
-        scores = np.asarray(vectors @ qvec, dtype=np.float32)
-    else:
-        cand = np.flatnonzero(allowed)
-        scores = np.asarray(vectors[cand] @ qvec, dtype=np.float32)
-    return top(cand, scores, depth)
 
 
 def rescore(cand: list[int], qvec: np.ndarray, vectors: np.ndarray, units: np.ndarray, unit_offsets: np.ndarray,

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag.embed import DEFAULT_MODEL
 from rag.embed.profiles import profile_for
 
@@ -59,16 +57,6 @@ class FusionWeights:
     def for_model(cls, model_id: str) -> FusionWeights:
         """The weights of ``model_id``'s profile (the default model's where it has none)."""
         return cls(**profile_for(model_id).fusion)  # type: ignore[arg-type]
-
-
-def top(cand: np.ndarray, scores: np.ndarray, depth: int) -> dict[int, float]:
-    """The ``depth`` best of the candidates ``cand`` scored ``scores`` (any order among them)."""
-    if len(cand) == 0:
-        return {}
-    if len(cand) > depth:
-        part = np.argpartition(-scores, depth - 1)[:depth]
-        cand, scores = cand[part], scores[part]
-    return {int(i): float(s) for i, s in zip(cand, scores, strict=True)}
 
 
 def best(scores: dict[int, float], n: int) -> list[int]:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rag.document.structure import Reference
+from rag.index.store import Rows
 from rag.search.fusion import ranked
 
 
@@ -68,7 +69,8 @@ class Explanation:
     BM25's candidates (rag.search.dense.rescore); ``bm25``: word BM25; ``trigram``,
     ``latent``, ``dictionary``: the second-stage views (rag.search.views; empty where the
     query's script or the mode leaves them out); ``fused``: the final scores, which rank the
-    hits. ``shares``: each view's weight in the mix for this query (rag.search.fusion).
+    hits. ``shares``: each view's weight in the mix for this query (rag.search.fusion). The
+    scores are keyed by position in ``rows`` (for an embedded index, the row of the chunk).
     """
 
     query: str
@@ -86,6 +88,7 @@ class Explanation:
     qvec: np.ndarray | None = None
     embed_ms: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    rows: Rows | None = None  # where the keys above point: the candidates' chunks, vectors, units
 
     def top(self, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (chunk row, fused score) pairs, as the hits are ranked."""

@@ -1,8 +1,9 @@
 """Hybrid search over an index: dense (chunk and sentence vectors) + BM25, fused, with filters.
 
 Dense retrieval carries meaning across languages (an English question over Thai text); BM25
-carries exact Thai words, names and acronyms. Candidates come from both sides (the chunk
-vectors, exact or through FAISS, and BM25: rag.search.dense, rag.search.bm25); each
+carries exact Thai words, names and acronyms. Candidates come from both sides, from the store
+that holds the index (rag.index.store: the embedded files, or Milvus), with the rows they
+read; each
 candidate's dense score is then a weighted mean of its chunk vector's cosine, its best
 sentence's (or cited reference's) cosine ("max-sim") and its best pair of consecutive
 sentences' cosine, and the fused score is a weighted sum of the two sides after per-query
@@ -18,20 +19,23 @@ passage differently (rag.search.views). The weights are the index's model's
 
 ``Searcher.search`` ranks; ``Searcher.explain`` shows every view's scores behind a ranking,
 and ``dense_candidates``, ``bm25_candidates``, ``rescore``, ``trigram_scores`` and
-``dictionary_scores`` run one view alone (benchmarks, tests).
+``dictionary_scores`` run one view alone (benchmarks, tests; by default over the whole
+embedded index).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag.document.chunking import Chunk
+from rag.document.structure import Reference
 from rag.embed import (
     CachedEmbedder,
     Embedder,
@@ -40,13 +44,15 @@ from rag.embed import (
     latent_id,
     load_embedder_for,
 )
-from rag.embed.latent import MAX_FEATURES, dense_query
+from rag.embed.latent import MAX_FEATURES, Codes, dense_query
 from rag.errors import RagError
-from rag.index.format import BM25_DIR, rebuild_hint
-from rag.index.read import READ_ERRORS, open_index_files, read_manifest, unreadable, verify_files
+from rag.index.embedded import EmbeddedReader
+from rag.index.format import latent_head as latent_head_of
+from rag.index.store import Reader, Rows, Store
+from rag.index.stores import open_store
 from rag.lexical.bilingual import Dictionary
 from rag.lexical.tokenize import tokenize_query
-from rag.search import bm25 as bm25_side
+from rag.lexical.trigrams import TrigramTable
 from rag.search import dense as dense_side
 from rag.search import views
 from rag.search.fusion import FusionWeights, best, fuse
@@ -69,51 +75,34 @@ CONTEXT_WEIGHT = 0.2
 class Searcher:
     """An opened index: loads once, answers many queries (the chat keeps one alive).
 
-    ``weights``: how the views are mixed; by default the index's model's (rag.embed.profiles).
-    ``ann``: the FAISS index of a large corpus (None: exact dense search); ``bm25_bound``: the
-    words' highest BM25 scores where the index is large enough for pruned BM25 (else None). A
-    benchmark may set either to None to time the exact paths.
+    ``index``: an index folder, a store URI (``milvus://...``) or a ``Store``; ``self.index``
+    is it opened for search (rag.index.store.Reader). ``weights``: how the views are mixed; by
+    default the index's model's (rag.embed.profiles).
     """
 
-    def __init__(self, index_dir: str | Path, *, model: str | None = None, embedder: Embedder | None = None,
+    def __init__(self, index: str | Path | Store, *, model: str | None = None, embedder: Embedder | None = None,
                  weights: FusionWeights | None = None, verify: bool = True) -> None:
-        self.index_dir = Path(index_dir)
-        self.manifest = read_manifest(self.index_dir)
-        if verify:
-            verify_files(self.index_dir, self.manifest)
+        self.store = open_store(index)
+        self.index: Reader = self.store.open_reader(verify=verify)
+        self.location = self.store.location
+        self.index_dir = Path(self.location) if isinstance(self.index, EmbeddedReader) else self.location
+        self.manifest = self.index.manifest
         stored = self.manifest["model"]
         if model and model not in (stored.get("id"), stored.get("source")):
             raise RagError(
-                f"index {self.index_dir} was built with model {stored.get('id')!r}, not {model!r}; "
+                f"index {self.location} was built with model {stored.get('id')!r}, not {model!r}; "
                 f"search without --model or re-ingest with --rebuild --model {model}"
             )
         if not stored.get("vector_space"):
-            raise RagError(f"index {self.index_dir} comes from an older version; {rebuild_hint(self.index_dir)}")
+            raise RagError(f"index {self.location} comes from an older version; {self.store.rebuild_hint()}")
         if embedder is None:
             # a chat or a --queries run repeats questions (examples, follow-ups): keep their vectors
             embedder = CachedEmbedder(load_embedder_for(stored["id"], stored["vector_space"]))
         self.embedder = embedder
-        _check_embedder(self.embedder, stored, self.index_dir)
+        _check_embedder(self.embedder, stored, self.location, self.store.rebuild_hint())
         self.weights = weights or FusionWeights.for_model(stored["id"])
         self.engine = self.manifest["lexical"].get("engine")
-        index = open_index_files(self.index_dir, manifest=self.manifest)
-        self.chunks = index.chunks
-        self.references = index.references
-        self.vectors = index.vectors
-        self.units = index.units
-        self.unit_offsets = index.unit_offsets
-        self.unit_windows = index.unit_windows.astype(np.int64)
-        self.latent = index.latent
-        self.latent_head = index.latent_head
-        assert index.trigrams is not None and index.bm25 is not None  # read for search
-        self.trigrams = index.trigrams
-        self.ann = index.ann
-        self.bm25 = index.bm25
-        try:
-            self.bm25_bound = bm25_side.prune_bounds(self.bm25, int(self.manifest["n_chunks"]))
-        except READ_ERRORS as e:
-            raise unreadable(self.index_dir, BM25_DIR + "/", e) from None
-        self._doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
+        self.latent_head = latent_head_of(self.manifest)
         # the terms mean something only if the query side has the head the index was built with
         self.latent_on = self.latent_head is not None and latent_id(self.embedder) == self.latent_head
         self._warm_up()
@@ -121,30 +110,36 @@ class Searcher:
     # ----------------------------------------------------------------- info
     @property
     def documents(self) -> dict[str, dict[str, Any]]:
-        return self.manifest["documents"]
+        return self.index.documents
+
+    @property
+    def trigrams(self) -> TrigramTable:
+        return self.index.trigrams
 
     def sections(self, doc_id: str | None = None) -> list[str]:
-        seen: dict[str, None] = {}
-        for c in self.chunks:
-            if c.section and (doc_id is None or c.doc_id == doc_id):
-                seen.setdefault(c.section, None)
-        return list(seen)
+        return self.index.sections(doc_id)
 
     def document_ends(self, doc_id: str) -> list[int]:
-        """Rows of the chunks in a document's opening and closing sections, where a paper says
+        """Keys of the chunks in a document's opening and closing sections, where a paper says
         what it is about and what it concludes: a question about the document as a whole
         (rag.answer.about_document) is answered from them. Trailing back matter (references,
         appendices: ``BACK_MATTER``) is not the closing section."""
-        body = np.flatnonzero(self._doc_of == doc_id).tolist()
+        body = self.index.document_rows(doc_id)
         if not body:
             raise RagError(f"no document {doc_id!r} in the index (see `rag list`)")
-        while BACK_MATTER.match(last := self.chunks[body[-1]].section):
-            before = [i for i in body if self.chunks[i].section != last]
+        while BACK_MATTER.match(last := body[-1][1]):
+            before = [row for row in body if row[1] != last]
             if not before:  # nothing but back matter: it is all there is to read
                 break
             body = before
-        first, last = self.chunks[body[0]].section, self.chunks[body[-1]].section
-        return [i for i in body if self.chunks[i].section in (first, last)]
+        first, last = body[0][1], body[-1][1]
+        return [key for key, section in body if section in (first, last)]
+
+    def title(self, doc_id: str) -> str:
+        """A document's title (an unknown one is a RagError)."""
+        if doc_id not in self.documents:
+            raise RagError(f"no document {doc_id!r} in the index (see `rag list`)")
+        return str(self.documents[doc_id]["title"])
 
     @cached_property
     def dictionary(self) -> Dictionary:
@@ -152,16 +147,53 @@ class Searcher:
         English question when the index is opened, so no user's first question waits for it."""
         return Dictionary.load()
 
+    # ----------------------------------------------------------------- the whole embedded index
+    @property
+    def rows(self) -> Rows:
+        """Every chunk of an embedded index, by row (the rows the single views below take by
+        default); a Milvus store fetches only each query's candidates."""
+        if not isinstance(self.index, EmbeddedReader):
+            raise RagError(f"{self.location} is not an embedded index: its chunks are read per query")
+        return self.index.whole
+
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        return self.rows.chunks
+
+    @property
+    def references(self) -> Mapping[str, Mapping[int, Reference]]:
+        return self.rows.references
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.rows.vectors
+
+    @property
+    def units(self) -> np.ndarray:
+        return self.rows.units
+
+    @property
+    def unit_offsets(self) -> np.ndarray:
+        return self.rows.unit_offsets
+
+    @property
+    def unit_windows(self) -> np.ndarray:
+        return self.rows.unit_windows
+
+    @property
+    def latent(self) -> Codes:
+        return self.rows.latent
+
     # ----------------------------------------------------------------- search
     def search(self, query: str, *, k: int = 5, mode: str = "hybrid", doc: str | None = None,
                section: str | None = None, context: str | None = None,
                within: Collection[int] | None = None) -> SearchResult:
         """Top ``k`` chunks for ``query``; ``context`` (a previous question) steers a follow-up;
-        ``within`` (chunk rows, e.g. ``document_ends``) narrows the search like the filters."""
+        ``within`` (chunk keys, e.g. ``document_ends``) narrows the search like the filters."""
         text, warnings, ctx = _prepare(query, context, mode, k)
         t0 = time.perf_counter()
-        found = self._rank(text, ctx, mode, self._allowed(doc, section, within), max(k, self.weights.depth))
-        hits = [self._hit(rank, i, score, found.qvec) for rank, (i, score) in enumerate(found.top(k), 1)]
+        found = self._rank(text, ctx, mode, self._scope(doc, section, within), max(k, self.weights.depth))
+        hits = [self._hit(found.rows, rank, i, score, found.qvec) for rank, (i, score) in enumerate(found.top(k), 1)]
         took_ms = (time.perf_counter() - t0) * 1000
         return SearchResult(query=text, mode=mode, hits=hits, took_ms=took_ms, embed_ms=found.embed_ms,
                             warnings=warnings, qvec=found.qvec)
@@ -170,14 +202,15 @@ class Searcher:
                 section: str | None = None, context: str | None = None,
                 within: Collection[int] | None = None) -> Explanation:
         """What ``search`` computes for the same arguments, view by view: every candidate's
-        score in each view, the shares they were mixed with, and the fused scores
-        (``Explanation.top(k)`` is the ranking ``search`` returns)."""
+        score in each view (keyed by position in ``rows``: the row of an embedded index), the
+        shares they were mixed with, and the fused scores (``Explanation.top(k)`` is the
+        ranking ``search`` returns)."""
         text, warnings, ctx = _prepare(query, context, mode, k)
-        found = self._rank(text, ctx, mode, self._allowed(doc, section, within), max(k, self.weights.depth))
+        found = self._rank(text, ctx, mode, self._scope(doc, section, within), max(k, self.weights.depth))
         found.warnings = warnings
         return found
 
-    def _rank(self, text: str, ctx: str | None, mode: str, allowed: np.ndarray | None, depth: int) -> Explanation:
+    def _rank(self, text: str, ctx: str | None, mode: str, scope: Any | None, depth: int) -> Explanation:
         """Every view's scores for a cleaned query (``ctx``: the previous question, cleaned),
         mixed by ``self.weights`` in this order: dense and word BM25, then character trigrams
         over the best candidates, latent terms, and the dictionary's Thai words."""
@@ -191,6 +224,7 @@ class Searcher:
             "latent": w_latent if self.latent_on else 0.0, "dictionary": 0.0 if thai else w.dictionary_other})
         qvec = None
         qlatent = None
+        tokens = None
         if mode in ("hybrid", "dense"):
             t1 = time.perf_counter()
             if mode == "hybrid" and self.latent_on and w_latent > 0:
@@ -207,15 +241,16 @@ class Searcher:
                 qvec = qvec + CONTEXT_WEIGHT * self.embedder.encode_queries([ctx])[0]
                 qvec = (qvec / np.linalg.norm(qvec)).astype(np.float32)
             out.embed_ms = (time.perf_counter() - t1) * 1000
-            out.chunk = self.dense_candidates(qvec, depth, allowed)
         if mode in ("hybrid", "bm25"):
             tokens = tokenize_query(text, self.engine)
             if ctx:
                 tokens = tokens * 2 + tokenize_query(ctx, self.engine)
-            out.bm25 = self.bm25_candidates(tokens, depth, allowed)
+        found = self.index.candidates(qvec, tokens, depth, scope)
+        rows = out.rows = found.rows
+        out.chunk, out.bm25 = found.chunk, found.bm25
         if qvec is not None:
             # the chunk-vector candidates (and BM25's, in hybrid) scored again with their sentences
-            out.dense = self.rescore(sorted(set(out.chunk) | set(out.bm25)), qvec)
+            out.dense = self.rescore(sorted(set(out.chunk) | set(out.bm25)), qvec, rows)
         if mode == "dense":
             fused = out.dense
         elif mode == "bm25":
@@ -223,65 +258,54 @@ class Searcher:
         else:
             fused = fuse(out.dense, out.bm25, w_lexical)
             if w_trigram > 0 and fused:
-                out.trigram = self.trigram_scores(best(fused, w.trigram_depth), text, ctx)
+                out.trigram = self.trigram_scores(best(fused, w.trigram_depth), text, ctx, rows)
                 fused = fuse(fused, out.trigram, w_trigram)
             if qlatent is not None and fused:
-                out.latent = views.latent_scores(self.latent, qlatent, fused)
+                out.latent = views.latent_scores(rows.latent, qlatent, fused)
                 fused = fuse(fused, out.latent, w_latent)
             if not thai and w.dictionary_other > 0 and fused:
-                out.dictionary = self.dictionary_scores(best(fused, w.dictionary_depth), text, ctx)
+                out.dictionary = self.dictionary_scores(best(fused, w.dictionary_depth), text, ctx, rows)
                 fused = fuse(fused, out.dictionary, w.dictionary_other)
         out.fused = fused
         out.qvec = qvec
         return out
 
     # ----------------------------------------------------------------- the views, one at a time
-    def dense_candidates(self, qvec: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> dict[int, float]:
+    def dense_candidates(self, qvec: np.ndarray, depth: int, allowed: Any | None = None) -> dict[int, float]:
         """The ``depth`` chunks whose vectors are closest to the query vector ``qvec`` (cosines),
-        through ``ann`` when it is set and nothing filters (``allowed``: a mask over the chunks)."""
-        return dense_side.dense_candidates(self.vectors, self.ann, qvec, depth, allowed)
+        within ``allowed`` (``scope``'s answer), by position in the rows they come with."""
+        return self.index.candidates(qvec, None, depth, allowed).chunk
 
-    def bm25_candidates(self, tokens: list[str], depth: int, allowed: np.ndarray | None = None) -> dict[int, float]:
-        """The ``depth`` best word-BM25 chunks for query ``tokens`` (bm25s's scores, bitwise),
-        pruned where ``bm25_bound`` is set (rag.search.bm25)."""
-        return bm25_side.bm25_candidates(self.bm25, self.bm25_bound, tokens, depth, allowed, len(self.vectors))
+    def bm25_candidates(self, tokens: list[str], depth: int, allowed: Any | None = None) -> dict[int, float]:
+        """The ``depth`` best word-BM25 chunks for query ``tokens`` (bm25s's scores), within
+        ``allowed``, by position in the rows they come with."""
+        return self.index.candidates(None, tokens, depth, allowed).bm25
 
-    def rescore(self, cand: list[int], qvec: np.ndarray) -> dict[int, float]:
+    def rescore(self, cand: list[int], qvec: np.ndarray, rows: Rows | None = None) -> dict[int, float]:
         """The dense score of each candidate row for ``qvec``: chunk, best sentence and best
-        sentence pair mixed by ``weights.chunk_share`` and ``window_share`` (rag.search.dense)."""
-        return dense_side.rescore(cand, qvec, self.vectors, self.units, self.unit_offsets, self.unit_windows,
+        sentence pair mixed by ``weights.chunk_share`` and ``window_share`` (rag.search.dense).
+        ``rows``: where the candidates are (default: the whole embedded index)."""
+        r = rows or self.rows
+        return dense_side.rescore(cand, qvec, r.vectors, r.units, r.unit_offsets, r.unit_windows,
                                   self.weights.chunk_share, self.weights.window_share)
 
-    def trigram_scores(self, cand: list[int], text: str, context: str | None = None) -> dict[int, float]:
+    def trigram_scores(self, cand: list[int], text: str, context: str | None = None,
+                       rows: Rows | None = None) -> dict[int, float]:
         """Character-trigram BM25 of the candidate rows for a cleaned question (and the previous
         one, ``context``); rows scoring 0 are left out (rag.search.views)."""
-        return views.trigram_scores(self.trigrams, self.engine, self.chunks, self.references, cand, text, context)
+        r = rows or self.rows
+        return views.trigram_scores(self.trigrams, self.engine, r.chunks, r.references, cand, text, context)
 
-    def dictionary_scores(self, cand: list[int], text: str, context: str | None = None) -> dict[int, float]:
+    def dictionary_scores(self, cand: list[int], text: str, context: str | None = None,
+                          rows: Rows | None = None) -> dict[int, float]:
         """Trigram BM25 of the candidate rows for the question's words put into Thai by the
         dictionary; rows scoring 0 are left out (rag.search.views)."""
-        return views.dictionary_scores(self.dictionary, self.trigrams, self.chunks, self.references, cand, text,
-                                       context)
+        r = rows or self.rows
+        return views.dictionary_scores(self.dictionary, self.trigrams, r.chunks, r.references, cand, text, context)
 
     # ----------------------------------------------------------------- helpers
-    def _allowed(self, doc: str | None, section: str | None,
-                 within: Collection[int] | None = None) -> np.ndarray | None:
-        if within is not None:
-            mask = np.zeros(len(self.chunks), dtype=bool)
-            mask[np.fromiter(within, dtype=np.int64)] = True
-            rest = self._allowed(doc, section)
-            return mask if rest is None else mask & rest
-        if not doc and not section:
-            return None
-        if doc and doc not in self.documents:
-            raise RagError(f"no document {doc!r} in the index (see `rag list`)")
-        mask = np.ones(len(self.chunks), dtype=bool)
-        if doc:
-            mask &= self._doc_of == doc
-        if section:
-            needle = section.casefold()
-            mask &= np.array([needle in c.section.casefold() for c in self.chunks], dtype=bool)
-        return mask
+    def _scope(self, doc: str | None, section: str | None, within: Collection[int] | None = None) -> Any | None:
+        return self.index.scope(doc, section, None if within is None else list(within))
 
     def _warm_up(self) -> None:
         """Pay the one-time costs of a first query here, at load, not inside a user's query.
@@ -296,12 +320,12 @@ class Searcher:
         tokenize_query("ทดสอบการค้นหา warm-up", self.engine)
         inner = self.embedder.inner if isinstance(self.embedder, CachedEmbedder) else self.embedder
         qvec = np.asarray(inner.encode_queries(["warm-up"])[0], dtype=np.float32)
-        if not self.chunks:
+        if not int(self.manifest.get("n_chunks") or 0):
             return
-        self.dense_candidates(qvec, 1, None)
-        token = next(iter(self.bm25.vocab_dict), None)
+        self.index.candidates(qvec, None, 1, None)
+        token = self.index.sample_token()
         if token is not None:
-            self.bm25_candidates([token], 1, None)
+            self.index.candidates(None, [token], 1, None)
         cached, self.embedder = self.embedder, inner
         try:
             self.search(f"ทดสอบการค้นหา warm-up {token or ''}", k=1, mode="hybrid")
@@ -310,11 +334,11 @@ class Searcher:
         finally:
             self.embedder = cached
 
-    def _hit(self, rank: int, i: int, score: float, qvec: np.ndarray | None = None) -> Hit:
-        c = self.chunks[i]
-        refs = self.references.get(c.doc_id, {})
+    def _hit(self, rows: Rows, rank: int, i: int, score: float, qvec: np.ndarray | None = None) -> Hit:
+        c = rows.chunks[i]
+        refs = rows.references.get(c.doc_id, {})
         footnotes = [refs[n] for n in c.footnotes if n in refs]
-        similarity = None if qvec is None else float(np.dot(self.vectors[i], qvec))
+        similarity = None if qvec is None else float(np.dot(rows.vectors[i], qvec))
         return Hit(rank=rank, score=score, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title,
                    section=c.section, page=c.page, text=c.text, footnotes=footnotes, markers=list(c.markers),
                    similarity=similarity)
@@ -329,12 +353,12 @@ def _prepare(query: str, context: str | None, mode: str, k: int) -> tuple[str, l
     return text, warnings, ctx
 
 
-def _check_embedder(embedder: Embedder, stored: dict[str, Any], index_dir: Path) -> None:
+def _check_embedder(embedder: Embedder, stored: dict[str, Any], location: str, hint: str) -> None:
     if int(stored.get("dim", embedder.dim)) != embedder.dim:
-        raise RagError(f"index {index_dir} holds {stored.get('dim')}-d vectors but model "
-                       f"{embedder.model_id} gives {embedder.dim}-d; {rebuild_hint(index_dir)}")
+        raise RagError(f"index {location} holds {stored.get('dim')}-d vectors but model "
+                       f"{embedder.model_id} gives {embedder.dim}-d; {hint}")
     try:
         ensure_compatible(stored["id"], stored["vector_space"], embedder)
     except RagError:
-        raise RagError(f"index {index_dir} was built with {stored.get('id')} ({stored.get('vector_space')}), "
-                       f"not {embedder.model_id} ({embedder.vector_space}); {rebuild_hint(index_dir)}") from None
+        raise RagError(f"index {location} was built with {stored.get('id')} ({stored.get('vector_space')}), "
+                       f"not {embedder.model_id} ({embedder.vector_space}); {hint}") from None

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.search.fusion import top
+from rag.index.store import top
 
 # The pruned search (``top_pruned``) first sums only the words found in at most this share of
 # the chunks; the more common ones (idf < log(1 + 1/share): ที่, การ, ของ... in a large Thai
