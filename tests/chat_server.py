@@ -42,7 +42,8 @@ def index_with_probe(article_index: Path, workdir: Path) -> Path:
 
 @contextmanager
 def rag_serve(index_dir: Path, log: Path, *, env: dict[str, str] | None = None,
-              timeout: float = 300) -> Iterator[str]:
+              timeout: float = 300, read_only: bool = False) -> Iterator[str]:
     """Start `rag serve` on a free port, wait until the page answers, yield its URL, stop it."""
-    with serving(index_dir, log, env=env, cwd=ROOT, timeout=timeout) as url:
+    with serving(index_dir, log, env=env, cwd=ROOT, timeout=timeout,
+                 args=["--read-only"] if read_only else []) as url:
         yield url

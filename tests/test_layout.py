@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("search",),
     ("answer",),
     ("generate",),
-    ("ingest", "api"),
+    ("ingest_report", "ingest", "api"),
     ("evaluation",),
     ("app",),
 ]

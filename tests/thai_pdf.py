@@ -182,7 +182,7 @@ def _units(text: str) -> list[tuple[str, str]]:
 
 
 class _Layout:
-    def __init__(self) -> None:
+    def __init__(self, footnotes: dict[int, str] | None = None) -> None:
         from fpdf import FPDF
 
         self.pdf = FPDF(unit="mm", format=(PAGE_W, PAGE_H))
@@ -190,6 +190,7 @@ class _Layout:
         self.pdf.add_font("Body", "", str(BODY_FONT))
         self.pdf.add_font("Body", "B", str(BOLD_FONT))
         self.placed = Placed()
+        self.footnotes = FOOTNOTES if footnotes is None else footnotes
         self.page_notes: list[int] = []
         self.y = 0.0
         self.width = PAGE_W - LEFT - RIGHT
@@ -213,7 +214,7 @@ class _Layout:
         return lines
 
     def note_lines(self, n: int) -> list[list[tuple[str, str]]]:
-        return self.wrap(_units(f"{n} {FOOTNOTES[n]}"), NOTE_PT, 0.0)
+        return self.wrap(_units(f"{n} {self.footnotes[n]}"), NOTE_PT, 0.0)
 
     def notes_height(self, notes: list[int]) -> float:
         if not notes:
@@ -287,7 +288,7 @@ class _Layout:
                 for line in self.note_lines(n):
                     self.draw(LEFT, y + NOTE_LH * 0.8, line, NOTE_PT)
                     y += NOTE_LH
-                self.placed.footnotes[n] = (FOOTNOTES[n], self.page)
+                self.placed.footnotes[n] = (self.footnotes[n], self.page)
         self.pdf.set_font("Body", "", FOOT_PT)
         label = str(self.page)
         self.pdf.text((PAGE_W - self.pdf.get_string_width(label)) / 2, PAGE_H - 10, label)
@@ -332,11 +333,13 @@ def cer(reference: str, candidate: str) -> float:
     return levenshtein(ref, cand) / max(1, len(ref))
 
 
-def build_pdf(path: Path) -> Placed:
-    """Lay the sample paper out into `path` and say where everything went."""
-    layout = _Layout()
+def build_pdf(path: Path, sections: list[tuple[str | None, list[str]]] | None = None,
+              footnotes: dict[int, str] | None = None) -> Placed:
+    """Lay the sample paper out into `path` and say where everything went. Another paper:
+    ``sections`` in the form of `SECTIONS` (markers as {n}) and its ``footnotes``."""
+    layout = _Layout(footnotes)
     layout.new_page()
-    for heading, paragraphs in SECTIONS:
+    for heading, paragraphs in SECTIONS if sections is None else sections:
         if heading:
             layout.heading(heading)
         for text in paragraphs:

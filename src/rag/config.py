@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rag.errors import RagError
+
 #: The environment variables the package reads, each with what it sets (README, "Settings").
 ENV: dict[str, str] = {
     "RAG_INDEX": "index folder (default ./index); --index beats it",
@@ -23,6 +25,7 @@ ENV: dict[str, str] = {
     "RAG_AUTH": "user:password that the chat asks for",
     "RAG_HOST": "address the chat launcher ui/app.py binds (default 127.0.0.1)",
     "RAG_PORT": "port the chat launcher ui/app.py binds (default 7860)",
+    "RAG_MAX_UPLOAD_MB": "largest file the chat takes as an upload, in MB (default 50)",
     "RAG_LLM_URL": "OpenAI-compatible API for generated answers (off when unset; --llm beats it)",
     "RAG_LLM_MODEL": "the LLM's model name (--llm-model beats it)",
     "RAG_LLM_KEY": "the LLM API's key, when it wants one",
@@ -31,6 +34,7 @@ ENV: dict[str, str] = {
     "RAG_LLM_PROMPTS": "prompt template file for generated answers (default: rag/generate/prompts.txt)",
     "RAG_FAULT": "tests only: the index-writing step at which to fail on purpose",
 }
+DEFAULT_MAX_UPLOAD_MB = 50.0
 OFF_VALUES = frozenset({"1", "true", "yes", "on"})
 
 
@@ -49,6 +53,20 @@ def resolve_index(index: str | os.PathLike[str] | None = None) -> Path:
         return Path(index)
     env = os.environ.get("RAG_INDEX")
     return Path(env) if env else Path.cwd() / "index"
+
+
+def max_upload_mb() -> float:
+    """``RAG_MAX_UPLOAD_MB``: the chat's limit on one uploaded file (default 50 MB)."""
+    raw = os.environ.get("RAG_MAX_UPLOAD_MB", "").strip()
+    if not raw:
+        return DEFAULT_MAX_UPLOAD_MB
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise RagError(f"RAG_MAX_UPLOAD_MB must be a number of megabytes above 0, not {raw!r}")
+    return value
 
 
 def resolve_store(store: str | os.PathLike[str] | None = None,

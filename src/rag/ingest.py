@@ -9,14 +9,21 @@ tokens and vectors, so adding a document never re-embeds the rest. Every source 
 validated first; then the store (rag.index.store) takes the new documents: the embedded index
 is built beside the old one and swapped in only when complete (all or nothing), a Milvus store
 switches each document to its new rows at once (docs/milvus.md).
+
+``on_progress(stage, done, total)`` follows a run through its stages (``PROGRESS_STAGES``:
+reading, repair, structure, embedding, indexing; embedding counts texts embedded), for a
+caller that shows it (the chat's uploads). The report says what each document holds (pages,
+sections, footnotes, chunks, repairs) and what deserves a look (``warnings``).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,7 @@ from rag.embed import (
 from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.index.embedded import EmbeddedUpdate
+from rag.ingest_report import IngestReport, blank_pages, collect_warnings, document_entry, page_count
 from rag.lexical.tokenize import thai_engine, tokenize
 from rag.progress import Progress
 from rag.repair.text import repair_document
@@ -45,24 +53,9 @@ from rag.repair.text import repair_document
 # it was built with (otherwise old and new chunks would not be comparable).
 CHUNKING = {"max_chars": 1200, "overlap": 150, "version": 1}
 LEXICAL = {"k1": 1.2, "b": 0.75}
-STAGES = ("repair", "structure", "chunking", "embedding", "indexing")
-
-
-@dataclass
-class IngestReport:
-    index_dir: str
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    n_documents: int = 0
-    n_chunks: int = 0
-    chunks_embedded: int = 0
-    # texts (chunks, sentences, pairs, references) an update took from the index, not encoded again
-    texts_reused: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+# What ``on_progress`` reports, in order (chunking is part of structure there).
+PROGRESS_STAGES = ("reading", "repair", "structure", "embedding", "indexing")
+OnProgress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -72,23 +65,34 @@ class Processed:
     source: Source
     document: Document
     chunks: list[Chunk]
+    repairs: int | None = 0  # fixes the repair stage made (0 for clean text, None for a PDF read from its layout)
 
 
-def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, Any] | None = None) -> Processed:
+def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, Any] | None = None,
+                   on_stage: Callable[[str], None] | None = None) -> Processed:
     """One source through repair, structure and chunking, adding each stage's time to
-    `seconds`. A PDF's document was read with the file; its reading time counts as repair."""
+    `seconds`; ``on_stage`` hears "repair" and "structure" as each starts. A PDF's document
+    was read with the file (its repair and structure with it); its reading time counts as
+    repair, and its repairs are not counted (None)."""
     settings = chunking or CHUNKING
+    stage = on_stage or (lambda _: None)
     t0 = time.perf_counter()
+    repairs: int | None = 0
     if src.document is not None:
         t0 -= src.seconds  # read (its repair and structure) when the file was read
         t1 = time.perf_counter()
         doc = src.document
+        repairs = None
     elif src.kind == KIND_PDF_TEXT:
+        stage("repair")
         repaired = repair_document(src.text)
+        repairs = sum(repaired.fixes.values())
         t1 = time.perf_counter()
+        stage("structure")
         doc = structure_document(repaired, doc_id=src.doc_id, title=src.title)
     else:
         t1 = time.perf_counter()
+        stage("structure")
         doc = structure_plain(src.text, doc_id=src.doc_id, title=src.title)
     t2 = time.perf_counter()
     chunks = chunk_document(doc, max_chars=settings["max_chars"], overlap=settings["overlap"])
@@ -96,7 +100,23 @@ def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, A
     seconds["repair"] += t1 - t0
     seconds["structure"] += t2 - t1
     seconds["chunking"] += t3 - t2
-    return Processed(source=src, document=doc, chunks=chunks)
+    return Processed(source=src, document=doc, chunks=chunks, repairs=repairs)
+
+
+class _EmbedProgress:
+    """What the embedders advance (a progress bar's ``update``), reported as the embedding
+    stage's texts done out of ``total``."""
+
+    def __init__(self, on_progress: OnProgress, total: int) -> None:
+        self.on_progress, self.total, self.done = on_progress, total, 0
+        self._lock = threading.Lock()  # one job may run on two backends at once
+        on_progress("embedding", 0, total)
+
+    def update(self, n: int = 1) -> None:
+        with self._lock:
+            self.done = min(self.total, self.done + int(n))
+            done = self.done
+        self.on_progress("embedding", done, self.total)
 
 
 def model_record(embedder: Embedder, requested: str) -> dict[str, Any]:
@@ -117,12 +137,26 @@ def _check_existing(store: ix.Store, old: ix.Settings | None, model: str | None)
 
 
 def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None = None, title: str | None = None,
-           rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None) -> IngestReport:
+           rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None,
+           on_progress: OnProgress | None = None) -> IngestReport:
     """Add or update documents in the index ``index`` (a folder, created if missing, or a store URI)."""
     store = ix.open_store(index)
     report = IngestReport(index_dir=store.location)
-    sources = read_sources(paths, title)
-    with store.update(rebuild) as up:
+    with collect_warnings(report):
+        if on_progress:
+            on_progress("reading", 0, len(paths))
+        sources = read_sources(paths, title)
+    return ingest_sources(sources, store, model=model, rebuild=rebuild, progress=progress, embedder=embedder,
+                          on_progress=on_progress, report=report)
+
+
+def ingest_sources(sources: list[Source], index: str | Path | ix.Store, *, model: str | None = None,
+                   rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None,
+                   on_progress: OnProgress | None = None, report: IngestReport | None = None) -> IngestReport:
+    """`ingest` of sources already read (`rag.document.reading.read_sources`)."""
+    store = ix.open_store(index)
+    report = report or IngestReport(index_dir=store.location)
+    with collect_warnings(report), store.update(rebuild) as up:
         calibrate_on_write(up)
         old = up.settings
         _check_existing(store, old, model)
@@ -152,6 +186,7 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
             known = up.documents.get(src.doc_id)
             if known is not None and known.sha256 == src.sha256:
                 report.unchanged.append(src.doc_id)
+                report.documents.append(document_entry(known, "unchanged"))
             else:
                 (report.updated if known else report.added).append(src.doc_id)
                 todo.append(src)
@@ -159,11 +194,14 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
             report.n_documents, report.n_chunks = up.totals()
             return report
 
+        processed = []
         with Progress(len(todo), label="reading", unit="documents") if progress and len(todo) > 1 \
                 else nullcontext() as bar:
-            processed = []
-            for src in todo:
-                processed.append(process_source(src, report.seconds))
+            for i, src in enumerate(todo):
+                def on_stage(stage: str, i: int = i) -> None:
+                    if on_progress:
+                        on_progress(stage, i, len(todo))
+                processed.append(process_source(src, report.seconds, on_stage=on_stage))
                 if bar is not None:
                     bar.update()
         new_chunks = [c for p in processed for c in p.chunks]
@@ -172,14 +210,19 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
         known = up.stored_vectors({p.source.doc_id for p in processed})
         vectors, units, codes, report.texts_reused = _embed(
             embedder, [c.embed_text() for c in new_chunks], [u for units in unit_lists for u in units], head,
-            progress, len(processed), known)
+            progress, len(processed), known, on_progress)
         report.seconds["embedding"] = time.perf_counter() - t0
         report.chunks_embedded = len(new_chunks)
 
         t0 = time.perf_counter()
+        if on_progress:
+            on_progress("indexing", 0, 1)
         docs = _documents(processed, vectors, units, [len(u) for u in unit_lists], window_counts, codes, engine)
         report.n_documents, report.n_chunks = up.put(settings, docs)
         report.seconds["indexing"] = time.perf_counter() - t0
+        if on_progress:
+            on_progress("indexing", 1, 1)
+        _describe(report, processed, {d.info.doc_id: d.info for d in docs})
     return report
 
 
@@ -188,6 +231,20 @@ def unit_texts(processed: list[Processed]) -> tuple[list[list[str]], list[int]]:
     and how many of them, the last ones, are sentence pairs."""
     pairs = [(c, p.document.references, c.window_texts()) for p in processed for c in p.chunks]
     return [c.unit_texts(refs) + w for c, refs, w in pairs], [len(w) for _, _, w in pairs]
+
+
+def _describe(report: IngestReport, processed: list[Processed], infos: dict[str, ix.DocumentInfo]) -> None:
+    """The report's entries and warnings for the documents this run processed."""
+    for p in processed:
+        doc_id = p.source.doc_id
+        status = "updated" if doc_id in report.updated else "added"
+        report.documents.append(document_entry(infos[doc_id], status, p.repairs))
+        empty, pages = blank_pages(p.source)
+        if empty:
+            report.warnings.append(f"{doc_id}: {empty} of {pages} pages have no text layer (scanned images?); "
+                                   f"run OCR on them to make their text searchable")
+        if not p.chunks:
+            report.warnings.append(f"{doc_id}: no text to search was found in it")
 
 
 def calibrate_on_write(up: ix.Update) -> None:
@@ -214,8 +271,8 @@ def measure_index(built: Path) -> dict[str, Any] | None:
 
 
 def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], head: str | None,
-           progress: bool, n_documents: int, known: ix.Known | None = None
-           ) -> tuple[np.ndarray, np.ndarray, Codes, int]:
+           progress: bool, n_documents: int, known: ix.Known | None = None,
+           on_progress: OnProgress | None = None) -> tuple[np.ndarray, np.ndarray, Codes, int]:
     """Chunk vectors (with their latent terms when the embedder has a head), unit vectors, and
     how many texts were taken from ``known`` rather than encoded.
 
@@ -234,10 +291,14 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
         print(f"embedding {len(chunk_unique)} chunks and {len(unit_unique)} sentences and sentence pairs{again} "
               f"with {embedder.model_id} ({embedder.backend})", file=sys.stderr)
     n_texts = len(chunk_unique) + len(unit_unique)
-    # one bar for both passes: it counts the texts encoded and shows them as chunks
-    with Progress(len(chunk_unique), label=f"embedding {n_documents} document{'s' * (n_documents != 1)}",
-                  unit="chunks", scale=len(chunk_unique) / max(1, n_texts)) if progress and n_texts \
-            else nullcontext(False) as bar:
+    if on_progress is not None:  # a caller following the stages gets the count instead of a bar
+        bar_context: Any = nullcontext(_EmbedProgress(on_progress, n_texts))
+    elif progress and n_texts:  # one bar for both passes: it counts the texts encoded, shown as chunks
+        bar_context = Progress(len(chunk_unique), label=f"embedding {n_documents} document{'s' * (n_documents != 1)}",
+                               unit="chunks", scale=len(chunk_unique) / max(1, n_texts))
+    else:
+        bar_context = nullcontext(False)
+    with bar_context as bar:
         chunk_done, chunk_codes, unit_done = encode_chunks_and_units(embedder, chunk_unique, unit_unique,
                                                                      latent=head is not None, progress=bar)
     empty = np.zeros((0, embedder.dim), np.float32)
@@ -267,7 +328,9 @@ def _documents(processed: list[Processed], vectors: np.ndarray, units: np.ndarra
         counts = unit_counts[row:row + n]
         refs: dict[int, Reference] = dict(p.document.references)
         info = ix.DocumentInfo(doc_id=p.source.doc_id, title=p.source.title, source=p.source.origin,
-                               sha256=p.source.sha256, kind=p.source.kind, n_chunks=n, n_references=len(refs))
+                               sha256=p.source.sha256, kind=p.source.kind, n_chunks=n, n_references=len(refs),
+                               n_pages=page_count(p.document), n_sections=sum(1 for s in p.document.sections if s.title),
+                               added=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         out.append(ix.NewDocument(
             info=info, chunks=p.chunks, references=refs,
             tokens=[tokenize(c.lexical_text(refs), engine) for c in p.chunks],

@@ -6,8 +6,12 @@ shown as text, never run. Needs Debian's `chromium` and `fonts-thai-tlwg` (`make
 installs them when root) and the `playwright` package (test extras; its own browser download
 is never used). Without them the tests are skipped, except under CI, where they fail.
 
-Set RAG_SCREENSHOTS=DIR to keep a copy of the answer's screenshot in DIR (the one in
-eval/screenshots/ was made that way).
+The Documents view is driven the same way: a Thai PDF with footnotes chosen through the
+page's own file input, its progress, the library table, its outline, the chat's filter and
+answer, removal after a confirmation.
+
+Set RAG_SCREENSHOTS=DIR to keep a copy of the screenshots in DIR (the ones in
+eval/screenshots/ were made that way).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import thai_pdf
 from chat_server import XSS_QUESTION, index_with_probe, rag_serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,6 +33,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 ANSWER_TIMEOUT_MS = 120_000
+UPLOAD_TIMEOUT_MS = 600_000
 
 
 def missing() -> str | None:
@@ -171,6 +177,90 @@ def test_document_markup_shows_as_text_and_never_runs(browser, served):
     assert '<img src=x onerror="window.__pwned=2">' in text
     assert bot.locator("script").count() == 0 and bot.locator("img[src='x']").count() == 0
     assert bot.locator("a[href^='javascript']").count() == 0
+    page.close()
+
+
+def keep_screenshots(*shots: Path) -> None:
+    keep = os.environ.get("RAG_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copy(shot, Path(keep) / shot.name)
+
+
+def thai_drawn_as_thai(page, selector: str) -> None:
+    """A combining vowel takes no room of its own in a Thai font; a missing glyph would."""
+    widths = page.evaluate(
+        """(sel) => { const el = document.querySelector(sel);
+        const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(el).font;
+        return [c.measureText('ก').width, c.measureText('กิ').width]; }""", selector)
+    assert widths[0] > 0 and abs(widths[1] - widths[0]) < 0.5, widths
+
+
+def test_a_pdf_uploaded_through_the_page_is_listed_outlined_searched_and_removed(browser, served, tmp_path):
+    if not thai_pdf.fonts_available():
+        pytest.skip("no TLWG Thai font (fonts-thai-tlwg) to lay out the test PDF")
+    pdf = tmp_path / "water policy.pdf"
+    placed = thai_pdf.build_pdf(pdf)
+    page = open_chat(browser, served)
+    page.get_by_role("tab", name="เอกสาร · Documents").click()
+    page.locator("#upload-files input[type='file']").set_input_files(str(pdf))
+    page.locator("#upload-files").get_by_text("water policy.pdf").first.wait_for(timeout=60_000)
+    page.locator("#upload-title input, #upload-title textarea").first.fill("นโยบายการจัดการน้ำของไทย")
+    page.locator("#upload-button").click()
+    row = page.locator("#upload-progress tr.job")
+    row.first.wait_for(timeout=60_000)
+    # the stages are shown as they run: the screenshot is taken while the worker embeds
+    page.locator("#upload-progress .stage.current", has_text="embedding").wait_for(timeout=UPLOAD_TIMEOUT_MS)
+    shots = [tmp_path / "library-upload.png", tmp_path / "library.png"]
+    page.screenshot(path=str(shots[0]))
+    page.locator("#upload-progress tr[data-state='done']").wait_for(timeout=UPLOAD_TIMEOUT_MS)
+    result = page.locator("#upload-progress td.job-result").inner_text()
+    assert "นโยบายการจัดการน้ำของไทย" in result and "added" in result, result
+    assert f"{len(placed.pages)} pages" in result and f"{len(thai_pdf.FOOTNOTES)} footnotes" in result, result
+
+    # listed at once, its row opens its outline: sections with their pages, references
+    page.locator("#library").get_by_text("water-policy", exact=True).click()
+    page.locator("#outline h4").wait_for(timeout=30_000)
+    sections = page.locator("#outline .outline-sections tbody tr").all_inner_texts()
+    for title, printed in placed.headings:
+        assert any(title in s and str(printed) in s for s in sections), (title, sections)
+    refs = page.locator("#outline .outline-references li").all_inner_texts()
+    assert len(refs) == len(thai_pdf.FOOTNOTES) and "Rijkswaterstaat" in refs[4], refs
+    thai_drawn_as_thai(page, "#outline .outline-sections td")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots[1]), full_page=True)  # the result, the table, the outline
+    assert all(s.stat().st_size > 20_000 for s in shots)
+    keep_screenshots(*shots)
+
+    # the chat's document filter knows it, and it answers with its footnote
+    page.get_by_role("tab", name="ถาม-ตอบ · Chat").click()
+    page.locator("#doc input").click()
+    options = page.locator("#doc li[data-testid='dropdown-option']")
+    options.first.wait_for()
+    assert "water-policy" in " ".join(options.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))"))
+    page.keyboard.press("Escape")
+    bot = ask(page, "How does the Netherlands make room for the river?", expect="Rijkswaterstaat")
+    assert "นโยบายการจัดการน้ำของไทย" in bot.inner_text() and "5" in bot.locator("blockquote sup").all_inner_texts()
+
+    # removal asks first; cancel keeps it, confirming takes it out of the table and the filter
+    page.get_by_role("tab", name="เอกสาร · Documents").click()
+    page.locator("#remove-button").click()
+    page.locator("#remove-question").get_by_text("water-policy").wait_for()
+    page.locator("#remove-no").click()
+    page.locator("#remove-confirm").wait_for(state="hidden")
+    assert page.locator("#library").get_by_text("water-policy", exact=True).count() == 1
+    page.locator("#remove-button").click()
+    page.locator("#remove-yes").click()
+    page.locator("#library-status").get_by_text("Removed water-policy").wait_for(timeout=UPLOAD_TIMEOUT_MS)
+    page.wait_for_function("() => !document.querySelector('#library').innerText.includes('water-policy')",
+                           timeout=30_000)
+    page.get_by_role("tab", name="ถาม-ตอบ · Chat").click()
+    page.locator("#doc input").click()
+    page.locator("#doc li[data-testid='dropdown-option']").first.wait_for()
+    labels = page.locator("#doc li[data-testid='dropdown-option']").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))")
+    assert not any("water-policy" in (label or "") for label in labels), labels
     page.close()
 
 

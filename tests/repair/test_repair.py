@@ -562,3 +562,13 @@ def test_xquad_paragraphs_pass_through_unchanged() -> None:
     assert len(paras) == 184
     changed = [p for p in paras if squash(" ".join(repair_lines(p.split("\n")))) != squash(p)]
     assert changed == []
+
+
+def test_a_page_holding_only_its_number_is_read_without_failing() -> None:
+    """A scanned page's text layer is often its printed number alone: the running-head pass
+    takes that line as the page number on its first (top) look, and the bottom look must
+    then pass over the page, which has no body line left."""
+    raw = ("7\nความร่วมมือด้านน้ำ\nไทยและเนเธอร์แลนด์ร่วมกันศึกษาแนวทางการจัดการลุ่มน้ำ\n\f\n8\n\f\n"
+           "9\nย่อหน้าสุดท้ายของเอกสารนี้\n")
+    text = repair_document(raw).text
+    assert "ย่อหน้าสุดท้ายของเอกสารนี้" in text and "ความร่วมมือด้านน้ำ" in text

@@ -93,12 +93,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"{store.location} · {manifest['model']['id']} ({manifest['model']['backend']})")
-    for col in ("doc_id", "title", "chunks", "references", "source"):
+    for col in ("doc_id", "title", "pages", "sections", "chunks", "references", "added", "source"):
         table.add_column(col)
-    for d in docs.values():
-        table.add_row(d["doc_id"], d["title"], str(d["n_chunks"]), str(d.get("n_references", 0)), d["source"])
+    for d in docs.values():  # pages, sections, added: blank for documents ingested before they were kept
+        table.add_row(d["doc_id"], d["title"], _blank(d.get("n_pages")), _blank(d.get("n_sections")),
+                      str(d["n_chunks"]), str(d.get("n_references", 0)), (d.get("added") or "")[:16].replace("T", " "),
+                      d["source"])
     Console().print(table)
     return 0
+
+
+def _blank(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -252,10 +258,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from rag.app.chat import auth_from_env, serve
+    from rag.config import max_upload_mb
     from rag.generate import llm_settings
     from rag.index import open_store
 
-    auth_from_env()  # a malformed RAG_AUTH fails before minutes of indexing
+    auth_from_env()  # a malformed RAG_AUTH or RAG_MAX_UPLOAD_MB fails before minutes of indexing
+    max_upload_mb()
     llm = llm_settings(args.llm, args.llm_model)
     where = _store(args)
     if not open_store(where).exists():
@@ -264,7 +272,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         _stderr(f"no index at {where}: building it from {DEFAULT_CORPUS}/")
         ingest(corpus_files(Path(DEFAULT_CORPUS)), where, model=args.model)
-    serve(where, host=args.host, port=args.port, model=args.model, llm=llm)  # type: ignore[arg-type]
+    serve(where, host=args.host, port=args.port, model=args.model, read_only=args.read_only,  # type: ignore[arg-type]
+          llm=llm)
     return 0
 
 
@@ -341,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=_positive_int, default=7860)
     s.add_argument("--model", metavar="NAME_OR_PATH", help="model for a new index")
+    s.add_argument("--read-only", action="store_true", help="no uploads or removals from the chat")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("clean", help="print the repaired text of a PDF-extracted Thai text file")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -47,11 +47,11 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def start(index_dir: Path, port: int, log: IO[bytes] | IO[str], *,
-          env: Mapping[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
-    """`rag serve --index INDEX_DIR` on 127.0.0.1:PORT, its output going to `log`."""
+          env: Mapping[str, str] | None = None, cwd: Path | None = None, args: Sequence[str] = ()) -> subprocess.Popen:
+    """`rag serve --index INDEX_DIR` on 127.0.0.1:PORT (plus ``args``), its output going to `log`."""
     return subprocess.Popen(
         [sys.executable, "-m", "rag", "serve", "--index", str(index_dir), "--host", "127.0.0.1",
-         "--port", str(port)],
+         "--port", str(port), *args],
         stdout=log, stderr=subprocess.STDOUT, env=child_env(env), cwd=cwd,
     )
 
@@ -65,29 +65,34 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
         proc.wait()
 
 
+def wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float = 300) -> None:
+    """Return once the server's page answers 200; if it exits or never answers, the error
+    carries what it printed (written to `log`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"rag serve exited with {proc.returncode}:\n{log.read_text(encoding='utf-8')}")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"rag serve did not answer in {timeout:.0f} s:\n{log.read_text(encoding='utf-8')}")
+        time.sleep(0.5)
+
+
 @contextmanager
 def serving(index_dir: Path, log: Path, *, env: Mapping[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 300) -> Iterator[str]:
-    """A server until the block ends; yields its URL once its page answers 200. If it exits or
-    never answers, the error carries what it printed (written to `log`)."""
+            cwd: Path | None = None, timeout: float = 300, args: Sequence[str] = ()) -> Iterator[str]:
+    """A server until the block ends; yields its URL once its page answers 200 (`wait_ready`)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("w", encoding="utf-8") as out:
-        proc = start(index_dir, port, out, env=env, cwd=cwd)
+        proc = start(index_dir, port, out, env=env, cwd=cwd, args=args)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"rag serve exited with {proc.returncode}:\n{log.read_text(encoding='utf-8')}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"rag serve did not answer in {timeout:.0f} s:\n{log.read_text(encoding='utf-8')}")
-            time.sleep(0.5)
+        wait_ready(proc, url, log, timeout)
         yield url
     finally:
         stop(proc)

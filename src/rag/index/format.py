@@ -81,6 +81,11 @@ class DocumentInfo:
     kind: str
     n_chunks: int
     n_references: int = 0
+    # Added later, so an index written before them reads them as None (shown blank): pages the
+    # text falls on (None for clean text), titled sections, when this version was ingested.
+    n_pages: int | None = None
+    n_sections: int | None = None
+    added: str | None = None
 
 
 @dataclass

@@ -360,8 +360,8 @@ def running_heads(raws: list[RawLine]) -> None:
     if len(pages) < _MIN_PAGES_FOR_HEADS:
         return
     for pick in (lambda ks: ks[0], lambda ks: ks[-1]):
-        # (a page whose only line was taken as a header in the first pass has none left)
-        lines = [pick(ks) for p in pages if (ks := [k for k in p if raws[k].kind == BODY])]
+        # a page whose one body line the first pass took as its header has none left for the second
+        lines = [pick(ks) for ks in ([k for k in p if raws[k].kind == BODY] for p in pages) if ks]
         forms: dict[str, list[int]] = {}
         for k in lines:
             form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
