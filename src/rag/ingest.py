@@ -31,7 +31,7 @@ import numpy as np
 
 from rag import index as ix
 from rag.document.chunking import Chunk, chunk_document
-from rag.document.reading import KIND_PDF_TEXT, Source, read_sources
+from rag.document.reading import KIND_PDF_TEXT, InputDocument, read_sources
 from rag.document.structure import Document, Reference, structure_document, structure_plain
 from rag.embed import (
     Embedder,
@@ -62,13 +62,13 @@ OnProgress = Callable[[str, int, int], None]
 class Processed:
     """One document through repair, structure and chunking (not yet embedded)."""
 
-    source: Source
+    source: InputDocument
     document: Document
     chunks: list[Chunk]
     repairs: int | None = 0  # fixes the repair stage made (0 for clean text, None for a PDF read from its layout)
 
 
-def process_source(src: Source, seconds: dict[str, float], chunking: dict[str, Any] | None = None,
+def process_source(src: InputDocument, seconds: dict[str, float], chunking: dict[str, Any] | None = None,
                    on_stage: Callable[[str], None] | None = None) -> Processed:
     """One source through repair, structure and chunking, adding each stage's time to
     `seconds`; ``on_stage`` hears "repair" and "structure" as each starts. A PDF's document
@@ -150,7 +150,7 @@ def ingest(paths: list[Path], index: str | Path | ix.Store, *, model: str | None
                           on_progress=on_progress, report=report)
 
 
-def ingest_sources(sources: list[Source], index: str | Path | ix.Store, *, model: str | None = None,
+def ingest_sources(sources: list[InputDocument], index: str | Path | ix.Store, *, model: str | None = None,
                    rebuild: bool = False, progress: bool = True, embedder: Embedder | None = None,
                    on_progress: OnProgress | None = None, report: IngestReport | None = None) -> IngestReport:
     """`ingest` of sources already read (`rag.document.reading.read_sources`)."""
@@ -181,7 +181,7 @@ def ingest_sources(sources: list[Source], index: str | Path | ix.Store, *, model
                                chunking=dict(old.chunking if old else CHUNKING),
                                lexical={**(old.lexical if old else LEXICAL), "engine": engine}, latent_head=head)
 
-        todo: list[Source] = []
+        todo: list[InputDocument] = []
         for src in sources:
             known = up.documents.get(src.doc_id)
             if known is not None and known.sha256 == src.sha256:

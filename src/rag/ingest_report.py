@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rag import index as ix
-from rag.document.reading import KIND_PDF_TEXT, Source
+from rag.document.reading import KIND_PDF_TEXT, InputDocument
 from rag.document.structure import Document
 
 # the stages whose seconds a report gives
@@ -49,7 +49,7 @@ def page_count(doc: Document) -> int | None:
     return len(pages) or None
 
 
-def blank_pages(src: Source) -> tuple[int, int]:
+def blank_pages(src: InputDocument) -> tuple[int, int]:
     """(pages without text, pages) of PDF-extracted text whose pages are set off by form
     feeds: a page with nothing but its number is a scanned image, whose words are not in the
     text layer. (0, 0) when the text has no page breaks."""

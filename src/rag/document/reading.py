@@ -37,8 +37,9 @@ _log = logging.getLogger(__name__)
 
 
 @dataclass
-class Source:
-    """One input document: its text for the repair and structure stages, or (a PDF) the
+class InputDocument:
+    """One document as read from a user's file (not to be confused with `rag.answer.Source`, a
+    footnoted reference an answer cites): its text for the repair and structure stages, or (a PDF) the
     document already read from its layout."""
 
     doc_id: str
@@ -138,21 +139,21 @@ def iter_jsonl(path: Path) -> Iterator[tuple[str, int, Any]]:
         yield where, lineno, rec
 
 
-def read_jsonl_corpus(path: Path) -> list[Source]:
-    out: list[Source] = []
+def read_jsonl_corpus(path: Path) -> list[InputDocument]:
+    out: list[InputDocument] = []
     for where, _, rec in iter_jsonl(path):
         if not isinstance(rec, dict) or "id" not in rec or not isinstance(rec.get("text"), str):
             raise RagError(f"{where}: each line needs an \"id\" and a \"text\" string")
         doc_id = check_doc_id(str(rec["id"]), where)
         title = rec.get("title")
-        out.append(Source(doc_id=doc_id, title=str(title) if title else doc_id, kind=KIND_PLAIN,
+        out.append(InputDocument(doc_id=doc_id, title=str(title) if title else doc_id, kind=KIND_PLAIN,
                           text=rec["text"], origin=where))
     if not out:
         raise RagError(f"{path}: no records")
     return out
 
 
-def read_source_file(path: Path, title: str | None = None) -> list[Source]:
+def read_source_file(path: Path, title: str | None = None) -> list[InputDocument]:
     suffix = path.suffix.lower()
     if path.exists() and not path.is_dir() and suffix not in SUPPORTED:
         raise RagError(f"{path}: unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED)}")
@@ -166,11 +167,11 @@ def read_source_file(path: Path, title: str | None = None) -> list[Source]:
             read_text_file(path)  # raises the right message for missing / directory
         t0 = time.perf_counter()
         document = read_pdf(path, doc_id=doc_id, title=title or path.stem).document
-        return [Source(doc_id=doc_id, title=title or path.stem, kind=KIND_PDF, text="", origin=str(path),
+        return [InputDocument(doc_id=doc_id, title=title or path.stem, kind=KIND_PDF, text="", origin=str(path),
                        document=document, seconds=time.perf_counter() - t0)]
     text = read_text_file(path)
     kind = KIND_MARKDOWN if suffix == ".md" else KIND_PDF_TEXT
-    return [Source(doc_id=doc_id, title=title or path.stem, kind=kind, text=text, origin=str(path))]
+    return [InputDocument(doc_id=doc_id, title=title or path.stem, kind=kind, text=text, origin=str(path))]
 
 
 def corpus_files(directory: Path) -> list[Path]:
@@ -183,9 +184,9 @@ def corpus_files(directory: Path) -> list[Path]:
     return files
 
 
-def read_sources(paths: list[Path], title: str | None = None) -> list[Source]:
+def read_sources(paths: list[Path], title: str | None = None) -> list[InputDocument]:
     """All sources of one ingest, fully read and validated before any indexing starts."""
-    sources: list[Source] = []
+    sources: list[InputDocument] = []
     seen: dict[str, str] = {}
     for path in paths:
         for src in read_source_file(path, title):
