@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "rag" / "embed" / "data"
 GATE_FILE = DATA / "gate-e5-small.json"
 PROBE_FILE = DATA / "e5-small-probes.npy"
+TERMS_FILE = DATA / "e5-small-probe-terms.npz"
 TRAIN_OFF = ROOT / "eval" / "gate_offtopic_train.json"
 # How an index places its thresholds (rag.answer.gate.place_threshold): a high quantile of its
 # probes' scores plus a margin, within SPREAD of the model's default.
@@ -95,6 +96,30 @@ def probe_vectors() -> None:
     load_gate.cache_clear()
 
 
+def probe_terms() -> None:
+    """Make the English probes' latent terms with the default model's head and keep them, so
+    that an ingest's calibration does not encode them again (they were most of its time)."""
+    from rag.answer.gate import probe_texts
+    from rag.embed import DEFAULT_MODEL, latent_id, latent_terms, load_embedder
+    from rag.embed.profiles import load_gate
+
+    texts, langs, fingerprint = probe_texts()
+    raw = json.loads(GATE_FILE.read_text(encoding="utf-8"))
+    emb = load_embedder(DEFAULT_MODEL)
+    head = latent_id(emb)
+    if raw.get("probe_fingerprint") == fingerprint and raw.get("probe_terms_head") == head and TERMS_FILE.is_file():
+        return
+    english = [t for t, lang in zip(texts, langs, strict=True) if lang == "en"]
+    rows = [latent_terms(emb).encode_query_latent(t) for t in english]
+    offsets = np.cumsum([0] + [len(i) for i, _ in rows]).astype(np.int64)
+    np.savez_compressed(TERMS_FILE, texts=np.array(english), offsets=offsets,
+                        indices=np.concatenate([i for i, _ in rows]).astype(np.int32),
+                        values=np.concatenate([v for _, v in rows]).astype(np.float32))
+    raw["probe_terms"], raw["probe_terms_head"] = TERMS_FILE.name, head
+    GATE_FILE.write_text(json.dumps(raw, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    load_gate.cache_clear()
+
+
 def measure(name: str, index: Path, qa: Path, out: Path, article: bool = False) -> None:
     """Every question's gate signals on one index (probes with themselves left out)."""
     from rag.answer.calibrate import gate_for
@@ -102,6 +127,7 @@ def measure(name: str, index: Path, qa: Path, out: Path, article: bool = False) 
     from rag.search import Searcher
 
     probe_vectors()
+    probe_terms()
     searcher = Searcher(index)
     gate = gate_for(searcher, calibrated=False)
     rows = questions(qa, article)
@@ -202,6 +228,7 @@ def calibrate_index(index: Path) -> None:
     from rag.index.format import MANIFEST, MANIFEST_SHA256, manifest_digest
 
     probe_vectors()
+    probe_terms()
     cal = calibrate(open_for_calibration(index)).to_dict()
     path = index / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))

@@ -70,7 +70,8 @@ def test_pip_install_gives_a_working_package(tmp_path: Path) -> None:
     code = ("import rag, rag.app.chat as chat, rag.lexical.bilingual as b, rag.embed.profiles as p, "
             "rag.answer.gate as g, rag.generate.prompt as gp; m = p.profile_for(p.DEFAULT_MODEL).gate; "
             "print(rag.__file__); print(chat.CSS_PATH.is_file(), b.DATA.is_file(), g.PROBES.is_file(), "
-            "m.stored_probe_vectors(g.probe_texts()[2]) is not None, len(gp.load_templates()) == 4)")
+            "m.stored_probe_vectors(g.probe_texts()[2]) is not None and (p.DATA / m.probe_terms).is_file(), "
+            "len(gp.load_templates()) == 4)")
     where, found = _python(code, env=env, cwd=tmp_path).strip().splitlines()
     assert where.startswith(str(target)) and found == "True True True True True"
     inspect = subprocess.run([sys.executable, "-m", "rag", "inspect", str(ROOT / "corpus" / "tech-diplomacy-th.txt"),

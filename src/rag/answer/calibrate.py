@@ -17,22 +17,24 @@ import numpy as np
 from rag.answer.corpus import IndexView
 from rag.answer.extract import build_pool
 from rag.answer.gate import Calibration, Gate, answered, load_probes, place_threshold, probe_texts
-from rag.embed import CachedEmbedder, Embedder, load_embedder_for
+from rag.embed import CachedEmbedder, Embedder, Terms, latent_id, load_embedder_for
 from rag.embed.profiles import profile_for
 from rag.index import read_manifest
 from rag.search import Searcher
 
 
 class ProbeEmbedder:
-    """An embedder that knows the probes' vectors already (shipped with the model's gate), so
-    calibrating asks the encoder only for what it has not: an English probe's latent terms."""
+    """An embedder that knows the probes' vectors and the English probes' latent terms already
+    (shipped with the model's gate), so calibrating asks the encoder only for what it has not."""
 
-    def __init__(self, inner: Embedder, known: dict[str, np.ndarray]) -> None:
+    def __init__(self, inner: Embedder, known: dict[str, np.ndarray],
+                 known_terms: dict[str, Terms] | None = None) -> None:
         self.inner = inner
         self.known = known
+        self.known_terms = known_terms or {}
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("inner", "known"):
+        if name in ("inner", "known", "known_terms"):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
@@ -43,7 +45,8 @@ class ProbeEmbedder:
 
     def encode_query_and_latent(self, text: str) -> tuple[np.ndarray, Any]:
         if text in self.known:
-            return self.known[text], self.inner.encode_query_latent(text)
+            terms = self.known_terms.get(text)
+            return self.known[text], terms if terms is not None else self.inner.encode_query_latent(text)
         return self.inner.encode_query_and_latent(text)
 
 
@@ -54,7 +57,8 @@ def open_for_calibration(index_dir: Path) -> Searcher:
     texts, _, fingerprint = probe_texts()
     vectors = profile_for(stored["id"]).gate.stored_probe_vectors(fingerprint)
     known = dict(zip(texts, vectors, strict=True)) if vectors is not None and len(vectors) == len(texts) else {}
-    return Searcher(index_dir, embedder=ProbeEmbedder(inner, known), verify=False)  # type: ignore[arg-type]
+    terms = profile_for(stored["id"]).gate.stored_probe_terms(fingerprint, latent_id(inner))
+    return Searcher(index_dir, embedder=ProbeEmbedder(inner, known, terms), verify=False)  # type: ignore[arg-type]
 
 
 def gate_for(searcher: Searcher, view: IndexView | None = None, calibrated: bool = True) -> Gate:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed.base import DEFAULT_MODEL
+from rag.embed.base import DEFAULT_MODEL, Terms
 
 DATA = Path(__file__).with_name("data")
 
@@ -49,13 +49,17 @@ class GateModel:
     weights per question language (``"th"``: a question with Thai in it; ``"en"``: one
     without), how an index places its thresholds on its probe questions (``calibration``),
     and the probe questions' vectors under this model (``probe_vectors``: a ``.npy`` beside
-    the JSON, valid for the probe texts with ``probe_fingerprint``)."""
+    the JSON, valid for the probe texts with ``probe_fingerprint``), with the English probes'
+    latent terms (``probe_terms``: a ``.npz``, valid for the head ``probe_terms_head``): every
+    ingest asks the probes, and encoding their terms was most of its cost."""
 
     features: tuple[str, ...]
     languages: dict[str, GateWeights]
     calibration: dict[str, float]
     probe_vectors: str | None = None
     probe_fingerprint: str | None = None
+    probe_terms: str | None = None
+    probe_terms_head: str | None = None
 
     def score(self, lang: str, signals: dict[str, float]) -> float:
         return self.languages[lang].score(tuple(float(signals[f]) for f in self.features))
@@ -69,6 +73,21 @@ class GateModel:
             return None
         return np.asarray(np.load(path, allow_pickle=False), dtype=np.float32)
 
+    def stored_probe_terms(self, fingerprint: str, head: str | None) -> dict[str, Terms]:
+        """The shipped latent terms of the English probes by text, if they were made by the
+        latent head ``head`` from the probe texts with ``fingerprint`` (else none)."""
+        if not self.probe_terms or head is None or head != self.probe_terms_head \
+                or fingerprint != self.probe_fingerprint:
+            return {}
+        path = DATA / self.probe_terms
+        if not path.is_file():
+            return {}
+        with np.load(path, allow_pickle=False) as z:
+            texts, offsets = [str(t) for t in z["texts"]], z["offsets"]
+            indices, values = z["indices"], z["values"]
+        return {t: (indices[offsets[i]:offsets[i + 1]].astype(np.int32), values[offsets[i]:offsets[i + 1]].astype(np.float32))
+                for i, t in enumerate(texts)}
+
     @staticmethod
     def from_dict(raw: dict[str, Any]) -> GateModel:
         langs = {k: GateWeights(mean=tuple(v["mean"]), scale=tuple(v["scale"]), coef=tuple(v["coef"]),
@@ -76,7 +95,8 @@ class GateModel:
                  for k, v in raw["languages"].items()}
         return GateModel(features=tuple(raw["features"]), languages=langs,
                          calibration={k: float(v) for k, v in raw["calibration"].items()},
-                         probe_vectors=raw.get("probe_vectors"), probe_fingerprint=raw.get("probe_fingerprint"))
+                         probe_vectors=raw.get("probe_vectors"), probe_fingerprint=raw.get("probe_fingerprint"),
+                         probe_terms=raw.get("probe_terms"), probe_terms_head=raw.get("probe_terms_head"))
 
 
 @lru_cache(maxsize=4)
