@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ARTICLE, RAG, ROOT, run_rag
+from index_files import beside, snapshot
 
 from rag._util import sample_sha256
 from rag.errors import RagError
@@ -32,11 +33,6 @@ from rag.index.format import manifest_digest
 REBUILD = "rag ingest --rebuild"
 NOTE = "# ความร่วมมือไทย-ญี่ปุ่น\n\nไทยและญี่ปุ่นลงนามความตกลงด้านเซมิคอนดักเตอร์ในปี 2024\n"
 
-
-def snapshot(directory: Path) -> dict[str, str]:
-    """sha256 of every file under ``directory`` (hidden ones included), by relative path."""
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 def one_line_error(r: subprocess.CompletedProcess[str], *needles: str, code: int | None = None) -> str:
@@ -51,11 +47,6 @@ def one_line_error(r: subprocess.CompletedProcess[str], *needles: str, code: int
         assert needle in lines[0], lines[0]
     return lines[0]
 
-
-def beside(index_dir: Path) -> list[str]:
-    """Names next to the index that an ingest made (temporary builds, old copies)."""
-    return sorted(p.name for p in index_dir.parent.iterdir()
-                  if p.name.startswith(f".{index_dir.name}.tmp-") or p.name.startswith(f".{index_dir.name}.old-"))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import thai_pdf
 from chat_server import rag_serve
+from index_files import beside, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -30,18 +31,6 @@ REPORT_FIELDS = {"index_dir", "added", "updated", "unchanged", "n_documents", "n
 UPLOAD_TIMEOUT = 600
 
 
-def snapshot(directory: Path) -> dict[str, str]:
-    """sha256 of every file under ``directory`` (hidden ones included), by relative path."""
-    import hashlib
-
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def beside(index_dir: Path) -> list[str]:
-    """What an ingest left next to the index (temporary builds, old copies)."""
-    return sorted(p.name for p in index_dir.parent.iterdir()
-                  if p.name.startswith((f".{index_dir.name}.tmp-", f".{index_dir.name}.old-")))
 
 
 def client_for(url: str, **kwargs):

@@ -16,6 +16,7 @@ import pytest
 import thai_pdf
 from chat_server import free_port, rag_serve
 from conftest import ROOT
+from index_files import beside, snapshot
 
 from rag.evaluation.serve_process import start, stop, wait_ready
 
@@ -23,16 +24,6 @@ pytestmark = pytest.mark.slow
 UPLOAD_TIMEOUT = 600
 
 
-def snapshot(directory: Path) -> dict[str, str]:
-    import hashlib
-
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def beside(index_dir: Path) -> list[str]:
-    return sorted(p.name for p in index_dir.parent.iterdir()
-                  if p.name.startswith((f".{index_dir.name}.tmp-", f".{index_dir.name}.old-")))
 
 
 def client_for(url: str):

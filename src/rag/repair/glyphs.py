@@ -25,7 +25,6 @@ from rag.repair.vowels import slid_marks
 from rag.thai.chars import (
     CONSONANTS,
     DIGITS,
-    LETTERS,
     MARKS,
     NIKHAHIT,
     SARA_AA,
@@ -73,10 +72,6 @@ _TWO_TONES = re.compile(f"[{TONE_LIKE}]{{2,}}")
 # A vowel doubled on one letter while the letter before it is bare: `โยอจิิโระ` -> `โยอิจิโระ`.
 _SHIFTED_DOUBLE = re.compile(f"({_C})({_C})([{VOWEL_MARKS}])\\3")
 _SPACES = re.compile(r" {2,}")
-
-
-def _is_thai(ch: str) -> bool:
-    return ch in LETTERS
 
 
 # --- rule 0 and 7: characters -------------------------------------------------------------

@@ -35,10 +35,6 @@ _BRACKET_CLOSE = re.compile(r" +([)\]}])")
 _SPACES = re.compile(r" {2,}")
 
 
-def _is_thai(ch: str) -> bool:
-    return ch in LETTERS
-
-
 def _sub(pattern: re.Pattern[str], repl: str, text: str, fixes: Counter[str], rule: str) -> str:
     new, n = pattern.subn(repl, text)
     if n and new != text:
@@ -47,7 +43,7 @@ def _sub(pattern: re.Pattern[str], repl: str, text: str, fixes: Counter[str], ru
 
 
 def _is_tiny(token: str) -> bool:
-    return bool(token) and all(_is_thai(ch) for ch in token) and spelling_units(token) <= 3
+    return bool(token) and all(ch in LETTERS for ch in token) and spelling_units(token) <= 3
 
 
 def _best_join(parts: list[str], lex: Lexicon, prior_am: bool, am_whole: bool = False) -> tuple[str, int]:
@@ -124,10 +120,10 @@ def split_am(text: str, lex: Lexicon, fixes: Counter[str], am_whole: bool = Fals
     pos = 0
     while (m := _SPLIT_AM.search(text, pos)) is not None:
         left_start = m.start()
-        while left_start > 0 and _is_thai(text[left_start - 1]):
+        while left_start > 0 and text[left_start - 1] in LETTERS:
             left_start -= 1
         right_end = m.end()
-        while right_end < len(text) and _is_thai(text[right_end]):
+        while right_end < len(text) and text[right_end] in LETTERS:
             right_end += 1
         left = text[left_start:m.end(1)]
         right = SARA_AA + text[m.end():right_end]
@@ -211,7 +207,7 @@ def spurious_spaces(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     for k in range(1, len(parts), 2):
         sep, tok = parts[k], parts[k + 1]
         left = out[-1]
-        if sep == " " and left and tok and _is_thai(left[-1]) and _is_thai(tok[0]) and _should_join(
+        if sep == " " and left and tok and left[-1] in LETTERS and tok[0] in LETTERS and _should_join(
             left, tok, lex
         ):
             out[-1] = left + tok
