@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.answer import Answer, SentenceCache, about_document, compose, render_markdown
@@ -140,6 +140,17 @@ class Assistant:
             section: str | None = None, history: Sequence[str] = (), generated: bool = True) -> Answer:
         """The quoted answer; with an LLM configured (and ``generated``) also the checked
         generated one (``answer.generated``; the chat streams it itself: rag.generate)."""
+        return self.ask_ranked(question, k=k, mode=mode, doc=doc, section=section, history=history,
+                               generated=generated)[0]
+
+    def ask_ranked(self, question: str, *, k: int = 5, ranked: int = 0, mode: str = "hybrid",
+                   doc: str | None = None, section: str | None = None, history: Sequence[str] = (),
+                   generated: bool = True) -> tuple[Answer, SearchResult]:
+        """``ask``'s answer, and the search it was composed from with its first ``max(k, ranked)``
+        hits: for a caller that also needs the ranking deeper than the answer shows (``rag
+        eval``'s R@10 beside the answer of 5 passages), in one search. The answer is the same as
+        ``ask``'s: the search ranks ``weights.depth`` candidates whatever k, so its first k hits
+        are those of a search for k; past that depth the answer gets its own search."""
         opened = self._opened  # one index for the whole question, whatever is swapped in meanwhile
         searcher = opened.searcher
         context = followup_context(question, history)
@@ -147,12 +158,21 @@ class Assistant:
         within = None
         if context is None and section is None and about_document(question):
             scope, within = self._ends(searcher, question, mode, doc)
-        result = searcher.search(question, k=k, mode=mode, doc=doc, section=section, context=context, within=within)
+        deep = max(k, ranked)
+        ranking = searcher.search(question, k=deep, mode=mode, doc=doc, section=section, context=context,
+                                  within=within)
+        if deep == k:
+            result = ranking
+        elif deep <= searcher.weights.depth:
+            result = replace(ranking, hits=ranking.hits[:k])
+        else:
+            result = searcher.search(question, k=k, mode=mode, doc=doc, section=section, context=context,
+                                     within=within)
         answer = compose(question, result, qvec=result.qvec, embedder=opened.sentences, context=context,
                          scope=scope, gate=opened.gate)
         if generated and self.llm is not None:
             generate(answer, self.llm, opened.sentences)
-        return answer
+        return answer, ranking
 
     @staticmethod
     def _ends(searcher: Searcher, question: str, mode: str, doc: str | None) -> tuple[str, list[int]]:

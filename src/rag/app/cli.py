@@ -306,12 +306,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_inspect)
 
-    s = sub.add_parser("eval", parents=[common, llm_opts], help="answer recall on a question set; "
+    s = sub.add_parser("eval", parents=[common, llm_opts], help="answer recall and what the answers hold "
+                       "(AnsR, Shown, Refused) on a question set; "
                        "with --llm, how generated answers fare (key phrase held, sentences supported, refusals)")
     s.add_argument("--qa", metavar="FILE.jsonl",
                    help="key-phrase {id, question, answers} or gold-id {qid, question, gold} questions "
                         "(default: eval/qa_dev.jsonl, the shipped article's gold set)")
     s.add_argument("--k", type=_positive_int, default=10, help="hits per question (default 10)")
+    s.add_argument("--offtopic", metavar="FILE.jsonl",
+                   help="{question[, id, lang]} questions the index cannot answer: the share refused (OffRefused)")
     s.add_argument("--modes", default="hybrid,dense,bm25", help="comma-separated (default hybrid,dense,bm25)")
     s.add_argument("--json", action="store_true", help='print {"<mode>": {"all"|"th"|"en": metrics}}')
     s.add_argument("--out", metavar="DIR", help="write report.md, metrics.json and a recall@k plot")

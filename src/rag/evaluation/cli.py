@@ -12,7 +12,7 @@ from pathlib import Path
 from rag.config import resolve_store
 from rag.evaluation import bench, bench_report
 from rag.evaluation.evaluate import evaluate, parse_modes
-from rag.evaluation.questions import DEFAULT_DOC, default_questions, load_questions
+from rag.evaluation.questions import DEFAULT_DOC, default_questions, load_offtopic, load_questions
 from rag.evaluation.report import print_table, write_report
 
 
@@ -23,6 +23,7 @@ def run_eval(args: argparse.Namespace) -> int:
     modes = parse_modes(args.modes)
     qa_path = Path(args.qa) if args.qa else default_questions()
     questions = load_questions(qa_path)
+    offtopic = load_offtopic(Path(args.offtopic)) if getattr(args, "offtopic", None) else []
     llm = llm_settings(args.llm, args.llm_model) if (args.llm or args.llm_model) else None
     assistant = open_index(resolve_store(args.store, args.index), llm=llm)
     searcher = assistant.searcher
@@ -36,7 +37,8 @@ def run_eval(args: argparse.Namespace) -> int:
         print(json.dumps({"generated": figures}, ensure_ascii=False) if args.json else
               "\n".join(f"{part}: {f}" for part, f in figures.items()))
         return 0
-    ev = evaluate(searcher, questions, modes=modes, k=args.k, qa_path=qa_path, progress=True)
+    ev = evaluate(assistant, questions, modes=modes, k=args.k, qa_path=qa_path, progress=True, offtopic=offtopic,
+                  offtopic_path=Path(args.offtopic or "-"))
     for w in ev.warnings:
         print(f"rag eval: warning: {w}", file=sys.stderr)
     if args.out:

@@ -7,16 +7,25 @@ the reference scorer (``../shared/tools/score_search.py``), so ``rag eval`` repo
 figures as the script that judges the project; the tests check that equality on a copy of the
 scorer. Footnote recall (FnR@5) is ours.
 
+The answer a user reads (``rag.Assistant.ask``) is judged as ``../shared/tools/score_answers.py``
+judges it: ``AnsR``, a key phrase inside the extract; ``Shown``, inside anything the answer
+shows (extract, passages, sources, as the answer's JSON); ``Refused``, the answer said nothing
+relevant was found. Every question of the set counts in ``Refused`` (the set is taken as
+answerable, as the scorer takes it); only those with key phrases count in ``AnsR`` and ``Shown``
+(a gold-id question without any has nothing to look for). Off-topic questions (``--offtopic``)
+count only in ``OffRefused``, the share of them refused.
+
 The ranking metrics over those judgments (R@k as hit rate, MRR, nDCG) come from ``ranx``, so
 they are the standard definitions; the summaries round like the scorer.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rag.evaluation.questions import Question, canon
 
@@ -25,6 +34,10 @@ MRR_K = 10
 NDCG_K = 10
 FN_K = 5                    # footnote recall looks at the first 5 hits, like the scorer
 MAX_CHARS = 1500            # a hit's text counts up to here, so returning whole sections earns nothing
+ANSWER_METRICS = ("AnsR", "Shown", "Refused")
+OFF_REFUSED = "OffRefused"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,6 +48,7 @@ class Outcome:
     hits: list[dict[str, Any]]
     found: list[bool]
     error: str | None = None
+    answer: dict[str, float] | None = None   # judge_answer's figures, where the answer was asked
 
     @property
     def first(self) -> int | None:
@@ -61,6 +75,20 @@ def judge(q: Question, hits: list[dict[str, Any]], max_chars: int = MAX_CHARS) -
         return [h.get("doc_id") in gold for h in hits]
     keys = [canon(a) for a in q.answers]
     return [any(key in seen_text(h, max_chars) for key in keys) for h in hits]
+
+
+def judge_answer(q: Question, answer: dict[str, Any]) -> dict[str, float]:
+    """``AnsR``, ``Shown`` (when ``q`` has key phrases) and ``Refused`` of one answer, given as
+    its JSON (``Answer.to_dict``): the scorer's rules, to the character."""
+    row = {"Refused": float(not answer.get("found", True))}
+    if q.answers:
+        keys = [canon(a) for a in q.answers]
+        extract = canon(" ".join(s["text"] for s in answer.get("extract") or []))
+        shown = canon(json.dumps([answer.get("extract"), answer.get("passages"), answer.get("sources")],
+                                 ensure_ascii=False))
+        row["AnsR"] = float(any(key in extract for key in keys))
+        row["Shown"] = float(any(key in shown for key in keys))
+    return {name: row[name] for name in ANSWER_METRICS if name in row}
 
 
 def footnote_recall(q: Question, hits: list[dict[str, Any]]) -> float | None:
@@ -103,6 +131,7 @@ def score_outcomes(outcomes: list[Outcome], k: int) -> dict[str, dict[str, float
         fn = footnote_recall(o.question, o.hits)
         if fn is not None:
             row[f"FnR@{FN_K}"] = fn
+        row.update(o.answer or {})
         out[qid] = row
     return out
 
@@ -150,11 +179,10 @@ def _ranx_scores(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, floa
 # --------------------------------------------------------------------------- summaries
 
 
-def groups(questions: Sequence[Question], key: Callable[[Question], str],
-           with_all: bool = True) -> dict[str, list[Question]]:
+def groups(questions: Sequence[T], key: Callable[[T], str], with_all: bool = True) -> dict[str, list[T]]:
     """"all" first, then Thai, English and any other value in a stable order."""
-    out: dict[str, list[Question]] = {"all": list(questions)} if with_all else {}
-    by: dict[str, list[Question]] = {}
+    out: dict[str, list[T]] = {"all": list(questions)} if with_all else {}
+    by: dict[str, list[T]] = {}
     for q in questions:
         by.setdefault(key(q), []).append(q)
     order = {"th": 0, "en": 1}
@@ -172,12 +200,17 @@ def summarise(per_question: dict[str, dict[str, float]], cutoffs: tuple[int, ...
     rows = [per_question[q.qid] for q in subset]
     out: dict[str, float | int] = {f"R@{c}": rounded_mean([r[f"R@{c}"] for r in rows]) for c in cutoffs}
     out[f"MRR@{MRR_K}"] = rounded_mean([r[f"MRR@{MRR_K}"] for r in rows])
-    for name in (f"nDCG@{NDCG_K}", f"FnR@{FN_K}"):
+    for name in (f"nDCG@{NDCG_K}", f"FnR@{FN_K}", *ANSWER_METRICS):
         vals = [r[name] for r in rows if name in r]
         if vals:
             out[name] = rounded_mean(vals)
     out["n"] = len(rows)
     return out
+
+
+def summarise_offtopic(refused: Sequence[bool]) -> dict[str, float | int]:
+    """The share of off-topic questions refused, and how many there were."""
+    return {OFF_REFUSED: rounded_mean([float(r) for r in refused]), "n_off": len(refused)}
 
 
 def rounded_mean(values: list[float]) -> float:

@@ -1,11 +1,13 @@
 """Question files: the one reader for the JSONL files of questions and queries.
 
 Every line is a JSON object (``read_records``; a line that is not one stops with one error
-naming it). Three views of such a file:
+naming it). Four views of such a file:
 
 - ``load_questions``: the sets ``rag eval`` scores, checked whole before any search. Key-phrase
   questions (``{"id", "lang", "question", "answers", "footnotes", "type"}``, the project's own
-  gold set) and gold-id questions (``{"qid", "question", "gold"}``, the XQuAD / iApp benchmarks);
+  gold set) and gold-id questions (``{"qid", "question", "gold"}``, the XQuAD / iApp benchmarks,
+  whose ``answers``, when given, judge the answer);
+- ``load_offtopic``: questions the index cannot answer, which ``rag eval --offtopic`` expects refused;
 - ``read_queries``: ``(qid, question)`` for ``rag search --queries``;
 - ``question_texts``: the questions alone, for ``rag bench`` to time.
 
@@ -46,7 +48,7 @@ class Question:
     lang: str
     line: int
     answers: tuple[str, ...] = ()
-    gold: tuple[str, ...] | None = None   # set for gold-id questions: gold ids win over answers
+    gold: tuple[str, ...] | None = None   # set for gold-id questions: gold ids judge the hits
     footnotes: tuple[int, ...] = ()
     type: str | None = None
 
@@ -82,6 +84,24 @@ def load_questions(path: Path) -> list[Question]:
             raise RagError(f"{where}: duplicate id {q.qid!r} (first on line {seen[q.qid]})")
         seen[q.qid] = lineno
         out.append(q)
+    if not out:
+        raise RagError(f"{path}: no questions")
+    return out
+
+
+def load_offtopic(path: Path) -> list[Question]:
+    """Questions the index cannot answer (``rag eval --offtopic``): each line a JSON object with
+    a ``question``, and optionally an ``id``/``qid`` and a ``lang`` (else read from its script)."""
+    out = []
+    for where, lineno, rec in read_records(path):
+        question = rec.get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise RagError(f"{where}: missing \"question\" (a non-empty string)")
+        lang = rec.get("lang")
+        if not isinstance(lang, str) or not lang:
+            lang = "th" if is_thai(question) else "en"
+        out.append(Question(qid=str(rec.get("qid", rec.get("id", f"line{lineno}"))), question=question,
+                            lang=lang, line=lineno))
     if not out:
         raise RagError(f"{path}: no questions")
     return out
@@ -132,7 +152,9 @@ def _question(rec: dict[str, Any], where: str, lineno: int) -> Question:
     gold = None
     if "gold" in rec:
         gold = tuple(_strings(rec["gold"], "gold", where))
-    answers = tuple(_strings(rec.get("answers") or [], "answers", where)) if gold is None else ()
+    # a gold-id question's key phrases, when it has them, judge its answer (not its hits)
+    raw_answers = rec.get("answers")
+    answers = tuple(_strings(raw_answers or [], "answers", where)) if gold is None or raw_answers else ()
     if gold is None and not answers:
         raise RagError(f"{where}: \"answers\" is empty")
     if any(not canon(a) for a in answers):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
-from rag.evaluation.evaluate import Evaluation
+from rag.evaluation.evaluate import ANSWER_K, Evaluation
 from rag.evaluation.metrics import Outcome
 
 PLOT = "recall_at_k.png"
@@ -26,7 +26,7 @@ def _columns(rows: list[dict[str, float | int]]) -> list[str]:
     names: dict[str, None] = {}
     for r in rows:
         for name in r:
-            if name != "n":
+            if name not in ("n", "n_off"):
                 names.setdefault(name, None)
     return list(names)
 
@@ -53,7 +53,7 @@ def print_table(ev: Evaluation) -> None:
     from rich.table import Table
 
     metrics, rows = _table_rows(ev.metrics())
-    table = Table(title=f"{_shown(ev.qa_path)} · {len(ev.questions)} questions · top {ev.k} · "
+    table = Table(title=f"{_shown(ev.qa_path)} · {len(ev.questions)} questions{_offtopic_note(ev)} · top {ev.k} · "
                         f"{ev.index_dir} · {ev.seconds:.1f} s")
     for col in ("set", "n", "mode"):
         table.add_column(col)
@@ -62,6 +62,10 @@ def print_table(ev: Evaluation) -> None:
     for i, row in enumerate(rows):
         table.add_row(*row, end_section=i + 1 < len(rows) and rows[i + 1][0] != "")
     Console().print(table)
+
+
+def _offtopic_note(ev: Evaluation) -> str:
+    return f" + {len(ev.offtopic)} off-topic" if ev.offtopic else ""
 
 
 def _markdown_table(head: list[str], rows: list[list[str]]) -> list[str]:
@@ -123,13 +127,17 @@ def render_markdown(ev: Evaluation) -> str:
     lines = [
         "# Retrieval evaluation",
         "",
-        f"Questions: `{_shown(ev.qa_path)}` ({len(ev.questions)}) · index: `{_shown(ev.index_dir)}` · "
+        f"Questions: `{_shown(ev.qa_path)}` ({len(ev.questions)}){_offtopic_note(ev)} · index: `{_shown(ev.index_dir)}` · "
         f"model: `{ev.model}` · top {ev.k} hits per question · {ev.seconds:.1f} s.",
         "",
         "R@k: share of questions answered in the first k hits (a key phrase in the first 1,500 characters "
         "of a hit or in a reference it cites; for gold-id sets, a gold document). MRR@10: mean reciprocal "
         "rank of the first answering hit. FnR@5: share of questions with footnotes whose footnotes are all "
-        "cited by the first 5 hits. nDCG@10: over distinct documents, for gold-id questions.",
+        "cited by the first 5 hits. nDCG@10: over distinct documents, for gold-id questions. "
+        f"Of the answer (`rag ask`, {ANSWER_K} passages): AnsR, share of questions with key phrases whose "
+        "extract holds one; Shown, whose answer shows one anywhere (extract, passages, sources); Refused, "
+        "share of the questions answered \"nothing relevant found\"; OffRefused, share of the off-topic "
+        "questions refused" + (f" ({len(ev.offtopic)}, `{_shown(ev.offtopic_path)}`)." if ev.offtopic else "."),
         "",
         "## By language",
         "",
@@ -162,6 +170,8 @@ def metrics_json(ev: Evaluation) -> dict[str, Any]:
         "k": ev.k,
         "modes": ev.modes,
         "n": len(ev.questions),
+        "offtopic": _shown(ev.offtopic_path) if ev.offtopic else None,
+        "n_offtopic": len(ev.offtopic),
         "seconds": round(ev.seconds, 2),
         "metrics": ev.metrics(),
         "by_type": ev.by_type(),
