@@ -113,6 +113,18 @@ def test_question_about_stas_gets_a_grounded_cited_answer(assistant, question, l
     assert min(s.cite for s in answer.extract) <= 3
 
 
+@pytest.mark.parametrize("question", ["How does China use STAs?", "จีนใช้ STAs อย่างไร"])
+def test_bm25_mode_is_answered_with_the_cosines_of_its_hits(assistant, question):
+    """A bm25 search measures no cosines; the gate read 0 for the best passage's and refused
+    every question in that mode (found by `rag eval`'s Refused). The answer measures them."""
+    bm25 = assistant.ask(question, mode="bm25")
+    assert bm25.found and bm25.extract
+    hybrid = {p.hit.chunk_id: p.hit.similarity for p in assistant.ask(question).passages}
+    shared = [p.hit for p in bm25.passages if p.hit.chunk_id in hybrid]
+    assert shared and all(h.similarity == pytest.approx(hybrid[h.chunk_id], abs=1e-5) for h in shared)
+    assert bm25.signals["c1"] == pytest.approx(max(p.hit.similarity for p in bm25.passages), abs=1e-6)
+
+
 def test_a_how_question_is_answered_by_the_sentence_that_says_how(assistant):
     """"จีนใช้ STAs อย่างไร": the sentence that best restates the question says what STAs differ
     from; the answer is the one after it ("ดังนั้นจีนจึงใช้ ... เป็นเครื่องมือทางการทูตเพื่อ ...").

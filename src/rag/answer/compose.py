@@ -12,7 +12,7 @@ answer. Only the labels are ours, in the language of the question (rag.answer.la
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -115,6 +115,9 @@ def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = No
     hits = list(result.hits)
     if qvec is None and embedder is not None and hits:
         qvec = embedder.encode_queries([result.query])[0]
+        if gate is not None:  # a search without a query vector (bm25) measured no cosines
+            hits = [h if h.similarity is not None else replace(h, similarity=gate.view.similarity(h, qvec))
+                    for h in hits]
     stored = gate.view.sentence_vectors_of if gate is not None else (lambda hit: None)
     pool = build_pool(hits, qvec, stored, embedder)
     whole = about_document(result.query)

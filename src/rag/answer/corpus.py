@@ -93,6 +93,15 @@ class IndexView:
             return {}
         return {n: np.asarray(self.searcher.units[start + k], dtype=np.float32) for k, n in enumerate(numbers)}
 
+    def similarity(self, hit: Hit, qvec: np.ndarray) -> float | None:
+        """The cosine of a hit's stored chunk vector to ``qvec`` (None: not a chunk of this
+        index as stored): what the search gives each hit, for a search that had no query
+        vector (bm25 mode), so the gate reads the same cosines in every mode."""
+        row = self.row_of.get(hit.chunk_id)
+        if row is None or self.searcher.chunks[row].text != hit.text:
+            return None
+        return float(np.dot(self.searcher.vectors[row], np.asarray(qvec, dtype=np.float32)))
+
     def spread(self, qvec: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of the question's cosine over the sampled chunks."""
         if not len(self._sample):

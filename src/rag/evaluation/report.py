@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,8 @@ def print_table(ev: Evaluation) -> None:
         table.add_column(col, justify="right")
     for i, row in enumerate(rows):
         table.add_row(*row, end_section=i + 1 < len(rows) and rows[i + 1][0] != "")
-    Console().print(table)
+    # piped, rich would fold the table to 80 columns: too narrow for its dozen figures
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def _offtopic_note(ev: Evaluation) -> str:
