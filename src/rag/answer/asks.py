@@ -101,8 +101,9 @@ _PLACE = re.compile(r"ประเทศ|เมือง|จังหวัด|�
 # An enumeration: numbered items, or a word that announces the items that follow.
 ENUMERATION = re.compile(r"\(\s*[1-9๑-๙]\s*\)|(?:^|\s)[1-9]\)\s|ได้แก่|ประกอบด้วย|ดังนี้|ดังต่อไปนี้|อาทิ|"
                          r"\b(?:including|such as|namely|as follows|consists? of|comprises?)\b")
-# A sentence that announces what follows: the continuation belongs with it.
-ANNOUNCES = re.compile(r"(?:ได้แก่|ดังนี้|ดังต่อไปนี้|ประกอบด้วย|คือ|อาทิ|เช่น|:|\bas follows|\bincluding|\bnamely|"
+# A sentence that announces what follows: the continuation belongs with it. Thai ว่า ends the
+# words that introduce a name or what was said or believed (เรียกว่า, กล่าวว่า, เชื่อว่า).
+ANNOUNCES = re.compile(r"(?:ได้แก่|ดังนี้|ดังต่อไปนี้|ประกอบด้วย|คือ|ว่า|อาทิ|เช่น|:|\bas follows|\bincluding|\bnamely|"
                        r"\bsuch as|\bare)\s*$|\(\s*1\s*\)[^()]*$", re.IGNORECASE)
 # A numbered item "(2)" / "2)" that continues an enumeration begun before it.
 ITEM = re.compile(r"\(\s*([2-9๒-๙])\s*\)|(?:^|\s)([2-9])\)\s")
