@@ -358,6 +358,23 @@ def test_in_a_document_that_numbers_its_headings_an_unnumbered_piece_is_running_
     assert "โค้งเหล็กกล้าลายตารางแล้ว" in body and "ส่วนใหญ่ของตลาดนี้ยังคงอยู่ในสภาพเดิม" in body
 
 
+def test_a_line_opening_with_a_bare_number_is_running_text_where_headings_are_numbered_otherwise() -> None:
+    """pypdfium2 cuts a paragraph's line short after a footnote marker: the next line, opening
+    with a number (`10 ปี หลังจาก…`), stands alone like a numbered heading; where the document
+    numbers its headings `ส่วนที่ N:` a bare number is no heading's."""
+    full = "ตลาดเกรนเจอร์เข้ามาแทนที่ตลาดบุตเชอร์ที่เปิดให้บริการมาตั้งแต่ปีก่อน"
+    text = "\n".join([
+        "ส่วนที่ 1: สงครามฝรั่งเศส", full, full, full, "จบย่อหน้าแรก", "",
+        "ส่วนที่ 2: ตลาดเกรนเจอร์", full, full, "ข้อบังคับว่าด้วยการลาคลอด ปี 1996",
+        "10 ปี หลังจากสนธิสัญญาอัมส์เตอร์ดัม", full, full, "จบ", "",
+        "ส่วนที่ 3: อิสลามนิยม", full, full, full, "จบแล้ว", "",
+    ]) + "\n"
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == [
+        "ส่วนที่ 1: สงครามฝรั่งเศส", "ส่วนที่ 2: ตลาดเกรนเจอร์", "ส่วนที่ 3: อิสลามนิยม"]
+    assert "10 ปี หลังจากสนธิสัญญาอัมส์เตอร์ดัม" in " ".join(p.text for p in doc.paragraphs)
+
+
 def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
     """A line that opens with a Thai mark was cut off a Thai letter; a line that ends in a
     digit does not take it (found by the fuzz test: the mark landed on the digit, which a second
