@@ -438,6 +438,44 @@ def test_pdfium_lines_cut_at_a_superscript_go_back_together() -> None:
     assert sorted(doc.references) == [1, 2, 3]
 
 
+def test_pdfium_lines_cut_after_below_vowels_go_back_together() -> None:
+    """With a face that sets its below vowels low (LibreOffice, Umpush 18 pt) pypdfium2 cuts
+    printed lines after nearly every below vowel: the pieces read as short unnumbered headings.
+    Where most lines ending with a below vowel make one printed line with the next, the pieces
+    go back together; a heading after a full line ending with a below vowel stays a heading."""
+    full = "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้แล้ว"
+    lines = [
+        full, full, "เหนือ/ใต้สายหลักที่เชื่อมแหล่งที่อยู่", "อาศัยหลักของแคลิฟอร์เนียตอนใต้ทั้งหมด", full,
+        "โรพลาสต์ที่หายไปในสายพันธุ์", "chromalveolate ถึงแม้ว่าคลอโรพลาสต์", full,
+        "เป็นที่รู้จักกันดีในหมู่", "นักวิทยาศาสตร์ที่ศึกษาเรื่องนี้มานาน", full, "จบย่อหน้า", "",
+        "ออกซิเจน", full, full, "การเพิ่มความดันในห้องนี้ทำให้อากาศไหลเข้าสู่ปอดของผู้ป่วยอยู่",
+        "จบย่อหน้าที่สองแล้ว", "",
+        "ราชวงศ์หยวน", full, full, full,
+    ]
+    doc = _doc("\n".join(lines) + "\n")
+    assert [s.title for s in doc.sections] == ["ออกซิเจน", "ราชวงศ์หยวน"]
+    body = " ".join(p.text for p in doc.paragraphs).replace(" ", "")
+    for joined in ("แหล่งที่อยู่อาศัยหลักของ", "สายพันธุ์chromalveolate", "ในหมู่นักวิทยาศาสตร์"):
+        assert joined in body
+
+
+def test_pdfium_line_cut_at_a_marker_set_after_a_space() -> None:
+    """LibreOffice leaves a space before a superscript note number, which pypdfium2 keeps where
+    it cuts the line after the number (`กิจการ 1` + `ความช่วยเหลือ…`): the rest goes back on, and
+    is no heading. A page number (`หน้า 122`) opening a page and a title ending in a number
+    stay as they are."""
+    full = "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้แล้ว"
+    lines = [
+        "ส่วนที่ 1: ซูเปอร์โบวล์ 50", full, full, "พาณิชย์ การควบรวมกิจการ 1", "ความช่วยเหลือจากต่างประเทศ",
+        "ประเทศ เครื่องมือ", "", "ส่วนที่ 2: คลอโรพลาสต์", full, full, "จบ", "",
+        "ส่วนที่ 3: ราชวงศ์หยวน", full, full, "จบ", "",
+    ]
+    doc = _doc("\n".join(lines) + "\n")
+    assert [s.title for s in doc.sections] == ["ส่วนที่ 1: ซูเปอร์โบวล์ 50", "ส่วนที่ 2: คลอโรพลาสต์",
+                                               "ส่วนที่ 3: ราชวงศ์หยวน"]
+    assert "ความช่วยเหลือจากต่างประเทศ" in doc.paragraphs[0].text
+
+
 def test_a_space_before_sara_aa_where_sara_am_is_written_whole() -> None:
     """A document that writes SARA AM whole has spaces inside words from its extractor, not lost
     nikhahits: the dictionary reads `อน ามัย` as `อนามัย`. Where SARA AM is never written whole
