@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rag.repair.columns import boxes_every_line, deinterleave_runs
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, LETTERS, MARKS
 
@@ -67,6 +68,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
     """Read the lines in place (see the module doc). `texts`: each line with its characters
     cleaned; `kinds`: "" for a line still to classify, PAGEBREAK for a form feed line;
     `opens_page`: the line began with a form feed. Returns how many cut lines were put back."""
+    blank = [not k and not t.strip() for t, k in zip(texts, kinds, strict=True)]
+    boxed = boxes_every_line(texts)
     if blank_lines_are_habit(texts, kinds):
         for i, t in enumerate(texts):
             if not kinds[i] and not t.strip():
@@ -101,6 +104,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
+        if not boxed:
+            deinterleave_runs(texts, kinds, blank, _full_width(texts, kinds))
         joined += join_pieces(texts, kinds)
         mark_word_ends(texts, kinds)
     return joined
