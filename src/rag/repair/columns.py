@@ -33,8 +33,9 @@ _MIN_RUN = 4
 
 
 def _width(text: str) -> int:
-    """Characters that take room on the line (Thai marks stack on their letter)."""
-    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
+    """Letters that take room on the line (Thai marks stack on their letter; spaces are left
+    out, pdftotext spelling some justified lines out letter by letter: `ร ับ ก า ร`)."""
+    return sum(1 for ch in text if not ch.isspace() and unicodedata.category(ch) != "Mn")
 
 
 # pdfminer.six sets every line off (each is a text box of its own), a mark it cut off its line
@@ -96,14 +97,15 @@ class _Page:
         return j if j < len(self.texts) and gap and self.text(j) else None
 
 
-def deinterleave_runs(texts: list[str], kinds: list[str], blank: list[bool], full: float) -> int:
+def deinterleave_runs(texts: list[str], kinds: list[str], blank: list[bool]) -> int:
     """Runs of `_MIN_RUN` or more one-line blocks in a row, each a whole printed line, are two
     columns' lines in turn: their texts are laid back in the run's lines as the odd blocks, then
     the even ones (each input line keeps its place; the texts move between them). `blank`: the
-    input line was blank; `full`: a full printed line's width. Not for text that `boxes_every_line`.
-    Returns how many runs were read
+    input line was blank. Not for text that `boxes_every_line`. Returns how many runs were read
     apart."""
     page = _Page(texts, kinds, blank)
+    widths = sorted(_width(texts[i]) for i in range(len(texts)) if page.text(i))
+    full = widths[(3 * len(widths)) // 4] if widths else 0
     runs = 0
     i = 0
     while i < len(texts):

@@ -105,7 +105,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
         if not boxed:
-            deinterleave_runs(texts, kinds, blank, _full_width(texts, kinds))
+            deinterleave_runs(texts, kinds, blank)
         joined += join_pieces(texts, kinds)
         mark_word_ends(texts, kinds)
     return joined
