@@ -11,7 +11,7 @@ import pytest
 from rag.document.reading import decode_text, read_source_file
 from rag.document.structure import structure_document
 from rag.errors import RagError
-from rag.repair.text import repair_document, repair_query
+from rag.repair.text import line_texts, repair_document, repair_query
 
 
 def _doc(text: str):
@@ -491,6 +491,16 @@ def test_pdftotext_two_columns_interleaved_line_by_line_are_read_apart() -> None
     blocks = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
     body = _body("\n\n".join(blocks) + "\n").replace(" ", "")
     assert "".join(_LEFT) in body and "".join(_RIGHT) in body
+
+
+def test_a_numbered_heading_ends_a_two_column_run() -> None:
+    """A numbered heading, in larger type, is off the columns' line grid: the runs above and
+    below it are read apart each on its own, and the heading stays between them."""
+    pairs = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
+    heading = "2. ทฤษฎีความซับซ้อนและมหาวิทยาลัยฮาร์วาร์ด"
+    text = "\n\n".join(["1. ทฤษฎีการคำนวณ", *pairs[:6], heading, *pairs[6:]]) + "\n"
+    lines = [t for t in line_texts(repair_document(text)) if t.strip()]
+    assert lines == ["1. ทฤษฎีการคำนวณ", *_LEFT[:3], *_RIGHT[:3], heading, *_LEFT[3:], *_RIGHT[3:]]
 
 
 def test_one_column_and_pdfminer_boxes_keep_their_order() -> None:

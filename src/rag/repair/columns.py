@@ -18,11 +18,14 @@ runs is not decided here: the text alone does not say it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from rag.repair.layout import FILLER
 from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, MARKS
 
+# A line that opens with a number or a chapter word and a number heads a section or a list item.
+NUMBERED_LINE = re.compile(r"\s*(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|ข้อ|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)])\s", re.I)
 # A block of a two-column run is one whole printed line of its column: at least this share of a
 # full line (justified column lines run to the margin; a paragraph's last line may be shorter
 # and ends the run). The pieces pdftotext cuts from a justified line are shorter.
@@ -111,7 +114,9 @@ def deinterleave_runs(texts: list[str], kinds: list[str], blank: list[bool]) -> 
     while i < len(texts):
         run: list[int] = []
         j: int | None = i
-        while j is not None and page.text(j) and page.set_off(j) and _width(texts[j]) >= _WHOLE_LINE * full:
+        # (a numbered heading, in larger type, is off the columns' line grid: it ends a run)
+        while j is not None and page.text(j) and page.set_off(j) and _width(texts[j]) >= _WHOLE_LINE * full \
+                and not NUMBERED_LINE.match(texts[j]):
             run.append(j)
             j = page.next_block(j)
         if len(run) >= _MIN_RUN:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rag.repair.columns import boxes_every_line, deinterleave_runs
+from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_runs
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, LETTERS, MARKS
 
@@ -130,7 +130,7 @@ def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bo
         if kinds[i] or j >= len(texts) or kinds[j] or opens_page[j] or not texts[j].strip():
             continue
         rest = texts[j]
-        if texts[i][-1:].isspace() or rest[:1].isspace() or _NUMBERED.match(rest) or is_endnote_heading(rest):
+        if texts[i][-1:].isspace() or rest[:1].isspace() or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
             continue
         if _width(texts[i]) + _width(rest) > _LONE_MARK_FIT * full:
             continue
@@ -173,7 +173,7 @@ def join_below_vowel_cuts(texts: list[str], kinds: list[str], opens_page: list[b
     joined = 0
     for i, j in reversed(ends):  # from the last, so a line cut twice comes back whole
         rest = texts[j]
-        if kinds[i] or kinds[j] or _NUMBERED.match(rest) or is_endnote_heading(rest):
+        if kinds[i] or kinds[j] or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
             continue
         if not _CUT_LINE_MIN * full <= _width(texts[i]) + _width(rest) <= _LONE_MARK_FIT * full:
             continue
@@ -256,8 +256,6 @@ _GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read 
 _CUT_LINE_MIN = 0.8
 _CUT_LINE_MAX = 1.15
 _SPACED_PIECE_MAX = 1.3
-# A line that opens with a number or a chapter word and a number heads a section or a list item.
-_NUMBERED = re.compile(r"\s*(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|ข้อ|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)])\s", re.I)
 
 
 def _prev_line(kinds: list[str], i: int) -> int:
@@ -296,7 +294,7 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
                 return j, k
         m = _MARKER_END.search(t)
         spaced = m is not None and " " in m.group()
-        if m and _text(texts, kinds, j) and not (spaced and (_NUMBERED.match(t) or not _text(texts, kinds, _prev_line(kinds, i)))):
+        if m and _text(texts, kinds, j) and not (spaced and (NUMBERED_LINE.match(t) or not _text(texts, kinds, _prev_line(kinds, i)))):
             # (a spaced number ends a title, `2. ซูเปอร์โบวล์ 50`, or a page's first line: `หน้า 122`)
             return -1, j
         return None
@@ -313,7 +311,7 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
             if rest[:1] == " ":
                 if width > _SPACED_PIECE_MAX * full:
                     break
-            elif num >= 0 or _NUMBERED.match(rest) or not _CUT_LINE_MIN * full <= width <= _CUT_LINE_MAX * full:
+            elif num >= 0 or NUMBERED_LINE.match(rest) or not _CUT_LINE_MIN * full <= width <= _CUT_LINE_MAX * full:
                 break
             texts[i] = texts[i] + number + " " + rest.lstrip()
             for k in range(i + 1, j + 1):
