@@ -128,17 +128,28 @@ def written_set(searcher, checker: CitationChecker) -> dict:
         ok = bool(verdicts) and all(v.supported for v in verdicts)
         results.append({**it, "supported": ok, "why": "; ".join(v.why for v in verdicts if v.why),
                         "similarity": [None if v.similarity is None else round(v.similarity, 3) for v in verdicts]})
+    out = {"all": figures(results)}
+    for part in sorted({r.get("part", "first") for r in results}):
+        out[part] = figures([r for r in results if r.get("part", "first") == part])
+    out["errors"] = [{k: r[k] for k in ("id", "lang", "kind", "sentence", "why", "similarity")}
+                     for r in results if r["supported"] != r["faithful"]]
+    return out
+
+
+def figures(results: list[dict]) -> dict:
+    """Kept and rejected shares of a part of the written set, and the rejections by kind."""
     faithful = [r for r in results if r["faithful"]]
     unfaithful = [r for r in results if not r["faithful"]]
     by_kind: dict[str, list[int]] = {}
     for r in unfaithful:
         by_kind.setdefault(r["kind"], []).append(0 if r["supported"] else 1)
     return {
-        "n": len(results), "kept_faithful": round(sum(r["supported"] for r in faithful) / len(faithful), 3),
-        "rejected_unfaithful": round(sum(not r["supported"] for r in unfaithful) / len(unfaithful), 3),
+        "n": len(results),
+        "kept_faithful": f"{sum(r['supported'] for r in faithful)}/{len(faithful)}",
+        "rejected_unfaithful": f"{sum(not r['supported'] for r in unfaithful)}/{len(unfaithful)}",
+        "kept_faithful_share": round(sum(r["supported"] for r in faithful) / len(faithful), 3),
+        "rejected_unfaithful_share": round(sum(not r["supported"] for r in unfaithful) / len(unfaithful), 3),
         "rejected_by_kind": {k: f"{sum(v)}/{len(v)}" for k, v in by_kind.items()},
-        "errors": [{k: r[k] for k in ("id", "lang", "kind", "sentence", "why", "similarity")}
-                   for r in results if r["supported"] != r["faithful"]],
     }
 
 
@@ -165,12 +176,16 @@ def main() -> None:
     ap.add_argument("--qa", type=Path, default=HERE / "qa_dev.jsonl")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--only-calibrate", action="store_true")
+    ap.add_argument("--only-written", action="store_true", help="the written set alone (no calibration, no timing)")
     args = ap.parse_args()
     assistant = open_index(args.index)
     encoder = SentenceCache(assistant.searcher.embedder)
     shipped = {"th": SAME_LANGUAGE_THRESHOLD, "en": CROSS_LANGUAGE_THRESHOLD}
     report: dict = {"thresholds": {"same_language": SAME_LANGUAGE_THRESHOLD,
                                    "cross_language": CROSS_LANGUAGE_THRESHOLD}}
+    if args.only_written:
+        print(json.dumps(written_set(assistant.searcher, CitationChecker(encoder)), ensure_ascii=False, indent=1))
+        return
     if args.xquad:
         t, report["xquad_calibration"] = calibrate(encoder, args.xquad, args.limit)
         report["article_check_at_xquad_thresholds"] = article_check(assistant.searcher, encoder, args.qa, t)

@@ -103,3 +103,40 @@ def test_sentences_and_citations_are_read_as_written() -> None:
     thai = "จีนใช้ STAs เป็นเครื่องมือการทูต [1] ญี่ปุ่นลงนามความตกลง 33 ฉบับ [2]"
     assert split_generated(thai) == ["จีนใช้ STAs เป็นเครื่องมือการทูต [1]", "ญี่ปุ่นลงนามความตกลง 33 ฉบับ [2]"]
     assert split_generated("One claim. [1] Another claim [2].") == ["One claim [1].", "Another claim [2]."]
+
+
+class Counting:
+    """The real encoder, counting the texts it is asked to encode."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+        self.queries: list[str] = []
+        self.passages: list[str] = []
+
+    def encode_queries(self, texts):
+        self.queries += list(texts)
+        return self.encoder.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        self.passages += list(texts)
+        return self.encoder.encode_passages(texts)
+
+
+def test_the_check_reads_stored_passage_vectors_and_encodes_sentences_as_they_are_written(assistant) -> None:
+    """The passages' sentences come from the index; each generated sentence is encoded once,
+    while the model writes on, so after the last token only the last sentence is left."""
+    text = ("Japan has signed 33 bilateral science and technology cooperation agreements, in force with 47 "
+            "countries and the EU [2]. Japan is a member of the International Science and Technology Center "
+            "(ISTC) and takes part in ITER [2]. John Kerry said that economic policy is foreign policy [1].")
+    ps = passages(assistant, KERRY, JAPAN)
+    counting = Counting(assistant.searcher.embedder)
+    fast = CitationChecker(counting, stored=assistant.gate.view.sentence_vectors_of)
+    for end in range(1, len(text) + 1):  # the text as a stream of one-character pieces
+        fast.prepare(text[:end])
+    written = list(counting.queries)
+    assert len(written) == 2 and not counting.passages  # two sentences done while writing; no passage encoded
+    got, _ = fast.check(text, ps)
+    assert len(counting.queries) == 3 and not counting.passages  # the last sentence alone after the last token
+    slow, _ = CitationChecker(assistant.searcher.embedder).check(text, ps)  # everything encoded at the end
+    assert [v.supported for v in got] == [v.supported for v in slow] == [True, True, True]
+    assert all(abs(a.similarity - b.similarity) < 0.01 for a, b in zip(got, slow, strict=True))

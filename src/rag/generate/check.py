@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.answer import Encoder, GeneratedSentence, Passage
 from rag.lexical.bilingual import Dictionary
+from rag.search import Hit
 from rag.thai.chars import is_thai
 from rag.thai.sentences import split_sentences
 
@@ -157,13 +158,49 @@ class Evidence:
 
 @dataclass
 class CitationChecker:
-    """Checks generated sentences against numbered passages with an index's embedder."""
+    """Checks generated sentences against numbered passages with an index's embedder.
+
+    The passages' sentences are read from the index when ``stored`` has them (ingest embedded
+    every chunk's sentences; rag.answer.IndexView.sentence_vectors_of), so only the generated
+    sentences are encoded; ``prepare`` encodes those already complete while the model is still
+    writing, so the check after its last token encodes one sentence at most."""
 
     encoder: Encoder
+    stored: Callable[[Hit], np.ndarray | None] | None = None
     same_language: float = SAME_LANGUAGE_THRESHOLD
     cross_language: float = CROSS_LANGUAGE_THRESHOLD
     dictionary: Dictionary | None = None
     _evidence: dict[str, Evidence] = field(default_factory=dict)
+    _passage_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    _query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def prepare(self, text: str) -> None:
+        """Encode the cited sentences of ``text``, an answer still being written, that are
+        complete (all but its last piece). What the final split cuts otherwise is encoded then."""
+        done = split_generated(text)[:-1]
+        self.query_vectors([strip_cites(s) for s in done if cites_of(s)])
+
+    def query_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The generated sentences' vectors (as queries), each encoded once."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._query_vectors]
+        if missing:
+            for t, v in zip(missing, self.encoder.encode_queries(missing), strict=True):
+                self._query_vectors[t] = np.asarray(v, dtype=np.float32)
+        return np.stack([self._query_vectors[t] for t in texts])
+
+    def passage_vectors(self, passage: Passage) -> np.ndarray:
+        """The vectors of a passage's sentences: stored in the index, or encoded when the
+        passage is not a chunk of it as stored."""
+        key = passage.hit.chunk_id
+        if key not in self._passage_vectors:
+            sentences = self.evidence(passage).sentences
+            found = self.stored(passage.hit) if self.stored is not None else None
+            if found is None or len(found) != len(sentences):
+                found = self.encoder.encode_passages(sentences)
+            self._passage_vectors[key] = np.asarray(found, dtype=np.float32)
+        return self._passage_vectors[key]
 
     def evidence(self, passage: Passage) -> Evidence:
         hit = passage.hit
@@ -234,17 +271,13 @@ class CitationChecker:
         when it cites no passage that exists)."""
         by_n = {p.n: p for p in passages}
         cited = [[n for n in cites_of(s) if n in by_n] for s in sentences]
-        pool = list(dict.fromkeys(t for p in passages for t in self.evidence(p).sentences))
         asked = [i for i, c in enumerate(cited) if c and strip_cites(sentences[i])]
         out: list[tuple[float | None, float | None, int | None]] = [(None, None, None)] * len(sentences)
-        if not asked or not pool:
+        if not asked or not passages:
             return out
-        qv = self.encoder.encode_queries([strip_cites(sentences[i]) for i in asked])
-        pv = self.encoder.encode_passages(pool)
-        row = {t: j for j, t in enumerate(pool)}
-        sims = np.asarray(qv @ pv.T, dtype=np.float32)
+        qv = self.query_vectors([strip_cites(sentences[i]) for i in asked])
         for qi, i in enumerate(asked):
-            best = {p.n: float(sims[qi, [row[t] for t in self.evidence(p).sentences]].max()) for p in passages}
+            best = {p.n: float((self.passage_vectors(p) @ qv[qi]).max()) for p in passages}
             own = max(best[n] for n in cited[i])
             others = [(v, n) for n, v in best.items() if n not in cited[i]]
             other, other_n = max(others) if others else (None, None)
