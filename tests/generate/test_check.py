@@ -130,7 +130,8 @@ def test_the_check_reads_stored_passage_vectors_and_encodes_sentences_as_they_ar
             "(ISTC) and takes part in ITER [2]. John Kerry said that economic policy is foreign policy [1].")
     ps = passages(assistant, KERRY, JAPAN)
     counting = Counting(assistant.searcher.embedder)
-    fast = CitationChecker(counting, stored=assistant.gate.view.sentence_vectors_of)
+    fast = CitationChecker(counting, stored=assistant.gate.view.sentence_vectors_of,
+                           dictionary=assistant.gate.view.dictionary)
     for end in range(1, len(text) + 1):  # the text as a stream of one-character pieces
         fast.prepare(text[:end])
     written = list(counting.queries)

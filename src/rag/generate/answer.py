@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-import numpy as np
-
-from rag.answer import Answer, Encoder, GeneratedAnswer
+from rag.answer import Answer, Encoder, GeneratedAnswer, IndexView
 from rag.generate.check import CitationChecker, enough
 from rag.generate.client import LLMClient, LLMError
 from rag.generate.prompt import build_messages
-from rag.search import Hit
 
-StoredVectors = Callable[[Hit], np.ndarray | None]
 # a piece of the stream that may close a sentence (its end, a citation, a Thai clause's space)
 _MAY_CLOSE = re.compile(r"[.!?\]\s]")
 
@@ -33,23 +29,24 @@ def _failed(answer: Answer, model: str, error: str) -> GeneratedAnswer:
 
 
 def generate(answer: Answer, client: LLMClient, encoder: Encoder,
-             stored: StoredVectors | None = None) -> GeneratedAnswer | None:
+             view: IndexView | None = None) -> GeneratedAnswer | None:
     """The checked generated answer for ``answer`` (set on it too); None when the search found
-    nothing to answer from (no request is made then). ``stored``: the index's vectors of a
-    passage's sentences (rag.answer.IndexView.sentence_vectors_of)."""
-    for _ in stream_generate(answer, client, encoder, stored):
+    nothing to answer from (no request is made then). ``view``: the index the answer came
+    from, whose stored sentence vectors and dictionary the check reads."""
+    for _ in stream_generate(answer, client, encoder, view):
         pass
     return answer.generated
 
 
 def stream_generate(answer: Answer, client: LLMClient, encoder: Encoder,
-                    stored: StoredVectors | None = None) -> Iterator[str]:
+                    view: IndexView | None = None) -> Iterator[str]:
     """The model's text as it comes (for the chat to show while it writes); when it ends the
     checked ``GeneratedAnswer`` is set on ``answer``. Nothing is yielded when the search found
     nothing or the LLM fails (``answer.generated.error`` says why)."""
     if not answer.found or not answer.passages:
         return
-    checker = CitationChecker(encoder, stored=stored)
+    checker = CitationChecker(encoder) if view is None else CitationChecker(
+        encoder, stored=view.sentence_vectors_of, dictionary=view.dictionary)
     model = client.settings.model
     t0 = time.perf_counter()
     text = ""
