@@ -7,12 +7,14 @@
    hard negative: same topic, other facts). The threshold is the lowest that rejects 95 % of the
    unsupported pairs. The same figures are then read on the shipped article's gold questions
    (the passage holding a key phrase against another passage of the same document).
-2. The written test set (eval/data/check_set.jsonl): 66 sentences written by hand over real
+   The Thai word-coverage share is calibrated on the same questions with their answers.
+2. The written test set (eval/data/check_set.jsonl): 93 sentences written by hand over real
    passages of the article, Thai and English, faithful and not (wrong number, wrong name, a
-   claim of another passage, an invented claim, no or a wrong citation); the share of
-   unfaithful sentences rejected and of faithful ones kept, at the shipped threshold.
-3. Time: the check of a five-sentence answer (median of runs, sentence vectors of the
-   passages cached as in ``rag ask``).
+   claim of another passage, an invented claim, no or a wrong citation), in two parts (the
+   second written later, over other passages); the share of unfaithful sentences rejected
+   and of faithful ones kept, at the shipped thresholds, per part and in all.
+3. Time: the check of a five-sentence answer as ``rag ask`` runs it (the passages' sentence
+   vectors read from the index): after the last token of a streamed answer, and whole.
 
     python eval/bench_check.py --index DIR [--xquad ../shared/bench/xquad_th] [--out eval/results]
 """
