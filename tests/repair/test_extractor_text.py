@@ -11,7 +11,7 @@ import pytest
 from rag.document.reading import decode_text, read_source_file
 from rag.document.structure import structure_document
 from rag.errors import RagError
-from rag.repair.text import repair_document, repair_query
+from rag.repair.text import line_texts, repair_document, repair_query
 
 
 def _doc(text: str):
@@ -358,6 +358,23 @@ def test_in_a_document_that_numbers_its_headings_an_unnumbered_piece_is_running_
     assert "โค้งเหล็กกล้าลายตารางแล้ว" in body and "ส่วนใหญ่ของตลาดนี้ยังคงอยู่ในสภาพเดิม" in body
 
 
+def test_a_line_opening_with_a_bare_number_is_running_text_where_headings_are_numbered_otherwise() -> None:
+    """pypdfium2 cuts a paragraph's line short after a footnote marker: the next line, opening
+    with a number (`10 ปี หลังจาก…`), stands alone like a numbered heading; where the document
+    numbers its headings `ส่วนที่ N:` a bare number is no heading's."""
+    full = "ตลาดเกรนเจอร์เข้ามาแทนที่ตลาดบุตเชอร์ที่เปิดให้บริการมาตั้งแต่ปีก่อน"
+    text = "\n".join([
+        "ส่วนที่ 1: สงครามฝรั่งเศส", full, full, full, "จบย่อหน้าแรก", "",
+        "ส่วนที่ 2: ตลาดเกรนเจอร์", full, full, "ข้อบังคับว่าด้วยการลาคลอด ปี 1996",
+        "10 ปี หลังจากสนธิสัญญาอัมส์เตอร์ดัม", full, full, "จบ", "",
+        "ส่วนที่ 3: อิสลามนิยม", full, full, full, "จบแล้ว", "",
+    ]) + "\n"
+    doc = _doc(text)
+    assert [s.title for s in doc.sections] == [
+        "ส่วนที่ 1: สงครามฝรั่งเศส", "ส่วนที่ 2: ตลาดเกรนเจอร์", "ส่วนที่ 3: อิสลามนิยม"]
+    assert "10 ปี หลังจากสนธิสัญญาอัมส์เตอร์ดัม" in " ".join(p.text for p in doc.paragraphs)
+
+
 def test_a_cut_mark_line_goes_back_onto_a_thai_letter_only() -> None:
     """A line that opens with a Thai mark was cut off a Thai letter; a line that ends in a
     digit does not take it (found by the fuzz test: the mark landed on the digit, which a second
@@ -419,6 +436,85 @@ def test_pdfium_lines_cut_at_a_superscript_go_back_together() -> None:
     assert "สายใหม่ประชากร" in first.replace(" ", "")  # not a heading of its own
     assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2, 3]
     assert sorted(doc.references) == [1, 2, 3]
+
+
+def test_pdfium_lines_cut_after_below_vowels_go_back_together() -> None:
+    """With a face that sets its below vowels low (LibreOffice, Umpush 18 pt) pypdfium2 cuts
+    printed lines after nearly every below vowel: the pieces read as short unnumbered headings.
+    Where most lines ending with a below vowel make one printed line with the next, the pieces
+    go back together; a heading after a full line ending with a below vowel stays a heading."""
+    full = "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้แล้ว"
+    lines = [
+        full, full, "เหนือ/ใต้สายหลักที่เชื่อมแหล่งที่อยู่", "อาศัยหลักของแคลิฟอร์เนียตอนใต้ทั้งหมด", full,
+        "โรพลาสต์ที่หายไปในสายพันธุ์", "chromalveolate ถึงแม้ว่าคลอโรพลาสต์", full,
+        "เป็นที่รู้จักกันดีในหมู่", "นักวิทยาศาสตร์ที่ศึกษาเรื่องนี้มานาน", full, "จบย่อหน้า", "",
+        "ออกซิเจน", full, full, "การเพิ่มความดันในห้องนี้ทำให้อากาศไหลเข้าสู่ปอดของผู้ป่วยอยู่",
+        "จบย่อหน้าที่สองแล้ว", "",
+        "ราชวงศ์หยวน", full, full, full,
+    ]
+    doc = _doc("\n".join(lines) + "\n")
+    assert [s.title for s in doc.sections] == ["ออกซิเจน", "ราชวงศ์หยวน"]
+    body = " ".join(p.text for p in doc.paragraphs).replace(" ", "")
+    for joined in ("แหล่งที่อยู่อาศัยหลักของ", "สายพันธุ์chromalveolate", "ในหมู่นักวิทยาศาสตร์"):
+        assert joined in body
+
+
+def test_pdfium_line_cut_at_a_marker_set_after_a_space() -> None:
+    """LibreOffice leaves a space before a superscript note number, which pypdfium2 keeps where
+    it cuts the line after the number (`กิจการ 1` + `ความช่วยเหลือ…`): the rest goes back on, and
+    is no heading. A page number (`หน้า 122`) opening a page and a title ending in a number
+    stay as they are."""
+    full = "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้แล้ว"
+    lines = [
+        "ส่วนที่ 1: ซูเปอร์โบวล์ 50", full, full, "พาณิชย์ การควบรวมกิจการ 1", "ความช่วยเหลือจากต่างประเทศ",
+        "ประเทศ เครื่องมือ", "", "ส่วนที่ 2: คลอโรพลาสต์", full, full, "จบ", "",
+        "ส่วนที่ 3: ราชวงศ์หยวน", full, full, "จบ", "",
+    ]
+    doc = _doc("\n".join(lines) + "\n")
+    assert [s.title for s in doc.sections] == ["ส่วนที่ 1: ซูเปอร์โบวล์ 50", "ส่วนที่ 2: คลอโรพลาสต์",
+                                               "ส่วนที่ 3: ราชวงศ์หยวน"]
+    assert "ความช่วยเหลือจากต่างประเทศ" in doc.paragraphs[0].text
+
+
+# Two columns' lines, each about as wide as the other (a justified column runs to its margin).
+_LEFT = ["ทฤษฎีความซับซ้อนในการคำนวณคือสาขาหนึ่งของ", "ทฤษฎีการคำนวณในวิทยาการคอมพิวเตอร์ที่มุ่ง",
+         "เน้นไปที่การจัดหมวดหมู่โจทย์ปัญหาในการคำนวณ", "ตามคุณสมบัติความยากและเชื่อมโยงหมวดหมู่",
+         "เหล่านั้นเข้าด้วยกันเป็นที่เข้าใจกันว่าโจทย์", "ปัญหาในการคำนวณนั้นเป็นภารกิจของเครื่อง"]
+_RIGHT = ["มหาวิทยาลัยได้ถูกแบ่งหน่วยการศึกษาออกเป็น", "สิบเอ็ดหน่วยคือสิบคณะและสถาบันการศึกษาขั้น",
+          "สูงโดยมีวิทยาเขตทั่วเขตมหานครบอสตันวิทยา", "เขตหลักมีพื้นที่สองร้อยเก้าเอเคอร์และตั้งอยู่",
+          "เป็นศูนย์กลางที่ฮาร์วาร์ดยาร์ดในเคมบริดจ์ซึ่ง", "อยู่ห่างไปทางตะวันตกเฉียงเหนือของบอสตัน"]
+
+
+def test_pdftotext_two_columns_interleaved_line_by_line_are_read_apart() -> None:
+    """pdftotext writes the lines of a page's two columns one from each in turn, each set off by
+    blank lines: a run of such one-line blocks reads as every other block, twice."""
+    blocks = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
+    body = _body("\n\n".join(blocks) + "\n").replace(" ", "")
+    assert "".join(_LEFT) in body and "".join(_RIGHT) in body
+
+
+def test_a_numbered_heading_ends_a_two_column_run() -> None:
+    """A numbered heading, in larger type, is off the columns' line grid: the runs above and
+    below it are read apart each on its own, and the heading stays between them."""
+    pairs = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
+    heading = "2. ทฤษฎีความซับซ้อนและมหาวิทยาลัยฮาร์วาร์ด"
+    text = "\n\n".join(["1. ทฤษฎีการคำนวณ", *pairs[:6], heading, *pairs[6:]]) + "\n"
+    lines = [t for t in line_texts(repair_document(text)) if t.strip()]
+    assert lines == ["1. ทฤษฎีการคำนวณ", *_LEFT[:3], *_RIGHT[:3], heading, *_LEFT[3:], *_RIGHT[3:]]
+
+
+def test_one_column_and_pdfminer_boxes_keep_their_order() -> None:
+    """One-column text: a paragraph is a block of several lines, and the pieces that pdftotext
+    cuts from a justified line are short. pdfminer.six sets every line off, its cut marks too
+    (after a blank line): its lines are not two columns in turn."""
+    one = "\n".join(_LEFT) + "\n\n" + "\n".join(_RIGHT) + "\n"
+    assert _body(one).replace(" ", "") == "".join(_LEFT) + "".join(_RIGHT)
+    lines = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
+    boxes = []
+    for line in lines:  # a tone cut off every line, set off the way pdfminer.six sets it
+        boxes += [line + "ที", "่นี่"]
+    body = _body("\n\n".join(boxes) + "\n").replace(" ", "")
+    assert body == "".join(line + "ที่นี่" for line in lines)
 
 
 def test_a_space_before_sara_aa_where_sara_am_is_written_whole() -> None:

@@ -85,10 +85,10 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before
         heads_text = nxt.width >= PARAGRAPH_END_RATIO * full or not nxt.joins
         line.heading = titled or heads_text
-    first = _numbered_headings(body, full)
+    first, styles = _numbered_headings(body, full)
     _wrapped_headings(body, full)
     if first is not None:
-        _numbered_only(body, first)
+        _numbered_only(body, first, styles)
 
 
 # A heading's number at the start of its line: (chapter word, digits, what follows the digits).
@@ -97,18 +97,32 @@ _HEADING_NUMBER = re.compile(r"(บทที่|ส่วนที่|ภาค�
 # fills a narrow column.
 NUMBERED_HEADING_RATIO = 0.9
 _MIN_NUMBERED = 3
+# How a heading's number is written: (chapter word, Thai digits, the mark after the digits).
+NumberStyle = tuple[str, bool, str]
 
 
-def _numbered_headings(body: list[BodyLine], full: float) -> int | None:
+def _number_style(text: str) -> tuple[NumberStyle, int] | None:
+    """The numbering style of a line that opens with a heading's number, and the number."""
+    m = _HEADING_NUMBER.match(text)
+    if m is None:
+        return None
+    word, digits, mark = m.groups()
+    n = int("".join(str(unicodedata.digit(d)) for d in digits))
+    return ((word or "").lower(), digits[0] in "๐๑๒๓๔๕๖๗๘๙", mark), n
+
+
+def _numbered_headings(body: list[BodyLine], full: float) -> tuple[int | None, set[NumberStyle]]:
     """Headings numbered in one style (`1. `, `บทที่ 2 `, `ส่วนที่ 3: `, `๔. `) count on from 1
     through the document with text between them: where the layout found some of them, a line
     numbered the same way with the next number, title-like and standing at a paragraph's end
     or under a heading, is one too, though the line above it ran near the margin or it is wider
     than an unnumbered heading may be (large type in a narrow column). A numbered list counts
     in lines next to each other, not across paragraphs: such lines are no headings. Returns the
-    line of the first heading of a numbering that runs to `_MIN_NUMBERED` or more, if any."""
+    line of the first heading of a numbering that runs to `_MIN_NUMBERED` or more, if any, and
+    the styles of those numberings."""
     first: int | None = None
-    styles: dict[tuple[str, bool, str], list[tuple[int, int]]] = {}
+    counted: set[NumberStyle] = set()
+    styles: dict[NumberStyle, list[tuple[int, int]]] = {}
     for i, line in enumerate(body):
         m = _HEADING_NUMBER.match(line.text)
         if m is None or line.markers or i + 1 == len(body) or not any(c.isalpha() for c in line.text[m.end():]):
@@ -117,10 +131,9 @@ def _numbered_headings(body: list[BodyLine], full: float) -> int | None:
             continue
         if not line.heading and line.width > NUMBERED_HEADING_RATIO * full:
             continue
-        word, digits, mark = m.groups()
-        n = int("".join(str(unicodedata.digit(d)) for d in digits))
-        styles.setdefault(((word or "").lower(), digits[0] in "๐๑๒๓๔๕๖๗๘๙", mark), []).append((i, n))
-    for found in styles.values():
+        style, n = _number_style(line.text) or (("", False, ""), 0)
+        styles.setdefault(style, []).append((i, n))
+    for style, found in styles.items():
         for (i, n), (j, m) in itertools.pairwise(found):
             if j == i + 1 and m == n + 1:  # items of a list, one to a line
                 body[i].heading = body[j].heading = False
@@ -135,18 +148,24 @@ def _numbered_headings(body: list[BodyLine], full: float) -> int | None:
                 body[i].heading = True
         if len(chain) >= _MIN_NUMBERED:
             first = chain[0] if first is None else min(first, chain[0])
-    return first
+            counted.add(style)
+    return first, counted
 
 
-def _numbered_only(body: list[BodyLine], first: int) -> None:
-    """A document that numbers its headings numbers them all: after its first numbered heading,
-    a short line standing alone without a number is a piece of running text (pdftotext sets the
-    pieces of a justified line off by blank lines; pypdfium2 cuts a line at a mark), not a
-    heading. The lines a numbered heading wrapped onto stay part of it."""
+def _numbered_only(body: list[BodyLine], first: int, styles: set[NumberStyle]) -> None:
+    """A document that numbers its headings numbers them all, in its own style: after its first
+    numbered heading, a short line standing alone without a number is a piece of running text
+    (pdftotext sets the pieces of a justified line off by blank lines; pypdfium2 cuts a line at
+    a mark), not a heading, and so is one that opens with a bare number where the headings are
+    numbered otherwise (`10 ปี หลังจาก…` cut from a paragraph whose headings read `ส่วนที่ 4:`).
+    A sub-heading's number (`2.1 `) is no bare number. The lines a numbered heading wrapped onto
+    stay part of it."""
     inside = False
     for line in body[first:]:
         if line.heading and not line.continues_heading:
-            inside = NUMBERED_HEADING.match(line.text) is not None
+            found = _number_style(line.text)
+            bare = found is not None and found[0][0] == found[0][2] == ""
+            inside = NUMBERED_HEADING.match(line.text) is not None and not (bare and found[0] not in styles)
             if not inside:
                 line.heading = False
         elif line.continues_heading and not inside:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_runs
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, LETTERS, MARKS
 
@@ -67,6 +68,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
     """Read the lines in place (see the module doc). `texts`: each line with its characters
     cleaned; `kinds`: "" for a line still to classify, PAGEBREAK for a form feed line;
     `opens_page`: the line began with a form feed. Returns how many cut lines were put back."""
+    blank = [not k and not t.strip() for t, k in zip(texts, kinds, strict=True)]
+    boxed = boxes_every_line(texts)
     if blank_lines_are_habit(texts, kinds):
         for i, t in enumerate(texts):
             if not kinds[i] and not t.strip():
@@ -96,10 +99,13 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not _has_text(texts[i - 1]))):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
     if printed_lines(texts, kinds):
+        joined += join_below_vowel_cuts(texts, kinds, opens_page)
         joined += join_marker_cuts(texts, kinds)
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
+        if not boxed:
+            deinterleave_runs(texts, kinds, blank)
         joined += join_pieces(texts, kinds)
         mark_word_ends(texts, kinds)
     return joined
@@ -124,9 +130,52 @@ def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bo
         if kinds[i] or j >= len(texts) or kinds[j] or opens_page[j] or not texts[j].strip():
             continue
         rest = texts[j]
-        if texts[i][-1:].isspace() or rest[:1].isspace() or _NUMBERED.match(rest) or is_endnote_heading(rest):
+        if texts[i][-1:].isspace() or rest[:1].isspace() or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
             continue
         if _width(texts[i]) + _width(rest) > _LONE_MARK_FIT * full:
+            continue
+        texts[i] += rest
+        kinds[j], texts[j] = FILLER, ""
+        joined += 1
+    return joined
+
+
+# A line that pypdfium2 cut after a below vowel ends with it (and the marks above that letter).
+_BELOW_VOWEL_END = re.compile("[\u0e38\u0e39\u0e3a][\u0e47-\u0e4e]*$")
+# The habit shows where most lines ending with a below vowel are cut (the two pieces make one
+# printed line): a document's own line ends fall on a below vowel now and then, full lines.
+_CUT_HABIT = 0.5
+_MIN_CUTS = 3
+
+
+def join_below_vowel_cuts(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
+    """pypdfium2 starts a new line where a glyph sits lower than the line's baseline: with a
+    face that sets its below vowels low (Umpush, large type), it cuts a printed line after
+    nearly every below vowel (`เหนือ/ใต้สายหลักที่เชื่อมแหล่งที่อยู่` + `อาศัยหลักของ…`). Where
+    most lines that end with a below vowel make one printed line with the line after them
+    (together between `_CUT_LINE_MIN` and `_LONE_MARK_FIT` of a full line), that is the
+    extractor's habit, and those pairs go back together; a full line that ends with a below
+    vowel, followed by the next full line, is wider. A rest that opens a page, a numbered
+    heading or an endnote heading stays. Returns how many rests were put back."""
+    full = _full_width(texts, kinds)
+    ends: list[tuple[int, int]] = []
+    cuts = 0
+    for i, t in enumerate(texts):
+        if kinds[i] or not _BELOW_VOWEL_END.search(t):
+            continue
+        j = _next_line(texts, kinds, i)
+        if not _text(texts, kinds, j) or opens_page[j]:
+            continue
+        ends.append((i, j))
+        cuts += _CUT_LINE_MIN * full <= _width(t) + _width(texts[j]) <= _LONE_MARK_FIT * full
+    if cuts < _MIN_CUTS or cuts <= _CUT_HABIT * len(ends):
+        return 0
+    joined = 0
+    for i, j in reversed(ends):  # from the last, so a line cut twice comes back whole
+        rest = texts[j]
+        if kinds[i] or kinds[j] or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
+            continue
+        if not _CUT_LINE_MIN * full <= _width(texts[i]) + _width(rest) <= _LONE_MARK_FIT * full:
             continue
         texts[i] += rest
         kinds[j], texts[j] = FILLER, ""
@@ -198,8 +247,8 @@ def join_pieces(texts: list[str], kinds: list[str]) -> int:
 
 # A line cut at a superscript note number (pypdfium2 starts a new line where the baseline rises
 # and again where it falls back): the number ends the line, glued to what it cites, or stands
-# alone on a line of its own.
-_MARKER_END = re.compile(r"[^\s\d.,:;/\-–][0-9]{1,3}$")
+# alone on a line of its own; LibreOffice may leave a space before it, which pypdfium2 keeps.
+_MARKER_END = re.compile(r"[^\s\d.,:;/\-–] ?[0-9]{1,3}$")
 _GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read as a marker
 # The two pieces of a line cut at its marker make one printed line: together about as wide as a
 # full line (the cut is inside a paragraph, whose lines run to the margin); a piece that opens
@@ -207,8 +256,13 @@ _GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read 
 _CUT_LINE_MIN = 0.8
 _CUT_LINE_MAX = 1.15
 _SPACED_PIECE_MAX = 1.3
-# A line that opens with a number or a chapter word and a number heads a section or a list item.
-_NUMBERED = re.compile(r"\s*(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|ข้อ|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)])\s", re.I)
+
+
+def _prev_line(kinds: list[str], i: int) -> int:
+    j = i - 1
+    while j >= 0 and kinds[j] == FILLER:
+        j -= 1
+    return j
 
 
 def _next_line(texts: list[str], kinds: list[str], i: int) -> int:
@@ -238,7 +292,10 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
             k = _next_line(texts, kinds, j)
             if _text(texts, kinds, k) and texts[k][:1] == " ":
                 return j, k
-        if _MARKER_END.search(t) and _text(texts, kinds, j):
+        m = _MARKER_END.search(t)
+        spaced = m is not None and " " in m.group()
+        if m and _text(texts, kinds, j) and not (spaced and (NUMBERED_LINE.match(t) or not _text(texts, kinds, _prev_line(kinds, i)))):
+            # (a spaced number ends a title, `2. ซูเปอร์โบวล์ 50`, or a page's first line: `หน้า 122`)
             return -1, j
         return None
 
@@ -254,7 +311,7 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
             if rest[:1] == " ":
                 if width > _SPACED_PIECE_MAX * full:
                     break
-            elif num >= 0 or _NUMBERED.match(rest) or not _CUT_LINE_MIN * full <= width <= _CUT_LINE_MAX * full:
+            elif num >= 0 or NUMBERED_LINE.match(rest) or not _CUT_LINE_MIN * full <= width <= _CUT_LINE_MAX * full:
                 break
             texts[i] = texts[i] + number + " " + rest.lstrip()
             for k in range(i + 1, j + 1):
