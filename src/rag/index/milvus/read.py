@@ -115,7 +115,8 @@ class MilvusReader(Reader):
         lex = codec.Lexicon.total((s for _, s in stats.values()), self.k1, self.b)
         documents = {d["info"]["doc_id"]: d["info"] for d in docs if d["info"]["doc_id"] in stats}
         calibration = self._read_gate()
-        manifest = {**self.base, "calibration": calibration, "documents": documents, "n_chunks": lex.n, "store": self.loc.uri,
+        manifest = {**self.base, "calibration": calibration, "documents": documents, "n_chunks": lex.n,
+                    "store": self.loc.uri,
                     "trigrams": {"n": 3, "n_docs": lex.trigrams.n_docs, "avgdl": lex.trigrams.avgdl,
                                  "k1": self.k1, "b": self.b},
                     "latent": {"head": self.base["latent_head"]} if self.base.get("latent_head") else None}
