@@ -151,7 +151,7 @@ class Assistant:
         answer = compose(question, result, qvec=result.qvec, embedder=opened.sentences, context=context,
                          scope=scope, gate=opened.gate)
         if generated and self.llm is not None:
-            generate(answer, self.llm, opened.sentences)
+            generate(answer, self.llm, opened.sentences, opened.gate.view)
         return answer
 
     @staticmethod

@@ -42,6 +42,12 @@ def test_bench_quick_reports_documented_keys(tmp_path: Path) -> None:
     assert 0 < ing["stage_total_s"] <= ing["wall_s"]
     # reported to 2 decimals: compare within that rounding
     assert ing["chunks_per_s"] == pytest.approx(ing["chunks"] / ing["wall_s"], rel=0.01, abs=0.005)
+    # every chunk is encoded, and its sentences and pairs: more texts than chunks
+    assert ing["texts"] > ing["chunks"]
+    assert ing["texts_per_s"] == pytest.approx(ing["texts"] / ing["wall_s"], rel=0.01, abs=0.005)
+    base = ing["single_vector"]
+    assert base["chunks"] == ing["chunks"] and base["wall_s"] > 0
+    assert ing["vs_single_vector"] == pytest.approx(ing["wall_s"] / base["wall_s"], rel=0.02)
 
     assert set(res["latency"]) == {"hybrid", "dense", "bm25"}
     for mode, m in res["latency"].items():

@@ -74,7 +74,8 @@ def test_unfaithful_sentences_fail(checker, assistant, text, why) -> None:
     [v] = verdicts(checker, assistant, text, KERRY, JAPAN)
     assert not v.supported
     # a claim of passage [2] cited as [1]: too far from [1], or closer to [2]
-    assert v.why == why or (why == "[1]" and v.why in ("not in [1]", "closer to [2] than to [1]")), v
+    # a claim of another passage: too far from [1], its words not in [1], or closer to [2]
+    assert v.why == why or (why == "[1]" and (v.why.endswith("not in [1]") or v.why == "closer to [2] than to [1]")), v
 
 
 def test_a_buddhist_era_year_matches_its_common_era_one(checker, assistant) -> None:
@@ -103,3 +104,45 @@ def test_sentences_and_citations_are_read_as_written() -> None:
     thai = "จีนใช้ STAs เป็นเครื่องมือการทูต [1] ญี่ปุ่นลงนามความตกลง 33 ฉบับ [2]"
     assert split_generated(thai) == ["จีนใช้ STAs เป็นเครื่องมือการทูต [1]", "ญี่ปุ่นลงนามความตกลง 33 ฉบับ [2]"]
     assert split_generated("One claim. [1] Another claim [2].") == ["One claim [1].", "Another claim [2]."]
+
+
+class Counting:
+    """The real encoder, counting the texts it is asked to encode."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+        self.queries: list[str] = []
+        self.passages: list[str] = []
+
+    def encode_queries(self, texts):
+        self.queries += list(texts)
+        return self.encoder.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        self.passages += list(texts)
+        return self.encoder.encode_passages(texts)
+
+
+def test_the_check_reads_stored_passage_vectors_and_encodes_sentences_as_they_are_written(assistant) -> None:
+    """The passages' sentences come from the index; each generated sentence is encoded once,
+    while the model writes on (the last one when its citation comes), so nothing is left to
+    encode after the last token (a sentence with no citation fails without being encoded)."""
+    text = ("Japan has signed 33 bilateral science and technology cooperation agreements, in force with 47 "
+            "countries and the EU [2]. Japan is a member of the International Science and Technology Center "
+            "(ISTC) and takes part in ITER [2]. John Kerry said that economic policy is foreign policy [1].")
+    ps = passages(assistant, KERRY, JAPAN)
+    counting = Counting(assistant.searcher.embedder)
+    fast = CitationChecker(counting, stored=assistant.gate.view.sentence_vectors_of,
+                           dictionary=assistant.gate.view.dictionary)
+    for end in range(1, len(text) + 1):  # the text as a stream of one-character pieces
+        fast.prepare(text[:end])
+    written = list(counting.queries)
+    assert len(written) == 3 and not counting.passages  # all three done while writing; no passage encoded
+    got, _ = fast.check(text, ps)
+    assert len(counting.queries) == 3  # nothing encoded after the last token
+    more = text + " Japan takes part in ITER."  # a last sentence without citation: not encoded at all
+    fast.check(more, ps)
+    assert len(counting.queries) == 3
+    slow, _ = CitationChecker(assistant.searcher.embedder).check(text, ps)  # everything encoded at the end
+    assert [v.supported for v in got] == [v.supported for v in slow] == [True, True, True]
+    assert all(abs(a.similarity - b.similarity) < 0.01 for a, b in zip(got, slow, strict=True))

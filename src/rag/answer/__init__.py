@@ -15,6 +15,7 @@ text for the terminal.
 
 from rag.answer.asks import Asks, asks
 from rag.answer.compose import Answer, Passage, Source, cited_sources, compose
+from rag.answer.corpus import IndexView
 from rag.answer.extract import EXTRACT_SENTENCE_CHARS, Encoder, ExtractSentence, SentenceCache
 from rag.answer.gate import DOCUMENT_WORDS, Calibration, Gate, about_document, question_language
 from rag.answer.generated import GeneratedAnswer, GeneratedSentence
@@ -25,7 +26,7 @@ from rag.answer.words import query_terms
 
 __all__ = [
     "Answer", "GeneratedAnswer", "GeneratedSentence", "Passage", "Source", "ExtractSentence", "cited_sources", "compose",
-    "Encoder", "SentenceCache", "EXTRACT_SENTENCE_CHARS",
+    "Encoder", "SentenceCache", "EXTRACT_SENTENCE_CHARS", "IndexView",
     "DOCUMENT_WORDS", "Calibration", "Gate", "about_document", "question_language", "Asks", "asks",
     "LABELS", "answer_language", "query_terms",
     "render_markdown", "render_rich",

@@ -31,8 +31,8 @@ class GeneratedAnswer:
     model: str
     shown: bool = False
     error: str | None = None
-    took_ms: float = 0.0  # the model's time
-    check_ms: float = 0.0  # the citation check's time
+    took_ms: float = 0.0  # the model's time: the request to its last token
+    check_ms: float = 0.0  # what the citation check adds after the last token
 
     @property
     def kept(self) -> list[GeneratedSentence]:

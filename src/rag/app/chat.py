@@ -113,7 +113,7 @@ def make_respond(assistant: Assistant) -> Callable[..., Any]:
             return
         draft = ""
         try:
-            for piece in stream_generate(answer, llm, assistant.sentences):
+            for piece in stream_generate(answer, llm, assistant.sentences, assistant.gate.view):
                 draft += piece
                 yield render_markdown(answer, draft=draft)
         except Exception as e:  # a bug of ours: the quoted answer stays

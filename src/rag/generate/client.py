@@ -34,25 +34,22 @@ class LLMClient:
         return {"model": self.settings.model, "messages": messages, "max_tokens": self.settings.max_tokens,
                 "temperature": 0.0}
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        """The model's whole answer."""
-        try:
-            response = self.client.chat.completions.create(**self._request(messages))
-            content = response.choices[0].message.content
-        except Exception as e:
-            raise self._error(e) from None
-        if not isinstance(content, str):
-            raise LLMError(f"the LLM at {self.settings.url} returned no answer text")
-        return content
-
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        """The model's answer in pieces as it writes them."""
+        """The model's answer in pieces as it writes them. A reply that holds no chat-completion
+        event (an HTML page, plain JSON) or no text at all is an error, not an empty answer."""
+        events = wrote = 0
         try:
             for chunk in self.client.chat.completions.create(**self._request(messages), stream=True):
+                events += 1
                 if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                    wrote += 1
                     yield chunk.choices[0].delta.content
         except Exception as e:
             raise self._error(e) from None
+        if not events:
+            raise LLMError(f"the LLM at {self.settings.url} returned something that is not a chat completion")
+        if not wrote:
+            raise LLMError(f"the LLM at {self.settings.url} returned no answer text")
 
     def _error(self, e: Exception) -> LLMError:
         o, s = self._openai, self.settings
