@@ -43,7 +43,6 @@ from rag.embed import (
 )
 from rag.embed.latent import Codes
 from rag.errors import RagError
-from rag.index.embedded import EmbeddedUpdate
 from rag.ingest_report import IngestReport, blank_pages, collect_warnings, document_entry, page_count
 from rag.lexical.tokenize import thai_engine, tokenize
 from rag.progress import Progress
@@ -248,20 +247,20 @@ def _describe(report: IngestReport, processed: list[Processed], infos: dict[str,
 
 
 def calibrate_on_write(up: ix.Update) -> None:
-    """Have an embedded index record, when it is written, the answer gate's calibration on its
-    own corpus (``measure_index``). A Milvus store keeps none: its answers use the model's
-    default thresholds."""
-    if isinstance(up, EmbeddedUpdate):
-        up.finish = measure_index
+    """Have the index record, when it is written, the answer gate's calibration on its own
+    corpus (``measure_index``): in the manifest of an embedded index, in the gate row of a
+    Milvus store (with the corpus sample the gate reads: rag.index.milvus.write)."""
+    up.finish = measure_index
 
 
-def measure_index(built: Path) -> dict[str, Any] | None:
-    """What the manifest records of a built index beyond its files: the answer gate's
-    calibration on this corpus (rag.answer.calibrate; a few seconds of probe questions). An
-    index it could not be measured on still works, with the model's default thresholds."""
+def measure_index(built: Path | str) -> dict[str, Any] | None:
+    """What the index records of itself once built, beyond its rows: the answer gate's
+    calibration on this corpus (rag.answer.calibrate; a few seconds of probe questions).
+    ``built``: the embedded index's folder, or a store's URI. An index it could not be
+    measured on still works, with the model's default thresholds."""
     from rag.answer.calibrate import calibrate, open_for_calibration
 
-    if not (built / ix.MANIFEST).is_file():
+    if isinstance(built, Path) and not (built / ix.MANIFEST).is_file():
         return None
     try:
         return {"calibration": calibrate(open_for_calibration(built)).to_dict()}

@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ARTICLE, ROOT, run_rag
 
@@ -92,23 +93,40 @@ def test_filters_go_down_to_milvus(pair) -> None:
     assert {h.chunk_id for h in hits} == {embedded.chunks[i].chunk_id for i in embedded.document_ends("tech-diplomacy-th")}
 
 
-def test_ask_from_milvus_cites_the_same_sources(article_index: Path, milvus_uri: str) -> None:
+OFF_TOPIC = ("Who is the best tennis player of all time?", "How do I make pad thai at home?",
+             "วิธีทำผัดกะเพราไก่ไข่ดาว", "ราคาทองคำวันนี้เท่าไหร่")
+
+
+@pytest.fixture(scope="module")
+def milvus_assistant(milvus_uri: str):
     from rag.api import open_index
 
-    a = open_index(article_index).ask(README_QUESTIONS[1])
-    b = open_index(store=milvus_uri).ask(README_QUESTIONS[1])
-    a_dict, b_dict = a.to_dict(), b.to_dict()
-    a_dict.pop("took_ms"), b_dict.pop("took_ms")
-    # The same answer: extract, passages, sources. The relevance gate weighs different evidence
-    # (docs/milvus.md, "Limits"): a Milvus store keeps no calibration and no corpus sample, so
-    # its gate uses the model's default threshold and its score differs; what it decides must not.
-    from rag.embed.profiles import DEFAULT_MODEL, profile_for
+    return open_index(store=milvus_uri)
 
-    gate_fields = ("relevance", "threshold", "signals")
-    a_gate, b_gate = ({k: d.pop(k) for k in gate_fields} for d in (a_dict, b_dict))
-    assert b.found and a.found and a_dict == b_dict
-    assert b_gate["threshold"] == round(profile_for(DEFAULT_MODEL).gate.languages["en"].threshold, 4)
-    assert a_gate["relevance"] >= a_gate["threshold"] and b_gate["relevance"] >= b_gate["threshold"]
+
+def test_ask_from_milvus_gives_the_same_answer(assistant, milvus_assistant) -> None:
+    """The whole answer, the relevance gate's score, threshold and signals included: the
+    calibration, the corpus sample and the stored sentence vectors come from Milvus."""
+    a, b = assistant.ask(README_QUESTIONS[1]).to_dict(), milvus_assistant.ask(README_QUESTIONS[1]).to_dict()
+    a.pop("took_ms"), b.pop("took_ms")
+    assert a["found"] and a == b
+
+
+def test_the_gate_is_calibrated_on_milvus_as_on_the_embedded_index(assistant, milvus_assistant) -> None:
+    """Copying the index into Milvus calibrated the gate there (ingest does, as for an embedded
+    index): the same thresholds, the same probes left out, the same corpus sample; so every
+    question gets the same score, threshold and decision on both stores, refusals included."""
+    a, b = assistant.gate, milvus_assistant.gate
+    assert a.calibration is not None and b.calibration is not None
+    assert b.calibration.to_dict() == a.calibration.to_dict()
+    assert np.array_equal(milvus_assistant.searcher.index.spread_sample(), assistant.searcher.index.spread_sample())
+    refused = 0
+    for q in _questions() + list(OFF_TOPIC):
+        x, y = assistant.ask(q), milvus_assistant.ask(q)
+        assert (y.found, y.threshold) == (x.found, x.threshold), q
+        assert y.relevance == pytest.approx(x.relevance, abs=1e-6), q
+        refused += not x.found
+    assert refused >= len(OFF_TOPIC)
 
 
 def _rows(uri: str, doc_id: str) -> list[int]:

@@ -3,7 +3,7 @@
 each question language goes just above where their scores lie
 (rag.answer.gate.place_threshold). Probes the index turns out to answer are left out
 (rag.answer.gate.answered). Run by ingest on the index it has just built; the result is kept in
-the manifest, where ``rag.api.Assistant`` reads it.
+the manifest (a Milvus store: its gate row), where ``rag.api.Assistant`` reads it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rag.answer.extract import build_pool
 from rag.answer.gate import Calibration, Gate, answered, load_probes, place_threshold, probe_texts
 from rag.embed import CachedEmbedder, Embedder, Terms, latent_id, load_embedder_for
 from rag.embed.profiles import profile_for
-from rag.index import read_manifest
+from rag.index.stores import open_store
 from rag.search import Searcher
 
 
@@ -50,15 +50,17 @@ class ProbeEmbedder:
         return self.inner.encode_query_and_latent(text)
 
 
-def open_for_calibration(index_dir: Path) -> Searcher:
-    """A searcher over ``index_dir`` whose encoder reads the shipped probe vectors."""
-    stored = read_manifest(index_dir)["model"]
+def open_for_calibration(index: Path | str) -> Searcher:
+    """A searcher over ``index`` (an embedded index's folder, or a store URI) whose encoder
+    reads the shipped probe vectors."""
+    store = open_store(index)
+    stored = store.manifest()["model"]
     inner = CachedEmbedder(load_embedder_for(stored["id"], stored["vector_space"]), maxsize=512)
     texts, _, fingerprint = probe_texts()
     vectors = profile_for(stored["id"]).gate.stored_probe_vectors(fingerprint)
     known = dict(zip(texts, vectors, strict=True)) if vectors is not None and len(vectors) == len(texts) else {}
     terms = profile_for(stored["id"]).gate.stored_probe_terms(fingerprint, latent_id(inner))
-    return Searcher(index_dir, embedder=ProbeEmbedder(inner, known, terms), verify=False)  # type: ignore[arg-type]
+    return Searcher(store, embedder=ProbeEmbedder(inner, known, terms), verify=False)  # type: ignore[arg-type]
 
 
 def gate_for(searcher: Searcher, view: IndexView | None = None, calibrated: bool = True) -> Gate:

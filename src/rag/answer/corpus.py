@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.index.embedded import EmbeddedReader
 from rag.lexical.trigrams import trigram_keys
 from rag.thai.sentences import split_sentences
 
@@ -30,26 +29,16 @@ if TYPE_CHECKING:
     from rag.lexical.bilingual import Dictionary
     from rag.search import Hit, Searcher
 
-SPREAD_SAMPLE = 2048  # chunks whose cosines stand for the corpus's (all of them when fewer)
-
 
 class IndexView:
-    """An opened index (``rag.search.Searcher``) as the answer reads it."""
+    """An opened index (``rag.search.Searcher``) as the answer reads it, through its store's
+    reader (rag.index.store.Reader): the embedded files and a Milvus store alike."""
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self._df: dict[str, int] = {}
-        self.embedded = isinstance(searcher.index, EmbeddedReader)
-        if not self.embedded:  # a Milvus store: no whole index in memory, so no stored sentences
-            self.row_of: dict[str, int] = {}
-            self._sample = np.zeros((0, 1), dtype=np.float32)
-            self._n = int(searcher.manifest.get("n_chunks") or 0)
-            return
-        self.row_of = {c.chunk_id: i for i, c in enumerate(searcher.chunks)}
-        n = self._n = len(searcher.chunks)
-        rows = np.arange(n) if n <= SPREAD_SAMPLE else np.sort(
-            np.random.default_rng(0).choice(n, SPREAD_SAMPLE, replace=False))
-        self._sample = np.asarray(searcher.vectors[rows], dtype=np.float32)
+        self._n = int(searcher.manifest.get("n_chunks") or 0)
+        self._sample = np.asarray(searcher.index.spread_sample(), dtype=np.float32)
 
     @property
     def n_chunks(self) -> int:
@@ -62,17 +51,13 @@ class IndexView:
     def sentence_vectors(self, hit: Hit) -> tuple[list[str], np.ndarray] | None:
         """The sentences of a hit's text (``split_sentences``) and their stored vectors, or None
         when the hit is not a chunk of this index as stored."""
-        row = self.row_of.get(hit.chunk_id)
-        if row is None:
+        found = self.searcher.index.stored_chunk(hit.chunk_id)
+        if found is None or found.chunk.text != hit.text:
             return None
-        chunk = self.searcher.chunks[row]
-        if chunk.text != hit.text:
+        sentences = [s.text for s in split_sentences(found.chunk.text)]
+        if len(found.units) < len(sentences):
             return None
-        sentences = [s.text for s in split_sentences(chunk.text)]
-        a, b = int(self.searcher.unit_offsets[row]), int(self.searcher.unit_offsets[row + 1])
-        if b - a < len(sentences):
-            return None
-        return sentences, np.asarray(self.searcher.units[a:a + len(sentences)], dtype=np.float32)
+        return sentences, found.units[:len(sentences)]
 
     def sentence_vectors_of(self, hit: Hit) -> np.ndarray | None:
         """The stored vectors of ``split_sentences(hit.text)`` (None: not stored)."""
@@ -81,17 +66,16 @@ class IndexView:
 
     def reference_vectors(self, hit: Hit) -> dict[int, np.ndarray]:
         """The stored vectors of the references a hit cites, by footnote number."""
-        row = self.row_of.get(hit.chunk_id)
-        if row is None:
+        found = self.searcher.index.stored_chunk(hit.chunk_id)
+        if found is None:
             return {}
-        chunk = self.searcher.chunks[row]
-        refs = self.searcher.references.get(chunk.doc_id, {})
+        chunk, refs = found.chunk, found.references
         numbers = [n for n in chunk.footnotes if n in refs and refs[n].text.strip()]
-        start = int(self.searcher.unit_offsets[row]) + len(split_sentences(chunk.text))
-        end = int(self.searcher.unit_offsets[row + 1]) - int(self.searcher.unit_windows[row])
+        start = len(split_sentences(chunk.text))
+        end = len(found.units) - found.windows
         if end - start != len(numbers):
             return {}
-        return {n: np.asarray(self.searcher.units[start + k], dtype=np.float32) for k, n in enumerate(numbers)}
+        return {n: found.units[start + k] for k, n in enumerate(numbers)}
 
     def similarity(self, hit: Hit, qvec: np.ndarray) -> float | None:
         """The cosine of a hit's stored chunk vector to ``qvec`` (None: not a chunk of this

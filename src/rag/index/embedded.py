@@ -29,7 +29,19 @@ from rag.index.read import (
     unreadable,
     verify_files,
 )
-from rag.index.store import Candidates, Known, NewDocument, Reader, Rows, Settings, Store, Update, top
+from rag.index.store import (
+    Candidates,
+    Known,
+    NewDocument,
+    Reader,
+    Rows,
+    Settings,
+    Store,
+    StoredChunk,
+    Update,
+    spread_rows,
+    top,
+)
 from rag.index.write import ingest_lock, inject_fault, write_index
 
 
@@ -219,6 +231,22 @@ class EmbeddedReader(Reader):
         except READ_ERRORS as e:
             raise unreadable(index_dir, BM25_DIR + "/", e) from None
         self._doc_of = np.array([c.doc_id for c in index.chunks], dtype=object)
+        self._row_of: dict[str, int] | None = None
+
+    def spread_sample(self) -> np.ndarray:
+        return np.asarray(self.whole.vectors[spread_rows(len(self.whole.chunks))], dtype=np.float32)
+
+    def stored_chunk(self, chunk_id: str) -> StoredChunk | None:
+        if self._row_of is None:
+            self._row_of = {c.chunk_id: i for i, c in enumerate(self.whole.chunks)}
+        row = self._row_of.get(chunk_id)
+        if row is None:
+            return None
+        w = self.whole
+        chunk = w.chunks[row]
+        a, b = int(w.unit_offsets[row]), int(w.unit_offsets[row + 1])
+        return StoredChunk(chunk=chunk, references=w.references.get(chunk.doc_id, {}),
+                           units=np.asarray(w.units[a:b], dtype=np.float32), windows=int(w.unit_windows[row]))
 
     def scope(self, doc: str | None, section: str | None, within: Sequence[int] | None = None) -> np.ndarray | None:
         chunks = self.whole.chunks

@@ -18,7 +18,7 @@ scores) and the same rows, so the search above ranks alike whichever holds the i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +29,16 @@ from rag.document.chunking import Chunk
 from rag.document.structure import Reference
 from rag.embed.latent import Codes
 from rag.index.format import DocumentInfo
+
+SPREAD_SAMPLE = 2048  # chunks whose cosines stand for the corpus's in the answer's gate (all when fewer)
+
+
+def spread_rows(n: int) -> np.ndarray:
+    """Which of ``n`` chunks (in the store's order) make the corpus sample: all of them up to
+    ``SPREAD_SAMPLE``, else that many drawn with a fixed seed (the same on every opening)."""
+    if n <= SPREAD_SAMPLE:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, SPREAD_SAMPLE, replace=False))
 
 
 def top(cand: np.ndarray, scores: np.ndarray, depth: int) -> dict[int, float]:
@@ -72,6 +82,18 @@ class Candidates:
     rows: Rows
     chunk: dict[int, float] = field(default_factory=dict)
     bm25: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class StoredChunk:
+    """One chunk as a store holds it, for the answer to read its vectors instead of encoding
+    them: its unit vectors (its sentences, then the references it cites, then ``windows``
+    sentence pairs, as ingest made them) and the references of its document it cites."""
+
+    chunk: Chunk
+    references: Mapping[int, Reference]
+    units: np.ndarray
+    windows: int
 
 
 @dataclass
@@ -133,6 +155,16 @@ class Reader(ABC):
     def document_rows(self, doc_id: str) -> list[tuple[int, str]]:
         """A document's chunks in order: (key, section)."""
 
+    @abstractmethod
+    def spread_sample(self) -> np.ndarray:
+        """The chunk vectors of the corpus sample (``spread_rows``) that the answer's gate
+        compares a question's best passage with (empty: the store has none)."""
+
+    @abstractmethod
+    def stored_chunk(self, chunk_id: str) -> StoredChunk | None:
+        """A chunk with its stored unit vectors (None: not held, or not at hand without a
+        search: a Milvus store has the rows its recent searches fetched)."""
+
     def sample_token(self) -> str | None:
         """A word the index holds, for a warm-up query."""
         return "การ"
@@ -153,10 +185,14 @@ class Known:
 class Update(ABC):
     """One ingest or removal, under whatever the store uses to keep writers apart.
     ``settings`` and ``documents`` are the store's before it (None and {} when empty or
-    rebuilt); ``documents`` is looked up by id (a Milvus store reads only the rows asked for)."""
+    rebuilt); ``documents`` is looked up by id (a Milvus store reads only the rows asked for).
+    ``finish``: measurements of the index once written, called with its location (the
+    embedded folder, or the store's URI) and kept with it: the answer gate's calibration,
+    which ingest sets."""
 
     settings: Settings | None
     documents: Mapping[str, DocumentInfo]
+    finish: Callable[[Any], dict[str, Any] | None] | None = None
 
     def totals(self) -> tuple[int, int]:
         """How many documents and chunks the store holds."""

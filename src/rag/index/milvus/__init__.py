@@ -52,7 +52,9 @@ class MilvusStore(Store):
     def update(self, rebuild: bool = False) -> Iterator[Update]:
         from rag.index.milvus.write import MilvusUpdate
 
-        yield MilvusUpdate(self.client, self.loc, rebuild)
+        up = MilvusUpdate(self.client, self.loc, rebuild)
+        yield up
+        up.measure()
 
     def open_reader(self, *, verify: bool = True) -> Reader:
         from rag.index.milvus.read import MilvusReader

@@ -45,7 +45,7 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 # do not fit in a chunk row, and the store's own rows (manifest, documents, statistics, marks).
 CHUNKS, UNITS, META = "chunks", "units", "meta"
 # kinds of meta rows
-MANIFEST, DOC, STATS, MARK, GENERATION = "manifest", "doc", "stats", "mark", "generation"
+MANIFEST, DOC, STATS, MARK, GENERATION, GATE = "manifest", "doc", "stats", "mark", "generation", "gate"
 INSTALL = "pip install 'thai-rag[milvus]'"
 
 

@@ -32,6 +32,7 @@ from rag.index.milvus import codec
 from rag.index.milvus.connect import (
     CHUNKS,
     DOC,
+    GATE,
     GENERATION,
     MARK,
     META,
@@ -49,7 +50,7 @@ from rag.index.milvus.connect import (
     read_manifest,
 )
 from rag.index.milvus.write import MARKS_TTL_S, RETIRED_GRACE_S
-from rag.index.store import Candidates, Reader, top
+from rag.index.store import Candidates, Reader, StoredChunk, top
 
 CACHE_BYTES = 512 << 20  # decoded rows kept between queries
 SPARSE_OVERFETCH = 1.5  # BM25 candidates asked of Milvus per one kept (stored weights use an estimated avgdl)
@@ -76,6 +77,9 @@ class MilvusReader(Reader):
         self._marks_at = -1e9
         self._cache: OrderedDict[int, codec.ChunkRow] = OrderedDict()
         self._cache_bytes = 0
+        self._key_of: dict[str, int] = {}  # chunk id -> key, of the cached rows
+        self._sample_keys: list[int] = []
+        self._sample = np.zeros((0, self.dim), np.float32)
         self._stats: dict[str, tuple[int, codec.DocStats]] = {}
         self._lock = threading.Lock()
         self._refreshing = False
@@ -110,13 +114,44 @@ class MilvusReader(Reader):
             stats[doc_id] = (v, codec.unpack_stats(parts))  # type: ignore[arg-type]
         lex = codec.Lexicon.total((s for _, s in stats.values()), self.k1, self.b)
         documents = {d["info"]["doc_id"]: d["info"] for d in docs if d["info"]["doc_id"] in stats}
-        manifest = {**self.base, "documents": documents, "n_chunks": lex.n, "store": self.loc.uri,
+        calibration = self._read_gate()
+        manifest = {**self.base, "calibration": calibration, "documents": documents, "n_chunks": lex.n,
+                    "store": self.loc.uri,
                     "trigrams": {"n": 3, "n_docs": lex.trigrams.n_docs, "avgdl": lex.trigrams.avgdl,
                                  "k1": self.k1, "b": self.b},
                     "latent": {"head": self.base["latent_head"]} if self.base.get("latent_head") else None}
         with self._lock:
             self._stats, self.lex, self.trigrams, self.manifest = stats, lex, lex.trigrams, manifest
             self.live = {doc_id: v for doc_id, (v, _) in stats.items()}
+
+    def _read_gate(self) -> Any:
+        """The gate row (rag.index.milvus.write.MilvusUpdate.measure): the corpus sample's
+        vectors, fetched when its keys change, and the calibration it returns (None: none)."""
+        rows = self.client.get(self.loc.name(META), ids=[key63(f"{GATE}:")], output_fields=["data"],
+                               timeout=TIMEOUT_S, consistency_level="Strong")
+        gate = json.loads(rows[0]["data"]) if rows else {}
+        keys = [int(k) for k in gate.get("sample", [])]
+        if keys != self._sample_keys:
+            got: dict[int, list[float]] = {}
+            for i in range(0, len(keys), 1000):
+                for r in self.client.get(self.loc.name(CHUNKS), ids=keys[i:i + 1000], output_fields=["vector"],
+                                         timeout=TIMEOUT_S):
+                    got[int(r["pk"])] = r["vector"]
+            vectors = [got[k] for k in keys if k in got]  # a row deleted since drops out
+            self._sample = np.asarray(vectors, np.float32).reshape(-1, self.dim)
+            self._sample_keys = keys
+        return gate.get("calibration")
+
+    def spread_sample(self) -> np.ndarray:
+        return self._sample
+
+    def stored_chunk(self, chunk_id: str) -> StoredChunk | None:
+        key = self._key_of.get(chunk_id)
+        row = self._cache.get(key) if key is not None else None
+        if row is None:
+            return None
+        return StoredChunk(chunk=row.chunk, references=row.refs, units=row.vectors.reshape(-1, self.dim)[1:],
+                           windows=row.windows)
 
     def _refresh_later(self) -> None:
         if self._refreshing:
@@ -249,9 +284,13 @@ class MilvusReader(Reader):
                 raise fail(self.loc, "reading chunk rows", e) from None
             for k, row in decoded.items():
                 self._cache[k] = row
+                self._key_of[row.chunk.chunk_id] = k
                 self._cache_bytes += row.nbytes
             while self._cache_bytes > CACHE_BYTES and self._cache:
-                self._cache_bytes -= self._cache.popitem(last=False)[1].nbytes
+                gone = self._cache.popitem(last=False)[1]
+                self._cache_bytes -= gone.nbytes
+                if self._key_of.get(gone.chunk.chunk_id) == gone.key:
+                    del self._key_of[gone.chunk.chunk_id]
         out = []
         for k in keys:
             row = self._cache.get(k)
@@ -280,3 +319,4 @@ class MilvusReader(Reader):
 
     def close(self) -> None:
         self._cache.clear()
+        self._key_of.clear()

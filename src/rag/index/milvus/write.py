@@ -29,7 +29,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -39,6 +39,7 @@ from rag.index.milvus import codec
 from rag.index.milvus.connect import (
     CHUNKS,
     DOC,
+    GATE,
     GENERATION,
     MANIFEST,
     MARK,
@@ -57,7 +58,7 @@ from rag.index.milvus.connect import (
     query_all,
     read_manifest,
 )
-from rag.index.store import NewDocument, Settings, Update
+from rag.index.store import NewDocument, Settings, Update, spread_rows
 
 # A search reads the marks again when they are older than MARKS_TTL_S; a writer waits
 # MARK_WAIT_S after marking a version before that version's rows appear or its document
@@ -120,10 +121,14 @@ class Documents(Mapping[str, DocumentInfo]):
 
 
 class MilvusUpdate(Update):
-    """One ingest or removal on a Milvus store."""
+    """One ingest or removal on a Milvus store. ``finish``: measurements of the store once
+    written (called with its URI), kept in its gate row with the corpus sample (``measure``):
+    the answer gate's calibration, which ingest sets."""
 
     def __init__(self, client: Any, loc: Location, rebuild: bool, *, repair: bool = True) -> None:
         self.client, self.loc = client, loc
+        self.finish: Callable[[str], dict[str, Any] | None] | None = None
+        self.wrote = False
         if rebuild:
             drop(client, loc)
         self.manifest = read_manifest(client, loc) if self._exists() else None
@@ -277,6 +282,7 @@ class MilvusUpdate(Update):
         self._save_manifest()
         for d in docs:
             self.documents.known[d.info.doc_id] = d.info
+        self.wrote = True
         return self.totals()
 
     def _clean(self, doc_ids: list[str]) -> None:
@@ -315,7 +321,28 @@ class MilvusUpdate(Update):
         self._estimate((0, 0), (n, int(row.get("dl", 0))))
         self._save_manifest()
         self.documents.known[doc_id] = None
+        self.wrote = True
         return n
+
+    # ----------------------------------------------------------------- what the answer's gate reads
+    def measure(self) -> None:
+        """After a write, when ``finish`` is set: the corpus sample the answer's gate compares a
+        question with (the keys of ``spread_rows`` of the live chunks, in key order), then what
+        ``finish`` measures on the store with that sample (the gate's calibration), both in the
+        gate row, which readers read when they open or refresh. Reads every live chunk's key:
+        the gate's calibration is the corpus's, as on the embedded index (rag.answer.calibrate)."""
+        if self.finish is None or not self.wrote or self.manifest is None:
+            return
+        live = [int(d["version"]) for d in self.doc_rows()]
+        keys = sorted(int(r["pk"]) for r in query_all(self.client, self.loc.name(CHUNKS),
+                                                       f"version in {int_list(live)}", ["pk"])) if live else []
+        sample = [keys[i] for i in spread_rows(len(keys)).tolist()]
+        self._save_gate({"sample": sample})
+        self._save_gate({"sample": sample, **(self.finish(self.loc.uri) or {})})
+
+    def _save_gate(self, data: dict[str, Any]) -> None:
+        self.client.upsert(self.loc.name(META), [meta_row(GATE, "", data),
+                                                 meta_row(GENERATION, "", secrets.token_hex(8))], timeout=TIMEOUT_S)
 
     def totals(self) -> tuple[int, int]:
         """Counted by Milvus (the chunk rows include any another writer has not switched yet)."""
