@@ -81,10 +81,10 @@ class IndexView:
         """The cosine of a hit's stored chunk vector to ``qvec`` (None: not a chunk of this
         index as stored): what the search gives each hit, for a search that had no query
         vector (bm25 mode), so the gate reads the same cosines in every mode."""
-        row = self.row_of.get(hit.chunk_id)
-        if row is None or self.searcher.chunks[row].text != hit.text:
+        found = self.searcher.index.stored_chunk(hit.chunk_id)
+        if found is None or found.vector is None or found.chunk.text != hit.text:
             return None
-        return float(np.dot(self.searcher.vectors[row], np.asarray(qvec, dtype=np.float32)))
+        return float(np.dot(np.asarray(found.vector, dtype=np.float32), np.asarray(qvec, dtype=np.float32)))
 
     def spread(self, qvec: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of the question's cosine over the sampled chunks."""

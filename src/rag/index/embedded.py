@@ -246,7 +246,8 @@ class EmbeddedReader(Reader):
         chunk = w.chunks[row]
         a, b = int(w.unit_offsets[row]), int(w.unit_offsets[row + 1])
         return StoredChunk(chunk=chunk, references=w.references.get(chunk.doc_id, {}),
-                           units=np.asarray(w.units[a:b], dtype=np.float32), windows=int(w.unit_windows[row]))
+                           units=np.asarray(w.units[a:b], dtype=np.float32), windows=int(w.unit_windows[row]),
+                           vector=np.asarray(w.vectors[row], dtype=np.float32))
 
     def scope(self, doc: str | None, section: str | None, within: Sequence[int] | None = None) -> np.ndarray | None:
         chunks = self.whole.chunks

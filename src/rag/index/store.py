@@ -94,6 +94,7 @@ class StoredChunk:
     references: Mapping[int, Reference]
     units: np.ndarray
     windows: int
+    vector: np.ndarray | None = None  # the chunk's own vector (a bm25 search measures no cosine)
 
 
 @dataclass

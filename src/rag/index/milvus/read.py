@@ -150,8 +150,9 @@ class MilvusReader(Reader):
         row = self._cache.get(key) if key is not None else None
         if row is None:
             return None
-        return StoredChunk(chunk=row.chunk, references=row.refs, units=row.vectors.reshape(-1, self.dim)[1:],
-                           windows=row.windows)
+        vectors = row.vectors.reshape(-1, self.dim)
+        return StoredChunk(chunk=row.chunk, references=row.refs, units=vectors[1:], windows=row.windows,
+                           vector=vectors[0])
 
     def _refresh_later(self) -> None:
         if self._refreshing:
