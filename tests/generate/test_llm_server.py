@@ -200,13 +200,20 @@ def test_the_chat_streams_the_generated_answer_then_its_verdict(tiny_server, art
     assert "The generated answer was not shown" in outputs[-1] and "### Passages" in outputs[-1]
 
 
-def test_rag_eval_llm_reports_the_generated_figures(tiny_server, article_index) -> None:
+def test_rag_eval_llm_reports_the_generated_figures(tiny_server, article_index, tmp_path) -> None:
+    off = tmp_path / "offtopic.jsonl"
+    off.write_text("\n".join(json.dumps({"question": q}, ensure_ascii=False) for q in (
+        "How do I bake sourdough bread at home?", "สูตรต้มยำกุ้งน้ำข้นทำอย่างไร")) + "\n", encoding="utf-8")
+    before = chat_requests(tiny_server["log"])
     r = run_rag("eval", "--index", str(article_index), "--qa", str(Path(__file__).parents[1] / "data" /
                 "eval_questions.jsonl"), "--llm", tiny_server["url"], "--llm-model", tiny_server["model"], "--json",
-                env={"RAG_LLM_MAX_TOKENS": "16", "RAG_LLM_TIMEOUT": "120"})
+                "--offtopic", str(off), env={"RAG_LLM_MAX_TOKENS": "16", "RAG_LLM_TIMEOUT": "120"})
     assert r.returncode == 0, r.stderr
     figures = json.loads(r.stdout)["generated"]
     # random weights: nothing the model writes holds up, so every question falls back to the quoted answer
     assert figures["all"]["n"] == 13 and figures["all"]["holds_key_phrase"] == 0.0
     assert figures["all"]["refused"] == 1.0 and figures["all"]["llm_failed"] == 0
     assert figures["all"]["sentences_supported"] in (0.0, None)
+    # off-topic questions: refused by the gate before any request (one request per on-topic question at most)
+    assert figures["offtopic"] == {"n": 2, "refused": 1.0, "asked_the_model": 0}
+    assert chat_requests(tiny_server["log"]) - before <= 13

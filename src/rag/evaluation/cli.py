@@ -33,7 +33,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if llm is not None:
         from rag.evaluation.generated import evaluate_generated
 
-        figures = evaluate_generated(assistant, questions)
+        figures = evaluate_generated(assistant, questions, offtopic=offtopic)
         print(json.dumps({"generated": figures}, ensure_ascii=False) if args.json else
               "\n".join(f"{part}: {f}" for part, f in figures.items()))
         return 0
