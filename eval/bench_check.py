@@ -27,11 +27,16 @@ import random
 import statistics
 from pathlib import Path
 
-import numpy as np
+from rag.config import apply_thread_policy
 
-from rag.answer import Passage, SentenceCache
-from rag.api import open_index
-from rag.generate.check import (
+apply_thread_policy()  # before numpy loads: the CLI's thread settings, so timings match `rag`
+
+import numpy as np  # noqa: E402
+
+from rag.answer import Passage, SentenceCache  # noqa: E402
+from rag.api import open_index  # noqa: E402
+from rag.generate.answer import MAY_CLOSE  # noqa: E402
+from rag.generate.check import (  # noqa: E402
     CROSS_LANGUAGE_THRESHOLD,
     SAME_LANGUAGE_THRESHOLD,
     THAI_COVERAGE,
@@ -39,8 +44,8 @@ from rag.generate.check import (
     Evidence,
     content_coverage,
 )
-from rag.search import Hit
-from rag.thai.sentences import split_sentences
+from rag.search import Hit  # noqa: E402
+from rag.thai.sentences import split_sentences  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SET = HERE / "data" / "check_set.jsonl"
@@ -193,9 +198,10 @@ def figures(results: list[dict]) -> dict:
 
 def timing(searcher, encoder, view, runs: int = 7) -> dict:
     """The check of a five-sentence answer, as ``rag ask`` and the chat run it: the passages'
-    sentence vectors read from the index, the answer streamed in pieces of ~4 characters (the
-    check encodes a sentence once the next begins); "after_last_token" is what the check adds
-    once the model is done, "all_at_end" the whole check had the text come in one piece."""
+    sentence vectors read from the index, the answer streamed in pieces of 4 characters (a
+    sentence closed by a piece is encoded when the next piece comes); "after_last_token" is
+    what the check adds once the model is done (here the last sentence's encoding too: the
+    answer ends with its citation), "all_at_end" the whole check had the text come in one piece."""
     items = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()]
     answer = " ".join(it["sentence"] for it in items if it["faithful"] and it["passages"] == items[0]["passages"])
     passages = [passage_for(searcher, items[0]["passages"][0], 1)]
@@ -204,8 +210,9 @@ def timing(searcher, encoder, view, runs: int = 7) -> dict:
         # new wording each run, so the sentences are encoded afresh
         text = answer.replace("[1]", f"v{i} [1]")
         streamed = CitationChecker(encoder, stored=view.sentence_vectors_of, dictionary=view.dictionary)
-        for end in range(4, len(text) + 4, 4):
-            streamed.prepare(text[:end])
+        for end in range(4, len(text) + 4, 4):  # as rag.generate.stream_generate: what the pieces
+            if MAY_CLOSE.search(text[end - 8:end - 4]):  # before this one closed is encoded now
+                streamed.prepare(text[:end - 4])
         sentences, ms = streamed.check(text, passages)
         after.append(ms)
         _, ms = CitationChecker(encoder, stored=view.sentence_vectors_of, dictionary=view.dictionary).check(text.replace("[1]", "w [1]"), passages)

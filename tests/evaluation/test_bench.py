@@ -242,7 +242,7 @@ def test_heldout_estimate_skips_what_a_clone_lacks(tmp_path: Path, capsys: pytes
     assert "files absent, skipped" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("script", ["bench_stores", "bench_scale", "bench_answer"])
+@pytest.mark.parametrize("script", ["bench_stores", "bench_scale", "bench_answer", "bench_check"])
 def test_timing_scripts_set_the_clis_thread_policy_before_numpy_loads(script: str) -> None:
     """A script that times searches runs them as `rag` does (rag.config.apply_thread_policy:
     numpy's BLAS on one thread). Applied after numpy had loaded, BLAS kept a thread per core, and

@@ -3,10 +3,11 @@ the citation check, and the verdict on whether to show it. Any failure of the LL
 ``GeneratedAnswer``'s one-line ``error`` (and a warning on the answer): the quoted answer is
 always there to fall back on.
 
-The answer is always streamed from the server, also when no one watches it being written: the
-check encodes each sentence as soon as the next one begins, while the model writes on, so what
-it adds after the model's last token is one sentence's encoding and the checks themselves
-(``GeneratedAnswer.check_ms``)."""
+The answer is always streamed from the server, also when no one watches it being written: once
+a piece may have closed a sentence (its citation, its stop, the next one's start), the check
+encodes it when the next piece arrives, while the model writes on. What it adds after the
+model's last token (``GeneratedAnswer.check_ms``) is the checks themselves and at most the last
+sentence's encoding, when its citation was the model's last piece."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from rag.generate.client import LLMClient, LLMError
 from rag.generate.prompt import build_messages
 
 # a piece of the stream that may close a sentence (its end, a citation, a Thai clause's space)
-_MAY_CLOSE = re.compile(r"[.!?\]\s]")
+MAY_CLOSE = re.compile(r"[.!?\]\s]")
 
 
 def _failed(answer: Answer, model: str, error: str) -> GeneratedAnswer:
@@ -50,12 +51,14 @@ def stream_generate(answer: Answer, client: LLMClient, encoder: Encoder,
     model = client.settings.model
     t0 = time.perf_counter()
     text = ""
+    closed = False  # whether the last piece may have closed a sentence
     try:
         for piece in client.stream(build_messages(answer)):
+            if closed:  # encode what the model wrote before this piece while it writes on
+                checker.prepare(text)
             text += piece
             yield piece
-            if _MAY_CLOSE.search(piece):
-                checker.prepare(text)
+            closed = bool(MAY_CLOSE.search(piece))
     except LLMError as e:
         answer.generated = _failed(answer, model, str(e))
         return
