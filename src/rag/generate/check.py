@@ -39,6 +39,7 @@ citation at a claim's end covers its clauses).
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -88,13 +89,13 @@ paper passage passages article authors author report""".split())
 _BE_OFFSET = 543  # Buddhist era minus Common era
 
 
-def _thai_stopwords() -> frozenset[str]:
+@functools.cache
+def stopwords() -> frozenset[str]:
+    """Words that carry no claim: English and PyThaiNLP's Thai stop words, Thai question words
+    (read once, on the first Thai sentence checked, not when ``rag`` is imported)."""
     from pythainlp.corpus import thai_stopwords
 
-    return frozenset(thai_stopwords())
-
-
-_STOP = ENGLISH_STOPWORDS | QUESTION_WORDS | _thai_stopwords()
+    return ENGLISH_STOPWORDS | QUESTION_WORDS | frozenset(thai_stopwords())
 
 
 def cites_of(text: str) -> list[int]:
@@ -190,7 +191,8 @@ class Evidence:
 def content_words(sentence: str) -> list[str]:
     """The words of ``sentence`` that carry its claim: tokens less stop words, question words
     and single characters."""
-    return [t for t in tokenize(sentence) if len(t) > 1 and t not in _STOP]
+    stop = stopwords()
+    return [t for t in tokenize(sentence) if len(t) > 1 and t not in stop]
 
 
 def content_coverage(sentence: str, evs: Sequence[Evidence]) -> tuple[float, list[str]]:
