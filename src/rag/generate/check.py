@@ -50,7 +50,7 @@ from rag.answer import Encoder, GeneratedSentence, Passage, query_terms
 from rag.lexical.bilingual import Dictionary
 from rag.lexical.tokenize import QUESTION_WORDS, tokenize
 from rag.search import Hit
-from rag.thai.chars import is_thai
+from rag.thai.chars import THAI_TO_ARABIC_DIGITS, is_thai
 from rag.thai.sentences import split_sentences
 
 # Cosine a sentence needs to the best sentence of a passage it cites, for a sentence in the
@@ -75,7 +75,6 @@ _ENDS_CITED = re.compile(rf"{_CITE.pattern}\s*$")
 _AFTER_CITE_THAI = re.compile(rf"((?:{_CITE.pattern}\s*)+)\s+(?=[\u0E01-\u0E5B])")
 # "... claim [1], while another [2]." is two claims, each with its citation
 _AFTER_CITE_CLAUSE = re.compile(rf"((?:{_CITE.pattern})+)\s*[,;]\s+(?=\w)")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 _LATIN_TEXT = re.compile(r"[A-Za-z0-9&'’ -]+")
@@ -132,7 +131,7 @@ def split_generated(text: str) -> list[str]:
 def numbers_in(text: str) -> set[str]:
     """Numbers in ``text``, Thai digits read as Arabic ones, without thousands separators."""
     out = set()
-    for m in _NUMBER.finditer(text.translate(_THAI_DIGITS)):
+    for m in _NUMBER.finditer(text.translate(THAI_TO_ARABIC_DIGITS)):
         raw = m.group().rstrip(".,")
         # 1,000 and 1.000 as thousands; 2.5 as a decimal
         out.add(raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rag.thai.chars import THAI_TO_ARABIC_DIGITS
+
 # Thai letters, vowels and marks (U+0E01-U+0E4E, digits excluded).
 _THAI_RUN = re.compile(r"[\u0e01-\u0e2e\u0e2f-\u0e3a\u0e40-\u0e4e]+")
 # A "word" outside Thai: letters/digits, keeping inner . - ' (e.g. 4.0, asia-pacific, china's)
 _OTHER_WORD = re.compile(r"[^\W_]+(?:[.\-'’][^\W_]+)*")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # Queries longer than this are cut before segmenting: newmm is slow on very long strings and
 # nothing past a few sentences helps a lexical match.
 MAX_QUERY_CHARS = 2000
@@ -69,7 +70,7 @@ def _segment_thai(run: str, engine: str) -> list[str]:
 
 def _fold(text: str) -> str:
     """Thai digits as Arabic, NIKHAHIT + SARA AA as SARA AM: one spelling on both sides."""
-    return text.translate(_THAI_DIGITS).replace("\u0e4d\u0e32", "\u0e33")
+    return text.translate(THAI_TO_ARABIC_DIGITS).replace("\u0e4d\u0e32", "\u0e33")
 
 
 def tokenize(text: str, engine: str | None = None) -> list[str]:

@@ -37,6 +37,8 @@ TONE_LIKE: str = TONES + THANTHAKHAT
 #: Letters of Thai words (for "is this Thai text?"), digits and symbols excluded.
 LETTERS: str = CONSONANTS + LEAD_VOWELS + FOLLOW_VOWELS + MARKS
 DIGITS: str = "0123456789" + THAI_DIGITS
+#: ``str.translate`` table reading Thai digits as Arabic ones.
+THAI_TO_ARABIC_DIGITS = str.maketrans(THAI_DIGITS, "0123456789")
 
 
 #: Assigned code points of the Thai block: letters, marks, digits and Thai punctuation.
