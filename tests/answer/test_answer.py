@@ -382,6 +382,32 @@ def test_a_who_question_quotes_the_speaker_with_the_saying(assistant):
     assert quoted.index("John Kerry") < quoted.index("นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ")
 
 
+def _extract_of(question: str, text: str) -> str:
+    """The extract of one passage written in the test (no index: the question's words decide)."""
+    from rag.answer import asks
+    from rag.answer.extract import build_pool, extract, question_lexicon
+
+    hit = Hit(rank=1, score=1.0, chunk_id="c1", doc_id="d1", title="t", section="s", page=None, text=text,
+              footnotes=[])
+    pool = build_pool([hit], None, lambda h: None, None)
+    return " ".join(s.text for s in extract(pool, question_lexicon(question), asks(question)))
+
+
+def test_the_window_that_restates_the_question_is_quoted_with_what_follows_it():
+    """The piece that holds the question's words ends where the answer begins (the name it was
+    given is in the next sentence): a window quoted alone comes with its neighbours, following
+    ones first, within GROW_CHARS."""
+    text = ("The weather in the valley was mild that year. "
+            "A committee on water rights met in Geneva during the spring of that year. "
+            "Members knew it as the Blue Table. "
+            + " ".join(f"Another sentence number {n} follows here about unrelated matters." for n in range(8)))
+    quoted = _extract_of("What was the committee on water rights that met in Geneva called?", text)
+    assert "Blue Table" in quoted and "Geneva" in quoted
+    from rag.answer.extract import GROW_CHARS
+
+    assert len(quoted) <= GROW_CHARS and quoted in text
+
+
 # --------------------------------------------------------------------------- the gate on another corpus
 
 
@@ -431,6 +457,7 @@ def test_questions_on_wikipedia_paragraphs_are_answered_with_the_fact(wiki, ques
 @pytest.mark.parametrize("question, phrase", [
     ("What did the LMP acronym stand for regarding the Block II launch positions?", "นักบินยานลงดวงจันทร์"),
     ("เส้นทางกาลอวกาศใดที่มองเห็นเป็นเส้นโค้งในอวกาศ", "แนววิถีการเคลื่อนที่ของวัตถุในอากาศ"),
+    ("ชาว อูเกอโนต์ ได้รับที่ดินในเมืองใดแทนเมื่อพวกเขาไปถึง", "มานาคินทาวน์"),  # the town is the next piece
 ])
 def test_a_passage_that_stops_at_wa_is_quoted_with_what_follows(wiki, question, phrase):
     """"... ตำแหน่งต่างๆ ของลูกเรือใน Block II เรียกว่า" names the positions in the next piece:

@@ -21,7 +21,9 @@ consecutive pieces of one passage, a window, chosen for what the question asks
   references the chosen window cites (the documents' own footnotes).
 
 A second window from another passage is added when it scores nearly as well and the extract
-stays short (``EXTRACT_CHARS``). Sentence vectors are the index's own (rag.answer.corpus);
+stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, the
+following ones first, up to ``GROW_CHARS``: the best-scoring window is most often the one that
+restates the question, and the answer sits just after it. Sentence vectors are the index's own (rag.answer.corpus);
 text the index did not embed is encoded through ``SentenceCache``.
 """
 
@@ -48,6 +50,7 @@ LIST_CHARS = 720  # a list question's window: room for the whole enumeration
 EXTRACT_CHARS = 900  # the whole extract, references of a source question included
 SECOND_MARGIN = 0.03  # a second window must score within this of the first
 SECOND_ROOM = 450  # ... and the extract stay this short with it
+GROW_CHARS = 400  # a lone window is shown with its neighbouring pieces up to this length
 EXTRACT_SENTENCE_CHARS = 280  # a reference longer than this is shown by its head
 PART_CHARS = 180  # a piece too long for a window is scored and quoted in parts of this size
 REFERENCE_CHARS = 280
@@ -335,7 +338,25 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
                 and w.text not in chosen[0].text and chosen[0].text not in w.text:
             chosen.append(w)
             break
+    if len(chosen) == 1 and ask.kind != SOURCE:  # a source question's references follow its one claim
+        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], GROW_CHARS)
     return chosen
+
+
+def grow(window: Window, pieces: list[Piece], room: int) -> Window:
+    """``window`` with the pieces that follow it, then those before it, while it stays within
+    ``room`` characters. The best-scoring window is the piece that restates the question, and
+    the answer is most often the words right after it (a name, a date, what it is called) or,
+    less often, right before: the window is read in its context rather than alone."""
+    first, last, length = window.first, window.last, len(window.text)
+    while last + 1 < len(pieces) and length + 1 + len(pieces[last + 1].text) <= room:
+        last += 1
+        length += 1 + len(pieces[last].text)
+    while first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
+        first -= 1
+        length += 1 + len(pieces[first].text)
+    return Window(cite=window.cite, first=first, last=last, text=" ".join(p.text for p in pieces[first:last + 1]),
+                  score=window.score)
 
 
 def show(window: Window, pool: Pool) -> str:
