@@ -382,15 +382,15 @@ def test_a_who_question_quotes_the_speaker_with_the_saying(assistant):
     assert quoted.index("John Kerry") < quoted.index("นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ")
 
 
-def _extract_of(question: str, text: str) -> str:
-    """The extract of one passage written in the test (no index: the question's words decide)."""
+def _extract_of(question: str, *texts: str) -> list[str]:
+    """The extract of passages written in the test (no index: the question's words decide)."""
     from rag.answer import asks
     from rag.answer.extract import build_pool, extract, question_lexicon
 
-    hit = Hit(rank=1, score=1.0, chunk_id="c1", doc_id="d1", title="t", section="s", page=None, text=text,
-              footnotes=[])
-    pool = build_pool([hit], None, lambda h: None, None)
-    return " ".join(s.text for s in extract(pool, question_lexicon(question), asks(question)))
+    hits = [Hit(rank=n, score=1.0, chunk_id=f"c{n}", doc_id=f"d{n}", title="t", section="s", page=None, text=text,
+                footnotes=[]) for n, text in enumerate(texts, 1)]
+    pool = build_pool(hits, None, lambda h: None, None)
+    return [s.text for s in extract(pool, question_lexicon(question), asks(question))]
 
 
 def test_the_window_that_restates_the_question_is_quoted_with_what_follows_it():
@@ -401,11 +401,25 @@ def test_the_window_that_restates_the_question_is_quoted_with_what_follows_it():
             "A committee on water rights met in Geneva during the spring of that year. "
             "Members knew it as the Blue Table. "
             + " ".join(f"Another sentence number {n} follows here about unrelated matters." for n in range(8)))
-    quoted = _extract_of("What was the committee on water rights that met in Geneva called?", text)
+    quoted = " ".join(_extract_of("What was the committee on water rights that met in Geneva called?", text))
     assert "Blue Table" in quoted and "Geneva" in quoted
     from rag.answer.extract import GROW_CHARS
 
     assert len(quoted) <= GROW_CHARS and quoted in text
+
+
+def test_two_windows_from_two_passages_share_their_room_with_what_follows_them():
+    """Two passages restate the question about as well: both are quoted, each with the pieces
+    after it while the two stay within SECOND_ROOM."""
+    from rag.answer.extract import SECOND_ROOM
+
+    first = ("A committee on water rights met in Geneva during the spring of that year. "
+             "Members knew it as the Blue Table.")
+    second = ("Reports say a committee on water rights met in Geneva again in the autumn. "
+              "It was chaired by a retired engineer from Lyon.")
+    quoted = _extract_of("What was the committee on water rights that met in Geneva called?", first, second)
+    assert len(quoted) == 2 and quoted[0] == first and quoted[1] == second
+    assert sum(len(q) for q in quoted) <= SECOND_ROOM
 
 
 # --------------------------------------------------------------------------- the gate on another corpus

@@ -22,7 +22,7 @@ consecutive pieces of one passage, a window, chosen for what the question asks
 
 A second window from another passage is added when it scores nearly as well and the extract
 stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, the
-following ones first, up to ``GROW_CHARS``: the best-scoring window is most often the one that
+following ones first, up to ``GROW_CHARS`` (two windows share ``SECOND_ROOM`` so): the best-scoring window is most often the one that
 restates the question, and the answer sits just after it. Sentence vectors are the index's own (rag.answer.corpus);
 text the index did not embed is encoded through ``SentenceCache``.
 """
@@ -340,6 +340,9 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
             break
     if len(chosen) == 1 and ask.kind != SOURCE:  # a source question's references follow its one claim
         chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], GROW_CHARS)
+    elif len(chosen) == 2 and not whole:  # two windows share the room they were admitted within
+        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], SECOND_ROOM - len(chosen[1].text) - 1)
+        chosen[1] = grow(chosen[1], pool.passages[chosen[1].cite - 1], SECOND_ROOM - len(chosen[0].text) - 1)
     return chosen
 
 
