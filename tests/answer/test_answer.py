@@ -405,7 +405,7 @@ def test_the_window_that_restates_the_question_is_quoted_with_what_follows_it():
     assert "Blue Table" in quoted and "Geneva" in quoted
     from rag.answer.extract import GROW_CHARS
 
-    assert len(quoted) <= GROW_CHARS and quoted in text
+    assert len(quoted) <= GROW_CHARS + 2 and quoted.removesuffix(" …") in text
 
 
 def test_two_windows_from_two_passages_share_their_room_with_what_follows_them():
@@ -420,6 +420,19 @@ def test_two_windows_from_two_passages_share_their_room_with_what_follows_them()
     quoted = _extract_of("What was the committee on water rights that met in Geneva called?", first, second)
     assert len(quoted) == 2 and quoted[0] == first and quoted[1] == second
     assert sum(len(q) for q in quoted) <= SECOND_ROOM
+
+
+def test_the_room_left_quotes_the_head_of_a_long_next_piece_cut_at_a_space():
+    """The answer opens a piece too long to add whole: its head is quoted up to the room
+    left, cut at a space, with "…" where it goes on."""
+    from rag.answer.extract import GROW_CHARS
+
+    text = ("A committee on water rights met in Geneva during the spring of that year. "
+            "Members knew it as the Blue Table, " + ", ".join(f"and clause {n} of a long sentence" for n in range(10))
+            + ".")
+    quoted = _extract_of("What was the committee on water rights that met in Geneva called?", text)
+    assert len(quoted) == 1 and "Blue Table" in quoted[0] and quoted[0].endswith(" …")
+    assert quoted[0].removesuffix(" …") in text and len(quoted[0]) <= GROW_CHARS + 2
 
 
 # --------------------------------------------------------------------------- the gate on another corpus

@@ -22,8 +22,10 @@ consecutive pieces of one passage, a window, chosen for what the question asks
 
 A second window from another passage is added when it scores nearly as well and the extract
 stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, the
-following ones first, up to ``GROW_CHARS`` (two windows share ``SECOND_ROOM`` so): the best-scoring window is most often the one that
-restates the question, and the answer sits just after it. Sentence vectors are the index's own (rag.answer.corpus);
+following ones first, up to ``GROW_CHARS`` (two windows share ``SECOND_ROOM`` so): the
+best-scoring window is most often the one that restates the question, and the answer sits
+just after it. The room left holds the head of the next piece, cut at a space and marked "…"
+(a piece of Thai text may run long). Sentence vectors are the index's own (rag.answer.corpus);
 text the index did not embed is encoded through ``SentenceCache``.
 """
 
@@ -51,6 +53,7 @@ EXTRACT_CHARS = 900  # the whole extract, references of a source question includ
 SECOND_MARGIN = 0.03  # a second window must score within this of the first
 SECOND_ROOM = 450  # ... and the extract stay this short with it
 GROW_CHARS = 400  # a lone window is shown with its neighbouring pieces up to this length
+HEAD_CHARS = 20  # ... and the head of the next piece when at least this much of it fits (a name, a date)
 EXTRACT_SENTENCE_CHARS = 280  # a reference longer than this is shown by its head
 PART_CHARS = 180  # a piece too long for a window is scored and quoted in parts of this size
 REFERENCE_CHARS = 280
@@ -268,6 +271,7 @@ class Window:
     last: int
     text: str
     score: float
+    cut_end: bool = False  # its text ends with the head of the piece after ``last``, cut at a space
 
 
 def _windows(pieces: list[Piece], cap: int) -> list[tuple[int, int]]:
@@ -348,7 +352,8 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
 
 def grow(window: Window, pieces: list[Piece], room: int) -> Window:
     """``window`` with the pieces that follow it, then those before it, while it stays within
-    ``room`` characters. The best-scoring window is the piece that restates the question, and
+    ``room`` characters, then as much of the next piece's head as fits (cut at a space, shown
+    with "…"). The best-scoring window is the piece that restates the question, and
     the answer is most often the words right after it (a name, a date, what it is called) or,
     less often, right before: the window is read in its context rather than alone."""
     first, last, length = window.first, window.last, len(window.text)
@@ -358,8 +363,14 @@ def grow(window: Window, pieces: list[Piece], room: int) -> Window:
     while first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
         first -= 1
         length += 1 + len(pieces[first].text)
-    return Window(cite=window.cite, first=first, last=last, text=" ".join(p.text for p in pieces[first:last + 1]),
-                  score=window.score)
+    text = " ".join(p.text for p in pieces[first:last + 1])
+    if last + 1 < len(pieces):  # the room left takes the head of the next piece, cut at a space
+        nxt = pieces[last + 1].text
+        cut = nxt.rfind(" ", 0, room - length - 1)
+        if cut >= HEAD_CHARS:
+            return Window(cite=window.cite, first=first, last=last, text=text + " " + nxt[:cut].rstrip(" ,;:"),
+                          score=window.score, cut_end=True)
+    return Window(cite=window.cite, first=first, last=last, text=text, score=window.score)
 
 
 def show(window: Window, pool: Pool) -> str:
@@ -368,7 +379,7 @@ def show(window: Window, pool: Pool) -> str:
     text = window.text
     if pieces[window.first].open_start and not text.startswith("…"):
         text = "… " + text
-    if pieces[window.last].open_end and not text.endswith("…"):
+    if (window.cut_end or pieces[window.last].open_end) and not text.endswith("…"):
         text = text + " …"
     return text
 
