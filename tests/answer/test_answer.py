@@ -435,6 +435,20 @@ def test_the_room_left_quotes_the_head_of_a_long_next_piece_cut_at_a_space():
     assert quoted[0].removesuffix(" …") in text and len(quoted[0]) <= GROW_CHARS + 2
 
 
+def test_the_first_passage_is_quoted_over_a_lower_one_holding_barely_more_of_the_question():
+    """Search ranked the passage on all of it and the question; a window is scored by its
+    words and one cosine: a lower-ranked passage's window that holds one more of the
+    question's words (here "near") does not outweigh the first passage (RANK_PRIOR)."""
+    first = ("The old stone bridge at Karlsbad was built to cross the river Tepla in the year 1352, "
+             "after floods had carried away the wooden one that stood there before it, and it was "
+             "widened twice in the centuries that followed to carry carts and later trams.")
+    second = ("Travellers near Karlsbad often wrote that an old stone bridge seemed to cross every river "
+              "they met, a remark repeated in guide books of the period together with advice on inns, "
+              "coaches, the price of bread and the hours at which the spa gardens opened to visitors.")
+    quoted = _extract_of("Which river did the old stone bridge near Karlsbad cross?", first, second)
+    assert len(quoted) == 1 and "Tepla" in quoted[0], quoted
+
+
 # --------------------------------------------------------------------------- the gate on another corpus
 
 

@@ -62,7 +62,7 @@ SIGNAL_WEIGHT = 0.02  # the window holds the kind of thing asked for
 CUT_PENALTY = 0.03  # the window stops where its text announces what follows
 LENGTH_PENALTY = 0.02  # per 1,000 characters over BASE_CHARS
 BASE_CHARS = 250
-RANK_PRIOR = 0.005  # per rank of the passage, breaking near-ties in the search's favour
+RANK_PRIOR = 0.03  # per rank of the passage: the search read all of it, a window is read by its words
 # Words that frame an English question rather than name what it is about ("What does X mean
 # in the context of ...", "according to the article"): not looked for in the passages.
 FRAMING = frozenset("""mean means meaning meant called call named name context according article paper text
