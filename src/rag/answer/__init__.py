@@ -8,7 +8,7 @@ text for the terminal.
   ``calibrate``: placing an index's thresholds (run by ingest); ``corpus``: what the answer
   reads of the index (stored sentence vectors, the corpus's score spread, word frequency);
 - ``asks``: what a question asks for (a list, a person, a time, a place, a number, a source);
-- ``extract``: the window of the best passages that answers, ``SentenceCache``;
+- ``extract``: the window of the best passages that answers; ``vectors``: ``SentenceCache``;
 - ``words``: the question's content words and where they occur; ``labels``: the words we add;
 - ``markdown`` (``render_markdown``), ``terminal`` (``render_rich``).
 """
@@ -16,12 +16,13 @@ text for the terminal.
 from rag.answer.asks import Asks, asks
 from rag.answer.compose import Answer, Passage, Source, cited_sources, compose
 from rag.answer.corpus import IndexView
-from rag.answer.extract import EXTRACT_SENTENCE_CHARS, Encoder, ExtractSentence, SentenceCache
+from rag.answer.extract import EXTRACT_SENTENCE_CHARS, ExtractSentence
 from rag.answer.gate import DOCUMENT_WORDS, Calibration, Gate, about_document, question_language
 from rag.answer.generated import GeneratedAnswer, GeneratedSentence
 from rag.answer.labels import LABELS, answer_language
 from rag.answer.markdown import render_markdown
 from rag.answer.terminal import render_rich
+from rag.answer.vectors import Encoder, SentenceCache
 from rag.answer.words import query_terms
 
 __all__ = [

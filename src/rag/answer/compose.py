@@ -18,16 +18,11 @@ from typing import Any
 import numpy as np
 
 from rag.answer.asks import asks
-from rag.answer.extract import (
-    Encoder,
-    ExtractSentence,
-    build_pool,
-    extract,
-    question_lexicon,
-)
+from rag.answer.extract import ExtractSentence, build_pool, extract, question_lexicon
 from rag.answer.gate import GATE_PASSAGES, Gate, about_document, evidence, names_only_absent_topic
 from rag.answer.generated import GeneratedAnswer
 from rag.answer.labels import answer_language
+from rag.answer.vectors import Encoder
 from rag.search import Hit, SearchResult
 
 CLOSEST = 3  # passages a refusal still shows, under its "nothing found" line

@@ -26,21 +26,19 @@ following ones first, up to ``GROW_CHARS`` (two windows share ``SECOND_ROOM`` so
 best-scoring window is most often the one that restates the question, and the answer sits
 just after it. The room left holds the head of the next piece, cut at a space and marked "…"
 (a piece of Thai text may run long). Sentence vectors are the index's own (rag.answer.corpus);
-text the index did not embed is encoded through ``SentenceCache``.
+text the index did not embed is encoded through ``SentenceCache`` (rag.answer.vectors).
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
 from rag.answer.asks import ANNOUNCES, ENUMERATION, ITEM, LIST, SOURCE, Asks, answer_signal
+from rag.answer.vectors import Encoder
 from rag.answer.words import contains, query_terms
 from rag.search import Hit
 from rag.thai.chars import is_thai
@@ -69,56 +67,11 @@ FRAMING = frozenset("""mean means meaning meant called call named name context a
 document author refer refers referred describe described example examples kind kinds type types""".split())
 
 
-class Encoder(Protocol):
-    """What the answer needs of an embedder: query and passage vectors (unit length, so their
-    dot product is the cosine). A model's embedder and ``SentenceCache`` both are one."""
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
 @dataclass
 class ExtractSentence:
     text: str
     cite: int  # number of the passage it comes from (1-based)
     reference: int | None = None  # set when the text is that footnote of the passage, not its text
-
-
-class SentenceCache:
-    """Vectors of text the index did not embed (a stretch of a long piece, a passage from
-    another source), kept across questions. Bounded LRU, one per opened index; the lock lets
-    the chat's worker threads share it."""
-
-    def __init__(self, embedder: Encoder, maxsize: int = 8192) -> None:
-        self.embedder = embedder
-        self.maxsize = maxsize
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.embedder.encode_queries(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            fresh = self.embedder.encode_passages(missing)
-            with self._lock:
-                for t, v in zip(missing, fresh, strict=True):
-                    self._vectors[t] = v
-                while len(self._vectors) > self.maxsize:
-                    self._vectors.popitem(last=False)
-        with self._lock:
-            out = []
-            for t in texts:
-                v = self._vectors.get(t)
-                if v is None:  # evicted by another thread meanwhile
-                    v = self.embedder.encode_passages([t])[0]
-                else:
-                    self._vectors.move_to_end(t)
-                out.append(v)
-        return np.stack(out).astype(np.float32) if out else np.zeros((0, 0), dtype=np.float32)
 
 
 @dataclass
@@ -417,5 +370,5 @@ def extract(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> lis
     return out
 
 
-__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "Encoder", "ExtractSentence", "Lexicon", "Piece",
-           "Pool", "SentenceCache", "Window", "build_pool", "choose", "extract", "question_lexicon"]
+__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "ExtractSentence", "Lexicon", "Piece",
+           "Pool", "Window", "build_pool", "choose", "extract", "question_lexicon"]

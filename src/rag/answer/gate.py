@@ -51,7 +51,7 @@ from rag.thai.chars import is_thai
 
 if TYPE_CHECKING:
     from rag.answer.corpus import IndexView
-    from rag.answer.extract import Encoder
+    from rag.answer.vectors import Encoder
     from rag.search import Hit
 
 PROBES = Path(__file__).with_name("data") / "probes.json"
