@@ -291,7 +291,7 @@ def bm25_matrix(doc_of_token: np.ndarray, tok: np.ndarray, doc_len: np.ndarray, 
 def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: float,
                 check_bm25: bool) -> dict[str, Any]:
     """Write a complete index of ``n`` synthetic chunks to ``out_dir``; returns build facts."""
-    from rag._util import file_sha256
+    from rag._util import file_sha256, sample_sha256
     from rag.index import ann
     from rag.index import format as ix
     from rag.ingest import CHUNKING, LEXICAL
@@ -459,7 +459,10 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
                                              "n_chunks": min(docs_per, n - d * docs_per), "n_references": 0}
                       for d in range(math.ceil(n / docs_per))},
         "files": files,
+        # what opening the index checks (rag.index.read.verify_files), as rag.index.write seals it
+        ix.FILE_CHECKS: {rel: [(out_dir / rel).stat().st_size, sample_sha256(out_dir / rel)] for rel in files},
     }
+    manifest[ix.MANIFEST_SHA256] = ix.manifest_digest(manifest)
     (out_dir / ix.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return {"n_chunks": n, "ann_kind": kind, "build_seconds": {k: round(v, 1) for k, v in timings.items()},
             "build_total_s": round(time.perf_counter() - t_start, 1), "build_peak_rss_mb": round(peak_mb()),

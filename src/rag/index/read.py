@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from rag.document.structure import Reference
 from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.index.ann import APPROXIMATE_KINDS, open_dense
+from rag.index.chunkfile import ChunkFile
 from rag.index.format import (
     BM25_DIR,
     CHUNKS,
@@ -40,6 +42,7 @@ from rag.index.format import (
     LATENT_VALUES,
     MANIFEST,
     MANIFEST_SHA256,
+    READ_ERRORS,
     REFERENCES,
     TOKENS,
     TRIGRAM_DF,
@@ -57,6 +60,7 @@ from rag.index.format import (
     manifest_digest,
     manifest_problem,
     rebuild_hint,
+    unreadable,
     windows_fit,
 )
 from rag.lexical.trigrams import TrigramTable
@@ -70,16 +74,6 @@ UNITS_IN_MEMORY = 1 << 30
 # file); larger ones are checked there by size and samples, and hashed whole by ingest and
 # `rag check`.
 HASH_ON_OPEN_BYTES = 4 << 20
-# What a damaged file raises in numpy, json, FAISS or bm25s while it is read.
-READ_ERRORS = (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError, json.JSONDecodeError)
-
-
-def unreadable(index_dir: Path, name: str, error: Exception) -> RagError:
-    """The one-line error for index file ``name`` that raised ``error`` when read."""
-    return RagError(f"index file {name} in {index_dir} could not be read ({type(error).__name__}); "
-                    f"{rebuild_hint(index_dir)}")
-
-
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The index's manifest, checked: of this format version and with every field readers use."""
     path = index_dir / MANIFEST
@@ -165,7 +159,7 @@ class StoredIndex:
 
     index_dir: Path
     manifest: dict[str, Any]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]  # a list, or a ChunkFile (``lazy_chunks``: each parsed when read)
     references: dict[str, dict[int, Reference]]
     vectors: np.ndarray
     units: np.ndarray
@@ -185,7 +179,7 @@ class StoredIndex:
 
 def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str, Any] | None = None,
                      search: bool = True, tokens: bool = False, full: bool = False,
-                     mmap_units_over: int | None = UNITS_IN_MEMORY) -> StoredIndex:
+                     mmap_units_over: int | None = UNITS_IN_MEMORY, lazy_chunks: bool = False) -> StoredIndex:
     """Read an index: the manifest (checked, against its own hash too), the files against it
     (``verify``: sizes and samples, every sha256 with ``full``; ``verify_files``), then the files.
 
@@ -195,6 +189,8 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
     ``tokens``: also the BM25 tokens, which only an update of the index needs.
     ``mmap_units_over``: above this many bytes of unit vectors they stay memory-mapped, and so
     do the latent terms and the trigram table (None: everything in memory).
+    ``lazy_chunks``: the chunks as a ``ChunkFile`` (each parsed when read, a damaged line
+    reported then: what search takes), not a list of every chunk parsed now.
     A file that cannot be read is named in the error; files that do not line up with each
     other make the index "inconsistent". Both end with the rebuild hint.
     """
@@ -206,7 +202,8 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
     stored_tokens: list[list[str]] | None = None
     trigrams, ann, bm25 = None, None, None
     try:
-        chunks = [chunk_from_dict(d) for d in read_jsonl(index_dir / CHUNKS)]
+        chunks: Sequence[Chunk] = ChunkFile(index_dir) if lazy_chunks else \
+            [chunk_from_dict(d) for d in read_jsonl(index_dir / CHUNKS)]
         if tokens:
             reading = TOKENS
             stored_tokens = [d["tokens"] for d in read_jsonl(index_dir / TOKENS)]
