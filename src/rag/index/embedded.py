@@ -1,7 +1,8 @@
 """The embedded store: the index as files in one folder (docs/index-format.md), the default.
 
 Reading opens every file once (``rag.index.read``) and keeps it in memory (the unit vectors
-memory-mapped past a size): candidates are the chunk vectors' nearest (one exact product, or
+memory-mapped past a size; the chunks parsed from their mapped lines when read,
+``rag.index.chunkfile``): candidates are the chunk vectors' nearest (one exact product, or
 the FAISS index of a large corpus: ``rag.index.ann``) and word BM25's best (bm25s's postings:
 ``rag.index.bm25``), and the rows a query reads are the whole index. Writing rebuilds the
 folder beside the old one and swaps it in (``rag.index.write``), under a lock, so an ingest
