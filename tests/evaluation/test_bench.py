@@ -163,6 +163,15 @@ def test_ann_index_above_threshold_finds_the_exact_top_hit(kind: str, article_in
     exact = Searcher(article_index)
     approx = Searcher(ann_dir, embedder=exact.embedder)
     assert exact.index.ann is None and approx.index.ann is not None
+    # opened memory-mapped (rag.index.ann.open_dense): what a plain read of the file gives
+    import faiss
+
+    qvecs = exact.embedder.encode_queries(_questions())
+    read = faiss.read_index(str(ann_dir / DENSE))
+    if kind == "hnsw":
+        read.hnsw.efSearch = approx.index.ann.hnsw.efSearch
+    for got, want in zip(approx.index.ann.search(qvecs, 10), read.search(qvecs, 10), strict=True):
+        assert np.array_equal(got, want)
     for q in _questions():
         for mode in ("dense", "hybrid"):
             e = exact.search(q, k=5, mode=mode)
