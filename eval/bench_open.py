@@ -47,6 +47,8 @@ STEPS = [
     ("manifest + open checks", "index/read.py", "read_manifest"),
     ("manifest + open checks", "index/read.py", "verify_files"),
     ("chunks (newline scan)", "index/chunkfile.py", "__init__"),
+    ("chunks (every line parsed)", "rag/_util.py", "read_jsonl"),
+    ("chunks (every line parsed)", "index/format.py", "chunk_from_dict"),
     ("references", "index/read.py", "load_references"),
     ("latent terms", "index/read.py", "load_latent"),
     ("trigram table", "index/read.py", "load_trigrams"),

@@ -125,6 +125,10 @@ def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch:
     s = Searcher(article_index)
     assert s.index.bm25_bound is not None
     csc = s.index.bm25.scores
+    # the bounds worked out per word as queries need them are the ones of the whole matrix
+    some = np.array([7, 3, 7, len(s.index.bm25_bound) - 1])
+    assert np.array_equal(s.index.bm25_bound[some], bm25.bm25_bounds(csc)[some])
+    assert np.array_equal(s.index.bm25_bound[np.arange(len(s.index.bm25_bound))], bm25.bm25_bounds(csc))
     every_other = np.arange(len(s.chunks)) % 2 == 0
     pruned = 0
     for q in _questions():

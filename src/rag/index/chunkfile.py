@@ -31,8 +31,14 @@ def line_spans(buf: bytes | mmap.mmap, size: int) -> tuple[np.ndarray, np.ndarra
     ``size`` bytes: the lines ``rag._util.read_jsonl`` reads (it skips blank ones)."""
     found = [np.zeros(0, np.int64)]
     for at in range(0, size, SCAN_BLOCK):
-        block = np.frombuffer(buf, dtype=np.uint8, count=min(SCAN_BLOCK, size - at), offset=at)
+        count = min(SCAN_BLOCK, size - at)
+        block = np.frombuffer(buf, dtype=np.uint8, count=count, offset=at)
         found.append(np.flatnonzero(block == 10).astype(np.int64) + at)
+        del block
+        if isinstance(buf, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED") and at % mmap.PAGESIZE == 0:
+            # let the scanned pages go from this process (they stay in the page cache): its
+            # memory then holds the lines read later, not the whole file
+            buf.madvise(mmap.MADV_DONTNEED, at, count)
     newlines = np.concatenate(found)
     ends = newlines if size == 0 or (len(newlines) and newlines[-1] == size - 1) else np.append(newlines, size)
     starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])[: len(ends)]

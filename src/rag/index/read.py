@@ -66,10 +66,13 @@ from rag.index.format import (
 )
 from rag.lexical.trigrams import TrigramTable
 
-# Above this many bytes of unit vectors, the units, latent terms and trigram table stay
-# memory-mapped: search gathers them for its candidates only. The chunk vectors are always read
-# into memory: a scan of a memory-mapped matrix ran 10x slower (2.3 vs 0.23 ms for 2,449 x 384),
-# even with every page cached.
+# Above this many bytes of unit vectors, the units, latent terms, trigram table and BM25 arrays
+# stay memory-mapped: search gathers them for its candidates (and its words) only, and an open
+# no longer reads them whole (docs/performance.md: at 1M chunks the open read ~4 GB). The chunk
+# vectors too where an approximate (FAISS) index answers the dense side, which then reads only
+# its candidates' rows; otherwise they are read into memory, as exact search scans them all and
+# a scan of a memory-mapped matrix ran 10x slower (2.3 vs 0.23 ms for 2,449 x 384), even with
+# every page cached.
 UNITS_IN_MEMORY = 1 << 30
 # Files up to this size are hashed whole at every open (the whole check costs at most this per
 # file); larger ones are checked there by size and samples, and hashed whole by ingest and
@@ -189,7 +192,8 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
     ``search``: also the structures only search reads (trigram table, FAISS index, BM25);
     ``tokens``: also the BM25 tokens, which only an update of the index needs.
     ``mmap_units_over``: above this many bytes of unit vectors they stay memory-mapped, and so
-    do the latent terms and the trigram table (None: everything in memory).
+    do the latent terms, the trigram table, the BM25 arrays and, with a FAISS index, the chunk
+    vectors (None: everything in memory; ``UNITS_IN_MEMORY``).
     ``lazy_chunks``: the chunks as a ``ChunkFile`` (each parsed when read, a damaged line
     reported then: what search takes), not a list of every chunk parsed now.
     A file that cannot be read is named in the error; files that do not line up with each
@@ -212,11 +216,13 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
                 raise ValueError("a token row is malformed")
         reading = REFERENCES
         references = load_references(index_dir)
-        reading = VECTORS
-        vectors = np.load(index_dir / VECTORS, allow_pickle=False)
         reading = UNITS
         units_path = index_dir / UNITS
         mapped = mmap_units_over is not None and units_path.stat().st_size > mmap_units_over
+        reading = VECTORS
+        scanned = not (search and mapped and manifest["dense"]["kind"] in APPROXIMATE_KINDS)
+        vectors = np.asarray(np.load(index_dir / VECTORS, allow_pickle=False, mmap_mode=None if scanned else "r"))
+        reading = UNITS
         units = np.asarray(np.load(units_path, allow_pickle=False, mmap_mode="r" if mapped else None))
         reading = UNIT_OFFSETS
         unit_offsets = np.load(index_dir / UNIT_OFFSETS, allow_pickle=False)
@@ -232,7 +238,7 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
             import bm25s
 
             reading = BM25_DIR + "/"
-            bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR), show_progress=False)
+            bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR), show_progress=False, mmap=mapped)
     except READ_ERRORS as e:
         raise unreadable(index_dir, reading, e) from None
     if len(chunks) != len(vectors) or len(chunks) != manifest["n_chunks"] \
