@@ -19,7 +19,9 @@ vectors plus noise, an IVF dense index: see its docstring). Per index:
   file and parses every line: the index's whole size read, from disk where it exceeds the
   page cache).
 
-Results: eval/results/open.json and open.md (committed).
+Results: eval/results/open.json and open.md (committed). ``--before FILE``: an open.json
+measured with the code before a change (``PYTHONPATH`` set to that tree, ``--results`` elsewhere),
+shown beside the new figures.
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ def measure(index_dir: Path, runs: int, question: str, check: bool) -> dict[str,
 def write_report(result: dict[str, Any], results_dir: Path) -> None:
     (results_dir / "open.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     rows = result["indexes"]
+    before = {r["n_chunks"]: r for r in (result.get("before") or {}).get("indexes", [])}
     lines = ["# Opening a large index: `rag search` and `rag check`", "",
              f"{result['machine']}; {result['when']}; `eval/bench_open.py`. Question: {result['question']} "
              f"(Thai, iApp dev). Synthetic indexes of eval/bench_scale.py (IVF dense index above 20k chunks).", "",
@@ -149,10 +152,17 @@ def write_report(result: dict[str, Any], results_dir: Path) -> None:
         lines.append(f"| {r['n_chunks']:,} | {r['index_gb']} | {r['chunks_jsonl_gb']} | **{r['search_median_s']}** "
                      f"({', '.join(str(w) for w in r['search_wall_s'])}) | {r['search_peak_rss_mb']:,} | "
                      f"{r.get('check_wall_s', '-')} | {r.get('check_peak_rss_mb', '-')} | {r['load_avg']} |")
+    if before:
+        lines += ["", f"Before ({result['before']['code']}; {result['before']['when']}, same machine, same indexes):", "",
+                  "| chunks | `rag search` process s (runs) | peak RSS MB | load avg |", "|---:|---|---:|---:|"]
+        for r in before.values():
+            lines.append(f"| {r['n_chunks']:,} | **{r['search_median_s']}** ({', '.join(str(w) for w in r['search_wall_s'])}) "
+                         f"| {r['search_peak_rss_mb']:,} | {r['load_avg']} |")
+        rows = rows + [{**r, "n_chunks_label": f"{r['n_chunks']:,} before"} for r in before.values()]
     lines += ["", "Where one open + first query goes (one profiled process, cProfile cumulative seconds; "
               "profiling slows the Python-heavy steps):", ""]
     labels = list(dict.fromkeys(label for label, _, _ in STEPS))
-    lines.append("| step | " + " | ".join(f"{r['n_chunks']:,}" for r in rows) + " |")
+    lines.append("| step | " + " | ".join(r.get("n_chunks_label", f"{r['n_chunks']:,}") for r in rows) + " |")
     lines.append("|---|" + "---:|" * len(rows))
     table = [("imports (`python -m rag`)", "imports_s"), ("open (Searcher + gate), all", "open_s")]
     for key, name in table:
@@ -187,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-check", action="store_true", help="skip `rag check`")
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--report-only", action="store_true", help="rewrite open.md from open.json")
+    ap.add_argument("--before", type=Path, help="an open.json of the code before a change, to show beside")
+    ap.add_argument("--code", default="this checkout", help="what code was measured (a label)")
     ap.add_argument("--step", choices=("stages",), help=argparse.SUPPRESS)
     ap.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -198,13 +210,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.report_only:
         result = json.loads((args.results / "open.json").read_text(encoding="utf-8"))
+        if args.before:
+            result["before"] = json.loads(args.before.read_text(encoding="utf-8"))
         write_report({**result, "notes": NOTES}, args.results)
         return 0
     if not args.index:
         ap.error("give --index DIR (an index built by eval/bench_scale.py)")
     rows = [measure(d, args.runs, args.question, not args.no_check) for d in args.index]
     result = {"machine": f"{os.cpu_count()} CPUs, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB RAM",
-              "when": time.strftime("%Y-%m-%d"), "question": args.question, "indexes": rows, "notes": NOTES}
+              "when": time.strftime("%Y-%m-%d"), "code": args.code, "question": args.question, "indexes": rows,
+              "notes": NOTES}
+    if args.before:
+        result["before"] = json.loads(args.before.read_text(encoding="utf-8"))
     args.results.mkdir(parents=True, exist_ok=True)
     write_report(result, args.results)
     print(f"wrote {args.results / 'open.md'}", file=sys.stderr)

@@ -60,3 +60,17 @@ def test_lines_are_split_as_the_full_reader_splits_them(block: int, tmp_path: Pa
         data = path.read_bytes()
         starts, ends = line_spans(data, len(data))
         assert [json.loads(data[a:b]) for a, b in zip(starts, ends, strict=True)] == read_jsonl(path)
+
+
+def test_a_documents_outline_reads_its_own_chunks(assistant, article_index: Path) -> None:
+    """The library's outline of a document (rag.app.library) from its rows alone: what a walk
+    over every stored chunk gives."""
+    from rag.app.library import document_outline
+
+    eager = open_index_files(article_index, search=False).chunks
+    doc = eager[0].doc_id
+    want: dict[str, dict] = {}
+    for c in eager:
+        if c.doc_id == doc:
+            want.setdefault(c.section, {"title": c.section, "page": c.page, "chunks": 0})["chunks"] += 1
+    assert document_outline(assistant, doc)["sections"] == list(want.values())
