@@ -27,7 +27,6 @@ shown beside the new figures.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import io
 import json
@@ -79,7 +78,6 @@ def stages(index_dir: Path, question: str) -> dict[str, Any]:
     """One open + first query under cProfile (in this process: run it in a fresh one)."""
     t0 = time.perf_counter()
     from rag.app import cli  # noqa: F401  (what `python -m rag` imports first)
-    from rag.app.cli import _print_hits
 
     t_import = time.perf_counter() - t0
     from rag.api import open_index
@@ -93,8 +91,13 @@ def stages(index_dir: Path, question: str) -> dict[str, Any]:
     result = rag.search(question, k=5)
     t_query = time.perf_counter() - t2
     t3 = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        _print_hits(result)
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
+
+    console = Console(file=io.StringIO(), width=100)
+    for h in result.hits:  # as `rag search` prints them (rag.app.cli): a rich panel a hit
+        console.print(Panel(Text(h.text[:600]), title=f"{h.rank}. {h.title} · {h.section or '-'}"))
     t_print = time.perf_counter() - t3
     prof.disable()
     st = pstats.Stats(prof).stats  # type: ignore[attr-defined]
@@ -175,7 +178,7 @@ def write_report(result: dict[str, Any], results_dir: Path) -> None:
     lines.append("| first query (`search`, encoding included) | "
                  + " | ".join(f"{r['stages']['first_query_s']:.3f} ({r['stages']['embed_ms']:.0f} ms encoding)"
                               for r in rows) + " |")
-    lines.append("| print | " + " | ".join(f"{r['stages']['print_s']:.3f}" for r in rows) + " |")
+    lines.append("| print (rich panels) | " + " | ".join(f"{r['stages']['print_s']:.3f}" for r in rows) + " |")
     lines += ["", "Notes:", ""] + [f"- {n}" for n in result["notes"]]
     (results_dir / "open.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
