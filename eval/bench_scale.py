@@ -85,7 +85,9 @@ NOTES = [
     "BM25 vocabulary is the source passages' (no new words as the corpus grows): postings are longer "
     "than in a real corpus of the same size, so BM25 times err on the slow side.",
     "'open s' and 'RSS open': Searcher load (checksums not included) and its resident memory; at 1M "
-    "most of both is the chunks' text held as Python objects (chunks.jsonl is 3 GB). Peak RSS of "
+    "most of both was the chunks' text held as Python objects (chunks.jsonl is 3 GB), as measured here, "
+    "before search read chunks on demand and mapped the large arrays (eval/results/open.md: a whole "
+    "`rag search` process, open + first answer, 5.0 s and 0.8 GB at 1M since). Peak RSS of "
     "the measuring process adds a second copy of the vectors for the exact FAISS comparison; the "
     "build's peak is in scale.json (build_peak_rss_mb: 9.3 GB at 1M, the BM25 matrix built in numpy).",
     "The index size counts every file, tokens.jsonl included (3.7 GB at 1M: ingest keeps the tokens so "
