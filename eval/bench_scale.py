@@ -85,7 +85,9 @@ NOTES = [
     "BM25 vocabulary is the source passages' (no new words as the corpus grows): postings are longer "
     "than in a real corpus of the same size, so BM25 times err on the slow side.",
     "'open s' and 'RSS open': Searcher load (checksums not included) and its resident memory; at 1M "
-    "most of both is the chunks' text held as Python objects (chunks.jsonl is 3 GB). Peak RSS of "
+    "most of both was the chunks' text held as Python objects (chunks.jsonl is 3 GB), as measured here, "
+    "before search read chunks on demand and mapped the large arrays (eval/results/open.md: a whole "
+    "`rag search` process, open + first answer, 5.0 s and 0.8 GB at 1M since). Peak RSS of "
     "the measuring process adds a second copy of the vectors for the exact FAISS comparison; the "
     "build's peak is in scale.json (build_peak_rss_mb: 9.3 GB at 1M, the BM25 matrix built in numpy).",
     "The index size counts every file, tokens.jsonl included (3.7 GB at 1M: ingest keeps the tokens so "
@@ -291,7 +293,7 @@ def bm25_matrix(doc_of_token: np.ndarray, tok: np.ndarray, doc_len: np.ndarray, 
 def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: float,
                 check_bm25: bool) -> dict[str, Any]:
     """Write a complete index of ``n`` synthetic chunks to ``out_dir``; returns build facts."""
-    from rag._util import file_sha256
+    from rag._util import file_sha256, sample_sha256
     from rag.index import ann
     from rag.index import format as ix
     from rag.ingest import CHUNKING, LEXICAL
@@ -459,7 +461,10 @@ def build_index(n: int, pool: dict[str, Any], out_dir: Path, seed: int, sigma: f
                                              "n_chunks": min(docs_per, n - d * docs_per), "n_references": 0}
                       for d in range(math.ceil(n / docs_per))},
         "files": files,
+        # what opening the index checks (rag.index.read.verify_files), as rag.index.write seals it
+        ix.FILE_CHECKS: {rel: [(out_dir / rel).stat().st_size, sample_sha256(out_dir / rel)] for rel in files},
     }
+    manifest[ix.MANIFEST_SHA256] = ix.manifest_digest(manifest)
     (out_dir / ix.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return {"n_chunks": n, "ann_kind": kind, "build_seconds": {k: round(v, 1) for k, v in timings.items()},
             "build_total_s": round(time.perf_counter() - t_start, 1), "build_peak_rss_mb": round(peak_mb()),
@@ -532,7 +537,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
 
     from rag.embed import CachedEmbedder
     from rag.index import format as ix
-    from rag.index.bm25 import bm25_bounds
+    from rag.index.bm25 import WordBounds
     from rag.index.read import read_manifest, verify_files
     from rag.lexical.tokenize import tokenize_query
     from rag.search import Searcher, clean_query
@@ -546,6 +551,9 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     s = Searcher(index_dir, verify=False)
     load_s = time.perf_counter() - t0
     rss_loaded = rss_mb()
+    # the exact paths timed below scan every chunk vector: read them into memory, as an index
+    # without a FAISS file holds them (one with it maps them: its search reads candidates' rows)
+    s.index.whole.vectors = np.array(s.index.whole.vectors)
     queries = _queries(n_queries, seed)
     texts = [clean_query(q)[0] for q in queries]
     inner = s.embedder.inner if isinstance(s.embedder, CachedEmbedder) else s.embedder
@@ -592,7 +600,7 @@ def measure(index_dir: Path, n_queries: int, seed: int) -> dict[str, Any]:
     s.index.bm25_bound = None
     ms, bm_all = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25_no_pruning"] = stats(ms)
-    s.index.bm25_bound = bm25_bounds(s.index.bm25.scores)
+    s.index.bm25_bound = WordBounds(s.index.bm25.scores)
     ms, bm_pruned = timed(lambda i: s.bm25_candidates(tokens[i], DEPTH))
     lat["bm25_pruned"] = stats(ms)
     if not enabled:

@@ -397,12 +397,14 @@ def _garbage_bm25(index_dir: Path) -> None:
 
 
 def _edited_chunk_with_checksum(index_dir: Path) -> None:
-    """Hand-edited chunks.jsonl whose checksum was 'fixed' too: a row without its text."""
+    """Hand-edited chunks.jsonl whose checksum was 'fixed' too: a row without its text (one that
+    the cases' search for "STAs" reads: search parses a row when it reads it)."""
     path = index_dir / "chunks.jsonl"
     rows = path.read_text(encoding="utf-8").splitlines()
-    row = json.loads(rows[0])
+    at = next(i for i, r in enumerate(rows) if "STAs" in r)
+    row = json.loads(rows[at])
     del row["text"]
-    rows[0] = json.dumps(row, ensure_ascii=False)
+    rows[at] = json.dumps(row, ensure_ascii=False)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     _edit_manifest(lambda m: m["files"].update({"chunks.jsonl": hashlib.sha256(path.read_bytes()).hexdigest()}))(
         index_dir)
@@ -637,6 +639,27 @@ def test_opening_reads_samples_of_a_large_file_and_a_full_check_every_byte(index
     units.write_bytes(data + b"\0")
     with pytest.raises(RagError, match="units.npy.*bytes, not"):
         verify_files(index_copy, manifest, hash_whole_up_to=0)
+
+
+def test_a_damaged_chunk_line_that_passes_the_open_checks_is_reported_when_search_reads_it(
+        index_copy: Path) -> None:
+    """Search parses a chunk's line only when it reads that chunk (rag.index.chunkfile), so a
+    line damaged past what the open checks see (its checksums 'fixed', as in the middle of a
+    large file) is found at query time: still one line with the rebuild hint, no traceback.
+    `rag check` parses every line and finds it at once."""
+    from rag.search import Searcher
+
+    top = Searcher(index_copy).search("STAs", k=1).hits[0].chunk_id
+    path = index_copy / "chunks.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    row = next(i for i, line in enumerate(lines) if line and json.loads(line)["chunk_id"] == top)
+    lines[row] = lines[row].replace(b'"text": "', b'"text": ', 1)  # no longer JSON
+    path.write_bytes(b"\n".join(lines))
+    _edit_manifest(lambda m: m["files"].update({"chunks.jsonl": hashlib.sha256(path.read_bytes()).hexdigest()}))(
+        index_copy)
+    r = run_rag("search", "STAs", "--k", "1", "--index", str(index_copy))
+    one_line_error(r, "chunks.jsonl", "could not be read", REBUILD, code=2)
+    one_line_error(run_rag("check", "--index", str(index_copy)), "chunks.jsonl", REBUILD, code=2)
 
 
 def test_a_manifest_edited_by_hand_is_caught_by_its_own_hash(index_copy: Path) -> None:

@@ -125,6 +125,10 @@ def test_pruned_bm25_gives_the_same_top_scores(article_index: Path, monkeypatch:
     s = Searcher(article_index)
     assert s.index.bm25_bound is not None
     csc = s.index.bm25.scores
+    # the bounds worked out per word as queries need them are the ones of the whole matrix
+    some = np.array([7, 3, 7, len(s.index.bm25_bound) - 1])
+    assert np.array_equal(s.index.bm25_bound[some], bm25.bm25_bounds(csc)[some])
+    assert np.array_equal(s.index.bm25_bound[np.arange(len(s.index.bm25_bound))], bm25.bm25_bounds(csc))
     every_other = np.arange(len(s.chunks)) % 2 == 0
     pruned = 0
     for q in _questions():
@@ -163,6 +167,15 @@ def test_ann_index_above_threshold_finds_the_exact_top_hit(kind: str, article_in
     exact = Searcher(article_index)
     approx = Searcher(ann_dir, embedder=exact.embedder)
     assert exact.index.ann is None and approx.index.ann is not None
+    # opened memory-mapped (rag.index.ann.open_dense): what a plain read of the file gives
+    import faiss
+
+    qvecs = exact.embedder.encode_queries(_questions())
+    read = faiss.read_index(str(ann_dir / DENSE))
+    if kind == "hnsw":
+        read.hnsw.efSearch = approx.index.ann.hnsw.efSearch
+    for got, want in zip(approx.index.ann.search(qvecs, 10), read.search(qvecs, 10), strict=True):
+        assert np.array_equal(got, want)
     for q in _questions():
         for mode in ("dense", "hybrid"):
             e = exact.search(q, k=5, mode=mode)

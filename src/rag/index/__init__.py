@@ -16,7 +16,8 @@ references) and gives it back, checked, to search and to the next ingest, from a
   ``ingest_lock``, ``check_target``, ``clean_stale_temp``, ``inject_fault``;
 - ``rag.index.read``: the one reader, ``open_index_files`` -> ``StoredIndex``, with
   ``read_manifest``, ``verify_files``, ``load_index_data`` (for ingest) and ``check_index``
-  (``rag check``: every checksum);
+  (``rag check``: every checksum); ``rag.index.chunkfile``: ``ChunkFile``, the chunks as search
+  reads them (each line parsed when read, not at open);
 - ``rag.index.ann``: the FAISS index of a large corpus and its settings.
 """
 

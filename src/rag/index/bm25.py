@@ -26,13 +26,13 @@ PRUNE_KEEP_MAX = 20_000
 PRUNE_MIN_CHUNKS = 100_000
 
 
-def bm25_candidates(bm25: Any, bound: np.ndarray | None, tokens: list[str], depth: int,
+def bm25_candidates(bm25: Any, bound: WordBounds | np.ndarray | None, tokens: list[str], depth: int,
                     allowed: np.ndarray | None, n_docs: int) -> dict[int, float]:
     """The ``depth`` best BM25 chunks for ``tokens`` (repeats count again) among the ``n_docs``
     of the bm25s index ``bm25``, within the mask ``allowed`` (None: all).
 
-    ``bound``: each word's highest score (``bm25_bounds``) where the index is large enough to
-    prune (``prune_bounds``), else None: the plain sum. The sum runs over bm25s's CSC matrix
+    ``bound``: each word's highest score (``WordBounds``, or ``bm25_bounds``'s array) where the
+    index is large enough to prune (``prune_bounds``), else None: the plain sum. The sum runs over bm25s's CSC matrix
     (eval/results/scale.md times both paths up to 1M chunks).
     """
     ids = bm25.get_tokens_ids(tokens) if tokens else []
@@ -45,7 +45,7 @@ def bm25_candidates(bm25: Any, bound: np.ndarray | None, tokens: list[str], dept
         cand = np.flatnonzero(mask)
         return top(cand, scores[cand], depth)
     data, indices, indptr = csc["data"], csc["indices"], csc["indptr"]
-    if bound is not None:
+    if bound is not None and (not isinstance(bound, WordBounds) or bound.prunable(ids)):
         return top_pruned(data, indices, indptr, bound, ids, depth, allowed, n_docs)[0]
     spans = [(int(indptr[t]), int(indptr[t + 1])) for t in ids]
     scores = np.zeros(n_docs, dtype=np.float32)
@@ -66,15 +66,54 @@ def bm25_candidates(bm25: Any, bound: np.ndarray | None, tokens: list[str], dept
     return top(cand, scores[cand], depth)
 
 
-def prune_bounds(bm25: Any, n_chunks: int) -> np.ndarray | None:
+def prune_bounds(bm25: Any, n_chunks: int) -> WordBounds | None:
     """The bounds the pruned search needs for an index of ``n_chunks`` (None: below
-    ``PRUNE_MIN_CHUNKS``, or postings it cannot prune)."""
-    return bm25_bounds(bm25.scores) if n_chunks >= PRUNE_MIN_CHUNKS else None
+    ``PRUNE_MIN_CHUNKS``)."""
+    return WordBounds(bm25.scores) if n_chunks >= PRUNE_MIN_CHUNKS else None
+
+
+class WordBounds:
+    """Each word's highest BM25 score over the chunks (its MaxScore bound), worked out from its
+    postings the first time a query holds the word, then kept.
+
+    Worked out for every word at once, the bounds read the whole matrix when the index is
+    opened (at 1M chunks 1.2 GB, 1.5-4 s of a `rag search` process; docs/performance.md); per
+    word, a query reads the postings of its own words, which its sum reads anyway. The pruned
+    search also needs each word's postings sorted by chunk (it looks chunks up by bisection, as
+    bm25s writes them): a query with a word whose postings are not takes the plain sum."""
+
+    def __init__(self, csc: dict[str, Any]) -> None:
+        self.data, self.indices, self.indptr = csc["data"], csc["indices"], np.asarray(csc["indptr"])
+        n = len(self.indptr) - 1
+        self._bound = np.zeros(n, np.float32)
+        self._known = np.zeros(n, bool)
+        self._sorted = np.ones(n, bool)
+
+    def __len__(self) -> int:
+        return len(self._bound)
+
+    def __getitem__(self, terms: np.ndarray) -> np.ndarray:
+        self._learn(np.atleast_1d(np.asarray(terms, dtype=np.int64)))
+        return self._bound[terms]
+
+    def prunable(self, terms: np.ndarray | list[int]) -> bool:
+        """Whether every one of these words' postings is sorted by chunk."""
+        t = np.asarray(terms, dtype=np.int64)
+        self._learn(t)
+        return bool(self._sorted[t].all())
+
+    def _learn(self, terms: np.ndarray) -> None:
+        for t in np.unique(terms[~self._known[terms]]):
+            start, end = int(self.indptr[t]), int(self.indptr[t + 1])
+            if end > start:
+                self._bound[t] = np.max(self.data[start:end])
+                self._sorted[t] = bool((np.diff(self.indices[start:end]) >= 0).all())
+            self._known[t] = True
 
 
 def bm25_bounds(csc: dict[str, Any]) -> np.ndarray | None:
-    """Each word's highest BM25 score over the chunks (its MaxScore bound); None if the
-    postings are not sorted by chunk (the pruned search looks chunks up by bisection)."""
+    """Each word's highest BM25 score over the chunks, all at once (``WordBounds`` gives the
+    same per word); None if the postings are not sorted by chunk."""
     data, indices, indptr = csc["data"], csc["indices"], np.asarray(csc["indptr"])
     bound = np.zeros(len(indptr) - 1, np.float32)
     if len(data) == 0:
@@ -102,7 +141,7 @@ def _lookup(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, term: int
     return out
 
 
-def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound: np.ndarray,
+def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound: WordBounds | np.ndarray,
                ids: list[int], depth: int, allowed: np.ndarray | None,
                n_docs: int) -> tuple[dict[int, float], int]:
     """The exact top ``depth`` BM25 chunks, without summing the postings of common words.

@@ -1,7 +1,8 @@
 """The embedded store: the index as files in one folder (docs/index-format.md), the default.
 
 Reading opens every file once (``rag.index.read``) and keeps it in memory (the unit vectors
-memory-mapped past a size): candidates are the chunk vectors' nearest (one exact product, or
+memory-mapped past a size; the chunks parsed from their mapped lines when read,
+``rag.index.chunkfile``): candidates are the chunk vectors' nearest (one exact product, or
 the FAISS index of a large corpus: ``rag.index.ann``) and word BM25's best (bm25s's postings:
 ``rag.index.bm25``), and the rows a query reads are the whole index. Writing rebuilds the
 folder beside the old one and swaps it in (``rag.index.write``), under a lock, so an ingest
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import numpy as np
 from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.index import bm25 as bm25_side
+from rag.index.chunkfile import ChunkFile
 from rag.index.format import BM25_DIR, MANIFEST, DocumentInfo, IndexData, offsets_from_counts, rebuild_hint
 from rag.index.read import (
     READ_ERRORS,
@@ -218,8 +221,10 @@ class EmbeddedReader(Reader):
         self.manifest = read_manifest(index_dir)
         if verify:
             verify_files(index_dir, self.manifest)
-        index = open_index_files(index_dir, manifest=self.manifest)
+        index = open_index_files(index_dir, manifest=self.manifest, lazy_chunks=True)
         assert index.trigrams is not None and index.bm25 is not None  # read for search
+        assert isinstance(index.chunks, ChunkFile)
+        self._chunks = index.chunks
         self.whole = Rows(chunks=index.chunks, references=index.references, vectors=index.vectors,
                           units=index.units, unit_offsets=index.unit_offsets,
                           unit_windows=index.unit_windows.astype(np.int64), latent=index.latent)
@@ -230,16 +235,18 @@ class EmbeddedReader(Reader):
             self.bm25_bound = bm25_side.prune_bounds(self.bm25, int(self.manifest["n_chunks"]))
         except READ_ERRORS as e:
             raise unreadable(index_dir, BM25_DIR + "/", e) from None
-        self._doc_of = np.array([c.doc_id for c in index.chunks], dtype=object)
-        self._row_of: dict[str, int] | None = None
+
+    @cached_property
+    def _doc_of(self) -> np.ndarray:
+        """Each row's document id: read (every chunk) the first time a filter or an outline
+        needs it, not at open."""
+        return np.array([c.doc_id for c in self.whole.chunks], dtype=object)
 
     def spread_sample(self) -> np.ndarray:
         return np.asarray(self.whole.vectors[spread_rows(len(self.whole.chunks))], dtype=np.float32)
 
     def stored_chunk(self, chunk_id: str) -> StoredChunk | None:
-        if self._row_of is None:
-            self._row_of = {c.chunk_id: i for i, c in enumerate(self.whole.chunks)}
-        row = self._row_of.get(chunk_id)
+        row = self._chunks.row_of(chunk_id)  # a search's hit is found without reading the rest
         if row is None:
             return None
         w = self.whole

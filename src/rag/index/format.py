@@ -38,6 +38,7 @@ import numpy as np
 from rag.document.chunking import Chunk
 from rag.document.structure import Reference
 from rag.embed.latent import Codes
+from rag.errors import RagError
 from rag.lexical.trigrams import TrigramTable
 
 # Raised whenever a reader of the previous layout would misread the new one: an index of another
@@ -154,6 +155,16 @@ def offsets_from_counts(counts: list[int]) -> np.ndarray:
 def rebuild_hint(index_dir: Path) -> str:
     """The end of every message about a damaged or outdated index: how to build it afresh."""
     return f"rebuild it with: rag ingest --rebuild --index {index_dir}"
+
+
+# What a damaged file raises in numpy, json, FAISS or bm25s while it is read.
+READ_ERRORS = (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError, json.JSONDecodeError)
+
+
+def unreadable(index_dir: Path, name: str, error: Exception) -> RagError:
+    """The one-line error for index file ``name`` that raised ``error`` when read."""
+    return RagError(f"index file {name} in {index_dir} could not be read ({type(error).__name__}); "
+                    f"{rebuild_hint(index_dir)}")
 
 
 _CHUNK_TYPES: dict[str, type | tuple[type, ...]] = {"chunk_id": str, "doc_id": str, "title": str, "section": str,

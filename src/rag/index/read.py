@@ -9,13 +9,15 @@ Two depths of checking. Opening an index for search checks the manifest against 
 each file's size and a hash of samples of it, and hashes whole only the files up to
 ``HASH_ON_OPEN_BYTES`` (at most 4 MiB read a file, whatever the index's size). Ingest, which
 reads every file anyway, ``check_index`` (``rag check``), and any open after a killed ingest
-hash every file whole. What each catches: docs/index-format.md.
+hash every file whole. What each catches: docs/index-format.md. Search takes the chunks as a
+``ChunkFile`` (rag.index.chunkfile): each line parsed when a query reads it, not at open.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from rag.document.structure import Reference
 from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.index.ann import APPROXIMATE_KINDS, open_dense
+from rag.index.chunkfile import ChunkFile
 from rag.index.format import (
     BM25_DIR,
     CHUNKS,
@@ -40,6 +43,7 @@ from rag.index.format import (
     LATENT_VALUES,
     MANIFEST,
     MANIFEST_SHA256,
+    READ_ERRORS,
     REFERENCES,
     TOKENS,
     TRIGRAM_DF,
@@ -57,29 +61,23 @@ from rag.index.format import (
     manifest_digest,
     manifest_problem,
     rebuild_hint,
+    unreadable,
     windows_fit,
 )
 from rag.lexical.trigrams import TrigramTable
 
-# Above this many bytes of unit vectors, the units, latent terms and trigram table stay
-# memory-mapped: search gathers them for its candidates only. The chunk vectors are always read
-# into memory: a scan of a memory-mapped matrix ran 10x slower (2.3 vs 0.23 ms for 2,449 x 384),
-# even with every page cached.
+# Above this many bytes of unit vectors, the units, latent terms, trigram table and BM25 arrays
+# stay memory-mapped: search gathers them for its candidates (and its words) only, and an open
+# no longer reads them whole (docs/performance.md: at 1M chunks the open read ~4 GB). The chunk
+# vectors too where an approximate (FAISS) index answers the dense side, which then reads only
+# its candidates' rows; otherwise they are read into memory, as exact search scans them all and
+# a scan of a memory-mapped matrix ran 10x slower (2.3 vs 0.23 ms for 2,449 x 384), even with
+# every page cached.
 UNITS_IN_MEMORY = 1 << 30
 # Files up to this size are hashed whole at every open (the whole check costs at most this per
 # file); larger ones are checked there by size and samples, and hashed whole by ingest and
 # `rag check`.
 HASH_ON_OPEN_BYTES = 4 << 20
-# What a damaged file raises in numpy, json, FAISS or bm25s while it is read.
-READ_ERRORS = (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError, json.JSONDecodeError)
-
-
-def unreadable(index_dir: Path, name: str, error: Exception) -> RagError:
-    """The one-line error for index file ``name`` that raised ``error`` when read."""
-    return RagError(f"index file {name} in {index_dir} could not be read ({type(error).__name__}); "
-                    f"{rebuild_hint(index_dir)}")
-
-
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The index's manifest, checked: of this format version and with every field readers use."""
     path = index_dir / MANIFEST
@@ -165,7 +163,7 @@ class StoredIndex:
 
     index_dir: Path
     manifest: dict[str, Any]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]  # a list, or a ChunkFile (``lazy_chunks``: each parsed when read)
     references: dict[str, dict[int, Reference]]
     vectors: np.ndarray
     units: np.ndarray
@@ -185,7 +183,7 @@ class StoredIndex:
 
 def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str, Any] | None = None,
                      search: bool = True, tokens: bool = False, full: bool = False,
-                     mmap_units_over: int | None = UNITS_IN_MEMORY) -> StoredIndex:
+                     mmap_units_over: int | None = UNITS_IN_MEMORY, lazy_chunks: bool = False) -> StoredIndex:
     """Read an index: the manifest (checked, against its own hash too), the files against it
     (``verify``: sizes and samples, every sha256 with ``full``; ``verify_files``), then the files.
 
@@ -194,7 +192,10 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
     ``search``: also the structures only search reads (trigram table, FAISS index, BM25);
     ``tokens``: also the BM25 tokens, which only an update of the index needs.
     ``mmap_units_over``: above this many bytes of unit vectors they stay memory-mapped, and so
-    do the latent terms and the trigram table (None: everything in memory).
+    do the latent terms, the trigram table, the BM25 arrays and, with a FAISS index, the chunk
+    vectors (None: everything in memory; ``UNITS_IN_MEMORY``).
+    ``lazy_chunks``: the chunks as a ``ChunkFile`` (each parsed when read, a damaged line
+    reported then: what search takes), not a list of every chunk parsed now.
     A file that cannot be read is named in the error; files that do not line up with each
     other make the index "inconsistent". Both end with the rebuild hint.
     """
@@ -206,7 +207,8 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
     stored_tokens: list[list[str]] | None = None
     trigrams, ann, bm25 = None, None, None
     try:
-        chunks = [chunk_from_dict(d) for d in read_jsonl(index_dir / CHUNKS)]
+        chunks: Sequence[Chunk] = ChunkFile(index_dir) if lazy_chunks else \
+            [chunk_from_dict(d) for d in read_jsonl(index_dir / CHUNKS)]
         if tokens:
             reading = TOKENS
             stored_tokens = [d["tokens"] for d in read_jsonl(index_dir / TOKENS)]
@@ -214,11 +216,13 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
                 raise ValueError("a token row is malformed")
         reading = REFERENCES
         references = load_references(index_dir)
-        reading = VECTORS
-        vectors = np.load(index_dir / VECTORS, allow_pickle=False)
         reading = UNITS
         units_path = index_dir / UNITS
         mapped = mmap_units_over is not None and units_path.stat().st_size > mmap_units_over
+        reading = VECTORS
+        scanned = not (search and mapped and manifest["dense"]["kind"] in APPROXIMATE_KINDS)
+        vectors = np.asarray(np.load(index_dir / VECTORS, allow_pickle=False, mmap_mode=None if scanned else "r"))
+        reading = UNITS
         units = np.asarray(np.load(units_path, allow_pickle=False, mmap_mode="r" if mapped else None))
         reading = UNIT_OFFSETS
         unit_offsets = np.load(index_dir / UNIT_OFFSETS, allow_pickle=False)
@@ -234,7 +238,7 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
             import bm25s
 
             reading = BM25_DIR + "/"
-            bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR), show_progress=False)
+            bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR), show_progress=False, mmap=mapped)
     except READ_ERRORS as e:
         raise unreadable(index_dir, reading, e) from None
     if len(chunks) != len(vectors) or len(chunks) != manifest["n_chunks"] \
@@ -270,13 +274,29 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
 def check_index(index_dir: Path) -> dict[str, Any]:
     """``rag check``: the whole index checked, every file's sha256 and the manifest's own hash,
     and every file read and lined up with the others (what search and ingest read). Returns what
-    was checked; a damaged index raises the one-line error with the rebuild hint."""
+    was checked; a damaged index raises the one-line error with the rebuild hint.
+
+    The chunks and tokens are parsed a line at a time and let go (a 1M-chunk index holds ~7 GB
+    of them as JSON, several times that as Python objects): every line is read, none is kept."""
     t0 = time.perf_counter()
     manifest = read_manifest(index_dir)
     hashed = verify_files(index_dir, manifest, full=True)
-    stored = open_index_files(index_dir, manifest=manifest, search=True, tokens=True)
+    stored = open_index_files(index_dir, manifest=manifest, search=True, lazy_chunks=True)
+    n_chunks = sum(1 for _ in stored.chunks)  # each line parsed: a damaged one raises here
+    n_tokens = 0
+    try:
+        with (index_dir / TOKENS).open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    if not isinstance(json.loads(line)["tokens"], list):
+                        raise ValueError("a token row is malformed")
+                    n_tokens += 1
+    except READ_ERRORS as e:
+        raise unreadable(index_dir, TOKENS, e) from None
+    if n_tokens != n_chunks:
+        raise RagError(f"index at {index_dir} is inconsistent; {rebuild_hint(index_dir)}")
     return {"index": str(index_dir), "ok": True, "documents": len(manifest["documents"]),
-            "chunks": len(stored.chunks), "files": len(manifest["files"]), "bytes": hashed,
+            "chunks": n_chunks, "files": len(manifest["files"]), "bytes": hashed,
             "seconds": round(time.perf_counter() - t0, 2)}
 
 
