@@ -26,13 +26,13 @@ PRUNE_KEEP_MAX = 20_000
 PRUNE_MIN_CHUNKS = 100_000
 
 
-def bm25_candidates(bm25: Any, bound: WordBounds | np.ndarray | None, tokens: list[str], depth: int,
+def bm25_candidates(bm25: Any, bound: WordBounds | None, tokens: list[str], depth: int,
                     allowed: np.ndarray | None, n_docs: int) -> dict[int, float]:
     """The ``depth`` best BM25 chunks for ``tokens`` (repeats count again) among the ``n_docs``
     of the bm25s index ``bm25``, within the mask ``allowed`` (None: all).
 
-    ``bound``: each word's highest score (``WordBounds``, or ``bm25_bounds``'s array) where the
-    index is large enough to prune (``prune_bounds``), else None: the plain sum. The sum runs over bm25s's CSC matrix
+    ``bound``: each word's highest score (``WordBounds``) where the index is large enough to
+    prune (``prune_bounds``), else None: the plain sum. The sum runs over bm25s's CSC matrix
     (eval/results/scale.md times both paths up to 1M chunks).
     """
     ids = bm25.get_tokens_ids(tokens) if tokens else []
@@ -45,7 +45,7 @@ def bm25_candidates(bm25: Any, bound: WordBounds | np.ndarray | None, tokens: li
         cand = np.flatnonzero(mask)
         return top(cand, scores[cand], depth)
     data, indices, indptr = csc["data"], csc["indices"], csc["indptr"]
-    if bound is not None and (not isinstance(bound, WordBounds) or bound.prunable(ids)):
+    if bound is not None and bound.prunable(ids):
         return top_pruned(data, indices, indptr, bound, ids, depth, allowed, n_docs)[0]
     spans = [(int(indptr[t]), int(indptr[t + 1])) for t in ids]
     scores = np.zeros(n_docs, dtype=np.float32)
@@ -111,22 +111,6 @@ class WordBounds:
             self._known[t] = True
 
 
-def bm25_bounds(csc: dict[str, Any]) -> np.ndarray | None:
-    """Each word's highest BM25 score over the chunks, all at once (``WordBounds`` gives the
-    same per word); None if the postings are not sorted by chunk."""
-    data, indices, indptr = csc["data"], csc["indices"], np.asarray(csc["indptr"])
-    bound = np.zeros(len(indptr) - 1, np.float32)
-    if len(data) == 0:
-        return bound
-    unsorted = np.flatnonzero(np.diff(indices) < 0) + 1
-    if len(unsorted) and not np.isin(unsorted, indptr).all():
-        return None
-    filled = np.flatnonzero(indptr[1:] > indptr[:-1])
-    # empty columns in between add nothing, so each filled column's segment ends at its own end
-    bound[filled] = np.maximum.reduceat(data, indptr[filled])
-    return bound
-
-
 def _lookup(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, term: int, docs: np.ndarray) -> np.ndarray:
     """Scores of word ``term`` in the sorted chunks ``docs`` (0 where absent), by bisection."""
     start, end = int(indptr[term]), int(indptr[term + 1])
@@ -141,7 +125,7 @@ def _lookup(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, term: int
     return out
 
 
-def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound: WordBounds | np.ndarray,
+def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound: WordBounds,
                ids: list[int], depth: int, allowed: np.ndarray | None,
                n_docs: int) -> tuple[dict[int, float], int]:
     """The exact top ``depth`` BM25 chunks, without summing the postings of common words.
