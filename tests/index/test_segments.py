@@ -154,3 +154,15 @@ def test_a_damaged_segment_is_one_line_with_the_rebuild_hint(grown: tuple[Path, 
     (seg / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     r = run_rag("check", "--index", str(index_dir))
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_an_index_written_before_the_placement_gets_it_worked_out(article_index: Path) -> None:
+    """An index of an earlier version (no ``doc_rows``, no ``words`` in its manifest) gets
+    both counted from its files the first time a segment is added, as a write records them."""
+    from rag.index.segments import Layout, base_words, document_placement, layout_of
+
+    manifest = read_manifest(article_index)
+    old = Layout(base_chunks=manifest["n_chunks"], base_words=None)
+    assert base_words(article_index, old) == manifest["words"] > manifest["n_chunks"]
+    assert document_placement(article_index, manifest, old) == layout_of(manifest).placement \
+        == {"tech-diplomacy-th": ["", 0, manifest["n_chunks"]]}

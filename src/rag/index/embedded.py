@@ -19,13 +19,23 @@ from typing import Any
 import numpy as np
 
 from rag.errors import RagError
+from rag.index.chunkfile import ChunkFile
 from rag.index.combine import merge, new_documents, select
-from rag.index.format import MANIFEST, DocumentInfo, IndexData, rebuild_hint
-from rag.index.read import open_index_files, read_manifest, verify_files
+from rag.index.format import (
+    MANIFEST,
+    READ_ERRORS,
+    UNIT_OFFSETS,
+    UNITS,
+    VECTORS,
+    DocumentInfo,
+    IndexData,
+    rebuild_hint,
+    unreadable,
+)
+from rag.index.read import load_latent, load_references, read_manifest, verify_files
 from rag.index.reader import EmbeddedReader, dense_candidates
 from rag.index.segmented import SegmentedReader
 from rag.index.segments import (
-    BASE,
     Layout,
     UpdatePolicy,
     base_manifest,
@@ -117,9 +127,14 @@ class EmbeddedUpdate(Update):
         return self.data
 
     def _placement(self) -> dict[str, list[Any]]:
+        """Where each document lies (and the base's word count, which a segmented index's
+        statistics need): from the manifest, or worked out once for an index written before it
+        kept them."""
         assert self.manifest is not None and self.layout is not None
         if self.layout.placement is None:
             self.layout.placement = document_placement(self.index_dir, self.manifest, self.layout)
+        if self.layout.base_words is None:
+            self.layout.base_words = base_words(self.index_dir, self.layout)
         return self.layout.placement
 
     def stored_vectors(self, doc_ids: set[str]) -> Known:
@@ -137,16 +152,23 @@ class EmbeddedUpdate(Update):
             if not spans:
                 continue
             where = part_dir(self.index_dir, name)
-            part = open_index_files(where, verify=False, search=False, lazy_chunks=True, mmap_units_over=0,
-                                    manifest=base_manifest(self.manifest, self.layout) if name == BASE else None)
             rows = [r for _, a, n in spans for r in range(a, a + n)]
-            for i, terms in zip(rows, part.latent.rows(rows), strict=True):
-                chunk = part.chunks[i]
-                known.chunks[chunk.embed_text()] = (np.array(part.vectors[i]), terms)
-                texts = chunk.unit_texts(part.references.get(chunk.doc_id, {})) + chunk.window_texts()
-                stored = np.array(part.units[part.unit_offsets[i]:part.unit_offsets[i + 1]])
-                if len(texts) == len(stored):
-                    known.units.update(zip(texts, stored, strict=True))
+            try:  # only these rows are read: the arrays stay on disk, mapped
+                vectors = np.load(where / VECTORS, allow_pickle=False, mmap_mode="r")
+                units = np.load(where / UNITS, allow_pickle=False, mmap_mode="r")
+                offsets = np.load(where / UNIT_OFFSETS, allow_pickle=False)
+                latent = load_latent(where, mmap=True)
+                references = load_references(where)
+                chunks = ChunkFile(where)
+                for i, terms in zip(rows, latent.rows(rows), strict=True):
+                    chunk = chunks[i]
+                    known.chunks[chunk.embed_text()] = (np.array(vectors[i]), (np.array(terms[0]), np.array(terms[1])))
+                    texts = chunk.unit_texts(references.get(chunk.doc_id, {})) + chunk.window_texts()
+                    stored = np.array(units[offsets[i]:offsets[i + 1]])
+                    if len(texts) == len(stored):
+                        known.units.update(zip(texts, stored, strict=True))
+            except READ_ERRORS as e:
+                raise unreadable(self.index_dir, str(where.relative_to(self.index_dir) / VECTORS), e) from None
         return known
 
     # ------------------------------------------------------------------ writing
@@ -179,8 +201,6 @@ class EmbeddedUpdate(Update):
         assert self.manifest is not None and self.layout is not None
         placement = self._placement()
         layout = self.layout
-        if layout.base_words is None:
-            layout.base_words = base_words(self.index_dir, layout)
         for doc_id in replaced:
             self._hide(doc_id)
         empty = IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical, documents={},
