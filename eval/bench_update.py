@@ -19,6 +19,10 @@ real CLI in its own process, timed from outside (wall, peak RSS, bytes written):
 - add: ``rag ingest DOC --index COPY --json --quiet``; its report gives the seconds of each stage
   (repair, structure, chunking, embedding, indexing); "excluding encoding" = wall - embedding.
 - again: the same command, the document unchanged (nothing to do but open and compare).
+- second: another document of the same size (the same text under another name) added after it:
+  an index written before the segments (rag.index.segments) gets its document rows and word
+  count worked out once, at its first update; the second add is what every later one costs.
+- search: ``rag search`` on the updated copy (open + one query), now read as base + segments.
 - remove: ``rag remove DOC_ID --index COPY``.
 
 A separate process that only imports the CLI and loads the embedder gives the fixed cost of any
@@ -185,6 +189,13 @@ def one_round(index: Path, doc: Path, work: Path) -> dict[str, Any]:
         again = run(rag("ingest", str(doc), "--index", str(copy), "--json", "--quiet"))
         if json.loads(again.pop("stdout"))["unchanged"] != [DOC_ID]:
             raise SystemExit("re-adding the unchanged document did something")
+        other = work / f"{DOC_ID}-2.txt"
+        shutil.copyfile(doc, other)
+        second = run(rag("ingest", str(other), "--index", str(copy), "--json", "--quiet"))
+        second_report = json.loads(second.pop("stdout"))
+        second["excluding_encoding_s"] = second["wall_s"] - second_report["seconds"]["embedding"]
+        search = run(rag("search", "ประวัติศาสตร์ของประเทศไทย", "--index", str(copy), "--json"))
+        search.pop("stdout")
         # the answer gate's calibration, which every write runs (rag.ingest.measure_index), alone
         calib = json.loads(run([sys.executable, "-c", CALIBRATE_CODE, str(copy)])["stdout"].strip().splitlines()[-1])
         removed = run(rag("remove", DOC_ID, "--index", str(copy)))
@@ -196,7 +207,8 @@ def one_round(index: Path, doc: Path, work: Path) -> dict[str, Any]:
     add["document_stages_s"] = seconds["repair"] + seconds["structure"] + seconds["chunking"]
     add["calibration_s"] = calib["open_s"] + calib["probes_s"]
     return {"add": add, "seconds": seconds, "calibration": calib, "chunks": report["documents"][0]["chunks"],
-            "chunks_embedded": report["chunks_embedded"], "again": again, "remove": removed}
+            "chunks_embedded": report["chunks_embedded"], "again": again, "second": second, "search": search,
+            "remove": removed}
 
 
 def median(rounds: list[dict[str, Any]], *path: str) -> float:
@@ -218,6 +230,7 @@ def measure(n_label: str, index: Path, doc: Path, work: Path, repeats: int) -> d
         rounds.append(r)
         print(f"  {n_label} #{i + 1}: add {r['add']['wall_s']:.1f} s (embedding {r['seconds']['embedding']:.1f}, "
               f"indexing {r['seconds']['indexing']:.1f}), again {r['again']['wall_s']:.1f} s, "
+              f"second add excl. encoding {r['second']['excluding_encoding_s']:.1f} s, "
               f"remove {r['remove']['wall_s']:.1f} s, load {load:.1f}", file=sys.stderr, flush=True)
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     return {
@@ -231,10 +244,16 @@ def measure(n_label: str, index: Path, doc: Path, work: Path, repeats: int) -> d
         "add_peak_rss_mb": median(rounds, "add", "peak_rss_mb"),
         "add_written_mb": median(rounds, "add", "written_mb"),
         "again_wall_s": median(rounds, "again", "wall_s"),
+        "second_wall_s": median(rounds, "second", "wall_s"),
+        "second_excluding_encoding_s": median(rounds, "second", "excluding_encoding_s"),
+        "second_written_mb": median(rounds, "second", "written_mb"),
+        "search_wall_s": median(rounds, "search", "wall_s"),
         "remove_wall_s": median(rounds, "remove", "wall_s"),
         "remove_written_mb": median(rounds, "remove", "written_mb"),
         "rounds": [{**r, "add": {k: round(v, 3) for k, v in r["add"].items()},
                     "again": {k: round(v, 3) for k, v in r["again"].items()},
+                    "second": {k: round(v, 3) for k, v in r["second"].items()},
+                    "search": {k: round(v, 3) for k, v in r["search"].items()},
                     "remove": {k: round(v, 3) for k, v in r["remove"].items()}} for r in rounds],
     }
 
@@ -264,8 +283,9 @@ def write_report(result: dict[str, Any], results: Path, stem: str) -> None:
         f"Medians of {result['repeats']} runs per size, each on a fresh copy of the index; seconds.",
         "",
         "| chunks | index MB | add: wall | embedding | **excluding encoding** | doc stages | indexing "
-        "| (calibration alone) | written MB | peak RSS MB | re-add unchanged | remove | remove written MB | load avg |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| (calibration alone) | written MB | peak RSS MB | re-add unchanged | **second add: excluding encoding** "
+        "| written MB | `rag search` | remove | remove written MB | load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         loads = ", ".join(f"{x['load_avg']:.1f}" for x in r["rounds"])
@@ -273,12 +293,15 @@ def write_report(result: dict[str, Any], results: Path, stem: str) -> None:
             f"| {r['n_chunks']:,} | {r['index_mb']:,} | {r['add_wall_s']:.1f} | {r['add_embedding_s']:.1f} "
             f"| **{r['add_excluding_encoding_s']:.1f}** | {r['add_document_stages_s']:.1f} | {r['add_indexing_s']:.1f} "
             f"| ({r['calibration_s']:.1f}) | {r['add_written_mb']:,.0f} "
-            f"| {r['add_peak_rss_mb']:,.0f} | {r['again_wall_s']:.1f} | {r['remove_wall_s']:.1f} "
+            f"| {r['add_peak_rss_mb']:,.0f} | {r['again_wall_s']:.1f} "
+            f"| **{r.get('second_excluding_encoding_s', float('nan')):.1f}** | {r.get('second_written_mb', 0):,.0f} "
+            f"| {r.get('search_wall_s', float('nan')):.1f} | {r['remove_wall_s']:.1f} "
             f"| {r['remove_written_mb']:,.0f} | {loads} |")
     goal = result["goal"]
     lines += [
         "",
-        f"**Goal** (issue 29): excluding encoding under {GOAL_S:.0f} s at 100k chunks: "
+        f"**Goal** (issue 29), on the second add (what every update after the first costs): excluding encoding "
+        f"under {GOAL_S:.0f} s at 100k chunks: "
         f"{goal['excluding_encoding_100k_s']:.1f} s, **{'met' if goal['under_5s'] else 'not met'}**; "
         f"100k against 10k within {GOAL_RATIO:.0f}x: {goal['ratio_100k_to_10k']:.2f}x, "
         f"**{'met' if goal['within_2x'] else 'not met'}**.",
@@ -295,8 +318,11 @@ def write_report(result: dict[str, Any], results: Path, stem: str) -> None:
         "report's own stage (merge, write beside and swap, calibration); the rest is process start, model and "
         "index loading. '(calibration alone)': the answer gate's calibration on the updated copy, timed in a "
         "process of its own (searcher open + probe questions), to show its share of 'indexing'.",
-        "- 're-add unchanged': the same command again; the document's hash matches, nothing is written. 'remove': "
-        "`rag remove`. 'written MB': bytes the process wrote to disk (its rusage, block-output counter).",
+        "- 're-add unchanged': the same command again; the document's hash matches, nothing is written. 'second "
+        "add': the same text under another name added next (the first update of an index written before the "
+        "segments also works out its document rows and word count once). '`rag search`': one query's process on "
+        "the updated copy. 'remove': `rag remove` of the first document. 'written MB': bytes the process wrote to "
+        "disk (its rusage, block-output counter). The figures before the segments: eval/results/update_before.md.",
         "- The indexes are eval/bench_scale.py's synthetic ones (see its docstring); their documents are 1,000 "
         "chunks each. Machine shared with other work: the load average before each run is in the last column.",
     ]
@@ -349,10 +375,11 @@ def main(argv: list[str] | None = None) -> int:
         "document": {"doc_id": DOC_ID, "chars": len(doc.read_text(encoding="utf-8")), "origin": origin,
                      "chunks": small["rounds"][0]["chunks"], "chunks_by_inspect": n_chunks},
         "fixed_cost": fixed,
-        "goal": {"excluding_encoding_100k_s": big["add_excluding_encoding_s"],
-                 "under_5s": big["add_excluding_encoding_s"] < GOAL_S,
-                 "ratio_100k_to_10k": round(big["add_excluding_encoding_s"] / small["add_excluding_encoding_s"], 3),
-                 "within_2x": big["add_excluding_encoding_s"] <= GOAL_RATIO * small["add_excluding_encoding_s"]},
+        "goal": {"excluding_encoding_100k_s": big["second_excluding_encoding_s"],
+                 "under_5s": big["second_excluding_encoding_s"] < GOAL_S,
+                 "ratio_100k_to_10k": round(big["second_excluding_encoding_s"]
+                                            / small["second_excluding_encoding_s"], 3),
+                 "within_2x": big["second_excluding_encoding_s"] <= GOAL_RATIO * small["second_excluding_encoding_s"]},
         "load_avg_end": [round(x, 2) for x in os.getloadavg()],
         "sizes": rows,
     }
