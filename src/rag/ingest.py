@@ -350,11 +350,26 @@ def remove(doc_id: str, index: str | Path | ix.Store) -> int:
         return up.remove(doc_id)
 
 
+def compact(index: str | Path | ix.Store) -> tuple[int, int]:
+    """Write an embedded index's segments and its live rows as one index again (``rag
+    compact``), its answer gate calibrated anew; returns its documents and chunks."""
+    from rag.index.embedded import EmbeddedStore
+
+    store = ix.open_store(index)
+    if not isinstance(store, EmbeddedStore):
+        raise RagError(f"rag compact rewrites an embedded index; {store.location} is a Milvus store "
+                       f"(Milvus compacts its own segments)")
+    store.manifest()  # the store's own "no index here" message
+    with store.update() as up:
+        calibrate_on_write(up)
+        return up.compact()
+
+
 def copy_index(source: Path, index: str | Path | ix.Store, *, rebuild: bool = False) -> IngestReport:
     """Copy the documents of the embedded index ``source`` into the store ``index``, vectors
     and all (nothing is embedded again): how an embedded index moves to Milvus. Documents the
     target holds unchanged (same content hash) are skipped, as an ingest skips them."""
-    from rag.index.embedded import new_documents
+    from rag.index.combine import new_documents
 
     store = ix.open_store(index)
     report = IngestReport(index_dir=store.location)

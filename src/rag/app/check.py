@@ -25,5 +25,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps(r, ensure_ascii=False))
     else:
         print(f"{where}: ok; {r['documents']} documents, {r['chunks']} chunks, {r['files']} files "
-              f"({r['bytes'] / 2**20:,.1f} MiB) checked in {r['seconds']:.1f} s", file=sys.stderr, flush=True)
+              f"({r['bytes'] / 2**20:,.1f} MiB){_parts(r)} checked in {r['seconds']:.1f} s", file=sys.stderr, flush=True)
     return 0
+
+
+def _parts(r: dict) -> str:
+    """What a segmented index adds to the line (rag.index.segments)."""
+    if not r.get("segments"):
+        return ""
+    return f", {r['segments']} segments, {r['hidden_rows']} rows of replaced or removed documents"

@@ -117,6 +117,15 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    from rag.ingest import compact
+
+    where = _store(args)
+    n_docs, n_chunks = compact(where)
+    _stderr(f"compacted {where}: {n_docs} documents, {n_chunks} chunks written as one index")
+    return 0
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.api import open_index
     from rag.evaluation.questions import read_queries
@@ -277,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("remove", parents=[common], help="remove a document from the index")
     s.add_argument("doc_id")
     s.set_defaults(func=cmd_remove)
+
+    s = sub.add_parser("compact", parents=[common],
+                       help="write the documents added or replaced since the last whole write into one index again")
+    s.set_defaults(func=cmd_compact)
 
     s = sub.add_parser("search", parents=[common, search_opts], help="ranked passages for a query")
     s.add_argument("query", nargs="?")

@@ -289,13 +289,12 @@ def document_outline(assistant: Assistant, doc_id: str) -> dict[str, Any]:
         raise RagError(f"no document {doc_id!r} in the library")
     searcher = assistant.searcher
     sections: dict[str, dict[str, Any]] = {}
-    chunks = searcher.chunks
     # the document's rows only: a large index's chunks are parsed when read (rag.index.chunkfile)
     for row, _ in searcher.index.document_rows(doc_id):
-        c = chunks[row]
+        c = searcher.chunk_at(row)
         entry = sections.setdefault(c.section, {"title": c.section, "page": c.page, "chunks": 0})
         entry["chunks"] += 1
-    refs = searcher.references.get(doc_id, {})
+    refs = searcher.document_references(doc_id)
     return {"document": document_row(docs[doc_id]), "sections": list(sections.values()),
             "references": [{"n": r.n, "text": r.text, "page": r.page} for _, r in sorted(refs.items())]}
 

@@ -9,6 +9,7 @@ postings of words found in most chunks when they cannot change the top candidate
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,9 +28,14 @@ PRUNE_MIN_CHUNKS = 100_000
 
 
 def bm25_candidates(bm25: Any, bound: WordBounds | None, tokens: list[str], depth: int,
-                    allowed: np.ndarray | None, n_docs: int) -> dict[int, float]:
+                    allowed: np.ndarray | None, n_docs: int,
+                    scale: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[int, float]:
     """The ``depth`` best BM25 chunks for ``tokens`` (repeats count again) among the ``n_docs``
     of the bm25s index ``bm25``, within the mask ``allowed`` (None: all).
+
+    ``scale``: each word's factor (given the words' ids), by which the stored scores are
+    multiplied: the global idf over the index's own where segments were added to it
+    (rag.index.segmented); None: the stored scores, bitwise.
 
     ``bound``: each word's highest score (``WordBounds``) where the index is large enough to
     prune (``prune_bounds``), else None: the plain sum. The sum runs over bm25s's CSC matrix
@@ -45,12 +51,13 @@ def bm25_candidates(bm25: Any, bound: WordBounds | None, tokens: list[str], dept
         cand = np.flatnonzero(mask)
         return top(cand, scores[cand], depth)
     data, indices, indptr = csc["data"], csc["indices"], csc["indptr"]
+    factor = None if scale is None else np.asarray(scale(np.asarray(ids, np.int64)), np.float32)
     if bound is not None and bound.prunable(ids):
-        return top_pruned(data, indices, indptr, bound, ids, depth, allowed, n_docs)[0]
+        return top_pruned(data, indices, indptr, bound, ids, depth, allowed, n_docs, factor)[0]
     spans = [(int(indptr[t]), int(indptr[t + 1])) for t in ids]
     scores = np.zeros(n_docs, dtype=np.float32)
-    for start, end in spans:  # query order, repeated tokens included: bm25s's sums exactly
-        np.add.at(scores, indices[start:end], data[start:end])
+    for j, (start, end) in enumerate(spans):  # query order, repeated tokens included: bm25s's sums exactly
+        np.add.at(scores, indices[start:end], data[start:end] if factor is None else data[start:end] * factor[j])
     posted = sum(end - start for start, end in spans)
     if posted * 8 < n_docs:
         cand = np.unique(np.concatenate([indices[start:end] for start, end in spans]))
@@ -127,8 +134,9 @@ def _lookup(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, term: int
 
 def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound: WordBounds,
                ids: list[int], depth: int, allowed: np.ndarray | None,
-               n_docs: int) -> tuple[dict[int, float], int]:
-    """The exact top ``depth`` BM25 chunks, without summing the postings of common words.
+               n_docs: int, factor: np.ndarray | None = None) -> tuple[dict[int, float], int]:
+    """The exact top ``depth`` BM25 chunks, without summing the postings of common words
+    (``factor``: each query token's multiplier of the stored scores, as ``bm25_candidates``).
 
     Returns them and how many distinct query words were left out of the sum (0: the plain sum).
 
@@ -143,10 +151,13 @@ def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound:
     word: the plain sum). The final ``depth`` are summed again word by word in query order, as
     the plain path (and bm25s) sums them, so their scores are bitwise the same.
     """
-    terms, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+    ids_a = np.asarray(ids, dtype=np.int64)
+    factor = np.ones(len(ids_a), np.float32) if factor is None else factor
+    terms, first, counts = np.unique(ids_a, return_index=True, return_counts=True)
+    weight = (factor[first] * counts.astype(np.float32)).astype(np.float32)
     df = indptr[terms + 1] - indptr[terms]
     order = np.argsort(df, kind="stable")  # rarest first
-    terms, counts, df = terms[order], counts[order], df[order]
+    terms, counts, df, weight = terms[order], weight[order], df[order], weight[order]
     ub = bound[terms].astype(np.float64) * counts
     summed = int(np.searchsorted(df, COMMON_SHARE * n_docs, side="right"))
     partial = np.zeros(n_docs, np.float32)
@@ -181,6 +192,7 @@ def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound:
         theta2 = float(np.partition(full, len(full) - depth)[len(full) - depth])
         keep = keep[full >= theta2 - (1e-4 * theta2 + 1e-6)]
     exact = np.zeros(len(keep), np.float32)
-    for tid in ids:  # query order, repeats included: the plain path's float32 sums
-        exact += _lookup(data, indices, indptr, int(tid), keep)
+    for tid, f in zip(ids, factor, strict=True):  # query order, repeats included: the plain path's float32 sums
+        looked = _lookup(data, indices, indptr, int(tid), keep)
+        exact += looked if f == 1 else looked * f
     return top(keep, exact, depth), len(terms) - summed

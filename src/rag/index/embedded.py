@@ -11,65 +11,59 @@ is all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.embed.latent import Codes
 from rag.errors import RagError
-from rag.index import bm25 as bm25_side
 from rag.index.chunkfile import ChunkFile
-from rag.index.format import BM25_DIR, MANIFEST, DocumentInfo, IndexData, offsets_from_counts, rebuild_hint
-from rag.index.read import (
+from rag.index.combine import merge, new_documents, select
+from rag.index.format import (
+    MANIFEST,
     READ_ERRORS,
-    load_index_data,
-    open_index_files,
-    read_manifest,
+    UNIT_OFFSETS,
+    UNITS,
+    VECTORS,
+    DocumentInfo,
+    IndexData,
+    rebuild_hint,
     unreadable,
-    verify_files,
 )
-from rag.index.store import (
-    Candidates,
-    Known,
-    NewDocument,
-    Reader,
-    Rows,
-    Settings,
-    Store,
-    StoredChunk,
-    Update,
-    spread_rows,
-    top,
+from rag.index.read import load_latent, load_references, read_manifest, verify_files
+from rag.index.reader import EmbeddedReader, dense_candidates
+from rag.index.segmented import SegmentedReader
+from rag.index.segments import (
+    Layout,
+    UpdatePolicy,
+    base_manifest,
+    base_words,
+    clean_segments,
+    commit,
+    document_placement,
+    layout_of,
+    load_index_data,
+    part_dir,
+    verify_parts,
+    write_segment,
 )
+from rag.index.store import Known, NewDocument, Settings, Store, Update
 from rag.index.write import ingest_lock, inject_fault, write_index
 
-
-def dense_candidates(vectors: np.ndarray, ann: Any | None, qvec: np.ndarray, depth: int,
-                     allowed: np.ndarray | None) -> dict[int, float]:
-    """The ``depth`` chunks whose vectors are closest to ``qvec``, with their cosines; a filter
-    (``allowed``, a mask over the chunks) scores the allowed chunks exactly."""
-    if ann is not None and allowed is None:
-        scores, ids = ann.search(qvec.reshape(1, -1).astype(np.float32), depth)
-        return {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
-    if allowed is None:
-        cand = np.arange(len(vectors))
-        scores = np.asarray(vectors @ qvec, dtype=np.float32)
-    else:
-        cand = np.flatnonzero(allowed)
-        scores = np.asarray(vectors[cand] @ qvec, dtype=np.float32)
-    return top(cand, scores, depth)
+__all__ = ["EmbeddedReader", "EmbeddedStore", "EmbeddedUpdate", "SegmentedReader", "dense_candidates",
+           "new_documents", "select"]
 
 
 class EmbeddedStore(Store):
-    """The index folder ``index_dir`` (created by the first ingest)."""
+    """The index folder ``index_dir`` (created by the first ingest). ``policy``: when an update
+    writes a segment rather than the whole index (rag.index.segments)."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, policy: UpdatePolicy | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.location = str(self.index_dir)
+        self.policy = policy or UpdatePolicy()
 
     def exists(self) -> bool:
         return (self.index_dir / MANIFEST).exists()
@@ -81,28 +75,67 @@ class EmbeddedStore(Store):
         return rebuild_hint(self.index_dir)
 
     @contextmanager
-    def update(self, rebuild: bool = False) -> Iterator[Update]:
+    def update(self, rebuild: bool = False) -> Iterator[EmbeddedUpdate]:
         with ingest_lock(self.index_dir):
-            yield EmbeddedUpdate(self.index_dir, rebuild)
+            yield EmbeddedUpdate(self.index_dir, rebuild, self.policy)
 
     def open_reader(self, *, verify: bool = True) -> EmbeddedReader:
-        return EmbeddedReader(self.index_dir, verify=verify)
+        manifest = read_manifest(self.index_dir)
+        if layout_of(manifest).segmented:
+            return SegmentedReader(self.index_dir, verify=verify, manifest=manifest)
+        return EmbeddedReader(self.index_dir, verify=verify, manifest=manifest)
+
+    def compact(self) -> tuple[int, int]:
+        """Write the live rows of every part as one index (``rag compact``); returns its
+        documents and chunks. The answer gate is calibrated again by whoever sets ``finish``."""
+        with self.update() as up:
+            return up.compact()
 
 
 class EmbeddedUpdate(Update):
-    """The whole index read into memory, merged with the new documents, written anew.
-    ``finish``: measurements of the written index that its manifest records (``write_index``),
-    such as the answer gate's calibration, which ingest sets."""
+    """One ingest or removal on an index folder.
 
-    def __init__(self, index_dir: Path, rebuild: bool) -> None:
+    A large index takes a few documents as a segment (rag.index.segments): only the manifest
+    and those documents' rows are read, only their files and a new manifest written. Otherwise
+    (a small index, a first ingest, a rebuild, or the segments past the policy's share) the
+    index is read whole, merged with the new documents and written anew. ``finish``:
+    measurements of the index written whole that its manifest records (``write_index``), such
+    as the answer gate's calibration, which ingest sets; a segment keeps the ones recorded."""
+
+    def __init__(self, index_dir: Path, rebuild: bool, policy: UpdatePolicy | None = None) -> None:
         self.index_dir = index_dir
+        self.policy = policy or UpdatePolicy()
         self.finish: Callable[[Path], dict[str, Any] | None] | None = None
-        self.data: IndexData | None = None
+        self.data: IndexData | None = None  # the whole index, once read
+        self.manifest: dict[str, Any] | None = None
+        self.layout: Layout | None = None
         if not rebuild and (index_dir / MANIFEST).exists():
-            self.data = load_index_data(index_dir)
-        d = self.data
-        self.settings = None if d is None else Settings(d.model, d.chunking, d.lexical, d.latent_head)
-        self.documents = {} if d is None else dict(d.documents)
+            self.manifest = read_manifest(index_dir)
+            self.layout = layout_of(self.manifest)
+            clean_segments(index_dir, self.layout)  # an update killed before its commit
+            verify_files(index_dir, base_manifest(self.manifest, self.layout))
+            verify_parts(index_dir, self.manifest, self.layout)
+        m = self.manifest
+        self.settings = None if m is None else Settings(m["model"], m["chunking"], m["lexical"],
+                                                        (m.get("latent") or {}).get("head"))
+        self.documents = {} if m is None else {k: DocumentInfo(**v) for k, v in m["documents"].items()}
+
+    # ------------------------------------------------------------------ reading
+    def _whole(self) -> IndexData:
+        if self.data is None:
+            self.data = load_index_data(self.index_dir)
+        return self.data
+
+    def _placement(self) -> dict[str, list[Any]]:
+        """Where each document lies (and the base's word count, which a segmented index's
+        statistics need): from the manifest, or worked out once for an index written before it
+        kept them."""
+        assert self.manifest is not None and self.layout is not None
+        if self.layout.placement is None:
+            self.layout.placement = document_placement(self.index_dir, self.manifest, self.layout)
+        if self.layout.base_words is None:
+            self.layout.base_words = base_words(self.index_dir, self.layout)
+        return self.layout.placement
 
     def stored_vectors(self, doc_ids: set[str]) -> Known:
         """Re-ingesting a document with one page changed encodes only the texts that changed: its
@@ -110,199 +143,122 @@ class EmbeddedUpdate(Update):
         very bytes, not re-encoded ones. Only the replaced documents' rows are read; a chunk whose
         units do not line up with its stored rows (other chunking) gives its chunk vector only."""
         known = Known()
-        data = self.data
-        if not doc_ids or data is None or data.units is None or data.unit_offsets is None or data.latent is None:
+        doc_ids = {d for d in doc_ids if d in self.documents}
+        if not doc_ids or self.manifest is None or self.layout is None:
             return known
-        rows = [i for i, c in enumerate(data.chunks) if c.doc_id in doc_ids]
-        for i, terms in zip(rows, data.latent.rows(rows), strict=True):
-            chunk = data.chunks[i]
-            known.chunks[chunk.embed_text()] = (data.vectors[i], terms)
-            texts = chunk.unit_texts(data.references.get(chunk.doc_id, {})) + chunk.window_texts()
-            stored = data.units[data.unit_offsets[i]:data.unit_offsets[i + 1]]
-            if len(texts) == len(stored):
-                known.units.update(zip(texts, stored, strict=True))
+        placement = self._placement()
+        for name in self.layout.names():
+            spans = [placement[d] for d in doc_ids if placement[d][0] == name]
+            if not spans:
+                continue
+            where = part_dir(self.index_dir, name)
+            rows = [r for _, a, n in spans for r in range(a, a + n)]
+            try:  # only these rows are read: the arrays stay on disk, mapped
+                vectors = np.load(where / VECTORS, allow_pickle=False, mmap_mode="r")
+                units = np.load(where / UNITS, allow_pickle=False, mmap_mode="r")
+                offsets = np.load(where / UNIT_OFFSETS, allow_pickle=False)
+                latent = load_latent(where, mmap=True)
+                references = load_references(where)
+                chunks = ChunkFile(where)
+                for i, terms in zip(rows, latent.rows(rows), strict=True):
+                    chunk = chunks[i]
+                    known.chunks[chunk.embed_text()] = (np.array(vectors[i]), (np.array(terms[0]), np.array(terms[1])))
+                    texts = chunk.unit_texts(references.get(chunk.doc_id, {})) + chunk.window_texts()
+                    stored = np.array(units[offsets[i]:offsets[i + 1]])
+                    if len(texts) == len(stored):
+                        known.units.update(zip(texts, stored, strict=True))
+            except READ_ERRORS as e:
+                raise unreadable(self.index_dir, str(where.relative_to(self.index_dir) / VECTORS), e) from None
         return known
 
+    # ------------------------------------------------------------------ writing
+    def _segment_fits(self, adding: int, hiding: int) -> bool:
+        """Whether this change goes into a segment (else the index is written whole)."""
+        layout, p = self.layout, self.policy
+        if layout is None or self.data is not None:
+            return False
+        live = sum(d.n_chunks for d in self.documents.values())
+        return live >= p.min_chunks and len(layout.parts) < p.max_segments \
+            and layout.extra_rows() + adding + hiding <= p.share * layout.base_chunks
+
     def put(self, settings: Settings, docs: list[NewDocument]) -> tuple[int, int]:
-        data = self.data or IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical,
-                                      documents={}, chunks=[], tokens=[],
-                                      vectors=np.zeros((0, int(settings.model["dim"])), np.float32),
-                                      latent_head=settings.latent_head)
+        replaced = [d.info.doc_id for d in docs if d.info.doc_id in self.documents]
+        adding = sum(len(d.chunks) for d in docs)
+        hiding = sum(self.documents[d].n_chunks for d in replaced)
+        if self._segment_fits(adding, hiding):
+            return self._put_segment(settings, docs, replaced)
+        data = self._whole() if self.manifest is not None else \
+            IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical, documents={},
+                      chunks=[], tokens=[], vectors=np.zeros((0, int(settings.model["dim"])), np.float32),
+                      latent_head=settings.latent_head)
         merged = merge(data, docs, settings)
         inject_fault("embedded")
         write_index(merged, self.index_dir, finish=self.finish)
-        self.data = merged
+        self._written(merged)
         return len(merged.documents), len(merged.chunks)
 
+    def _put_segment(self, settings: Settings, docs: list[NewDocument], replaced: list[str]) -> tuple[int, int]:
+        assert self.manifest is not None and self.layout is not None
+        placement = self._placement()
+        layout = self.layout
+        for doc_id in replaced:
+            self._hide(doc_id)
+        empty = IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical, documents={},
+                          chunks=[], tokens=[], vectors=np.zeros((0, int(settings.model["dim"])), np.float32),
+                          latent_head=settings.latent_head)
+        data = select(empty, [], {d.info.doc_id: d.info for d in docs}, settings, docs)
+        inject_fault("embedded")
+        entry = write_segment(self.index_dir, data)
+        layout.parts.append(entry)
+        row = 0
+        for d in docs:
+            placement[d.info.doc_id] = [entry["name"], row, len(d.chunks)]
+            self.documents[d.info.doc_id] = d.info
+            row += len(d.chunks)
+        self._commit()
+        return len(self.documents), sum(d.n_chunks for d in self.documents.values())
+
+    def _hide(self, doc_id: str) -> None:
+        assert self.layout is not None and self.layout.placement is not None
+        name, a, n = self.layout.placement.pop(doc_id)
+        self.layout.hidden.setdefault(name, []).extend(range(a, a + n))
+        self.documents.pop(doc_id, None)
+
+    def _commit(self) -> None:
+        assert self.manifest is not None and self.layout is not None
+        commit(self.index_dir, self.manifest, self.layout, self.documents)
+        self.manifest = read_manifest(self.index_dir)
+
+    def _written(self, data: IndexData) -> None:
+        """After a whole write: what the next change of this update starts from."""
+        self.data = data
+        self.documents = dict(data.documents)
+        self.manifest = read_manifest(self.index_dir)
+        self.layout = layout_of(self.manifest)
+
     def remove(self, doc_id: str) -> int:
-        data = self.data if self.data is not None else load_index_data(self.index_dir)
-        if doc_id not in data.documents:
+        if doc_id not in self.documents:
             raise RagError(f"no document {doc_id!r} in {self.index_dir} (see `rag list`)")
+        removed = self.documents[doc_id].n_chunks
+        if self._segment_fits(0, removed):
+            self._placement()
+            self._hide(doc_id)
+            self._commit()
+            return removed
+        data = self._whole()
         keep = [i for i, c in enumerate(data.chunks) if c.doc_id != doc_id]
-        removed = len(data.chunks) - len(keep)
         settings = Settings(data.model, data.chunking, data.lexical, data.latent_head)
-        self.data = select(data, keep, {k: v for k, v in data.documents.items() if k != doc_id}, settings)
-        write_index(self.data, self.index_dir, finish=self.finish)
-        return removed
+        written = select(data, keep, {k: v for k, v in data.documents.items() if k != doc_id}, settings)
+        write_index(written, self.index_dir, finish=self.finish)
+        self._written(written)
+        return len(data.chunks) - len(keep)
 
+    def compact(self) -> tuple[int, int]:
+        """The live rows of every part written as one index."""
+        if self.manifest is None:
+            raise RagError(f"no index at {self.index_dir}: run `rag ingest` first (or pass --index DIR)")
+        data = self._whole()
+        write_index(data, self.index_dir, finish=self.finish)
+        self._written(data)
+        return len(data.documents), len(data.chunks)
 
-def select(data: IndexData, keep: list[int], documents: dict[str, DocumentInfo], settings: Settings,
-           new: Sequence[NewDocument] = ()) -> IndexData:
-    """The chunks ``keep`` of ``data`` (in order), then the chunks of ``new``, as one index."""
-    dim = data.vectors.shape[1]
-    unit_parts, counts = data.unit_slices(keep)
-    references = {k: v for k, v in data.references.items() if k in documents}
-    chunks = [data.chunks[i] for i in keep]
-    tokens = [data.tokens[i] for i in keep]
-    windows = data.window_counts(keep)
-    assert data.latent is not None
-    latent_rows = data.latent.rows(keep)
-    vectors = [data.vectors[keep]] if keep else []
-    for doc in new:
-        chunks += doc.chunks
-        tokens += doc.tokens
-        vectors.append(np.asarray(doc.vectors, np.float32).reshape(-1, dim))
-        unit_parts.append(np.asarray(doc.units, np.float32).reshape(-1, dim))
-        counts += doc.unit_counts
-        windows += doc.window_counts
-        latent_rows += doc.latent.rows(range(len(doc.latent)))
-        if doc.references:
-            references[doc.info.doc_id] = dict(doc.references)
-    return IndexData(
-        model=settings.model, chunking=data.chunking, lexical=settings.lexical, documents=documents,
-        chunks=chunks, tokens=tokens,
-        vectors=np.concatenate([np.zeros((0, dim), np.float32), *vectors]),
-        references=references, units=np.concatenate([np.zeros((0, dim), np.float32), *unit_parts]),
-        unit_offsets=offsets_from_counts(counts), unit_windows=np.asarray(windows, np.int32),
-        latent=Codes.from_rows(latent_rows) if latent_rows else Codes.blank(0), latent_head=data.latent_head)
-
-
-def merge(data: IndexData, docs: list[NewDocument], settings: Settings) -> IndexData:
-    """``data`` with ``docs`` added, or replacing the documents of the same id (which move to
-    the end, as new ones are added there)."""
-    replaced = {d.info.doc_id for d in docs}
-    keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in replaced]
-    documents = {k: v for k, v in data.documents.items() if k not in replaced}
-    documents.update({d.info.doc_id: d.info for d in docs})
-    return select(data, keep, documents, settings, docs)
-
-
-def new_documents(data: IndexData) -> list[NewDocument]:
-    """The documents of ``data`` as ingest hands them to a store, vectors and all (copying an
-    embedded index into another store embeds nothing)."""
-    rows: dict[str, list[int]] = {}
-    for i, c in enumerate(data.chunks):
-        rows.setdefault(c.doc_id, []).append(i)
-    assert data.latent is not None
-    out = []
-    for doc_id, info in data.documents.items():
-        keep = rows.get(doc_id, [])
-        unit_parts, counts = data.unit_slices(keep)
-        dim = data.vectors.shape[1]
-        out.append(NewDocument(
-            info=info, chunks=[data.chunks[i] for i in keep], references=dict(data.references.get(doc_id, {})),
-            tokens=[data.tokens[i] for i in keep], vectors=data.vectors[keep],
-            units=np.concatenate([np.zeros((0, dim), np.float32), *unit_parts]), unit_counts=counts,
-            window_counts=data.window_counts(keep), latent=Codes.from_rows(data.latent.rows(keep))))
-    return out
-
-
-class EmbeddedReader(Reader):
-    """An index folder opened for search: every file read once and checked.
-
-    ``ann``: the FAISS index of a large corpus (None: exact dense search); ``bm25_bound``: the
-    words' highest BM25 scores where the index is large enough for pruned BM25 (else None). A
-    benchmark may set either to None to time the exact paths. ``whole``: every chunk, the rows
-    every query reads."""
-
-    def __init__(self, index_dir: Path, *, verify: bool = True) -> None:
-        self.index_dir = index_dir
-        self.location = str(index_dir)
-        self.manifest = read_manifest(index_dir)
-        if verify:
-            verify_files(index_dir, self.manifest)
-        index = open_index_files(index_dir, manifest=self.manifest, lazy_chunks=True)
-        assert index.trigrams is not None and index.bm25 is not None  # read for search
-        assert isinstance(index.chunks, ChunkFile)
-        self._chunks = index.chunks
-        self.whole = Rows(chunks=index.chunks, references=index.references, vectors=index.vectors,
-                          units=index.units, unit_offsets=index.unit_offsets,
-                          unit_windows=index.unit_windows.astype(np.int64), latent=index.latent)
-        self.trigrams = index.trigrams
-        self.ann = index.ann
-        self.bm25 = index.bm25
-        try:
-            self.bm25_bound = bm25_side.prune_bounds(self.bm25, int(self.manifest["n_chunks"]))
-        except READ_ERRORS as e:
-            raise unreadable(index_dir, BM25_DIR + "/", e) from None
-
-    @cached_property
-    def _doc_of(self) -> np.ndarray:
-        """Each row's document id: read (every chunk) the first time a filter or an outline
-        needs it, not at open."""
-        return np.array([c.doc_id for c in self.whole.chunks], dtype=object)
-
-    def spread_sample(self) -> np.ndarray:
-        return np.asarray(self.whole.vectors[spread_rows(len(self.whole.chunks))], dtype=np.float32)
-
-    def stored_chunk(self, chunk_id: str) -> StoredChunk | None:
-        row = self._chunks.row_of(chunk_id)  # a search's hit is found without reading the rest
-        if row is None:
-            return None
-        w = self.whole
-        chunk = w.chunks[row]
-        a, b = int(w.unit_offsets[row]), int(w.unit_offsets[row + 1])
-        return StoredChunk(chunk=chunk, references=w.references.get(chunk.doc_id, {}),
-                           units=np.asarray(w.units[a:b], dtype=np.float32), windows=int(w.unit_windows[row]),
-                           vector=np.asarray(w.vectors[row], dtype=np.float32))
-
-    def scope(self, doc: str | None, section: str | None, within: Sequence[int] | None = None) -> np.ndarray | None:
-        chunks = self.whole.chunks
-        if within is not None:
-            mask = np.zeros(len(chunks), dtype=bool)
-            mask[np.fromiter(within, dtype=np.int64)] = True
-            rest = self.scope(doc, section)
-            return mask if rest is None else mask & rest
-        if not doc and not section:
-            return None
-        if doc and doc not in self.documents:
-            raise RagError(f"no document {doc!r} in the index (see `rag list`)")
-        mask = np.ones(len(chunks), dtype=bool)
-        if doc:
-            mask &= self._doc_of == doc
-        if section:
-            needle = section.casefold()
-            mask &= np.array([needle in c.section.casefold() for c in chunks], dtype=bool)
-        return mask
-
-    def candidates(self, qvec: np.ndarray | None, tokens: list[str] | None, depth: int,
-                   scope: np.ndarray | None) -> Candidates:
-        out = Candidates(rows=self.whole)
-        if qvec is not None:
-            out.chunk = self.dense_candidates(qvec, depth, scope)
-        if tokens is not None:
-            out.bm25 = self.bm25_candidates(tokens, depth, scope)
-        return out
-
-    def dense_candidates(self, qvec: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> dict[int, float]:
-        """The ``depth`` chunks closest to ``qvec`` (cosines), through ``ann`` when it is set and
-        nothing filters (``allowed``: a mask over the chunks)."""
-        return dense_candidates(self.whole.vectors, self.ann, qvec, depth, allowed)
-
-    def bm25_candidates(self, tokens: list[str], depth: int, allowed: np.ndarray | None = None) -> dict[int, float]:
-        """The ``depth`` best word-BM25 chunks for query ``tokens`` (bm25s's scores, bitwise),
-        pruned where ``bm25_bound`` is set (rag.index.bm25)."""
-        return bm25_side.bm25_candidates(self.bm25, self.bm25_bound, tokens, depth, allowed, len(self.whole.vectors))
-
-    def sample_token(self) -> str | None:
-        return next(iter(self.bm25.vocab_dict), None)
-
-    def sections(self, doc_id: str | None = None) -> list[str]:
-        seen: dict[str, None] = {}
-        for c in self.whole.chunks:
-            if c.section and (doc_id is None or c.doc_id == doc_id):
-                seen.setdefault(c.section, None)
-        return list(seen)
-
-    def document_rows(self, doc_id: str) -> list[tuple[int, str]]:
-        return [(int(i), self.whole.chunks[i].section) for i in np.flatnonzero(self._doc_of == doc_id)]

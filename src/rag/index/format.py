@@ -16,6 +16,9 @@ Layout of an index directory::
     trigram_*.npy     character-trigram document frequencies (rag.lexical.trigrams)
     dense.faiss       approximate FAISS index, only above rag.index.ann.ANN_THRESHOLD chunks
     bm25/             the bm25s index (numpy arrays + JSON)
+    segments/NAME/    documents added (or replaced) since the files above were written, each
+                      segment a folder of the same files with its own manifest; the top
+                      manifest lists them and the rows they hide (rag.index.segments)
 
 Nothing here is pickled: JSON, ``.npy`` loaded with ``allow_pickle=False``, FAISS's own
 format, and bm25s' numpy/JSON files. Every file's sha256 is in the manifest (``files``), with its
@@ -44,6 +47,10 @@ from rag.lexical.trigrams import TrigramTable
 # Raised whenever a reader of the previous layout would misread the new one: an index of another
 # version is refused with a rebuild hint.
 FORMAT_VERSION = 5
+# An index of version 5 with segments added by later updates (rag.index.segments): a reader of
+# version 5 alone would miss them, so such an index says so.
+SEGMENTED_VERSION = 6
+READABLE_VERSIONS = (FORMAT_VERSION, SEGMENTED_VERSION)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 REFERENCES = "references.jsonl"
@@ -65,10 +72,15 @@ DENSE = "dense.faiss"
 FILE_CHECKS = "file_checks"
 MANIFEST_SHA256 = "manifest_sha256"
 BM25_DIR = "bm25"
+SEGMENTS = "segments"  # the folder of the segments, and the manifest key that lists them
+# Manifest keys written with every index: each document's [first row, chunk count], and the
+# words BM25 counted over all chunks (its average chunk length times the chunks).
+DOC_ROWS = "doc_rows"
+WORDS = "words"
 # Every name an index directory may hold at its top level (the writer refuses to replace a
 # directory holding anything else).
 INDEX_NAMES = frozenset({MANIFEST, CHUNKS, REFERENCES, TOKENS, VECTORS, UNITS, UNIT_OFFSETS, UNIT_WINDOWS,
-                         *LATENT_FILES, *TRIGRAM_FILES, DENSE, BM25_DIR})
+                         *LATENT_FILES, *TRIGRAM_FILES, DENSE, BM25_DIR, SEGMENTS})
 
 
 @dataclass

@@ -36,7 +36,6 @@ from rag.index.format import (
     CHUNKS,
     DENSE,
     FILE_CHECKS,
-    FORMAT_VERSION,
     LATENT_FILES,
     LATENT_INDICES,
     LATENT_INDPTR,
@@ -44,6 +43,7 @@ from rag.index.format import (
     MANIFEST,
     MANIFEST_SHA256,
     READ_ERRORS,
+    READABLE_VERSIONS,
     REFERENCES,
     TOKENS,
     TRIGRAM_DF,
@@ -87,10 +87,10 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         raise RagError(f"index manifest {path} is unreadable; {rebuild_hint(index_dir)}") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format_version") not in READABLE_VERSIONS:
         raise RagError(
             f"index at {index_dir} has format version {manifest.get('format_version') if isinstance(manifest, dict) else '?'}"
-            f", this version reads {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
+            f", this version reads {' and '.join(map(str, READABLE_VERSIONS))}; {rebuild_hint(index_dir)}"
         )
     problem = manifest_problem(manifest)
     if problem:
@@ -252,11 +252,14 @@ def open_index_files(index_dir: Path, *, verify: bool = True, manifest: dict[str
                        tokens=stored_tokens, trigrams=trigrams, ann=ann, bm25=bm25)
 
 
-def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
+def load_index_data(index_dir: Path, *, verify: bool = True, manifest: dict[str, Any] | None = None) -> IndexData:
     """Everything, in memory, for ingest to update: chunks, tokens, vectors and references. It
     reads every file whole anyway, so ``verify`` hashes every file whole (as ``rag check`` does):
     an update, the usual next step after a crash, never builds on a damaged index."""
-    stored = open_index_files(index_dir, verify=verify, full=True, search=False, tokens=True, mmap_units_over=None)
+    if manifest is not None and verify:
+        verify_files(index_dir, manifest, full=True)
+    stored = open_index_files(index_dir, verify=verify, full=True, search=False, tokens=True, mmap_units_over=None,
+                              manifest=manifest)
     manifest = stored.manifest
     assert stored.tokens is not None
     try:
@@ -271,7 +274,7 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
         raise RagError(f"index at {index_dir} is inconsistent; {rebuild_hint(index_dir)}") from None
 
 
-def check_index(index_dir: Path) -> dict[str, Any]:
+def check_index(index_dir: Path, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
     """``rag check``: the whole index checked, every file's sha256 and the manifest's own hash,
     and every file read and lined up with the others (what search and ingest read). Returns what
     was checked; a damaged index raises the one-line error with the rebuild hint.
@@ -279,7 +282,7 @@ def check_index(index_dir: Path) -> dict[str, Any]:
     The chunks and tokens are parsed a line at a time and let go (a 1M-chunk index holds ~7 GB
     of them as JSON, several times that as Python objects): every line is read, none is kept."""
     t0 = time.perf_counter()
-    manifest = read_manifest(index_dir)
+    manifest = manifest or read_manifest(index_dir)
     hashed = verify_files(index_dir, manifest, full=True)
     stored = open_index_files(index_dir, manifest=manifest, search=True, lazy_chunks=True)
     n_chunks = sum(1 for _ in stored.chunks)  # each line parsed: a damaged one raises here

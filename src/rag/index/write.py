@@ -25,12 +25,14 @@ from typing import Any
 import numpy as np
 
 from rag._util import file_sha256, sample_sha256, write_jsonl
+from rag.document.chunking import Chunk
 from rag.errors import IndexBusy, RagError
 from rag.index.ann import build_dense, dense_meta
 from rag.index.format import (
     BM25_DIR,
     CHUNKS,
     DENSE,
+    DOC_ROWS,
     FILE_CHECKS,
     FORMAT_VERSION,
     INDEX_NAMES,
@@ -47,6 +49,7 @@ from rag.index.format import (
     UNIT_WINDOWS,
     UNITS,
     VECTORS,
+    WORDS,
     IndexData,
     build_dirs,
     manifest_digest,
@@ -89,70 +92,118 @@ def write_index(data: IndexData, index_dir: Path,
     check_target(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
-    # mkdtemp makes the folder 0700; once swapped in it is the index, so give it the mode a
-    # plain mkdir would (others sharing the index must be able to read it)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
     try:
-        rows = [asdict(c) for c in data.chunks]
-        write_jsonl(tmp / CHUNKS, rows)
-        write_jsonl(tmp / TOKENS, [{"chunk_id": c.chunk_id, "tokens": t} for c, t in zip(data.chunks, data.tokens, strict=True)])
-        refs = [
-            {"doc_id": doc_id, "n": r.n, "text": r.text, "page": r.page}
-            for doc_id, by_n in sorted(data.references.items())
-            for _, r in sorted(by_n.items())
-        ]
-        write_jsonl(tmp / REFERENCES, refs)
-        vectors = np.ascontiguousarray(data.vectors, dtype=np.float32).reshape(len(data.chunks), -1)
-        np.save(tmp / VECTORS, vectors, allow_pickle=False)
-        np.save(tmp / UNITS, np.ascontiguousarray(data.units, dtype=np.float32).reshape(-1, vectors.shape[1]),
-                allow_pickle=False)
-        np.save(tmp / UNIT_OFFSETS, np.asarray(data.unit_offsets, dtype=np.int64), allow_pickle=False)
-        np.save(tmp / UNIT_WINDOWS, np.asarray(data.unit_windows, dtype=np.int32), allow_pickle=False)
-        latent = data.latent
-        assert latent is not None  # __post_init__ fills it
-        np.save(tmp / LATENT_INDPTR, np.asarray(latent.indptr, dtype=np.int64), allow_pickle=False)
-        np.save(tmp / LATENT_INDICES, np.asarray(latent.indices, dtype=np.uint16), allow_pickle=False)
-        np.save(tmp / LATENT_VALUES, np.asarray(latent.values, dtype=np.float16), allow_pickle=False)
-        inject_fault("write")
-        dense_kind = build_dense(vectors, tmp / DENSE)
-        _build_bm25(data.tokens, tmp / BM25_DIR, data.lexical)
-        # the same text the word BM25 indexes (rag.document.chunking.Chunk.lexical_text)
-        trigrams = TrigramTable.build((c.lexical_text(data.references.get(c.doc_id, {})) for c in data.chunks),
-                                      k1=data.lexical["k1"], b=data.lexical["b"])
-        np.save(tmp / TRIGRAM_KEYS, trigrams.keys, allow_pickle=False)
-        np.save(tmp / TRIGRAM_DF, trigrams.df, allow_pickle=False)
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "model": data.model,
-            "chunking": data.chunking,
-            "lexical": data.lexical,
-            "latent": {"head": data.latent_head} if data.latent_head else None,
-            "trigrams": trigram_meta(trigrams),
-            "dense": dense_meta(dense_kind, int(vectors.shape[1]) if len(vectors) else data.model.get("dim")),
-            "n_chunks": len(data.chunks),
-            "documents": {k: asdict(v) for k, v in sorted(data.documents.items())},
-            "files": {str(p.relative_to(tmp)): file_sha256(p) for p in _files(tmp)},
-            # what opening the index checks (rag.index.read.verify_files): size and samples
-            FILE_CHECKS: {str(p.relative_to(tmp)): [p.stat().st_size, sample_sha256(p)] for p in _files(tmp)},
-        }
-        manifest[MANIFEST_SHA256] = manifest_digest(manifest)
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest = build_files(data, tmp)
         extra = finish(tmp) if finish is not None else None
         if extra:
             manifest.update({k: v for k, v in extra.items() if k not in manifest})
-            manifest[MANIFEST_SHA256] = manifest_digest(manifest)  # sealed again with what was added
-            (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        for p in list(_files(tmp)) + [tmp / MANIFEST]:
-            with p.open("rb") as f:
-                os.fsync(f.fileno())
+            write_manifest(tmp, manifest)  # sealed again with what was added
+        sync_tree(tmp)
         inject_fault("swap")
         _swap_in(tmp, index_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_files(data: IndexData, directory: Path) -> dict[str, Any]:
+    """Write every file of an index holding ``data`` into the new, empty ``directory`` (the
+    whole index, or one segment of it: rag.index.segments), manifest last; returns the manifest."""
+    # mkdtemp makes the folder 0700; once swapped in it is the index, so give it the mode a
+    # plain mkdir would (others sharing the index must be able to read it)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(directory, 0o777 & ~umask)
+    tmp = directory
+    rows = [asdict(c) for c in data.chunks]
+    write_jsonl(tmp / CHUNKS, rows)
+    write_jsonl(tmp / TOKENS, [{"chunk_id": c.chunk_id, "tokens": t} for c, t in zip(data.chunks, data.tokens, strict=True)])
+    refs = [
+        {"doc_id": doc_id, "n": r.n, "text": r.text, "page": r.page}
+        for doc_id, by_n in sorted(data.references.items())
+        for _, r in sorted(by_n.items())
+    ]
+    write_jsonl(tmp / REFERENCES, refs)
+    vectors = np.ascontiguousarray(data.vectors, dtype=np.float32).reshape(len(data.chunks), -1)
+    np.save(tmp / VECTORS, vectors, allow_pickle=False)
+    np.save(tmp / UNITS, np.ascontiguousarray(data.units, dtype=np.float32).reshape(-1, vectors.shape[1]),
+            allow_pickle=False)
+    np.save(tmp / UNIT_OFFSETS, np.asarray(data.unit_offsets, dtype=np.int64), allow_pickle=False)
+    np.save(tmp / UNIT_WINDOWS, np.asarray(data.unit_windows, dtype=np.int32), allow_pickle=False)
+    latent = data.latent
+    assert latent is not None  # __post_init__ fills it
+    np.save(tmp / LATENT_INDPTR, np.asarray(latent.indptr, dtype=np.int64), allow_pickle=False)
+    np.save(tmp / LATENT_INDICES, np.asarray(latent.indices, dtype=np.uint16), allow_pickle=False)
+    np.save(tmp / LATENT_VALUES, np.asarray(latent.values, dtype=np.float16), allow_pickle=False)
+    inject_fault("write")
+    dense_kind = build_dense(vectors, tmp / DENSE)
+    _build_bm25(data.tokens, tmp / BM25_DIR, data.lexical)
+    # the same text the word BM25 indexes (rag.document.chunking.Chunk.lexical_text)
+    trigrams = TrigramTable.build((c.lexical_text(data.references.get(c.doc_id, {})) for c in data.chunks),
+                                  k1=data.lexical["k1"], b=data.lexical["b"])
+    np.save(tmp / TRIGRAM_KEYS, trigrams.keys, allow_pickle=False)
+    np.save(tmp / TRIGRAM_DF, trigrams.df, allow_pickle=False)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": data.model,
+        "chunking": data.chunking,
+        "lexical": data.lexical,
+        "latent": {"head": data.latent_head} if data.latent_head else None,
+        "trigrams": trigram_meta(trigrams),
+        "dense": dense_meta(dense_kind, int(vectors.shape[1]) if len(vectors) else data.model.get("dim")),
+        "n_chunks": len(data.chunks),
+        "documents": {k: asdict(v) for k, v in sorted(data.documents.items())},
+        # where each document's chunks lie and how many words BM25 counted: what adding a
+        # segment needs of this index without reading its chunks (rag.index.segments)
+        DOC_ROWS: document_rows(data.chunks),
+        WORDS: sum(len(t) or 1 for t in data.tokens),
+        "files": {str(p.relative_to(tmp)): file_sha256(p) for p in _files(tmp)},
+        # what opening the index checks (rag.index.read.verify_files): size and samples
+        FILE_CHECKS: {str(p.relative_to(tmp)): [p.stat().st_size, sample_sha256(p)] for p in _files(tmp)},
+    }
+    write_manifest(tmp, manifest)
+    return manifest
+
+
+def document_rows(chunks: list[Chunk]) -> dict[str, list[int]]:
+    """Each document's first row and chunk count (its chunks are consecutive rows)."""
+    out: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        span = out.setdefault(c.doc_id, [i, 0])
+        if span[0] + span[1] != i:
+            raise ValueError(f"the chunks of {c.doc_id!r} are not consecutive")
+        span[1] += 1
+    return out
+
+
+def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    """Seal ``manifest`` with its own hash and write it into ``directory`` at once: written
+    beside, flushed to disk, renamed over the old one (a reader sees the old or the new)."""
+    manifest[MANIFEST_SHA256] = manifest_digest(manifest)
+    tmp = directory / f".{MANIFEST}.{os.getpid()}"
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(json.dumps(manifest, ensure_ascii=False, indent=1))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, directory / MANIFEST)
+    sync_dir(directory)
+
+
+def sync_tree(root: Path) -> None:
+    """Flush every file under ``root`` to disk (before it is renamed into place)."""
+    for p in [*_files(root), root / MANIFEST]:
+        with p.open("rb") as f:
+            os.fsync(f.fileno())
+
+
+def sync_dir(directory: Path) -> None:
+    """Flush a directory's entries (a rename into it) to disk."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def check_target(index_dir: Path) -> None:
@@ -168,7 +219,7 @@ def check_target(index_dir: Path) -> None:
         names |= {Path(rel).parts[0] for rel in listed if isinstance(rel, str) and Path(rel).parts}
     except (OSError, ValueError, AttributeError):
         pass
-    foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in names)
+    foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in names and not p.name.startswith(f".{MANIFEST}."))
     if foreign:
         raise RagError(f"{index_dir} is not an index: it holds {foreign[0]!r}"
                        f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}, which an ingest would delete; "
@@ -206,6 +257,9 @@ def clean_stale_temp(index_dir: Path) -> None:
     """Remove temporary build directories left by an ingest that was killed."""
     for p in build_dirs(index_dir):
         shutil.rmtree(p, ignore_errors=True)
+    if index_dir.is_dir():  # a manifest being written when the process was killed
+        for p in index_dir.glob(f".{MANIFEST}.*"):
+            p.unlink(missing_ok=True)
 
 
 @contextmanager
