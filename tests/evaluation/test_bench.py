@@ -72,6 +72,29 @@ def test_bench_quick_reports_documented_keys(tmp_path: Path) -> None:
     assert "| query | hybrid: retrieval" in (tmp_path / "bench.md").read_text(encoding="utf-8")
 
 
+def test_update_bench_tiles_an_index_without_encoding(article_index: Path, tmp_path: Path) -> None:
+    """`rag bench --update N` times additions to an index of N chunks made of the fresh index's
+    rows repeated: every row a copy of a stored one, vectors and all, in 1,000-chunk documents."""
+    from rag.evaluation.bench_updates import tile_index
+    from rag.index import load_index_data, read_manifest
+    from rag.search.searcher import Searcher
+
+    source = load_index_data(article_index)
+    tile_index(article_index, tmp_path / "tiled", 1_130)
+    tiled = load_index_data(tmp_path / "tiled")
+    assert len(tiled.chunks) == 1_130 and list(tiled.documents) == ["tile-0000", "tile-0001"]
+    n = len(source.chunks)
+    for i in (0, n, 1_000, 1_129):
+        assert tiled.chunks[i].text == source.chunks[i % n].text
+        assert np.array_equal(tiled.vectors[i], source.vectors[i % n])
+        a, b = tiled.unit_offsets[i:i + 2]
+        c, d = source.unit_offsets[i % n:i % n + 2]
+        assert np.array_equal(tiled.units[a:b], source.units[c:d])
+    assert read_manifest(tmp_path / "tiled")["doc_rows"] == {"tile-0000": [0, 1_000], "tile-0001": [1_000, 130]}
+    hit = Searcher(tmp_path / "tiled").search("Chip 4 Alliance", k=1).hits[0]
+    assert hit.doc_id.startswith("tile-") and "Chip 4" in hit.text
+
+
 def test_bench_names_a_bad_question_line_in_one_line(tmp_path: Path) -> None:
     """A broken line in --queries stops the bench before it ingests, with the file and line."""
     queries = tmp_path / "queries.jsonl"

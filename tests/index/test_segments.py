@@ -19,6 +19,7 @@ import pytest
 from conftest import ROOT, run_rag
 from index_files import snapshot
 
+from rag.api import open_index, render_markdown
 from rag.index import UpdatePolicy, read_manifest
 from rag.index.embedded import EmbeddedStore, SegmentedReader
 from rag.ingest import ingest, remove
@@ -65,6 +66,17 @@ def test_segment_reads_as_the_compacted_index(grown: tuple[Path, Path], tmp_path
     assert isinstance(seg.index, SegmentedReader)
     assert seg.search("Room for the River", k=1).hits[0].doc_id == "river"
     assert seg.sections("river") == ["# นโยบายน้ำของเนเธอร์แลนด์", "## ความร่วมมือกับประเทศไทย"]
+    assert [seg.chunk_at(key).doc_id for key, _ in seg.index.document_rows("river")] == ["river", "river"]
+    in_section = seg.search("กรมชลประทาน", k=5, section="ความร่วมมือกับประเทศไทย").hits
+    assert in_section and {h.doc_id for h in in_section} == {"river"}
+
+    # the API on top: the gate (its corpus sample from every part), a whole-document question
+    # (the document's first and last sections, by key), a question of the base's document
+    assistant = open_index(index_dir)
+    answer = assistant.ask("What does this document conclude?", doc="river")
+    assert answer.found and answer.about_document and {p.hit.doc_id for p in answer.passages} == {"river"}
+    assert "กรมชลประทาน" in render_markdown(assistant.ask("กรมชลประทานของไทยศึกษาแนวทางใด"))
+    assert assistant.ask("How does China use STAs?").found
 
     r = run_rag("check", "--index", str(index_dir))
     assert r.returncode == 0 and "1 segments" in r.stderr, r.stderr

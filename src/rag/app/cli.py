@@ -233,6 +233,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def _sizes(text: str) -> list[int]:
+    """``--update``'s index sizes: positive whole numbers, comma-separated."""
+    try:
+        sizes = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of chunk counts: {text!r} (e.g. 10000,100000)") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"not a list of chunk counts: {text!r} (e.g. 10000,100000)")
+    return sizes
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.evaluation.cli import run_bench
 
@@ -341,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rounds", type=_positive_int, default=1, help="passes over the questions per mode")
     s.add_argument("--quick", action="store_true", help="small setting: an excerpt, 10 questions, no serve")
     s.add_argument("--no-serve", action="store_true", help="skip the cold start of `rag serve`")
+    s.add_argument("--update", metavar="N[,N...]", type=_sizes,
+                   help="also time adding the corpus to indexes of N chunks (tiled from the fresh one)")
     s.set_defaults(func=cmd_bench)
     return p
 

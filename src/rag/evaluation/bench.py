@@ -17,6 +17,8 @@ then measures, each in the setting a user meets it:
 ``--json`` prints the same numbers as JSON (keys documented in ``BenchResult``); ``--out DIR``
 also writes ``bench.json`` and ``bench.md`` there (rag.evaluation.bench_report; eval/results/
 holds the committed run).
+``--update N[,N...]`` also times adding the corpus to indexes of N chunks, tiled from the fresh
+one (rag.evaluation.bench_updates).
 ``--quick`` is the small setting the tests use: an excerpt of the article, ten questions, no
 serve and no sentence-transformers (each costs ~10 s of imports).
 """
@@ -65,6 +67,9 @@ class BenchResult:
     ``memory``: peak_rss_mb of the searching process (before sentence-transformers is loaded),
     ingest_peak_rss_mb, serve_rss_mb. ``index``: bytes in total and per file, dense kind.
     ``serve``: listening_s, cold_start_s (launch to first answer), first_answer_ms, or None.
+    ``updates`` (``--update``): per size, chunks, tile_s, segments (after both adds), and
+    first / second: wall_s, encoding_s, excluding_encoding_s, chunks of ``rag ingest`` adding
+    the corpus; None when not asked for.
     """
 
     machine: dict[str, Any]
@@ -80,6 +85,7 @@ class BenchResult:
     serve: dict[str, float] | None
     quick: bool = False
     notes: list[str] = field(default_factory=list)
+    updates: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -300,7 +306,8 @@ def bench_serve(index_dir: Path, question: str, timeout: float = SERVE_TIMEOUT_S
 
 
 def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index: Path | str | None = None,
-        quick: bool = False, serve: bool | None = None, rounds: int = 1) -> BenchResult:
+        quick: bool = False, serve: bool | None = None, rounds: int = 1,
+        updates: list[int] | None = None) -> BenchResult:
     """Run every measurement; ``index`` (read only: a folder or a store URI) is searched
     instead of the fresh one."""
     from rag import index as ix
@@ -347,6 +354,11 @@ def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index
         searcher.index.close()
         store.close()  # a Milvus Lite file serves one process: the one `rag serve` starts next
         serve_res = bench_serve(index_dir, questions[0]) if serve else None
+        grown = None
+        if updates:
+            from rag.evaluation.bench_updates import bench_updates
+
+            grown = bench_updates(built, source, updates, tmp)
         return BenchResult(
             machine=machine,
             corpus={"path": str(corpus), "bytes": source.stat().st_size, "chunks": int(manifest["n_chunks"])},
@@ -364,6 +376,7 @@ def run(corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *, index
             serve=serve_res,
             quick=quick,
             notes=notes,
+            updates=grown,
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

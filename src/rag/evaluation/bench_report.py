@@ -50,6 +50,12 @@ def _rows(res: BenchResult) -> list[tuple[str, str, str]]:
         rows.append(("serve", "cold start to first answer (listening at)",
                      f"{s['cold_start_s']:.1f} s ({s['listening_s']:.1f} s)"))
         rows.append(("serve", "first answer / RSS", f"{s['first_answer_ms']:.0f} ms / {s['rss_mb']} MiB"))
+    for u in res.updates or []:
+        first, second = u["first"], u["second"]
+        rows.append(("update", f"add {second['chunks']} chunks to {u['chunks']:,} (first add / later ones), "
+                               "beyond encoding",
+                     f"{first['excluding_encoding_s']:.1f} / {second['excluding_encoding_s']:.1f} s "
+                     f"(encoding {second['encoding_s']:.1f} s; {u['segments']} segments)"))
     return rows
 
 

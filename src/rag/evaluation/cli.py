@@ -55,7 +55,8 @@ def run_bench(args: argparse.Namespace) -> int:
     res = bench.run(Path(args.corpus or bench.DEFAULT_CORPUS), Path(args.queries or bench.DEFAULT_QUERIES),
                     index=resolve_store(args.store, args.index) if args.store or args.index else None,
                     quick=bool(args.quick),
-                    serve=False if args.no_serve else None, rounds=int(args.rounds or 1))
+                    serve=False if args.no_serve else None, rounds=int(args.rounds or 1),
+                    updates=args.update)
     out = args.out
     if out:
         bench_report.write(res, Path(out))

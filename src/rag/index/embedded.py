@@ -81,7 +81,7 @@ class EmbeddedStore(Store):
 
     def open_reader(self, *, verify: bool = True) -> EmbeddedReader:
         manifest = read_manifest(self.index_dir)
-        if layout_of(manifest).segmented:
+        if layout_of(manifest, self.index_dir).segmented:
             return SegmentedReader(self.index_dir, verify=verify, manifest=manifest)
         return EmbeddedReader(self.index_dir, verify=verify, manifest=manifest)
 
@@ -111,7 +111,7 @@ class EmbeddedUpdate(Update):
         self.layout: Layout | None = None
         if not rebuild and (index_dir / MANIFEST).exists():
             self.manifest = read_manifest(index_dir)
-            self.layout = layout_of(self.manifest)
+            self.layout = layout_of(self.manifest, index_dir)
             clean_segments(index_dir, self.layout)  # an update killed before its commit
             verify_files(index_dir, base_manifest(self.manifest, self.layout))
             verify_parts(index_dir, self.manifest, self.layout)
@@ -234,7 +234,7 @@ class EmbeddedUpdate(Update):
         self.data = data
         self.documents = dict(data.documents)
         self.manifest = read_manifest(self.index_dir)
-        self.layout = layout_of(self.manifest)
+        self.layout = layout_of(self.manifest, self.index_dir)
 
     def remove(self, doc_id: str) -> int:
         if doc_id not in self.documents:

@@ -103,7 +103,7 @@ class SegmentedReader(EmbeddedReader):
         self.index_dir = index_dir
         self.location = str(index_dir)
         self.manifest = manifest or read_manifest(index_dir)
-        self.layout: Layout = layout_of(self.manifest)
+        self.layout: Layout = layout_of(self.manifest, index_dir)
         base_m = base_manifest(self.manifest, self.layout)
         if verify:
             verify_files(index_dir, base_m)

@@ -99,8 +99,9 @@ class Layout:
                 "hidden": {k: v for k, v in self.hidden.items() if v}, "placement": self.placement}
 
 
-def layout_of(manifest: dict[str, Any]) -> Layout:
-    """The manifest's parts: an index written whole is one part, the base."""
+def layout_of(manifest: dict[str, Any], index_dir: Path | None = None) -> Layout:
+    """The manifest's parts: an index written whole is one part, the base (``index_dir``: named
+    in the error, should the entry be damaged)."""
     seg = manifest.get(SEGMENTS)
     if seg is None:
         rows = manifest.get(DOC_ROWS)
@@ -112,7 +113,9 @@ def layout_of(manifest: dict[str, Any]) -> Layout:
                       {str(k): [int(r) for r in v] for k, v in seg["hidden"].items()},
                       {str(d): [str(p), int(a), int(n)] for d, (p, a, n) in seg["placement"].items()})
     except (KeyError, TypeError, ValueError):
-        raise RagError(f"the index manifest's {SEGMENTS!r} entry is damaged; rebuild the index") from None
+        where = index_dir if index_dir is not None else Path("DIR")
+        raise RagError(f"index manifest {where / 'manifest.json'} is damaged (its {SEGMENTS!r} entry); "
+                       f"{rebuild_hint(where)}") from None
 
 
 def part_dir(index_dir: Path, name: str) -> Path:
@@ -152,7 +155,7 @@ def as_index_error(index_dir: Path, where: Path) -> Iterator[None]:
 def check_index(index_dir: Path) -> dict[str, Any]:
     """``rag check`` of every part: each one's every checksum, every line parsed."""
     manifest = read_manifest(index_dir)
-    layout = layout_of(manifest)
+    layout = layout_of(manifest, index_dir)
     if not layout.segmented:
         return check_one(index_dir)
     out = check_one(index_dir, manifest=base_manifest(manifest, layout))
@@ -174,7 +177,7 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
     """The live documents of every part, in memory, as one index (what a whole rewrite
     writes: compaction, or an update past the policy's limits; what a copy reads)."""
     manifest = read_manifest(index_dir)
-    layout = layout_of(manifest)
+    layout = layout_of(manifest, index_dir)
     if not layout.segmented:
         return load_one(index_dir, verify=verify, manifest=manifest)
     if verify:
@@ -226,13 +229,16 @@ def base_words(index_dir: Path, layout: Layout) -> int:
 
 def read_rows(path: Path, rows: list[int]) -> list[dict[str, Any]]:
     """Lines ``rows`` of a JSON-lines file, parsed (the file scanned for its line starts once)."""
-    with path.open("rb") as f:
-        size = f.seek(0, 2)
-        if not size:
-            return []
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            starts, ends = line_spans(buf, size)
-            return [json.loads(buf[starts[r]:ends[r]]) for r in rows]
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, 2)
+            if not size:
+                return []
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                starts, ends = line_spans(buf, size)
+                return [json.loads(buf[starts[r]:ends[r]]) for r in rows]
+    except (*READ_ERRORS, IndexError) as e:
+        raise unreadable(path.parent, path.name, e) from None
 
 
 def write_segment(index_dir: Path, data: IndexData) -> dict[str, Any]:
