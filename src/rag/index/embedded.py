@@ -1,12 +1,12 @@
 """The embedded store: the index as files in one folder (docs/index-format.md), the default.
 
-Reading opens every file once (``rag.index.read``) and keeps it in memory (the unit vectors
-memory-mapped past a size; the chunks parsed from their mapped lines when read,
-``rag.index.chunkfile``): candidates are the chunk vectors' nearest (one exact product, or
-the FAISS index of a large corpus: ``rag.index.ann``) and word BM25's best (bm25s's postings:
-``rag.index.bm25``), and the rows a query reads are the whole index. Writing rebuilds the
-folder beside the old one and swaps it in (``rag.index.write``), under a lock, so an ingest
-is all or nothing.
+Search opens it through ``rag.index.reader.EmbeddedReader`` (one folder's files), or, once
+updates have added segments to it, ``rag.index.segmented.SegmentedReader`` (the folder and its
+segments read as one index). Writing, under a lock so that an ingest is all or nothing: a
+small index, a first ingest or a rebuild is written whole beside the old one and swapped in
+(``rag.index.write``); a large index takes new and replaced documents as a segment and a new
+manifest (``rag.index.segments``), and is written whole again past the policy's share or on
+``rag compact``.
 """
 
 from __future__ import annotations

@@ -315,7 +315,8 @@ class SegmentedReader(EmbeddedReader):
     def spread_sample(self) -> np.ndarray:
         keys = self.live_keys()[spread_rows(self.n_live)]
         return np.stack([np.asarray(p.reader.whole.vectors[r], np.float32)
-                         for p, r in map(self.locate, keys.tolist())]) if len(keys) else np.zeros((0, 0), np.float32)
+                         for p, r in map(self.locate, keys.tolist())]) if len(keys) else \
+            np.zeros((0, self.parts[0].reader.whole.vectors.shape[1]), np.float32)
 
     def stored_chunk(self, chunk_id: str) -> StoredChunk | None:
         for p in reversed(self.parts):
