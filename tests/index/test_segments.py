@@ -168,13 +168,27 @@ def test_a_damaged_segment_is_one_line_with_the_rebuild_hint(grown: tuple[Path, 
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
-def test_an_index_written_before_the_placement_gets_it_worked_out(article_index: Path) -> None:
-    """An index of an earlier version (no ``doc_rows``, no ``words`` in its manifest) gets
-    both counted from its files the first time a segment is added, as a write records them."""
-    from rag.index.segments import Layout, base_words, document_placement, layout_of
+@pytest.mark.parametrize("first", ["add", "remove"])
+def test_an_index_written_before_the_counts_gets_them_at_its_first_change(article_index: Path, tmp_path: Path,
+                                                                         first: str) -> None:
+    """An index of an earlier version (no ``doc_rows``, no ``words`` in its manifest) gets both
+    counted from its files at its first segment change, an addition or a removal alike."""
+    from rag.index.write import write_manifest
 
-    manifest = read_manifest(article_index)
-    old = Layout(base_chunks=manifest["n_chunks"], base_words=None)
-    assert base_words(article_index, old) == manifest["words"] > manifest["n_chunks"]
-    assert document_placement(article_index, manifest, old) == layout_of(manifest).placement \
-        == {"tech-diplomacy-th": ["", 0, manifest["n_chunks"]]}
+    index_dir = tmp_path / "index"
+    shutil.copytree(article_index, index_dir)
+    manifest = read_manifest(index_dir)
+    words, n = manifest.pop("words"), manifest["n_chunks"]
+    del manifest["doc_rows"]
+    write_manifest(index_dir, manifest)
+    store = EmbeddedStore(index_dir, ANY_SIZE)
+    if first == "add":
+        doc = tmp_path / "river.txt"
+        doc.write_text(RIVER, encoding="utf-8")
+        ingest([doc], store, progress=False)
+    else:
+        remove("tech-diplomacy-th", store)
+    layout = read_manifest(index_dir)["segments"]
+    assert layout["base_words"] == words > n
+    assert layout["placement"].get("tech-diplomacy-th", ["", 0, n]) == ["", 0, n]
+    assert layout["hidden"] == ({} if first == "add" else {"": list(range(n))})
