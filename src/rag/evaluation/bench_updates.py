@@ -37,7 +37,7 @@ def tile_index(source: Path, target: Path, n: int) -> None:
 
     from rag.embed.latent import Codes
     from rag.index import load_index_data, write_index
-    from rag.index.combine import select
+    from rag.index.combine import from_documents
     from rag.index.format import DocumentInfo
     from rag.index.store import NewDocument, Settings
 
@@ -60,9 +60,7 @@ def tile_index(source: Path, target: Path, n: int) -> None:
                                 vectors=data.vectors[rows],
                                 units=np.concatenate([np.zeros((0, dim), np.float32), *units]), unit_counts=counts,
                                 window_counts=data.window_counts(rows), latent=Codes.from_rows(data.latent.rows(rows))))
-    empty = replace(data, documents={}, chunks=[], tokens=[], vectors=data.vectors[:0], units=None,
-                    unit_offsets=None, unit_windows=None, latent=None, references={})
-    write_index(select(empty, [], {d.info.doc_id: d.info for d in docs}, settings, docs), target)
+    write_index(from_documents(settings, docs), target)
 
 
 def _ingest(doc: Path, index_dir: Path) -> dict[str, Any]:

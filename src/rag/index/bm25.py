@@ -9,12 +9,17 @@ postings of words found in most chunks when they cannot change the top candidate
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from rag.index.store import top
+
+# bm25s needs a token in every chunk; an empty one is indexed with this one, which no query holds
+# (rag.index.write; the Milvus store and a segment's word counts count it alike).
+PLACEHOLDER = "\u2205"
 
 # The pruned search (``top_pruned``) first sums only the words found in at most this share of
 # the chunks; the more common ones (idf < log(1 + 1/share): ที่, การ, ของ... in a large Thai
@@ -25,6 +30,18 @@ COMMON_SHARE = 0.125
 PRUNE_KEEP_MAX = 20_000
 # Below this many chunks the plain sum is a millisecond or two and pruning saves nothing.
 PRUNE_MIN_CHUNKS = 100_000
+
+
+def idf(df: int, n: int) -> np.float32:
+    """bm25s's "lucene" idf of a word in ``df`` of ``n`` chunks, as it stores it (float32 of the
+    double): the global statistics of a Milvus store and of an index with segments use it."""
+    return np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+
+def saturated(tf: np.ndarray, dl: float | np.ndarray, avgdl: float, k1: float, b: float) -> np.ndarray:
+    """BM25's term-frequency part, as bm25s computes it (float64)."""
+    tf = np.asarray(tf, dtype=np.float64)
+    return tf / (k1 * ((1 - b) + b * dl / avgdl) + tf)
 
 
 def bm25_candidates(bm25: Any, bound: WordBounds | None, tokens: list[str], depth: int,
@@ -154,16 +171,17 @@ def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound:
     ids_a = np.asarray(ids, dtype=np.int64)
     factor = np.ones(len(ids_a), np.float32) if factor is None else factor
     terms, first, counts = np.unique(ids_a, return_index=True, return_counts=True)
+    # each distinct word's multiplier of its stored scores: how often the query holds it, times its factor
     weight = (factor[first] * counts.astype(np.float32)).astype(np.float32)
     df = indptr[terms + 1] - indptr[terms]
     order = np.argsort(df, kind="stable")  # rarest first
-    terms, counts, df, weight = terms[order], weight[order], df[order], weight[order]
-    ub = bound[terms].astype(np.float64) * counts
+    terms, weight, df = terms[order], weight[order], df[order]
+    ub = bound[terms].astype(np.float64) * weight
     summed = int(np.searchsorted(df, COMMON_SHARE * n_docs, side="right"))
     partial = np.zeros(n_docs, np.float32)
-    for t, c in zip(terms[:summed], counts[:summed], strict=True):
+    for t, w in zip(terms[:summed], weight[:summed], strict=True):
         start, end = int(indptr[t]), int(indptr[t + 1])
-        np.add.at(partial, indices[start:end], data[start:end] * np.float32(c))
+        np.add.at(partial, indices[start:end], data[start:end] * w)
     while True:
         rest = float(ub[summed:].sum())
         cand = np.flatnonzero(partial > 0)
@@ -179,20 +197,19 @@ def top_pruned(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, bound:
                 reach = part + rest + margin >= theta
                 if reach.sum() <= PRUNE_KEEP_MAX or summed == len(terms):
                     break
-        t, c = int(terms[summed]), counts[summed]  # no proof yet: sum the next word in
+        t, w = int(terms[summed]), weight[summed]  # no proof yet: sum the next word in
         start, end = int(indptr[t]), int(indptr[t + 1])
-        np.add.at(partial, indices[start:end], data[start:end] * np.float32(c))
+        np.add.at(partial, indices[start:end], data[start:end] * w)
         summed += 1
     keep = cand[reach]
     # full scores of the chunks in reach (the words left out looked up), then the depth best
     full = part[reach]
-    for t, c in zip(terms[summed:], counts[summed:], strict=True):
-        full = full + _lookup(data, indices, indptr, int(t), keep) * np.float32(c)
+    for t, w in zip(terms[summed:], weight[summed:], strict=True):
+        full = full + _lookup(data, indices, indptr, int(t), keep) * w
     if len(keep) > depth:
         theta2 = float(np.partition(full, len(full) - depth)[len(full) - depth])
         keep = keep[full >= theta2 - (1e-4 * theta2 + 1e-6)]
     exact = np.zeros(len(keep), np.float32)
     for tid, f in zip(ids, factor, strict=True):  # query order, repeats included: the plain path's float32 sums
-        looked = _lookup(data, indices, indptr, int(tid), keep)
-        exact += looked if f == 1 else looked * f
+        exact += _lookup(data, indices, indptr, int(tid), keep) * f  # times 1.0 where unscaled: exact
     return top(keep, exact, depth), len(terms) - summed

@@ -13,6 +13,15 @@ from rag.index.format import DocumentInfo, IndexData, offsets_from_counts
 from rag.index.store import NewDocument, Settings
 
 
+def from_documents(settings: Settings, docs: Sequence[NewDocument]) -> IndexData:
+    """The documents ``docs`` alone, as one index (a first ingest, a segment, a whole rewrite
+    of the live documents)."""
+    empty = IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical, documents={},
+                      chunks=[], tokens=[], vectors=np.zeros((0, int(settings.model["dim"])), np.float32),
+                      latent_head=settings.latent_head)
+    return select(empty, [], {d.info.doc_id: d.info for d in docs}, settings, docs)
+
+
 def select(data: IndexData, keep: list[int], documents: dict[str, DocumentInfo], settings: Settings,
            new: Sequence[NewDocument] = ()) -> IndexData:
     """The chunks ``keep`` of ``data`` (in order), then the chunks of ``new``, as one index."""

@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.errors import RagError
 from rag.index.chunkfile import ChunkFile
-from rag.index.combine import merge, new_documents, select
+from rag.index.combine import from_documents, merge, new_documents, select
 from rag.index.format import (
     MANIFEST,
     READ_ERRORS,
@@ -32,13 +32,12 @@ from rag.index.format import (
     rebuild_hint,
     unreadable,
 )
-from rag.index.read import load_latent, load_references, read_manifest, verify_files
+from rag.index.read import load_latent, load_references, read_manifest
 from rag.index.reader import EmbeddedReader, dense_candidates
 from rag.index.segmented import SegmentedReader
 from rag.index.segments import (
     Layout,
     UpdatePolicy,
-    base_manifest,
     base_words,
     clean_segments,
     commit,
@@ -46,7 +45,7 @@ from rag.index.segments import (
     layout_of,
     load_index_data,
     part_dir,
-    verify_parts,
+    verify_index,
     write_segment,
 )
 from rag.index.store import Known, NewDocument, Settings, Store, Update
@@ -113,8 +112,7 @@ class EmbeddedUpdate(Update):
             self.manifest = read_manifest(index_dir)
             self.layout = layout_of(self.manifest, index_dir)
             clean_segments(index_dir, self.layout)  # an update killed before its commit
-            verify_files(index_dir, base_manifest(self.manifest, self.layout))
-            verify_parts(index_dir, self.manifest, self.layout)
+            verify_index(index_dir, self.manifest, self.layout)
         m = self.manifest
         self.settings = None if m is None else Settings(m["model"], m["chunking"], m["lexical"],
                                                         (m.get("latent") or {}).get("head"))
@@ -187,11 +185,7 @@ class EmbeddedUpdate(Update):
         hiding = sum(self.documents[d].n_chunks for d in replaced)
         if self._segment_fits(adding, hiding):
             return self._put_segment(settings, docs, replaced)
-        data = self._whole() if self.manifest is not None else \
-            IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical, documents={},
-                      chunks=[], tokens=[], vectors=np.zeros((0, int(settings.model["dim"])), np.float32),
-                      latent_head=settings.latent_head)
-        merged = merge(data, docs, settings)
+        merged = merge(self._whole(), docs, settings) if self.manifest is not None else from_documents(settings, docs)
         inject_fault("embedded")
         write_index(merged, self.index_dir, finish=self.finish)
         self._written(merged)
@@ -203,12 +197,8 @@ class EmbeddedUpdate(Update):
         layout = self.layout
         for doc_id in replaced:
             self._hide(doc_id)
-        empty = IndexData(model=settings.model, chunking=settings.chunking, lexical=settings.lexical, documents={},
-                          chunks=[], tokens=[], vectors=np.zeros((0, int(settings.model["dim"])), np.float32),
-                          latent_head=settings.latent_head)
-        data = select(empty, [], {d.info.doc_id: d.info for d in docs}, settings, docs)
         inject_fault("embedded")
-        entry = write_segment(self.index_dir, data)
+        entry = write_segment(self.index_dir, from_documents(settings, docs))
         layout.parts.append(entry)
         row = 0
         for d in docs:
@@ -226,8 +216,7 @@ class EmbeddedUpdate(Update):
 
     def _commit(self) -> None:
         assert self.manifest is not None and self.layout is not None
-        commit(self.index_dir, self.manifest, self.layout, self.documents)
-        self.manifest = read_manifest(self.index_dir)
+        self.manifest = commit(self.index_dir, self.manifest, self.layout, self.documents)
 
     def _written(self, data: IndexData) -> None:
         """After a whole write: what the next change of this update starts from."""

@@ -10,13 +10,15 @@ the FAISS index of a large corpus: ``rag.index.ann``) and word BM25's best (bm25
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag.document.chunking import Chunk
+from rag.document.structure import Reference
 from rag.errors import RagError
 from rag.index import bm25 as bm25_side
 from rag.index.chunkfile import ChunkFile
@@ -78,6 +80,14 @@ class EmbeddedReader(Reader):
 
     def spread_sample(self) -> np.ndarray:
         return np.asarray(self.whole.vectors[spread_rows(len(self.whole.chunks))], dtype=np.float32)
+
+    def chunk_at(self, key: int) -> Chunk:
+        """The chunk at a key ``document_rows`` gave (here, its row)."""
+        return self.whole.chunks[key]
+
+    def references_of(self, doc_id: str) -> Mapping[int, Reference]:
+        """A document's footnoted references."""
+        return self.whole.references.get(doc_id, {})
 
     def chunk_row(self, chunk_id: str) -> int | None:
         """The row of ``chunk_id`` (None: not here)."""

@@ -25,11 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from rag.document.chunking import Chunk
 from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.index import bm25 as bm25_side
+from rag.index.bm25 import PLACEHOLDER, idf, saturated
 from rag.index.format import TOKENS
-from rag.index.read import read_manifest, verify_files
+from rag.index.read import read_manifest
 from rag.index.reader import EmbeddedReader, dense_candidates
 from rag.index.segments import (
     BASE,
@@ -39,18 +41,15 @@ from rag.index.segments import (
     layout_of,
     part_dir,
     read_rows,
-    verify_parts,
+    verify_index,
 )
 from rag.index.store import Candidates, Rows, StoredChunk, spread_rows, top
 from rag.lexical.trigrams import TrigramTable, trigram_keys
 
-PLACEHOLDER = "\u2205"  # the token bm25s indexes for an empty chunk (rag.index.write)
 
-
-def lucene_idf(df: np.ndarray, n: int) -> np.ndarray:
-    """bm25s's "lucene" idf, as it stores it (float32 of the double)."""
-    df = np.asarray(df, np.float64)
-    return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+def idfs(df: np.ndarray, n: int) -> np.ndarray:
+    """bm25s's idf (``bm25.idf``) of each of the words' document frequencies ``df``."""
+    return np.asarray([idf(int(d), n) for d in df], np.float32)
 
 
 class WordCounts:
@@ -106,8 +105,7 @@ class SegmentedReader(EmbeddedReader):
         self.layout: Layout = layout_of(self.manifest, index_dir)
         base_m = base_manifest(self.manifest, self.layout)
         if verify:
-            verify_files(index_dir, base_m)
-            verify_parts(index_dir, self.manifest, self.layout)
+            verify_index(index_dir, self.manifest, self.layout)
         self.parts: list[Part] = []
         offset = 0
         for name in self.layout.names():
@@ -256,18 +254,18 @@ class SegmentedReader(EmbeddedReader):
                 indptr = bm25.scores["indptr"]
                 own = indptr[ids + 1] - indptr[ids]
                 words = [word_of[int(i)] for i in ids]
-                return lucene_idf(self.global_df(words), self.n_live) / lucene_idf(own, len(p.alive))
+                return idfs(self.global_df(words), self.n_live) / idfs(own, len(p.alive))
 
             return bm25_side.bm25_candidates(bm25, p.reader.bm25_bound, tokens, depth, allowed, len(p.alive), scale)
         scores = np.zeros(len(p.alive), np.float32)
         known = [t for t in tokens if t in p.words.vocab]
         if not known:
             return {}
-        idf = dict(zip(known, lucene_idf(self.global_df(known), self.n_live), strict=True))
+        weight = dict(zip(known, idfs(self.global_df(known), self.n_live), strict=True))
         for t in known:  # query order, repeats included, as bm25s sums
             rows, tf = p.words.postings(t)
-            sat = tf / (self.k1 * ((1 - self.b) + self.b * p.words.dl[rows] / self.avgdl) + tf)
-            np.add.at(scores, rows, (np.float64(idf[t]) * sat).astype(np.float32))
+            sat = saturated(tf, p.words.dl[rows], self.avgdl, self.k1, self.b)
+            np.add.at(scores, rows, (np.float64(weight[t]) * sat).astype(np.float32))
         mask = scores > 0 if allowed is None else (scores > 0) & allowed
         cand = np.flatnonzero(mask)
         return top(cand, scores[cand], depth)
@@ -339,6 +337,11 @@ class SegmentedReader(EmbeddedReader):
                 if section:
                     seen.setdefault(section, None)
         return list(seen)
+
+    def chunk_at(self, key: int) -> Chunk:
+        """The chunk at a key (its global position), from its part."""
+        part, row = self.locate(key)
+        return part.reader.whole.chunks[row]
 
     def references_of(self, doc_id: str) -> dict[int, Any]:
         """A live document's references, from the part that holds it."""

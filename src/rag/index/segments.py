@@ -25,11 +25,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rag.errors import RagError
 from rag.index.chunkfile import ChunkFile, line_spans
-from rag.index.combine import new_documents, select
+from rag.index.combine import from_documents, new_documents, select
 from rag.index.format import (
     DOC_ROWS,
     MANIFEST_SHA256,
@@ -142,6 +140,13 @@ def verify_parts(index_dir: Path, manifest: dict[str, Any], layout: Layout, *, f
     return hashed
 
 
+def verify_index(index_dir: Path, manifest: dict[str, Any], layout: Layout) -> None:
+    """The checks of an open (sizes, samples, small files whole: ``verify_files``) over the
+    base's files and every segment's."""
+    verify_files(index_dir, base_manifest(manifest, layout))
+    verify_parts(index_dir, manifest, layout)
+
+
 @contextmanager
 def as_index_error(index_dir: Path, where: Path) -> Iterator[None]:
     """A segment's errors told of the whole index: its rebuild hint is the index's, not the
@@ -193,10 +198,7 @@ def load_index_data(index_dir: Path, *, verify: bool = True) -> IndexData:
         docs = sorted((a, doc) for doc, (part, a, _) in placement.items() if part == name)
         keep = [r for a, doc in docs for r in range(a, a + placement[doc][2])]
         new += new_documents(select(data, keep, {doc: documents[doc] for _, doc in docs}, settings))
-    empty = IndexData(model=base.model, chunking=base.chunking, lexical=base.lexical, documents={}, chunks=[],
-                      tokens=[], vectors=np.zeros((0, base.vectors.shape[1]), np.float32),
-                      latent_head=base.latent_head)
-    return select(empty, [], {d.info.doc_id: d.info for d in new}, settings, new)
+    return from_documents(settings, new)
 
 
 def document_placement(index_dir: Path, manifest: dict[str, Any], layout: Layout) -> dict[str, list[Any]]:
@@ -265,9 +267,10 @@ def _next_name(root: Path) -> str:
     return f"s{max(taken, default=0) + 1:05d}"
 
 
-def commit(index_dir: Path, manifest: dict[str, Any], layout: Layout, documents: dict[str, DocumentInfo]) -> None:
+def commit(index_dir: Path, manifest: dict[str, Any], layout: Layout,
+           documents: dict[str, DocumentInfo]) -> dict[str, Any]:
     """Make the new state the index: the top manifest with ``layout`` and ``documents``
-    written at once, then the segment folders no manifest lists let go."""
+    written at once, then the segment folders no manifest lists let go; returns that manifest."""
     manifest = {k: v for k, v in manifest.items() if k not in (DOC_ROWS, MANIFEST_SHA256)}
     manifest["format_version"] = SEGMENTED_VERSION
     manifest[SEGMENTS] = layout.to_dict()
@@ -276,6 +279,7 @@ def commit(index_dir: Path, manifest: dict[str, Any], layout: Layout, documents:
     inject_fault("commit")
     write_manifest(index_dir, manifest)
     clean_segments(index_dir, layout)
+    return manifest
 
 
 def clean_segments(index_dir: Path, layout: Layout | None) -> None:

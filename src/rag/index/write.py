@@ -28,6 +28,7 @@ from rag._util import file_sha256, sample_sha256, write_jsonl
 from rag.document.chunking import Chunk
 from rag.errors import IndexBusy, RagError
 from rag.index.ann import build_dense, dense_meta
+from rag.index.bm25 import PLACEHOLDER
 from rag.index.format import (
     BM25_DIR,
     CHUNKS,
@@ -68,9 +69,8 @@ def _build_bm25(tokens: list[list[str]], directory: Path, params: dict[str, Any]
     import bm25s
 
     bm25 = bm25s.BM25(k1=params["k1"], b=params["b"])
-    # bm25s needs at least one token per document; an empty chunk gets a placeholder that no
-    # query produces.
-    bm25.index([t or ["\u2205"] for t in tokens], show_progress=False)
+    # bm25s needs at least one token per document: an empty chunk gets PLACEHOLDER
+    bm25.index([t or [PLACEHOLDER] for t in tokens], show_progress=False)
     bm25.save(str(directory), show_progress=False)
 
 

@@ -46,7 +46,7 @@ from rag.embed import (
 )
 from rag.embed.latent import MAX_FEATURES, Codes, dense_query
 from rag.errors import RagError
-from rag.index.embedded import EmbeddedReader, SegmentedReader
+from rag.index.embedded import EmbeddedReader
 from rag.index.format import latent_head as latent_head_of
 from rag.index.store import Reader, Rows, Store
 from rag.index.stores import open_store
@@ -152,22 +152,20 @@ class Searcher:
     def rows(self) -> Rows:
         """Every chunk of an embedded index, by row (the rows the single views below take by
         default); a Milvus store fetches only each query's candidates."""
+        return self._embedded().whole
+
+    def _embedded(self) -> EmbeddedReader:
         if not isinstance(self.index, EmbeddedReader):
             raise RagError(f"{self.location} is not an embedded index: its chunks are read per query")
-        return self.index.whole
+        return self.index
 
     def chunk_at(self, key: int) -> Chunk:
         """The chunk at a key ``Reader.document_rows`` gave (an embedded index's)."""
-        if isinstance(self.index, SegmentedReader):
-            part, row = self.index.locate(key)
-            return part.reader.whole.chunks[row]
-        return self.rows.chunks[key]
+        return self._embedded().chunk_at(key)
 
     def document_references(self, doc_id: str) -> Mapping[int, Reference]:
         """A document's footnoted references (an embedded index's)."""
-        if isinstance(self.index, SegmentedReader):
-            return self.index.references_of(doc_id)
-        return self.rows.references.get(doc_id, {})
+        return self._embedded().references_of(doc_id)
 
     @property
     def chunks(self) -> Sequence[Chunk]:

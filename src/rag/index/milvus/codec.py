@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -30,11 +29,11 @@ from rag.document.chunking import Chunk
 from rag.document.structure import Reference
 from rag.embed.latent import Codes
 from rag.errors import RagError
+from rag.index.bm25 import PLACEHOLDER, idf, saturated
 from rag.index.format import chunk_from_dict
 from rag.index.store import NewDocument, Rows
 from rag.lexical.trigrams import TrigramTable, trigram_keys
 
-PLACEHOLDER = "\u2205"  # bm25s needs a token in every chunk; an empty one gets this (rag.index.write)
 SPARSE_DIMS = 2**32 - 1  # Milvus' sparse dimensions are uint32, the last one reserved
 PART_BYTES = 49_140  # whole float32s, and base64 of it (65,520 characters) fits one VARCHAR field
 MAX_PARTS = 16  # unit rows of one chunk: pk << 4 | part
@@ -68,12 +67,6 @@ def pk_of(version: int, i: int) -> int:
 
 def unit_pk(pk: int, part: int) -> int:
     return (pk << 4) | part
-
-
-def saturated(tf: np.ndarray, dl: float, avgdl: float, k1: float, b: float) -> np.ndarray:
-    """BM25's term-frequency part, as bm25s computes it (float64)."""
-    tf = np.asarray(tf, dtype=np.float64)
-    return tf / (k1 * ((1 - b) + b * dl / avgdl) + tf)
 
 
 @dataclass
@@ -269,11 +262,6 @@ def _sum(keys: list[np.ndarray], counts: list[np.ndarray], dtype: type) -> tuple
     allk = np.concatenate([np.zeros(0, dtype), *keys])
     uniq, inv = np.unique(allk, return_inverse=True)
     return uniq, np.bincount(inv, weights=np.concatenate([np.zeros(0), *counts]), minlength=len(uniq)).astype(np.int64)
-
-
-def idf(df: int, n: int) -> np.float32:
-    """bm25s's "lucene" idf, as it stores it (float32 of the double)."""
-    return np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
 
 
 def query_weights(tokens: list[str], lex: Lexicon) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
