@@ -382,12 +382,15 @@ def test_a_who_question_quotes_the_speaker_with_the_saying(assistant):
     assert quoted.index("John Kerry") < quoted.index("นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ")
 
 
-def _extract_of(question: str, *texts: str) -> list[str]:
-    """The extract of passages written in the test (no index: the question's words decide)."""
+def _extract_of(question: str, *texts: str, scores: tuple[float, ...] = (), docs: tuple[str, ...] = ()) -> list[str]:
+    """The extract of passages written in the test (no index: the question's words decide).
+    The search's scores are 1, 1/2, 1/3 ... unless given (``scores``), each passage from its own
+    document unless given (``docs``)."""
     from rag.answer import asks
     from rag.answer.extract import build_pool, extract, question_lexicon
 
-    hits = [Hit(rank=n, score=1.0, chunk_id=f"c{n}", doc_id=f"d{n}", title="t", section="s", page=None, text=text,
+    hits = [Hit(rank=n, score=scores[n - 1] if scores else 1.0 / n, chunk_id=f"c{n}",
+                doc_id=docs[n - 1] if docs else f"d{n}", title="t", section="s", page=None, text=text,
                 footnotes=[]) for n, text in enumerate(texts, 1)]
     pool = build_pool(hits, None, lambda h: None, None)
     return [s.text for s in extract(pool, question_lexicon(question), asks(question))]
@@ -514,3 +517,33 @@ def test_a_passage_that_stops_at_wa_is_quoted_with_what_follows(wiki, question, 
 def test_off_topic_questions_are_refused_on_wikipedia_paragraphs(wiki, question):
     answer = wiki.ask(question)
     assert not answer.found and not answer.extract
+
+
+def test_two_passages_the_search_cannot_tell_apart_are_both_quoted():
+    """The search scored the second passage (another document) nearly as high as the first:
+    the extract quotes the best window of each, within UNDECIDED_ROOM, though the first
+    restates the question better. Two chunks of one document so scored: the first alone."""
+    from rag.answer.extract import UNDECIDED, UNDECIDED_ROOM
+
+    filler = " ".join(f"Sentence {n} of the report is about another matter." for n in range(4))
+    first = "A committee on water rights met in Geneva during the spring of that year. " + filler
+    second = "The committee on water rights was called the Blue Table. " + filler
+    question = "What was the committee on water rights that met in Geneva called?"
+    close = (1.0, UNDECIDED + 0.01)
+    quoted = _extract_of(question, first, second, scores=close)
+    assert len(quoted) == 2 and "Geneva" in quoted[0] and "Blue Table" in quoted[1]
+    assert sum(len(q) for q in quoted) <= UNDECIDED_ROOM
+    assert not any("Blue Table" in q for q in _extract_of(question, first, second, scores=(1.0, UNDECIDED - 0.05)))
+    assert not any("Blue Table" in q for q in _extract_of(question, first, second, scores=close, docs=("d", "d")))
+
+
+def test_a_window_opening_on_a_word_that_goes_on_is_quoted_with_the_piece_before():
+    """Thai pieces are cut at spaces: the piece that restates the question opens on จึง ("so"),
+    and its subject (the answer) ends the piece before. That piece comes first, before the
+    following pieces fill the room."""
+    subject = ("ในกรณีพิพาทหลายครั้งที่ผ่านมาตลอดช่วงทศวรรษหลังการก่อตั้งประชาคมและการขยายสมาชิกภาพไปสู่ประเทศใหม่จำนวนมาก"
+               "ซึ่งมีระบบกฎหมายภายในแตกต่างกันไปตามประวัติศาสตร์และธรรมเนียมของแต่ละประเทศศาลยุติธรรมสหภาพยุโรปและศาลสูงสุดของประเทศสมาชิก")
+    text = (subject + " จึงต้องสร้างหลักในการแก้ไขข้อขัดแย้งทางกฎหมายระหว่างระบบต่างๆ "
+            + " ".join(f"ข้อความลำดับที่ {n} กล่าวถึงเรื่องอื่นที่ไม่เกี่ยวข้องกับคำถามนี้เลยแม้แต่น้อย" for n in range(8)))
+    quoted = " ".join(_extract_of("หน่วยงานใดต้องสร้างหลักในการแก้ไขข้อขัดแย้งทางกฎหมายระหว่างระบบต่างๆ", text))
+    assert quoted.startswith(subject) and "จึงต้องสร้างหลัก" in quoted
