@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rag.answer.asks import asks
-from rag.answer.extract import ExtractSentence, build_pool, extract, question_lexicon
+from rag.answer.extract import ExtractSentence, build_pool, extract, question_lexicon, spoken_names
 from rag.answer.gate import GATE_PASSAGES, Gate, about_document, evidence, names_only_absent_topic
 from rag.answer.generated import GeneratedAnswer
 from rag.answer.labels import answer_language
@@ -132,7 +132,8 @@ def compose(question: str, result: SearchResult, *, qvec: np.ndarray | None = No
     passages = [Passage(n=i, hit=h) for i, h in enumerate(hits, 1)]
     if found:
         lexicon = question_lexicon(text, gate.view.weight if gate is not None else None,
-                                   gate.view.dictionary.translate if gate is not None else None)
+                                   gate.view.dictionary.translate if gate is not None else None,
+                                   sounds=spoken_names(text, pool))
         answer.passages = passages
         answer.extract = extract(pool, lexicon, asks(result.query), whole=whole)
         answer.sources = cited_sources(passages)
