@@ -8,7 +8,8 @@ consecutive pieces of one passage, a window, chosen for what the question asks
 
 - each window scores its best piece's cosine to the question, plus the share of the question's
   words it holds (weighted by their rarity in the corpus; for a question without Thai, its
-  words' Thai translations too), plus a share when it holds what the question asks for (a
+  words' Thai translations, each counting as rare as it is, and its names as Thai writes them
+  by their sound, rag.lexical.names), plus a share when it holds what the question asks for (a
   date for "when", a number for "how many", a name for "who", a place for "where", an
   enumeration for a list), less a little for its length and for a lower-ranked passage;
 - a window that ends where its text announces what follows (``ได้แก่``, ``ดังนี้``, ``คือ``,
@@ -21,35 +22,28 @@ consecutive pieces of one passage, a window, chosen for what the question asks
   references the chosen window cites (the documents' own footnotes).
 
 A second window from another passage is added when it scores nearly as well and the extract
-stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, the
-following ones first, up to ``GROW_CHARS`` (two windows share ``SECOND_ROOM`` so): the
-best-scoring window is most often the one that restates the question, and the answer sits
-just after it. The room left holds the head of the next piece, cut at a space and marked "…"
+stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, one
+following and one preceding in turn, up to ``GROW_CHARS`` (``GROW_CHARS_TRANSLATED`` for a
+question without Thai; two windows share ``SECOND_ROOM`` so): the best-scoring window is most
+often the one that restates the question, and the answer sits next to it. The room left holds
+the head of the next piece, cut at a space and marked "…"
 (a piece of Thai text may run long). Sentence vectors are the index's own (rag.answer.corpus);
 text the index did not embed is encoded through ``SentenceCache`` (rag.answer.vectors).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.answer.asks import ANNOUNCES, ENUMERATION, ITEM, LIST, SOURCE, Asks, answer_signal
+from rag.answer.lexicon import Lexicon
 from rag.answer.vectors import Encoder
-from rag.answer.words import contains, query_terms
-from rag.lexical.names import spellings
-from rag.lexical.tokenize import ENGLISH_STOPWORDS
 from rag.search import Hit
-from rag.thai.chars import is_thai
 from rag.thai.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, stretches
 
-import os
-EXP = os.environ.get("EXP", "")
-ENGLISH_Q = [False]
-EXPW = float(os.environ.get("EXPW", "0.5"))
 EXTRACT_PASSAGES = 3  # the extract quotes only the best passages
 WINDOW_CHARS = 420  # the longest window, but for a list question
 LIST_CHARS = 720  # a list question's window: room for the whole enumeration
@@ -57,6 +51,9 @@ EXTRACT_CHARS = 900  # the whole extract, references of a source question includ
 SECOND_MARGIN = 0.03  # a second window must score within this of the first
 SECOND_ROOM = 450  # ... and the extract stay this short with it
 GROW_CHARS = 400  # a lone window is shown with its neighbouring pieces up to this length
+# ... and for a question without Thai, read through the dictionary and cross-lingual cosines,
+# which place its window less surely, a little longer
+GROW_CHARS_TRANSLATED = 420
 HEAD_CHARS = 20  # ... and the head of the next piece when at least this much of it fits (a name, a date)
 EXTRACT_SENTENCE_CHARS = 280  # a reference longer than this is shown by its head
 PART_CHARS = 180  # a piece too long for a window is scored and quoted in parts of this size
@@ -67,10 +64,7 @@ CUT_PENALTY = 0.03  # the window stops where its text announces what follows
 LENGTH_PENALTY = 0.02  # per 1,000 characters over BASE_CHARS
 BASE_CHARS = 250
 RANK_PRIOR = 0.03  # per rank of the passage: the search read all of it, a window is read by its words
-# Words that frame an English question rather than name what it is about ("What does X mean
-# in the context of ...", "according to the article"): not looked for in the passages.
-FRAMING = frozenset("""mean means meaning meant called call named name context according article paper text
-document author refer refers referred describe described example examples kind kinds type types""".split())
+
 
 
 @dataclass
@@ -94,7 +88,6 @@ class Piece:
     open_end: bool = False
     sim: float = 0.0
     sentence_sim: float = 0.0  # its whole sentence's (stored) cosine: what the gate reads
-    vec: np.ndarray | None = None
 
 
 @dataclass
@@ -103,7 +96,6 @@ class Pool:
 
     passages: list[list[Piece]] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
-    qvec: np.ndarray | None = None
 
     @property
     def sims(self) -> np.ndarray:
@@ -131,7 +123,7 @@ def build_pool(hits: Sequence[Hit], qvec: np.ndarray | None, stored: Callable[[H
     question: from the index's stored vectors (``stored``) where it has them, else encoded. A
     piece too long to quote whole is cut into parts (``EXTRACT_SENTENCE_CHARS``) scored on
     their own (encoded; without an encoder each part takes its piece's cosine)."""
-    pool = Pool(hits=list(hits[:EXTRACT_PASSAGES]), qvec=qvec)
+    pool = Pool(hits=list(hits[:EXTRACT_PASSAGES]))
     missing: list[Piece] = []
     for n, hit in enumerate(pool.hits, 1):
         sentences = split_sentences(hit.text)
@@ -144,8 +136,7 @@ def build_pool(hits: Sequence[Hit], qvec: np.ndarray | None, stored: Callable[[H
             sim = float(sims[j]) if sims is not None else 0.0
             if len(sent.text) <= WINDOW_CHARS:
                 piece = Piece(cite=n, pos=len(pieces), text=sent.text, start=sent.start, end=sent.end,
-                              open_start=head_cut, open_end=tail_cut, sim=sim, sentence_sim=sim,
-                              vec=vectors[j] if sims is not None else None)
+                              open_start=head_cut, open_end=tail_cut, sim=sim, sentence_sim=sim)
                 pieces.append(piece)
                 if sims is None:
                     missing.append(piece)
@@ -159,103 +150,12 @@ def build_pool(hits: Sequence[Hit], qvec: np.ndarray | None, stored: Callable[[H
                 missing.append(piece)
         pool.passages.append(pieces)
     if missing and qvec is not None and encoder is not None:
-        vecs = encoder.encode_passages([p.text for p in missing])
-        sims = vecs @ qvec
-        for p, s, v in zip(missing, sims.tolist(), vecs, strict=True):
+        sims = encoder.encode_passages([p.text for p in missing]) @ qvec
+        for p, s in zip(missing, sims.tolist(), strict=True):
             p.sim = float(s)
-            p.vec = v
             if p.sentence_sim == 0.0:  # no stored vector for its sentence either
                 p.sentence_sim = float(s)
     return pool
-
-
-# ------------------------------------------------------------------ the question's words
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """The question's words as the extract looks for them: each a set of alternative forms
-    (a word, or an English word and its Thai translations) with a weight (its rarity), and
-    each form's own weight (``form_weights``; none: each counts its group's)."""
-
-    groups: tuple[tuple[float, tuple[str, ...]], ...] = ()
-    form_weights: tuple[tuple[float, ...], ...] = ()
-
-    def holds(self, text: str) -> list[float]:
-        """For each word, how much of it ``text`` holds (0 to 1): its rarest form found."""
-        if not self.form_weights:
-            return [float(any(_found(text, f) for f in forms)) for _, forms in self.groups]
-        out = []
-        for (w, forms), fws in zip(self.groups, self.form_weights, strict=True):
-            found = [fw for f, fw in zip(forms, fws, strict=True) if _found(text, f)]
-            out.append(min(1.0, max(found) / w) if found and w > 0 else 0.0)
-        return out
-
-    def share(self, held: Sequence[float]) -> float:
-        total = sum(w for w, _ in self.groups)
-        return sum(w * h for (w, _), h in zip(self.groups, held, strict=True)) / total if total > 0 else 0.0
-
-    def forms(self) -> tuple[str, ...]:
-        return tuple(f for _, forms in self.groups for f in forms)
-
-    def strip(self, text: str) -> str:
-        """``text`` without the question's own words (what it holds besides them)."""
-        for _, forms in self.groups:
-            for f in forms:
-                text = re.sub(re.escape(f), " ", text, flags=re.IGNORECASE) if len(f) > 1 else text
-        return text
-
-
-def _found(text: str, form: str) -> bool:
-    return form in text if is_thai(form) else contains(text, form)
-
-
-def question_lexicon(query: str, rarity: Callable[[Sequence[str]], float] | None = None,
-                     translate: Callable[[str], list[tuple[str, tuple[str, ...]]]] | None = None,
-                     sounds: dict[str, tuple[str, ...]] | None = None) -> Lexicon:
-    """The question's content words (numbers included), each weighted by ``rarity`` (the
-    highest idf of its forms in the corpus; 1 without one); for a question without Thai, each
-    English word with its Thai translations (``translate``) as alternative forms, and a name
-    with the Thai spellings that sound like it (``sounds``, by lower-cased word:
-    rag.lexical.names)."""
-    sounds = {k.lower(): v for k, v in (sounds or {}).items()}
-    terms = [t.removesuffix("'s").removesuffix("’s") for t in query_terms(query)]
-    terms = [t for t in dict.fromkeys(terms) if t not in FRAMING]
-    weigh = rarity or (lambda forms: 1.0)
-    groups: list[tuple[float, tuple[str, ...]]] = []
-    if is_thai(query) or translate is None:
-        groups = [(weigh((t,)), (t,)) for t in terms]
-    else:
-        translated = {w: thai for w, thai in translate(query) if thai}
-        done: set[str] = set()
-        for word, thai in translated.items():
-            if word in FRAMING:
-                continue
-            forms = (word.replace("_", " "), *thai, *sounds.get(word, ()))
-            groups.append((weigh(forms), forms))
-            done.update(word.split("_"))
-        groups += [(weigh(forms), forms) for forms in ((t, *sounds.get(t, ())) for t in terms if t not in done)]
-    kept = tuple((w, f) for w, f in groups if w > 0)
-    if "fw" in EXP and rarity is not None and not is_thai(query):
-        return Lexicon(groups=kept, form_weights=tuple(tuple(weigh((x,)) for x in f) for _, f in kept))
-    return Lexicon(groups=kept)
-
-
-_NAME = re.compile(r"(?<![^\W_])[A-Z][^\W\d_]*(?:[-'’][^\W\d_]+)*")
-
-
-def spoken_names(query: str, pool: Pool) -> dict[str, tuple[str, ...]]:
-    """The names of an English question (its capitalised words but stop words) with the Thai
-    stretches of the pool's passages that sound like them (rag.lexical.names), by lower-cased
-    word: a name is written in Thai as it sounds, and few are in the dictionary. A
-    hyphenated name gets what each of its parts finds."""
-    if is_thai(query) or "nonm" in EXP:
-        return {}
-    names = [m.group() for m in _NAME.finditer(query) if m.group().lower() not in ENGLISH_STOPWORDS]
-    parts = {n: [p for p in re.split(r"[-'’]", n) if p] for n in names}
-    found = spellings({p for ps in parts.values() for p in ps}, [p.text for ps in pool.passages for p in ps])
-    out = {n.lower(): tuple(dict.fromkeys(f for p in ps for f in found.get(p, ()))) for n, ps in parts.items()}
-    return {n: f for n, f in out.items() if f}
 
 
 # ------------------------------------------------------------------ choosing the windows
@@ -283,25 +183,10 @@ def _windows(pieces: list[Piece], cap: int) -> list[tuple[int, int]]:
     return out
 
 
-
-
-def _sims(pieces: list[Piece], qvec) -> list[float]:
-    base = [p.sim for p in pieces]
-    if "ctx" not in EXP or qvec is None or any(p.vec is None for p in pieces):
-        return base
-    vs = np.stack([p.vec for p in pieces])
-    out = []
-    for k in range(len(pieces)):
-        v = vs[max(0, k - 1):k + 2].sum(0)
-        c = float(v @ qvec / (np.linalg.norm(v) + 1e-9))
-        out.append(EXPW * c + (1 - EXPW) * base[k])
-    return out
-
-
-def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[list[bool]], ask: Asks,
-           rank: int, marked: Sequence[tuple[int, str]], sims: list[float] | None = None) -> float:
+def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[list[float]], ask: Asks,
+           rank: int, marked: Sequence[tuple[int, str]]) -> float:
     text = " ".join(p.text for p in pieces[i:j + 1])
-    best = max(sims[i:j + 1]) if sims is not None else max(p.sim for p in pieces[i:j + 1])
+    best = max(p.sim for p in pieces[i:j + 1])
     words = lexicon.share([max(h[k] for h in held[i:j + 1]) for k in range(len(lexicon.groups))])
     if ask.kind == SOURCE:  # a source question wants the claim that cites something, and its words
         cited = [t for pos, t in marked if pieces[i].start <= pos <= pieces[j].end + 1]
@@ -330,7 +215,6 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
     the opening and closing sections) gets the best window of a second passage whatever its
     score, within ``EXTRACT_CHARS``: what the paper is about and what it concludes."""
     cap = LIST_CHARS if ask.many else WINDOW_CHARS
-    ENGLISH_Q[0] = any(is_thai(f) for _, fs in lexicon.groups for f in fs[:1])
     found: list[Window] = []
     for rank, pieces in enumerate(pool.passages):
         if not pieces:
@@ -339,9 +223,8 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
         refs = {r.n: r.text for r in pool.hits[rank].footnotes}
         marked = [(pos, refs.get(n, "")) for pos, n in pool.hits[rank].markers]
         best: Window | None = None
-        sims = _sims(pieces, pool.qvec) if ("ctx" in EXP and not ENGLISH_Q[0]) else None
         for i, j in _windows(pieces, cap):
-            s = _score(pieces, i, j, lexicon, held, ask, rank, marked, sims)
+            s = _score(pieces, i, j, lexicon, held, ask, rank, marked)
             if best is None or s > best.score:
                 best = Window(cite=rank + 1, first=i, last=j, text=" ".join(p.text for p in pieces[i:j + 1]), score=s)
         if best is not None:
@@ -352,14 +235,13 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
     chosen = [found[0]]
     for w in found[1:] if ask.kind != SOURCE else []:
         margin, room = (float("inf"), EXTRACT_CHARS) if whole else (SECOND_MARGIN, SECOND_ROOM)
-        if "m2" in EXP and not whole and not ENGLISH_Q[0]:
-            margin = EXPW
         if w.score >= chosen[0].score - margin and len(chosen[0].text) + len(w.text) <= room \
                 and w.text not in chosen[0].text and chosen[0].text not in w.text:
             chosen.append(w)
             break
     if len(chosen) == 1 and ask.kind != SOURCE:  # a source question's references follow its one claim
-        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], int(EXPW) if ("g" in EXP and not ENGLISH_Q[0]) else GROW_CHARS)
+        room = GROW_CHARS_TRANSLATED if lexicon.translated else GROW_CHARS
+        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room)
     elif len(chosen) == 2 and not whole:  # two windows share the room they were admitted within
         chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], SECOND_ROOM - len(chosen[1].text) - 1)
         chosen[1] = grow(chosen[1], pool.passages[chosen[1].cite - 1], SECOND_ROOM - len(chosen[0].text) - 1)
@@ -367,18 +249,24 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
 
 
 def grow(window: Window, pieces: list[Piece], room: int) -> Window:
-    """``window`` with the pieces that follow it, then those before it, while it stays within
-    ``room`` characters, then as much of the next piece's head as fits (cut at a space, shown
-    with "…"). The best-scoring window is the piece that restates the question, and
-    the answer is most often the words right after it (a name, a date, what it is called) or,
-    less often, right before: the window is read in its context rather than alone."""
+    """``window`` with the pieces around it, the next one after it, then the one before it, in
+    turn, while it stays within ``room`` characters (a side with no room left lets the other
+    go on), then as much of the next piece's head as fits (cut at a space, shown with "…").
+    The best-scoring window is the piece that restates the question, and the answer is most
+    often the words right after it (a name, a date, what it is called) or right before it
+    (the subject of what it says): the window is read in its context rather than alone."""
     first, last, length = window.first, window.last, len(window.text)
-    while last + 1 < len(pieces) and length + 1 + len(pieces[last + 1].text) <= room:
-        last += 1
-        length += 1 + len(pieces[last].text)
-    while first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
-        first -= 1
-        length += 1 + len(pieces[first].text)
+    moved = True
+    while moved:
+        moved = False
+        if last + 1 < len(pieces) and length + 1 + len(pieces[last + 1].text) <= room:
+            last += 1
+            length += 1 + len(pieces[last].text)
+            moved = True
+        if first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
+            first -= 1
+            length += 1 + len(pieces[first].text)
+            moved = True
     text = " ".join(p.text for p in pieces[first:last + 1])
     if last + 1 < len(pieces):  # the room left takes the head of the next piece, cut at a space
         nxt = pieces[last + 1].text
@@ -433,5 +321,5 @@ def extract(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> lis
     return out
 
 
-__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "ExtractSentence", "Lexicon", "Piece",
-           "Pool", "Window", "build_pool", "choose", "extract", "question_lexicon"]
+__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "ExtractSentence", "Piece",
+           "Pool", "Window", "build_pool", "choose", "extract"]
