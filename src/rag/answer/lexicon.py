@@ -80,7 +80,7 @@ def question_lexicon(query: str, rarity: Callable[[Sequence[str]], float] | None
     weigh = rarity or (lambda forms: 1.0)
     groups: list[tuple[float, tuple[str, ...]]] = []
     if is_thai(query) or translate is None:
-        groups = [(weigh((t,)), (t,)) for t in terms]
+        groups = [(weigh(forms), forms) for forms in ((t, *sounds.get(t, ())) for t in terms)]
     else:
         translated = {w: thai for w, thai in translate(query) if thai}
         done: set[str] = set()
