@@ -8,7 +8,8 @@ consecutive pieces of one passage, a window, chosen for what the question asks
 
 - each window scores its best piece's cosine to the question, plus the share of the question's
   words it holds (weighted by their rarity in the corpus; for a question without Thai, its
-  words' Thai translations too), plus a share when it holds what the question asks for (a
+  words' Thai translations, each counting as rare as it is, and its names as Thai writes them
+  by their sound, rag.lexical.names), plus a share when it holds what the question asks for (a
   date for "when", a number for "how many", a name for "who", a place for "where", an
   enumeration for a list), less a little for its length and for a lower-ranked passage;
 - a window that ends where its text announces what follows (``ได้แก่``, ``ดังนี้``, ``คือ``,
@@ -21,10 +22,11 @@ consecutive pieces of one passage, a window, chosen for what the question asks
   references the chosen window cites (the documents' own footnotes).
 
 A second window from another passage is added when it scores nearly as well and the extract
-stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, the
-following ones first, up to ``GROW_CHARS`` (two windows share ``SECOND_ROOM`` so): the
-best-scoring window is most often the one that restates the question, and the answer sits
-just after it. The room left holds the head of the next piece, cut at a space and marked "…"
+stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, one
+following and one preceding in turn, up to ``GROW_CHARS`` (``GROW_CHARS_TRANSLATED`` for a
+question without Thai; two windows share ``SECOND_ROOM`` so): the best-scoring window is most
+often the one that restates the question, and the answer sits next to it. The room left holds
+the head of the next piece, cut at a space and marked "…"
 (a piece of Thai text may run long). A window whose first piece begins with a word that goes on
 from the piece before it (``CONTINUES``: "และ", "ซึ่ง", "ได้", "เป็น" ...: the subject or the
 name is there) is shown with that piece first.
@@ -46,7 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.answer.asks import ANNOUNCES, ENUMERATION, ITEM, LIST, SOURCE, Asks, answer_signal
-from rag.answer.lexicon import Lexicon, question_lexicon
+from rag.answer.lexicon import Lexicon
 from rag.answer.vectors import Encoder
 from rag.lexical.tokenize import tokenize
 from rag.search import Hit
@@ -60,6 +62,9 @@ EXTRACT_CHARS = 900  # the whole extract, references of a source question includ
 SECOND_MARGIN = 0.03  # a second window must score within this of the first
 SECOND_ROOM = 450  # ... and the extract stay this short with it
 GROW_CHARS = 400  # a lone window is shown with its neighbouring pieces up to this length
+# ... and for a question without Thai, read through the dictionary and cross-lingual cosines,
+# which place its window less surely, a little longer
+GROW_CHARS_TRANSLATED = 420
 HEAD_CHARS = 20  # ... and the head of the next piece when at least this much of it fits (a name, a date)
 EXTRACT_SENTENCE_CHARS = 280  # a reference longer than this is shown by its head
 PART_CHARS = 180  # a piece too long for a window is scored and quoted in parts of this size
@@ -194,17 +199,17 @@ def _windows(pieces: list[Piece], cap: int) -> list[tuple[int, int]]:
     return out
 
 
-def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[list[bool]], ask: Asks,
+def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[list[float]], ask: Asks,
            rank: int, marked: Sequence[tuple[int, str]]) -> float:
     text = " ".join(p.text for p in pieces[i:j + 1])
     best = max(p.sim for p in pieces[i:j + 1])
-    words = lexicon.share([any(h[k] for h in held[i:j + 1]) for k in range(len(lexicon.groups))])
+    words = lexicon.share([max(h[k] for h in held[i:j + 1]) for k in range(len(lexicon.groups))])
     if ask.kind == SOURCE:  # a source question wants the claim that cites something, and its words
         cited = [t for pos, t in marked if pieces[i].start <= pos <= pieces[j].end + 1]
         signal = float(bool(cited))
         if cited:
             more = lexicon.holds(" ".join(cited))
-            words = lexicon.share([any(h[k] for h in held[i:j + 1]) or more[k] for k in range(len(lexicon.groups))])
+            words = lexicon.share([max(*(h[k] for h in held[i:j + 1]), more[k]) for k in range(len(lexicon.groups))])
     else:
         signal = answer_signal(ask.kind, lexicon.strip(text), lexicon.forms())
     score = best + LEXICAL_WEIGHT * words + SIGNAL_WEIGHT * signal - RANK_PRIOR * rank
@@ -256,7 +261,8 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
             chosen.append(w)
             break
     if len(chosen) == 1 and ask.kind != SOURCE:  # a source question's references follow its one claim
-        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], GROW_CHARS)
+        room = GROW_CHARS_TRANSLATED if lexicon.translated else GROW_CHARS
+        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room)
     elif len(chosen) == 2 and not whole:  # two windows share the room they were admitted within
         room = UNDECIDED_ROOM if undecided and {w.cite for w in chosen} == {1, 2} else SECOND_ROOM
         chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room - len(chosen[1].text) - 1)
@@ -272,21 +278,27 @@ def _undecided(hits: Sequence[Hit]) -> bool:
 
 
 def grow(window: Window, pieces: list[Piece], room: int) -> Window:
-    """``window`` with the pieces that follow it, then those before it, while it stays within
-    ``room`` characters, then as much of the next piece's head as fits (cut at a space, shown
-    with "…"). The best-scoring window is the piece that restates the question, and
-    the answer is most often the words right after it (a name, a date, what it is called) or,
-    less often, right before: the window is read in its context rather than alone."""
+    """``window`` with the pieces around it, the next one after it, then the one before it, in
+    turn, while it stays within ``room`` characters (a side with no room left lets the other
+    go on), then as much of the next piece's head as fits (cut at a space, shown with "…").
+    The best-scoring window is the piece that restates the question, and the answer is most
+    often the words right after it (a name, a date, what it is called) or right before it
+    (the subject of what it says): the window is read in its context rather than alone."""
     first, last, length = window.first, window.last, len(window.text)
     if first > 0 and continues(pieces[first].text) and length + 1 + len(pieces[first - 1].text) <= room:
         first -= 1  # its first words go on from the piece before: the subject, the name is there
         length += 1 + len(pieces[first].text)
-    while last + 1 < len(pieces) and length + 1 + len(pieces[last + 1].text) <= room:
-        last += 1
-        length += 1 + len(pieces[last].text)
-    while first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
-        first -= 1
-        length += 1 + len(pieces[first].text)
+    moved = True
+    while moved:
+        moved = False
+        if last + 1 < len(pieces) and length + 1 + len(pieces[last + 1].text) <= room:
+            last += 1
+            length += 1 + len(pieces[last].text)
+            moved = True
+        if first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
+            first -= 1
+            length += 1 + len(pieces[first].text)
+            moved = True
     text = " ".join(p.text for p in pieces[first:last + 1])
     if last + 1 < len(pieces):  # the room left takes the head of the next piece, cut at a space
         nxt = pieces[last + 1].text
@@ -347,5 +359,5 @@ def extract(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> lis
     return out
 
 
-__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "ExtractSentence", "Lexicon", "Piece",
-           "Pool", "Window", "build_pool", "choose", "extract", "question_lexicon"]
+__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "ExtractSentence", "Piece",
+           "Pool", "Window", "build_pool", "choose", "extract"]
