@@ -32,7 +32,8 @@ from the piece before it (``CONTINUES``: "และ", "ซึ่ง", "ได้
 name is there) is shown with that piece first.
 
 When the search cannot tell its first two passages apart (the second scores at least
-``UNDECIDED`` of the first's score) and they come from two documents, the extract quotes the
+``UNDECIDED`` of the first's score) and they come from two documents, the extract (but for a
+list question, whose enumeration needs the room) quotes the
 best window of each, shorter ones (``UNDECIDED_CHARS``) sharing more room (``UNDECIDED_ROOM``):
 the second passage then often holds the answer (XQuAD-th dev, English: 25 of 144 such
 questions, against 3 of the 424 others). Two chunks of one document are most often neighbours
@@ -231,7 +232,7 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
     the opening and closing sections) gets the best window of a second passage whatever its
     score, within ``EXTRACT_CHARS``: what the paper is about and what it concludes."""
     cap = LIST_CHARS if ask.many else WINDOW_CHARS
-    undecided = not whole and ask.kind != SOURCE and _undecided(pool.hits)
+    undecided = not whole and ask.kind != SOURCE and not ask.many and _undecided(pool.hits)
     if undecided:
         cap = UNDECIDED_CHARS
     found: list[Window] = []
