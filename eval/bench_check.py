@@ -51,7 +51,16 @@ HERE = Path(__file__).resolve().parent
 SET = HERE / "data" / "check_set.jsonl"
 
 
-def passage_for(searcher, needle: str, n: int) -> Passage:
+def passage_for(searcher, needle: str, n: int, xquad: dict[str, dict] | None = None) -> Passage:
+    """The passage holding ``needle``: a chunk of the index, or (``xquad`` given) an XQuAD-th
+    paragraph, as a hit of its own (no footnotes; its sentences encoded by the check)."""
+    if xquad is not None:
+        for pid, r in xquad.items():
+            if needle in r["text"]:
+                hit = Hit(rank=n, score=0.0, chunk_id=f"xquad:{pid}", doc_id=f"xquad:{r['title']}",
+                          title=r["title"], section="", page=None, text=r["text"], footnotes=[])
+                return Passage(n=n, hit=hit)
+        raise SystemExit(f"no XQuAD paragraph holds {needle!r}")
     refs_all = searcher.references
     for c in searcher.chunks:
         if needle in c.text:
@@ -162,11 +171,17 @@ def article_check(searcher, encoder, qa: Path, t: dict[str, float]) -> dict:
     return out
 
 
-def written_set(searcher, checker: CitationChecker) -> dict:
+def written_set(searcher, checker: CitationChecker, xquad: Path | None) -> dict:
     items = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()]
+    paragraphs = None
+    if any(it.get("corpus") == "xquad" for it in items):
+        if xquad is None or not (xquad / "corpus.jsonl").exists():
+            raise SystemExit("the written set's third part needs XQuAD-th paragraphs: --xquad DIR")
+        paragraphs = {r["id"]: r for r in map(json.loads, (xquad / "corpus.jsonl").read_text(encoding="utf-8").splitlines())}
     results = []
     for it in items:
-        passages = [passage_for(searcher, needle, i) for i, needle in enumerate(it["passages"], 1)]
+        src = paragraphs if it.get("corpus") == "xquad" else None
+        passages = [passage_for(searcher, needle, i, src) for i, needle in enumerate(it["passages"], 1)]
         verdicts, _ = checker.check(it["sentence"], passages)
         ok = bool(verdicts) and all(v.supported for v in verdicts)
         results.append({**it, "supported": ok, "why": "; ".join(v.why for v in verdicts if v.why),
@@ -174,7 +189,7 @@ def written_set(searcher, checker: CitationChecker) -> dict:
     out = {"all": figures(results)}
     for part in sorted({r.get("part", "first") for r in results}):
         out[part] = figures([r for r in results if r.get("part", "first") == part])
-    out["errors"] = [{k: r[k] for k in ("id", "lang", "kind", "sentence", "why", "similarity")}
+    out["errors"] = [{"part": r.get("part", "first"), **{k: r[k] for k in ("id", "lang", "kind", "sentence", "why", "similarity")}}
                      for r in results if r["supported"] != r["faithful"]]
     return out
 
@@ -238,7 +253,8 @@ def main() -> None:
     report: dict = {"thresholds": {"same_language": SAME_LANGUAGE_THRESHOLD,
                                    "cross_language": CROSS_LANGUAGE_THRESHOLD}}
     if args.only_written:
-        print(json.dumps(written_set(assistant.searcher, CitationChecker(encoder)), ensure_ascii=False, indent=1))
+        print(json.dumps(written_set(assistant.searcher, CitationChecker(encoder), args.xquad),
+                         ensure_ascii=False, indent=1))
         print(json.dumps(timing(assistant.searcher, assistant.searcher.embedder,
                                 assistant.gate.view, runs=3)))
         return
@@ -251,7 +267,7 @@ def main() -> None:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return
     checker = CitationChecker(encoder)
-    report["written_set"] = written_set(assistant.searcher, checker)
+    report["written_set"] = written_set(assistant.searcher, checker, args.xquad)
     report["timing_5_sentences"] = timing(assistant.searcher, assistant.searcher.embedder,
                                           assistant.gate.view)
     text = json.dumps(report, ensure_ascii=False, indent=1)
