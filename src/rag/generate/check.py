@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.answer import Encoder, GeneratedSentence, Passage, query_terms
+from rag.generate.names import ThaiNames
 from rag.lexical.bilingual import Dictionary
 from rag.lexical.tokenize import QUESTION_WORDS, tokenize
 from rag.search import Hit
@@ -174,6 +175,7 @@ class Evidence:
     numbers: set[str]
     sentences: list[str]
     thai: bool  # the passage is Thai text
+    key: str = ""  # the chunk's id, under which its romanised words are kept (rag.generate.names)
     words: str = ""  # its tokens run together, read by ``content_coverage`` when first needed
 
 
@@ -211,6 +213,7 @@ class CitationChecker:
     same_language: float = SAME_LANGUAGE_THRESHOLD
     cross_language: float = CROSS_LANGUAGE_THRESHOLD
     dictionary: Dictionary | None = None
+    names: ThaiNames | None = None
     _evidence: dict[str, Evidence] = field(default_factory=dict)
     _passage_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     _query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
@@ -220,6 +223,7 @@ class CitationChecker:
         complete: all but its last piece, and that one too once a citation closes it (what
         follows a claim's citation is mostly its full stop). What the final split cuts
         otherwise is encoded then."""
+        self.thai_names()
         pieces = split_generated(text)
         done = pieces if pieces and _ENDS_CITED.search(pieces[-1]) else pieces[:-1]
         self.query_vectors([claim_text(s) for s in done if cites_of(s)])
@@ -254,7 +258,8 @@ class CitationChecker:
             latin = " ".join(w.lower() for w in _LATIN_WORD.findall(full))
             self._evidence[key] = Evidence(
                 text=full.lower(), latin=f" {latin} ", numbers=numbers_in(full),
-                sentences=[s.text for s in split_sentences(hit.text)] or [hit.text], thai=is_thai(hit.text))
+                sentences=[s.text for s in split_sentences(hit.text)] or [hit.text], thai=is_thai(hit.text),
+                key=key)
         return self._evidence[key]
 
     def missing_names(self, run: list[str], evs: Sequence[Evidence], thai_sentence: bool) -> list[str]:
@@ -271,11 +276,27 @@ class CitationChecker:
                 forms = {phrase, phrase.removesuffix("'s"), phrase.removesuffix("’s"), phrase.removesuffix("s")}
                 if any(f and f" {f} " in latin for f in forms):
                     covered |= set(range(i, i + n))
+        names = self.thai_names()
+        # in an English sentence a common word may translate the passage's own (left to the
+        # similarity); a name must be there in Thai
         if not thai_sentence:
-            if self.dictionary is None:
-                self.dictionary = Dictionary.load()
-            covered |= {i for i, w in enumerate(run) if self.dictionary.lemmas(w.lower().removesuffix("'s"))}
+            covered |= {i for i, w in enumerate(run) if i not in covered and not names.is_name(w)}
+        thai = [e for e in evs if e.thai]
+        for n in range(len(run), 0, -1):
+            for i in range(len(run) - n + 1):
+                span = set(range(i, i + n))
+                if thai and not span & covered and any(names.found(run[i:i + n], e.key, e.text) for e in thai):
+                    covered |= span
         return [run[i] for i in range(len(run)) if i not in covered]
+
+    def thai_names(self) -> ThaiNames:
+        """The name finder (its dictionaries read once per checker; ``prepare`` makes it while
+        the model writes)."""
+        if self.dictionary is None:
+            self.dictionary = Dictionary.load()
+        if self.names is None:
+            self.names = ThaiNames(self.dictionary)
+        return self.names
 
     def check_sentence(self, sentence: str, passages: Sequence[Passage], sim: float | None,
                        other: float | None = None, other_n: int | None = None) -> GeneratedSentence:
