@@ -150,15 +150,15 @@ def latin_names(sentence: str) -> list[list[str]]:
     digits, each run (e.g. "United States") as a list of its words. In a Thai sentence every
     capitalised Latin word counts; in an English one not its function words."""
     runs: list[list[str]] = []
-    prev_end = -2
+    prev_end: int | None = None
     for m in _LATIN_WORD.finditer(sentence):
         word = m.group().strip("'’-")
         name = any(c.isupper() for c in word) and word.lower() not in _NOT_NAMES
         name = name or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
         if not name:
-            prev_end = -2
+            prev_end = None  # a lower-case word ends the run: "Temujin married Borte" is two names
             continue
-        if runs and sentence[prev_end:m.start()].strip() == "":
+        if runs and prev_end is not None and sentence[prev_end:m.start()].strip() == "":
             runs[-1].append(word)
         else:
             runs.append([word])
@@ -186,16 +186,18 @@ def content_words(sentence: str) -> list[str]:
     return [t for t in query_terms(sentence) if t not in QUESTION_WORDS]
 
 
-def content_coverage(sentence: str, evs: Sequence[Evidence]) -> tuple[float, list[str]]:
+def content_coverage(sentence: str, evs: Sequence[Evidence], held: frozenset[str] = frozenset()
+                     ) -> tuple[float, list[str]]:
     """The share of the sentence's content words that the passages hold (a word may sit inside
-    one of their compounds), and the words they do not."""
+    one of their compounds, or be one of ``held``: Latin names the name test found, perhaps in
+    Thai letters), and the words they do not."""
     words = content_words(sentence)
     if not words:
         return 1.0, []
     for e in evs:
         if not e.words:
             e.words = "".join(tokenize(e.text))
-    missing = [w for w in words if not any(w in e.words for e in evs)]
+    missing = [w for w in words if w not in held and not any(w in e.words for e in evs)]
     return 1 - len(missing) / len(words), missing
 
 
@@ -313,12 +315,14 @@ class CitationChecker:
         for num in sorted(numbers_in(text)):
             if not _year_forms(num) & have:
                 return GeneratedSentence(sentence, cites, False, f"{num} not in {where}", sim)
+        names: set[str] = set()
         for run in latin_names(text):
             missing = self.missing_names(run, evs, is_thai(text))
             if missing:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing)} not in {where}", sim)
+            names.update(w.lower() for w in run)
         if is_thai(text) and all(e.thai for e in evs):
-            share, missing = content_coverage(text, evs)
+            share, missing = content_coverage(text, evs, frozenset(names))
             if share < THAI_COVERAGE:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing[:4])} not in {where}", sim)
         if sim is None or sim < self.threshold_for(text, [by_n[n] for n in cites]):

@@ -246,6 +246,8 @@ class ThaiNames:
             if any(f in text for b in bases for f in self.thai_words(b)):
                 return True
         readings = [latin_skeletons(w.removesuffix("'s").removesuffix("’s")) for w in words]
+        if len(words) > 1 and all(max(map(len, r), default=0) >= MIN_CLASSES for r in readings):
+            return False  # a run is read whole only to carry a word too short alone (Lee Sang-deok)
         joined = {_collapse(p) for p in itertools.islice(itertools.product(*readings), _MAX_VARIANTS)}
         if len(words) == 1:  # a plural, or an adjective of the place the text names (American: อเมริกา)
             stem = re.sub(r"(?:s|es|ans?|ians?|ese|ish)$", "", words[0].removesuffix("'s").removesuffix("’s"))
