@@ -22,10 +22,13 @@ A sentence is supported when
    decides alone;
 5. every number (Thai digits read as Arabic ones, a Buddhist-era year as its Common-era one
    and back) and every Latin-script name in it is in the cited passages or the references
-   they cite. In an English sentence over Thai text, a capitalised word the English
-   dictionary knows (China, Ministry, Chinese: rag.lexical.bilingual) may translate the
-   passage's Thai word, so only names it does not know must be there as written (Kerry,
-   OFAC); the others are left to the similarity.
+   they cite: as written, or in Thai text as the dictionary's Thai word for it or in Thai
+   letters that sound like it (rag.generate.names: Peyton Manning is เพย์ตัน แมนนิง, Finnish
+   is ฟินแลนด์). In an English sentence a capitalised word the dictionary knows that is not a
+   name by it (Ministry, Bush ไม้พุ่ม: no transliteration, no country) may translate the
+   passage's own word, so it is left to the similarity; its names (George จอร์จ, Vietnam,
+   Kerry, OFAC) must be there. A name a Thai sentence carries counts as held in its word
+   coverage (4).
 
 The choice for what fails: the sentence is dropped, and the answer says how many were left
 out (rag.answer renders it). When fewer than half of the sentences hold, or none does, the
@@ -265,11 +268,11 @@ class CitationChecker:
         return self._evidence[key]
 
     def missing_names(self, run: list[str], evs: Sequence[Evidence], thai_sentence: bool) -> list[str]:
-        """The words of a name run the passages do not hold in Latin script (a plural "s" or a
-        possessive aside). In an English sentence a word the English dictionary knows (China,
-        Ministry, Chinese) may be the translation of the Thai text's own word, so only the
-        others count (Kerry, OFAC, Hillary); a Latin name in a Thai sentence is copied from the
-        passage or it is not there."""
+        """The words of a name run the passages do not hold: in Latin script (a plural "s" or a
+        possessive aside), or in a Thai passage as the dictionary's Thai word or by sound
+        (rag.generate.names). In an English sentence a capitalised word that is not a name by
+        the dictionary (Ministry, Bush) may translate the Thai text's own word and is not
+        asked for; in a Thai sentence every capitalised Latin word is."""
         latin = " ".join(e.latin for e in evs)
         covered: set[int] = set()
         for n in range(len(run), 0, -1):
