@@ -200,6 +200,14 @@ class ThaiNames:
     _sounds: dict[str, ThaiSounds] = field(default_factory=dict)
     _names: dict[str, bool] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # the word lists, the common-word tokenizer and the transliteration read now (~0.5 s
+        # once a process), not after an answer's last token: the checker makes this in prepare()
+        _countries()
+        _common("การค้า")
+        thai_skeleton("ก")
+        tokenize("การ")
+
     def thai_words(self, word: str) -> list[str]:
         """The Thai words of each of the word's readings (every part of speech's first sense),
         and the last word of each (ประเทศเวียดนาม: เวียดนาม)."""
