@@ -62,9 +62,9 @@ def test_a_faithful_answer_of_several_sentences_is_shown(checker, assistant) -> 
 @pytest.mark.parametrize("text, why", [
     ("Japan has signed 35 bilateral science and technology agreements [2].", "35 not in [2]"),
     ("ญี่ปุ่นลงนามความร่วมมือด้านวิทยาศาสตร์และเทคโนโลยีแบบทวิภาคีจำนวน 53 ฉบับ [2]", "53 not in [2]"),
-    # "Clinton" is an English word too (the dictionary knows it): the unknown "Hillary" fails
+    # "Clinton" the dictionary knows, as ประธานาธิบดีคลินตัน: a name too, and neither is in [1]
     ("Hillary Clinton, a former Secretary of State, said that economic policy is foreign policy [1].",
-     "Hillary not in [1]"),
+     "Hillary Clinton not in [1]"),
     ("ฮิลลารี คลินตัน (Hillary Clinton) กล่าวว่านโยบายเศรษฐกิจคือนโยบายการต่างประเทศ [1]", "Hillary Clinton not in [1]"),
     ("Japan takes part in the international nuclear fusion reactor project [1].", "[1]"),
     ("ญี่ปุ่นเข้าร่วมโครงการเครื่องปฏิกรณ์ทดลองฟิวชันนานาชาติ [1]", "[1]"),
