@@ -9,7 +9,10 @@ f/ph, v/w, m, n/ng, r, l; vowels, h and y dropped; a soft c or g, and ch, read b
 against the classes of the Thai letters in their ISO 11940 transliteration (PyThaiNLP; offline).
 The passage's Thai tokens are read in runs of up to ``MAX_TOKENS`` (newmm cuts an unknown name
 anywhere); a name is there when a run's classes are within ``MAX_COST`` edits per class of the
-word's (r, l and n for one another, or an r, l or w left out, cost half).
+word's (r, l and n for one another, or an r, l or w left out, cost half). Short skeletons
+sound like many Thai words (Hillary's "LR" like และ, George's like การค้า): a run made only of
+common words (``COMMON``) is never read as a name, a skeleton of up to ``SHORT`` classes must
+match exactly, and a run of names is matched whole only to carry a word too short alone.
 
 PyThaiNLP's romanisers were tried first: RTGS ("royin", the one that runs offline here) is
 phonetic (final ล and ร read n, letters under the silencing mark dropped: ทรัมป์ is "thram"):
