@@ -17,7 +17,8 @@ out), places each set's threshold on its probes as ingest does (rag.answer.calib
 prints per set: answerable questions refused, off-topic questions refused (ours and
 ``OFF_TOPIC``); ``--write`` writes the model. ``cross`` fits on each pair of sets and scores the
 third. ``calibrate`` places the gate's thresholds on an index built before the gate had a
-calibration (or with other probes), as ingest does, and records them in its manifest.
+calibration (or with other probes, or another gate model), as ingest does, and records them in its
+manifest.
 """
 
 from __future__ import annotations

@@ -508,8 +508,15 @@ def test_the_gate_is_calibrated_on_each_index_and_holds_on_a_second_corpus(paper
     """A corpus of two short English papers (nothing like the article the gate was checked on):
     ingest records where the gate stands on it, questions on the papers are answered, everyday
     questions in both languages are refused."""
+    from rag.answer.gate import Calibration, model_fingerprint
+
     calibration = papers.searcher.manifest["calibration"]
     assert set(calibration["thresholds"]) == {"th", "en"} and papers.gate.calibration is not None
+    # the thresholds are those of this gate model's scores: a refitted model does not read them
+    fingerprint, probes = model_fingerprint(papers.gate.model), papers.gate.probes.fingerprint
+    assert calibration["model"] == fingerprint
+    assert Calibration.from_dict({**calibration, "model": "0" * 16}, probes, fingerprint) is None
+    assert Calibration.from_dict({k: v for k, v in calibration.items() if k != "model"}, probes, fingerprint)
     for question in ("How much did electricity bills fall after installing rooftop solar panels?",
                      "Which seed helped rice farmers keep their yield during drought?"):
         answer = papers.ask(question)

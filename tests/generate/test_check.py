@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import Passage
-from rag.generate.check import CitationChecker, cites_of, enough, split_generated
+from rag.generate.check import CitationChecker, cites_of, enough, latin_names, split_generated
+from rag.generate.names import latin_skeletons, sounds_like, thai_skeleton
 from rag.search import Hit
 
 KERRY = "จอห์น เคอร์รี่"
@@ -61,9 +62,9 @@ def test_a_faithful_answer_of_several_sentences_is_shown(checker, assistant) -> 
 @pytest.mark.parametrize("text, why", [
     ("Japan has signed 35 bilateral science and technology agreements [2].", "35 not in [2]"),
     ("ญี่ปุ่นลงนามความร่วมมือด้านวิทยาศาสตร์และเทคโนโลยีแบบทวิภาคีจำนวน 53 ฉบับ [2]", "53 not in [2]"),
-    # "Clinton" is an English word too (the dictionary knows it): the unknown "Hillary" fails
+    # "Clinton" the dictionary knows, as ประธานาธิบดีคลินตัน: a name too, and neither is in [1]
     ("Hillary Clinton, a former Secretary of State, said that economic policy is foreign policy [1].",
-     "Hillary not in [1]"),
+     "Hillary Clinton not in [1]"),
     ("ฮิลลารี คลินตัน (Hillary Clinton) กล่าวว่านโยบายเศรษฐกิจคือนโยบายการต่างประเทศ [1]", "Hillary Clinton not in [1]"),
     ("Japan takes part in the international nuclear fusion reactor project [1].", "[1]"),
     ("ญี่ปุ่นเข้าร่วมโครงการเครื่องปฏิกรณ์ทดลองฟิวชันนานาชาติ [1]", "[1]"),
@@ -146,3 +147,65 @@ def test_the_check_reads_stored_passage_vectors_and_encodes_sentences_as_they_ar
     slow, _ = CitationChecker(assistant.searcher.embedder).check(text, ps)  # everything encoded at the end
     assert [v.supported for v in got] == [v.supported for v in slow] == [True, True, True]
     assert all(abs(a.similarity - b.similarity) < 0.01 for a, b in zip(got, slow, strict=True))
+
+
+# A Thai passage that names people and places only in Thai letters (written for the test).
+TESLA = ("หลังออกจากบริษัทของเอดิสัน เทสลาก็ร่วมหุ้นกับนักธุรกิจสองคนในปี 1886 คือ โรเบิร์ต เลน และเบนจามิน เวล "
+         "ทั้งสองคนสนับสนุนเงินทุนแก่บริษัทผลิตหลอดไฟฟ้าในสหรัฐอเมริกา และต่อมาเทสลาเดินทางไปสวีเดน")
+
+
+def thai_passage(text: str) -> list[Passage]:
+    hit = Hit(rank=1, score=0.0, chunk_id="test#0", doc_id="test", title="test", section="", page=None, text=text,
+              footnotes=[])
+    return [Passage(n=1, hit=hit)]
+
+
+@pytest.fixture(scope="module")
+def rules() -> CitationChecker:
+    """The check's rules alone (no similarity: each verdict is asked with a passing one)."""
+    return CitationChecker(encoder=None)
+
+
+@pytest.mark.parametrize("text", [
+    "After leaving Edison's company, Tesla partnered with Robert Lane and Benjamin Vail in 1886 [1].",
+    "Tesla's partners funded a light bulb company in the United States, and Tesla later went to Sweden [1].",
+    "Tesla later travelled to Swedish territory [1].",  # a nationality adjective for the country the text names
+    "เทสลาร่วมหุ้นกับ Robert Lane และ Benjamin Vail ในปี 1886 [1]",  # Latin names in a Thai sentence
+])
+def test_a_name_written_in_thai_letters_is_found(rules, text) -> None:
+    v = rules.check_sentence(text, thai_passage(TESLA), sim=0.95)
+    assert v.supported, v
+
+
+@pytest.mark.parametrize("text, missing", [
+    ("After leaving Edison's company, Tesla partnered with Robert Lane and Benjamin Franklin in 1886 [1].",
+     "Franklin"),
+    ("After leaving the company of George Westinghouse, Tesla partnered with two businessmen in 1886 [1].",
+     "George Westinghouse"),
+    # words the dictionary knows, as a name: a country, a nationality
+    ("Tesla's partners funded a light bulb company in Germany [1].", "Germany"),
+    ("Tesla later went to Finland, where he partnered with two Finnish businessmen [1].", "Finland"),
+    ("เทสลาร่วมหุ้นกับ John Pierpont Morgan ในปี 1886 [1]", "John Pierpont Morgan"),
+])
+def test_a_wrong_name_is_not_found(rules, text, missing) -> None:
+    v = rules.check_sentence(text, thai_passage(TESLA), sim=0.95)
+    assert not v.supported
+    assert v.why == f"{missing} not in [1]", v
+
+
+def test_a_common_word_capitalised_is_left_to_the_similarity(rules) -> None:
+    # "Bush" (ไม้พุ่ม) and "Ministry" translate Thai words; only names must be found
+    v = rules.check_sentence("The Ministry funded Tesla's light bulb company [1].", thai_passage(TESLA), sim=0.95)
+    assert v.supported, v
+
+
+def test_names_sound_alike_across_scripts() -> None:
+    assert thai_skeleton("เคอร์รี่") in latin_skeletons("Kerry")
+    assert thai_skeleton("ทรัมป์") in latin_skeletons("Trump")  # the silenced ป์ is Trump's p
+    assert any(sounds_like(s, thai_skeleton("แมนนิง")) for s in latin_skeletons("Manning"))
+    assert not any(sounds_like(s, thai_skeleton("แมนนิง")) for s in latin_skeletons("Brady"))
+
+
+def test_name_runs_end_at_a_lower_case_word() -> None:
+    assert latin_names("Temujin married Borte of the Tatar tribe") == [["Temujin"], ["Borte"], ["Tatar"]]
+    assert latin_names("under President Barack Obama, said") == [["President", "Barack", "Obama"]]

@@ -16,7 +16,15 @@ import numpy as np
 
 from rag.answer.corpus import IndexView
 from rag.answer.extract import build_pool
-from rag.answer.gate import Calibration, Gate, answered, load_probes, place_threshold, probe_texts
+from rag.answer.gate import (
+    Calibration,
+    Gate,
+    answered,
+    load_probes,
+    model_fingerprint,
+    place_threshold,
+    probe_texts,
+)
 from rag.embed import CachedEmbedder, Embedder, Terms, latent_id, load_embedder_for
 from rag.embed.profiles import profile_for
 from rag.index.stores import open_store
@@ -71,7 +79,7 @@ def gate_for(searcher: Searcher, view: IndexView | None = None, calibrated: bool
     gate = Gate(model=model, probes=probes, view=view or IndexView(searcher))
     raw = searcher.manifest.get("calibration")
     if calibrated and raw is not None:
-        gate.calibration = Calibration.from_dict(raw, probes.fingerprint)
+        gate.calibration = Calibration.from_dict(raw, probes.fingerprint, model_fingerprint(model))
     return gate
 
 
@@ -100,4 +108,4 @@ def calibrate(searcher: Searcher) -> Calibration:
             summary[lang] = {"n": int(len(mine)), "mean": round(float(mine.mean()), 4),
                              "std": round(float(mine.std()), 4), "max": round(float(mine.max()), 4)}
     return Calibration(thresholds=thresholds, answered_probes=sorted(skip), probe_scores=summary,
-                       probes=probes.fingerprint)
+                       probes=probes.fingerprint, model=model_fingerprint(gate.model))

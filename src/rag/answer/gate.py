@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -190,6 +190,15 @@ def signals(query: str, hits: Sequence[Hit], qvec: np.ndarray, view: IndexView, 
 # ------------------------------------------------------------------ calibration
 
 
+def model_fingerprint(model: GateModel) -> str:
+    """What the scores a calibration placed its thresholds on depend on: the signals and their
+    weights per language (a refitted gate scores on another scale, so an index's recorded
+    thresholds no longer mean anything)."""
+    raw = {"features": list(model.features),
+           "languages": {k: asdict(v) for k, v in sorted(model.languages.items())}}
+    return hashlib.sha256(json.dumps(raw, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass
 class Calibration:
     """Where one index's gate stands: the least score that answers, per question language,
@@ -200,22 +209,28 @@ class Calibration:
     answered_probes: list[int] = field(default_factory=list)
     probe_scores: dict[str, dict[str, float]] = field(default_factory=dict)  # per language: summary
     probes: str = ""  # fingerprint of the probe file it was measured with
+    model: str = ""  # fingerprint of the gate model whose scores it placed (model_fingerprint)
     version: int = CALIBRATION_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "probes": self.probes, "thresholds": self.thresholds,
+        return {"version": self.version, "probes": self.probes, "model": self.model, "thresholds": self.thresholds,
                 "answered_probes": self.answered_probes, "probe_scores": self.probe_scores}
 
     @staticmethod
-    def from_dict(raw: Any, probes: str) -> Calibration | None:
-        """The calibration an index recorded, if it is one this version reads and was measured
-        with the same probes; else None (the model's default thresholds apply)."""
+    def from_dict(raw: Any, probes: str, model: str = "") -> Calibration | None:
+        """The calibration an index recorded, if it is one this version reads, measured with
+        the same probes and, where it names one, placed on the same gate model's scores (one
+        that names none predates the check and is read as before); else None (the model's
+        default thresholds apply until ``eval/fit_gate.py calibrate`` places them again)."""
         try:
             if raw["version"] != CALIBRATION_VERSION or raw["probes"] != probes:
                 return None
+            if raw.get("model") and model and raw["model"] != model:
+                return None
             return Calibration(thresholds={k: float(v) for k, v in raw["thresholds"].items()},
                                answered_probes=[int(i) for i in raw.get("answered_probes", [])],
-                               probe_scores=dict(raw.get("probe_scores", {})), probes=probes)
+                               probe_scores=dict(raw.get("probe_scores", {})), probes=probes,
+                               model=str(raw.get("model") or ""))
         except (KeyError, TypeError, ValueError):
             return None
 

@@ -22,10 +22,13 @@ A sentence is supported when
    decides alone;
 5. every number (Thai digits read as Arabic ones, a Buddhist-era year as its Common-era one
    and back) and every Latin-script name in it is in the cited passages or the references
-   they cite. In an English sentence over Thai text, a capitalised word the English
-   dictionary knows (China, Ministry, Chinese: rag.lexical.bilingual) may translate the
-   passage's Thai word, so only names it does not know must be there as written (Kerry,
-   OFAC); the others are left to the similarity.
+   they cite: as written, or in Thai text as the dictionary's Thai word for it or in Thai
+   letters that sound like it (rag.generate.names: Peyton Manning is เพย์ตัน แมนนิง, Finnish
+   is ฟินแลนด์). In an English sentence a capitalised word the dictionary knows that is not a
+   name by it (Ministry, Bush ไม้พุ่ม: no transliteration, no country) may translate the
+   passage's own word, so it is left to the similarity; its names (George จอร์จ, Vietnam,
+   Kerry, OFAC) must be there. A name a Thai sentence carries counts as held in its word
+   coverage (4).
 
 The choice for what fails: the sentence is dropped, and the answer says how many were left
 out (rag.answer renders it). When fewer than half of the sentences hold, or none does, the
@@ -47,6 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.answer import Encoder, GeneratedSentence, Passage, query_terms
+from rag.generate.names import ThaiNames
 from rag.lexical.bilingual import Dictionary
 from rag.lexical.tokenize import QUESTION_WORDS, tokenize
 from rag.search import Hit
@@ -149,15 +153,15 @@ def latin_names(sentence: str) -> list[list[str]]:
     digits, each run (e.g. "United States") as a list of its words. In a Thai sentence every
     capitalised Latin word counts; in an English one not its function words."""
     runs: list[list[str]] = []
-    prev_end = -2
+    prev_end: int | None = None
     for m in _LATIN_WORD.finditer(sentence):
         word = m.group().strip("'’-")
         name = any(c.isupper() for c in word) and word.lower() not in _NOT_NAMES
         name = name or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
         if not name:
-            prev_end = -2
+            prev_end = None  # a lower-case word ends the run: "Temujin married Borte" is two names
             continue
-        if runs and sentence[prev_end:m.start()].strip() == "":
+        if runs and prev_end is not None and sentence[prev_end:m.start()].strip() == "":
             runs[-1].append(word)
         else:
             runs.append([word])
@@ -174,6 +178,7 @@ class Evidence:
     numbers: set[str]
     sentences: list[str]
     thai: bool  # the passage is Thai text
+    key: str = ""  # the chunk's id, under which its romanised words are kept (rag.generate.names)
     words: str = ""  # its tokens run together, read by ``content_coverage`` when first needed
 
 
@@ -184,16 +189,18 @@ def content_words(sentence: str) -> list[str]:
     return [t for t in query_terms(sentence) if t not in QUESTION_WORDS]
 
 
-def content_coverage(sentence: str, evs: Sequence[Evidence]) -> tuple[float, list[str]]:
+def content_coverage(sentence: str, evs: Sequence[Evidence], held: frozenset[str] = frozenset()
+                     ) -> tuple[float, list[str]]:
     """The share of the sentence's content words that the passages hold (a word may sit inside
-    one of their compounds), and the words they do not."""
+    one of their compounds, or be one of ``held``: Latin names the name test found, perhaps in
+    Thai letters), and the words they do not."""
     words = content_words(sentence)
     if not words:
         return 1.0, []
     for e in evs:
         if not e.words:
             e.words = "".join(tokenize(e.text))
-    missing = [w for w in words if not any(w in e.words for e in evs)]
+    missing = [w for w in words if w not in held and not any(w in e.words for e in evs)]
     return 1 - len(missing) / len(words), missing
 
 
@@ -211,6 +218,7 @@ class CitationChecker:
     same_language: float = SAME_LANGUAGE_THRESHOLD
     cross_language: float = CROSS_LANGUAGE_THRESHOLD
     dictionary: Dictionary | None = None
+    names: ThaiNames | None = None
     _evidence: dict[str, Evidence] = field(default_factory=dict)
     _passage_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     _query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
@@ -220,6 +228,7 @@ class CitationChecker:
         complete: all but its last piece, and that one too once a citation closes it (what
         follows a claim's citation is mostly its full stop). What the final split cuts
         otherwise is encoded then."""
+        self.thai_names()
         pieces = split_generated(text)
         done = pieces if pieces and _ENDS_CITED.search(pieces[-1]) else pieces[:-1]
         self.query_vectors([claim_text(s) for s in done if cites_of(s)])
@@ -254,15 +263,16 @@ class CitationChecker:
             latin = " ".join(w.lower() for w in _LATIN_WORD.findall(full))
             self._evidence[key] = Evidence(
                 text=full.lower(), latin=f" {latin} ", numbers=numbers_in(full),
-                sentences=[s.text for s in split_sentences(hit.text)] or [hit.text], thai=is_thai(hit.text))
+                sentences=[s.text for s in split_sentences(hit.text)] or [hit.text], thai=is_thai(hit.text),
+                key=key)
         return self._evidence[key]
 
     def missing_names(self, run: list[str], evs: Sequence[Evidence], thai_sentence: bool) -> list[str]:
-        """The words of a name run the passages do not hold in Latin script (a plural "s" or a
-        possessive aside). In an English sentence a word the English dictionary knows (China,
-        Ministry, Chinese) may be the translation of the Thai text's own word, so only the
-        others count (Kerry, OFAC, Hillary); a Latin name in a Thai sentence is copied from the
-        passage or it is not there."""
+        """The words of a name run the passages do not hold: in Latin script (a plural "s" or a
+        possessive aside), or in a Thai passage as the dictionary's Thai word or by sound
+        (rag.generate.names). In an English sentence a capitalised word that is not a name by
+        the dictionary (Ministry, Bush) may translate the Thai text's own word and is not
+        asked for; in a Thai sentence every capitalised Latin word is."""
         latin = " ".join(e.latin for e in evs)
         covered: set[int] = set()
         for n in range(len(run), 0, -1):
@@ -271,11 +281,27 @@ class CitationChecker:
                 forms = {phrase, phrase.removesuffix("'s"), phrase.removesuffix("’s"), phrase.removesuffix("s")}
                 if any(f and f" {f} " in latin for f in forms):
                     covered |= set(range(i, i + n))
+        names = self.thai_names()
+        # in an English sentence a common word may translate the passage's own (left to the
+        # similarity); a name must be there in Thai
         if not thai_sentence:
-            if self.dictionary is None:
-                self.dictionary = Dictionary.load()
-            covered |= {i for i, w in enumerate(run) if self.dictionary.lemmas(w.lower().removesuffix("'s"))}
+            covered |= {i for i, w in enumerate(run) if i not in covered and not names.is_name(w)}
+        thai = [e for e in evs if e.thai]
+        for n in range(len(run), 0, -1):
+            for i in range(len(run) - n + 1):
+                span = set(range(i, i + n))
+                if thai and not span & covered and any(names.found(run[i:i + n], e.key, e.text) for e in thai):
+                    covered |= span
         return [run[i] for i in range(len(run)) if i not in covered]
+
+    def thai_names(self) -> ThaiNames:
+        """The name finder (its dictionaries read once per checker; ``prepare`` makes it while
+        the model writes)."""
+        if self.dictionary is None:
+            self.dictionary = Dictionary.load()
+        if self.names is None:
+            self.names = ThaiNames(self.dictionary)
+        return self.names
 
     def check_sentence(self, sentence: str, passages: Sequence[Passage], sim: float | None,
                        other: float | None = None, other_n: int | None = None) -> GeneratedSentence:
@@ -292,12 +318,14 @@ class CitationChecker:
         for num in sorted(numbers_in(text)):
             if not _year_forms(num) & have:
                 return GeneratedSentence(sentence, cites, False, f"{num} not in {where}", sim)
+        names: set[str] = set()
         for run in latin_names(text):
             missing = self.missing_names(run, evs, is_thai(text))
             if missing:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing)} not in {where}", sim)
+            names.update(w.lower() for w in run)
         if is_thai(text) and all(e.thai for e in evs):
-            share, missing = content_coverage(text, evs)
+            share, missing = content_coverage(text, evs, frozenset(names))
             if share < THAI_COVERAGE:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing[:4])} not in {where}", sim)
         if sim is None or sim < self.threshold_for(text, [by_n[n] for n in cites]):

@@ -98,6 +98,13 @@ class Dictionary:
         found = [self.words[pos][lemma].split("|") for pos, lemma in self.lemmas(word)]
         return tuple(min(found, key=lambda e: int(e[0]))[1:]) if found else ()
 
+    def readings(self, word: str) -> list[str]:
+        """The Thai words of every reading of ``word`` (each part of speech's first sense), in
+        order: what a name check needs, which asks whether any of them is a country or sounds
+        like the word ("Finnish": ภาษาฟินแลนด์, ฟินแลนด์)."""
+        out = [t for pos, lemma in self.lemmas(word) for t in self.words[pos][lemma].split("|")[1:]]
+        return [t for t in dict.fromkeys(out) if t]
+
     def translate(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
         """The question's words and phrases with their Thai words, in question order; each is
         one alternative set (any of its Thai words may be the one the passage uses)."""
