@@ -68,6 +68,7 @@ def _plain(word: str) -> str:
     return "".join(ch for ch in w if ch.isascii() and ch.isalpha())
 
 
+@lru_cache(maxsize=4096)
 def english_skeleton(word: str) -> str:
     """The consonant skeleton of a word in Latin letters, in sound classes."""
     w = re.sub(r"c(?=[eiy])", "s", _plain(word))
@@ -77,6 +78,7 @@ def english_skeleton(word: str) -> str:
     return _squeeze(w)
 
 
+@lru_cache(maxsize=65536)
 def romanised_skeleton(romanised: str) -> str:
     """The consonant skeleton of romanised Thai, in the same sound classes."""
     for a, b in _TH_RULES:
