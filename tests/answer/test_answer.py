@@ -458,8 +458,8 @@ _FILLER = " ".join(f"ข้อความส่วนที่{n}กล่า�
 
 
 def test_an_english_name_is_found_in_thai_text_by_its_sound():
-    """Thai writes a foreign name as it sounds: the name's Thai spelling is found by romanising
-    the text, and a common word that shares a few consonants is not taken for it."""
+    """Thai writes a foreign name as it sounds: the name's Thai spelling is found by the
+    consonants of its letters, and a common word that shares a few consonants is not taken for it."""
     from rag.lexical.names import spellings
 
     text = "ในปี 1187 เตมูจินรีบรวบรวมพลพรรคเข้ารับมือ แต่ก็พ่ายแพ้ต่อจามูคา ส่วนคานธีเกิดในอินเดีย"
@@ -607,3 +607,21 @@ def test_a_window_opening_on_a_word_that_goes_on_is_quoted_with_the_piece_before
             + " ".join(f"ข้อความลำดับที่ {n} กล่าวถึงเรื่องอื่นที่ไม่เกี่ยวข้องกับคำถามนี้เลยแม้แต่น้อย" for n in range(8)))
     quoted = " ".join(_extract_of("หน่วยงานใดต้องสร้างหลักในการแก้ไขข้อขัดแย้งทางกฎหมายระหว่างระบบต่างๆ", text))
     assert quoted.startswith(subject) and "จึงต้องสร้างหลัก" in quoted
+
+
+def test_a_window_already_past_its_room_takes_no_head_of_the_next_piece():
+    """The room left for the next piece's head is what the window leaves of ``room``: a window
+    already longer than its room adds nothing (a negative room once read as counting from the
+    next piece's end, which added most of it)."""
+    from rag.answer.extract import Piece, Window, grow
+
+    texts = ["ก" * 300, "ข ฃ " * 38, "ค ฅ " * 60]
+    pieces, at = [], 0
+    for n, t in enumerate(texts):
+        pieces.append(Piece(cite=1, pos=n, text=t, start=at, end=at + len(t)))
+        at += len(t) + 1
+    window = Window(cite=1, first=0, last=1, text=f"{texts[0]} {texts[1]}", score=1.0)
+    grown = grow(window, pieces, room=400)
+    assert grown.text == window.text and not grown.cut_end
+    roomy = grow(Window(cite=1, first=0, last=0, text=texts[0], score=1.0), pieces, room=400)
+    assert roomy.last == 0 and roomy.cut_end and len(roomy.text) <= 400  # the head that fits

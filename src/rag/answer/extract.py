@@ -23,10 +23,10 @@ consecutive pieces of one passage, a window, chosen for what the question asks
 
 A second window from another passage is added when it scores nearly as well and the extract
 stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, one
-following and one preceding in turn, up to ``GROW_CHARS`` (``GROW_CHARS_TRANSLATED`` for a
-question without Thai; two windows share ``SECOND_ROOM`` so): the best-scoring window is most
-often the one that restates the question, and the answer sits next to it. The room left holds
-the head of the next piece, cut at a space and marked "…"
+following and one preceding in turn, up to ``GROW_CHARS`` (two windows share
+``SECOND_ROOM`` so): the best-scoring window is most
+often the one that restates the question, and the answer sits next to it. The room left, if any,
+holds the head of the next piece, cut at a space and marked "…"
 (a piece of Thai text may run long). A window whose first piece begins with a word that goes on
 from the piece before it (``CONTINUES``: "และ", "ซึ่ง", "ได้", "เป็น" ...: the subject or the
 name is there) is shown with that piece first.
@@ -63,9 +63,6 @@ EXTRACT_CHARS = 900  # the whole extract, references of a source question includ
 SECOND_MARGIN = 0.03  # a second window must score within this of the first
 SECOND_ROOM = 450  # ... and the extract stay this short with it
 GROW_CHARS = 400  # a lone window is shown with its neighbouring pieces up to this length
-# ... and for a question without Thai, read through the dictionary and cross-lingual cosines,
-# which place its window less surely, a little longer
-GROW_CHARS_TRANSLATED = 420
 HEAD_CHARS = 20  # ... and the head of the next piece when at least this much of it fits (a name, a date)
 EXTRACT_SENTENCE_CHARS = 280  # a reference longer than this is shown by its head
 PART_CHARS = 180  # a piece too long for a window is scored and quoted in parts of this size
@@ -262,7 +259,7 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
             chosen.append(w)
             break
     if len(chosen) == 1 and ask.kind != SOURCE:  # a source question's references follow its one claim
-        room = GROW_CHARS_TRANSLATED if lexicon.translated else GROW_CHARS
+        room = GROW_CHARS
         chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room)
     elif len(chosen) == 2 and not whole:  # two windows share the room they were admitted within
         room = UNDECIDED_ROOM if undecided and {w.cite for w in chosen} == {1, 2} else SECOND_ROOM
@@ -301,8 +298,8 @@ def grow(window: Window, pieces: list[Piece], room: int) -> Window:
             length += 1 + len(pieces[first].text)
             moved = True
     text = " ".join(p.text for p in pieces[first:last + 1])
-    if last + 1 < len(pieces):  # the room left takes the head of the next piece, cut at a space
-        nxt = pieces[last + 1].text
+    if last + 1 < len(pieces) and room - length - 1 > HEAD_CHARS:  # the room left takes the head
+        nxt = pieces[last + 1].text  # of the next piece, cut at a space
         cut = nxt.rfind(" ", 0, room - length - 1)
         if cut >= HEAD_CHARS:
             return Window(cite=window.cite, first=first, last=last, text=text + " " + nxt[:cut].rstrip(" ,;:"),
