@@ -47,6 +47,7 @@ MAX_TOKENS = 5  # Thai tokens a transliterated name may be cut into (two words o
 MAX_COST = 0.2  # edits per consonant class, the longer skeleton's length (at least half an edit)
 MIN_CLASSES = 2  # a word of fewer consonants (Lee, Cho, EU) is matched with its neighbour or not by sound
 SHORT = 3  # a skeleton this short matches only exactly
+SPELLING_CLASSES = 3  # the shortest reading whose Thai spellings the extract looks for
 COMMON = 1000  # occurrences in the Thai National Corpus (PyThaiNLP) that make a word common: a run
 # of common words only is read as those words, never as a name
 _SOFT = frozenset("RLN")
@@ -223,8 +224,10 @@ def thai_runs(words: list[str]) -> list[tuple[tuple[int, int], str]]:
 def spellings(names: Iterable[str], texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """For each English name, the Thai stretches of ``texts`` that sound like it, the shortest
     from each Thai token on; a name none sounds like is left out. What the extract looks for
-    in the passages when an English question names someone (rag.answer.lexicon)."""
-    wanted = {n: latin_skeletons(n) for n in dict.fromkeys(names)}
+    in the passages when an English question names someone (rag.answer.lexicon). Only readings
+    of ``SPELLING_CLASSES`` classes or more: China's two (ch-n) sound like จอห์น and ซอน, which
+    would point the extract at any piece holding them."""
+    wanted = {n: frozenset(v for v in latin_skeletons(n) if len(v) >= SPELLING_CLASSES) for n in dict.fromkeys(names)}
     found: dict[str, dict[str, None]] = {n: {} for n in wanted}
     for text in texts:
         words = tokenize(text)
