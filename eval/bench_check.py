@@ -14,7 +14,7 @@
    the rules it was then measured on (the third and fourth, mostly names, also over XQuAD-th
    paragraphs: ``--xquad`` needed); the share of unfaithful sentences rejected and of faithful
    ones kept, at the shipped thresholds, per part and in all.
-   The sound test of names (rag.generate.names) on PyThaiNLP's transliteration list.
+   The sound test of names (rag.lexical.names) on PyThaiNLP's transliteration list.
 3. Time: the check of a five-sentence answer as ``rag ask`` runs it (the passages' sentence
    vectors read from the index): after the last token of a streamed answer, and whole.
 
@@ -38,7 +38,6 @@ import numpy as np  # noqa: E402
 
 from rag.answer import Passage, SentenceCache  # noqa: E402
 from rag.api import open_index  # noqa: E402
-from rag.generate import names  # noqa: E402
 from rag.generate.answer import MAY_CLOSE  # noqa: E402
 from rag.generate.check import (  # noqa: E402
     CROSS_LANGUAGE_THRESHOLD,
@@ -48,6 +47,7 @@ from rag.generate.check import (  # noqa: E402
     Evidence,
     content_coverage,
 )
+from rag.lexical import names  # noqa: E402
 from rag.search import Hit  # noqa: E402
 from rag.thai.sentences import split_sentences  # noqa: E402
 
@@ -225,7 +225,7 @@ def _royin_skeleton(roman: str) -> str:
 
 
 def name_calibration(limit: int = 1500) -> dict:
-    """The sound test of names (rag.generate.names) on PyThaiNLP's Thai-English transliteration
+    """The sound test of names (rag.lexical.names) on PyThaiNLP's Thai-English transliteration
     list (neither the article nor XQuAD): each Thai spelling against its English word (kept) and
     against another entry's English word (a false match), with the Thai read by its letters
     (ISO 11940, shipped) and by its RTGS romanisation (royin, the offline romaniser)."""

@@ -382,21 +382,27 @@ def test_a_who_question_quotes_the_speaker_with_the_saying(assistant):
     assert quoted.index("John Kerry") < quoted.index("นโยบายเศรษฐกิจคือนโยบายการต่างประเทศ")
 
 
-def _extract_of(question: str, *texts: str) -> list[str]:
-    """The extract of passages written in the test (no index: the question's words decide)."""
+def _extract_of(question: str, *texts: str, scores: tuple[float, ...] = (), docs: tuple[str, ...] = (),
+                **lexicon) -> list[str]:
+    """The extract of passages written in the test (no index: the question's words decide;
+    ``lexicon``: what question_lexicon reads of an index, written in the test too). The
+    search's scores are 1, 1/2, 1/3 ... unless given (``scores``), each passage from its own
+    document unless given (``docs``)."""
     from rag.answer import asks
-    from rag.answer.extract import build_pool, extract, question_lexicon
+    from rag.answer.extract import build_pool, extract
+    from rag.answer.lexicon import question_lexicon
 
-    hits = [Hit(rank=n, score=1.0, chunk_id=f"c{n}", doc_id=f"d{n}", title="t", section="s", page=None, text=text,
+    hits = [Hit(rank=n, score=scores[n - 1] if scores else 1.0 / n, chunk_id=f"c{n}",
+                doc_id=docs[n - 1] if docs else f"d{n}", title="t", section="s", page=None, text=text,
                 footnotes=[]) for n, text in enumerate(texts, 1)]
     pool = build_pool(hits, None, lambda h: None, None)
-    return [s.text for s in extract(pool, question_lexicon(question), asks(question))]
+    return [s.text for s in extract(pool, question_lexicon(question, **lexicon), asks(question))]
 
 
 def test_the_window_that_restates_the_question_is_quoted_with_what_follows_it():
     """The piece that holds the question's words ends where the answer begins (the name it was
-    given is in the next sentence): a window quoted alone comes with its neighbours, following
-    ones first, within GROW_CHARS."""
+    given is in the next sentence): a window quoted alone comes with its neighbours, the next
+    one first, within GROW_CHARS."""
     text = ("The weather in the valley was mild that year. "
             "A committee on water rights met in Geneva during the spring of that year. "
             "Members knew it as the Blue Table. "
@@ -433,6 +439,56 @@ def test_the_room_left_quotes_the_head_of_a_long_next_piece_cut_at_a_space():
     quoted = _extract_of("What was the committee on water rights that met in Geneva called?", text)
     assert len(quoted) == 1 and "Blue Table" in quoted[0] and quoted[0].endswith(" …")
     assert quoted[0].removesuffix(" …") in text and len(quoted[0]) <= GROW_CHARS + 2
+
+
+def test_a_window_grows_on_both_sides_in_turn():
+    """The answer is the subject, in the piece before the one that restates the question, and
+    many pieces follow: the window takes one piece after it, then one before it, in turn, so
+    a long run of following pieces does not crowd out the one just before."""
+    text = ("The Blue Table was the name the members used, as the minutes kept in the archive of the canton "
+            "show for every meeting held in the first decade of its work, when its rules were still being written. "
+            "It was the committee on water rights that met in Geneva during the spring of that year. "
+            + " ".join(f"Another sentence number {n} follows here about unrelated matters." for n in range(8)))
+    quoted = " ".join(_extract_of("Which committee on water rights met in Geneva?", text))
+    assert "Blue Table" in quoted and "Geneva" in quoted and "number 0" in quoted
+
+
+_FILLER = " ".join(f"ข้อความส่วนที่{n}กล่าวถึงเรื่องทั่วไปของภูมิภาคนี้อย่างละเอียดโดยไม่ได้ระบุสิ่งใดเป็นพิเศษ"
+                   for n in "หนึ่ง สอง สาม สี่ ห้า หก เจ็ด แปด".split())
+
+
+def test_an_english_name_is_found_in_thai_text_by_its_sound():
+    """Thai writes a foreign name as it sounds: the name's Thai spelling is found by the
+    consonants of its letters, and a common word that shares a few consonants is not taken for it."""
+    from rag.lexical.names import spellings
+
+    text = "ในปี 1187 เตมูจินรีบรวบรวมพลพรรคเข้ารับมือ แต่ก็พ่ายแพ้ต่อจามูคา ส่วนคานธีเกิดในอินเดีย"
+    found = spellings(["Temüjin", "Jamukha", "Gandhi", "English"], [text])
+    assert found == {"Temüjin": ("เตมูจิน",), "Jamukha": ("จามูคา",), "Gandhi": ("คานธี",)}
+
+
+def test_an_english_question_finds_the_piece_that_names_its_subject_in_thai():
+    """No dictionary word of "When was Temüjin elected?" is in the Thai text; his name is,
+    as Thai writes it (เตมูจิน), far from the start: the extract quotes that piece."""
+    from rag.answer.lexicon import spoken_names
+
+    question = "When was Temüjin elected?"
+    text = _FILLER + " เตมูจินได้รับเลือกเป็นผู้นำของชนเผ่าทั้งหมดในที่ประชุมใหญ่ริมแม่น้ำ"
+    quoted = " ".join(_extract_of(question, text, sounds=spoken_names(question, [text])))
+    assert "เตมูจินได้รับเลือก" in quoted
+
+
+def test_a_common_thai_translation_counts_as_little_as_it_tells():
+    """An English word's translations are alternatives, some common (ตัว, in most Thai text),
+    some rare (ร่างกาย): a piece holding only the common one counts for what it tells, so
+    the piece with the rare one is quoted, though the other comes first."""
+    rare = {"ตัว": 0.1, "ร่างกาย": 3.0, "bodies": 0.0}
+    question = "Which bodies were studied?"
+    text = ("ตัวอย่างที่เก็บมาในฤดูร้อนถูกนำไปเก็บไว้ในห้องเย็นของสถาบัน " + _FILLER
+            + " นักวิจัยศึกษาร่างกายของนักกีฬาหลายร้อยคน")
+    quoted = " ".join(_extract_of(question, text, rarity=lambda forms: max(rare.get(f, 0.0) for f in forms),
+                                  translate=lambda q: [("bodies", ("ตัว", "ร่างกาย"))]))
+    assert "ร่างกายของนักกีฬา" in quoted
 
 
 def test_the_first_passage_is_quoted_over_a_lower_one_holding_barely_more_of_the_question():
@@ -521,3 +577,51 @@ def test_a_passage_that_stops_at_wa_is_quoted_with_what_follows(wiki, question, 
 def test_off_topic_questions_are_refused_on_wikipedia_paragraphs(wiki, question):
     answer = wiki.ask(question)
     assert not answer.found and not answer.extract
+
+
+def test_two_passages_the_search_cannot_tell_apart_are_both_quoted():
+    """The search scored the second passage (another document) nearly as high as the first:
+    the extract quotes the best window of each, within UNDECIDED_ROOM, though the first
+    restates the question better. Two chunks of one document so scored: the first alone."""
+    from rag.answer.extract import UNDECIDED, UNDECIDED_ROOM
+
+    filler = " ".join(f"Sentence {n} of the report is about another matter." for n in range(4))
+    first = "A committee on water rights met in Geneva during the spring of that year. " + filler
+    second = "The committee on water rights was called the Blue Table. " + filler
+    question = "What was the committee on water rights that met in Geneva called?"
+    close = (1.0, UNDECIDED + 0.01)
+    quoted = _extract_of(question, first, second, scores=close)
+    assert len(quoted) == 2 and "Geneva" in quoted[0] and "Blue Table" in quoted[1]
+    assert sum(len(q) for q in quoted) <= UNDECIDED_ROOM
+    assert not any("Blue Table" in q for q in _extract_of(question, first, second, scores=(1.0, UNDECIDED - 0.05)))
+    assert not any("Blue Table" in q for q in _extract_of(question, first, second, scores=close, docs=("d", "d")))
+
+
+def test_a_window_opening_on_a_word_that_goes_on_is_quoted_with_the_piece_before():
+    """Thai pieces are cut at spaces: the piece that restates the question opens on จึง ("so"),
+    and its subject (the answer) ends the piece before. That piece comes first, before the
+    following pieces fill the room."""
+    subject = ("ในกรณีพิพาทหลายครั้งที่ผ่านมาตลอดช่วงทศวรรษหลังการก่อตั้งประชาคมและการขยายสมาชิกภาพไปสู่ประเทศใหม่จำนวนมาก"
+               "ซึ่งมีระบบกฎหมายภายในแตกต่างกันไปตามประวัติศาสตร์และธรรมเนียมของแต่ละประเทศศาลยุติธรรมสหภาพยุโรปและศาลสูงสุดของประเทศสมาชิก")
+    text = (subject + " จึงต้องสร้างหลักในการแก้ไขข้อขัดแย้งทางกฎหมายระหว่างระบบต่างๆ "
+            + " ".join(f"ข้อความลำดับที่ {n} กล่าวถึงเรื่องอื่นที่ไม่เกี่ยวข้องกับคำถามนี้เลยแม้แต่น้อย" for n in range(8)))
+    quoted = " ".join(_extract_of("หน่วยงานใดต้องสร้างหลักในการแก้ไขข้อขัดแย้งทางกฎหมายระหว่างระบบต่างๆ", text))
+    assert quoted.startswith(subject) and "จึงต้องสร้างหลัก" in quoted
+
+
+def test_a_window_already_past_its_room_takes_no_head_of_the_next_piece():
+    """The room left for the next piece's head is what the window leaves of ``room``: a window
+    already longer than its room adds nothing (a negative room once read as counting from the
+    next piece's end, which added most of it)."""
+    from rag.answer.extract import Piece, Window, grow
+
+    texts = ["ก" * 300, "ข ฃ " * 38, "ค ฅ " * 60]
+    pieces, at = [], 0
+    for n, t in enumerate(texts):
+        pieces.append(Piece(cite=1, pos=n, text=t, start=at, end=at + len(t)))
+        at += len(t) + 1
+    window = Window(cite=1, first=0, last=1, text=f"{texts[0]} {texts[1]}", score=1.0)
+    grown = grow(window, pieces, room=400)
+    assert grown.text == window.text and not grown.cut_end
+    roomy = grow(Window(cite=1, first=0, last=0, text=texts[0], score=1.0), pieces, room=400)
+    assert roomy.last == 0 and roomy.cut_end and len(roomy.text) <= 400  # the head that fits

@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer import Passage
 from rag.generate.check import CitationChecker, cites_of, enough, latin_names, split_generated
-from rag.generate.names import latin_skeletons, sounds_like, thai_skeleton
+from rag.lexical.names import latin_skeletons, sounds_like, thai_skeleton
 from rag.search import Hit
 
 KERRY = "จอห์น เคอร์รี่"

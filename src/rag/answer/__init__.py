@@ -8,7 +8,8 @@ text for the terminal.
   ``calibrate``: placing an index's thresholds (run by ingest); ``corpus``: what the answer
   reads of the index (stored sentence vectors, the corpus's score spread, word frequency);
 - ``asks``: what a question asks for (a list, a person, a time, a place, a number, a source);
-- ``extract``: the window of the best passages that answers; ``vectors``: ``SentenceCache``;
+- ``extract``: the window of the best passages that answers; ``lexicon``: the question's words
+  as it looks for them; ``vectors``: ``SentenceCache``;
 - ``words``: the question's content words and where they occur; ``labels``: the words we add;
 - ``markdown`` (``render_markdown``), ``terminal`` (``render_rich``).
 """

@@ -8,7 +8,8 @@ consecutive pieces of one passage, a window, chosen for what the question asks
 
 - each window scores its best piece's cosine to the question, plus the share of the question's
   words it holds (weighted by their rarity in the corpus; for a question without Thai, its
-  words' Thai translations too), plus a share when it holds what the question asks for (a
+  words' Thai translations, each counting as rare as it is, and its names as Thai writes them
+  by their sound, rag.lexical.names), plus a share when it holds what the question asks for (a
   date for "when", a number for "how many", a name for "who", a place for "where", an
   enumeration for a list), less a little for its length and for a lower-ranked passage;
 - a window that ends where its text announces what follows (``ได้แก่``, ``ดังนี้``, ``คือ``,
@@ -21,25 +22,36 @@ consecutive pieces of one passage, a window, chosen for what the question asks
   references the chosen window cites (the documents' own footnotes).
 
 A second window from another passage is added when it scores nearly as well and the extract
-stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, the
-following ones first, up to ``GROW_CHARS`` (two windows share ``SECOND_ROOM`` so): the
-best-scoring window is most often the one that restates the question, and the answer sits
-just after it. The room left holds the head of the next piece, cut at a space and marked "…"
-(a piece of Thai text may run long). Sentence vectors are the index's own (rag.answer.corpus);
-text the index did not embed is encoded through ``SentenceCache`` (rag.answer.vectors).
+stays short (``EXTRACT_CHARS``). A window quoted alone is shown with the pieces around it, one
+following and one preceding in turn, up to ``GROW_CHARS`` (two windows share
+``SECOND_ROOM`` so): the best-scoring window is most
+often the one that restates the question, and the answer sits next to it. The room left, if any,
+holds the head of the next piece, cut at a space and marked "…"
+(a piece of Thai text may run long). A window whose first piece begins with a word that goes on
+from the piece before it (``CONTINUES``: "และ", "ซึ่ง", "ได้", "เป็น" ...: the subject or the
+name is there) is shown with that piece first.
+
+When the search cannot tell its first two passages apart (the second scores at least
+``UNDECIDED`` of the first's score) and they come from two documents, the extract (but for a
+list question, whose enumeration needs the room) quotes the
+best window of each, shorter ones (``UNDECIDED_CHARS``) sharing more room (``UNDECIDED_ROOM``):
+the second passage then often holds the answer (XQuAD-th dev, English: 25 of 144 such
+questions, against 3 of the 424 others). Two chunks of one document are most often neighbours
+that share text: the first stands for both. Sentence vectors are the index's own
+(rag.answer.corpus); text the index did not embed is encoded through ``SentenceCache`` (rag.answer.vectors).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.answer.asks import ANNOUNCES, ENUMERATION, ITEM, LIST, SOURCE, Asks, answer_signal
+from rag.answer.lexicon import Lexicon
 from rag.answer.vectors import Encoder
-from rag.answer.words import contains, query_terms
+from rag.lexical.tokenize import tokenize
 from rag.search import Hit
 from rag.thai.chars import is_thai
 from rag.thai.sentences import clip, is_fragment_end, is_fragment_start, split_sentences, stretches
@@ -60,11 +72,13 @@ SIGNAL_WEIGHT = 0.02  # the window holds the kind of thing asked for
 CUT_PENALTY = 0.03  # the window stops where its text announces what follows
 LENGTH_PENALTY = 0.02  # per 1,000 characters over BASE_CHARS
 BASE_CHARS = 250
+UNDECIDED = 0.85  # the second passage's search score, as a share of the first's, that leaves them undecided
+UNDECIDED_CHARS = 320  # ... then each window is at most this long
+UNDECIDED_ROOM = 700  # ... and the two share this much
 RANK_PRIOR = 0.03  # per rank of the passage: the search read all of it, a window is read by its words
-# Words that frame an English question rather than name what it is about ("What does X mean
-# in the context of ...", "according to the article"): not looked for in the passages.
-FRAMING = frozenset("""mean means meaning meant called call named name context according article paper text
-document author refer refers referred describe described example examples kind kinds type types""".split())
+# Thai words that cannot open a sentence: they go on from the words before them (conjunctions,
+# relative words, auxiliaries and copulas whose subject comes first, a demonstrative).
+CONTINUES = frozenset("""และ ซึ่ง ที่ โดย แต่ หรือ ก็ จึง ว่า แล้ว นี้ ได้ เป็น คือ จะ ให้ ถูก ทำให้ อย่างเช่น ดังนั้น มี""".split())
 
 
 @dataclass
@@ -158,62 +172,6 @@ def build_pool(hits: Sequence[Hit], qvec: np.ndarray | None, stored: Callable[[H
     return pool
 
 
-# ------------------------------------------------------------------ the question's words
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """The question's words as the extract looks for them: each a set of alternative forms
-    (a word, or an English word and its Thai translations) with a weight (its rarity)."""
-
-    groups: tuple[tuple[float, tuple[str, ...]], ...] = ()
-
-    def holds(self, text: str) -> list[bool]:
-        return [any(_found(text, f) for f in forms) for _, forms in self.groups]
-
-    def share(self, held: Sequence[bool]) -> float:
-        total = sum(w for w, _ in self.groups)
-        return sum(w for (w, _), h in zip(self.groups, held, strict=True) if h) / total if total > 0 else 0.0
-
-    def forms(self) -> tuple[str, ...]:
-        return tuple(f for _, forms in self.groups for f in forms)
-
-    def strip(self, text: str) -> str:
-        """``text`` without the question's own words (what it holds besides them)."""
-        for _, forms in self.groups:
-            for f in forms:
-                text = re.sub(re.escape(f), " ", text, flags=re.IGNORECASE) if len(f) > 1 else text
-        return text
-
-
-def _found(text: str, form: str) -> bool:
-    return form in text if is_thai(form) else contains(text, form)
-
-
-def question_lexicon(query: str, rarity: Callable[[Sequence[str]], float] | None = None,
-                     translate: Callable[[str], list[tuple[str, tuple[str, ...]]]] | None = None) -> Lexicon:
-    """The question's content words (numbers included), each weighted by ``rarity`` (the
-    highest idf of its forms in the corpus; 1 without one); for a question without Thai, each
-    English word with its Thai translations (``translate``) as alternative forms."""
-    terms = [t.removesuffix("'s").removesuffix("’s") for t in query_terms(query)]
-    terms = [t for t in dict.fromkeys(terms) if t not in FRAMING]
-    weigh = rarity or (lambda forms: 1.0)
-    groups: list[tuple[float, tuple[str, ...]]] = []
-    if is_thai(query) or translate is None:
-        groups = [(weigh((t,)), (t,)) for t in terms]
-    else:
-        translated = {w: thai for w, thai in translate(query) if thai}
-        done: set[str] = set()
-        for word, thai in translated.items():
-            if word in FRAMING:
-                continue
-            forms = (word.replace("_", " "), *thai)
-            groups.append((weigh(forms), forms))
-            done.update(word.split("_"))
-        groups += [(weigh((t,)), (t,)) for t in terms if t not in done]
-    return Lexicon(groups=tuple((w, f) for w, f in groups if w > 0))
-
-
 # ------------------------------------------------------------------ choosing the windows
 
 
@@ -239,17 +197,17 @@ def _windows(pieces: list[Piece], cap: int) -> list[tuple[int, int]]:
     return out
 
 
-def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[list[bool]], ask: Asks,
+def _score(pieces: list[Piece], i: int, j: int, lexicon: Lexicon, held: list[list[float]], ask: Asks,
            rank: int, marked: Sequence[tuple[int, str]]) -> float:
     text = " ".join(p.text for p in pieces[i:j + 1])
     best = max(p.sim for p in pieces[i:j + 1])
-    words = lexicon.share([any(h[k] for h in held[i:j + 1]) for k in range(len(lexicon.groups))])
+    words = lexicon.share([max(h[k] for h in held[i:j + 1]) for k in range(len(lexicon.groups))])
     if ask.kind == SOURCE:  # a source question wants the claim that cites something, and its words
         cited = [t for pos, t in marked if pieces[i].start <= pos <= pieces[j].end + 1]
         signal = float(bool(cited))
         if cited:
             more = lexicon.holds(" ".join(cited))
-            words = lexicon.share([any(h[k] for h in held[i:j + 1]) or more[k] for k in range(len(lexicon.groups))])
+            words = lexicon.share([max(*(h[k] for h in held[i:j + 1]), more[k]) for k in range(len(lexicon.groups))])
     else:
         signal = answer_signal(ask.kind, lexicon.strip(text), lexicon.forms())
     score = best + LEXICAL_WEIGHT * words + SIGNAL_WEIGHT * signal - RANK_PRIOR * rank
@@ -271,6 +229,9 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
     the opening and closing sections) gets the best window of a second passage whatever its
     score, within ``EXTRACT_CHARS``: what the paper is about and what it concludes."""
     cap = LIST_CHARS if ask.many else WINDOW_CHARS
+    undecided = not whole and ask.kind != SOURCE and not ask.many and _undecided(pool.hits)
+    if undecided:
+        cap = UNDECIDED_CHARS
     found: list[Window] = []
     for rank, pieces in enumerate(pool.passages):
         if not pieces:
@@ -291,39 +252,65 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
     chosen = [found[0]]
     for w in found[1:] if ask.kind != SOURCE else []:
         margin, room = (float("inf"), EXTRACT_CHARS) if whole else (SECOND_MARGIN, SECOND_ROOM)
+        if undecided and {w.cite, chosen[0].cite} == {1, 2}:
+            margin, room = float("inf"), UNDECIDED_ROOM
         if w.score >= chosen[0].score - margin and len(chosen[0].text) + len(w.text) <= room \
                 and w.text not in chosen[0].text and chosen[0].text not in w.text:
             chosen.append(w)
             break
     if len(chosen) == 1 and ask.kind != SOURCE:  # a source question's references follow its one claim
-        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], GROW_CHARS)
+        room = GROW_CHARS
+        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room)
     elif len(chosen) == 2 and not whole:  # two windows share the room they were admitted within
-        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], SECOND_ROOM - len(chosen[1].text) - 1)
-        chosen[1] = grow(chosen[1], pool.passages[chosen[1].cite - 1], SECOND_ROOM - len(chosen[0].text) - 1)
+        room = UNDECIDED_ROOM if undecided and {w.cite for w in chosen} == {1, 2} else SECOND_ROOM
+        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room - len(chosen[1].text) - 1)
+        chosen[1] = grow(chosen[1], pool.passages[chosen[1].cite - 1], room - len(chosen[0].text) - 1)
     return chosen
 
 
+def _undecided(hits: Sequence[Hit]) -> bool:
+    """The search scored its first two passages, from two documents, too close to tell which
+    answers (``UNDECIDED``)."""
+    return len(hits) > 1 and hits[0].score > 0 and hits[1].score >= UNDECIDED * hits[0].score \
+        and hits[0].doc_id != hits[1].doc_id
+
+
 def grow(window: Window, pieces: list[Piece], room: int) -> Window:
-    """``window`` with the pieces that follow it, then those before it, while it stays within
-    ``room`` characters, then as much of the next piece's head as fits (cut at a space, shown
-    with "…"). The best-scoring window is the piece that restates the question, and
-    the answer is most often the words right after it (a name, a date, what it is called) or,
-    less often, right before: the window is read in its context rather than alone."""
+    """``window`` with the pieces around it, the next one after it, then the one before it, in
+    turn, while it stays within ``room`` characters (a side with no room left lets the other
+    go on), then as much of the next piece's head as fits (cut at a space, shown with "…").
+    The best-scoring window is the piece that restates the question, and the answer is most
+    often the words right after it (a name, a date, what it is called) or right before it
+    (the subject of what it says): the window is read in its context rather than alone."""
     first, last, length = window.first, window.last, len(window.text)
-    while last + 1 < len(pieces) and length + 1 + len(pieces[last + 1].text) <= room:
-        last += 1
-        length += 1 + len(pieces[last].text)
-    while first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
-        first -= 1
+    if first > 0 and continues(pieces[first].text) and length + 1 + len(pieces[first - 1].text) <= room:
+        first -= 1  # its first words go on from the piece before: the subject, the name is there
         length += 1 + len(pieces[first].text)
+    moved = True
+    while moved:
+        moved = False
+        if last + 1 < len(pieces) and length + 1 + len(pieces[last + 1].text) <= room:
+            last += 1
+            length += 1 + len(pieces[last].text)
+            moved = True
+        if first > 0 and length + 1 + len(pieces[first - 1].text) <= room:
+            first -= 1
+            length += 1 + len(pieces[first].text)
+            moved = True
     text = " ".join(p.text for p in pieces[first:last + 1])
-    if last + 1 < len(pieces):  # the room left takes the head of the next piece, cut at a space
-        nxt = pieces[last + 1].text
+    if last + 1 < len(pieces) and room - length - 1 > HEAD_CHARS:  # the room left takes the head
+        nxt = pieces[last + 1].text  # of the next piece, cut at a space
         cut = nxt.rfind(" ", 0, room - length - 1)
         if cut >= HEAD_CHARS:
             return Window(cite=window.cite, first=first, last=last, text=text + " " + nxt[:cut].rstrip(" ,;:"),
                           score=window.score, cut_end=True)
     return Window(cite=window.cite, first=first, last=last, text=text, score=window.score)
+
+
+def continues(text: str) -> bool:
+    """``text`` begins with a Thai word that goes on from the words before it (``CONTINUES``)."""
+    words = tokenize(text[:24]) if is_thai(text[:1]) else []
+    return bool(words) and words[0] in CONTINUES
 
 
 def show(window: Window, pool: Pool) -> str:
@@ -370,5 +357,5 @@ def extract(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> lis
     return out
 
 
-__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "ExtractSentence", "Lexicon", "Piece",
-           "Pool", "Window", "build_pool", "choose", "extract", "question_lexicon"]
+__all__ = ["EXTRACT_PASSAGES", "EXTRACT_SENTENCE_CHARS", "LIST", "ExtractSentence", "Piece",
+           "Pool", "Window", "build_pool", "choose", "extract"]

@@ -7,7 +7,6 @@ before it is shown. Takes an ``Answer`` (rag.answer) and an LLM's address; gives
 - ``client``: ``LLMClient`` over the OpenAI-compatible chat API (the ``openai`` client);
 - ``prompt``: the messages, from the user-changeable template file ``prompts.txt``;
 - ``check``: the citation check (sentences, citations, similarity, numbers and names);
-- ``names``: whether a Latin name is in a Thai passage (dictionary Thai, or the sound of its letters);
 - ``answer``: ``generate`` and ``stream_generate``, the whole step.
 """
 

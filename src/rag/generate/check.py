@@ -23,7 +23,7 @@ A sentence is supported when
 5. every number (Thai digits read as Arabic ones, a Buddhist-era year as its Common-era one
    and back) and every Latin-script name in it is in the cited passages or the references
    they cite: as written, or in Thai text as the dictionary's Thai word for it or in Thai
-   letters that sound like it (rag.generate.names: Peyton Manning is เพย์ตัน แมนนิง, Finnish
+   letters that sound like it (rag.lexical.names: Peyton Manning is เพย์ตัน แมนนิง, Finnish
    is ฟินแลนด์). In an English sentence a capitalised word the dictionary knows that is not a
    name by it (Ministry, Bush ไม้พุ่ม: no transliteration, no country) may translate the
    passage's own word, so it is left to the similarity; its names (George จอร์จ, Vietnam,
@@ -50,8 +50,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.answer import Encoder, GeneratedSentence, Passage, query_terms
-from rag.generate.names import ThaiNames
 from rag.lexical.bilingual import Dictionary
+from rag.lexical.names import ThaiNames
 from rag.lexical.tokenize import QUESTION_WORDS, tokenize
 from rag.search import Hit
 from rag.thai.chars import THAI_TO_ARABIC_DIGITS, is_thai
@@ -178,7 +178,7 @@ class Evidence:
     numbers: set[str]
     sentences: list[str]
     thai: bool  # the passage is Thai text
-    key: str = ""  # the chunk's id, under which its romanised words are kept (rag.generate.names)
+    key: str = ""  # the chunk's id, under which its romanised words are kept (rag.lexical.names)
     words: str = ""  # its tokens run together, read by ``content_coverage`` when first needed
 
 
@@ -270,7 +270,7 @@ class CitationChecker:
     def missing_names(self, run: list[str], evs: Sequence[Evidence], thai_sentence: bool) -> list[str]:
         """The words of a name run the passages do not hold: in Latin script (a plural "s" or a
         possessive aside), or in a Thai passage as the dictionary's Thai word or by sound
-        (rag.generate.names). In an English sentence a capitalised word that is not a name by
+        (rag.lexical.names). In an English sentence a capitalised word that is not a name by
         the dictionary (Ministry, Bush) may translate the Thai text's own word and is not
         asked for; in a Thai sentence every capitalised Latin word is."""
         latin = " ".join(e.latin for e in evs)

@@ -4,7 +4,9 @@
 and a question's tokens without its question words; ``trigrams``: character-trigram BM25,
 which matches where the segmenter cuts a name or a compound differently in the question and
 the passage; ``bilingual``: the English -> Thai dictionary (WordNet 3.0 and the Thai WordNet,
-shipped in ``data/``) that puts an English question's words into Thai.
+shipped in ``data/``) that puts an English question's words into Thai; ``names``: an English
+name in Thai text by the sound of its letters: whether a Thai passage holds it (the citation
+check) and the Thai stretches that spell it (the extract).
 """
 
 from rag.lexical.bilingual import Dictionary

@@ -47,6 +47,7 @@ MAX_TOKENS = 5  # Thai tokens a transliterated name may be cut into (two words o
 MAX_COST = 0.2  # edits per consonant class, the longer skeleton's length (at least half an edit)
 MIN_CLASSES = 2  # a word of fewer consonants (Lee, Cho, EU) is matched with its neighbour or not by sound
 SHORT = 3  # a skeleton this short matches only exactly
+SPELLING_CLASSES = 3  # the shortest reading whose Thai spellings the extract looks for
 COMMON = 1000  # occurrences in the Thai National Corpus (PyThaiNLP) that make a word common: a run
 # of common words only is read as those words, never as a name
 _SOFT = frozenset("RLN")
@@ -155,23 +156,11 @@ class ThaiSounds:
 
     @staticmethod
     def of(text: str) -> ThaiSounds:
-        words = tokenize(text)
-        tokens = [thai_skeleton(t) if is_thai(t) else None for t in words]
         out = ThaiSounds()
-        for i in range(len(tokens)):
-            parts: list[str] = []
-            rare = False
-            for j, t in enumerate(tokens[i:i + MAX_TOKENS], i):
-                if t is None:
-                    break
-                parts.append(t)
-                rare = rare or not _common(words[j])
-                sk = collapse(parts)
-                if not sk or not rare:  # common words read as themselves (การ ใช้ is not George)
-                    continue
-                out.runs.setdefault(sk[0], set()).add(sk)
-                if len(sk) <= SHORT:
-                    out.short.add(sk)
+        for _, sk in thai_runs(tokenize(text)):
+            out.runs.setdefault(sk[0], set()).add(sk)
+            if len(sk) <= SHORT:
+                out.short.add(sk)
         return out
 
     def holds(self, skeletons: Iterable[str]) -> bool:
@@ -183,14 +172,72 @@ class ThaiSounds:
                 if sk in self.short:
                     return True
                 continue
-            firsts = {sk[0], *(_SOFT if sk[0] in _SOFT else ())}
-            if len(sk) > 1:
-                firsts.add(sk[1])  # the word's first consonant left out of the Thai
-            for first in firsts:
+            for first in _firsts(sk):
                 for cand in self.runs.get(first, ()):
                     if cand == sk or sounds_like(sk, cand):
                         return True
         return False
+
+
+def _firsts(skeleton: str) -> set[str]:
+    """The first classes a Thai run spelling a word of ``skeleton`` may start with."""
+    firsts = {skeleton[0], *(_SOFT if skeleton[0] in _SOFT else ())}
+    if len(skeleton) > 1:
+        firsts.add(skeleton[1])  # the word's first consonant left out of the Thai
+    return firsts
+
+
+def sounds_as(skeletons: Iterable[str], run: str) -> bool:
+    """Whether a Thai run's skeleton sounds like one of a word's readings (``ThaiSounds.holds``
+    for one run)."""
+    for sk in skeletons:
+        if len(sk) < MIN_CLASSES:
+            continue
+        if len(sk) <= SHORT:
+            if run == sk:
+                return True
+        elif run[:1] in _firsts(sk) and (run == sk or sounds_like(sk, run)):
+            return True
+    return False
+
+
+def thai_runs(words: list[str]) -> list[tuple[tuple[int, int], str]]:
+    """Each run of up to ``MAX_TOKENS`` consecutive Thai tokens (``tokenize``'s) that holds a
+    word not common enough to be read as itself (การ ใช้ is not George), as its token span and
+    consonant skeleton: where a transliterated name may stand."""
+    tokens = [thai_skeleton(t) if is_thai(t) else None for t in words]
+    out: list[tuple[tuple[int, int], str]] = []
+    for i in range(len(tokens)):
+        parts: list[str] = []
+        rare = False
+        for j, t in enumerate(tokens[i:i + MAX_TOKENS], i):
+            if t is None:
+                break
+            parts.append(t)
+            rare = rare or not _common(words[j])
+            sk = collapse(parts)
+            if sk and rare:
+                out.append(((i, j + 1), sk))
+    return out
+
+
+def spellings(names: Iterable[str], texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """For each English name, the Thai stretches of ``texts`` that sound like it, the shortest
+    from each Thai token on; a name none sounds like is left out. What the extract looks for
+    in the passages when an English question names someone (rag.answer.lexicon). Only readings
+    of ``SPELLING_CLASSES`` classes or more: China's two (ch-n) sound like จอห์น and ซอน, which
+    would point the extract at any piece holding them."""
+    wanted = {n: frozenset(v for v in latin_skeletons(n) if len(v) >= SPELLING_CLASSES) for n in dict.fromkeys(names)}
+    found: dict[str, dict[str, None]] = {n: {} for n in wanted}
+    for text in texts:
+        words = tokenize(text)
+        starts: set[tuple[str, int]] = set()
+        for (i, j), sk in thai_runs(words):
+            for name, readings in wanted.items():
+                if (name, i) not in starts and sounds_as(readings, sk):
+                    starts.add((name, i))
+                    found[name]["".join(words[i:j])] = None
+    return {n: tuple(f) for n, f in found.items() if f}
 
 
 @dataclass
