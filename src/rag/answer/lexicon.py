@@ -31,11 +31,6 @@ class Lexicon:
     groups: tuple[tuple[float, tuple[str, ...]], ...] = ()
     form_weights: tuple[tuple[float, ...], ...] = ()
 
-    @property
-    def translated(self) -> bool:
-        """The words are a question's without Thai, read through the dictionary."""
-        return bool(self.form_weights)
-
     def holds(self, text: str) -> list[float]:
         """For each word, how much of it ``text`` holds, 0 to 1 (its rarest form found, against
         its group's weight)."""
