@@ -259,8 +259,7 @@ def choose(pool: Pool, lexicon: Lexicon, ask: Asks, whole: bool = False) -> list
             chosen.append(w)
             break
     if len(chosen) == 1 and ask.kind != SOURCE:  # a source question's references follow its one claim
-        room = GROW_CHARS
-        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room)
+        chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], GROW_CHARS)
     elif len(chosen) == 2 and not whole:  # two windows share the room they were admitted within
         room = UNDECIDED_ROOM if undecided and {w.cite for w in chosen} == {1, 2} else SECOND_ROOM
         chosen[0] = grow(chosen[0], pool.passages[chosen[0].cite - 1], room - len(chosen[1].text) - 1)

@@ -171,11 +171,8 @@ class ThaiSounds:
             if len(sk) <= SHORT:
                 if sk in self.short:
                     return True
-                continue
-            for first in _firsts(sk):
-                for cand in self.runs.get(first, ()):
-                    if cand == sk or sounds_like(sk, cand):
-                        return True
+            elif any(sounds_as((sk,), cand) for first in _firsts(sk) for cand in self.runs.get(first, ())):
+                return True
         return False
 
 
@@ -262,7 +259,7 @@ class ThaiNames:
         """The Thai words of each of the word's readings (every part of speech's first sense),
         and the last word of each (ประเทศเวียดนาม: เวียดนาม)."""
         out: list[str] = []
-        for form in self.dictionary.readings(word.lower().removesuffix("'s").removesuffix("’s")):
+        for form in self.dictionary.readings(_bare(word.lower())):
             out.append(form)
             parts = [t for t in tokenize(form) if is_thai(t)]
             if len(parts) > 1 and len(parts[-1]) > 2:
@@ -299,20 +296,25 @@ class ThaiNames:
         """Whether the name ``words`` (one word or a run) is in the Thai ``text``: one word as
         its dictionary Thai, any as the sound of the run, read without a plural s."""
         if len(words) == 1:
-            word = words[0].removesuffix("'s").removesuffix("’s")
+            word = _bare(words[0])
             # an adjective of a place the text names: American (อเมริกัน) for อเมริกา, Japanese for ญี่ปุ่น
             bases = [word, *([word[:-1]] if word.endswith("an") else []), *([word[:-3]] if word.endswith("ese") else [])]
             if any(f in text for b in bases for f in self.thai_words(b)):
                 return True
-        readings = [latin_skeletons(w.removesuffix("'s").removesuffix("’s")) for w in words]
+        readings = [latin_skeletons(_bare(w)) for w in words]
         if len(words) > 1 and all(max(map(len, r), default=0) >= MIN_CLASSES for r in readings):
             return False  # a run is read whole only to carry a word too short alone (Lee Sang-deok)
         joined = {collapse(p) for p in itertools.islice(itertools.product(*readings), _MAX_VARIANTS)}
         if len(words) == 1:  # a plural, or an adjective of the place the text names (American: อเมริกา)
-            stem = re.sub(r"(?:s|es|ans?|ians?|ese|ish)$", "", words[0].removesuffix("'s").removesuffix("’s"))
+            stem = re.sub(r"(?:s|es|ans?|ians?|ese|ish)$", "", _bare(words[0]))
             if stem != words[0] and len(stem) > 2:
                 joined |= latin_skeletons(stem)
         return self.sounds(key, text).holds(joined)
+
+
+def _bare(word: str) -> str:
+    """``word`` without a possessive ('s, ’s)."""
+    return word.removesuffix("'s").removesuffix("’s")
 
 
 @lru_cache(maxsize=1)
