@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rag.repair.cids import fill_placeholders
 from rag.repair.glyphs import SURE, clean_chars, repair_glyphs
 from rag.repair.layout import (
     BLANK,
@@ -311,6 +312,7 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
     (`repair_reflow`)."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
+    raw = fill_placeholders(raw, lexicon(), fixes)
     lines = raw.split("\n")
     kinds = [PAGEBREAK if t.strip(" \t\r") == "\f" else "" for t in lines]
     texts = ["" if k else clean_chars(t, fixes) for t, k in zip(lines, kinds, strict=True)]

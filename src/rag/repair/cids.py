@@ -1,0 +1,87 @@
+"""Glyphs an extractor could not map, written as placeholders: read back from the dictionary.
+
+pdfminer.six writes `(cid:N)` for a glyph whose font gives no Unicode for it. LibreOffice's
+PDFs of several TLWG faces (Laksaman, Garuda, Umpush, Waree, Kinnari) leave one glyph unmapped,
+most often SARA AA, so a whole document reads `ห(cid:3)ก` for `หาก`; Chromium's leave glyph 0
+between Latin words. The number names a glyph of one font, not a character, so no table can
+map it; but within one document it is always the same glyph, used hundreds of times, so the
+character it stands for is the one that makes the most of its contexts dictionary words. That
+holds for any font and any producer: the choice is made per document, from its own text, and
+a placeholder that no letter explains (the dictionary gains nothing) is read as a space.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rag.thai.chars import CONSONANTS, FOLLOW_VOWELS, LEAD_VOWELS, MARKS, SARA_AA, SARA_AM, TONES
+from rag.thai.lexicon import Lexicon
+
+PLACEHOLDER = re.compile(r"\(cid:(\d+)\)")
+# What one glyph can stand for: a Thai letter or mark, or nothing a word needs (a gap).
+_CANDIDATES = ("", *CONSONANTS, *LEAD_VOWELS, *FOLLOW_VOWELS, *MARKS)
+_REACH = 10  # characters of context either side of an occurrence
+_SAMPLE = 80  # occurrences weighed per placeholder (spread over the document)
+_AM_TAIL = re.compile(f"{SARA_AM}([{TONES}]?){SARA_AA}")
+
+
+def _contexts(text: str, n: str) -> list[tuple[str, str]]:
+    """(left, right) contexts of each occurrence of placeholder `n`: the word it stands in,
+    up to `_REACH` characters either side, with the other placeholders dropped. An occurrence
+    that opens a line takes the end of the previous text line as its left (pdfminer.six puts a
+    mark it cut off at the start of the next line). Placeholders of the same number in the
+    context stay as a slot to be filled alike (`\\x00`)."""
+    out = []
+    token = f"(cid:{n})"
+    for m in re.finditer(re.escape(token), text):
+        before = text[max(0, m.start() - 200):m.start()]
+        line_start = before.rsplit("\n", 1)[-1]
+        if not line_start.strip():
+            before = before.rstrip()
+        left = re.split(r"\s", before)[-1]
+        right = re.split(r"\s", text[m.end():m.end() + 200])[0]
+        left, right = (PLACEHOLDER.sub(lambda k: "\x00" if k.group(1) == n else "", s) for s in (left, right))
+        out.append((left[-_REACH:], right[:_REACH]))
+    return out
+
+
+def _fill(left: str, right: str, ch: str) -> str:
+    s = f"{left}{ch}{right}".replace("\x00", ch)
+    # SARA AM drawn as NIKHAHIT + SARA AA leaves its tail behind it, after a tone too (`กำา`,
+    # `นำ้า`): the glyph repair reads these as `กำ`, `น้ำ`; the dictionary must read them alike.
+    return _AM_TAIL.sub(lambda m: m.group(1) + SARA_AM, s)
+
+
+def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str:
+    if len(contexts) > _SAMPLE:
+        step = len(contexts) / _SAMPLE
+        contexts = [contexts[int(i * step)] for i in range(_SAMPLE)]
+    best, best_key = " ", None
+    for ch in _CANDIDATES:
+        unknown = words = 0
+        rarity = 0.0
+        for left, right in contexts:
+            c = lex.cost(_fill(left, right, ch))
+            unknown += c.unknown
+            words += c.words
+            rarity += c.rarity
+        key = (unknown, words, rarity)
+        if best_key is None or key < best_key:
+            best, best_key = ch, key
+    gap = sum(lex.cost(_fill(left, "", "")).unknown + lex.cost(_fill("", right, "")).unknown for left, right in contexts)
+    # A letter must explain the contexts better than a gap does; otherwise the glyph was a gap.
+    return best if best_key is not None and best_key[0] < gap else " "
+
+
+def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """Replace every `(cid:N)` in the document by the character the dictionary reads it as
+    (most frequent placeholder first, each judged with the others left out)."""
+    counts = Counter(PLACEHOLDER.findall(text))
+    if not counts:
+        return text
+    for n, k in counts.most_common():
+        ch = _choose(_contexts(text, n), lex)
+        text = text.replace(f"(cid:{n})", ch)
+        fixes["unmapped_glyph"] += k
+    return text
