@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.repair.cids import fill_placeholders
 from rag.repair.glyphs import SURE, clean_chars, repair_glyphs
 from rag.repair.layout import (
     BLANK,
@@ -33,6 +32,7 @@ from rag.repair.layout import (
 from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.reflow import reflow
 from rag.repair.spacing import am_written_whole
+from rag.repair.unmapped import fill_placeholders, fill_spaced_letter
 from rag.thai.lexicon import Lexicon, lexicon
 
 
@@ -312,7 +312,7 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
     (`repair_reflow`)."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
-    raw = fill_placeholders(raw, lexicon(), fixes)
+    raw = fill_spaced_letter(fill_placeholders(raw, lexicon(), fixes), lexicon(), fixes)
     lines = raw.split("\n")
     kinds = [PAGEBREAK if t.strip(" \t\r") == "\f" else "" for t in lines]
     texts = ["" if k else clean_chars(t, fixes) for t, k in zip(lines, kinds, strict=True)]
