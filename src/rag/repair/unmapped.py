@@ -7,7 +7,8 @@ between Latin words. The number names a glyph of one font, not a character, so n
 map it; but within one document it is always the same glyph, used hundreds of times, so the
 character it stands for is the one that makes the most of its contexts dictionary words. That
 holds for any font and any producer: the choice is made per document, from its own text, and
-a placeholder that no letter explains (the dictionary gains nothing) is read as a space.
+a placeholder that no letter explains (the dictionary gains nothing; Chromium's glyph 0 stands
+for CJK or other text the font left unmapped) is dropped.
 
 Other fonts map the glyph to a space instead (pdfminer.six and pypdf on LibreOffice + Loma:
 `ส ม รถอธิบ ย` for `สามารถอธิบาย`), which no placeholder shows. Such a document has far more
@@ -81,7 +82,7 @@ def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str:
             best, best_key = ch, key
     gap = sum(lex.cost(_fill(left, "", "")).unknown + lex.cost(_fill("", right, "")).unknown for left, right in contexts)
     # A letter must explain the contexts better than a gap does; otherwise the glyph was a gap.
-    return best if best_key is not None and best_key[0] < gap else " "
+    return best if best_key is not None and best_key[0] < gap else ""
 
 
 def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
