@@ -636,3 +636,14 @@ def test_a_piece_cut_from_a_sentence_is_no_heading() -> None:
     titles = [s.title for s in _doc(text).sections]
     assert not any(t.startswith(("ซึ่ง", "ประธานาธิบดี")) for t in titles)
     assert "ซึ่งเป็นผู้นำรัฐบาลทหารคนแรกของอาณาเขตฟลอริด้า และเป็นประธานาธิบดีคนที่เจ็ด" in _body(text)
+
+
+def test_pypdf_glyph_codes_are_read_like_placeholders(tmp_path: Path) -> None:
+    """pypdf writes the code of a glyph it cannot map as a control character (glyph 3, SARA AA
+    in LibreOffice's Laksaman, as U+0003, where pdfminer.six writes `(cid:3)`)."""
+    path = tmp_path / "pypdf.txt"
+    line = "ห\x03กต้องดำ\x03เนินธุรกิจภ\x03ยในสหภ\x03พยุโรปจำ\x03เป็นต้องปรับตัวต\x03มม\x03ตรฐ\x03นยุโรป ซึ่งเป็นข้อกำหนดที่ผู้เกี่ยวข้องต้องปฏิบัติ\n"
+    path.write_bytes((line * 6).encode("utf-8"))
+    [src] = read_source_file(path)
+    doc = structure_document(repair_document(src.text), doc_id="d", title="d")
+    assert "หากต้องดำเนินธุรกิจภายในสหภาพยุโรปจำเป็นต้องปรับตัวตามมาตรฐานยุโรป" in doc.paragraphs[0].text
