@@ -647,3 +647,12 @@ def test_pypdf_glyph_codes_are_read_like_placeholders(tmp_path: Path) -> None:
     [src] = read_source_file(path)
     doc = structure_document(repair_document(src.text), doc_id="d", title="d")
     assert "หากต้องดำเนินธุรกิจภายในสหภาพยุโรปจำเป็นต้องปรับตัวตามมาตรฐานยุโรป" in doc.paragraphs[0].text
+
+
+def test_a_mark_the_font_never_shows_is_read_back_where_another_stood_for_it() -> None:
+    """LibreOffice + Garuda in pypdf and pdfminer.six: SARA UU comes out as MAI THO all through
+    a long document (`ผ้้` for `ผู้`, `ด้แล` for `ดูแล`); the real MAI THO (`ให้`) stays."""
+    sound = "ครูผู้สอนดูแลนักเรียนทุกคนให้รู้จักการอ่านหนังสือและพูดคุยกับผู้อื่นอย่างสุภาพเรียบร้อย"
+    damaged = sound.replace("\u0e39", "\u0e49")
+    body = _body("\n".join([damaged] * 40))
+    assert body.count(sound) == 40

@@ -1,4 +1,5 @@
-"""Glyphs an extractor could not map, read back from the dictionary, one document at a time.
+"""Glyphs an extractor could not map, or mapped to the wrong mark, read back from the dictionary,
+one document at a time.
 
 pdfminer.six writes `(cid:N)` for a glyph whose font gives no Unicode for it. LibreOffice's
 PDFs of several TLWG faces (Laksaman, Garuda, Umpush, Waree, Kinnari) leave one glyph unmapped,
@@ -17,6 +18,11 @@ it leaves the dictionary much less unknown than either the spaces or the words j
 them do (on 117 development documents x 4 extractors: 0.57 and 0.63 of the unknown characters
 on the one document whose font did this, 1.03 or more on the 466 other texts). Only then is
 each space weighed on its own.
+
+And some fonts map a mark's glyph to another mark (pypdf and pdfminer.six on LibreOffice's
+PDFs: SARA UU as MAI THO in Garuda, SARA U as MAI EK in Laksaman), which shows as a common mark
+that a long document never uses (`fill_absent_marks`). On the development documents it helped
+17 texts and hurt 3 (names read as short accidental words where the mark was put back).
 """
 
 from __future__ import annotations
@@ -138,3 +144,67 @@ def fill_spaced_letter(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
         return parts[0] + "".join(g + p for g, p in zip(gaps, parts[1:], strict=True))
 
     return _PHRASE.sub(phrase, text)
+
+
+# Marks every Thai text of some length uses (about 0.5-3 % of its letters each): one missing from
+# a long document was not missing from the PDF, its font read the glyph as another mark.
+_COMMON_MARKS = "\u0e31\u0e34\u0e35\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4c"
+# What the missing mark may have been read as; not THANTHAKHAT, which stands mostly in names the
+# dictionary does not know, where any vowel in its place makes short accidental words.
+_READ_AS = _COMMON_MARKS.replace("\u0e4c", "") + "\u0e36\u0e4a\u0e4b"
+_MIN_LETTERS = 3000  # Thai letters a document needs before a missing mark says anything
+_ABSENT_SHARE = 0.001  # at most this share of the letters: the mark is missing
+_MIN_READ = 5  # occurrences of the other mark the missing one must explain
+_READ_SHARE = 0.1  # ... and at least this share of them
+
+
+def _word_around(text: str, i: int) -> tuple[int, int]:
+    lo = i
+    while lo > 0 and i - lo < _REACH and not text[lo - 1].isspace():
+        lo -= 1
+    hi = i + 1
+    while hi < len(text) and hi - i <= _REACH and not text[hi].isspace():
+        hi += 1
+    return lo, hi
+
+
+def _reads_better(text: str, i: int, mark: str, lex: Lexicon, *, whole: bool = False) -> bool:
+    """The mark at `i` read as `mark` leaves fewer unknown letters around it (`whole`: none)."""
+    lo, hi = _word_around(text, i)
+    old = text[lo:hi]
+    new = lex.cost(old[: i - lo] + mark + old[i - lo + 1:]).unknown
+    return new < lex.cost(old).unknown and (new == 0 or not whole)
+
+
+def fill_absent_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """A common mark that a long document never shows (LibreOffice's PDFs of several TLWG faces
+    read in pdfminer.six and pypdf: no SARA UU in Garuda, `ผ้้` for `ผู้`; no SARA U in
+    Laksaman, `ท่ก` for `ทุก`) is read back where the font put another mark for it: the mark
+    that the missing one turns into dictionary words most often, and only where it does."""
+    letters = sum("\u0e01" <= ch <= "\u0e4e" for ch in text)
+    if letters < _MIN_LETTERS:
+        return text
+    for missing in _COMMON_MARKS:
+        if text.count(missing) > _ABSENT_SHARE * letters:
+            continue
+        best, best_n = "", 0
+        for other in _READ_AS:
+            found = [i for i, ch in enumerate(text) if ch == other]
+            if not found:
+                continue
+            # distinct words, so that one name the document repeats is not taken for a habit
+            words = {text[slice(*_word_around(text, i))]: i for i in found}
+            sample = list(words.values())[:: max(1, len(words) // _SAMPLE)]
+            n = sum(_reads_better(text, i, missing, lex) for i in sample) * len(words) / len(sample)
+            if n >= _MIN_READ and n >= _READ_SHARE * len(words) and n > best_n:
+                best, best_n = other, n
+        if not best:
+            continue
+        chars = list(text)
+        for i, ch in enumerate(chars):
+            if ch == best and _reads_better("".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]),
+                                            min(i, _REACH + 1), missing, lex):
+                chars[i] = missing
+                fixes["absent_mark"] += 1
+        text = "".join(chars)
+    return text
