@@ -111,6 +111,7 @@ _SPACED = (*CONSONANTS, *LEAD_VOWELS, *FOLLOW_VOWELS)
 _SPACED_SHARE = 0.8  # the letter leaves at most this share of the unknown characters
 _MIN_UNKNOWN = 30  # evidence: unknown characters in the document's spaced phrases
 _PHRASES = 150  # phrases weighed for the document-wide test (spread over the document)
+_SCREEN = 30
 
 
 def _unknown(lex: Lexicon, phrases: list[str], fill: str) -> int:
@@ -127,7 +128,10 @@ def fill_spaced_letter(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     base = min(_unknown(lex, phrases, " "), _unknown(lex, phrases, ""))
     if base < _MIN_UNKNOWN:
         return text
-    letter = min(_SPACED, key=lambda ch: _unknown(lex, phrases, ch))
+    # every letter tried on a few phrases first, the likeliest few on all (the test is run on
+    # every document: most have no such font)
+    few = sorted(_SPACED, key=lambda ch: _unknown(lex, phrases[:_SCREEN], ch))[:3]
+    letter = min(few, key=lambda ch: _unknown(lex, phrases, ch))
     if _unknown(lex, phrases, letter) > _SPACED_SHARE * base:
         return text
 
