@@ -84,10 +84,9 @@ def decode_text(data: bytes, where: str, *, newlines: bool = True, glyphs: bool 
 
     A few stray control characters (NUL for glyphs a PDF extractor could not map, and the
     like) are dropped with one warning on stderr rather than refusing the file. With ``glyphs``
-    (text that the repair stage reads) each is kept as a `(cid:N)` placeholder instead: pypdf
-    writes an unmapped glyph's code as that character (glyph 3 as U+0003, where pdfminer.six
-    writes `(cid:3)`), and the repair reads the glyph back from the dictionary
-    (`rag.repair.unmapped`). ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off
+    (text that the repair stage reads) they are kept instead: pypdf writes an unmapped glyph's
+    code as that character (glyph 3 as U+0003, where pdfminer.six writes `(cid:3)`), and the
+    repair reads the glyph back from the dictionary (`rag.repair.unmapped`) or drops it. ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off
     because its contract is one output line per "\n"-separated input line."""
     if not data.strip():
         raise RagError(f"{where}: file is empty")
@@ -102,9 +101,8 @@ def decode_text(data: bytes, where: str, *, newlines: bool = True, glyphs: bool 
         if stray > _MAX_CONTROL_SHARE * len(text):
             raise RagError(f"{where}: not a text file (binary content)")
         if glyphs:
-            text = _STRAY_CONTROLS.sub(lambda m: f"(cid:{ord(m.group())})", text)
-            _log.warning("%s: %d control character%s (NUL and the like) read as glyphs the extractor could not map",
-                         where, stray, "" if stray == 1 else "s")
+            _log.warning("%s: %d control character%s (NUL and the like) left to the repair, which reads them as"
+                         " glyphs the extractor could not map or drops them", where, stray, "" if stray == 1 else "s")
         else:
             text = _STRAY_CONTROLS.sub("", text)
             _log.warning("%s: dropped %d control character%s (NUL and the like)", where, stray, "" if stray == 1 else "s")

@@ -9,7 +9,8 @@ map it; but within one document it is always the same glyph, used hundreds of ti
 character it stands for is the one that makes the most of its contexts dictionary words. That
 holds for any font and any producer: the choice is made per document, from its own text, and
 a placeholder that no letter explains (the dictionary gains nothing; Chromium's glyph 0 stands
-for CJK or other text the font left unmapped) is dropped.
+for CJK or other text the font left unmapped) stays as pdfminer.six wrote it, or is dropped
+where it is a control character.
 
 Other fonts map the glyph to a space instead (pdfminer.six and pypdf on LibreOffice + Loma:
 `ส ม รถอธิบ ย` for `สามารถอธิบาย`), which no placeholder shows. Such a document has far more
@@ -35,7 +36,10 @@ from rag.thai.lexicon import Lexicon
 
 THAI_LETTERS = "\u0e01-\u0e4e"
 
-PLACEHOLDER = re.compile(r"\(cid:(\d+)\)")
+# pdfminer.six's `(cid:N)`; pypdf's glyph code as a control character (`decode_text` keeps them
+# in text the repair reads).
+PLACEHOLDER = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0e-\x1f]")
+_SLOT = "\ufffc"  # in a context: another occurrence of the same placeholder
 # What one glyph can stand for: a Thai letter or mark, or nothing a word needs (a gap).
 _CANDIDATES = ("", *CONSONANTS, *LEAD_VOWELS, *FOLLOW_VOWELS, *MARKS)
 _REACH = 10  # characters of context either side of an occurrence
@@ -43,34 +47,33 @@ _SAMPLE = 80  # occurrences weighed per placeholder (spread over the document)
 _AM_TAIL = re.compile(f"{SARA_AM}([{TONES}]?){SARA_AA}")
 
 
-def _contexts(text: str, n: str) -> list[tuple[str, str]]:
-    """(left, right) contexts of each occurrence of placeholder `n`: the word it stands in,
+def _contexts(text: str, token: str) -> list[tuple[str, str]]:
+    """(left, right) contexts of each occurrence of placeholder `token`: the word it stands in,
     up to `_REACH` characters either side, with the other placeholders dropped. An occurrence
     that opens a line takes the end of the previous text line as its left (pdfminer.six puts a
-    mark it cut off at the start of the next line). Placeholders of the same number in the
-    context stay as a slot to be filled alike (`\\x00`)."""
+    mark it cut off at the start of the next line). Occurrences of the same placeholder in the
+    context stay as a slot to be filled alike."""
     out = []
-    token = f"(cid:{n})"
     for m in re.finditer(re.escape(token), text):
         before = text[max(0, m.start() - 200):m.start()]
         line_start = before.rsplit("\n", 1)[-1]
         if not line_start.strip():
             before = before.rstrip()
         left = re.split(r"\s", before)[-1]
-        right = re.split(r"\s", text[m.end():m.end() + 200])[0]
-        left, right = (PLACEHOLDER.sub(lambda k: "\x00" if k.group(1) == n else "", s) for s in (left, right))
+        right = re.split(r"[ \t\n\r\f\v]", text[m.end():m.end() + 200])[0]
+        left, right = (PLACEHOLDER.sub(lambda k: _SLOT if k.group() == token else "", s) for s in (left, right))
         out.append((left[-_REACH:], right[:_REACH]))
     return out
 
 
 def _fill(left: str, right: str, ch: str) -> str:
-    s = f"{left}{ch}{right}".replace("\x00", ch)
+    s = f"{left}{ch}{right}".replace(_SLOT, ch)
     # SARA AM drawn as NIKHAHIT + SARA AA leaves its tail behind it, after a tone too (`กำา`,
     # `นำ้า`): the glyph repair reads these as `กำ`, `น้ำ`; the dictionary must read them alike.
     return _AM_TAIL.sub(lambda m: m.group(1) + SARA_AM, s)
 
 
-def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str:
+def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str | None:
     if len(contexts) > _SAMPLE:
         step = len(contexts) / _SAMPLE
         contexts = [contexts[int(i * step)] for i in range(_SAMPLE)]
@@ -88,19 +91,22 @@ def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str:
             best, best_key = ch, key
     gap = sum(lex.cost(_fill(left, "", "")).unknown + lex.cost(_fill("", right, "")).unknown for left, right in contexts)
     # A letter must explain the contexts better than a gap does; otherwise the glyph was a gap.
-    return best if best_key is not None and best_key[0] < gap else ""
+    return best if best_key is not None and best_key[0] < gap else None
 
 
 def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
-    """Replace every `(cid:N)` in the document by the character the dictionary reads it as
-    (most frequent placeholder first, each judged with the others left out)."""
-    counts = Counter(PLACEHOLDER.findall(text))
-    if not counts:
-        return text
-    for n, k in counts.most_common():
-        ch = _choose(_contexts(text, n), lex)
-        text = text.replace(f"(cid:{n})", ch)
-        fixes["unmapped_glyph"] += k
+    """Replace every placeholder in the document by the character the dictionary reads it as
+    (most frequent first, each judged with the others left out). One that no letter explains
+    is left as pdfminer.six wrote it (a reference's text may open with it: `2 (cid:0)…. (2002).`
+    is a note, `2 . (2002).` is not), and a control character is dropped, as for other text."""
+    counts = Counter(m.group() for m in PLACEHOLDER.finditer(text))
+    for token, k in counts.most_common():
+        ch = _choose(_contexts(text, token), lex)
+        if ch is None:
+            ch = token if token.startswith("(") else ""
+        else:
+            fixes["unmapped_glyph"] += k
+        text = text.replace(token, ch)
     return text
 
 
