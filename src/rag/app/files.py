@@ -13,7 +13,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from rag.document.reading import read_text_file
     from rag.repair.text import line_texts, repair_document
 
-    text = read_text_file(Path(args.file), newlines=not args.lines, allow_empty=True)
+    text = read_text_file(Path(args.file), newlines=not args.lines, allow_empty=True, glyphs=True)
     if args.lines:
         lines = text.split("\n")
         if text.endswith("\n"):

@@ -79,12 +79,14 @@ _STRAY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _MAX_CONTROL_SHARE = 0.1
 
 
-def decode_text(data: bytes, where: str, *, newlines: bool = True) -> str:
+def decode_text(data: bytes, where: str, *, newlines: bool = True, glyphs: bool = False) -> str:
     """UTF-8 with or without BOM; anything else (binary, other encodings) is refused.
 
     A few stray control characters (NUL for glyphs a PDF extractor could not map, and the
-    like) are dropped with one warning on stderr rather than refusing the file: they carry no
-    text. ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off
+    like) are dropped with one warning on stderr rather than refusing the file. With ``glyphs``
+    (text that the repair stage reads) they are kept instead: pypdf writes an unmapped glyph's
+    code as that character (glyph 3 as U+0003, where pdfminer.six writes `(cid:3)`), and the
+    repair reads the glyph back from the dictionary (`rag.repair.unmapped`) or drops it. ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off
     because its contract is one output line per "\n"-separated input line."""
     if not data.strip():
         raise RagError(f"{where}: file is empty")
@@ -98,17 +100,21 @@ def decode_text(data: bytes, where: str, *, newlines: bool = True) -> str:
     if stray:
         if stray > _MAX_CONTROL_SHARE * len(text):
             raise RagError(f"{where}: not a text file (binary content)")
-        text = _STRAY_CONTROLS.sub("", text)
-        _log.warning("%s: dropped %d control character%s (NUL and the like)", where, stray, "" if stray == 1 else "s")
+        if glyphs:
+            _log.warning("%s: %d control character%s (NUL and the like) left to the repair, which reads them as"
+                         " glyphs the extractor could not map or drops them", where, stray, "" if stray == 1 else "s")
+        else:
+            text = _STRAY_CONTROLS.sub("", text)
+            _log.warning("%s: dropped %d control character%s (NUL and the like)", where, stray, "" if stray == 1 else "s")
     if not newlines:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text_file(path: Path, *, newlines: bool = True, allow_empty: bool = False) -> str:
+def read_text_file(path: Path, *, newlines: bool = True, allow_empty: bool = False, glyphs: bool = False) -> str:
     """A user's text file, decoded by `decode_text`; a missing file, a folder or an unreadable
     file is refused in one line. ``allow_empty`` lets ``rag clean`` print nothing for an empty
-    file, where ingest refuses it."""
+    file, where ingest refuses it; ``glyphs``: see `decode_text`."""
     if not path.exists():
         raise RagError(f"{path}: no such file")
     if path.is_dir():
@@ -120,7 +126,7 @@ def read_text_file(path: Path, *, newlines: bool = True, allow_empty: bool = Fal
     if allow_empty and not data.strip():
         blank = data.decode("utf-8-sig", errors="replace")
         return blank.replace("\r\n", "\n").replace("\r", "\n") if newlines else blank
-    return decode_text(data, str(path), newlines=newlines)
+    return decode_text(data, str(path), newlines=newlines, glyphs=glyphs)
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[str, int, Any]]:
@@ -169,8 +175,8 @@ def read_source_file(path: Path, title: str | None = None) -> list[InputDocument
         document = read_pdf(path, doc_id=doc_id, title=title or path.stem).document
         return [InputDocument(doc_id=doc_id, title=title or path.stem, kind=KIND_PDF, text="", origin=str(path),
                        document=document, seconds=time.perf_counter() - t0)]
-    text = read_text_file(path)
     kind = KIND_MARKDOWN if suffix == ".md" else KIND_PDF_TEXT
+    text = read_text_file(path, glyphs=kind == KIND_PDF_TEXT)
     return [InputDocument(doc_id=doc_id, title=title or path.stem, kind=kind, text=text, origin=str(path))]
 
 

@@ -6,7 +6,9 @@ count of the fixes made (``Repaired``).
 ``text`` runs the stage over a document (``repair_document``, ``repair_lines`` for
 ``rag clean --lines``, ``repair_query`` for a question); ``layout`` recognises page furniture
 and footnote blocks, ``glyphs`` and ``vowels`` repair Thai glyphs, ``markers`` chooses which
-digits are footnote markers with the whole document in view; ``reflow`` puts back the
+digits are footnote markers with the whole document in view; ``unmapped`` reads back, per
+document, the glyphs an extractor could not map (`(cid:N)`, a letter read as a space, a mark
+read as another); ``reflow`` puts back the
 lines an extractor cut, and ``columns`` the two columns that pdftotext interleaves.
 """
 

@@ -176,9 +176,12 @@ def layout(all_raws: list[RawLine]) -> None:
 
 
 # A note's number, set as a superscript, often comes out glued to its text (`1Thai Wikipedia`,
-# `2ดูรายละเอียด`); not before a digit or a number's punctuation (`1,189`, `3.8`, `5%`).
+# `2ดูรายละเอียด`); not before a digit or a number's punctuation (`1,189`, `3.8`, `5%`), nor
+# before a Thai vowel or mark that cannot open a word: `1านั` is a line that an extractor began
+# with a mark it read as a digit (pdfminer.six on LibreOffice + Umpush), inside a paragraph.
 _GLUED_NOTE_START = re.compile(
-    r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*(?=\S)|([1-9][0-9]{0,2})(?:[.)]\s*|\s*)(?=[^\s\d.,:/%\-–]))"
+    r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*(?=\S)|([1-9][0-9]{0,2})(?:[.)]\s*|\s*)"
+    r"(?=[^\s\d.,:/%\-–\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]))"
 )
 _URL_START = re.compile(r"^\s*(?:https?://|www\.)")
 _LONE_NUMBER = re.compile(r"^\s*([1-9][0-9]{0,2})\s*$")

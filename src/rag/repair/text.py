@@ -32,6 +32,7 @@ from rag.repair.layout import (
 from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.reflow import reflow
 from rag.repair.spacing import am_written_whole
+from rag.repair.unmapped import fill_absent_marks, fill_placeholders, fill_spaced_letter
 from rag.thai.lexicon import Lexicon, lexicon
 
 
@@ -311,6 +312,7 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
     (`repair_reflow`)."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
+    raw = fill_spaced_letter(fill_placeholders(raw, lexicon(), fixes), lexicon(), fixes)
     lines = raw.split("\n")
     kinds = [PAGEBREAK if t.strip(" \t\r") == "\f" else "" for t in lines]
     texts = ["" if k else clean_chars(t, fixes) for t, k in zip(lines, kinds, strict=True)]
@@ -319,6 +321,7 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
         joined = reflow(texts, kinds, opens_page)
         if joined:
             fixes["cut_line"] += joined
+    texts = fill_absent_marks("\n".join(texts), lexicon(), fixes).split("\n")
     return [RawLine(text=t, kind=k or BODY) for t, k in zip(texts, kinds, strict=True)]
 
 

@@ -1,0 +1,220 @@
+"""Glyphs an extractor could not map, or mapped to the wrong mark, read back from the dictionary,
+one document at a time.
+
+pdfminer.six writes `(cid:N)` for a glyph whose font gives no Unicode for it. LibreOffice's
+PDFs of several TLWG faces (Laksaman, Garuda, Umpush, Waree, Kinnari) leave one glyph unmapped,
+most often SARA AA, so a whole document reads `ห(cid:3)ก` for `หาก`; Chromium's leave glyph 0
+between Latin words. The number names a glyph of one font, not a character, so no table can
+map it; but within one document it is always the same glyph, used hundreds of times, so the
+character it stands for is the one that makes the most of its contexts dictionary words. That
+holds for any font and any producer: the choice is made per document, from its own text, and
+a placeholder that no letter explains (the dictionary gains nothing; Chromium's glyph 0 stands
+for CJK or other text the font left unmapped) stays as pdfminer.six wrote it, or is dropped
+where it is a control character.
+
+Other fonts map the glyph to a space instead (pdfminer.six and pypdf on LibreOffice + Loma:
+`ส ม รถอธิบ ย` for `สามารถอธิบาย`), which no placeholder shows. Such a document has far more
+spaces inside Thai words than any other, and one letter explains them: put in every such space,
+it leaves the dictionary much less unknown than either the spaces or the words joined without
+them do (on 117 development documents x 4 extractors: 0.57 and 0.63 of the unknown characters
+on the one document whose font did this, 1.03 or more on the 466 other texts). Only then is
+each space weighed on its own.
+
+And some fonts map a mark's glyph to another mark (pypdf and pdfminer.six on LibreOffice's
+PDFs: SARA UU as MAI THO in Garuda, SARA U as MAI EK in Laksaman), which shows as a common mark
+that a long document never uses (`fill_absent_marks`). On the development documents it helped
+17 texts and hurt 3 (names read as short accidental words where the mark was put back).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rag.thai.chars import CONSONANTS, FOLLOW_VOWELS, LEAD_VOWELS, MARKS, SARA_AA, SARA_AM, TONES
+from rag.thai.lexicon import Lexicon
+
+THAI_LETTERS = "\u0e01-\u0e4e"
+
+# pdfminer.six's `(cid:N)`; pypdf's glyph code as a control character (`decode_text` keeps them
+# in text the repair reads).
+PLACEHOLDER = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0e-\x1f]")
+_SLOT = "\ufffc"  # in a context: another occurrence of the same placeholder
+# What one glyph can stand for: a Thai letter or mark, or nothing a word needs (a gap).
+_CANDIDATES = ("", *CONSONANTS, *LEAD_VOWELS, *FOLLOW_VOWELS, *MARKS)
+_REACH = 10  # characters of context either side of an occurrence
+_SAMPLE = 80  # occurrences weighed per placeholder (spread over the document)
+_AM_TAIL = re.compile(f"{SARA_AM}([{TONES}]?){SARA_AA}")
+
+
+def _contexts(text: str, token: str) -> list[tuple[str, str]]:
+    """(left, right) contexts of each occurrence of placeholder `token`: the word it stands in,
+    up to `_REACH` characters either side, with the other placeholders dropped. An occurrence
+    that opens a line takes the end of the previous text line as its left (pdfminer.six puts a
+    mark it cut off at the start of the next line). Occurrences of the same placeholder in the
+    context stay as a slot to be filled alike."""
+    out = []
+    for m in re.finditer(re.escape(token), text):
+        before = text[max(0, m.start() - 200):m.start()]
+        line_start = before.rsplit("\n", 1)[-1]
+        if not line_start.strip():
+            before = before.rstrip()
+        left = re.split(r"\s", before)[-1]
+        right = re.split(r"[ \t\n\r\f\v]", text[m.end():m.end() + 200])[0]
+        left, right = (PLACEHOLDER.sub(lambda k: _SLOT if k.group() == token else "", s) for s in (left, right))
+        out.append((left[-_REACH:], right[:_REACH]))
+    return out
+
+
+def _fill(left: str, right: str, ch: str) -> str:
+    s = f"{left}{ch}{right}".replace(_SLOT, ch)
+    # SARA AM drawn as NIKHAHIT + SARA AA leaves its tail behind it, after a tone too (`กำา`,
+    # `นำ้า`): the glyph repair reads these as `กำ`, `น้ำ`; the dictionary must read them alike.
+    return _AM_TAIL.sub(lambda m: m.group(1) + SARA_AM, s)
+
+
+def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str | None:
+    if len(contexts) > _SAMPLE:
+        step = len(contexts) / _SAMPLE
+        contexts = [contexts[int(i * step)] for i in range(_SAMPLE)]
+    best, best_key = " ", None
+    for ch in _CANDIDATES:
+        unknown = words = 0
+        rarity = 0.0
+        for left, right in contexts:
+            c = lex.cost(_fill(left, right, ch))
+            unknown += c.unknown
+            words += c.words
+            rarity += c.rarity
+        key = (unknown, words, rarity)
+        if best_key is None or key < best_key:
+            best, best_key = ch, key
+    gap = sum(lex.cost(_fill(left, "", "")).unknown + lex.cost(_fill("", right, "")).unknown for left, right in contexts)
+    # A letter must explain the contexts better than a gap does; otherwise the glyph was a gap.
+    return best if best_key is not None and best_key[0] < gap else None
+
+
+def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """Replace every placeholder in the document by the character the dictionary reads it as
+    (most frequent first, each judged with the others left out). One that no letter explains
+    is left as pdfminer.six wrote it (a reference's text may open with it: `2 (cid:0)…. (2002).`
+    is a note, `2 . (2002).` is not), and a control character is dropped, as for other text."""
+    counts = Counter(m.group() for m in PLACEHOLDER.finditer(text))
+    for token, k in counts.most_common():
+        ch = _choose(_contexts(text, token), lex)
+        if ch is None:
+            ch = token if token.startswith("(") else ""
+        else:
+            fixes["unmapped_glyph"] += k
+        text = text.replace(token, ch)
+    return text
+
+
+# A run of Thai words with single spaces between them (a phrase, or a word the font broke up).
+_PHRASE = re.compile(f"[{THAI_LETTERS}]+(?: [{THAI_LETTERS}]+)+")
+# Glyphs with a width of their own (a mark read as a space leaves no space behind).
+_SPACED = (*CONSONANTS, *LEAD_VOWELS, *FOLLOW_VOWELS)
+_SPACED_SHARE = 0.8  # the letter leaves at most this share of the unknown characters
+_MIN_UNKNOWN = 30  # evidence: unknown characters in the document's spaced phrases
+_PHRASES = 150  # phrases weighed for the document-wide test (spread over the document)
+_SCREEN = 30
+
+
+def _unknown(lex: Lexicon, phrases: list[str], fill: str) -> int:
+    return sum(lex.cost(p.replace(" ", fill)).unknown for p in phrases)
+
+
+def fill_spaced_letter(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """Where the document's font reads one letter as a space (see the module's docstring), put
+    the letter back in each space between Thai letters that it makes a better read of."""
+    phrases = _PHRASE.findall(text)
+    if len(phrases) > _PHRASES:
+        step = len(phrases) / _PHRASES
+        phrases = [phrases[int(i * step)] for i in range(_PHRASES)]
+    base = min(_unknown(lex, phrases, " "), _unknown(lex, phrases, ""))
+    if base < _MIN_UNKNOWN:
+        return text
+    # every letter tried on a few phrases first, the likeliest few on all (the test is run on
+    # every document: most have no such font)
+    few = sorted(_SPACED, key=lambda ch: _unknown(lex, phrases[:_SCREEN], ch))[:3]
+    letter = min(few, key=lambda ch: _unknown(lex, phrases, ch))
+    if _unknown(lex, phrases, letter) > _SPACED_SHARE * base:
+        return text
+
+    def phrase(m: re.Match[str]) -> str:
+        parts = m.group().split(" ")
+        gaps = [letter] * (len(parts) - 1)
+        for i in range(len(gaps)):
+            costs = {}
+            for g in (letter, " "):
+                gaps[i] = g
+                costs[g] = lex.cost(parts[0] + "".join(g + p for g, p in zip(gaps, parts[1:], strict=True))).key()
+            gaps[i] = letter if costs[letter] <= costs[" "] else " "
+        fixes["spaced_letter"] += sum(g == letter for g in gaps)
+        return parts[0] + "".join(g + p for g, p in zip(gaps, parts[1:], strict=True))
+
+    return _PHRASE.sub(phrase, text)
+
+
+# Marks every Thai text of some length uses (about 0.5-3 % of its letters each): one missing from
+# a long document was not missing from the PDF, its font read the glyph as another mark.
+_COMMON_MARKS = "\u0e31\u0e34\u0e35\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4c"
+# What the missing mark may have been read as; not THANTHAKHAT, which stands mostly in names the
+# dictionary does not know, where any vowel in its place makes short accidental words.
+_READ_AS = _COMMON_MARKS.replace("\u0e4c", "") + "\u0e36\u0e4a\u0e4b"
+_MIN_LETTERS = 3000  # Thai letters a document needs before a missing mark says anything
+_ABSENT_SHARE = 0.001  # at most this share of the letters: the mark is missing
+_MIN_READ = 5  # occurrences of the other mark the missing one must explain
+_READ_SHARE = 0.1  # ... and at least this share of them
+
+
+def _word_around(text: str, i: int) -> tuple[int, int]:
+    lo = i
+    while lo > 0 and i - lo < _REACH and not text[lo - 1].isspace():
+        lo -= 1
+    hi = i + 1
+    while hi < len(text) and hi - i <= _REACH and not text[hi].isspace():
+        hi += 1
+    return lo, hi
+
+
+def _reads_better(text: str, i: int, mark: str, lex: Lexicon, *, whole: bool = False) -> bool:
+    """The mark at `i` read as `mark` leaves fewer unknown letters around it (`whole`: none)."""
+    lo, hi = _word_around(text, i)
+    old = text[lo:hi]
+    new = lex.cost(old[: i - lo] + mark + old[i - lo + 1:]).unknown
+    return new < lex.cost(old).unknown and (new == 0 or not whole)
+
+
+def fill_absent_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """A common mark that a long document never shows (LibreOffice's PDFs of several TLWG faces
+    read in pdfminer.six and pypdf: no SARA UU in Garuda, `ผ้้` for `ผู้`; no SARA U in
+    Laksaman, `ท่ก` for `ทุก`) is read back where the font put another mark for it: the mark
+    that the missing one turns into dictionary words most often, and only where it does."""
+    letters = sum("\u0e01" <= ch <= "\u0e4e" for ch in text)
+    if letters < _MIN_LETTERS:
+        return text
+    for missing in _COMMON_MARKS:
+        if text.count(missing) > _ABSENT_SHARE * letters:
+            continue
+        best, best_n = "", 0
+        for other in _READ_AS:
+            found = [i for i, ch in enumerate(text) if ch == other]
+            if not found:
+                continue
+            # distinct words, so that one name the document repeats is not taken for a habit
+            words = {text[slice(*_word_around(text, i))]: i for i in found}
+            sample = list(words.values())[:: max(1, len(words) // _SAMPLE)]
+            n = sum(_reads_better(text, i, missing, lex) for i in sample) * len(words) / len(sample)
+            if n >= _MIN_READ and n >= _READ_SHARE * len(words) and n > best_n:
+                best, best_n = other, n
+        if not best:
+            continue
+        chars = list(text)
+        for i, ch in enumerate(chars):
+            if ch == best and _reads_better("".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]),
+                                            min(i, _REACH + 1), missing, lex):
+                chars[i] = missing
+                fixes["absent_mark"] += 1
+        text = "".join(chars)
+    return text
