@@ -86,8 +86,9 @@ def decode_text(data: bytes, where: str, *, newlines: bool = True, glyphs: bool 
     like) are dropped with one warning on stderr rather than refusing the file. With ``glyphs``
     (text that the repair stage reads) they are kept instead: pypdf writes an unmapped glyph's
     code as that character (glyph 3 as U+0003, where pdfminer.six writes `(cid:3)`), and the
-    repair reads the glyph back from the dictionary (`rag.repair.unmapped`) or drops it. ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off
-    because its contract is one output line per "\n"-separated input line."""
+    repair reads the glyph back from the dictionary (`rag.repair.unmapped`) or drops it.
+    ``newlines`` folds CRLF and lone CR into LF; ``rag clean --lines`` turns it off because its
+    contract is one output line per "\n"-separated input line."""
     if not data.strip():
         raise RagError(f"{where}: file is empty")
     try:

@@ -101,6 +101,11 @@ class E5Encoder:
         return (torch.cat([self.w[f"{p}{m}.weight"] for m in ("query", "key", "value")]),
                 torch.cat([self.w[f"{p}{m}.bias"] for m in ("query", "key", "value")]))
 
+    def _fast(self, mode: str) -> dict[str, Any]:
+        """The weights a pass of ``mode`` multiplies by when they were made at load (int8 packed,
+        bf16 halved, both with ``QKV`` fused); empty when the pass is the exact one."""
+        return self.packed if mode == INT8 else self.halves if mode == BF16 else {}
+
     @staticmethod
     def _linears(layer: int) -> list[str]:
         p = f"encoder.layer.{layer}."
@@ -116,12 +121,13 @@ class E5Encoder:
 
         from rag.embed.q8 import quantize_q8_0  # imports torch: only once a pass is run
 
-        if mode == INT8 and self.packed:
-            return [int8_linear(x, self.packed[name]) for name in names]
+        fast = self._fast(mode)
+        if mode == INT8 and fast:
+            return [int8_linear(x, fast[name]) for name in names]
         rounded = quantize_q8_0(x)
-        if mode == BF16 and self.halves:
+        if fast:  # BF16
             half = rounded.bfloat16()
-            return [F.linear(half, *self.halves[name]).float() for name in names]
+            return [F.linear(half, *fast[name]).float() for name in names]
         return [F.linear(rounded, self.w[f"{name}.weight"], self.w[f"{name}.bias"]) for name in names]
 
     def forward(self, ids: Any, mask: Any, *, mode: str = EXACT) -> Any:
@@ -141,7 +147,7 @@ class E5Encoder:
             x = F.layer_norm(x, (h,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
             for i in range(self.layers):
                 p = f"encoder.layer.{i}."
-                if f"{p}{QKV}" in (self.packed if mode == INT8 else self.halves if mode == BF16 else ()):
+                if self._fast(mode):
                     qkv = self.linear(x, f"{p}{QKV}", mode=mode)[0].split(h, dim=-1)
                 else:
                     qkv = self.linear(x, *(f"{p}attention.self.{m}" for m in ("query", "key", "value")), mode=mode)

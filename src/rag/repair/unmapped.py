@@ -89,7 +89,7 @@ def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str | None:
         key = (unknown, words, rarity)
         if best_key is None or key < best_key:
             best, best_key = ch, key
-    gap = sum(lex.cost(_fill(left, "", "")).unknown + lex.cost(_fill("", right, "")).unknown for left, right in contexts)
+    gap = sum(lex.unknown_chars(_fill(left, "", "")) + lex.unknown_chars(_fill("", right, "")) for left, right in contexts)
     # A letter must explain the contexts better than a gap does; otherwise the glyph was a gap.
     return best if best_key is not None and best_key[0] < gap else None
 
@@ -121,7 +121,7 @@ _SCREEN = 30
 
 
 def _unknown(lex: Lexicon, phrases: list[str], fill: str) -> int:
-    return sum(lex.cost(p.replace(" ", fill)).unknown for p in phrases)
+    return sum(lex.unknown_chars(p.replace(" ", fill)) for p in phrases)
 
 
 def fill_spaced_letter(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
@@ -182,8 +182,8 @@ def _reads_better(text: str, i: int, mark: str, lex: Lexicon, *, whole: bool = F
     """The mark at `i` read as `mark` leaves fewer unknown letters around it (`whole`: none)."""
     lo, hi = _word_around(text, i)
     old = text[lo:hi]
-    new = lex.cost(old[: i - lo] + mark + old[i - lo + 1:]).unknown
-    return new < lex.cost(old).unknown and (new == 0 or not whole)
+    new = lex.unknown_chars(old[: i - lo] + mark + old[i - lo + 1:])
+    return new < lex.unknown_chars(old) and (new == 0 or not whole)
 
 
 def fill_absent_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
