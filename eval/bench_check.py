@@ -47,6 +47,7 @@ from rag.generate.check import (  # noqa: E402
     Evidence,
     content_coverage,
 )
+from rag.generate.markers import markers_in, unbacked_markers  # noqa: E402
 from rag.lexical import names  # noqa: E402
 from rag.search import Hit  # noqa: E402
 from rag.thai.sentences import split_sentences  # noqa: E402
@@ -59,21 +60,26 @@ def passage_for(searcher, needle: str, n: int, xquad: dict[str, dict] | None = N
     """The passage holding ``needle``: a chunk of the index, or (``xquad`` given) an XQuAD-th
     paragraph, as a hit of its own (no footnotes; its sentences encoded by the check)."""
     if xquad is not None:
-        for pid, r in xquad.items():
-            if needle in r["text"]:
-                hit = Hit(rank=n, score=0.0, chunk_id=f"xquad:{pid}", doc_id=f"xquad:{r['title']}",
-                          title=r["title"], section="", page=None, text=r["text"], footnotes=[])
-                return Passage(n=n, hit=hit)
-        raise SystemExit(f"no XQuAD paragraph holds {needle!r}")
-    refs_all = searcher.references
-    for c in searcher.chunks:
-        if needle in c.text:
-            refs = refs_all.get(c.doc_id, {})
-            hit = Hit(rank=n, score=0.0, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section,
-                      page=c.page, text=c.text, footnotes=[refs[k] for k in c.footnotes if k in refs],
-                      markers=list(c.markers), similarity=None)
-            return Passage(n=n, hit=hit)
-    raise SystemExit(f"no passage holds {needle!r}")
+        (pid,) = _one(needle, [p for p, r in xquad.items() if needle in r["text"]], "XQuAD paragraph")
+        r = xquad[pid]
+        hit = Hit(rank=n, score=0.0, chunk_id=f"xquad:{pid}", doc_id=f"xquad:{r['title']}",
+                  title=r["title"], section="", page=None, text=r["text"], footnotes=[])
+        return Passage(n=n, hit=hit)
+    (c,) = _one(needle, [c for c in searcher.chunks if needle in c.text], "chunk")
+    refs = searcher.references.get(c.doc_id, {})
+    hit = Hit(rank=n, score=0.0, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section,
+              page=c.page, text=c.text, footnotes=[refs[k] for k in c.footnotes if k in refs],
+              markers=list(c.markers), similarity=None)
+    return Passage(n=n, hit=hit)
+
+
+def _one(needle: str, found: list, what: str) -> list:
+    """The one match of a needle: none, or several (chunks overlap, so a needle in the overlap
+    names two passages and the first is not always the one the sentence was written over), is
+    an error in the set."""
+    if len(found) != 1:
+        raise SystemExit(f"{len(found)} {what}s hold {needle!r}: a needle must name one passage")
+    return found
 
 
 def best_sims(encoder, statements: list[str], passages: list[str]) -> np.ndarray:
@@ -144,6 +150,24 @@ def coverage_calibration(xquad: Path, limit: int) -> dict:
     p, n = np.array(pos), np.array(neg)
     return {"keep_95": round(float(np.quantile(p, 0.05)), 3), "shipped": THAI_COVERAGE,
             **rates(p, n, THAI_COVERAGE)}
+
+
+def marker_calibration(xquad: Path) -> dict:
+    """The claim-marker test (rag.generate.markers) on XQuAD-th dev: each question with its gold
+    answer appended is a claim its gold paragraph backs; the share of them whose marker
+    words (should, first, most ...) the paragraph has no word of the class for is what the test
+    costs faithful sentences (questions rephrase more freely than answers quote: an upper bound)."""
+    corpus = {r["id"]: r for r in map(json.loads, (xquad / "corpus.jsonl").read_text(encoding="utf-8").splitlines())}
+    queries = [json.loads(line) for line in (xquad / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    out: dict = {}
+    for lang in ("th", "en"):
+        claims = [(f"{q['question']} {q['answers'][0]}", corpus[q["gold"][0]]["text"].lower())
+                  for q in queries if q["lang"] == lang]
+        marked = sum(bool(markers_in(c)) for c, _ in claims)
+        flagged = sum(bool(unbacked_markers(c, p)) for c, p in claims)
+        out[lang] = {"n": len(claims), "with_markers": marked, "rejected": flagged,
+                     "rejected_share": round(flagged / len(claims), 3)}
+    return out
 
 
 def evidence_of(text: str) -> Evidence:
@@ -308,6 +332,7 @@ def main() -> None:
     if args.xquad:
         t, report["xquad_calibration"] = calibrate(encoder, args.xquad, args.limit)
         report["xquad_thai_coverage"] = coverage_calibration(args.xquad, args.limit)
+        report["xquad_claim_markers"] = marker_calibration(args.xquad)
         report["article_check_at_xquad_thresholds"] = article_check(assistant.searcher, encoder, args.qa, t)
     report["article_check_at_shipped_thresholds"] = article_check(assistant.searcher, encoder, args.qa, shipped)
     if args.only_calibrate:

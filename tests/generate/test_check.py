@@ -4,10 +4,13 @@ no citation or a citation of no passage fail; the answer is withheld when too li
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 
 from rag.answer import Passage
 from rag.generate.check import CitationChecker, cites_of, enough, latin_names, split_generated
+from rag.generate.markers import markers_in
 from rag.lexical.names import latin_skeletons, sounds_like, thai_skeleton
 from rag.search import Hit
 
@@ -155,8 +158,9 @@ TESLA = ("หลังออกจากบริษัทของเอดิ�
 
 
 def thai_passage(text: str) -> list[Passage]:
-    hit = Hit(rank=1, score=0.0, chunk_id="test#0", doc_id="test", title="test", section="", page=None, text=text,
-              footnotes=[])
+    # the checker keeps what it read of a passage under its chunk id: one id per text
+    hit = Hit(rank=1, score=0.0, chunk_id=f"test#{zlib.crc32(text.encode())}", doc_id="test", title="test",
+              section="", page=None, text=text, footnotes=[])
     return [Passage(n=1, hit=hit)]
 
 
@@ -209,3 +213,43 @@ def test_names_sound_alike_across_scripts() -> None:
 def test_name_runs_end_at_a_lower_case_word() -> None:
     assert latin_names("Temujin married Borte of the Tatar tribe") == [["Temujin"], ["Borte"], ["Tatar"]]
     assert latin_names("under President Barack Obama, said") == [["President", "Barack", "Obama"]]
+
+
+# A Thai passage that states what the EU does, and nothing it abolished, banned, must do or leads
+# in (written for the test).
+EU = ("สหภาพยุโรปออกกฎหมาย GDPR เพื่อคุ้มครองข้อมูลส่วนบุคคล และส่งเสริมบริษัทสตาร์ทอัพด้าน AI "
+      "ให้ลดการพึ่งพาเทคโนโลยีจากต่างประเทศ")
+
+
+@pytest.mark.parametrize("text", [
+    "The EU adopted the GDPR to protect personal data [1].",
+    "The EU encourages AI start-ups to reduce their dependence on foreign technology [1].",  # ลด backs "reduce"
+    "สหภาพยุโรปส่งเสริมสตาร์ทอัพด้าน AI ให้ลดการพึ่งพาเทคโนโลยีต่างประเทศ [1]",
+    "First, the EU adopted the GDPR to protect personal data [1].",  # orders the answer, claims nothing
+])
+def test_a_sentence_whose_claim_words_the_passage_backs_is_kept(rules, text) -> None:
+    v = rules.check_sentence(text, thai_passage(EU), sim=0.95)
+    assert v.supported, v
+
+
+@pytest.mark.parametrize("text, word", [
+    ("The EU plans to abolish the GDPR to help its start-ups compete [1].", "abolish"),
+    ("The EU should ban foreign technology in AI start-ups [1].", "should"),
+    ("The EU is the largest investor in AI start-ups [1].", "largest"),
+    ("The GDPR has become irrelevant to AI start-ups [1].", "irrelevant"),
+    ("สหภาพยุโรปยกเลิก GDPR เพื่อช่วยบริษัทสตาร์ทอัพด้าน AI [1]", "ยกเลิก"),
+    ("สหภาพยุโรปห้ามบริษัทสตาร์ทอัพใช้เทคโนโลยีจากต่างประเทศ [1]", "ห้าม"),
+])
+def test_a_claim_the_passage_has_no_word_for_is_rejected(rules, text, word) -> None:
+    # on the passage's topic and in its words, so close to it by similarity (given here as 0.95)
+    v = rules.check_sentence(text, thai_passage(EU), sim=0.95)
+    assert not v.supported
+    assert v.why == f"{word} not in [1]", v
+
+
+def test_claim_words_are_read_in_their_inflections_and_not_in_names() -> None:
+    # one word a class: "scrapped" is the ending "banned" already stands for
+    assert [(m.word, m.kind) for m in markers_in("The EU banned it, then scrapped it and is reducing aid")] == [
+        ("banned", "ending"), ("reducing", "decrease")]
+    assert markers_in("UN Secretary-General Ban Ki-moon met the Most Favoured Nation delegates") == []
+    assert markers_in("ความร่วมมือแบบเดียวกันที่ถูกต้อง") == []  # เดียวกัน "same", ถูกต้อง "correct": no claim words

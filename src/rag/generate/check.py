@@ -28,7 +28,11 @@ A sentence is supported when
    name by it (Ministry, Bush ไม้พุ่ม: no transliteration, no country) may translate the
    passage's own word, so it is left to the similarity; its names (George จอร์จ, Vietnam,
    Kerry, OFAC) must be there. A name a Thai sentence carries counts as held in its word
-   coverage (4).
+   coverage (4);
+6. a word that turns the topic into a claim of its own (should, abolished, banned, the largest,
+   reduces, irrelevant; ควร, ยกเลิก, ห้าม, ที่สุด, ลด) has a word of its class somewhere in the
+   cited passages (rag.generate.markers): the similarity reads topic more than assertion, so
+   an invented recommendation or reversal on the passage's own subject passes it.
 
 The choice for what fails: the sentence is dropped, and the answer says how many were left
 out (rag.answer renders it). When fewer than half of the sentences hold, or none does, the
@@ -50,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.answer import Encoder, GeneratedSentence, Passage, query_terms
+from rag.generate.markers import unbacked_markers
 from rag.lexical.bilingual import Dictionary
 from rag.lexical.names import ThaiNames
 from rag.lexical.tokenize import QUESTION_WORDS, tokenize
@@ -328,6 +333,9 @@ class CitationChecker:
             share, missing = content_coverage(text, evs, frozenset(names))
             if share < THAI_COVERAGE:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing[:4])} not in {where}", sim)
+        unbacked = unbacked_markers(text, "\n".join(e.text for e in evs))
+        if unbacked:
+            return GeneratedSentence(sentence, cites, False, f"{unbacked[0].word} not in {where}", sim)
         if sim is None or sim < self.threshold_for(text, [by_n[n] for n in cites]):
             return GeneratedSentence(sentence, cites, False, f"not in {where}", sim)
         if other is not None and other > sim + OTHER_MARGIN:
