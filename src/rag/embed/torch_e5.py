@@ -17,7 +17,9 @@ other model loads through sentence-transformers.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -164,6 +166,39 @@ class E5Encoder:
         return x
 
 
+@contextmanager
+def batch_workers(batches: int) -> Iterator[Any]:
+    """Where a pass's batches run: one thread each on as many cores as torch uses, each batch
+    in one torch thread, rather than every op of every batch split across the cores. An
+    encoder batch is small (8 sentences of ~50 tokens: matmuls of a few hundred rows), so an
+    op split in two costs a wake-up and a join each time, and with idle threads made to sleep
+    (rag.config.apply_thread_policy) the units of an ingest job took twice as long as with
+    each core on a batch of its own (docs/experiments.md). torch's thread count is set for the
+    process, so it is 1 while the workers run and restored after; one batch (a query) runs as
+    before."""
+    import torch
+
+    cores = torch.get_num_threads()
+    workers = min(cores, batches)
+    if workers < 2:
+        yield _InThisThread()
+        return
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="rag-encode") as pool:
+            yield pool
+    finally:
+        torch.set_num_threads(cores)
+
+
+class _InThisThread:
+    """``map`` in the calling thread: a pool of one."""
+
+    @staticmethod
+    def map(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        return map(fn, items)
+
+
 class TorchE5Embedder:
     """The converted default model, encoded by ``E5Encoder``; same folder, same vector space and
     weights hash as the sentence-transformers backend, so either can build or search an index.
@@ -255,27 +290,32 @@ class TorchE5Embedder:
         head = self._head if latent else None
         # longest first, as sentence-transformers orders a batch: similar lengths pad little
         order = sorted(range(len(ids)), key=lambda i: -min(len(ids[i]), limit))
-        with progress_bar(len(ids), progress) as bar:
-            for start in range(0, len(order), self.batch_size):
-                batch = [i for i in order[start : start + self.batch_size] if len(ids[i]) <= limit]
-                if batch:
-                    width = len(pre) + len(ids[batch[0]]) + len(post)
-                    tokens = torch.zeros((len(batch), width), dtype=torch.long)
-                    mask = torch.zeros((len(batch), width), dtype=torch.long)
-                    for row, i in enumerate(batch):
-                        full = pre + ids[i] + post
-                        tokens[row, : len(full)] = torch.tensor(full)
-                        mask[row, : len(full)] = 1
-                    states = encoder.forward(tokens, mask, mode=mode)
-                    pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-                    for row, i in enumerate(batch):
-                        out[i] = unit_vector(pooled[row].numpy())
-                        if head is not None:
-                            rows[i] = head.codes(states[row, len(pre) : len(pre) + len(ids[i])])
-                for i in order[start : start + self.batch_size]:
-                    if len(ids[i]) > limit:
-                        out[i], rows[i] = self._spans(ids[i], limit, head, mode)
-                bar.update(len(order[start : start + self.batch_size]))
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(batch: list[int]) -> list[tuple[int, np.ndarray, Any]]:
+            done = []
+            fits = [i for i in batch if len(ids[i]) <= limit]
+            if fits:
+                width = len(pre) + len(ids[fits[0]]) + len(post)
+                tokens = torch.zeros((len(fits), width), dtype=torch.long)
+                mask = torch.zeros((len(fits), width), dtype=torch.long)
+                for row, i in enumerate(fits):
+                    full = pre + ids[i] + post
+                    tokens[row, : len(full)] = torch.tensor(full)
+                    mask[row, : len(full)] = 1
+                states = encoder.forward(tokens, mask, mode=mode)
+                pooled = (states * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+                for row, i in enumerate(fits):
+                    codes = head.codes(states[row, len(pre) : len(pre) + len(ids[i])]) if head is not None else None
+                    done.append((i, unit_vector(pooled[row].numpy()), codes))
+            done += [(i, *self._spans(ids[i], limit, head, mode)) for i in batch if len(ids[i]) > limit]
+            return done
+
+        with progress_bar(len(ids), progress) as bar, batch_workers(len(batches)) as pool:
+            for batch, done in zip(batches, pool.map(run, batches), strict=True):
+                for i, vector, codes in done:
+                    out[i], rows[i] = vector, codes
+                bar.update(len(batch))
         return out, rows if latent else []
 
     def _spans(self, content: list[int], limit: int, head, mode: str) -> tuple[np.ndarray, Any]:
