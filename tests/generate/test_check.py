@@ -215,6 +215,14 @@ def test_name_runs_end_at_a_lower_case_word() -> None:
     assert latin_names("under President Barack Obama, said") == [["President", "Barack", "Obama"]]
 
 
+def test_a_function_word_opening_a_sentence_is_no_name(rules) -> None:
+    # WordNet knows no conjunctions: "Because" read as an unknown word, hence a name to find
+    assert latin_names("Because Article 9 limits Japan, Although May") == [["Japan"], ["May"]]
+    v = rules.check_sentence("Because the EU adopted the GDPR, personal data is protected [1].", thai_passage(EU),
+                             sim=0.95)
+    assert v.supported, v
+
+
 # A Thai passage that states what the EU does, and nothing it abolished, banned, must do or leads
 # in (written for the test).
 EU = ("สหภาพยุโรปออกกฎหมาย GDPR เพื่อคุ้มครองข้อมูลส่วนบุคคล และส่งเสริมบริษัทสตาร์ทอัพด้าน AI "
