@@ -391,6 +391,19 @@ def test_batches_run_on_cores_of_their_own_and_give_the_same_bits(torch_int8, ch
         assert torch.get_num_threads() == 2
         with batch_workers(1) as pool:  # one batch (a query): in the caller's thread
             assert list(pool.map(lambda _: threading.current_thread().name, [0])) == [threading.current_thread().name]
+        ran = []
+
+        def fail_first(n: int) -> int:
+            ran.append(n)
+            if n == 0:
+                raise ValueError("a batch failed")
+            time.sleep(0.01)
+            return n
+
+        with pytest.raises(ValueError), batch_workers(200) as pool:
+            list(pool.map(fail_first, range(200)))
+        assert len(ran) < 200  # a stopped pass drops the batches not started
+        assert torch.get_num_threads() == 2
         units = torch_int8.encode_passages(pieces)
         vectors, terms = torch_int8.encode_passages_latent(chunks[:10])
         torch.set_num_threads(1)  # one thread runs every batch in turn

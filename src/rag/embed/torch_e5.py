@@ -175,7 +175,8 @@ def batch_workers(batches: int) -> Iterator[Any]:
     (rag.config.apply_thread_policy) the units of an ingest job took twice as long as with
     each core on a batch of its own (docs/experiments.md). torch's thread count is set for the
     process, so it is 1 while the workers run and restored after; one batch (a query) runs as
-    before."""
+    before. A pass stopped (an error, Ctrl-C) drops the batches not started: a large ingest's
+    would otherwise all run before the stop is seen."""
     import torch
 
     cores = torch.get_num_threads()
@@ -184,10 +185,11 @@ def batch_workers(batches: int) -> Iterator[Any]:
         yield _InThisThread()
         return
     torch.set_num_threads(1)
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="rag-encode")
     try:
-        with ThreadPoolExecutor(workers, thread_name_prefix="rag-encode") as pool:
-            yield pool
+        yield pool
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         torch.set_num_threads(cores)
 
 
