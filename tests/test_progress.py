@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import run_rag
 
-from rag.progress import Progress, clock
+from rag.progress import ByLength, Progress, clock
 
 
 class Clock:
@@ -38,6 +38,25 @@ def test_a_log_gets_one_line_per_tenth_with_the_time_left() -> None:
     assert lines[0].startswith("embedding 3 documents: 26/258 chunks (10%), 0:10 spent, about 1:27 left"), lines[0]
     assert lines[4].startswith("embedding 3 documents: 129/258 chunks (50%)"), lines[4]
     assert lines[-1] == "embedding 3 documents: 258/258 chunks (100%), 1:37 spent"
+
+
+def test_an_ingest_bar_counts_characters_and_reads_the_units_at_their_own_pace() -> None:
+    # 16 chunks of 1,024 characters at a second each, then 128 units of 128 at 32 a second: half
+    # the characters each. Counted by texts, the chunks' end showed 16/144 = 11 % and 2:08 left.
+    out, now = io.StringIO(), Clock()
+    with ByLength(Progress(16, label="embedding 2 documents", unit="chunks", stream=out, now=now),
+                  ["ก" * 1024] * 16, ["ข" * 128] * 128) as bar:
+        for _ in range(16):
+            now.t += 1.0
+            bar.update(1)
+        for _ in range(128 // 8):
+            now.t += 0.25
+            bar.update(8)
+    lines = out.getvalue().splitlines()
+    assert "embedding 2 documents: 8/16 chunks (50%), 0:16 spent, about 0:16 left" in lines, lines
+    # a second into the units: their own pace (2 chunks' worth a second), 3 s left, not the whole run's 10 s
+    assert "embedding 2 documents: 10/16 chunks (62%), 0:17 spent, about 0:03 left" in lines, lines
+    assert lines[-1] == "embedding 2 documents: 16/16 chunks (100%), 0:20 spent"
 
 
 def test_a_terminal_gets_a_bar_with_count_and_time_left() -> None:

@@ -45,7 +45,7 @@ from rag.embed.latent import Codes
 from rag.errors import RagError
 from rag.ingest_report import IngestReport, blank_pages, collect_warnings, document_entry, page_count
 from rag.lexical.tokenize import thai_engine, tokenize
-from rag.progress import Progress
+from rag.progress import ByLength, Progress
 from rag.repair.text import repair_document
 
 # Chunking settings are recorded in the manifest: an index is only updated with the settings
@@ -294,7 +294,8 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
         bar_context: Any = nullcontext(_EmbedProgress(on_progress, n_texts))
     elif progress and n_texts:  # one bar for both passes: it counts the texts encoded, shown as chunks
         bar_context = Progress(len(chunk_unique), label=f"embedding {n_documents} document{'s' * (n_documents != 1)}",
-                               unit="chunks", scale=len(chunk_unique) / max(1, n_texts))
+                               unit="chunks")
+        bar_context = ByLength(bar_context, chunk_unique, unit_unique)
     else:
         bar_context = nullcontext(False)
     with bar_context as bar:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 LOG_STEP = 0.1  # a log gets a line per this share of the work
@@ -42,6 +42,7 @@ class Progress:
         self.label, self.unit, self.scale, self.now = label, unit, scale, now
         self.start = now()
         self.done = 0.0
+        self._pace_from = (self.start, 0.0)  # (time, done) the time left is read from: ``new_pace``
         self.closed = False
         self._logged = 0  # tenths written to a log so far
         self._bar = None
@@ -77,6 +78,12 @@ class Progress:
             self._logged = tenths
             self._write(self.line())
 
+    def new_pace(self) -> None:
+        """The work from here goes at a pace of its own (an ingest's units after its chunks):
+        the log's time left is read from the pace since now, once some of it is done. rich's bar
+        reads the pace of the last seconds anyway."""
+        self._pace_from = (self.now(), self.done)
+
     def share(self) -> float:
         return self.done / self.total if self.total else 1.0
 
@@ -85,8 +92,11 @@ class Progress:
         elapsed = self.now() - self.start
         text = f"{self.label}: {int(self.done):,}/{int(self.total):,} {self.unit} ({self.share():.0%}), " \
                f"{clock(elapsed)} spent"
+        since, base = self._pace_from
+        if self.done <= base:  # nothing done yet at the new pace: the whole run's
+            since, base = self.start, 0.0
         if 0 < self.done < self.total:
-            text += f", about {clock(elapsed * (self.total - self.done) / self.done)} left"
+            text += f", about {clock((self.now() - since) * (self.total - self.done) / (self.done - base))} left"
         return text
 
     def _write(self, text: str) -> None:
@@ -110,3 +120,37 @@ class Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ByLength:
+    """A bar over two runs of texts encoded one after the other (an ingest's chunks, then its
+    units: sentences and pairs, ~12 a chunk), advanced by the length of each text done rather
+    than by the count: counted, the chunks (long texts, near half the work) showed 7 % done
+    when they were finished, and the log a time left several times the real one. Characters
+    stand for the work; the second run goes at a pace of its own (the units' int8 pass, short
+    texts), so the time left is read from that pace once the first run is done
+    (``Progress.new_pace``). ``update(n)``: n more texts done, in order."""
+
+    def __init__(self, bar: Progress, chunks: Sequence[str], units: Sequence[str]) -> None:
+        self.bar, self.first = bar, len(chunks)
+        chunk_chars, unit_chars = sum(map(len, chunks)), sum(map(len, units))
+        per_char = bar.total / max(1, chunk_chars + unit_chars)
+        self.step = (per_char * chunk_chars / max(1, len(chunks)), per_char * unit_chars / max(1, len(units)))
+        self.counted = 0
+
+    def update(self, n: int = 1) -> None:
+        in_chunks = max(0, min(n, self.first - self.counted))
+        if in_chunks:
+            self.bar.update(in_chunks * self.step[0])
+            if self.counted + in_chunks == self.first:  # the chunks are done: the units' pace begins
+                self.bar.new_pace()
+        if n > in_chunks:
+            self.bar.update((n - in_chunks) * self.step[1])
+        self.counted += n
+
+    def __enter__(self) -> ByLength:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)
