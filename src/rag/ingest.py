@@ -292,7 +292,7 @@ def _embed(embedder: Embedder, chunk_texts: list[str], unit_texts: list[str], he
     n_texts = len(chunk_unique) + len(unit_unique)
     if on_progress is not None:  # a caller following the stages gets the count instead of a bar
         bar_context: Any = nullcontext(_EmbedProgress(on_progress, n_texts))
-    elif progress and n_texts:  # one bar for both passes: it counts the texts encoded, shown as chunks
+    elif progress and n_texts:  # one bar for both passes: the characters encoded, shown as chunks
         bar_context = Progress(len(chunk_unique), label=f"embedding {n_documents} document{'s' * (n_documents != 1)}",
                                unit="chunks")
         bar_context = ByLength(bar_context, chunk_unique, unit_unique)
