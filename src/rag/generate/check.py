@@ -87,20 +87,17 @@ _AFTER_CITE_CLAUSE = re.compile(rf"((?:{_CITE.pattern})+)\s*[,;]\s+(?=\w)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 _LATIN_TEXT = re.compile(r"[A-Za-z0-9&'’ -]+")
-# Capitalised at a sentence's start, or as English capitalises them: not names. Function words
-# and sentence adverbs the dictionary (WordNet: content words only) does not know, which would
-# otherwise read as unknown, hence names ("Because Article 9 ..." asked for "Because"); May and
-# Will stay names (a month, a person).
+# Capitalised at a sentence's start, or as English capitalises them: not names. The English
+# stop words and, beside them, function words and sentence adverbs the dictionary (WordNet:
+# content words only) does not know, which would otherwise read as unknown, hence names
+# ("Because Article 9 ..." asked for "Because"); May and Will stay names (a month, a person).
 _NOT_NAMES = (ENGLISH_STOPWORDS - {"may", "will"}) | frozenset("""
-a an the this that these those it its they their there here he she we i in on at of for to from by with
-as and or but so if when while which who whose what where how why also both each all some many most such
-according however moreover furthermore besides then thus finally first second third after before during
-since under over between among about into than not no yes one two paper passage passages article authors
-author report because although though whereas despite unlike within without throughout until unless
-whether once yet instead rather hence therefore meanwhile nevertheless nonetheless overall today
-currently recently later earlier initially eventually ultimately especially notably similarly likewise
-otherwise through across along against toward towards upon beyond via per around amid following
-including
+while both however moreover furthermore besides thus finally first second third after before during
+since under over between among one two passage passages authors author report because although though
+whereas despite unlike within without throughout until unless whether once yet instead rather hence
+therefore meanwhile nevertheless nonetheless overall today currently recently later earlier initially
+eventually ultimately especially notably similarly likewise otherwise through across along against
+toward towards upon beyond via per around amid following including
 """.split())
 _BE_OFFSET = 543  # Buddhist era minus Common era
 
