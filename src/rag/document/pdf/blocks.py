@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from rag.document.pdf.hyphens import Hyphens
 from rag.document.pdf.lines import WORD_GAP, Line, Page, dominant_size, line_join
 
 _HEADING_SIZE = 1.1  # a line this much larger than the body text looks like a heading
@@ -223,16 +224,21 @@ def _demote_long_headings(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-def join_lines(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int]], list[int]]:
-    """Lines joined into one text (`line_join` says what goes between two lines). Returns the
-    text, its markers and the offset where each line starts."""
+def join_lines(lines: Sequence[Line], hyphens: Hyphens | None = None) -> tuple[str, list[tuple[int, int]], list[int]]:
+    """Lines joined into one text (`line_join` says what goes between two lines; a word the
+    typesetter broke with a hyphen is joined back, as ``hyphens`` reads the document). Returns
+    the text, its markers and the offset where each line starts."""
     text = ""
     markers: list[tuple[int, int]] = []
     starts: list[int] = []
     for ln in lines:
         t = ln.text.strip()
         lead = len(ln.text) - len(ln.text.lstrip())
-        text += line_join(text, t)
+        if hyphens is not None and hyphens.broken_word(text, t):
+            text = text.rstrip()[:-1]
+            markers = [(n, min(pos, len(text))) for n, pos in markers]
+        else:
+            text += line_join(text, t)
         starts.append(len(text))
         markers.extend((n, len(text) + max(0, min(pos - lead, len(t)))) for n, pos in ln.markers)
         text += t

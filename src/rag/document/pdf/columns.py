@@ -92,13 +92,15 @@ def _zones_at(c: float, ordered: list[Line], inks: list[list[tuple[float, float]
     def close(before_spanning: bool) -> None:
         if before_spanning:
             _trim_tail(members, ordered, inks, c - 0.3 * em)
-        firsts = [next((x0 for x0, _ in inks[i] if x0 >= c - 0.3 * em), None) for i in members]
-        right = [x0 for x0 in firsts if x0 is not None]
+        size = dominant_size(g for i in members for g in ordered[i].glyphs) or em
+        # the margin is where the column's body type starts: notes set smaller under the column
+        # (a hanging number, the text indented after it) and stray superscripts do not count
+        firsts = [_first_right_of(ordered[i], c - 0.3 * em) for i in members]
+        right = [x0 for x0, at in filter(None, firsts) if at >= 0.85 * size]
         aligned = sum(1 for x0 in right if abs(x0 - c) <= max(1.5, 0.15 * em))  # first glyphs overhang
         left = [i for i in members if any(x1 < c - 0.3 * em for _, x1 in inks[i])]
         if aligned >= aligned_lines and aligned >= 0.5 * len(right) and len(left) >= 2:
             edge = max(x1 for i in left for _, x1 in inks[i] if x1 < c - 0.3 * em)
-            size = dominant_size(g for i in members for g in ordered[i].glyphs) or em
             start = min(x0 for i in left for x0, _ in inks[i])
             if c - edge >= max(0.7 * size, min_gap) and edge - start >= min_width:
                 zones.append(Zone(band=(edge, c), lines={id(ordered[i]) for i in members}))
@@ -111,6 +113,15 @@ def _zones_at(c: float, ordered: list[Line], inks: list[list[tuple[float, float]
             members.append(i)
     close(before_spanning=False)
     return zones
+
+
+def _first_right_of(line: Line, x: float) -> tuple[float, float] | None:
+    """Where the line's first glyph right of ``x`` starts, and its size; None if it has none."""
+    inked = [g for g in line.glyphs if not g.space and g.x0 >= x]
+    if not inked:
+        return None
+    first = min(inked, key=lambda g: g.x0)
+    return first.x0, first.size
 
 
 def _trim_tail(members: list[int], ordered: list[Line], inks: list[list[tuple[float, float]]],

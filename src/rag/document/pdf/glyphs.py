@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from rag.document.pdf.hyphens import HYPHENS
+
 Box = tuple[float, float, float, float]  # a drawn rule or a box: left, bottom, right, top
 
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|extrabold|ultrabold|[-,](?:b|bd)$", re.I)
@@ -165,6 +167,7 @@ class GlyphReader:
             if c.FPDFText_IsGenerated(raw, i):
                 continue
             ch = chr(c.FPDFText_GetUnicode(raw, i))
+            ch = HYPHENS.get(ch, ch)
             c.FPDFText_GetCharBox(raw, i, *refs)
             c.FPDFText_GetLooseCharBox(raw, i, loose)
             c.FPDFText_GetMatrix(raw, i, matrix)  # its scale turns the nominal size into points

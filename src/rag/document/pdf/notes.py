@@ -17,6 +17,7 @@ import re
 from rag.document.pdf.blocks import Block, Measures, join_lines
 from rag.document.pdf.columns import Zone, ink_spans, split_columns
 from rag.document.pdf.glyphs import Box
+from rag.document.pdf.hyphens import Hyphens
 from rag.document.pdf.lines import Line, Page, dominant_size, line_join
 from rag.document.structure import Reference
 
@@ -148,11 +149,15 @@ def _leading_number(line: Line, expected: int | None, cited: set[int]) -> tuple[
     return n, text[m.end():].lstrip(" \t.)]:")
 
 
-def entry_text(parts: list[str]) -> str:
-    """A note's lines joined into its text (as body lines join: `line_join`)."""
+def entry_text(parts: list[str], hyphens: Hyphens | None = None) -> str:
+    """A note's lines joined into its text (as body lines join: `line_join`, and words broken
+    with a hyphen joined back as ``hyphens`` reads the document)."""
     text = ""
     for t in parts:
-        text += line_join(text, t) + t
+        if hyphens is not None and hyphens.broken_word(text, t):
+            text = text.rstrip()[:-1] + t
+        else:
+            text += line_join(text, t) + t
     return text.strip()
 
 
@@ -214,7 +219,7 @@ def _all_entries(blocks: list[Block], cited: set[int], m: Measures) -> bool:
 
 
 def footnotes(pages: list[Page], cited_on: dict[int, set[int]], numbers: list[int],
-               m: Measures) -> dict[int, Reference]:
+               m: Measures, hyphens: Hyphens | None = None) -> dict[int, Reference]:
     """Footnotes from the page-bottom areas, in page order; an area that opens without a new
     number continues the previous page's last note."""
     refs: dict[int, Reference] = {}
@@ -243,5 +248,5 @@ def footnotes(pages: list[Page], cited_on: dict[int, set[int]], numbers: list[in
             order.append(n)
             expected = n + 1
     for n in order:
-        refs[n].text = entry_text(parts[n])
+        refs[n].text = entry_text(parts[n], hyphens)
     return refs

@@ -23,6 +23,7 @@ from rag.document.pdf.blocks import Block, Measures, group_blocks, join_lines, m
 from rag.document.pdf.columns import column_zones, reading_order, split_columns
 from rag.document.pdf.furniture import page_numbers, strip_furniture
 from rag.document.pdf.glyphs import Box, Glyph, GlyphReader, resolve_unknown
+from rag.document.pdf.hyphens import Hyphens, typeset_by_tex
 from rag.document.pdf.lines import Line, Page, build_lines, compose_line, dominant_size
 from rag.document.pdf.notes import (
     endnote_blocks,
@@ -65,6 +66,7 @@ def read_pdf(path: str | Path, *, doc_id: str | None = None, title: str | None =
     try:
         page_lines, rules = _read_pages(pdf, path)
         meta_title = (pdf.get_metadata_value("Title") or "").strip()
+        tex = typeset_by_tex(pdf.get_metadata_value("Creator"), pdf.get_metadata_value("Producer"))
     finally:
         pdf.close()
     if not any(ln.text.strip() for lines in page_lines for ln in lines):
@@ -73,7 +75,9 @@ def read_pdf(path: str | Path, *, doc_id: str | None = None, title: str | None =
     pages = _lay_out(page_lines, rules)
     m = measure(pages)
     blocks = group_blocks([ln for p in pages for ln in p.lines], m)
-    doc, printed = _assemble(pages, blocks, numbers, m, "" if _FILE_NAME.search(meta_title) else meta_title)
+    hyphens = Hyphens.of((ln.text for lines in page_lines for ln in lines), tex=tex)
+    doc, printed = _assemble(pages, blocks, numbers, m, "" if _FILE_NAME.search(meta_title) else meta_title,
+                             hyphens)
     doc.doc_id = doc_id or path.stem
     doc.title = title or path.stem
     return PdfReading(document=doc, pages=numbers, title=printed)
@@ -160,7 +164,7 @@ def _read_pages(pdf: pdfium.PdfDocument, path: Path) -> tuple[list[list[Line]], 
 
 
 def _assemble(pages: list[Page], blocks: list[Block], numbers: list[int], m: Measures,
-              meta_title: str) -> tuple[Document, str]:
+              meta_title: str, hyphens: Hyphens | None = None) -> tuple[Document, str]:
     """The document (named later by the caller) and the title it prints ("" for none)."""
     cited_on: dict[int, set[int]] = defaultdict(set)  # physical page -> marker numbers
     for b in blocks:
@@ -170,14 +174,14 @@ def _assemble(pages: list[Page], blocks: list[Block], numbers: list[int], m: Mea
     blocks = _split_title(blocks, meta_title)
     shown = _title_block(blocks, meta_title)
     in_notes = endnote_blocks(blocks, cited, m)
-    printed = join_lines(blocks[shown].lines)[0] if shown is not None else ""
+    printed = join_lines(blocks[shown].lines, hyphens)[0] if shown is not None else ""
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
     current = printed  # the printed title heads what comes before the first heading
     for i, b in enumerate(blocks):
         if i in in_notes or i == shown:
             continue
-        text, markers, starts = join_lines(b.lines)
+        text, markers, starts = join_lines(b.lines, hyphens)
         if b.kind == "heading":
             current = text
             sections.append(Section(title=text, page=numbers[b.lines[0].page]))
@@ -187,10 +191,10 @@ def _assemble(pages: list[Page], blocks: list[Block], numbers: list[int], m: Mea
         breaks = [(starts[k], numbers[b.lines[k].page]) for k in b.page_breaks]
         paragraphs.append(Paragraph(text=text, section=current, page=numbers[b.lines[0].page],
                                     markers=[Marker(n, pos) for n, pos in markers], page_starts=breaks))
-    references = footnotes(pages, cited_on, numbers, m)
+    references = footnotes(pages, cited_on, numbers, m, hyphens)
     notes = [b for i, b in enumerate(blocks) if i in in_notes and b.kind == "para"]
     for n, ls, parts in endnote_entries(notes, cited, m):
-        references.setdefault(n, Reference(n, entry_text(parts), numbers[ls[0].page]))
+        references.setdefault(n, Reference(n, entry_text(parts, hyphens), numbers[ls[0].page]))
     doc = Document(doc_id="", title=printed, sections=sections, references=dict(sorted(references.items())),
                    paragraphs=paragraphs)
     return doc, printed
