@@ -34,19 +34,24 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test system-deps
 
 # What the browser and PDF tests print and read with: headless Chromium, LibreOffice Writer
-# (the PDFs of tests/test_pdf_producers.py), poppler's pdftotext (the extractor texts of
-# eval/bench_pdf.py) and the TLWG Thai fonts (without them Thai renders as boxes). Installed
-# only when running as root on Debian and not there yet; otherwise those tests skip.
+# and XeLaTeX (the PDFs of tests/document/test_pdf_producers.py), poppler's pdftotext (the
+# extractor texts of eval/bench_pdf.py) and the TLWG Thai fonts (without them Thai renders as
+# boxes). Installed only when running as root on Debian and not there yet; otherwise those
+# tests skip. XeLaTeX comes without its recommends: they add Latin font families, and the
+# fonts the other producers see should stay the ones these tests were measured with.
 system-deps:
 	@if [ -x /usr/bin/chromium ] && command -v soffice >/dev/null && command -v pdftotext >/dev/null \
-			&& fc-list 2>/dev/null | grep -qi garuda; then \
+			&& command -v xelatex >/dev/null && fc-list 2>/dev/null | grep -qi garuda; then \
 		echo "system packages present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium fonts-thai-tlwg libreoffice-writer-nogui poppler-utils >/dev/null; \
+			chromium fonts-thai-tlwg libreoffice-writer-nogui poppler-utils >/dev/null \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			texlive-xetex >/dev/null; \
 	else \
 		echo "not root or not Debian: browser and PDF producer tests will be skipped" \
-			"(install chromium, fonts-thai-tlwg, libreoffice-writer-nogui, poppler-utils)"; \
+			"(install chromium, fonts-thai-tlwg, libreoffice-writer-nogui, poppler-utils," \
+			"texlive-xetex)"; \
 	fi
 
 index: install

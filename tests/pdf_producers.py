@@ -1,17 +1,18 @@
 """Thai PDFs with known text, printed by the producers real users print with.
 
-The PDF route must read what LibreOffice Writer (footnotes at the page foot, endnotes) and
-headless Chromium (superscript markers, a list of notes at the end) print, and a test can only
-say the text came out right if it knows the text. This module writes documents whose content
-it chose and has the two producers print them for real (not an imitation such as fpdf2): the
+The PDF route must read what LibreOffice Writer (footnotes at the page foot, endnotes),
+headless Chromium (superscript markers, a list of notes at the end) and XeLaTeX (KOMA-Script
+articles: footnotes, hyphenated English, Thai line breaking) print, and a test can only say the
+text came out right if it knows the text. This module writes documents whose content it chose
+and has the three producers print them for real (not an imitation such as fpdf2): the
 text layer, the glyph decomposition of SARA AM and tone marks, the private-use glyph variants,
 line breaking and the placement of notes are then exactly what a user's file has, while the
 ground truth is known.
 
 Pipeline, one document:
   Spec (drawn from a seed, or written out)  ->  compose(): GoldDocument (title, sections,
-  paragraphs, notes with their marker offsets)  ->  to_fodt() / to_html()  ->  soffice /
-  chromium  ->  NAME.pdf  ->  NAME.gold.json (the benchmark's format), NAME.spec.json,
+  paragraphs, notes with their marker offsets)  ->  to_fodt() / to_html() / pdf_latex.to_tex()
+  ->  soffice / chromium / xelatex  ->  NAME.pdf  ->  NAME.gold.json (the benchmark's format), NAME.spec.json,
   NAME.<extractor>.txt
 
 The gold format is the one ../shared/bench/pdf_real uses and its score_pdf.py reads:
@@ -29,7 +30,7 @@ the shipped article after the project's repair; headings and a share of the note
 written here. Nothing is taken from the evaluation data.
 
 CLI (a set for eval/bench_pdf.py or for looking at):
-  python tests/pdf_producers.py OUTDIR --n N --seed S [--producer lo|chrome|both] [--split all|a|b]
+  python tests/pdf_producers.py OUTDIR --n N --seed S [--producer lo|chrome|tex|both|all] [--split all|a|b]
 Only the standard library (and rag, for the article's repair) is needed to compose and print;
 pypdf, pdfminer.six and pypdfium2 are imported when the extractor texts are written, edlib
 when the gold is checked.
@@ -59,6 +60,9 @@ from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape as xml_escape
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pdf_latex  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
 # The TLWG families a Thai user meets on Debian/Ubuntu (fonts-thai-tlwg); all have a Bold face.
@@ -77,7 +81,7 @@ SOFFICE = "soffice"
 CHROMIUM = "chromium"
 EXTRACTORS: tuple[str, ...] = ("pdftotext", "pypdf", "pdfminer", "pdfium")
 
-Producer = Literal["lo", "chrome"]
+Producer = Literal["lo", "chrome", "tex"]
 NoteMode = Literal["footnote", "endnote", "manual"]
 
 # Headings that close a document's notes when they are printed as a list at its end (the
@@ -277,14 +281,21 @@ class Spec:
 
 def draw_specs(n: int, seed: int, producer: str = "both", prefix: str | None = None) -> list[Spec]:
     """n varied specs from one seed: fonts go round a shuffled list (every font in 9 documents),
-    producers alternate for "both"; each draw stays inside what a real document would use."""
+    producers alternate for "both" and go round LibreOffice, Chromium and XeLaTeX for "all";
+    each draw stays inside what a real document would use."""
     rng = random.Random(seed)
     fonts = list(FONTS)
     rng.shuffle(fonts)
     prefix = f"gen{seed}-" if prefix is None else prefix
     specs = []
     for i in range(n):
-        prod: Producer = ("lo", "chrome")[i % 2] if producer == "both" else producer  # type: ignore
+        prod: Producer
+        if producer == "both":
+            prod = ("lo", "chrome")[i % 2]
+        elif producer == "all":  # shifted each round of fonts, so every font meets every producer
+            prod = ("lo", "chrome", "tex")[(i + i // len(fonts)) % 3]
+        else:
+            prod = producer  # type: ignore[assignment]
         font = fonts[i % len(fonts)]
         columns = 2 if rng.random() < 0.3 else 1
         gap = rng.choice((0.6, 0.8, 1.0, 1.25))
@@ -296,6 +307,8 @@ def draw_specs(n: int, seed: int, producer: str = "both", prefix: str | None = N
         pages: Literal["none", "top", "bottom"] = rng.choice(("none", "bottom", "bottom", "top"))
         if prod == "lo":
             notes: NoteMode = rng.choices(("footnote", "endnote", "manual"), weights=(6, 1, 2))[0]
+        elif prod == "tex":
+            notes = rng.choices(("footnote", "manual"), weights=(3, 1))[0]
         else:
             notes = "manual"
         specs.append(
@@ -1196,14 +1209,24 @@ def generate(
                 results[s.name] = Result(s, done.get(fp), seconds=share)
                 if keep_source:
                     shutil.copy(fp, outdir / fp.name)
-        ch = [s for s in specs if s.producer == "chrome"]
+        ch = [s for s in specs if s.producer in ("chrome", "tex")]
 
         def one(s: Spec) -> Result:
             t0 = time.perf_counter()
-            fp = work / f"{s.name}.html"
-            fp.write_text(to_html(docs[s.name], s), encoding="utf-8")
             pdf = outdir / f"{s.name}.pdf"
-            ok = print_chrome(fp, pdf)
+            if s.producer == "tex":
+                fp = work / f"{s.name}.tex"
+                fp.write_text(pdf_latex.to_tex(docs[s.name], s), encoding="utf-8")
+                missing = pdf_latex.print_xelatex(fp, pdf)
+                if missing:  # the font lacks them: printed again without, so the gold is what prints
+                    docs[s.name] = pdf_latex.printed_document(docs[s.name], missing)
+                    fp.write_text(pdf_latex.to_tex(docs[s.name], s), encoding="utf-8")
+                    missing = pdf_latex.print_xelatex(fp, pdf)
+                ok = missing is not None
+            else:
+                fp = work / f"{s.name}.html"
+                fp.write_text(to_html(docs[s.name], s), encoding="utf-8")
+                ok = print_chrome(fp, pdf)
             if keep_source:
                 shutil.copy(fp, outdir / fp.name)
             return Result(s, pdf if ok else None, seconds=time.perf_counter() - t0)
@@ -1250,7 +1273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("outdir", type=Path)
     ap.add_argument("--n", type=int, default=8)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--producer", choices=("lo", "chrome", "both"), default="both")
+    ap.add_argument("--producer", choices=("lo", "chrome", "tex", "both", "all"), default="both")
     ap.add_argument(
         "--split",
         choices=("all", "a", "b"),

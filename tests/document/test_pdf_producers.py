@@ -1,11 +1,12 @@
-"""PDFs printed by LibreOffice Writer and headless Chromium, read back by the PDF route.
+"""PDFs printed by LibreOffice Writer, headless Chromium and XeLaTeX, read back by the PDF route.
 
 The documents are printed for real, once per session, from text the test chose
 (tests/pdf_producers.py), so body text, headings, footnotes, marker links and pages can be
-checked against what was written. Together they cover several TLWG fonts, both producers,
+checked against what was written. Together they cover several TLWG fonts, three producers,
 justified and ragged text, one and two columns, running headers, page numbers at the top and at
 the bottom counting from an offset, Writer footnotes and endnotes, Chromium's list of notes under
-a heading, and paragraphs that run over a page break. Pages are checked against the text layer
+a heading, XeLaTeX's footnotes under each column and its hyphenated English words, and
+paragraphs that run over a page break. Pages are checked against the text layer
 of each physical page (pdfium's plain text, compared loosely), not against the reader's own
 geometry. The thresholds are the PDF route's goals: body CER <= 0.3 %, headings, footnotes and
 links >= 0.95, no footnote text in the body.
@@ -15,11 +16,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import pdf_latex
 import pdf_producers as producers
 import pytest
 from conftest import ROOT, run_rag
@@ -29,9 +32,10 @@ from rag.document.chunking import chunk_document
 from rag.document.pdf import PdfReading, read_pdf
 from rag.document.structure import Document, Paragraph
 
-HAVE = {"lo": shutil.which(producers.SOFFICE) is not None, "chrome": shutil.which(producers.CHROMIUM) is not None}
+HAVE = {"lo": shutil.which(producers.SOFFICE) is not None, "chrome": shutil.which(producers.CHROMIUM) is not None,
+        "tex": shutil.which(pdf_latex.XELATEX) is not None}
 FONTS_OK = all((producers.FONT_DIR / f"{f}.ttf").exists() for f in producers.FONTS)
-NOT_HERE = "needs LibreOffice (soffice) and Chromium with fonts-thai-tlwg (make system-deps)"
+NOT_HERE = "needs LibreOffice (soffice), Chromium and XeLaTeX with fonts-thai-tlwg (make system-deps)"
 
 pytestmark = pytest.mark.skipif(not (FONTS_OK and any(HAVE.values())), reason=NOT_HERE)
 
@@ -60,6 +64,15 @@ SPECS: list[producers.Spec] = [
                    justify=False, columns=2, notes="manual", notes_heading="References", notes_style="sup",
                    page_numbers="top", page_number_align="right", page_format="Page {n}", show_title=True,
                    **_COMMON),
+    # XeLaTeX: two columns, footnotes under each column, justified (English words hyphenated at
+    # line ends, Thai lines stretched between words), numbers at the bottom from 7
+    producers.Spec(name="tex-columns", producer="tex", font="Norasi", seed=606, size_pt=14.0, justify=True,
+                   columns=2, notes="footnote", header_text=producers.HEADER_TEXTS[4], page_numbers="bottom",
+                   page_start=7, heading_numbering="chapter", **_COMMON),
+    # XeLaTeX: one column, ragged, notes listed under a heading at the end, centred headings
+    producers.Spec(name="tex-notes", producer="tex", font="Sawasdee", seed=707, justify=False, notes="manual",
+                   notes_heading="บรรณานุกรม", notes_style="dot", heading_align="center", page_numbers="top",
+                   page_format="หน้า {n}", show_title=True, **_COMMON),
 ]
 NAMES = [s.name for s in SPECS]
 
@@ -225,6 +238,21 @@ def test_footnotes_stand_on_the_page_that_cites_them(printed: dict[str, Printed]
     assert {n: r.page for n, r in p.doc.references.items()} == cited_on
 
 
+def test_words_tex_broke_with_a_hyphen_are_joined(printed: dict[str, Printed]) -> None:
+    """TeX hyphenates English words at line ends, and XeTeX's hyphen reads as U+2010: the words
+    come back whole, and every hyphen as the hyphen-minus a user types."""
+    p = _one(printed, "tex-columns")
+    raw = "\n".join(p.page_texts)
+    # pdfium's plain text ends such a line with U+FFFE (a hyphen it takes as a break), or U+2010
+    broken = re.findall(r"([A-Za-z]+)(?:\ufffe|\u2010)\r?\n?([a-z]+)", raw)
+    gold = squash(" ".join([*(par["text"] for par in p.gold["paragraphs"]), *p.gold["footnotes"].values()]))
+    whole = [a + b for a, b in broken if a + b in gold and f"{a}-{b}" not in gold]
+    assert whole, "the document should print words TeX broke"
+    read = squash(" ".join([*(par.text for par in p.doc.paragraphs), *(r.text for r in p.doc.references.values())]))
+    assert [w for w in whole if w not in read] == []
+    assert "\u2010" not in read and read.count("-") == gold.count("-")
+
+
 # --------------------------------------------------------------------------- monospaced type
 
 # Hyphens between Thai words and SARA AM on both sides of them: in monospaced type Writer draws
@@ -258,7 +286,7 @@ def test_sara_am_keeps_its_place_in_monospaced_type(monospaced: tuple[dict, Docu
 def test_the_set_covers_what_it_claims(printed: dict[str, Printed]) -> None:
     docs = list(printed.values())
     assert len({p.spec.font for p in docs}) == len(docs)  # a font of its own each
-    for producer in ("lo", "chrome"):
+    for producer in ("lo", "chrome", "tex"):
         mine = [p for p in docs if p.spec.producer == producer]
         if not mine:
             continue
