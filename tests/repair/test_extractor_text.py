@@ -151,6 +151,59 @@ def test_a_stray_mark_above_a_page_break_leaves_the_break_in_place() -> None:
     assert "รายได้จากภาษีนี้ใช้บำรุงกองทัพเรือ" in _body(text)
 
 
+# pypdfium2 on a XeLaTeX page: the running header with its page number first, then the body,
+# then the footnotes, each note's raised number alone on a line over its text; a line-end
+# hyphen comes out as U+FFFE with the word's two halves on one line.
+PDFIUM_TEX_PAGES = "\n".join([
+    "รายงานการศึกษา ฉบับร่างเพื่อรับฟังความคิดเห็น Page 5",
+    "ความเหลื่อมล้ำทางเศรษฐกิจเป็นประเด็นที่ได้รับความสนใจจากนักวิชาการมากขึ้น",
+    "ในช่วงทศวรรษที่ผ่านมา โดยเฉพาะการลดความยากจน1",
+    "และความสำเร็จของเป้าหมายการพัฒนาสหัสวรรษ ความตกลงหุ้นส่วนทางเศรษฐกิจ (Economic Partnership Agree\ufffement: EPA)",
+    "มีบทบาทสำคัญต่อการค้าในภูมิภาค2 และยังช่วยให้ประเทศสมาชิกเข้าถึงตลาดได้มากขึ้น",
+    "1OECD. (n.d.). Semiconductor Informal Exchange Network. https://",
+    "www.oecd.org/en/networks/semiconductor-informal-exchange-network.html",
+    "2",
+    "Ibid., p. 78.",
+    "\f",
+    "รายงานการศึกษา ฉบับร่างเพื่อรับฟังความคิดเห็น Page 6",
+    "ต่อมาเมื่อเส้นทางการค้าเปลี่ยนไป ประเทศในภูมิภาคจึงหันมาพึ่งพาการค้าระหว่างกัน3",
+    "มากขึ้น และความเหลื่อมล้ำระหว่างประเทศก็ลดลงตามลำดับ",
+    "3",
+    "สืบค้นข้อมูลเรื่องความเหลื่อมล้ำ เมื่อวันที่ 3 กุมภาพันธ์ 2562 จาก https://",
+    "th.wikipedia.org/wiki/ความเหลื่อมล้ำ",
+    "\f",
+])
+
+
+def test_a_note_number_alone_over_its_text_opens_the_note() -> None:
+    doc = _doc(PDFIUM_TEX_PAGES)
+    assert {n: r.text for n, r in doc.references.items()} == {
+        1: "OECD. (n.d.). Semiconductor Informal Exchange Network. "
+           "https://www.oecd.org/en/networks/semiconductor-informal-exchange-network.html",
+        2: "Ibid., p. 78.",
+        3: "สืบค้นข้อมูลเรื่องความเหลื่อมล้ำ เมื่อวันที่ 3 กุมภาพันธ์ 2562 จาก "
+           "https://th.wikipedia.org/wiki/ความเหลื่อมล้ำ",
+    }
+    body = _body(PDFIUM_TEX_PAGES)
+    assert "Ibid" not in body and "OECD" not in body and "Agreement: EPA" in body
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [1, 2, 3]
+
+
+def test_a_marker_alone_between_blank_lines_is_no_note() -> None:
+    """pdftotext sets a body marker alone between blank lines (LibreOffice's superscripts): the
+    body line after it is no note's text."""
+    text = "\n".join([
+        "งานค้นคว้าเกี่ยวกับความไม่เท่าเทียมกันของรายได้และความเจริญเติบโต ได้",
+        "", "4", "", "5", "",
+        "เดือนตุลาคม 1954 ว่า จะรวมยูพีทีเข้ากับดูมงต์เทเลวิชันเน็ตเวิร์ก ซึ่งมี",
+        "6", "",
+        "ปัญหาการเงินเช่นเดียวกัน ส่วนหนึ่งของแผนในการรวมตัวกันนี้ เครือข่ายจะ",
+        "", "\fหน้าที่สองของเอกสาร",
+    ])
+    assert _doc(text).references == {}
+    assert "ปัญหาการเงินเช่นเดียวกัน" in _body(text)
+
+
 def test_a_body_line_opening_with_a_number_is_no_footnote() -> None:
     text = "\n".join([
         "ข้อมูลการเดินทางของนักท่องเที่ยวในปีที่ผ่านมามีการเปลี่ยนแปลงหลายด้าน",

@@ -268,20 +268,35 @@ def _page_foot_block(
 ) -> list[tuple[int, int, int]] | None:
     """The page's footnote block as (line, number, text offset) of each note's first line, or
     None. `body`: the page's text lines, top to bottom."""
+    def note_start(at: int) -> tuple[int, int] | None:
+        """A note's number opening body line ``body[at]``: glued to its text, or alone on the
+        line with the text right under it (pypdfium2 ends a line after a raised number, as
+        XeLaTeX sets a footnote's). A number set apart by a blank line is not taken: that is
+        how pdftotext sets a marker of the body alone."""
+        k = body[at]
+        lone = _LONE_NUMBER.match(raws[k].text)
+        if lone is None:
+            return _glued_note_start(raws[k].text)
+        below = raws[k + 1].text if at + 1 < len(body) and body[at + 1] == k + 1 else ""
+        follows = any(c.isalnum() for c in below) and not _LONE_NUMBER.match(below)
+        return (int(lone.group(1)), len(raws[k].text)) if follows else None
+
     for pos, first in enumerate(body):
-        start = _glued_note_start(raws[first].text)
+        start = note_start(pos)
         if start is None or not (last_note < start[0] <= last_note + 1 + _MAX_NOTE_GAP or start[0] == 1):
             continue
         notes = [(first, start[0], start[1])]
         wrapped: list[int] = []  # note lines followed by a line of the same note
-        for k in body[pos + 1:]:
+        for at in range(pos + 1, len(body)):
+            k = body[at]
             if not any(c.isalnum() for c in raws[k].text):
                 continue  # a stray mark pdfminer.six left at the page's end is no line of a note
-            nxt = _glued_note_start(raws[k].text)
+            nxt = note_start(at)
             if nxt is not None and nxt[0] == notes[-1][1] + 1:
                 notes.append((k, nxt[0], nxt[1]))
-            elif not _URL_START.match(raws[k].text):  # a URL too long for the line's end wraps early
-                wrapped.append(body[body.index(k) - 1])
+            elif not _URL_START.match(raws[k].text) and not _LONE_NUMBER.match(raws[body[at - 1]].text):
+                # (a URL too long for the line's end wraps early; a number alone has its text below)
+                wrapped.append(body[at - 1])
         narrow = [k for k in wrapped if full and _display_width(raws[k].text) < _NOTE_WIDER * full
                   and not _runs_on_url(raws[k].text)]
         if narrow:
