@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.document.pdf.hyphens import Hyphens, typeset_by_tex
+from rag.document.hyphens import Hyphens, typeset_by_tex
 
 BODY = [
     "The technology of the region grew fast, and Biden-Harris policy",

@@ -204,6 +204,29 @@ def test_a_marker_alone_between_blank_lines_is_no_note() -> None:
     assert "ปัญหาการเงินเช่นเดียวกัน" in _body(text)
 
 
+def test_a_word_broken_with_a_hyphen_is_joined_where_the_document_prints_it_whole() -> None:
+    """pypdf and pdftotext keep the hyphen TeX put at a line's end; the text names no producer,
+    so the document's own spellings decide: a word printed whole elsewhere is joined, an
+    author's compound (or a word with no evidence either way) keeps its hyphen. U+2010, the
+    hyphen XeTeX's fonts print, reads as the hyphen a user types."""
+    text = "\n".join([
+        "การทูตเชิงวิทยาศาสตร์และเทคโนโลยี (Science and Technology Diplomacy) มีบทบาท",
+        "มากขึ้นในช่วงทศวรรษที่ผ่านมา ในรายงานของ UNCTAD เรื่อง Science and Tech-",
+        "nology Diplomacy ให้คำนิยามไว้ และยังกล่าวถึงการค้าระหว่างประเทศแบบ e-",
+        "commerce กับการพัฒนาแบบ Mitchell\u2010Tower ของประเทศกำลังพัฒนาในเอเชีย",
+        "ซึ่งเป็นแนวทางที่หลายประเทศในภูมิภาคนำไปใช้ในการเจรจาการค้าระหว่างกัน",
+        "1Choudhury, S. R. (2024). Japan’s Technology Diplomacy: A critical link for Free and Open Indo-",
+        "Pacific. Center for Global Affairs & Strategic Studies.",
+        "",
+        "\fหน้าที่สองของเอกสาร",
+    ])
+    doc = _doc(text)
+    body = _body(text)
+    assert "Science and Technology Diplomacy ให้คำนิยาม" in body
+    assert "แบบ e-commerce กับ" in body and "Mitchell-Tower" in body
+    assert doc.references[1].text.endswith("Free and Open Indo-Pacific. Center for Global Affairs & Strategic Studies.")
+
+
 def test_a_body_line_opening_with_a_number_is_no_footnote() -> None:
     text = "\n".join([
         "ข้อมูลการเดินทางของนักท่องเที่ยวในปีที่ผ่านมามีการเปลี่ยนแปลงหลายด้าน",

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rag.document.headings import BodyLine, display_width, ends_paragraph, mark_headings
+from rag.document.hyphens import Hyphens
 from rag.repair.text import Line, Marker, Repaired
 
 
@@ -64,15 +65,18 @@ def structure_document(repaired: Repaired, *, doc_id: str, title: str) -> Docume
     stands before any of that page's text, the one just ended when it follows its text), so
     printed numbers win over the count.
     """
-    body, references = _read_lines(repaired.lines)
+    # an extractor's text names no producer: only the document's own spellings say whose a
+    # line-end hyphen is
+    hyphens = Hyphens.of((ln.text for ln in repaired.lines if ln.kind in ("body", "note")), tex=False)
+    body, references = _read_lines(repaired.lines, hyphens)
     full = _full_width(body)
     mark_headings(body, full)
-    sections, paragraphs = _paragraphs(body, full)
+    sections, paragraphs = _paragraphs(body, full, hyphens)
     return Document(doc_id=doc_id, title=title, sections=sections, references=references,
                     paragraphs=paragraphs)
 
 
-def _read_lines(lines: Sequence[Line]) -> tuple[list[BodyLine], dict[int, Reference]]:
+def _read_lines(lines: Sequence[Line], hyphens: Hyphens) -> tuple[list[BodyLine], dict[int, Reference]]:
     """One pass over the lines: pages from the furniture, references from the note lines."""
     page = 1
     pending = False  # a page's body has ended (separator or footer seen): next body line is on a new page
@@ -127,18 +131,19 @@ def _read_lines(lines: Sequence[Line]) -> tuple[list[BodyLine], dict[int, Refere
                                   indent=line.indent or lead > 0, gap_before=gap,
                                   furniture_before=furniture, width=display_width(stripped)))
             gap = furniture = False
-    references = {n: Reference(n=n, text=_join_note(parts), page=note_page[n]) for n, parts in notes.items()}
+    references = {n: Reference(n=n, text=_join_note(parts, hyphens), page=note_page[n])
+                  for n, parts in notes.items()}
     return body, dict(sorted(references.items()))
 
 
-def _join_note(parts: list[Line]) -> str:
+def _join_note(parts: list[Line], hyphens: Hyphens) -> str:
     text = ""
     for i, part in enumerate(parts):
         piece = part.text.strip()
         if not piece:
             continue
         if text:
-            text += " " if parts[i - 1].joins_with_space else ""
+            text = hyphens.glue(text, piece, " " if parts[i - 1].joins_with_space else "")
         text += piece
     return tidy_reference(text)
 
@@ -212,7 +217,7 @@ def _new_paragraph(prev: BodyLine | None, line: BodyLine, full: float) -> bool:
     return line.indent and not line.furniture_before
 
 
-def _paragraphs(body: list[BodyLine], full: float) -> tuple[list[Section], list[Paragraph]]:
+def _paragraphs(body: list[BodyLine], full: float, hyphens: Hyphens) -> tuple[list[Section], list[Paragraph]]:
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
     section = ""
@@ -238,7 +243,8 @@ def _paragraphs(body: list[BodyLine], full: float) -> tuple[list[Section], list[
             paragraphs.append(current)
             recent = []
         elif prev is not None:
-            current.text += " " if prev.joins else ""
+            current.text = hyphens.glue(current.text, line.text, " " if prev.joins else "")
+            current.markers = [Marker(m.n, min(m.pos, len(current.text))) for m in current.markers]
             if line.page != (current.page_starts[-1][1] if current.page_starts else current.page):
                 current.page_starts.append((len(current.text), line.page))
         offset = len(current.text)

@@ -50,6 +50,9 @@ _T = f"[{TONES}]"
 # Characters outside printable ASCII and the Thai block: the only ones that need a look.
 _UNUSUAL = re.compile(r"[^\x20-\x7e\u0e01-\u0e5b]")
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
+# What a PDF's text layer spells a hyphen: U+2010 (XeTeX's fonts map their hyphen glyph to it),
+# U+2011 (non-breaking); read as the hyphen-minus a user types and searches with.
+HYPHENS = {"\u2010": "-", "\u2011": "-"}
 
 _NIKHAHIT_AA = re.compile(f"{NIKHAHIT}({_T}?){SARA_AA}|({_T}){NIKHAHIT}{SARA_AA}|{SARA_AA}{NIKHAHIT}")
 # SARA AM written and then its SARA AA again (pypdf, pdfminer.six: `ทำาให้`, `นำ้า`; a bold face
@@ -78,7 +81,8 @@ _SPACES = re.compile(r" {2,}")
 
 
 def clean_chars(text: str, fixes: Counter[str]) -> str:
-    """Controls and zero-width characters go, odd spaces become spaces, PUA glyphs are mapped."""
+    """Controls and zero-width characters go, odd spaces become spaces, PUA glyphs are mapped,
+    hyphens are the one a user types."""
     if not _UNUSUAL.search(text):
         return text
     out: list[str] = []
@@ -89,6 +93,8 @@ def clean_chars(text: str, fixes: Counter[str]) -> str:
             out.append(" ")
         elif ch in _ZERO_WIDTH:
             fixes["zero_width"] += 1
+        elif ch in HYPHENS:
+            out.append(HYPHENS[ch])
         elif is_symbol_font_pua(ch):
             fixes["bullet"] += 1
             out.append(" ")

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rag.document.pdf.hyphens import Hyphens
+from rag.document.hyphens import Hyphens
 from rag.document.pdf.lines import WORD_GAP, Line, Page, dominant_size, line_join
 
 _HEADING_SIZE = 1.1  # a line this much larger than the body text looks like a heading

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from rag.document.pdf.hyphens import HYPHENS
+from rag.repair.glyphs import HYPHENS
 
 Box = tuple[float, float, float, float]  # a drawn rule or a box: left, bottom, right, top
 

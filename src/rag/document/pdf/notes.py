@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
+from rag.document.hyphens import Hyphens
 from rag.document.pdf.blocks import Block, Measures, join_lines
 from rag.document.pdf.columns import Zone, ink_spans, split_columns
 from rag.document.pdf.glyphs import Box
-from rag.document.pdf.hyphens import Hyphens
 from rag.document.pdf.lines import Line, Page, dominant_size, line_join
 from rag.document.structure import Reference
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from rag.document.hyphens import Hyphens, typeset_by_tex
 from rag.document.pdf.blocks import Block, Measures, group_blocks, join_lines, measure
 from rag.document.pdf.columns import column_zones, reading_order, split_columns
 from rag.document.pdf.furniture import page_numbers, strip_furniture
 from rag.document.pdf.glyphs import Box, Glyph, GlyphReader, resolve_unknown
-from rag.document.pdf.hyphens import Hyphens, typeset_by_tex
 from rag.document.pdf.lines import Line, Page, build_lines, compose_line, dominant_size
 from rag.document.pdf.notes import (
     endnote_blocks,

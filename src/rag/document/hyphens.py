@@ -8,8 +8,10 @@ the joined word printed whole on some line means the hyphen was the typesetter's
 pair printed within a line means it is the author's. Without either, the producer decides: a
 TeX-made PDF's line-end hyphen is taken as TeX's, except in a URL (hyphens are common there,
 and TeX breaks a URL set as plain text only where its letters make a word). A capital or a digit
-after the break keeps the hyphen (TeX breaks no word so). Hand-written because no PDF library makes this
-call: pdfium marks line-end hyphens (``FPDFText_IsHyphen``) but cannot tell whose they are.
+after the break keeps the hyphen (TeX breaks no word so). Text from an extractor names no
+producer, so there only the document's own spellings decide. Hand-written because no PDF
+library makes this call: pdfium marks line-end hyphens (``FPDFText_IsHyphen``) but cannot tell
+whose they are.
 """
 
 from __future__ import annotations
@@ -18,9 +20,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# What the PDF text layer spells a hyphen: U+2010 (XeTeX's fonts map their hyphen glyph to it),
-# U+2011 (non-breaking); read as the hyphen-minus a user types.
-HYPHENS = {"\u2010": "-", "\u2011": "-"}
 SOFT_HYPHEN = "\u00ad"  # printed only where a word is broken: always the typesetter's
 
 _LATIN = "A-Za-z\u00c0-\u024f"
@@ -92,3 +91,13 @@ class Hyphens:
         if f"{left}{right_word}".lower() in self.words:
             return True
         return self.tex and not _in_url(before, token[: end.start()])
+
+    def glue(self, text: str, piece: str, space: str) -> str:
+        """``text`` made ready for the next line's ``piece`` to follow: a broken word loses its
+        hyphen; a hyphen kept between two letters takes no space after it (``e-`` /
+        ``commerce``); any other line end takes ``space`` (what the line join would put)."""
+        if self.broken_word(text, piece):
+            return text.rstrip()[:-1]
+        if _BROKEN.search(_last_token(text)) and piece[:1].isalpha():
+            return text.rstrip()
+        return text + space
