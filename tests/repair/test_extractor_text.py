@@ -227,6 +227,116 @@ def test_a_word_broken_with_a_hyphen_is_joined_where_the_document_prints_it_whol
     assert doc.references[1].text.endswith("Free and Open Indo-Pacific. Center for Global Affairs & Strategic Studies.")
 
 
+# pypdf on a two-column XeLaTeX page: the first column's body, its notes (LaTeX sets each
+# column's notes at the column's foot, in smaller type: wider lines), the second column's body,
+# its notes, the page number; then pages of body alone.
+_NEXT_PAGE = [
+    "รายงานการศึกษา ฉบับร่างเพื่อรับฟังความคิดเห็น",
+    "เราใช้แบบจำลองทางการคำนวณ",
+    "อย่างเช่น เครื่องจักรทัวริงเชิง",
+    "กำหนด ในการกำหนดนิยามที่",
+    "แน่ชัดว่าการแก้โจทย์ปัญหาโดย",
+    "ใช้ เวลา และที่ว่างในโจทย์ปัญหา",
+    "คืออะไร เวลาซึ่งเครื่องจักรทัว",
+    "ริงเชิงกำหนด M ต้องการสำหรับ",
+    "อินพุต x คือจำนวนครั้งของ การ",
+    "เปลี่ยนสถานะ หรือขั้นตอนทั้งหมด",
+    "ที่เครื่องจักรทำก่อนที่มันจะหยุด",
+    "และแสดงคำตอบว่า (“ใช่” หรือ",
+    "“ไม่ใช่”) เครื่องจักรทัวริงเชิงกำหนด",
+    "M จะปฏิบัติการภายในเวลา f(n)",
+    "ถ้าเวลาที่ M ต้องการสำหรับแต่ละ",
+    "อินพุตของความยาว n สูงสุดอยู่",
+    "ที่ f(n) โจทย์ปัญหาสำหรับตัดสิน",
+    "ใจ A สามารถได้รับการแก้ในเวลา",
+]
+
+TWO_COLUMN_PAGES = "\n".join([
+    "รายงานการศึกษา ฉบับร่างเพื่อรับฟังความคิดเห็น",
+    "Quantum Information4 Science",
+    "and Technology (QIST) เป็นการ",
+    "ลงนามระหว่างสหรัฐอเมริกากับ",
+    "ฝ่าย Korean โดยมีสาระสำคัญคือ",
+    "เพิ่มความร่วมมือระหว่างภาครัฐ",
+    "กับเอกชนเพื่อปกป้องและส่งเสริม",
+    "เทคโนโลยี5 ที่มีความสำคัญและ",
+    "อยู่ในช่วงกำลังพัฒนา รวมไปถึง",
+    "เทคโนโลยีควอนตัม การคูณจำนวนเต็มสอง",
+    "4ใน ที่ นี้ หมาย ถึง ความ ร่วม มือ ระหว่าง ประเทศ",
+    "ด้าน เทคโนโลยี ใน ความ หมาย กว้าง ซึ่ง ครอบคลุม ทั้ง",
+    "มิติ ทาง ประวัติศาสตร์และสังคม",
+    "5Melissen, J., & de Keulenaar, E. V.",
+    "(2017). Critical Digital Diplomacy as",
+    "a Global Challenge: The South Ko-",
+    "rean Experience. Global Policy, 8(3),",
+    "294-302.",
+    "จำนวนสามารถเขียนเป็นสัญลักษณ์",
+    "ได้ด้วย เซตของสาม (a, b, c) โดยที่",
+    "ความสัมพันธ์คือ a × b = c การ",
+    "ตัดสินใจว่าตัวอักษรทั้งสามที่ให้",
+    "มาเป็นสมาชิกของเซตนี้หรือไม่6 มี",
+    "ลักษณะเช่นเดียวกับการแก้โจทย์",
+    "ปัญหาการคูณเลขสองจำนวน",
+    "6Wagner, C. S., & Simon, D. F. (2023).",
+    "China’s use of formal science and",
+    "technology agreements as a tool",
+    "of diplomacy. Science and Public",
+    "Policy, 50(4), 807-817.",
+    "308",
+    "\f",
+    *_NEXT_PAGE, "309", "\f",
+    *_NEXT_PAGE, "310", "\f",
+])
+
+
+def test_notes_at_a_column_foot_are_notes_and_the_body_goes_on_after_them() -> None:
+    doc = _doc(TWO_COLUMN_PAGES)
+    assert doc.references[4].text.startswith("ใน")
+    assert doc.references[5].text == ("Melissen, J., & de Keulenaar, E. V. (2017). Critical Digital Diplomacy "
+                                      "as a Global Challenge: The South Korean Experience. Global Policy, 8(3), "
+                                      "294-302.")
+    assert doc.references[6].text.endswith("Science and Public Policy, 50(4), 807-817.")
+    body = _body(TWO_COLUMN_PAGES)
+    assert "Melissen" not in body and "ประวัติศาสตร์และสังคม" not in body
+    assert "การคูณจำนวนเต็มสองจำนวนสามารถเขียนเป็นสัญลักษณ์" in body.replace(" ", "")
+    assert [m.n for p in doc.paragraphs for m in p.markers] == [4, 5, 6]
+
+
+def test_a_page_wide_paragraph_opening_with_a_cited_number_is_body() -> None:
+    """pdfminer.six can set a marker that ended a paragraph at the next one's start
+    (`3บิลบอร์ด ...`); on a page-wide measure a page's notes stand at its foot, so a numbered
+    line in the middle of the page, with body after it, stays body."""
+    text = "\n".join([
+        "วันที่ 4 พฤษภาคม พ.ศ. 2561 เกิดแผ่นดินไหวขนาด 6.9 แมกนิจูด บนเกาะฮาวายในหมู่เกาะฮาวาย",
+        "เวลาประมาณ 12:33 น. ตามเวลาท้องถิ่น จุดเหนือศูนย์เกิดแผ่นดินไหวอยู่ใกล้กับปีกเขาด้านใต้",
+        "ของภูเขาไฟคีเลาเวอา เป็นจุดที่มีกิจกรรมทางธรณีวิทยามาตั้งแต่ปลายเดือนเมษายน[3] และยังคง",
+        "3บิลบอร์ด ทวงแค้นไม่เลิก (อังกฤษ: Three Billboards Outside Ebbing, Missouri) เป็นภาพยนตร์",
+        "แนวอาชญากรรมปี 2017 ซึ่งอำนวยการสร้าง เขียนบท และกำกับโดยมาร์ติน แมคโดนาห์ นำแสดงโดย",
+        "ฟรานเซส แมคดอร์แมนด์ วูดี ฮาร์เรลสัน และแซม ร็อกเวลล์ ภาพยนตร์เล่าเรื่องของแม่คนหนึ่ง",
+        "ที่เช่าพื้นที่บิลบอร์ดสามแผ่นเพื่อเรียกร้องความสนใจต่อเหตุฆาตกรรมลูกสาวของเธอที่ยังไม่คลี่คลาย",
+        "",
+        "\fหน้าที่สองของเอกสาร",
+    ])
+    assert _doc(text).references == {}
+    assert "Three Billboards Outside Ebbing" in _body(text)
+
+
+def test_a_page_foot_block_with_a_wrapped_url_stays_one_block() -> None:
+    """The notes at a page's foot, a URL that wrapped and the next note after it: no column's
+    body resumes there, so the block is the page foot's, whole."""
+    text = PDFTOTEXT_PAGES.replace(
+        "2ดูรายละเอียดเพิ่มเติมใน ประวัติเมืองท่า (ฉบับปรับปรุง พ.ศ. 2560) หน้า 45–\n67",
+        "2ดูรายละเอียดเพิ่มเติมใน ประวัติเมืองท่า (ฉบับปรับปรุง พ.ศ. 2560) หน้า 45–67,\n"
+        "https://th.wikipedia.org/wiki/เมืองท่า\n"
+        "3Thai Wikipedia contributors, “เมืองท่า,” Wikipedia, accessed 21 March 2023,\n"
+        "https://th.wikipedia.org/wiki/เมืองท่า").replace("ในปัจจุบัน", "ในปัจจุบัน4").replace(
+        "เครื่องปั้นดินเผา ทำให้", "เครื่องปั้นดินเผา3 ทำให้").replace("ลดความสำคัญลง3", "ลดความสำคัญลง")
+    doc = _doc(text)
+    assert sorted(doc.references)[:3] == [1, 2, 3]
+    assert doc.references[3].text.startswith("Thai Wikipedia contributors")
+    assert "wikipedia.org" not in _body(text)
+
+
 def test_a_body_line_opening_with_a_number_is_no_footnote() -> None:
     text = "\n".join([
         "ข้อมูลการเดินทางของนักท่องเที่ยวในปีที่ผ่านมามีการเปลี่ยนแปลงหลายด้าน",

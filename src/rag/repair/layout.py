@@ -7,12 +7,13 @@ numbers from these kinds. The cues are the ones PDF extraction leaves: a footnot
 run of spaces or underscores), numbered reference lines that follow it and run on (a line that
 ends inside a word or URL continues), the next page's body resuming (often indented, and in
 Thai where the references are Latin), lone numbers next to that furniture, and form feeds.
+Footnote blocks that no rule announces are `note_blocks`' job, between `layout` and
+`page_numbers`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from rag.thai.chars import LETTERS
@@ -37,7 +38,7 @@ def _is_separator(raw: str) -> bool:
     )
 
 
-def _thai_share(s: str) -> float:
+def thai_share(s: str) -> float:
     letters = [ch for ch in s if ch.isalpha()]
     if not letters:
         return 0.0
@@ -76,16 +77,18 @@ def _continues_note(prev: str, raw: str, note_text: str) -> bool:
         return False  # an indent: the next page's body resumes
     if _URLISH.match(raw.strip()):
         return True
-    if _thai_share(raw) <= 0.5:
+    if thai_share(raw) <= 0.5:
         return True  # references run on in Latin script (authors, titles, dates); Thai bodies don't
-    if _thai_share(note_text) <= 0.5:
+    if thai_share(note_text) <= 0.5:
         return False
     return not _SENTENCE_END.search(prev)
 
 
-def layout(all_raws: list[RawLine]) -> None:
-    """Mark separators, footnote blocks, page numbers and page breaks in place (FILLER lines
-    are passed over)."""
+def layout(all_raws: list[RawLine]) -> bool:
+    """Mark separators, running heads, footnote blocks under a rule and endnotes in place
+    (FILLER lines are passed over). Returns whether the document has endnotes; the caller then
+    marks footnote blocks without a rule (`note_blocks.page_foot_notes`, unless it has) and
+    the page numbers (`page_numbers`)."""
     raws = [r for r in all_raws if r.kind != FILLER]
     last_note = 0
     n = len(raws)
@@ -146,10 +149,15 @@ def layout(all_raws: list[RawLine]) -> None:
             prev_raw = r.text
             j += 1
         i = j
-    if not endnotes(raws):
-        _trailing_blocks(raws)
-    # lone page numbers: next to other furniture; set apart by blank lines; or (in a document
-    # with page breaks or footnote rules) opening or closing it
+    return endnotes(raws)
+
+
+def page_numbers(all_raws: list[RawLine]) -> None:
+    """Mark lone page numbers (next to other furniture; set apart by blank lines; or, in a
+    document with page breaks or footnote rules, opening or closing it) and number the page
+    breaks. Runs after every kind of note block is marked: a number beside one is furniture."""
+    raws = [r for r in all_raws if r.kind != FILLER]
+    n = len(raws)
     paged = any(r.kind in (PAGEBREAK, SEPARATOR) for r in raws)
     for k, r in enumerate(raws):
         if r.kind != BODY:
@@ -183,136 +191,18 @@ _GLUED_NOTE_START = re.compile(
     r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*(?=\S)|([1-9][0-9]{0,2})(?:[.)]\s*|\s*)"
     r"(?=[^\s\d.,:/%\-–\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]))"
 )
-_URL_START = re.compile(r"^\s*(?:https?://|www\.)")
-_LONE_NUMBER = re.compile(r"^\s*([1-9][0-9]{0,2})\s*$")
+LONE_NUMBER = re.compile(r"^\s*([1-9][0-9]{0,2})\s*$")
 # Headings that open a document's endnotes (checked without case, spaces or a closing colon).
 ENDNOTE_HEADINGS = frozenset(
     "เชิงอรรถ อ้างอิง เอกสารอ้างอิง บรรณานุกรม หมายเหตุ แหล่งอ้างอิง แหล่งที่มา รายการอ้างอิง "
     "notes endnotes footnotes references bibliography sources works cited".split()
 )
-# A wrapped note line is set in smaller type than the body, so it holds more characters than a
-# full body line; this much more, at least, as a share of the body's full line.
-_NOTE_WIDER = 1.05
-_MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout did not find
 
 
-def _display_width(text: str) -> int:
-    """Characters that take room on the line (Thai marks stack on their letter)."""
-    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
-
-
-def _body_full_width(raws: list[RawLine]) -> float:
-    """Width of a full line of running text: the upper quartile of the body lines' widths."""
-    widths = sorted(_display_width(r.text) for r in raws if r.kind == BODY and r.text.strip())
-    if not widths:
-        return 0.0
-    return float(widths[min(len(widths) - 1, (3 * len(widths)) // 4)])
-
-
-def _glued_note_start(raw: str) -> tuple[int, int] | None:
+def glued_note_start(raw: str) -> tuple[int, int] | None:
     m = _GLUED_NOTE_START.match(raw)
     return (int(m.group(1) or m.group(2)), m.end()) if m else None
 
-
-def _cited_above(texts: list[str], n: int) -> bool:
-    """Number n stands in the text above as a marker would: glued to the end of a word or a
-    bracket, or on a line of its own (a superscript that the extractor set apart)."""
-    pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
-    for t in texts:
-        for m in pattern.finditer(t):
-            before = t[:m.start()]
-            if not before.strip() and not t[m.end():].strip():
-                return True  # a lone number line
-            if before and not before[-1].isspace():
-                return True
-    return False
-
-
-def _trailing_blocks(raws: list[RawLine]) -> None:
-    """Footnote blocks with no separator line (most extractors draw no rule): the numbered
-    lines at the foot of a page, numbered on from the last note, through to the page's end.
-
-    A body line may open with a number too, so a block must show it is one: two notes or more
-    in a row, or a note whose wrapped lines are wider than the body's full line (notes are set
-    in smaller type), or a number cited above on the page as a marker is."""
-    bounds = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
-    if not bounds:
-        return
-    full = _body_full_width(raws)
-    starts = [0] + [b + 1 for b in bounds]
-    ends = bounds + [len(raws)]
-    last_note = 0
-    for s, e in zip(starts, ends, strict=True):
-        page = range(s, e)
-        if any(raws[k].kind in (SEPARATOR, NOTE) for k in page):
-            last_note = max([raws[k].note or 0 for k in page] + [last_note])
-            continue
-        body = [k for k in page if raws[k].kind == BODY]
-        # a page number closes the page below its notes, unless the last note ran onto it (`220–` + `307`)
-        if len(body) > 1 and PAGE_NUMBER.match(raws[body[-1]].text) and not _runs_on_range(raws[body[-2]].text):
-            body.pop()
-        best = _page_foot_block(raws, body, last_note, full)
-        if best is None:
-            continue
-        first = best[0][0]
-        for k in body:
-            if k >= first:
-                raws[k].kind = NOTE
-        for k, num, off in best:
-            raws[k].note, raws[k].body_start = num, off
-        last_note = best[-1][1]
-
-
-def _page_foot_block(
-    raws: list[RawLine], body: list[int], last_note: int, full: float
-) -> list[tuple[int, int, int]] | None:
-    """The page's footnote block as (line, number, text offset) of each note's first line, or
-    None. `body`: the page's text lines, top to bottom."""
-    def note_start(at: int) -> tuple[int, int] | None:
-        """A note's number opening body line ``body[at]``: glued to its text, or alone on the
-        line with the text right under it (pypdfium2 ends a line after a raised number, as
-        XeLaTeX sets a footnote's). A number set apart by a blank line is not taken: that is
-        how pdftotext sets a marker of the body alone."""
-        k = body[at]
-        lone = _LONE_NUMBER.match(raws[k].text)
-        if lone is None:
-            return _glued_note_start(raws[k].text)
-        below = raws[k + 1].text if at + 1 < len(body) and body[at + 1] == k + 1 else ""
-        follows = any(c.isalnum() for c in below) and not _LONE_NUMBER.match(below)
-        return (int(lone.group(1)), len(raws[k].text)) if follows else None
-
-    for pos, first in enumerate(body):
-        start = note_start(pos)
-        if start is None or not (last_note < start[0] <= last_note + 1 + _MAX_NOTE_GAP or start[0] == 1):
-            continue
-        notes = [(first, start[0], start[1])]
-        wrapped: list[int] = []  # note lines followed by a line of the same note
-        for at in range(pos + 1, len(body)):
-            k = body[at]
-            if not any(c.isalnum() for c in raws[k].text):
-                continue  # a stray mark pdfminer.six left at the page's end is no line of a note
-            nxt = note_start(at)
-            if nxt is not None and nxt[0] == notes[-1][1] + 1:
-                notes.append((k, nxt[0], nxt[1]))
-            elif not _URL_START.match(raws[k].text) and not _LONE_NUMBER.match(raws[body[at - 1]].text):
-                # (a URL too long for the line's end wraps early; a number alone has its text below)
-                wrapped.append(body[at - 1])
-        narrow = [k for k in wrapped if full and _display_width(raws[k].text) < _NOTE_WIDER * full
-                  and not _runs_on_url(raws[k].text)]
-        if narrow:
-            continue  # a line of running text that happens to open with a number
-        if len(notes) >= 2 or wrapped or _cited_above([raws[k].text for k in body[:pos]], notes[0][1]):
-            return notes
-    return None
-
-
-def _runs_on_range(text: str) -> bool:
-    return text.rstrip().endswith(("–", "-"))
-
-
-def _runs_on_url(text: str) -> bool:
-    """A line cut inside a URL or a page range ends where the text allowed, not at the margin."""
-    return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
 
 
 # A page's printed number and a note's number on one line (`- 33 3`): pdftotext writes a
@@ -337,8 +227,8 @@ def endnotes(raws: list[RawLine]) -> bool:
         nxt = next((k for k in range(h + 1, len(raws)) if raws[k].kind == BODY), None)
         if nxt is None:
             return False
-        lone = _LONE_NUMBER.match(raws[nxt].text)
-        start = (int(lone.group(1)), len(raws[nxt].text)) if lone else _glued_note_start(raws[nxt].text)
+        lone = LONE_NUMBER.match(raws[nxt].text)
+        start = (int(lone.group(1)), len(raws[nxt].text)) if lone else glued_note_start(raws[nxt].text)
         if start is None:
             continue
         r.kind = SEPARATOR
@@ -347,8 +237,8 @@ def endnotes(raws: list[RawLine]) -> bool:
             line = raws[k]
             if line.kind != BODY:
                 continue
-            lone = _LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
-            head = (int(lone.group(1)), len(line.text)) if lone else _glued_note_start(line.text)
+            lone = LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
+            head = (int(lone.group(1)), len(line.text)) if lone else glued_note_start(line.text)
             line.kind = NOTE
             line.endnote = True
             if head is not None and (head[0] == expected or (lone and head[0] == expected + 1)):

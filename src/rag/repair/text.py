@@ -28,8 +28,10 @@ from rag.repair.layout import (
     SEPARATOR,
     RawLine,
     layout,
+    page_numbers,
 )
 from rag.repair.markers import choose_markers, find_candidates
+from rag.repair.note_blocks import page_foot_notes
 from rag.repair.reflow import reflow
 from rag.repair.spacing import am_written_whole
 from rag.repair.unmapped import fill_absent_marks, fill_placeholders, fill_spaced_letter
@@ -333,7 +335,9 @@ def repair_document(raw: str, *, paragraphs: bool = True) -> Repaired:
     repairs each line on its own."""
     fixes: Counter[str] = Counter()
     raws = _raws(raw, fixes, paragraphs=paragraphs)
-    layout(raws)
+    if not layout(raws):
+        page_foot_notes(raws)  # notes sit at a page's foot or under a heading at the end, not both
+    page_numbers(raws)
     return _repair(raws, lexicon(), fixes, paragraphs=paragraphs, am_whole=am_written_whole(raw))
 
 

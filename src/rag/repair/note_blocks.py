@@ -1,0 +1,223 @@
+"""Footnote blocks that no rule announces, in text from any extractor.
+
+Most extractors draw no footnote rule: a page's notes are numbered lines at its foot, set in
+smaller type (so a wrapped note line holds more characters than a full body line), their
+numbers glued to the text or alone on a line above it. In a two-column page (LaTeX sets each
+column's notes at the column's foot) the first column's notes stand in the middle of the page's
+text, the second column's body resuming after them. This module finds both; ``layout`` has
+already marked rules, endnotes and running heads, and marks page numbers after it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rag.repair.layout import (
+    BODY,
+    FILLER,
+    LONE_NUMBER,
+    NOTE,
+    PAGE_NUMBER,
+    PAGEBREAK,
+    SEPARATOR,
+    RawLine,
+    glued_note_start,
+    thai_share,
+)
+
+_URL_START = re.compile(r"^\s*(?:https?://|www\.)")
+# A wrapped note line is set in smaller type than the body, so it holds more characters than a
+# full body line; this much more, at least, as a share of the body's full line.
+_NOTE_WIDER = 1.05
+_MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout did not find
+# A full line this short is a column's: two columns of Thai at 14-15 pt give 22-33 characters
+# a line, a page-wide line 43 or more even at 18 pt (A4 and Letter, 1.5-3 cm margins; the
+# generated sets of three producers). Columns of smaller type (10 pt LaTeX) pass it and are
+# read as pages: their notes in the middle of the page stay body.
+_COLUMN_MEASURE = 38
+_RESUMED_LINES = 2  # lines of body text after a column's notes that show the body goes on
+
+Block = list[tuple[int, int, int]]  # each note's first line, number and text offset
+
+
+def _display_width(text: str) -> int:
+    """Characters that take room on the line (Thai marks stack on their letter)."""
+    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
+
+
+def _body_full_width(raws: list[RawLine]) -> float:
+    """Width of a full line of running text: the upper quartile of the body lines' widths."""
+    widths = sorted(_display_width(r.text) for r in raws if r.kind == BODY and r.text.strip())
+    if not widths:
+        return 0.0
+    return float(widths[min(len(widths) - 1, (3 * len(widths)) // 4)])
+
+
+def _cited_above(texts: list[str], n: int) -> bool:
+    """Number n stands in the text above as a marker would: glued to the end of a word or a
+    bracket, or on a line of its own (a superscript that the extractor set apart)."""
+    pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
+    for t in texts:
+        for m in pattern.finditer(t):
+            before = t[:m.start()]
+            if not before.strip() and not t[m.end():].strip():
+                return True  # a lone number line
+            if before and not before[-1].isspace():
+                return True
+    return False
+
+
+def page_foot_notes(all_raws: list[RawLine]) -> None:
+    """Footnote blocks with no separator line: on each page without a rule, the numbered
+    lines at a column's foot (a block in the page's middle, the body resuming after it) and at
+    the page's foot (through to its end), numbered on from the last note.
+
+    A body line may open with a number too, so a block must show it is one: two notes or more
+    in a row, or a note whose wrapped lines are wider than the body's full line (notes are set
+    in smaller type), or a number cited above on the page as a marker is."""
+    raws = [r for r in all_raws if r.kind != FILLER]
+    bounds = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
+    if not bounds:
+        return
+    full = _body_full_width(raws)
+    starts = [0] + [b + 1 for b in bounds]
+    ends = bounds + [len(raws)]
+    last_note = 0
+    for s, e in zip(starts, ends, strict=True):
+        page = range(s, e)
+        if any(raws[k].kind in (SEPARATOR, NOTE) for k in page):
+            last_note = max([raws[k].note or 0 for k in page] + [last_note])
+            continue
+        body = [k for k in page if raws[k].kind == BODY]
+        # a page number closes the page below its notes, unless the last note ran onto it (`220–` + `307`)
+        if len(body) > 1 and PAGE_NUMBER.match(raws[body[-1]].text) and not _runs_on_range(raws[body[-2]].text):
+            body.pop()
+        blocks = _column_foot_blocks(raws, body, last_note, full) if full <= _COLUMN_MEASURE else []
+        rest = body[body.index(blocks[-1][1]) + 1:] if blocks else body
+        above = [raws[k].text for k in body[:len(body) - len(rest)]
+                 if not any(notes[0][0] <= k <= last for notes, last in blocks)]
+        foot = _page_foot_block(raws, rest, blocks[-1][0][-1][1] if blocks else last_note, full, above)
+        if foot is not None:
+            blocks.append((foot, rest[-1]))
+        for notes, last in blocks:
+            for k in body:
+                if notes[0][0] <= k <= last:
+                    raws[k].kind = NOTE
+            for k, num, off in notes:
+                raws[k].note, raws[k].body_start = num, off
+            last_note = notes[-1][1]
+
+
+def _in_sequence(n: int, last_note: int) -> bool:
+    """Whether a block's first note may be numbered ``n`` after note ``last_note``: the next, a
+    few past it (notes the layout did not find), or 1 (numbering that restarts)."""
+    return last_note < n <= last_note + 1 + _MAX_NOTE_GAP or n == 1
+
+
+def _note_start(raws: list[RawLine], body: list[int], at: int) -> tuple[int, int] | None:
+    """A note's number opening body line ``body[at]``: glued to its text, or alone on the line
+    with the text right under it (pypdfium2 ends a line after a raised number, as XeLaTeX sets
+    a footnote's). A number set apart by a blank line is not taken: that is how pdftotext sets
+    a marker of the body alone."""
+    k = body[at]
+    lone = LONE_NUMBER.match(raws[k].text)
+    if lone is None:
+        return glued_note_start(raws[k].text)
+    below = raws[k + 1].text if at + 1 < len(body) and body[at + 1] == k + 1 else ""
+    follows = any(c.isalnum() for c in below) and not LONE_NUMBER.match(below)
+    return (int(lone.group(1)), len(raws[k].text)) if follows else None
+
+
+def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full: float,
+                     above: list[str]) -> Block | None:
+    """The page's footnote block as (line, number, text offset) of each note's first line, or
+    None. `body`: the page's text lines, top to bottom, after ``above`` (the page's body text
+    before them, where markers are cited too)."""
+    for pos, first in enumerate(body):
+        start = _note_start(raws, body, pos)
+        if start is None or not _in_sequence(start[0], last_note):
+            continue
+        notes = [(first, start[0], start[1])]
+        wrapped: list[int] = []  # note lines followed by a line of the same note
+        for at in range(pos + 1, len(body)):
+            k = body[at]
+            if not any(c.isalnum() for c in raws[k].text):
+                continue  # a stray mark pdfminer.six left at the page's end is no line of a note
+            nxt = _note_start(raws, body, at)
+            if nxt is not None and nxt[0] == notes[-1][1] + 1:
+                notes.append((k, nxt[0], nxt[1]))
+            elif not _URL_START.match(raws[k].text) and not LONE_NUMBER.match(raws[body[at - 1]].text):
+                # (a URL too long for the line's end wraps early; a number alone has its text below)
+                wrapped.append(body[at - 1])
+        narrow = [k for k in wrapped if full and _display_width(raws[k].text) < _NOTE_WIDER * full
+                  and not _runs_on_url(raws[k].text)]
+        if narrow:
+            continue  # a line of running text that happens to open with a number
+        if len(notes) >= 2 or wrapped or _cited_above(above + [raws[k].text for k in body[:pos]], notes[0][1]):
+            return notes
+    return None
+
+
+
+
+def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
+                        full: float) -> list[tuple[Block, int]]:
+    """Notes at the foot of a page's first column, with the second column's body after them:
+    each block as its notes and its last line. A block opens with the next note's number,
+    cited above on the page, and runs while its lines read as notes: the next number, a line
+    after a wide one (a note line wraps only when full, and in its smaller type a full line is
+    wider than the body's) or after one cut in a URL, or a line in Latin script (references run
+    on in it; Thai bodies don't). It must hold a wide line, and the body must resume after it
+    (a block that runs to the page's end, or to its number, is the page foot's). Only in text
+    set in columns (`_COLUMN_MEASURE`): in a page-wide measure the notes are the page's."""
+    blocks: list[tuple[Block, int]] = []
+    in_blocks: set[int] = set()
+    at = 0
+    while at < len(body):
+        start = _note_start(raws, body, at)
+        cited = start is not None and _in_sequence(start[0], last_note) and _cited_above(
+            [raws[k].text for k in body[:at] if k not in in_blocks], start[0])
+        if start is None or not cited:
+            at += 1
+            continue
+        notes: Block = [(body[at], start[0], start[1])]
+        wide = _display_width(raws[body[at]].text) >= _NOTE_WIDER * full
+        end = at + 1
+        while end < len(body):
+            prev, text = raws[body[end - 1]].text, raws[body[end]].text
+            nxt = _note_start(raws, body, end)
+            if nxt is not None and nxt[0] == notes[-1][1] + 1:
+                notes.append((body[end], nxt[0], nxt[1]))
+            elif (_display_width(prev) >= _NOTE_WIDER * full or _runs_on_url(prev) or LONE_NUMBER.match(prev)
+                  or thai_share(text) <= 0.5) and not LONE_NUMBER.match(text):
+                pass  # the note goes on (references run on in Latin script; Thai bodies don't)
+            else:
+                break
+            wide = wide or _display_width(text) >= _NOTE_WIDER * full
+            end += 1
+        if wide and _body_resumes(raws, body, end):
+            blocks.append((notes, body[end - 1]))
+            in_blocks.update(body[at:end])
+            last_note = notes[-1][1]
+        at = end
+    return blocks
+
+
+def _body_resumes(raws: list[RawLine], body: list[int], at: int) -> bool:
+    """Whether the body resumes at ``body[at]``: two lines of Thai running text, neither a
+    note's number nor a URL (what follows a page foot's notes is more of them, or a URL that
+    wrapped, never a column of body text)."""
+    lines = body[at:at + _RESUMED_LINES]
+    return len(lines) == _RESUMED_LINES and all(
+        _note_start(raws, body, body.index(k)) is None and not _URL_START.match(raws[k].text)
+        and thai_share(raws[k].text) > 0.5 for k in lines)
+
+
+def _runs_on_range(text: str) -> bool:
+    return text.rstrip().endswith(("–", "-"))
+
+
+def _runs_on_url(text: str) -> bool:
+    """A line cut inside a URL or a page range ends where the text allowed, not at the margin."""
+    return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
