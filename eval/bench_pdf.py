@@ -1,11 +1,11 @@
 """Benchmark of PDF input: every route (the .pdf itself, and the text four extractors give) on
 Thai PDFs with known text, per producer and font, beside the anchors, and the reading speed.
 
-usage: python eval/bench_pdf.py [--n 18] [--seed 61] [--out eval/out/pdf] [--reuse]
+usage: python eval/bench_pdf.py [--n 27] [--seed 61] [--out eval/out/pdf] [--reuse]
                                 [--shared ../shared] [--write eval/results]
 
-Sets: a generated set (tests/pdf_producers.py: LibreOffice and Chromium print documents whose
-text we chose, with a fixed seed, into --out, never committed; --reuse keeps a set already
+Sets: a generated set (tests/pdf_producers.py: LibreOffice, Chromium and XeLaTeX print
+documents whose text we chose, with a fixed seed, into --out, never committed; --reuse keeps a set already
 there) and ../shared/bench/pdf_real when present. Each document goes through what `rag inspect
 FILE --json` runs (read, repair and structure, chunking) on every route, and is scored by the
 shared scorer's own `score()` (body CER, headings, footnotes, marker links, footnote text leaked
@@ -49,7 +49,8 @@ from rag.repair.text import repair_query  # noqa: E402
 
 ROUTES = ("pdf", *producers.EXTRACTORS)
 SPEED_PAGES = 50
-_NAME = re.compile(r"-(lo|chrome)-([a-z]+)$")
+_NAME = re.compile(r"-(lo|chrome|tex)-([a-z]+)$")
+PRODUCERS = ("lo", "chrome", "tex")
 
 
 def load_scorer(shared: Path) -> ModuleType | None:
@@ -75,7 +76,7 @@ def generated_set(out: Path, n: int, seed: int, reuse: bool) -> Path:
     if reuse and any(out.glob("*.gold.json")):
         return out
     pool = producers.TextPool.from_project(ROOT)
-    specs = producers.draw_specs(n, seed, "both", prefix=f"bench{seed}-")
+    specs = producers.draw_specs(n, seed, "all", prefix=f"bench{seed}-")
     t0 = time.perf_counter()
     results = producers.generate(out, specs, pool, check=False)
     failed = [r.spec.name for r in results if r.pdf is None]
@@ -163,9 +164,9 @@ def long_pdf(folder: Path, producer: str) -> Path | None:
     numbers), its first SPEED_PAGES pages kept; None when the producer printed fewer."""
     import pypdfium2 as pdfium
 
-    font = {"lo": "Loma", "chrome": "Garuda"}[producer]
+    font = {"lo": "Loma", "chrome": "Garuda", "tex": "Norasi"}[producer]
     spec = producers.Spec(name=f"long-{producer}", producer=producer, font=font, seed=SPEED_PAGES,
-                          notes="footnote" if producer == "lo" else "manual", n_sections=45,
+                          notes="manual" if producer == "chrome" else "footnote", n_sections=45,
                           paras_per_section=(2, 4), body_chars=100_000, header_text=producers.HEADER_TEXTS[0],
                           page_numbers="bottom")
     folder.mkdir(parents=True, exist_ok=True)
@@ -211,7 +212,7 @@ def _best_of_three(path: Path) -> tuple[float, float, int]:
 
 def speed(folder: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for producer in ("lo", "chrome"):
+    for producer in PRODUCERS:
         path = long_pdf(folder, producer)
         if path is None:
             out[producer] = {"skipped": f"the {producer} document has fewer than {SPEED_PAGES} pages"}
@@ -274,7 +275,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=18, help="generated documents (18: every font with both producers)")
+    ap.add_argument("--n", type=int, default=27, help="generated documents (27: every font with each producer)")
     ap.add_argument("--seed", type=int, default=61)
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "pdf")
     ap.add_argument("--reuse", action="store_true", help="score the set already in --out")
