@@ -204,7 +204,6 @@ def glued_note_start(raw: str) -> tuple[int, int] | None:
     return (int(m.group(1) or m.group(2)), m.end()) if m else None
 
 
-
 # A page's printed number and a note's number on one line (`- 33 3`): pdftotext writes a
 # number at the page's top and the superscript number of the note below it as one line.
 _PAGE_AND_NOTE = re.compile(r"^\s*[-–—]\s*[1-9][0-9]{0,3}\s*[-–—]?\s+([1-9][0-9]{0,2})\s*$")

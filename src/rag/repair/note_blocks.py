@@ -159,8 +159,6 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
     return None
 
 
-
-
 def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
                         full: float) -> list[tuple[Block, int]]:
     """Notes at the foot of a page's first column, with the second column's body after them:
