@@ -47,7 +47,7 @@ SPECS: list[producers.Spec] = [
                    header_text=producers.HEADER_TEXTS[0], page_numbers="bottom", page_format="- {n} -",
                    page_start=23, notes="footnote", show_title=True, lead_paragraph=True, **_COMMON),
     # two page columns, ragged, footnotes under each column, numbers at the top from 5
-    producers.Spec(name="lo-columns", producer="lo", font="Garuda", seed=202, size_pt=14.0, justify=False,
+    producers.Spec(name="lo-columns", producer="lo", font="Loma", seed=202, size_pt=14.0, justify=False,
                    columns=2, lo_columns="page", header_text="Working Paper Series", page_numbers="top",
                    page_number_align="right", page_start=5, notes="footnote", heading_numbering="dot",
                    first_indent_cm=0.0, para_gap_pt=6.0, **_COMMON),
@@ -64,6 +64,16 @@ SPECS: list[producers.Spec] = [
                    justify=False, columns=2, notes="manual", notes_heading="References", notes_style="sup",
                    page_numbers="top", page_number_align="right", page_format="Page {n}", show_title=True,
                    **_COMMON),
+    # Chromium: two justified CSS columns close together (0.6 cm) that end mid-page, then the note
+    # list under a bold heading in smaller type across the page: its first line has a word gap
+    # right where the gutter was, which must not make it a line of the columns
+    producers.Spec(name="chrome-columns-notes", producer="chrome", font="Garuda", seed=144317280, size_pt=14.5,
+                   justify=True, line_spacing=1.5, first_indent_cm=0.0, para_gap_pt=3.0, page_size="Letter",
+                   heading_scale=1.15, heading_numbering="part", english_headings=0.3, show_title=True,
+                   columns=2, column_gap_cm=0.6, header_text="", page_numbers="bottom", page_start=307,
+                   notes="manual", notes_heading="เชิงอรรถ", notes_style="dot", n_sections=4,
+                   paras_per_section=(1, 2), max_para_chars=2400, body_chars=6000, markers_per_para=2.2,
+                   lead_paragraph=False),
     # XeLaTeX: two columns, footnotes under each column, justified (English words hyphenated at
     # line ends, Thai lines stretched between words), numbers at the bottom from 7
     producers.Spec(name="tex-columns", producer="tex", font="Norasi", seed=606, size_pt=14.0, justify=True,

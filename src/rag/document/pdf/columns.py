@@ -129,9 +129,12 @@ def _trim_tail(members: list[int], ordered: list[Line], inks: list[list[tuple[fl
     """Lines after a zone's last line with ink right of the gutter belong to its first column
     (the second ran out first), unless the zone ends in text across the page and a heading
     comes among them: from there on they follow the columns (Chromium sets what follows a
-    column block full width; a short heading does not reach the gutter)."""
-    last = max((k for k, i in enumerate(members) if any(x1 > gutter for _, x1 in inks[i])), default=-1)
+    column block full width; a short heading does not reach the gutter). Only lines in the
+    columns' type count as the second column's: under such a heading, a line of smaller text
+    across the page (a note list) can leave a word gap just where the gutter was."""
     size = dominant_size(g for i in members for g in ordered[i].glyphs)
+    last = max((k for k, i in enumerate(members)
+                if ordered[i].size >= 0.85 * size and any(x1 > gutter for _, x1 in inks[i])), default=-1)
     bold = sum(ordered[i].bold for i in members) > len(members) / 2
     for k in range(last + 1, len(members)):
         ln = ordered[members[k]]
