@@ -302,6 +302,79 @@ def test_notes_at_a_column_foot_are_notes_and_the_body_goes_on_after_them() -> N
     assert [m.n for p in doc.paragraphs for m in p.markers] == [4, 5, 6]
 
 
+def test_column_foot_notes_before_a_latin_line_or_a_numbered_heading() -> None:
+    """pypdf's text of two XeLaTeX pages in two columns (tests/data, from a generated
+    document): the first column's notes stand mid-page; after them the second column's body
+    opens with a line mostly in Latin letters (`จาก Magdalen Tower ของออกซฟ`) on one page and
+    with a numbered heading (`5. ความร่วมมือระหว่าง`) on the other. Both are the body
+    resuming: the notes before them are notes, and the heading stays a heading."""
+    text = (Path(__file__).parents[1] / "data" / "tex_two_columns.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[1].text.startswith("Choudhury, S. R. (2024). Japan’s Technology Diplomacy")
+    assert doc.references[2].text.startswith("สถาบันวิจัย")
+    assert doc.references[4].text.startswith("Dupont, C. (2004). Nikola Tesla: A Review of the Evidence.")
+    assert doc.references[5].text == "อ้างแล้ว, หน้า 249."
+    body = _body(text)
+    assert not any(s in body for s in ("Choudhury", "Dupont", "อ้างแล้ว"))
+    squashed = body.replace(" ", "")
+    assert "จากMagdalenTowerของออกซฟอร์ด" in squashed and "InternationalScience,Technology" in squashed
+    assert "5. ความร่วมมือระหว่างประเทศด้านเทคโนโลยี" in [s.title for s in doc.sections]
+    # the second column's notes at the page's foot: a wrapped line that broke early before a
+    # long word (`Fresno,` + `California`) is narrower than the body's full line
+    assert doc.references[6].text.startswith("OECD. (2021, April 23). Fresno, California Fact Sheet.")
+    assert doc.references[7].text.startswith("สืบค้น")
+
+
+def test_a_column_foot_block_whose_first_marker_is_glued_to_a_number() -> None:
+    """The first note at a column's foot is cited by a marker right after a number (`500` +
+    `6`: `5006 คนลงใต้`), which reads as no marker; the next note's marker is plain (`เป็น7`).
+    The block is the notes all the same (pypdf's text of a generated XeLaTeX document)."""
+    text = (Path(__file__).parents[1] / "data" / "tex_glued_marker.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert sorted(doc.references) == list(range(1, 11))
+    assert doc.references[6].text.startswith("ดูรายละเอียดเพิ่มเติมใน Srisuk, P. & Chen, L. (2007)")
+    assert doc.references[7].text.startswith("Park, S.-Y. (2005). Introduction: A Review of the Evidence.")
+    body = _body(text)
+    assert "Srisuk" not in body and "Park, S.-Y." not in body
+    assert "เดียวกัน(โรงงานวิคตอเรียของ ฟอร์ด" in body
+
+
+def test_a_number_before_the_notes_it_precedes_is_no_note() -> None:
+    """pypdfium2's text of a LibreOffice page: a marker that ended the body's last line comes
+    alone on a line (`3`), the body's next line under it, then the page's notes 1, 2 and 3.
+    The lone `3` opens no block that would take notes 1 and 2 as its wrapped lines."""
+    text = (Path(__file__).parents[1] / "data" / "lo_page_foot.pdfium.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 2, 3]
+    assert doc.references[1].text.startswith("สถาบันวิจัยเพื่อการพัฒนาประเทศไทย. (2559). โรงเรียนเอกชน")
+    assert doc.references[3].text.startswith("Araújo-Moreira, F. M.")
+    assert "พวกเขาเข้าควบคุมดินแดนในอิรัก" in _body(text)
+
+
+def test_a_block_opened_by_a_restarted_count_gives_way_to_the_next_note() -> None:
+    """A page whose first line opens with `1 ` (a marker the extractor moved to the line's
+    start) after notes 1-3 on the pages before: notes may restart at 1, but this page's notes
+    are 4 and 5, so the block opens at 4 and the lines above it stay body, wide as they are."""
+    pages = (Path(__file__).parents[1] / "data" / "lo_page_foot.pdfium.txt").read_text(encoding="utf-8")
+    text = pages.rstrip("\n") + "\n\f" + "\n".join([
+        "หน้า 8",
+        "1 และยังคงมีความสัมพันธ์ใกล้ชิดกับผู้นำทางการเมืองชาวมุสลิมหลายคนในยุคนั้น",
+        "เช่น มูฮัมหมัด อาลี โจฮาร์ และมูฮัมหมัด อาลี จินนาห์4 เขาเป็นนักวิพากษ์วิจารณ์",
+        "นิติบัญญัติแห่งชาติอินเดีย ในปี 1934 ปาฐกถาเจ็ดครั้ง5 ของอิคบาลได้รับการตีพิมพ์",
+        "4 Teevan, C. & Pouyé, R. (2024). Tech sovereignty and a new EU foreign economic policy. ECDPM.",
+        "https://ecdpm.org/work/tech-sovereignty-and-new-eu-foreign-economic-policy",
+        "5 Araújo-Moreira, F. M., Serrano, N. F., & Migon, E. X. (2022). From science and technology to",
+        "innovation diplomacy: their future and the relationship with international security. Revista",
+        "Tempo do Mundo, (28), 29-42.",
+        "",
+    ])
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 2, 3, 4, 5]
+    assert doc.references[4].text.startswith("Teevan, C. & Pouyé, R. (2024).")
+    assert doc.references[5].text.endswith("Tempo do Mundo, (28), 29-42.")
+    assert "ปาฐกถาเจ็ดครั้ง" in _body(text) and "Teevan" not in _body(text)
+
+
 def test_a_page_wide_paragraph_opening_with_a_cited_number_is_body() -> None:
     """pdfminer.six can set a marker that ended a paragraph at the next one's start
     (`3บิลบอร์ด ...`); on a page-wide measure a page's notes stand at its foot, so a numbered

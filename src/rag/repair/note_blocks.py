@@ -140,6 +140,10 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
             continue
         notes = [(first, start[0], start[1])]
         wrapped: list[int] = []  # note lines followed by a line of the same note
+        # a line opening with a number before the first one, or with the page's next note when
+        # the block opened with another (a count restarted or skipped): the block opened on a
+        # line of running text
+        misplaced = False
         for at in range(pos + 1, len(body)):
             k = body[at]
             if not any(c.isalnum() for c in raws[k].text):
@@ -147,12 +151,16 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
             nxt = _note_start(raws, body, at)
             if nxt is not None and nxt[0] == notes[-1][1] + 1:
                 notes.append((k, nxt[0], nxt[1]))
-            elif not _URL_START.match(raws[k].text) and not LONE_NUMBER.match(raws[body[at - 1]].text):
+                continue
+            if not _URL_START.match(raws[k].text) and not LONE_NUMBER.match(raws[body[at - 1]].text):
                 # (a URL too long for the line's end wraps early; a number alone has its text below)
                 wrapped.append(body[at - 1])
-        narrow = [k for k in wrapped if full and _display_width(raws[k].text) < _NOTE_WIDER * full
-                  and not _runs_on_url(raws[k].text)]
-        if narrow:
+            misplaced = misplaced or (nxt is not None and (
+                nxt[0] < notes[0][1] or nxt[0] == last_note + 1 != notes[0][1]))
+        # Notes are set in smaller type: most of a note's wrapped lines hold more than the body's
+        # full line (not all: a line breaks early before a long word or a URL).
+        widths = sorted(_display_width(raws[k].text) for k in wrapped if not _runs_on_url(raws[k].text))
+        if misplaced or (full and widths and widths[len(widths) // 2] < _NOTE_WIDER * full):
             continue  # a line of running text that happens to open with a number
         if len(notes) >= 2 or wrapped or _cited_above(above + [raws[k].text for k in body[:pos]], notes[0][1]):
             return notes
@@ -162,23 +170,24 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
 def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
                         full: float) -> list[tuple[Block, int]]:
     """Notes at the foot of a page's first column, with the second column's body after them:
-    each block as its notes and its last line. A block opens with the next note's number,
-    cited above on the page, and runs while its lines read as notes: the next number, a line
-    after a wide one (a note line wraps only when full, and in its smaller type a full line is
-    wider than the body's) or after one cut in a URL, or a line in Latin script (references run
-    on in it; Thai bodies don't). It must hold a wide line, and the body must resume after it
-    (a block that runs to the page's end, or to its number, is the page foot's). Only in text
-    set in columns (`_COLUMN_MEASURE`): in a page-wide measure the notes are the page's."""
+    each block as its notes and its last line. A block opens with the next note's number and
+    runs while its lines read as notes: the next number, a line after a wide one (a note line
+    wraps only when full, and in its smaller type a full line is wider than the body's) or
+    after one cut in a URL, or a line in Latin script (references run on in it; Thai bodies
+    don't). One of its numbers must be cited above on the page (not always the first: a marker
+    glued to a number, `500` + `6`, reads as part of it), it must hold a wide line, and the
+    body must resume after it (a block that runs to the page's end, or to its number, is the
+    page foot's). Only in text set in columns (`_COLUMN_MEASURE`): in a page-wide measure the
+    notes are the page's."""
     blocks: list[tuple[Block, int]] = []
     in_blocks: set[int] = set()
     at = 0
     while at < len(body):
         start = _note_start(raws, body, at)
-        cited = start is not None and _in_sequence(start[0], last_note) and _cited_above(
-            [raws[k].text for k in body[:at] if k not in in_blocks], start[0])
-        if start is None or not cited:
+        if start is None or not _in_sequence(start[0], last_note):
             at += 1
             continue
+        above = [raws[k].text for k in body[:at] if k not in in_blocks]
         notes: Block = [(body[at], start[0], start[1])]
         wide = _display_width(raws[body[at]].text) >= _NOTE_WIDER * full
         end = at + 1
@@ -194,22 +203,26 @@ def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
                 break
             wide = wide or _display_width(text) >= _NOTE_WIDER * full
             end += 1
-        if wide and _body_resumes(raws, body, end):
+        first_cited = _cited_above(above, notes[0][1])
+        cited = first_cited or any(_cited_above(above, n) for _, n, _ in notes[1:])
+        if cited and wide and _body_resumes(raws, body, end, notes[-1][1] + 1):
             blocks.append((notes, body[end - 1]))
             in_blocks.update(body[at:end])
             last_note = notes[-1][1]
-        at = end
+        at = end if cited else at + 1
     return blocks
 
 
-def _body_resumes(raws: list[RawLine], body: list[int], at: int) -> bool:
-    """Whether the body resumes at ``body[at]``: two lines of Thai running text, neither a
-    note's number nor a URL (what follows a page foot's notes is more of them, or a URL that
-    wrapped, never a column of body text)."""
+def _body_resumes(raws: list[RawLine], body: list[int], at: int, next_note: int) -> bool:
+    """Whether the body resumes at ``body[at]``: two lines of running text, mostly Thai
+    together (one of them may name something in Latin letters), neither the next note
+    (``next_note``; a heading numbered otherwise is body) nor a URL (what follows a page
+    foot's notes is more of them, or a URL that wrapped, never a column of body text)."""
     lines = body[at:at + _RESUMED_LINES]
+    starts = [_note_start(raws, body, body.index(k)) for k in lines]
     return len(lines) == _RESUMED_LINES and all(
-        _note_start(raws, body, body.index(k)) is None and not _URL_START.match(raws[k].text)
-        and thai_share(raws[k].text) > 0.5 for k in lines)
+        (start is None or start[0] != next_note) and not _URL_START.match(raws[k].text)
+        for k, start in zip(lines, starts, strict=True)) and thai_share(" ".join(raws[k].text for k in lines)) > 0.5
 
 
 def _runs_on_range(text: str) -> bool:
