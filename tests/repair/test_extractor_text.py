@@ -375,6 +375,42 @@ def test_a_block_opened_by_a_restarted_count_gives_way_to_the_next_note() -> Non
     assert "ปาฐกถาเจ็ดครั้ง" in _body(text) and "Teevan" not in _body(text)
 
 
+def test_an_endnote_whose_number_cannot_open_a_note_does_not_end_the_notes() -> None:
+    """pypdf's text of a generated XeLaTeX document's note list: note 2 lost its author (the
+    face has no CJK letters) and reads `2. . (2024).`, which opens no note. Notes 3 on are
+    still notes; note 2's text goes with note 1's. A wrapped line opening with a number set
+    otherwise than the notes' (`3 Alliance` under `1.`) opens none."""
+    text = "\n".join([
+        "ใน ศาสนา ฮินดู ครู ทาง จิต วิญญาณ เป็น ที่ รู้จัก ใน ชื่อ กูรู1 และ",
+        "ใน หลาย ประเพณี ของ ศาสนา ฮินดู2 โดย เฉพาะ ประเพณี ที่ พบ ได้ ปกติ ใน",
+        "ตะวัน ตก3 ความ สำคัญ ของ การ ให้ คำ ปรึกษา ทาง จิต วิญญาณ นั้น สูง",
+        "มาก โดยเหล่ากูรูมักใช้อำนาจในการควบคุมชีวิตของ4 ลูกศิษย์",
+        "เชิงอรรถ",
+        "1. ดูรายละเอียดเพิ่มเติมใน Smith, J. (2022). The Chip",
+        "3 Alliance และ สำนักงานสถิติแห่งชาติ",
+        "(2565)",
+        "2. . (2024). ความร่วมมือระหว่าง",
+        "ประเทศ ด้าน เทคโนโลยี. https://",
+        "www.mfa.gov.cn/web/2024/ความร-",
+        "วมม-อระหว-างประเทศด-านเทคโนโลย",
+        "3. Smith, J. (2016). Warsaw: A Re-",
+        "view of the Evidence. Journal of",
+        "Southeast Asian Studies, 37(2), 4–",
+        "272. https://doi.org/10.2461/war-",
+        "saw.2016",
+        "4. Müller, A. (2019). University of",
+        "Chicago: A Review of the Evidence.",
+        "Journal of Southeast Asian Studies,",
+        "20(4), 98–216. https://doi.org/10.6646/",
+        "university-of-chicago.2019",
+    ])
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 3, 4]
+    assert doc.references[3].text.startswith("Smith, J. (2016). Warsaw: A Review of the Evidence.")
+    assert doc.references[4].text.endswith("https://doi.org/10.6646/university-of-chicago.2019")
+    assert "The Chip 3 Alliance" in doc.references[1].text and "ความร่วมมือระหว่าง" in doc.references[1].text
+
+
 def test_a_page_wide_paragraph_opening_with_a_cited_number_is_body() -> None:
     """pdfminer.six can set a marker that ended a paragraph at the next one's start
     (`3บิลบอร์ด ...`); on a page-wide measure a page's notes stand at its foot, so a numbered

@@ -214,10 +214,16 @@ def is_endnote_heading(text: str) -> bool:
     return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
 
 
+def _number_form(head: str) -> str:
+    """How a note's number is set (`[3]`, `3.`, `3)`, `3`), its digits aside."""
+    return re.sub(r"\d+", "#", head.strip())
+
+
 def endnotes(raws: list[RawLine]) -> bool:
     """A heading such as เชิงอรรถ or Notes followed by numbered lines opens the document's
     endnotes: from there to the end every text line is a note line, a note starting where a line
-    opens with the next number (alone on its line too, as justified text comes apart). The
+    opens with the next number, or the one after it set the same way (alone on its line too,
+    as justified text comes apart). The
     heading itself is furniture, like a footnote rule. Returns whether the document has them (its
     numbered lines at a page's foot are then body text: notes are in one place or the other)."""
     for h, r in enumerate(raws):
@@ -232,6 +238,7 @@ def endnotes(raws: list[RawLine]) -> bool:
             continue
         r.kind = SEPARATOR
         expected = start[0]
+        form = None if lone else _number_form(raws[nxt].text[:start[1]])
         for k in range(nxt, len(raws)):
             line = raws[k]
             if line.kind != BODY:
@@ -240,7 +247,13 @@ def endnotes(raws: list[RawLine]) -> bool:
             head = (int(lone.group(1)), len(line.text)) if lone else glued_note_start(line.text)
             line.kind = NOTE
             line.endnote = True
-            if head is not None and (head[0] == expected or (lone and head[0] == expected + 1)):
+            # the next number, or the one after it set as the notes' numbers are: a note whose
+            # number the extractor lost (or whose text cannot open a note: `2. . (2024).` where
+            # the face lacked the author's letters) must not end the count for every note after
+            # it, while a wrapped line that opens with a number (`[2] … the Chip` + `4 Alliance`)
+            # is no note
+            if head is not None and (head[0] == expected or head[0] == expected + 1 and (
+                    lone or _number_form(line.text[:head[1]]) == form)):
                 line.note, line.body_start = head
                 expected = head[0] + 1
         return True
