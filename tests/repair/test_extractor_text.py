@@ -411,6 +411,46 @@ def test_an_endnote_whose_number_cannot_open_a_note_does_not_end_the_notes() -> 
     assert "The Chip 3 Alliance" in doc.references[1].text and "ความร่วมมือระหว่าง" in doc.references[1].text
 
 
+def test_a_wrapped_note_line_opening_with_an_earlier_number_keeps_the_block() -> None:
+    """A page foot's note 2 wraps before its volume (`1(3), 294-302.`), which reads as a note
+    number before the block's first: one such number is a wrapped line, not a sign that the
+    block opened on running text (two in a row are)."""
+    text = "\n".join([
+        "ประเทศอื่นสหรัฐอเมริกาการรักษาความเป็นผู้นำ",
+        "ด้านเทคโนโลยีในเบื้องต้นของนโยบายการต่าง",
+        "ประเทศของสหรัฐอเมริกาสะท้อนได้จากการลงนาม",
+        "คำสั่งฝ่ายบริหารเพื่อส่งเสริมการวิจัยและพัฒนา",
+        "เทคโนโลยีที่สำคัญและอยู่ในช่วงกำลังพัฒนา",
+        "รวมไปถึงเทคโนโลยีควอนตัมและปัญญาประดิษฐ์",
+        "ความร่วมมือระหว่างประเทศด้านเทคโนโลยีมีเป้าหมาย",
+        "เพื่ออำนวยความสะดวกในการเจรจาระหว่างภาครัฐ",
+        "กับภาคเอกชนด้านเทคโนโลยีที่สำคัญต่อประเทศ1",
+        "และส่งเสริมการเติบโตของภาคเอกชนในประเทศไทย",
+        "1 Choudhury, S. R. (2024). Japan's Technology Diplomacy: A critical link for Free",
+        "and Open Indo-Pacific. Center for Global Affairs & Strategic Studies.",
+        "\f",
+        "ประเทศอื่นสหรัฐอเมริกาการรักษาความเป็นผู้นำ",
+        "ด้านเทคโนโลยีในเบื้องต้นของนโยบายการต่าง",
+        "ประเทศของสหรัฐอเมริกาสะท้อนได้จากการลงนาม",
+        "คำสั่งฝ่ายบริหารเพื่อส่งเสริมการวิจัยและพัฒนา",
+        "เทคโนโลยีที่สำคัญและอยู่ในช่วงกำลังพัฒนา",
+        "รวมไปถึงเทคโนโลยีควอนตัมและปัญญาประดิษฐ์",
+        "โดยกล่าวได้ว่าในแง่หนึ่งคือการที่ภาครัฐส่งเสริม",
+        "ภาคเอกชนด้านเทคโนโลยีเพื่อวัตถุประสงค์ทางการทูต2",
+        "เช่น การวางบทบาทในฐานะผู้ที่มีส่วนร่วมแก้ไขปัญหา",
+        "ในระดับโลกและส่งเสริมภาพลักษณ์ของประเทศไทย3",
+        "2 Melissen, J., & de Keulenaar, E. V. (2017). Critical Digital Diplomacy as a Global",
+        "Challenge: The South Korean Experience. Global Policy, Volume",
+        "1(3), 294-302. https://doi.org/10.1111/1758-5899.12425 (accessed 2024)",
+        "3 OECD. (2021, April 23). Fresno, California Fact Sheet. https://www.example.org/",
+        "",
+    ])
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 2, 3]
+    assert doc.references[2].text.endswith("(accessed 2024)")
+    assert "Melissen" not in _body(text)
+
+
 def test_a_page_wide_paragraph_opening_with_a_cited_number_is_body() -> None:
     """pdfminer.six can set a marker that ended a paragraph at the next one's start
     (`3บิลบอร์ด ...`); on a page-wide measure a page's notes stand at its foot, so a numbered

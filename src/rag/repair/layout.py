@@ -222,10 +222,10 @@ def _number_form(head: str) -> str:
 def endnotes(raws: list[RawLine]) -> bool:
     """A heading such as เชิงอรรถ or Notes followed by numbered lines opens the document's
     endnotes: from there to the end every text line is a note line, a note starting where a line
-    opens with the next number, or the one after it set the same way (alone on its line too,
-    as justified text comes apart). The
-    heading itself is furniture, like a footnote rule. Returns whether the document has them (its
-    numbered lines at a page's foot are then body text: notes are in one place or the other)."""
+    opens with the next number, or the one after it set the same way (alone on its line too, as
+    justified text comes apart). The heading itself is furniture, like a footnote rule. Returns
+    whether the document has them (its numbered lines at a page's foot are then body text: notes
+    are in one place or the other)."""
     for h, r in enumerate(raws):
         if r.kind != BODY or not is_endnote_heading(r.text):
             continue

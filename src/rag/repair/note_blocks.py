@@ -140,10 +140,12 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
             continue
         notes = [(first, start[0], start[1])]
         wrapped: list[int] = []  # note lines followed by a line of the same note
-        # a line opening with a number before the first one, or with the page's next note when
-        # the block opened with another (a count restarted or skipped): the block opened on a
-        # line of running text
-        misplaced = False
+        # lines opening with two numbers in a row before the first one (notes that a stray number
+        # came before; one alone may be a wrapped `8(3), 294-302.`), or with the page's next note
+        # when the block opened with another (a count restarted or skipped): the block opened on
+        # a line of running text
+        earlier: set[int] = set()
+        skipped = False
         for at in range(pos + 1, len(body)):
             k = body[at]
             if not any(c.isalnum() for c in raws[k].text):
@@ -155,8 +157,10 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
             if not _URL_START.match(raws[k].text) and not LONE_NUMBER.match(raws[body[at - 1]].text):
                 # (a URL too long for the line's end wraps early; a number alone has its text below)
                 wrapped.append(body[at - 1])
-            misplaced = misplaced or (nxt is not None and (
-                nxt[0] < notes[0][1] or nxt[0] == last_note + 1 != notes[0][1]))
+            if nxt is not None and nxt[0] < notes[0][1]:
+                earlier.add(nxt[0])
+            skipped = skipped or (nxt is not None and nxt[0] == last_note + 1 != notes[0][1])
+        misplaced = skipped or any(n + 1 in earlier for n in earlier)
         # Notes are set in smaller type: most of a note's wrapped lines hold more than the body's
         # full line (not all: a line breaks early before a long word or a URL).
         widths = sorted(_display_width(raws[k].text) for k in wrapped if not _runs_on_url(raws[k].text))
@@ -203,8 +207,7 @@ def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
                 break
             wide = wide or _display_width(text) >= _NOTE_WIDER * full
             end += 1
-        first_cited = _cited_above(above, notes[0][1])
-        cited = first_cited or any(_cited_above(above, n) for _, n, _ in notes[1:])
+        cited = any(_cited_above(above, n) for _, n, _ in notes)
         if cited and wide and _body_resumes(raws, body, end, notes[-1][1] + 1):
             blocks.append((notes, body[end - 1]))
             in_blocks.update(body[at:end])
