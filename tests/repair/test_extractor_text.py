@@ -415,13 +415,16 @@ def test_a_wrapped_note_line_opening_with_an_earlier_number_keeps_the_block() ->
     """A page foot's note 2 wraps before its volume (`1(3), 294-302.`), which reads as a note
     number before the block's first: one such number is a wrapped line, not a sign that the
     block opened on running text (two in a row are)."""
-    text = "\n".join([
+    running = [  # body lines that start each page
         "ประเทศอื่นสหรัฐอเมริกาการรักษาความเป็นผู้นำ",
         "ด้านเทคโนโลยีในเบื้องต้นของนโยบายการต่าง",
         "ประเทศของสหรัฐอเมริกาสะท้อนได้จากการลงนาม",
         "คำสั่งฝ่ายบริหารเพื่อส่งเสริมการวิจัยและพัฒนา",
         "เทคโนโลยีที่สำคัญและอยู่ในช่วงกำลังพัฒนา",
         "รวมไปถึงเทคโนโลยีควอนตัมและปัญญาประดิษฐ์",
+    ]
+    text = "\n".join([
+        *running,
         "ความร่วมมือระหว่างประเทศด้านเทคโนโลยีมีเป้าหมาย",
         "เพื่ออำนวยความสะดวกในการเจรจาระหว่างภาครัฐ",
         "กับภาคเอกชนด้านเทคโนโลยีที่สำคัญต่อประเทศ1",
@@ -429,12 +432,7 @@ def test_a_wrapped_note_line_opening_with_an_earlier_number_keeps_the_block() ->
         "1 Choudhury, S. R. (2024). Japan's Technology Diplomacy: A critical link for Free",
         "and Open Indo-Pacific. Center for Global Affairs & Strategic Studies.",
         "\f",
-        "ประเทศอื่นสหรัฐอเมริกาการรักษาความเป็นผู้นำ",
-        "ด้านเทคโนโลยีในเบื้องต้นของนโยบายการต่าง",
-        "ประเทศของสหรัฐอเมริกาสะท้อนได้จากการลงนาม",
-        "คำสั่งฝ่ายบริหารเพื่อส่งเสริมการวิจัยและพัฒนา",
-        "เทคโนโลยีที่สำคัญและอยู่ในช่วงกำลังพัฒนา",
-        "รวมไปถึงเทคโนโลยีควอนตัมและปัญญาประดิษฐ์",
+        *running,
         "โดยกล่าวได้ว่าในแง่หนึ่งคือการที่ภาครัฐส่งเสริม",
         "ภาคเอกชนด้านเทคโนโลยีเพื่อวัตถุประสงค์ทางการทูต2",
         "เช่น การวางบทบาทในฐานะผู้ที่มีส่วนร่วมแก้ไขปัญหา",
