@@ -15,16 +15,17 @@ import numpy as np
 
 from rag.answer.gate import probe_texts
 from rag.embed import DEFAULT_MODEL, latent_id, latent_terms, load_embedder
+from rag.embed.latent import MAX_FEATURES, dense_query
 from rag.embed.profiles import profile_for
 
 SAME_TERMS = 0.9  # cosine of two term vectors made from one text on two machines (measured >= 0.96)
 
 
 def term_cosine(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
-    """Cosine of two sparse term vectors given as (sorted indices, values)."""
-    common, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
-    dot = float(np.dot(a[1][ia], b[1][ib])) if len(common) else 0.0
-    return dot / (float(np.linalg.norm(a[1])) * float(np.linalg.norm(b[1])) or 1.0)
+    """Cosine of two sparse term vectors given as (sorted indices, values), laid out densely as
+    the searcher lays out a question's terms."""
+    da, db = dense_query(*a, MAX_FEATURES), dense_query(*b, MAX_FEATURES)
+    return float(da @ db) / (float(np.linalg.norm(da)) * float(np.linalg.norm(db)) or 1.0)
 
 
 def test_shipped_probe_terms_and_vectors_are_the_default_models() -> None:
