@@ -222,7 +222,7 @@ def _body_resumes(raws: list[RawLine], body: list[int], at: int, next_note: int)
     (``next_note``; a heading numbered otherwise is body) nor a URL (what follows a page
     foot's notes is more of them, or a URL that wrapped, never a column of body text)."""
     lines = body[at:at + _RESUMED_LINES]
-    starts = [_note_start(raws, body, body.index(k)) for k in lines]
+    starts = [_note_start(raws, body, i) for i in range(at, at + len(lines))]
     return len(lines) == _RESUMED_LINES and all(
         (start is None or start[0] != next_note) and not _URL_START.match(raws[k].text)
         for k, start in zip(lines, starts, strict=True)) and thai_share(" ".join(raws[k].text for k in lines)) > 0.5
