@@ -20,7 +20,8 @@
 3. Time: the check of a five-sentence answer as ``rag ask`` runs it (the passages' sentence
    vectors read from the index): after the last token of a streamed answer, and whole.
 
-    python eval/bench_check.py --index DIR [--xquad ../shared/bench/xquad_th] [--out eval/results]
+    python eval/bench_check.py --index DIR [--xquad ../shared/bench/xquad_th]
+        [--iapp ../shared/bench/iapp_wiki_qa] [--out eval/results]
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ from rag.generate.check import (  # noqa: E402
     Evidence,
     content_coverage,
 )
+from rag.generate.entities import LATIN_WORD, kind_held, missing_thai_names, organisation_kinds  # noqa: E402
 from rag.generate.markers import markers_in, unbacked_markers  # noqa: E402
 from rag.lexical import names  # noqa: E402
+from rag.lexical.names import ThaiSounds  # noqa: E402
 from rag.search import Hit  # noqa: E402
 from rag.thai.sentences import split_sentences  # noqa: E402
 
@@ -172,8 +175,40 @@ def marker_calibration(xquad: Path) -> dict:
     return out
 
 
+def entity_calibration(sets: list[Path]) -> dict:
+    """The two name tests of rag.generate.entities on dev question sets (XQuAD-th, iApp):
+    each question with its gold answer appended is a claim its gold paragraph backs; the share
+    rejected (a Thai name its paragraph lacks in a Thai claim; an organisation's kind its
+    paragraph lacks in an English one) is what the tests cost faithful sentences, an upper
+    bound (a question restates context its paragraph may not: "which Harvard alumnus ..."),
+    and the share rejected against another paragraph of the same article what they catch there."""
+    out: dict = {}
+    for root in sets:
+        corpus = {r["id"]: r for r in map(json.loads, (root / "corpus.jsonl").read_text(encoding="utf-8").splitlines())}
+        by_title: dict[str, list[str]] = {}
+        for pid, r in corpus.items():
+            by_title.setdefault(r["title"], []).append(pid)
+        rng = random.Random(0)
+        for q in map(json.loads, (root / "queries_dev.jsonl").read_text(encoding="utf-8").splitlines()):
+            row = out.setdefault(f"{root.name}:{q['lang']}", {"n": 0, "rejected": 0, "n_other": 0, "other_rejected": 0})
+            claim, gold = f"{q['question']} {q['answers'][0]}", q["gold"][0]
+            others = [p for p in by_title[corpus[gold]["title"]] if p != gold]
+            for key, pid in (("", gold), ("other_", rng.choice(others) if others else None)):
+                if pid is None:
+                    continue
+                row["n_other" if key else "n"] += 1
+                e = evidence_of(corpus[pid]["text"])
+                if q["lang"] == "th":
+                    bad = missing_thai_names(content_coverage(claim, [e])[1], [ThaiSounds.of(e.text)])
+                else:
+                    bad = [k for k in organisation_kinds(claim) if not kind_held(k, e.latin, e.thai_tokens())]
+                row[f"{key}rejected"] += bool(bad)
+    return out
+
+
 def evidence_of(text: str) -> Evidence:
-    return Evidence(text=text.lower(), latin="", numbers=set(), sentences=[text], thai=True)
+    latin = " ".join(w.lower() for w in LATIN_WORD.findall(text))
+    return Evidence(text=text.lower(), latin=f" {latin} ", numbers=set(), sentences=[text], thai=True)
 
 
 def article_check(searcher, encoder, qa: Path, t: dict[str, float]) -> dict:
@@ -314,6 +349,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", required=True)
     ap.add_argument("--xquad", type=Path)
+    ap.add_argument("--iapp", type=Path, help="iApp dev: a second set for what the name tests cost")
     ap.add_argument("--limit", type=int, default=400, help="XQuAD questions for the calibration")
     ap.add_argument("--qa", type=Path, default=HERE / "qa_dev.jsonl")
     ap.add_argument("--out", type=Path)
@@ -335,6 +371,7 @@ def main() -> None:
         t, report["xquad_calibration"] = calibrate(encoder, args.xquad, args.limit)
         report["xquad_thai_coverage"] = coverage_calibration(args.xquad, args.limit)
         report["xquad_claim_markers"] = marker_calibration(args.xquad)
+        report["name_tests_cost"] = entity_calibration([args.xquad, *([args.iapp] if args.iapp else [])])
         report["article_check_at_xquad_thresholds"] = article_check(assistant.searcher, encoder, args.qa, t)
     report["article_check_at_shipped_thresholds"] = article_check(assistant.searcher, encoder, args.qa, shipped)
     if args.only_calibrate:

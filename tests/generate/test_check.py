@@ -9,7 +9,8 @@ import zlib
 import pytest
 
 from rag.answer import Passage
-from rag.generate.check import CitationChecker, cites_of, enough, latin_names, split_generated
+from rag.generate.check import CitationChecker, cites_of, enough, split_generated
+from rag.generate.entities import is_thai_name, latin_names, organisation_kinds
 from rag.generate.markers import markers_in
 from rag.lexical.names import latin_skeletons, sounds_like, thai_skeleton
 from rag.search import Hit
@@ -261,3 +262,43 @@ def test_claim_words_are_read_in_their_inflections_and_not_in_names() -> None:
         ("banned", "ending"), ("reducing", "decrease")]
     assert markers_in("UN Secretary-General Ban Ki-moon met the Most Favoured Nation delegates") == []
     assert markers_in("ความร่วมมือแบบเดียวกันที่ถูกต้อง") == []  # เดียวกัน "same", ถูกต้อง "correct": no claim words
+
+
+# A Thai passage naming organisations by their Thai kinds, a city and a country (written for the test).
+SUPPLY = ("รายงานฉบับนี้จัดทำโดยสภาความมั่นคงแห่งชาติของสหรัฐอเมริการ่วมกับกระทรวงพาณิชย์ เพื่อเสริมสร้าง"
+          "ห่วงโซ่อุปทานเซมิคอนดักเตอร์ โดยมีโรงงานแห่งใหม่ในเมืองซีแอตเทิลและในประเทศเม็กซิโก "
+          "ผู้เขียนสำเร็จการศึกษาจากมหาวิทยาลัยฮาร์เวิร์ด")
+
+
+@pytest.mark.parametrize("text", [
+    "The report was written by the US National Security Council with the Department of Commerce [1].",
+    "The ministry's report aims to strengthen the semiconductor supply chain [1].",  # a kind alone: no name
+    "รายงานของสภาความมั่นคงแห่งชาติสหรัฐฯ มุ่งเสริมสร้างห่วงโซ่อุปทานเซมิคอนดักเตอร์ในเมืองซีแอตเทิล [1]",
+    "ผู้เขียนรายงานห่วงโซ่อุปทานเซมิคอนดักเตอร์จบจากมหาวิทยาลัยฮาร์วาร์ด [1]",  # the passage spells it ฮาร์เวิร์ด
+])
+def test_organisations_and_thai_names_the_passage_holds_are_kept(rules, text) -> None:
+    v = rules.check_sentence(text, thai_passage(SUPPLY), sim=0.95)
+    assert v.supported, v
+
+
+@pytest.mark.parametrize("text, word", [
+    ("The report was written by the US National Science Foundation [1].", "foundation"),
+    ("The Federal Reserve Bank wrote the report on the semiconductor supply chain [1].", "bank"),
+    ("สภาความมั่นคงแห่งชาติของสหรัฐอเมริกาเสริมสร้างห่วงโซ่อุปทานเซมิคอนดักเตอร์ด้วยโรงงานในเมืองชิคาโก [1]",
+     "ชิคาโก"),
+    ("รายงานของสภาความมั่นคงแห่งชาติระบุว่ามีโรงงานเซมิคอนดักเตอร์แห่งใหม่ในประเทศแคนาดา [1]", "แคนาดา"),
+])
+def test_a_swapped_organisation_or_thai_name_is_rejected(rules, text, word) -> None:
+    # one word swapped: the rest of the sentence, its vector and most of its words stay faithful
+    v = rules.check_sentence(text, thai_passage(SUPPLY), sim=0.95)
+    assert not v.supported
+    assert v.why == f"{word} not in [1]", v
+
+
+def test_which_words_name_an_organisation_or_a_place() -> None:
+    assert organisation_kinds("In 2008 Japan's Ministry of Education published it") == ["ministry"]
+    assert organisation_kinds("The ministry said so, and the Ministry agreed") == []
+    assert organisation_kinds("The Ministry said so, and the US Department of Energy agreed") == ["department"]
+    assert [w for w in ("ชิคาโก", "อาร์เจนตินา", "ไบเดน") if is_thai_name(w)] == ["ชิคาโก", "อาร์เจนตินา", "ไบเดน"]
+    # dictionary words and their compounds, a shortened name, a fragment newmm cut: none
+    assert not any(is_thai_name(w) for w in ("โรงแรม", "ความสัมพันธ์", "สหรัฐฯ", "อัล"))

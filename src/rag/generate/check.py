@@ -54,10 +54,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.answer import Encoder, GeneratedSentence, Passage, query_terms
+from rag.generate.entities import (
+    LATIN_WORD,
+    kind_held,
+    latin_names,
+    load_name_lists,
+    missing_thai_names,
+    organisation_kinds,
+)
 from rag.generate.markers import unbacked_markers
 from rag.lexical.bilingual import Dictionary
 from rag.lexical.names import ThaiNames
-from rag.lexical.tokenize import ENGLISH_STOPWORDS, QUESTION_WORDS, tokenize
+from rag.lexical.tokenize import QUESTION_WORDS, tokenize
 from rag.search import Hit
 from rag.thai.chars import THAI_TO_ARABIC_DIGITS, is_thai
 from rag.thai.sentences import split_sentences
@@ -85,20 +93,7 @@ _AFTER_CITE_THAI = re.compile(rf"((?:{_CITE.pattern}\s*)+)\s+(?=[\u0E01-\u0E5B])
 # "... claim [1], while another [2]." is two claims, each with its citation
 _AFTER_CITE_CLAUSE = re.compile(rf"((?:{_CITE.pattern})+)\s*[,;]\s+(?=\w)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*")
 _LATIN_TEXT = re.compile(r"[A-Za-z0-9&'’ -]+")
-# Capitalised at a sentence's start, or as English capitalises them: not names. The English
-# stop words and, beside them, function words and sentence adverbs the dictionary (WordNet:
-# content words only) does not know, which would otherwise read as unknown, hence names
-# ("Because Article 9 ..." asked for "Because"); May and Will stay names (a month, a person).
-_NOT_NAMES = (ENGLISH_STOPWORDS - {"may", "will"}) | frozenset("""
-while both however moreover furthermore besides thus finally first second third after before during
-since under over between among one two passage passages authors author report because although though
-whereas despite unlike within without throughout until unless whether once yet instead rather hence
-therefore meanwhile nevertheless nonetheless overall today currently recently later earlier initially
-eventually ultimately especially notably similarly likewise otherwise through across along against
-toward towards upon beyond via per around amid following including
-""".split())
 _BE_OFFSET = 543  # Buddhist era minus Common era
 
 
@@ -159,27 +154,6 @@ def _year_forms(n: str) -> set[str]:
     return {n}
 
 
-def latin_names(sentence: str) -> list[list[str]]:
-    """Runs of Latin-script names in ``sentence``: capitalised words, acronyms and words with
-    digits, each run (e.g. "United States") as a list of its words. In a Thai sentence every
-    capitalised Latin word counts; in an English one not its function words."""
-    runs: list[list[str]] = []
-    prev_end: int | None = None
-    for m in _LATIN_WORD.finditer(sentence):
-        word = m.group().strip("'’-")
-        name = any(c.isupper() for c in word) and word.lower() not in _NOT_NAMES
-        name = name or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
-        if not name:
-            prev_end = None  # a lower-case word ends the run: "Temujin married Borte" is two names
-            continue
-        if runs and prev_end is not None and sentence[prev_end:m.start()].strip() == "":
-            runs[-1].append(word)
-        else:
-            runs.append([word])
-        prev_end = m.end()
-    return runs
-
-
 @dataclass
 class Evidence:
     """What the cited passages hold, read once per passage."""
@@ -191,6 +165,12 @@ class Evidence:
     thai: bool  # the passage is Thai text
     key: str = ""  # the chunk's id, under which its romanised words are kept (rag.lexical.names)
     words: str = ""  # its tokens run together, read by ``content_coverage`` when first needed
+    tokens: tuple[str, ...] = ()  # its tokens, read when first needed
+
+    def thai_tokens(self) -> tuple[str, ...]:
+        if not self.tokens:
+            self.tokens = tuple(tokenize(self.text))
+        return self.tokens
 
 
 def content_words(sentence: str) -> list[str]:
@@ -210,7 +190,7 @@ def content_coverage(sentence: str, evs: Sequence[Evidence], held: frozenset[str
         return 1.0, []
     for e in evs:
         if not e.words:
-            e.words = "".join(tokenize(e.text))
+            e.words = "".join(e.thai_tokens())
     missing = [w for w in words if w not in held and not any(w in e.words for e in evs)]
     return 1 - len(missing) / len(words), missing
 
@@ -271,7 +251,7 @@ class CitationChecker:
         key = hit.chunk_id
         if key not in self._evidence:
             full = "\n".join([hit.text, *(r.text for r in hit.footnotes)])
-            latin = " ".join(w.lower() for w in _LATIN_WORD.findall(full))
+            latin = " ".join(w.lower() for w in LATIN_WORD.findall(full))
             self._evidence[key] = Evidence(
                 text=full.lower(), latin=f" {latin} ", numbers=numbers_in(full),
                 sentences=[s.text for s in split_sentences(hit.text)] or [hit.text], thai=is_thai(hit.text),
@@ -312,6 +292,7 @@ class CitationChecker:
             self.dictionary = Dictionary.load()
         if self.names is None:
             self.names = ThaiNames(self.dictionary)
+            load_name_lists()
         return self.names
 
     def check_sentence(self, sentence: str, passages: Sequence[Passage], sim: float | None,
@@ -335,8 +316,15 @@ class CitationChecker:
             if missing:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing)} not in {where}", sim)
             names.update(w.lower() for w in run)
+        if not is_thai(text):
+            for kind in organisation_kinds(text):
+                if not any(kind_held(kind, e.latin, e.thai_tokens()) for e in evs):
+                    return GeneratedSentence(sentence, cites, False, f"{kind} not in {where}", sim)
         if is_thai(text) and all(e.thai for e in evs):
             share, missing = content_coverage(text, evs, frozenset(names))
+            unheld = missing_thai_names(missing, [self.thai_names().sounds(e.key, e.text) for e in evs])
+            if unheld:
+                return GeneratedSentence(sentence, cites, False, f"{unheld[0]} not in {where}", sim)
             if share < THAI_COVERAGE:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing[:4])} not in {where}", sim)
         unbacked = unbacked_markers(text, "\n".join(e.text for e in evs))
