@@ -339,6 +339,46 @@ def test_a_column_foot_block_whose_first_marker_is_glued_to_a_number() -> None:
     assert "เดียวกัน(โรงงานวิคตอเรียของ ฟอร์ด" in body
 
 
+def test_a_page_foot_note_in_a_narrow_column_is_a_note_by_its_marker() -> None:
+    """pypdf's text of a XeLaTeX page in two narrow columns (Loma 14.5 pt): the note at the
+    second column's foot holds no more characters a line than the body (a line breaks early
+    before a long word), so its width does not tell it from running text; its number, cited
+    above as a marker (`ประเทศตนเอง)2`), does."""
+    text = (Path(__file__).parents[1] / "data" / "tex_narrow_columns.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[2].text.startswith("สถาบันวิจัย เพื่อ การ พัฒนาประเทศไทย, “รายงาน สถานการณ์")
+    assert "สถาบันวิจัย" not in _body(text)
+    assert "เดอะสแตนดาร์ดอินดัสเตรียลคลาสสิฟิเคชัน" in _body(text)
+
+
+def test_a_block_told_by_its_markers_alone_takes_no_more_than_its_notes_can_fill() -> None:
+    """pypdf's text of a XeLaTeX page in two columns: notes 9-11 at the first column's foot,
+    narrow and cited above, then the second column's body to the page's end. A block told from
+    the body by its markers alone runs no more than 8 lines a note, so it does not take that
+    column for the notes' tail."""
+    text = (Path(__file__).parents[1] / "data" / "tex_column_notes_over_body.pypdf.txt").read_text(encoding="utf-8")
+    assert "ทางเทคโนโลยีได้อีกต่อไป" in _body(text)
+
+
+def test_a_one_line_note_at_a_column_foot_does_not_take_the_next_column() -> None:
+    """A one-line note (`11อ้างแล้ว, หน้า 139.`) at the first column's foot, the second column's
+    last lines under it: a note that ended on a short line with a stop, the block going on with
+    no number, is no page-foot block of narrow lines (pypdf's text of a XeLaTeX document)."""
+    text = (Path(__file__).parents[1] / "data" / "tex_one_line_column_note.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert sorted(doc.references) == list(range(1, 11))
+    assert "มองเห็นทางดิ่ง รวมไปถึงข้อกังวล" in _body(text)
+
+
+def test_a_body_line_opening_with_the_next_note_number_is_no_note_when_the_note_follows() -> None:
+    """pypdf's text of a one-column LibreOffice page: a body line opens with `1 ` (a marker the
+    extractor moved to its start) a line above the page's note `1 อ้างแล้ว`. It stays body (a
+    first version that told narrow blocks by their cited numbers on any page took it for note 1)."""
+    text = (Path(__file__).parents[1] / "data" / "lo_line_opening_with_a_number.pypdf.txt").read_text(encoding="utf-8")
+    assert "สามารถเขียนอยู่ในรูปของผลคูณ" in _body(text)
+    assert [2, 3] == [n for n in sorted(_doc(text).references) if n > 1]
+
+
 def test_a_number_before_the_notes_it_precedes_is_no_note() -> None:
     """pypdfium2's text of a LibreOffice page: a marker that ended the body's last line comes
     alone on a line (`3`), the body's next line under it, then the page's notes 1, 2 and 3.

@@ -36,6 +36,9 @@ _MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout d
 # generated sets of three producers). Columns of smaller type (10 pt LaTeX) pass it and are
 # read as pages: their notes in the middle of the page stay body.
 _COLUMN_MEASURE = 38
+# Lines a note takes at most, on average, in a block told from the body by its markers alone
+_SHORT_NOTE_LINES = 8
+_ENDED_SHORT = 0.8  # a line this short (of the body's full line) that ends with a stop ends its note
 _RESUMED_LINES = 2  # lines of body text after a column's notes that show the body goes on
 
 Block = list[tuple[int, int, int]]  # each note's first line, number and text offset
@@ -161,12 +164,23 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
                 earlier.add(nxt[0])
             skipped = skipped or (nxt is not None and nxt[0] == last_note + 1 != notes[0][1])
         misplaced = skipped or any(n + 1 in earlier for n in earlier)
+        before = above + [raws[k].text for k in body[:pos]]
         # Notes are set in smaller type: most of a note's wrapped lines hold more than the body's
-        # full line (not all: a line breaks early before a long word or a URL).
+        # full line (not all: a line breaks early before a long word or a URL). Not always by
+        # much (XeLaTeX in a narrow column): in text set in columns, a block of short notes
+        # whose every number is cited above as a marker ...
         widths = sorted(_display_width(raws[k].text) for k in wrapped if not _runs_on_url(raws[k].text))
-        if misplaced or (full and widths and widths[len(widths) // 2] < _NOTE_WIDER * full):
+        narrow = full and widths and widths[len(widths) // 2] < _NOTE_WIDER * full
+        # ... and none of whose notes ended on a short line with a stop while the block went on
+        # unnumbered (a one-line note at the first column's foot, the second column after it),
+        # is one whatever its width.
+        ended = any(raws[k].text.rstrip().endswith(".") and _display_width(raws[k].text) < _ENDED_SHORT * full
+                    for k in wrapped)
+        short = (full <= _COLUMN_MEASURE and len(body) - pos <= _SHORT_NOTE_LINES * len(notes)
+                 and not ended)
+        if misplaced or (narrow and not (short and all(_cited_above(before, n) for _, n, _ in notes))):
             continue  # a line of running text that happens to open with a number
-        if len(notes) >= 2 or wrapped or _cited_above(above + [raws[k].text for k in body[:pos]], notes[0][1]):
+        if len(notes) >= 2 or wrapped or _cited_above(before, notes[0][1]):
             return notes
     return None
 
