@@ -8,15 +8,16 @@
    unsupported pairs. The same figures are then read on the shipped article's gold questions
    (the passage holding a key phrase against another passage of the same document).
    The Thai word-coverage share is calibrated on the same questions with their answers.
-2. The written test set (eval/data/check_set.jsonl): 201 sentences written by hand over real
+2. The written test set (eval/data/check_set.jsonl): 249 sentences written by hand over real
    passages, Thai and English, faithful and not (wrong number, wrong name, a claim of another
-   passage, an invented claim, no or a wrong citation), in five parts, each written before
-   the rules it was then measured on (the third, fourth and fifth also over XQuAD-th
-   paragraphs: ``--xquad`` needed; the fifth by a hand that never read the check); the share
+   passage, an invented claim, no or a wrong citation), in six parts, each written before
+   the rules it was then measured on (the third to sixth also over XQuAD-th paragraphs:
+   ``--xquad`` needed; the fifth and sixth by hands that never read the check); the share
    of unfaithful sentences rejected and of faithful ones kept, at the shipped thresholds, per
    part and in all. A needle names one passage: chunks overlap, so a needle in the overlap
    would name two, and the first is not always the one its sentence was written over.
-   The sound test of names (rag.lexical.names) on PyThaiNLP's transliteration list.
+   The sound test of names (rag.lexical.names) on PyThaiNLP's transliteration list, and what
+   the name tests of rag.generate.entities cost faithful claims (``--iapp`` adds iApp).
 3. Time: the check of a five-sentence answer as ``rag ask`` runs it (the passages' sentence
    vectors read from the index): after the last token of a streamed answer, and whole.
 
