@@ -8,11 +8,11 @@
    unsupported pairs. The same figures are then read on the shipped article's gold questions
    (the passage holding a key phrase against another passage of the same document).
    The Thai word-coverage share is calibrated on the same questions with their answers.
-2. The written test set (eval/data/check_set.jsonl): 249 sentences written by hand over real
+2. The written test set (eval/data/check_set.jsonl): 297 sentences written by hand over real
    passages, Thai and English, faithful and not (wrong number, wrong name, a claim of another
-   passage, an invented claim, no or a wrong citation), in six parts, each written before
-   the rules it was then measured on (the third to sixth also over XQuAD-th paragraphs:
-   ``--xquad`` needed; the fifth and sixth by hands that never read the check); the share
+   passage, an invented claim, no or a wrong citation), in seven parts, each written before
+   the rules it was then measured on (the third to seventh also over XQuAD-th paragraphs:
+   ``--xquad`` needed; the fifth to seventh by hands that never read the check); the share
    of unfaithful sentences rejected and of faithful ones kept, at the shipped thresholds, per
    part and in all. A needle names one passage: chunks overlap, so a needle in the overlap
    would name two, and the first is not always the one its sentence was written over.
@@ -53,6 +53,7 @@ from rag.generate.check import (  # noqa: E402
 )
 from rag.generate.entities import LATIN_WORD, kind_held, missing_thai_names, organisation_kinds  # noqa: E402
 from rag.generate.markers import markers_in, unbacked_markers  # noqa: E402
+from rag.generate.numbers import numbers_in, unbacked_number_words  # noqa: E402
 from rag.lexical import names  # noqa: E402
 from rag.lexical.names import ThaiSounds  # noqa: E402
 from rag.search import Hit  # noqa: E402
@@ -177,10 +178,10 @@ def marker_calibration(xquad: Path) -> dict:
 
 
 def entity_calibration(sets: list[Path]) -> dict:
-    """The two name tests of rag.generate.entities on dev question sets (XQuAD-th, iApp):
-    each question with its gold answer appended is a claim its gold paragraph backs; the share
-    rejected (a Thai name its paragraph lacks in a Thai claim; an organisation's kind its
-    paragraph lacks in an English one) is what the tests cost faithful sentences, an upper
+    """The name tests of rag.generate.entities and the count words of rag.generate.numbers on
+    dev question sets (XQuAD-th, iApp): each question with its gold answer appended is a claim
+    its gold paragraph backs; the share rejected (a Thai name its paragraph lacks in a Thai
+    claim; an organisation's kind or a count word its paragraph lacks in an English one) is what the tests cost faithful sentences, an upper
     bound (a question restates context its paragraph may not: "which Harvard alumnus ..."),
     and the share rejected against another paragraph of the same article what they catch there."""
     out: dict = {}
@@ -200,9 +201,10 @@ def entity_calibration(sets: list[Path]) -> dict:
                 row["n_other" if key else "n"] += 1
                 e = evidence_of(corpus[pid]["text"])
                 if q["lang"] == "th":
-                    bad = missing_thai_names(content_coverage(claim, [e])[1], [ThaiSounds.of(e.text)])
+                    bad = missing_thai_names(content_coverage(claim, [e])[1], [e.text], [ThaiSounds.of(e.text)])
                 else:
                     bad = [k for k in organisation_kinds(claim) if not kind_held(k, e.latin, e.thai_tokens())]
+                    bad += unbacked_number_words(claim, numbers_in(e.text), e.text)
                 row[f"{key}rejected"] += bool(bad)
     return out
 

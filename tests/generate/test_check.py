@@ -12,6 +12,7 @@ from rag.answer import Passage
 from rag.generate.check import CitationChecker, cites_of, enough, split_generated
 from rag.generate.entities import is_thai_name, latin_names, organisation_kinds
 from rag.generate.markers import markers_in
+from rag.generate.numbers import number_backed, number_words, unbacked_number_words
 from rag.lexical.names import latin_skeletons, sounds_like, thai_skeleton
 from rag.search import Hit
 
@@ -302,3 +303,34 @@ def test_which_words_name_an_organisation_or_a_place() -> None:
     assert [w for w in ("ชิคาโก", "อาร์เจนตินา", "ไบเดน") if is_thai_name(w)] == ["ชิคาโก", "อาร์เจนตินา", "ไบเดน"]
     # dictionary words and their compounds, a shortened name, a fragment newmm cut: none
     assert not any(is_thai_name(w) for w in ("โรงแรม", "ความสัมพันธ์", "สหรัฐฯ", "อัล"))
+
+
+def test_counts_written_as_words_are_numbers() -> None:
+    assert number_words("Fellows in eight embassies, twenty-five experts and two-thirds of one board") == [
+        ("eight", 8), ("twenty-five", 25)]
+    # backed in digits, as the English word, or as the Thai word a Thai text writes a count in
+    assert unbacked_number_words("two approaches and six embassies", {"6"}, "สองแนวทางหลัก") == []
+    assert unbacked_number_words("eight embassies", {"6"}, "สถานทูต 6 แห่ง") == ["eight"]
+
+
+def test_a_wrong_count_written_as_a_word_is_rejected(rules) -> None:
+    v = rules.check_sentence("The EU adopted three laws to protect personal data [1].", thai_passage(EU), sim=0.95)
+    assert not v.supported
+    assert v.why == "three not in [1]", v
+
+
+def test_a_country_the_passage_writes_shortened_is_held(rules) -> None:
+    # สหรัฐ for สหรัฐอเมริกา: the passage holds a Wikipedia title that begins the name
+    passage = thai_passage("โรงงานเซมิคอนดักเตอร์แห่งใหม่ตั้งอยู่ในสหรัฐ ใกล้เมืองซีแอตเทิล และเริ่มผลิตในปี 2025")
+    v = rules.check_sentence("โรงงานเซมิคอนดักเตอร์แห่งใหม่ตั้งอยู่ในสหรัฐอเมริกา ใกล้เมืองซีแอตเทิล [1]", passage, sim=0.95)
+    assert v.supported, v
+    v = rules.check_sentence("โรงงานเซมิคอนดักเตอร์แห่งใหม่ตั้งอยู่ในแคนาดา ใกล้เมืองซีแอตเทิล [1]", passage, sim=0.95)
+    assert v.why == "แคนาดา not in [1]", v
+
+
+def test_a_count_the_passage_writes_in_thai_words_is_held() -> None:
+    # สิบคณะ: "10 faculties"; a year stays a year, not a Thai word
+    assert number_backed("10", set(), "ถูกแบ่งออกเป็น สิบเอ็ดหน่วย—คือสิบคณะ")
+    assert number_backed("11", set(), "สิบเอ็ดหน่วย")
+    assert not number_backed("12", set(), "สิบเอ็ดหน่วย")
+    assert number_backed("2023", {"2566"}, "")

@@ -21,8 +21,8 @@ A sentence is supported when
    passage keeps as few as a third of its words in translation), so there the similarity
    decides alone;
 5. every number (Thai digits read as Arabic ones, a Buddhist-era year as its Common-era one
-   and back) and every Latin-script name in it is in the cited passages or the references
-   they cite: as written, or in Thai text as the dictionary's Thai word for it or in Thai
+   and back; in an English sentence a count written as a word too, "eight": rag.generate.numbers)
+   and every Latin-script name in it is in the cited passages or the references they cite: as written, or in Thai text as the dictionary's Thai word for it or in Thai
    letters that sound like it (rag.lexical.names: Peyton Manning is เพย์ตัน แมนนิง, Finnish
    is ฟินแลนด์). In an English sentence a capitalised word the dictionary knows that is not a
    name by it (Ministry, Bush ไม้พุ่ม: no transliteration, no country) may translate the
@@ -63,11 +63,12 @@ from rag.generate.entities import (
     organisation_kinds,
 )
 from rag.generate.markers import unbacked_markers
+from rag.generate.numbers import number_backed, numbers_in, unbacked_number_words
 from rag.lexical.bilingual import Dictionary
 from rag.lexical.names import ThaiNames
 from rag.lexical.tokenize import QUESTION_WORDS, tokenize
 from rag.search import Hit
-from rag.thai.chars import THAI_TO_ARABIC_DIGITS, is_thai
+from rag.thai.chars import is_thai
 from rag.thai.sentences import split_sentences
 
 # Cosine a sentence needs to the best sentence of a passage it cites, for a sentence in the
@@ -92,9 +93,7 @@ _ENDS_CITED = re.compile(rf"{_CITE.pattern}\s*$")
 _AFTER_CITE_THAI = re.compile(rf"((?:{_CITE.pattern}\s*)+)\s+(?=[\u0E01-\u0E5B])")
 # "... claim [1], while another [2]." is two claims, each with its citation
 _AFTER_CITE_CLAUSE = re.compile(rf"((?:{_CITE.pattern})+)\s*[,;]\s+(?=\w)")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_TEXT = re.compile(r"[A-Za-z0-9&'’ -]+")
-_BE_OFFSET = 543  # Buddhist era minus Common era
 
 
 def cites_of(text: str) -> list[int]:
@@ -136,22 +135,6 @@ def split_generated(text: str) -> list[str]:
     if pending:
         out.append(pending)
     return [s for s in out if strip_cites(s).strip(" .,;:!?")]
-
-
-def numbers_in(text: str) -> set[str]:
-    """Numbers in ``text``, Thai digits read as Arabic ones, without thousands separators."""
-    out = set()
-    for m in _NUMBER.finditer(text.translate(THAI_TO_ARABIC_DIGITS)):
-        raw = m.group().rstrip(".,")
-        # 1,000 and 1.000 as thousands; 2.5 as a decimal
-        out.add(raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw)
-    return out
-
-
-def _year_forms(n: str) -> set[str]:
-    if n.isdigit() and 1800 <= int(n) <= 2700:
-        return {n, str(int(n) + _BE_OFFSET), str(int(n) - _BE_OFFSET)}
-    return {n}
 
 
 @dataclass
@@ -308,8 +291,12 @@ class CitationChecker:
         where = "".join(f"[{n}]" for n in cites)
         have = set().union(*(e.numbers for e in evs))
         for num in sorted(numbers_in(text)):
-            if not _year_forms(num) & have:
+            if not number_backed(num, have, "\n".join(e.text for e in evs)):
                 return GeneratedSentence(sentence, cites, False, f"{num} not in {where}", sim)
+        if not is_thai(text):
+            unbacked = unbacked_number_words(text, have, "\n".join(e.text for e in evs))
+            if unbacked:
+                return GeneratedSentence(sentence, cites, False, f"{unbacked[0]} not in {where}", sim)
         names: set[str] = set()
         for run in latin_names(text):
             missing = self.missing_names(run, evs, is_thai(text))
@@ -322,7 +309,8 @@ class CitationChecker:
                     return GeneratedSentence(sentence, cites, False, f"{kind} not in {where}", sim)
         if is_thai(text) and all(e.thai for e in evs):
             share, missing = content_coverage(text, evs, frozenset(names))
-            unheld = missing_thai_names(missing, [self.thai_names().sounds(e.key, e.text) for e in evs])
+            unheld = missing_thai_names(missing, [e.text for e in evs],
+                                        [self.thai_names().sounds(e.key, e.text) for e in evs])
             if unheld:
                 return GeneratedSentence(sentence, cites, False, f"{unheld[0]} not in {where}", sim)
             if share < THAI_COVERAGE:

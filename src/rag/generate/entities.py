@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from rag.lexical.names import ThaiSounds, collapse, thai_skeleton
-from rag.lexical.tokenize import ENGLISH_STOPWORDS, tokenize
+from rag.lexical.tokenize import ENGLISH_STOPWORDS
 
 # An organisation's kind, as English names it and as Thai text names it. Department: the US
 # "Department of Commerce" is a กระทรวง, a Thai กรม a department.
@@ -187,16 +187,18 @@ def load_name_lists() -> None:
     is_thai_name("ชิคาโก")
 
 
-def missing_thai_names(words: Iterable[str], sounds: Iterable[ThaiSounds]) -> list[str]:
+def missing_thai_names(words: Iterable[str], texts: Iterable[str], sounds: Iterable[ThaiSounds]) -> list[str]:
     """The Thai names among ``words`` (a sentence's content words the passages do not hold as
-    written) that no passage holds by sound either (another spelling of the same name)."""
-    sounds = list(sounds)
+    written) that no passage holds by sound either (another spelling of the same name), nor as
+    a shortened form (``texts``: the passages; สหรัฐ or อเมริกา for สหรัฐอเมริกา, a Wikipedia title
+    that begins or ends the name)."""
+    texts, sounds = list(texts), list(sounds)
+    titles = _name_lists()[1]
     out = []
     for w in words:
-        if is_thai_name(w) and not any(s.holds({collapse(thai_skeleton(w))}) for s in sounds):
+        if not is_thai_name(w) or any(s.holds({collapse(thai_skeleton(w))}) for s in sounds):
+            continue
+        parts = {w[:i] for i in range(3, len(w))} | {w[i:] for i in range(1, len(w) - 2)}
+        if not any(p in titles and p in t for p in parts for t in texts):
             out.append(w)
     return out
-
-
-def thai_tokens(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t and "\u0e01" <= t[0] <= "\u0e5b"]
