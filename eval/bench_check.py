@@ -203,7 +203,7 @@ def entity_calibration(sets: list[Path]) -> dict:
                 if q["lang"] == "th":
                     bad = missing_thai_names(content_coverage(claim, [e])[1], [e.text], [ThaiSounds.of(e.text)])
                 else:
-                    bad = [k for k in organisation_kinds(claim) if not kind_held(k, e.latin, e.thai_tokens())]
+                    bad = [k for k in organisation_kinds(claim) if not kind_held(k, e.latin, e.tokenized())]
                     bad += unbacked_number_words(claim, numbers_in(e.text), e.text)
                 row[f"{key}rejected"] += bool(bad)
     return out

@@ -21,13 +21,16 @@ A sentence is supported when
    passage keeps as few as a third of its words in translation), so there the similarity
    decides alone;
 5. every number (Thai digits read as Arabic ones, a Buddhist-era year as its Common-era one
-   and back; in an English sentence a count written as a word too, "eight": rag.generate.numbers)
-   and every Latin-script name in it is in the cited passages or the references they cite: as written, or in Thai text as the dictionary's Thai word for it or in Thai
-   letters that sound like it (rag.lexical.names: Peyton Manning is เพย์ตัน แมนนิง, Finnish
-   is ฟินแลนด์). In an English sentence a capitalised word the dictionary knows that is not a
-   name by it (Ministry, Bush ไม้พุ่ม: no transliteration, no country) may translate the
-   passage's own word, so it is left to the similarity; its names (George จอร์จ, Vietnam,
-   Kerry, OFAC) must be there. A name a Thai sentence carries counts as held in its word
+   and back; in an English sentence a count written as a word too, "eight":
+   rag.generate.numbers) and every Latin-script name in it is in the cited passages or the
+   references they cite: as written, or in Thai text as the dictionary's Thai word for it or
+   in Thai letters that sound like it (rag.lexical.names: Peyton Manning is เพย์ตัน แมนนิง,
+   Finnish is ฟินแลนด์). In an English sentence a capitalised word the dictionary knows that
+   is not a name by it (Ministry, Bush ไม้พุ่ม: no transliteration, no country) may translate
+   the passage's own word, so it is left to the similarity; its names (George จอร์จ, Vietnam,
+   Kerry, OFAC) must be there, and so must the kind of an organisation it names (the
+   Ministry of ...: กระทรวง) and, in a Thai sentence, a name in Thai letters
+   (rag.generate.entities). A Latin name a Thai sentence carries counts as held in its word
    coverage (4);
 6. a word that turns the topic into a claim of its own (should, abolished, banned, the largest,
    reduces, irrelevant; ควร, ยกเลิก, ห้าม, ที่สุด, ลด) has a word of its class somewhere in the
@@ -150,7 +153,8 @@ class Evidence:
     words: str = ""  # its tokens run together, read by ``content_coverage`` when first needed
     tokens: tuple[str, ...] = ()  # its tokens, read when first needed
 
-    def thai_tokens(self) -> tuple[str, ...]:
+    def tokenized(self) -> tuple[str, ...]:
+        """Its tokens (rag.lexical), read once."""
         if not self.tokens:
             self.tokens = tuple(tokenize(self.text))
         return self.tokens
@@ -173,7 +177,7 @@ def content_coverage(sentence: str, evs: Sequence[Evidence], held: frozenset[str
         return 1.0, []
     for e in evs:
         if not e.words:
-            e.words = "".join(e.thai_tokens())
+            e.words = "".join(e.tokenized())
     missing = [w for w in words if w not in held and not any(w in e.words for e in evs)]
     return 1 - len(missing) / len(words), missing
 
@@ -305,7 +309,7 @@ class CitationChecker:
             names.update(w.lower() for w in run)
         if not is_thai(text):
             for kind in organisation_kinds(text):
-                if not any(kind_held(kind, e.latin, e.thai_tokens()) for e in evs):
+                if not any(kind_held(kind, e.latin, e.tokenized()) for e in evs):
                     return GeneratedSentence(sentence, cites, False, f"{kind} not in {where}", sim)
         if is_thai(text) and all(e.thai for e in evs):
             share, missing = content_coverage(text, evs, frozenset(names))

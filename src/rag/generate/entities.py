@@ -8,9 +8,9 @@ before.
 An organisation: every word of "Ministry of Education" is one the dictionary knows, so rule 5
 leaves it to the similarity (the words may translate the passage's own), and the sentence
 vector barely moves when "Ministry" replaces "Council". What a wrong organisation most often
-gets wrong is its kind, and the kinds are few: a capitalised phrase that a kind word heads or
-ends ("Department of Commerce", "National Security Council") must find that kind in the cited
-passages, in English or as its Thai word (กระทรวง, สภา, กรม ...). The Thai words are listed here:
+gets wrong is its kind, and the kinds are few: a capitalised phrase of two words or more that
+holds a kind word ("Department of Commerce", "National Security Council") must find that kind
+in the cited passages, in English or as its Thai word (กระทรวง, สภา, กรม ...). The Thai words are listed here:
 the bilingual dictionary's first sense of these words is often another (ministry: the
 building, ตึกกระทรวง), and a kind must be read as its Thai office names it.
 
@@ -20,8 +20,9 @@ letters must itself be there: such a word is a country (PyThaiNLP's list), or a 
 Thai Wikipedia (PyThaiNLP's list of titles, offline) that the Royal Institute's dictionary
 (PyThaiNLP's ORST word list) neither holds nor makes up from its words (ความสัมพันธ์ is two of
 its words; ชิคาโก none). A name spelled otherwise in the passage (ฮาร์เวิร์ด, ฮาร์วาร์ด) is
-matched by its consonants as rag.lexical.names reads them; a name of fewer than two consonant
-classes (a fragment newmm cut from an unknown word: อัล, เรีย) is not read as one.
+matched by its consonants as rag.lexical.names reads them, and a shortened one (สหรัฐ for
+สหรัฐอเมริกา) by a title that begins or ends it; a name of fewer than two consonant classes (a
+fragment newmm cut from an unknown word: อัล, เรีย) is not read as one.
 """
 
 from __future__ import annotations
@@ -137,14 +138,14 @@ def organisation_kinds(sentence: str) -> list[str]:
     return out
 
 
-def kind_held(kind: str, latin: str, thai_tokens: Iterable[str]) -> bool:
+def kind_held(kind: str, latin: str, tokens: Iterable[str]) -> bool:
     """Whether the passages name an organisation of this kind: the English word among their
     Latin words (``latin``: space-padded, lower-cased), or a Thai word of it at the start of
     one of their tokens (กระทรวงการต่างประเทศ is one token to newmm at times)."""
     if f" {kind} " in latin or f" {kind.removesuffix('s')} " in latin:
         return True
     thai = ORGANISATION_KINDS[kind]
-    return any(t.startswith(k) for t in thai_tokens for k in thai)
+    return any(t.startswith(k) for t in tokens for k in thai)
 
 
 @lru_cache(maxsize=1)
