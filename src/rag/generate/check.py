@@ -294,11 +294,12 @@ class CitationChecker:
         evs = [self.evidence(by_n[n]) for n in cites]
         where = "".join(f"[{n}]" for n in cites)
         have = set().union(*(e.numbers for e in evs))
+        cited = "\n".join(e.text for e in evs)
         for num in sorted(numbers_in(text)):
-            if not number_backed(num, have, "\n".join(e.text for e in evs)):
+            if not number_backed(num, have, cited):
                 return GeneratedSentence(sentence, cites, False, f"{num} not in {where}", sim)
         if not is_thai(text):
-            unbacked = unbacked_number_words(text, have, "\n".join(e.text for e in evs))
+            unbacked = unbacked_number_words(text, have, cited)
             if unbacked:
                 return GeneratedSentence(sentence, cites, False, f"{unbacked[0]} not in {where}", sim)
         names: set[str] = set()
@@ -319,7 +320,7 @@ class CitationChecker:
                 return GeneratedSentence(sentence, cites, False, f"{unheld[0]} not in {where}", sim)
             if share < THAI_COVERAGE:
                 return GeneratedSentence(sentence, cites, False, f"{' '.join(missing[:4])} not in {where}", sim)
-        unbacked = unbacked_markers(text, "\n".join(e.text for e in evs))
+        unbacked = unbacked_markers(text, cited)
         if unbacked:
             return GeneratedSentence(sentence, cites, False, f"{unbacked[0].word} not in {where}", sim)
         if sim is None or sim < self.threshold_for(text, [by_n[n] for n in cites]):

@@ -109,11 +109,10 @@ def organisation_kinds(sentence: str) -> list[str]:
     """The kind words (lower-cased) inside a capitalised phrase of two words or more in an
     English ``sentence``: "Japan's Ministry of Education" and "National Security Council" give
     "ministry" and "council"; a kind alone ("the ministry", "the Ministry said") none."""
-    words = [(m.group(), m.start()) for m in _WORD.finditer(sentence)]
     phrases: list[list[str]] = []
     run: list[str] = []
     joiners: list[str] = []
-    for w, _ in words:
+    for w in _WORD.findall(sentence):
         if w[0].isupper():
             run += [*joiners, w] if run else [w]
             joiners = []
