@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rag.repair.text import Marker
+from rag.repair.titles import ends_with, restates
 from rag.thai.chars import thai_head
 from rag.thai.lexicon import lexicon
 
@@ -75,6 +76,13 @@ def cut_phrase(text: str) -> bool:
             or (last != text.strip() and lex.tag(last) in _NEEDS_AFTER and last not in _ENDS_TITLE))
 
 
+def _opens_under(title: BodyLine, line: BodyLine) -> bool:
+    """`line` opens the paragraph under `title` by naming it (`titles.restates`): a line that
+    starts a numbered heading of its own (`ส่วนที่ 1: คลอโรพลาสต์` under a title that ends
+    `คลอโรพลาสต์`) names no title above it, it is one."""
+    return NUMBERED_HEADING.match(line.text) is None and restates(title.text, line.text)
+
+
 def ends_paragraph(line: BodyLine, full: float) -> bool:
     """A line that stops well short of the margin ended its paragraph, trailing space or not
     (PDF text layers drop the space at a paragraph's end)."""
@@ -94,7 +102,7 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
     for i, line in enumerate(body):
         prev = body[i - 1] if i else None
         nxt = body[i + 1] if i + 1 < len(body) else None
-        if nxt is None or line.markers:
+        if nxt is None or line.markers or (prev is not None and prev.heading and _opens_under(prev, line)):
             continue
         # Set off by blank lines above and below, a heading may run longer (narrow pages).
         set_off = line.gap_before and nxt.gap_before
@@ -104,11 +112,12 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         if len(line.text.split()) > HEADING_MAX_WORDS or line.text.endswith(_SENTENCE_END) \
                 or (set_off and cut_phrase(line.text)):
             continue
-        stands_alone = (prev is None or prev.heading or ends_paragraph(prev, full)
+        restated = _opens_under(line, nxt) and not cut_phrase(line.text)  # (`ในการทูต…` over `การทูต…`)
+        stands_alone = (prev is None or prev.heading or ends_paragraph(prev, full) or restated
                         or (prev.joins and (line.gap_before or (line.indent and not line.furniture_before))))
         if not stands_alone:
             continue
-        titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before
+        titled = ":" in line.text.rstrip(":") or line.gap_before or nxt.gap_before or restated
         heads_text = nxt.width >= PARAGRAPH_END_RATIO * full or not nxt.joins
         line.heading = titled or heads_text
     first, styles = _numbered_headings(body, full)
@@ -220,10 +229,17 @@ def _wrapped_headings(body: list[BodyLine], full: float) -> None:
     and so is a short title-like line standing
     alone just above a heading, where no blank line parts them. A line that opens with a
     heading's number (`2. `, `บทที่ 3`) starts a heading of its own: the one above it is the
-    document's title or the previous heading."""
+    document's title or the previous heading; so does one the paragraph under it restates, and
+    one that repeats the end of the line above (a document's title over its first heading)."""
     for i in range(1, len(body)):
         line, above = body[i], body[i - 1]
         if not line.heading or line.gap_before or line.furniture_before or NUMBERED_HEADING.match(line.text):
+            continue
+        if i + 1 < len(body) and _opens_under(line, body[i + 1]):
+            continue  # the paragraph under it names it whole: nothing above belongs to it
+        if _opens_under(above, line) or (i >= 2 and body[i - 2].heading and _opens_under(body[i - 2], above)):
+            continue  # a line that restates the heading above it opens that heading's paragraph
+        if ends_with(above.text, line.text):
             continue
         if above.heading:
             run = 1

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from rag.document.headings import BodyLine, display_width, ends_paragraph, mark_headings
 from rag.document.hyphens import Hyphens
 from rag.repair.text import Line, Marker, Repaired
+from rag.repair.titles import restates
 
 
 @dataclass
@@ -238,7 +239,9 @@ def _paragraphs(body: list[BodyLine], full: float, hyphens: Hyphens) -> tuple[li
         # An indented block (a list, a quotation) has a narrower measure than the page: judge
         # a line against the lines just above it in the same paragraph.
         local = min(full, max(recent[-3:])) if len(recent) >= 2 else full
-        if current is None or _new_paragraph(prev, line, local):
+        # a piece that only names the heading above (pdfminer.six sets it apart) opens its paragraph
+        opening = current is not None and prev is not None and current.text == prev.text and restates(section, prev.text)
+        if current is None or (not opening and _new_paragraph(prev, line, local)):
             current = Paragraph(text="", section=section, page=line.page)
             paragraphs.append(current)
             recent = []

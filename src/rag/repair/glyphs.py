@@ -163,7 +163,7 @@ def order_marks(text: str, fixes: Counter[str]) -> str:
 
 def repair_glyphs(
     text: str, fixes: Counter[str], *, note: bool = False, flag_markers: bool = True, lex: Lexicon | None = None,
-    am_whole: bool = False,
+    am_whole: bool = False, twice: bool = False,
 ) -> str:
     """Repair one line's glyphs. Digits are left where they are: markers are settled later,
     with the whole document in view. `note` lines (references) also get 2-digit runs joined
@@ -173,7 +173,8 @@ def repair_glyphs(
     The rules run again until the line stops changing (a join can bring two marks together, a
     mark put back can make a word whole enough to join its neighbour), so that repairing the
     output once more changes nothing. Dictionary look-ups are memoised, so the extra round is
-    cheap."""
+    cheap. `twice`: the document's extractor writes stacked clusters twice
+    (`displaced.writes_clusters_twice`), so a copy is dropped on weaker evidence."""
     lex = lex or lexicon()
     text = _SPACES.sub(" ", clean_chars(text, fixes)).strip(" ")  # runs of spaces are one (rule 6)
     thai = any("\u0e01" <= ch <= "\u0e5b" for ch in text)
@@ -189,7 +190,7 @@ def repair_glyphs(
         if thai:
             text = letter_spaced(text, lex, fixes)
             text = split_am(text, lex, fixes, am_whole)
-            text = repeated_clusters(text, lex, fixes)
+            text = repeated_clusters(text, lex, fixes, twice)
             text = spurious_spaces(text, lex, fixes)
             text = slid_marks(text, lex, fixes)
         text = digit_spacing(text, fixes, 2 if note else 3)

@@ -17,15 +17,27 @@ stages pass over; a page break written before a line takes the blank line above 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_runs
+from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
-from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, LETTERS, MARKS
+from rag.repair.lines import (
+    CONTINUES,
+    CUT_LINE_MIN,
+    LONE_NUMBER,
+    full_width,
+    has_text,
+    is_blank,
+    is_text,
+    line_width,
+    next_line,
+    next_text,
+    starts_inside_word,
+)
+from rag.thai.chars import LETTERS
 
 # What cannot open a Thai line: marks ride on the letter before them, and SARA A, AA, AM and
 # LAKKHANGYAO follow one.
-_CONTINUES = frozenset(MARKS + FOLLOW_VOWELS + LAKKHANGYAO)
 _THAI_LETTERS = frozenset(LETTERS)
 # Share of text lines followed by a blank line above which blank lines are the extractor's
 # habit, not paragraph breaks (pdfminer.six: every line is a text box of its own). Text with
@@ -40,7 +52,6 @@ _MAX_LINE = 150
 # before it must have left room, ending short of this share.
 _PIECE_FIT = 1.1
 _PIECE_ROOM = 0.95
-_LONE_NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
 
 
 def printed_lines(texts: list[str], kinds: list[str]) -> bool:
@@ -57,11 +68,6 @@ def blank_lines_are_habit(texts: list[str], kinds: list[str]) -> bool:
         return False
     followed = sum(1 for i in lines if i + 1 < len(texts) and not kinds[i + 1] and not texts[i + 1].strip())
     return followed > _BLANK_HABIT * len(lines)
-
-
-def starts_inside_word(line: str) -> bool:
-    """The line opens with a mark or a following vowel: it was cut off the line before it."""
-    return line[:1] in _CONTINUES
 
 
 def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
@@ -90,17 +96,19 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         for j in range(k + 1, i + 1):
             kinds[j], texts[j] = FILLER, ""
         joined += 1
-        if not t.strip(" " + "".join(_CONTINUES)) and i == k + 1:
+        if not t.strip(" " + "".join(CONTINUES)) and i == k + 1:
             lone_marks.append(k)
     joined += join_lone_mark_rests(texts, kinds, opens_page, lone_marks)
     for i, opens in enumerate(opens_page):
         # the line above a page's first line is where the break goes: a blank one, or a mark
         # pdfminer.six left alone at the page's end with no letter to go back onto
-        if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not _has_text(texts[i - 1]))):
+        if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not has_text(texts[i - 1]))):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
     if printed_lines(texts, kinds):
+        joined += join_copy_cuts(texts, kinds)
         joined += join_below_vowel_cuts(texts, kinds, opens_page)
         joined += join_marker_cuts(texts, kinds)
+        joined += join_marker_rests(texts, kinds)
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
@@ -123,7 +131,7 @@ def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bo
     A rest that opens with a number (a numbered heading or list item) or an endnote heading
     stays. Lines are taken from the last, so a printed line cut at two marks comes back whole.
     Returns how many rests were put back."""
-    full = _full_width(texts, kinds)
+    full = full_width(texts, kinds)
     joined = 0
     for i in reversed(lines):
         j = i + 2  # the mark's own line, now FILLER, lies between
@@ -132,7 +140,7 @@ def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bo
         rest = texts[j]
         if texts[i][-1:].isspace() or rest[:1].isspace() or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
             continue
-        if _width(texts[i]) + _width(rest) > _LONE_MARK_FIT * full:
+        if line_width(texts[i]) + line_width(rest) > _LONE_MARK_FIT * full:
             continue
         texts[i] += rest
         kinds[j], texts[j] = FILLER, ""
@@ -153,21 +161,21 @@ def join_below_vowel_cuts(texts: list[str], kinds: list[str], opens_page: list[b
     face that sets its below vowels low (Umpush, large type), it cuts a printed line after
     nearly every below vowel (`เหนือ/ใต้สายหลักที่เชื่อมแหล่งที่อยู่` + `อาศัยหลักของ…`). Where
     most lines that end with a below vowel make one printed line with the line after them
-    (together between `_CUT_LINE_MIN` and `_LONE_MARK_FIT` of a full line), that is the
+    (together between `CUT_LINE_MIN` and `_LONE_MARK_FIT` of a full line), that is the
     extractor's habit, and those pairs go back together; a full line that ends with a below
     vowel, followed by the next full line, is wider. A rest that opens a page, a numbered
     heading or an endnote heading stays. Returns how many rests were put back."""
-    full = _full_width(texts, kinds)
+    full = full_width(texts, kinds)
     ends: list[tuple[int, int]] = []
     cuts = 0
     for i, t in enumerate(texts):
         if kinds[i] or not _BELOW_VOWEL_END.search(t):
             continue
-        j = _next_line(texts, kinds, i)
-        if not _text(texts, kinds, j) or opens_page[j]:
+        j = next_line(texts, kinds, i)
+        if not is_text(texts, kinds, j) or opens_page[j]:
             continue
         ends.append((i, j))
-        cuts += _CUT_LINE_MIN * full <= _width(t) + _width(texts[j]) <= _LONE_MARK_FIT * full
+        cuts += CUT_LINE_MIN * full <= line_width(t) + line_width(texts[j]) <= _LONE_MARK_FIT * full
     if cuts < _MIN_CUTS or cuts <= _CUT_HABIT * len(ends):
         return 0
     joined = 0
@@ -175,36 +183,12 @@ def join_below_vowel_cuts(texts: list[str], kinds: list[str], opens_page: list[b
         rest = texts[j]
         if kinds[i] or kinds[j] or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
             continue
-        if not _CUT_LINE_MIN * full <= _width(texts[i]) + _width(rest) <= _LONE_MARK_FIT * full:
+        if not CUT_LINE_MIN * full <= line_width(texts[i]) + line_width(rest) <= _LONE_MARK_FIT * full:
             continue
         texts[i] += rest
         kinds[j], texts[j] = FILLER, ""
         joined += 1
     return joined
-
-
-def _has_text(text: str) -> bool:
-    """A letter or a digit: a line of marks or white space alone holds none."""
-    return any(ch.isalnum() for ch in text)
-
-
-def _width(text: str) -> int:
-    """Characters that take room on the line (Thai marks stack on their letter)."""
-    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
-
-
-def _full_width(texts: list[str], kinds: list[str]) -> float:
-    """A full printed line: the upper quartile of the text lines' widths."""
-    widths = sorted(_width(t) for t, k in zip(texts, kinds, strict=True) if not k and t.strip())
-    return float(widths[(3 * len(widths)) // 4]) if widths else 0.0
-
-
-def _blank(texts: list[str], kinds: list[str], i: int) -> bool:
-    return 0 <= i < len(texts) and not kinds[i] and not texts[i].strip()
-
-
-def _text(texts: list[str], kinds: list[str], i: int) -> bool:
-    return 0 <= i < len(texts) and not kinds[i] and bool(texts[i].strip())
 
 
 def join_pieces(texts: list[str], kinds: list[str]) -> int:
@@ -216,27 +200,27 @@ def join_pieces(texts: list[str], kinds: list[str]) -> int:
     paragraph's last line, and a line that ends with a space ended there. Endnotes, where a
     number alone on a line opens a note, are left as they are. Returns how many pieces were
     put back."""
-    full = _full_width(texts, kinds)
+    full = full_width(texts, kinds)
     joined = 0
     i = 0
     while i < len(texts):
-        if not _text(texts, kinds, i) or is_endnote_heading(texts[i]):
-            if _text(texts, kinds, i) and is_endnote_heading(texts[i]):
+        if not is_text(texts, kinds, i) or is_endnote_heading(texts[i]):
+            if is_text(texts, kinds, i) and is_endnote_heading(texts[i]):
                 return joined
             i += 1
             continue
-        width = _width(texts[i])
+        width = line_width(texts[i])
         k = i + 2
-        while _blank(texts, kinds, k - 1) and _text(texts, kinds, k) and _blank(texts, kinds, k + 1) \
-                and _text(texts, kinds, k + 2) and not is_endnote_heading(texts[k]):
+        while is_blank(texts, kinds, k - 1) and is_text(texts, kinds, k) and is_blank(texts, kinds, k + 1) \
+                and is_text(texts, kinds, k + 2) and not is_endnote_heading(texts[k]):
             if texts[i][-1:].isspace() or texts[k][-1:].isspace():
                 break  # a line that ends with a space ended there (CONVENTIONS rule 8)
             piece = texts[k].strip()
-            lone_number = _LONE_NUMBER.match(piece) is not None
-            if not lone_number and (width >= _PIECE_ROOM * full or width + 1 + _width(piece) > _PIECE_FIT * full):
+            lone_number = LONE_NUMBER.match(piece) is not None
+            if not lone_number and (width >= _PIECE_ROOM * full or width + 1 + line_width(piece) > _PIECE_FIT * full):
                 break
             texts[i] = texts[i].rstrip() + ("" if lone_number else " ") + piece
-            width = _width(texts[i])
+            width = line_width(texts[i])
             for j in (k - 1, k):
                 kinds[j], texts[j] = FILLER, ""
             joined += 1
@@ -245,94 +229,11 @@ def join_pieces(texts: list[str], kinds: list[str]) -> int:
     return joined
 
 
-# A line cut at a superscript note number (pypdfium2 starts a new line where the baseline rises
-# and again where it falls back): the number ends the line, glued to what it cites, or stands
-# alone on a line of its own; LibreOffice may leave a space before it, which pypdfium2 keeps.
-_MARKER_END = re.compile(r"[^\s\d.,:;/\-–] ?[0-9]{1,3}$")
-_GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read as a marker
-# The two pieces of a line cut at its marker make one printed line: together about as wide as a
-# full line (the cut is inside a paragraph, whose lines run to the margin); a piece that opens
-# with the space that followed the marker may belong to a shorter last line.
-_CUT_LINE_MIN = 0.8
-_CUT_LINE_MAX = 1.15
-_SPACED_PIECE_MAX = 1.3
-
-
-def _prev_line(kinds: list[str], i: int) -> int:
-    j = i - 1
-    while j >= 0 and kinds[j] == FILLER:
-        j -= 1
-    return j
-
-
-def _next_line(texts: list[str], kinds: list[str], i: int) -> int:
-    j = i + 1
-    while j < len(texts) and kinds[j] == FILLER:
-        j += 1
-    return j
-
-
-def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
-    """pypdfium2 ends a printed line at a superscript note number and puts the rest of it on a
-    line of its own, opening with the space that followed the number (`...ในปี7` + ` 1901 ใน
-    จำนวน`), or sets the number alone between the two (`ค.ศ.` + `8` + ` 1967 เป็น`). A line
-    that opens with a space after such a line is its rest and goes back onto it. Where the
-    document shows that habit, a rest that opens without a space goes back too if the two pieces
-    together are about one full line wide: a paragraph that ends with a marker, followed by a
-    short heading, is narrower. Returns how many pieces were put back."""
-    full = _full_width(texts, kinds)
-
-    def cut_at(i: int) -> tuple[int, int] | None:
-        """(the number's line or -1, the rest's line) when line i ends at a marker."""
-        t = texts[i]
-        if kinds[i] or not t.strip() or t[-1:].isspace():
-            return None
-        j = _next_line(texts, kinds, i)
-        if _text(texts, kinds, j) and _LONE_NUMBER.match(texts[j]) and _GLUES.search(t):
-            k = _next_line(texts, kinds, j)
-            if _text(texts, kinds, k) and texts[k][:1] == " ":
-                return j, k
-        m = _MARKER_END.search(t)
-        spaced = m is not None and " " in m.group()
-        if m and _text(texts, kinds, j) and not (spaced and (NUMBERED_LINE.match(t) or not _text(texts, kinds, _prev_line(kinds, i)))):
-            # (a spaced number ends a title, `2. ซูเปอร์โบวล์ 50`, or a page's first line: `หน้า 122`)
-            return -1, j
-        return None
-
-    joined = 0
-    for i in range(len(texts)):
-        while (cut := cut_at(i)) is not None:  # the rest may end at the next marker in turn
-            num, j = cut
-            rest = texts[j]
-            if starts_inside_word(rest.lstrip()) or is_endnote_heading(rest):
-                break
-            number = texts[num].strip() if num >= 0 else ""
-            width = _width(texts[i]) + len(number) + 1 + _width(rest)
-            if rest[:1] == " ":
-                if width > _SPACED_PIECE_MAX * full:
-                    break
-            elif num >= 0 or NUMBERED_LINE.match(rest) or not _CUT_LINE_MIN * full <= width <= _CUT_LINE_MAX * full:
-                break
-            texts[i] = texts[i] + number + " " + rest.lstrip()
-            for k in range(i + 1, j + 1):
-                kinds[k], texts[k] = FILLER, ""
-            joined += 1
-    return joined
-
-
 _LATIN_END = re.compile(r"[A-Za-z,.;:)]$")
 _LATIN_START = re.compile(r"[A-Za-z(]")
 _MIN_LATIN_BREAKS = 3
 _MOST = 0.95
 _TRAILING_SHARE = 0.3
-
-
-def _next_text(texts: list[str], kinds: list[str], i: int) -> str | None:
-    """The text of the line after line i, FILLER lines passed over (None: none, or not text)."""
-    j = i + 1
-    while j < len(texts) and kinds[j] == FILLER:
-        j += 1
-    return texts[j] if j < len(texts) and not kinds[j] else None
 
 
 def trailing_spaces_kept(texts: list[str], kinds: list[str]) -> bool:
@@ -345,7 +246,7 @@ def trailing_spaces_kept(texts: list[str], kinds: list[str]) -> bool:
             continue
         lines += 1
         trailing += t[-1].isspace()
-        nxt = _next_text(texts, kinds, i)
+        nxt = next_text(texts, kinds, i)
         if nxt and _LATIN_END.search(t.rstrip()) and _LATIN_START.match(nxt.lstrip()):
             breaks += 1
             kept += t[-1].isspace()

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rag.repair.displaced import writes_clusters_twice
 from rag.repair.glyphs import SURE, clean_chars, repair_glyphs
 from rag.repair.layout import (
     BLANK,
@@ -60,6 +61,7 @@ class Repaired:
     lines: list[Line]
     fixes: Counter[str]
     am_whole: bool = False  # the document writes SARA AM whole (see `spacing.am_written_whole`)
+    twice: bool = False  # the extractor wrote clusters twice (see `displaced.writes_clusters_twice`)
 
     @property
     def text(self) -> str:
@@ -73,7 +75,7 @@ class Repaired:
         # Joining lines can make a word whole again that a line break had cut (`ภูม|ภิาค`):
         # the paragraph gets the glyph rules once more, as a second repair of it would.
         lex = lexicon()
-        paras = [t for t in (repair_glyphs(p, Counter(), flag_markers=False, lex=lex, am_whole=self.am_whole) for p in paras) if t]
+        paras = [t for t in (repair_glyphs(p, Counter(), flag_markers=False, lex=lex, am_whole=self.am_whole, twice=self.twice) for p in paras) if t]
         # A paragraph of a lone number would read back as a page number: keep it in its
         # neighbour's paragraph (it only arises from lines such as `1` + `5` read as body).
         kept: list[str] = []
@@ -199,7 +201,8 @@ def _continues(raws: list[RawLine], k: int) -> bool:
 
 
 def _take_markers(
-    raws: list[RawLine], texts: list[str], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool, am_whole: bool
+    raws: list[RawLine], texts: list[str], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool, am_whole: bool,
+    twice: bool,
 ) -> dict[int, list[Marker]]:
     """Choose markers in the body lines and cut them out of `texts` (in place). `paragraphs`:
     whole-document mode (see `repair_document`); otherwise lines mode (`repair_lines`).
@@ -235,7 +238,7 @@ def _take_markers(
                 continue
             text, cut, pmap = _cut(texts[k], spans.get(k, []))
             found = sorted([Marker(m.n, pmap[m.pos]) for m in markers.get(k, [])] + cut, key=lambda m: (m.pos, m.n))
-            again = repair_glyphs(text, fixes, lex=lex, am_whole=am_whole)
+            again = repair_glyphs(text, fixes, lex=lex, am_whole=am_whole, twice=twice)
             if again != text:
                 found = [Marker(m.n, p) for m, p in zip(found, _moved_offsets(text, again, [m.pos for m in found]), strict=True)]
                 changed = True
@@ -246,17 +249,19 @@ def _take_markers(
     return markers
 
 
-def _repair(raws: list[RawLine], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool, am_whole: bool) -> Repaired:
+def _repair(
+    raws: list[RawLine], lex: Lexicon, fixes: Counter[str], *, paragraphs: bool, am_whole: bool, twice: bool = False
+) -> Repaired:
     texts: list[str] = []
     for r in raws:
         if r.kind == BODY:
-            texts.append(repair_glyphs(r.text, fixes, lex=lex, am_whole=am_whole))
+            texts.append(repair_glyphs(r.text, fixes, lex=lex, am_whole=am_whole, twice=twice))
         elif r.kind == NOTE:
-            note = repair_glyphs(r.text[r.body_start:], fixes, note=True, lex=lex, am_whole=am_whole)
+            note = repair_glyphs(r.text[r.body_start:], fixes, note=True, lex=lex, am_whole=am_whole, twice=twice)
             texts.append(note.replace(SURE, ""))
         else:
             texts.append("")
-    markers = _take_markers(raws, texts, lex, fixes, paragraphs=paragraphs, am_whole=am_whole)
+    markers = _take_markers(raws, texts, lex, fixes, paragraphs=paragraphs, am_whole=am_whole, twice=twice)
     lines: list[Line] = []
     for k, r in enumerate(raws):
         if r.kind == PAGE:
@@ -275,7 +280,7 @@ def _repair(raws: list[RawLine], lex: Lexicon, fixes: Counter[str], *, paragraph
                 indent=content and r.text[:1].isspace(),
             )
         )
-    return Repaired(lines=lines, fixes=fixes, am_whole=am_whole)
+    return Repaired(lines=lines, fixes=fixes, am_whole=am_whole, twice=twice)
 
 
 def _page_evidence(raws: list[RawLine]) -> tuple[list[frozenset[int] | None], frozenset[int]]:
@@ -338,7 +343,8 @@ def repair_document(raw: str, *, paragraphs: bool = True) -> Repaired:
     if not layout(raws):
         page_foot_notes(raws)  # notes sit at a page's foot or under a heading at the end, not both
     page_numbers(raws)
-    return _repair(raws, lexicon(), fixes, paragraphs=paragraphs, am_whole=am_written_whole(raw))
+    return _repair(raws, lexicon(), fixes, paragraphs=paragraphs, am_whole=am_written_whole(raw),
+                   twice=writes_clusters_twice(raw))
 
 
 def repair_lines(lines: Sequence[str]) -> list[str]:

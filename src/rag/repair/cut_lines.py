@@ -1,0 +1,164 @@
+"""Printed lines that pypdfium2 cut in two, put back together before the layout is read
+(`reflow` calls these where the text is a page's printed lines): at a superscript note number,
+and, on Chromium's PDFs, after a stacked cluster it wrote twice."""
+
+from __future__ import annotations
+
+import re
+
+from rag.repair.columns import NUMBERED_LINE
+from rag.repair.displaced import ends_after_copy, without_copies, writes_clusters_twice
+from rag.repair.layout import FILLER, PAGE_NUMBER, PAGEBREAK, is_endnote_heading
+from rag.repair.lines import (
+    CUT_LINE_MAX,
+    CUT_LINE_MIN,
+    LONE_NUMBER,
+    full_width,
+    is_text,
+    line_width,
+    next_line,
+    next_text,
+    prev_line,
+    starts_inside_word,
+)
+from rag.repair.titles import restates
+from rag.thai.chars import LETTERS
+
+# A line cut at a superscript note number (pypdfium2 starts a new line where the baseline rises
+# and again where it falls back): the number ends the line, glued to what it cites, or stands
+# alone on a line of its own; LibreOffice may leave a space before it, which pypdfium2 keeps.
+_MARKER_END = re.compile(r"[^\s\d.,:;/\-–] ?[0-9]{1,3}$")
+_GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read as a marker
+_SPACED_PIECE_MAX = 1.3
+
+
+def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
+    """pypdfium2 ends a printed line at a superscript note number and puts the rest of it on a
+    line of its own, opening with the space that followed the number (`...ในปี7` + ` 1901 ใน
+    จำนวน`), or sets the number alone between the two (`ค.ศ.` + `8` + ` 1967 เป็น`). A line
+    that opens with a space after such a line is its rest and goes back onto it. Where the
+    document shows that habit, a rest that opens without a space goes back too if the two pieces
+    together are about one full line wide: a paragraph that ends with a marker, followed by a
+    short heading, is narrower, and a heading the next line restates (`titles`) stays apart
+    however long the line above it ran. Returns how many pieces were put back."""
+    full = full_width(texts, kinds)
+
+    def cut_at(i: int) -> tuple[int, int] | None:
+        """(the number's line or -1, the rest's line) when line i ends at a marker."""
+        t = texts[i]
+        if kinds[i] or not t.strip() or t[-1:].isspace():
+            return None
+        j = next_line(texts, kinds, i)
+        if is_text(texts, kinds, j) and LONE_NUMBER.match(texts[j]) and _GLUES.search(t):
+            k = next_line(texts, kinds, j)
+            if is_text(texts, kinds, k) and texts[k][:1] == " ":
+                return j, k
+        m = _MARKER_END.search(t)
+        spaced = m is not None and " " in m.group()
+        if m and is_text(texts, kinds, j) and not (spaced and (NUMBERED_LINE.match(t) or not is_text(texts, kinds, prev_line(kinds, i)))):
+            # (a spaced number ends a title, `2. ซูเปอร์โบวล์ 50`, or a page's first line: `หน้า 122`)
+            return -1, j
+        return None
+
+    joined = 0
+    for i in range(len(texts)):
+        while (cut := cut_at(i)) is not None:  # the rest may end at the next marker in turn
+            num, j = cut
+            rest = texts[j]
+            after = next_text(texts, kinds, j)
+            if starts_inside_word(rest.lstrip()) or is_endnote_heading(rest) or (
+                    rest[:1] != " " and after is not None and restates(rest, after)):
+                break
+            number = texts[num].strip() if num >= 0 else ""
+            width = line_width(texts[i]) + len(number) + 1 + line_width(rest)
+            if rest[:1] == " ":
+                if width > _SPACED_PIECE_MAX * full:
+                    break
+            elif num >= 0 or NUMBERED_LINE.match(rest) or not CUT_LINE_MIN * full <= width <= CUT_LINE_MAX * full:
+                break
+            texts[i] = texts[i] + number + " " + rest.lstrip()
+            for k in range(i + 1, j + 1):
+                kinds[k], texts[k] = FILLER, ""
+            joined += 1
+    return joined
+
+
+# A note's number opening the rest of a printed line (`1 ปัจจุบันสะพาน…`).
+# lines at a page's top (after its form feed) that may be its running header and number
+_PAGE_TOP = 4
+_RESTED = re.compile(r"[1-9][0-9]{0,2} (?=\S)")
+
+
+def join_marker_rests(texts: list[str], kinds: list[str]) -> int:
+    """Chromium prints a note's number as raised text and pypdfium2 starts a new line at it: the
+    rest of the printed line follows the number on a line of its own (`ด้าน` + `1 ปัจจุบัน…`), or
+    the number stands alone with the rest on the line after it (`ยุทธศาสตร์` + `2` + `และ…`).
+    Where the notes are endnotes under a heading (no page-foot block to mistake), such a rest
+    above the heading goes back onto the line before it, number and all, with the space it
+    opened with (a number that is the text's own, `ครั้งที่` + `9 โดยมี…`, is then not glued to a
+    word as a marker is), if the pieces together are about one printed line wide and the numbers
+    so read count up. Not near a page break, where a number alone is the page's and a line
+    that opens with one follows the running header (`- 27 -` + `25 ศพ…`). Returns how many rests
+    were put back."""
+    heading = next((i for i, t in enumerate(texts) if not kinds[i] and is_endnote_heading(t)), None)
+    if heading is None:
+        return 0
+    full = full_width(texts, kinds)
+    rests: list[tuple[int, int]] = []  # (the number's line, the rest's line)
+    for j in range(heading):
+        if kinds[j] or any(kinds[k] == PAGEBREAK for k in range(max(0, j - _PAGE_TOP), j + 3)):
+            continue
+        if _RESTED.match(texts[j]):
+            rests.append((j, j))
+        elif LONE_NUMBER.match(texts[j].strip()):
+            k = next_line(texts, kinds, j)
+            if k < heading and is_text(texts, kinds, k) and not texts[k][:1].isdigit():
+                rests.append((j, k))
+    numbers = [int(texts[j].split(" ", 1)[0]) for j, _ in rests]
+    if numbers != sorted(set(numbers)):
+        return 0
+    joined = 0
+    for j, k in reversed(rests):
+        i = prev_line(kinds, j)
+        rest = texts[j].strip() + " " + texts[k] if k != j else texts[j]
+        words = texts[k] if k != j else texts[j].split(" ", 1)[1]
+        after = next_text(texts, kinds, k)
+        if NUMBERED_LINE.match(words) or is_endnote_heading(words) or (after is not None and restates(words, after)):
+            continue  # a heading under a number that ended the paragraph above (`4` + `บทที่ 3 ชาวนอร์มัน`)
+        if (i < 0 or not is_text(texts, kinds, i) or PAGE_NUMBER.match(texts[i])
+                or line_width(texts[i]) + line_width(rest) > CUT_LINE_MAX * full):
+            continue
+        texts[i] = texts[i].rstrip() + " " + rest
+        for m in range(i + 1, k + 1):
+            kinds[m], texts[m] = FILLER, ""
+        joined += 1
+    return joined
+
+
+def join_copy_cuts(texts: list[str], kinds: list[str]) -> int:
+    """Put back onto its line the text pypdfium2 set on the next one after a cluster it wrote
+    twice (`เป็นที่รู้ที่ รู้` + `จักในชื่อ`), in a document with that habit
+    (`displaced.writes_clusters_twice`): the copy is then dropped with the rest of the line in
+    view, and the short piece no longer reads as a paragraph's end or a heading. The two must
+    fit on one printed line (the copies left out of the measure), and what follows must not open a heading of its own (numbered, the
+    endnotes', or one the next line restates): a paragraph may end on such a copy too.
+    Returns how many lines were put back."""
+    if not writes_clusters_twice("\n".join(t for t, k in zip(texts, kinds, strict=True) if not k)):
+        return 0
+    full = full_width(texts, kinds)
+    joined = 0
+    for i in range(len(texts) - 1, -1, -1):
+        if kinds[i] or not ends_after_copy(texts[i]):
+            continue
+        j = next_line(texts, kinds, i)
+        if not is_text(texts, kinds, j) or texts[j][:1] not in LETTERS:
+            continue
+        after = next_text(texts, kinds, j)
+        if (NUMBERED_LINE.match(texts[j]) or is_endnote_heading(texts[j]) or (after is not None and restates(texts[j], after))
+                or line_width(without_copies(texts[i] + " " + texts[j])) > CUT_LINE_MAX * full):
+            continue
+        texts[i] = texts[i].rstrip() + texts[j]
+        for k in range(i + 1, j + 1):
+            kinds[k], texts[k] = FILLER, ""
+        joined += 1
+    return joined

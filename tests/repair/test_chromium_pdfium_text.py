@@ -1,0 +1,116 @@
+"""pypdfium2's text of PDFs that headless Chromium printed: with most Thai fonts it writes a
+stacked cluster twice (`ที่มีที่ มี`) and ends the printed line after the copy; with every font
+it starts a new line at a raised note number (`ด้าน` + `1 ปัจจุบัน…`). The files in tests/data
+are the real text of one handwritten document (tests/pdf_producers.py's `to_html`, printed by
+Chromium in Laksaman and in Kinnari, read with `get_text_range`, as a user would)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rag.document.structure import structure_document
+from rag.repair.displaced import repeated_clusters, writes_clusters_twice
+from rag.repair.text import repair_document, repair_query
+from rag.thai.lexicon import lexicon
+
+DATA = Path(__file__).parents[1] / "data"
+TITLES = ["สะพานแขวนเมืองท่า", "ตลาดน้ำบ้านคลองสาม", "หอสมุดประชาชนเขตเหนือ", "เทศกาลโคมลอยริมน้ำ",
+          "ศูนย์เพาะพันธุ์กล้วยไม้"]
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _read(name: str):
+    return structure_document(repair_document((DATA / name).read_text(encoding="utf-8")), doc_id="d", title="d")
+
+
+def test_clusters_written_twice_go_where_the_document_shows_the_habit() -> None:
+    """Laksaman: 30-odd copies. Those with their space and letters after them went already;
+    with the habit seen, so do a copy with no space after it (`ตั้งตั้ถิ่น`) and an exact copy of
+    cluster and letters whose two readings are both words (`ที่มีที่ มี`), and the line the
+    extractor ended after a copy goes on with the next one."""
+    raw = (DATA / "chrome_twice.pdfium.txt").read_text(encoding="utf-8")
+    assert writes_clusters_twice(raw)
+    assert "ที่มีที่ มี\n" in raw and "ตั้งตั้ถิ่นถิ่ ฐาน" in raw and "เพิ่มพิ่ ขึ้นขึ้ " in raw
+    doc = structure_document(repair_document(raw), doc_id="d", title="d")
+    body = _squash(" ".join(p.text for p in doc.paragraphs))
+    for sound in ("เป็นที่รู้จักในฐานะจุดชมพระอาทิตย์ตกที่มีนักท่องเที่ยวแวะมา", "ชาวบ้านตั้งถิ่นฐานริมคลองมาตั้งแต่สมัยก่อน",
+                  "มีผู้สัญจรเพิ่มขึ้นอย่างรวดเร็ว", "อาคารใหม่ที่มีพื้นที่อ่านหนังสือกว้างขึ้น", "ตั้งอยู่บนเนินเขาที่มีอากาศเย็น"):
+        assert sound in body
+    assert not any(s in body for s in ("ที่มีที่", "ตั้งตั้", "ที่รู้ที่รู้", "ขึ้นขึ้"))
+    assert [_squash(s.title) for s in doc.sections] == TITLES
+    assert [[m.n for m in p.markers] for p in doc.paragraphs] == [[1, 2], [3], [4], [], [5]]
+
+
+def test_without_the_habit_a_copy_whose_readings_are_both_words_stays() -> None:
+    """One line, or a text that never shows the copy with its space, is no evidence: `ที่มีที่`
+    can be the writer's, and a copy is dropped only where the dictionary prefers it gone."""
+    lex = lexicon()
+    assert not writes_clusters_twice("เป็นเมืองที่มีที่ มีประชากรมาก\n" * 2)
+    assert repeated_clusters("เป็นเมืองที่มีที่ มีประชากรมาก", lex, Counter()) == "เป็นเมืองที่มีที่ มีประชากรมาก"
+    assert repeated_clusters("เป็นเมืองที่มีที่ มีประชากรมาก", lex, Counter(), twice=True) == "เป็นเมืองที่มีประชากรมาก"
+    assert repeated_clusters("ผู้เข้ามาตั้งตั้ถิ่นฐาน", lex, Counter(), twice=True) == "ผู้เข้ามาตั้งถิ่นฐาน"
+    assert repeated_clusters("สิ่งที่มีที่มา", lex, Counter(), twice=True) == "สิ่งที่มีที่มา"
+    assert repair_query("สิ่งที่มีที่มาจากอดีต") == "สิ่งที่มีที่มาจากอดีต"
+
+
+def test_a_note_number_that_opens_the_rest_of_its_line_goes_back_onto_the_line() -> None:
+    """Kinnari: no cluster written twice, but every raised number starts a line. Read as lines,
+    `2 และยังเป็นเส้นทาง…ไป` is a short line, and the paragraph's last line under it stood
+    alone as a heading; put back (the notes are endnotes under เชิงอรรถ, and the rests' numbers
+    count up), each paragraph is whole and cites its notes."""
+    raw = (DATA / "chrome_marker_rests.pdfium.txt").read_text(encoding="utf-8")
+    assert "\n1 ปัจจุบันสะพาน" in raw and "\n2 และยังเป็นเส้นทาง" in raw and not writes_clusters_twice(raw)
+    doc = structure_document(repair_document(raw), doc_id="d", title="d")
+    assert [_squash(s.title) for s in doc.sections] == TITLES
+    assert len(doc.paragraphs) == 5
+    first = _squash(doc.paragraphs[0].text)
+    assert first.endswith("และยังเป็นเส้นทางหลักของผู้ที่เดินทางไปทำงานในเขตเมืองใหม่ทุกวัน")
+    assert [[m.n for m in p.markers] for p in doc.paragraphs] == [[1, 2], [3], [4], [], [5]]
+    assert sorted(doc.references) == [1, 2, 3, 4, 5]
+
+
+
+def test_a_note_number_alone_between_a_line_and_its_rest() -> None:
+    """pypdfium2 may set the raised number alone on a line, the rest of the printed line after
+    it with no space (`ยุทธศาสตร์` + `1` + `และส่งเสริม…`): read apart, the rest stood alone as a
+    heading and the note was cited nowhere."""
+    full = ["การทูตเชิงดิจิทัลเป็นแนวทางที่สหภาพยุโรปใช้รักษาบทบาทในระดับโลก",
+            "และรักษาผลประโยชน์ของประเทศสมาชิกในเวทีระหว่างประเทศทุกระดับ"]
+    lines = ["การทูตเชิงดิจิทัล", *full, "ประโยชน์เชิงยุทธศาสตร์", "1", "และส่งเสริมกรอบกำกับดูแลที่เน้นมนุษย์",
+             *full, "กลางในการเปลี่ยนผ่านไปสู่ดิจิทัลอย่างครอบคลุมและเป็นเครื่องมือ", "ในการรักษาความมั่นคงทางไซเบอร์",
+             "เชิงอรรถ", "1 คณะกรรมาธิการยุโรป, รายงานประจำปี (2566), หน้า 12."]
+    doc = structure_document(repair_document("\n".join(lines)), doc_id="d", title="d")
+    assert [s.title for s in doc.sections] == ["การทูตเชิงดิจิทัล"]
+    [marker] = [m for p in doc.paragraphs for m in p.markers]
+    [para] = [p for p in doc.paragraphs if p.markers]
+    assert marker.n == 1 and para.text[:marker.pos].endswith("ประโยชน์เชิงยุทธศาสตร์")
+    assert "ยุทธศาสตร์และส่งเสริมกรอบ" in _squash(para.text)
+
+
+def test_a_line_opening_with_a_number_under_the_page_number_is_no_rest() -> None:
+    """pypdf's text of a Chromium page: the running header and `- 27 -` open the page, and the
+    body goes on with `25 ศพ…`, a number that is the text's own: it is not put back onto the
+    page number as the rest of a line cut at a note's number."""
+    body = ["การขุดค้นทางโบราณคดีในเขตเมืองเก่าพบหลักฐานสำคัญหลายประการ",
+            "นักวิทยาศาสตร์และกระทรวงสาธารณสุขได้ประกาศผลของการตรวจสอบ"]
+    lines = ["โบราณคดีเมือง", *body, "\f", "วารสารวิชาการ ปีที่ 12 ฉบับที่ 2", "- 27 -",
+             "25 ศพซึ่งขุดขึ้นมาจากบริเวณเมืองเก่าในช่วงการก่อสร้างทางรถไฟ", *body,
+             "เชิงอรรถ", "1 กรมศิลปากร, รายงานการขุดค้น (2557), หน้า 8."]
+    rep = repair_document("\n".join(lines))
+    assert [ln.text for ln in rep.lines if "27" in ln.text] == ["- 27 -"]
+    assert any(ln.text.startswith("25 ศพซึ่งขุด") for ln in rep.lines)
+
+
+def test_a_numbered_heading_under_a_paragraphs_last_marker_stays_a_heading() -> None:
+    """`…ก่อนหน้า` + `นั้น` + `4` + `บทที่ 3 ชาวนอร์มัน`: the number is the marker that ended the
+    paragraph, and the line under it a heading of its own, not the rest of a cut line."""
+    full = ["การทูตเชิงดิจิทัลเป็นแนวทางที่สหภาพยุโรปใช้รักษาบทบาทในระดับโลก",
+            "และรักษาผลประโยชน์ของประเทศสมาชิกในเวทีระหว่างประเทศทุกระดับ"]
+    lines = ["บทที่ 1 การทูตเชิงดิจิทัล", *full, *full, "นั้น", "4", "บทที่ 2 ชาวนอร์มัน", *full, *full,
+             "เชิงอรรถ", "4 คณะกรรมาธิการยุโรป, รายงานประจำปี (2566), หน้า 12."]
+    doc = structure_document(repair_document("\n".join(lines)), doc_id="d", title="d")
+    assert [s.title for s in doc.sections] == ["บทที่ 1 การทูตเชิงดิจิทัล", "บทที่ 2 ชาวนอร์มัน"]
