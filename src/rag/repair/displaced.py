@@ -141,8 +141,10 @@ def writes_clusters_twice(raw: str) -> bool:
 
 
 # A printed line pypdfium2 ended after a cluster's copy, its space and the rest of its syllable
-# (`เป็นที่รู้ที่ รู้` + `จักในชื่อ`). A copy with nothing after it (`หลายครั้งรั้`) may end a paragraph.
-_ENDS_AFTER_COPY = re.compile(f"({_STACKED.pattern})(\\S{{1,3}}?)\\1 \\S{{1,4}}$")
+# (`เป็นที่รู้ที่ รู้` + `จักในชื่อ`): Thai letters after it, no closing mark. A copy with
+# nothing after it (`หลายครั้งรั้`), or a quotation closed after it (`ทั่วทั่ โลก"`), may end a
+# paragraph.
+_ENDS_AFTER_COPY = re.compile(f"({_STACKED.pattern})(\\S{{1,3}}?)\\1 [\u0e01-\u0e4e]{{1,4}}$")
 
 
 def without_copies(line: str) -> str:

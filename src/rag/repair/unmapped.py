@@ -218,3 +218,65 @@ def fill_absent_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
                 fixes["absent_mark"] += 1
         text = "".join(chars)
     return text
+
+
+# A mark read as another in this share of its distinct words, or more, is the face's habit, not
+# chance: 55-80 % for SARA UU read back as MAI EK in the five such texts of the development sets
+# (LibreOffice's Norasi, Umpush, Kinnari, Purisa), at most 24 % for any pair in other faces' text
+# (0 in the article). THANTHAKHAT is left out: it stands in names, where any vowel in its place
+# makes short accidental words (32-34 % in Laksaman's and Garuda's text); so is MAITAIKHU, whose
+# word `เป็น` extractors cut (`เป็ น`), and `เป้` is a word (55-62 % as MAI THO in pypdfium2's and
+# pdftotext's text of faces that swap nothing).
+_SWAP_SHARE = 0.45
+_SWAPS = _READ_AS.replace("\u0e47", "")
+# ... over at least this many distinct words: a rare mark's few words cut at a line break by
+# pdfminer.six (`ขึ` + `้น`) read better with another mark by chance (SARA UE as SARA UU in 63 %
+# of 43 words of one Laksaman text); the swapped SARA UU stood in 146-211 words a text.
+_MIN_SWAP_WORDS = 60
+
+
+def _segments_better(text: str, i: int, mark: str, lex: Lexicon) -> bool:
+    """The mark at `i` read as `mark` leaves fewer unknown letters around it, or as few in
+    fewer words: where both readings are words, the one the dictionary knows as one word
+    (`ส่งเสริม`, not `สูง` + `เสริม`). Asked only where the face's habit is established."""
+    lo, hi = _word_around(text, i)
+    old = text[lo:hi]
+    before, after = lex.cost(old), lex.cost(old[: i - lo] + mark + old[i - lo + 1:])
+    return (after.unknown, after.words) < (before.unknown, before.words)
+
+
+def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """Two marks a face's PDF maps to each other's text (LibreOffice's PDFs of several TLWG faces
+    read in pypdf and pdfminer.six: `ไมู` for `ไม่`, `อยูาง` for `อย่าง`, and back, `ถ่ก` for
+    `ถูก`): where one mark reads better as another in so many of its words that chance does not
+    explain it (`_SWAP_SHARE`; the pair that does so most), each is read as the other wherever
+    the dictionary reads the word better so (`_segments_better`). Runs after `fill_absent_marks`, which reads back a
+    mark a document never shows."""
+    letters = sum("\u0e01" <= ch <= "\u0e4e" for ch in text)
+    if letters < _MIN_LETTERS:
+        return text
+    best: tuple[float, str, str] | None = None
+    for mark in _SWAPS:
+        found = [i for i, ch in enumerate(text) if ch == mark]
+        words = {text[slice(*_word_around(text, i))]: i for i in found}
+        if len(words) < _MIN_SWAP_WORDS:
+            continue
+        sample = list(words.values())[:: max(1, len(words) // _SAMPLE)]
+        for other in _SWAPS:
+            # a first look at every fourth word of the sample: most pairs read better nowhere
+            if other == mark or sum(_reads_better(text, i, other, lex) for i in sample[::4]) < _SWAP_SHARE * len(sample[::4]) / 2:
+                continue
+            n = sum(_reads_better(text, i, other, lex) for i in sample) * len(words) / len(sample)
+            if n >= _SWAP_SHARE * len(words) and (best is None or n / len(words) > best[0]):
+                best = (n / len(words), mark, other)
+    if best is None:
+        return text
+    _, mark, other = best
+    chars = list(text)
+    for a, b in ((mark, other), (other, mark)):
+        for i, ch in enumerate(chars):
+            if ch == a and _segments_better("".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]),
+                                            min(i, _REACH + 1), b, lex):
+                chars[i] = b
+                fixes["swapped_mark"] += 1
+    return "".join(chars)
