@@ -114,3 +114,18 @@ def test_a_numbered_heading_under_a_paragraphs_last_marker_stays_a_heading() -> 
              "เชิงอรรถ", "4 คณะกรรมาธิการยุโรป, รายงานประจำปี (2566), หน้า 12."]
     doc = structure_document(repair_document("\n".join(lines)), doc_id="d", title="d")
     assert [s.title for s in doc.sections] == ["บทที่ 1 การทูตเชิงดิจิทัล", "บทที่ 2 ชาวนอร์มัน"]
+
+
+def test_a_line_that_closes_a_quotation_after_a_copy_ends_its_paragraph() -> None:
+    """`…ในระดับภูมิภาคและทั่วทั่ โลก"` over the heading `จีน: เทคโนโลยี อำนาจ และการทูต`, in a
+    text with the habit: a line ended after a copy goes on with the next one only where Thai
+    letters end it; a closed quotation may end the paragraph, and the heading stays one."""
+    body = ["อุทยานแห่งชาติที่อที่ ยู่ในภาคเหนือเป็นสถานที่ท่ที่ ท่องเที่ยวสำคัญของประเทศ",
+            "มีนักท่องเที่ยที่ วเฉลี่ยลี่ ปีละสามล้านคนและได้เป็นมรดกโลกเมื่อปีที่ผ่านมา",
+            "ตามรายงานเรื่อง \"ความเปลี่ยนแปลงของหิมะและน้ำแข็งในอดีตและปัจจุบัน",
+            "ในระดับภูมิภาคและทั่วทั่ โลก\""]
+    lines = ["อุทยานแห่งชาติ", *body, "จีน: เทคโนโลยี อำนาจ และการทูต",
+             "ร่วมลงทุนในตลาดจีนและเป็นผลให้บริษัทภายในประเทศจำเป็นต้องลดการพึ่งพา",
+             "เทคโนโลยีจากภายนอกรวมไปถึงการที่จีนจำกัดการเข้าถึงตลาดของประเทศอื่น"]
+    doc = structure_document(repair_document("\n".join(lines)), doc_id="d", title="d")
+    assert [s.title for s in doc.sections] == ["อุทยานแห่งชาติ", "จีน: เทคโนโลยี อำนาจ และการทูต"]
