@@ -92,8 +92,9 @@ def ends_paragraph(line: BodyLine, full: float) -> bool:
 def mark_headings(body: list[BodyLine], full: float) -> None:
     """Headings: short stand-alone lines between paragraphs, titles rather than sentences.
 
-    A heading stands on a line of its own (the line before it ended a paragraph, and it is
-    well short of the margin), cites nothing (no footnote marker), reads as a title
+    A heading stands on a line of its own (the line before it ended a paragraph, or the line
+    after it names it near its start: `_opens_under`; and it is well short of the margin),
+    cites nothing (no footnote marker), reads as a title
     (a few words, no sentence punctuation at the end) and heads something: a multi-line
     paragraph follows, or it is set off by a blank line, or it has the "topic: subtitle"
     colon that Thai papers use for section titles. One-line paragraphs between two headings
