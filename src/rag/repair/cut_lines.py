@@ -84,9 +84,9 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
 
 
 # A note's number opening the rest of a printed line (`1 ปัจจุบันสะพาน…`).
-# lines at a page's top (after its form feed) that may be its running header and number
-_PAGE_TOP = 4
 _RESTED = re.compile(r"[1-9][0-9]{0,2} (?=\S)")
+# Lines at a page's top (after its form feed) that may be its running header and number.
+_PAGE_TOP = 4
 
 
 def join_marker_rests(texts: list[str], kinds: list[str]) -> int:
@@ -140,9 +140,9 @@ def join_copy_cuts(texts: list[str], kinds: list[str]) -> int:
     twice (`เป็นที่รู้ที่ รู้` + `จักในชื่อ`), in a document with that habit
     (`displaced.writes_clusters_twice`): the copy is then dropped with the rest of the line in
     view, and the short piece no longer reads as a paragraph's end or a heading. The two must
-    fit on one printed line (the copies left out of the measure), and what follows must not open a heading of its own (numbered, the
-    endnotes', or one the next line restates): a paragraph may end on such a copy too.
-    Returns how many lines were put back."""
+    fit on one printed line (the copies left out of the measure), and what follows must not
+    open a heading of its own (numbered, the endnotes', or one the next line restates): a
+    paragraph may end on such a copy too. Returns how many lines were put back."""
     if not writes_clusters_twice("\n".join(t for t, k in zip(texts, kinds, strict=True) if not k)):
         return 0
     full = full_width(texts, kinds)
