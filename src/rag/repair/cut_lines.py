@@ -83,6 +83,12 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
     return joined
 
 
+def _opens_heading(text: str, after: str | None) -> bool:
+    """`text` (the line after a cut-looking one, `after` the line after it) opens a heading of
+    its own: numbered, the endnotes', or one the line after it names (`titles.restates`)."""
+    return bool(NUMBERED_LINE.match(text)) or is_endnote_heading(text) or (after is not None and restates(text, after))
+
+
 # A note's number opening the rest of a printed line (`1 ปัจจุบันสะพาน…`).
 _RESTED = re.compile(r"[1-9][0-9]{0,2} (?=\S)")
 # Lines at a page's top (after its form feed) that may be its running header and number.
@@ -122,8 +128,7 @@ def join_marker_rests(texts: list[str], kinds: list[str]) -> int:
         i = prev_line(kinds, j)
         rest = texts[j].strip() + " " + texts[k] if k != j else texts[j]
         words = texts[k] if k != j else texts[j].split(" ", 1)[1]
-        after = next_text(texts, kinds, k)
-        if NUMBERED_LINE.match(words) or is_endnote_heading(words) or (after is not None and restates(words, after)):
+        if _opens_heading(words, next_text(texts, kinds, k)):
             continue  # a heading under a number that ended the paragraph above (`4` + `บทที่ 3 ชาวนอร์มัน`)
         if (i < 0 or not is_text(texts, kinds, i) or PAGE_NUMBER.match(texts[i])
                 or line_width(texts[i]) + line_width(rest) > CUT_LINE_MAX * full):
@@ -153,8 +158,7 @@ def join_copy_cuts(texts: list[str], kinds: list[str]) -> int:
         j = next_line(texts, kinds, i)
         if not is_text(texts, kinds, j) or texts[j][:1] not in LETTERS:
             continue
-        after = next_text(texts, kinds, j)
-        if (NUMBERED_LINE.match(texts[j]) or is_endnote_heading(texts[j]) or (after is not None and restates(texts[j], after))
+        if (_opens_heading(texts[j], next_text(texts, kinds, j))
                 or line_width(without_copies(texts[i] + " " + texts[j])) > CUT_LINE_MAX * full):
             continue
         texts[i] = texts[i].rstrip() + texts[j]

@@ -53,14 +53,17 @@ def _run_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+def _unknown(text: str, lex: Lexicon) -> int:
+    """Unknown Thai letters in `text`, its spaces read as word breaks."""
+    return sum(lex.cost(part).unknown for part in text.split(" "))
+
+
 def _reads_better(old: str, new: str, at: int, lex: Lexicon) -> bool:
     """`new` leaves fewer unknown Thai letters than `old` (spaces read as word breaks), and the
     word it reads at offset `at` of `new`, where the repair was made, is a long known word or a
     common one (the word list also has rare short entries such as `สี้`): a mark moved into a
     name or a typo only happens to make other pieces read better."""
-    before = sum(lex.cost(part).unknown for part in old.split(" "))
-    after = sum(lex.cost(part).unknown for part in new.split(" "))
-    if after >= before:
+    if _unknown(new, lex) >= _unknown(old, lex):
         return False
     start = new.rfind(" ", 0, at) + 1
     end = new.find(" ", at)
@@ -156,10 +159,6 @@ def without_copies(line: str) -> str:
 def ends_after_copy(line: str) -> bool:
     """The line ends where pypdfium2 cuts after a cluster it wrote twice (see `cut_lines`)."""
     return _ENDS_AFTER_COPY.search(line.rstrip()) is not None
-
-
-def _unknown(text: str, lex: Lexicon) -> int:
-    return sum(lex.cost(part).unknown for part in text.split(" "))
 
 
 def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str], twice: bool = False) -> str:

@@ -23,6 +23,10 @@ def _letters(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c)[0] in "LMN")
 
 
+def _long_enough(key: str) -> bool:
+    return sum(unicodedata.category(c) != "Mn" for c in key) >= _MIN_RESTATED
+
+
 def restates(title: str, first_line: str) -> bool:
     """The line after a would-be heading names it near its start, as an encyclopedia's entry,
     a glossary's or a report section's first sentence names its subject (`ชะมดเช็ด` over
@@ -31,7 +35,7 @@ def restates(title: str, first_line: str) -> bool:
     this is what says the title is no paragraph's last line. Running text does not repeat a
     line's words at the start of the next."""
     key = _letters(_QUALIFIER.sub("", title))
-    if sum(unicodedata.category(c) != "Mn" for c in key) < _MIN_RESTATED:
+    if not _long_enough(key):
         return False
     letters = _letters(first_line)
     if letters.endswith(key) and letters != key:
@@ -52,4 +56,4 @@ def ends_with(line: str, title: str) -> bool:
     (`บทความวิชาการ: ประเทศเคนยา` over `ประเทศเคนยา`), which a title wrapping onto a second line
     never repeats."""
     key = _letters(title)
-    return sum(unicodedata.category(c) != "Mn" for c in key) >= _MIN_RESTATED and _letters(line).endswith(key)
+    return _long_enough(key) and _letters(line).endswith(key)

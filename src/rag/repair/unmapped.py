@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from rag.thai.chars import CONSONANTS, FOLLOW_VOWELS, LEAD_VOWELS, MARKS, SARA_AA, SARA_AM, TONES
 from rag.thai.lexicon import Lexicon
@@ -186,6 +187,25 @@ def _reads_better(text: str, i: int, mark: str, lex: Lexicon, *, whole: bool = F
     return new < lex.unknown_chars(old) and (new == 0 or not whole)
 
 
+def _word_sample(text: str, mark: str) -> tuple[int, list[int]]:
+    """How many distinct words hold `mark` (distinct, so that one name the document repeats is
+    not taken for a habit), and a position in each of up to `_SAMPLE` of them, spread over the
+    document."""
+    words = {text[slice(*_word_around(text, i))]: i for i, ch in enumerate(text) if ch == mark}
+    return len(words), list(words.values())[:: max(1, len(words) // _SAMPLE)]
+
+
+def _reread(text: str, mark: str, as_mark: str, better: Callable[[str, int, str, Lexicon], bool], lex: Lexicon,
+            fixes: Counter[str], fix: str) -> str:
+    """Read `mark` as `as_mark` wherever `better` says the word around it reads better so."""
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if ch == mark and better("".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]), min(i, _REACH + 1), as_mark, lex):
+            chars[i] = as_mark
+            fixes[fix] += 1
+    return "".join(chars)
+
+
 def fill_absent_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     """A common mark that a long document never shows (LibreOffice's PDFs of several TLWG faces
     read in pdfminer.six and pypdf: no SARA UU in Garuda, `ผ้้` for `ผู้`; no SARA U in
@@ -199,24 +219,14 @@ def fill_absent_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
             continue
         best, best_n = "", 0
         for other in _READ_AS:
-            found = [i for i, ch in enumerate(text) if ch == other]
-            if not found:
+            n_words, sample = _word_sample(text, other)
+            if not n_words:
                 continue
-            # distinct words, so that one name the document repeats is not taken for a habit
-            words = {text[slice(*_word_around(text, i))]: i for i in found}
-            sample = list(words.values())[:: max(1, len(words) // _SAMPLE)]
-            n = sum(_reads_better(text, i, missing, lex) for i in sample) * len(words) / len(sample)
-            if n >= _MIN_READ and n >= _READ_SHARE * len(words) and n > best_n:
+            n = sum(_reads_better(text, i, missing, lex) for i in sample) * n_words / len(sample)
+            if n >= _MIN_READ and n >= _READ_SHARE * n_words and n > best_n:
                 best, best_n = other, n
-        if not best:
-            continue
-        chars = list(text)
-        for i, ch in enumerate(chars):
-            if ch == best and _reads_better("".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]),
-                                            min(i, _REACH + 1), missing, lex):
-                chars[i] = missing
-                fixes["absent_mark"] += 1
-        text = "".join(chars)
+        if best:
+            text = _reread(text, best, missing, _reads_better, lex, fixes, "absent_mark")
     return text
 
 
@@ -257,26 +267,18 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
         return text
     best: tuple[float, str, str] | None = None
     for mark in _SWAPS:
-        found = [i for i, ch in enumerate(text) if ch == mark]
-        words = {text[slice(*_word_around(text, i))]: i for i in found}
-        if len(words) < _MIN_SWAP_WORDS:
+        n_words, sample = _word_sample(text, mark)
+        if n_words < _MIN_SWAP_WORDS:
             continue
-        sample = list(words.values())[:: max(1, len(words) // _SAMPLE)]
         for other in _SWAPS:
             # a first look at every fourth word of the sample: most pairs read better nowhere
             if other == mark or sum(_reads_better(text, i, other, lex) for i in sample[::4]) < _SWAP_SHARE * len(sample[::4]) / 2:
                 continue
-            n = sum(_reads_better(text, i, other, lex) for i in sample) * len(words) / len(sample)
-            if n >= _SWAP_SHARE * len(words) and (best is None or n / len(words) > best[0]):
-                best = (n / len(words), mark, other)
+            n = sum(_reads_better(text, i, other, lex) for i in sample) * n_words / len(sample)
+            if n >= _SWAP_SHARE * n_words and (best is None or n / n_words > best[0]):
+                best = (n / n_words, mark, other)
     if best is None:
         return text
     _, mark, other = best
-    chars = list(text)
-    for a, b in ((mark, other), (other, mark)):
-        for i, ch in enumerate(chars):
-            if ch == a and _segments_better("".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]),
-                                            min(i, _REACH + 1), b, lex):
-                chars[i] = b
-                fixes["swapped_mark"] += 1
-    return "".join(chars)
+    text = _reread(text, mark, other, _segments_better, lex, fixes, "swapped_mark")
+    return _reread(text, other, mark, _segments_better, lex, fixes, "swapped_mark")
