@@ -17,10 +17,12 @@ stages pass over; a page break written before a line takes the blank line above 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_runs
 from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
+from rag.repair.line_order import join_split_rows, rest_written_first
 from rag.repair.lines import (
     CONTINUES,
     CUT_LINE_MIN,
@@ -35,6 +37,7 @@ from rag.repair.lines import (
     starts_inside_word,
 )
 from rag.thai.chars import LETTERS
+from rag.thai.lexicon import lexicon
 
 # What cannot open a Thai line: marks ride on the letter before them, and SARA A, AA, AM and
 # LAKKHANGYAO follow one.
@@ -52,6 +55,9 @@ _MAX_LINE = 150
 # before it must have left room, ending short of this share.
 _PIECE_FIT = 1.1
 _PIECE_ROOM = 0.95
+# Two rows' left halves, read as a column, are each short of a full line (as `join_split_rows`
+# asks of a first row).
+_ROWS_SHORT = 0.85
 
 
 def printed_lines(texts: list[str], kinds: list[str]) -> bool:
@@ -70,6 +76,13 @@ def blank_lines_are_habit(texts: list[str], kinds: list[str]) -> bool:
     return followed > _BLANK_HABIT * len(lines)
 
 
+def _marks_below(texts: list[str], kinds: list[str], opens_page: list[bool], i: int) -> str:
+    """The line right after line i when it opens with marks cut off line i's end, else ""."""
+    j = i + 1
+    below = j < len(texts) and not kinds[j] and not opens_page[j] and starts_inside_word(texts[j])
+    return texts[j] if below else ""
+
+
 def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
     """Read the lines in place (see the module doc). `texts`: each line with its characters
     cleaned; `kinds`: "" for a line still to classify, PAGEBREAK for a form feed line;
@@ -80,6 +93,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         for i, t in enumerate(texts):
             if not kinds[i] and not t.strip():
                 kinds[i] = FILLER
+    full, lex = full_width(texts, kinds), lexicon()
     joined = 0
     lone_marks: list[int] = []  # lines that a mark on the line right below, alone, went back onto
     for i, t in enumerate(texts):
@@ -92,6 +106,14 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             continue  # nothing above it on the page, or a blank line between (a paragraph break)
         if texts[k].rstrip(" ")[-1:] not in LETTERS:
             continue  # a Thai mark was cut off a Thai letter, never off a digit or a Latin word
+        j = i + 1  # pdftotext may write a line's rest before it (a lone mark is no rest)
+        if not boxed and t.strip(" " + "".join(CONTINUES)) and is_text(texts, kinds, j) and not opens_page[j] \
+                and not starts_inside_word(texts[j]) \
+                and rest_written_first(texts[k], t, texts[j], _marks_below(texts, kinds, opens_page, j), full, lex):
+            texts[j] = texts[j].rstrip(" ") + t
+            kinds[i], texts[i] = FILLER, ""
+            joined += 1
+            continue
         texts[k] = texts[k].rstrip(" ") + t
         for j in range(k + 1, i + 1):
             kinds[j], texts[j] = FILLER, ""
@@ -114,7 +136,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         # keeps them comes from an extractor that writes whole lines)
         if not boxed:
             deinterleave_runs(texts, kinds, blank)
-        joined += join_pieces(texts, kinds)
+        joined += join_pieces(texts, kinds, opens_page, rows=not boxed)
         mark_word_ends(texts, kinds)
     return joined
 
@@ -191,16 +213,32 @@ def join_below_vowel_cuts(texts: list[str], kinds: list[str], opens_page: list[b
     return joined
 
 
-def join_pieces(texts: list[str], kinds: list[str]) -> int:
+def _left_halves_in_a_block(texts: list[str], kinds: list[str], opens_page: list[bool], i: int, k: int,
+                            full: float) -> bool:
+    """Line i and the line right above it, both short of a full line, close a text block, and a
+    piece set off follows (line k): they may be two rows' left halves, their right halves to
+    come (pdftotext reads the rows as two columns where the halves of both are set apart)."""
+    if i < 1 or opens_page[i] or not is_text(texts, kinds, i - 1) or not is_blank(texts, kinds, k - 1) \
+            or not is_text(texts, kinds, k):
+        return False
+    return all(line_width(texts[j]) < _ROWS_SHORT * full for j in (i - 1, i))
+
+
+def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, rows: bool = True) -> int:
     """pdftotext cuts a justified line at its wide spaces into pieces, each set off by blank
     lines (`สมเด็จพระนางเจ้าฯ` + `` + `พระบรมราชินีนาถในพระบาท` + `` + the next line), and puts a
     superscript note number on a line of its own the same way (`` + `1` + ``). A piece set off
     above and below, that fits with the text before it on one line, goes back onto it; a
     heading is not set off below (its paragraph follows at once) and does not fit beside a
     paragraph's last line, and a line that ends with a space ended there. Endnotes, where a
-    number alone on a line opens a note, are left as they are. Returns how many pieces were
-    put back."""
+    number alone on a line opens a note, are left as they are; two note numbers in a row are
+    two rows' markers. A piece too wide to go beside the line may open the second of two rows
+    read as columns, and a short line under a short line, the two closing a block, may be two
+    rows' left halves (`join_split_rows`; with `rows`: pdftotext's text, not pdfminer.six's
+    boxes), but not after a running head (a line that opens more than one page: its pieces
+    are the page's furniture, `Page 24`). Returns how many pieces were put back."""
     full = full_width(texts, kinds)
+    heads = Counter(texts[i].strip() for i, opens in enumerate(opens_page) if opens)
     joined = 0
     i = 0
     while i < len(texts):
@@ -210,15 +248,31 @@ def join_pieces(texts: list[str], kinds: list[str]) -> int:
             i += 1
             continue
         width = line_width(texts[i])
-        k = i + 2
+        # past a mark's line that went back onto line i (pdftotext's: its lines open at a letter)
+        k = next_line(texts, kinds, i) + 1 if rows and not starts_inside_word(texts[i]) else i + 2
+        after_number = False
+        split = rows and not (opens_page[i] and heads[texts[i].strip()] > 1)
+        if split and _left_halves_in_a_block(texts, kinds, opens_page, i, k, full):
+            end = join_split_rows(texts, kinds, i - 1, i, full)
+            if end is not None:
+                joined += 1
+                i = end + 1
+                continue
         while is_blank(texts, kinds, k - 1) and is_text(texts, kinds, k) and is_blank(texts, kinds, k + 1) \
                 and is_text(texts, kinds, k + 2) and not is_endnote_heading(texts[k]):
             if texts[i][-1:].isspace() or texts[k][-1:].isspace():
                 break  # a line that ends with a space ended there (CONVENTIONS rule 8)
             piece = texts[k].strip()
             lone_number = LONE_NUMBER.match(piece) is not None
+            if lone_number and after_number:
+                break  # two numbers in a row: the markers of two rows, the second the next row's
             if not lone_number and (width >= _PIECE_ROOM * full or width + 1 + line_width(piece) > _PIECE_FIT * full):
+                end = join_split_rows(texts, kinds, i, k, full) if split else None
+                if end is not None:
+                    joined += 1
+                    k = end + 1
                 break
+            after_number = lone_number
             texts[i] = texts[i].rstrip() + ("" if lone_number else " ") + piece
             width = line_width(texts[i])
             for j in (k - 1, k):
