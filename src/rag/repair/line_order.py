@@ -124,11 +124,10 @@ def rest_written_first(above: str, rest: str, line: str, below: str, full: float
     `ของหม่อมเจ้าหญิงผู้สูงศักดิผ`, whose `ศักดิ์ผู้` lost them). Such a rest opens with marks
     like a mark cut off the line `above`, and goes onto `line` (the line right after it)
     instead where: the two are as wide as one printed line, and the rest too wide to have been
-    the end of the line above; the line ends with a bare
-    consonant, in a word that cannot be read as it stands; and the
-    dictionary reads more letters at the joins that way (`above` alone, `line` + `rest`, and
-    the rest's end with the start of `below` where it opens with marks, against `above` +
-    `rest`, the rest's end alone, and `line` with that start)."""
+    the end of the line above; the line ends with a bare consonant, in a word that cannot be
+    read as it stands; and the dictionary reads more letters at the joins that way (`above`
+    alone, `line` + `rest`, and the rest's end with the start of `below` where it opens with
+    marks, against `above` + `rest`, the rest's end alone, and `line` with that start)."""
     line = line.rstrip(" ")
     if line_width(above) + line_width(rest) <= _REST_FIT * full:
         return False  # the rest fits on the line above: it is that line's
