@@ -10,7 +10,7 @@ from collections import Counter
 from rag.repair.columns import NUMBERED_LINE
 from rag.repair.glyphs import repair_glyphs
 from rag.repair.layout import FILLER, is_endnote_heading
-from rag.repair.lines import LONE_NUMBER, is_text, line_width, starts_inside_word
+from rag.repair.lines import LONE_NUMBER, is_blank, is_text, line_width, next_line, starts_inside_word
 from rag.thai.chars import CONSONANTS
 from rag.thai.lexicon import Lexicon
 
@@ -40,10 +40,7 @@ def _zone_lines(texts: list[str], kinds: list[str], start: int) -> list[int]:
 
 def _ends_block(texts: list[str], kinds: list[str], i: int) -> bool:
     """Line i is the last of its text block: a blank line, a page break or the end follows."""
-    j = i + 1
-    while j < len(texts) and kinds[j] == FILLER:
-        j += 1
-    return not is_text(texts, kinds, j)
+    return not is_text(texts, kinds, next_line(texts, kinds, i))
 
 
 def _best_split(row1: int, row2: int, widths: list[int], ends: list[bool], full: float) -> tuple[float, int, int] | None:
@@ -64,12 +61,23 @@ def _best_split(row1: int, row2: int, widths: list[int], ends: list[bool], full:
     return best
 
 
-def _glued(line: str, pieces: list[str]) -> str:
-    """Pieces put beside a line as `join_pieces` puts them: a note number glued to the text
-    before it, any other piece after a space."""
+def glue_pieces(line: str, pieces: list[str]) -> str:
+    """Pieces of a printed line put beside the text before them: a note number glued to it, any
+    other piece after a space."""
     for piece in pieces:
         line = line.rstrip() + ("" if LONE_NUMBER.match(piece) else " ") + piece
-    return line.strip()
+    return line
+
+
+def left_halves_in_a_block(texts: list[str], kinds: list[str], opens_page: list[bool], i: int, k: int,
+                           full: float) -> bool:
+    """Line i and the line right above it, both short of a full line, close a text block, and a
+    piece set off follows (line k): they may be two rows' left halves, their right halves to
+    come (pdftotext reads the rows as two columns where the halves of both are set apart)."""
+    if i < 1 or opens_page[i] or not is_text(texts, kinds, i - 1) or not is_blank(texts, kinds, k - 1) \
+            or not is_text(texts, kinds, k):
+        return False
+    return all(line_width(texts[j]) < _ROW_MIN * full for j in (i - 1, i))
 
 
 def join_split_rows(texts: list[str], kinds: list[str], first: int, second: int, full: float) -> int | None:
@@ -98,8 +106,8 @@ def join_split_rows(texts: list[str], kinds: list[str], first: int, second: int,
         return None
     _, m, s = found
     pieces = [texts[j].strip() for j in lines[:m]]
-    texts[first] = _glued(texts[first], pieces[:s])
-    texts[second] = _glued(texts[second], pieces[s:])
+    texts[first] = glue_pieces(texts[first], pieces[:s]).strip()
+    texts[second] = glue_pieces(texts[second], pieces[s:]).strip()
     for j in range(first + 1, lines[m - 1] + 1):
         if j != second and kinds[j] in ("", FILLER):
             kinds[j], texts[j] = FILLER, ""

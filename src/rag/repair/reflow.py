@@ -22,7 +22,7 @@ from collections import Counter
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_runs
 from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
-from rag.repair.line_order import join_split_rows, rest_written_first
+from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
 from rag.repair.lines import (
     CONTINUES,
     CUT_LINE_MIN,
@@ -55,9 +55,6 @@ _MAX_LINE = 150
 # before it must have left room, ending short of this share.
 _PIECE_FIT = 1.1
 _PIECE_ROOM = 0.95
-# Two rows' left halves, read as a column, are each short of a full line (as `join_split_rows`
-# asks of a first row).
-_ROWS_SHORT = 0.85
 
 
 def printed_lines(texts: list[str], kinds: list[str]) -> bool:
@@ -106,8 +103,9 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             continue  # nothing above it on the page, or a blank line between (a paragraph break)
         if texts[k].rstrip(" ")[-1:] not in LETTERS:
             continue  # a Thai mark was cut off a Thai letter, never off a digit or a Latin word
+        lone_mark = not t.strip(" " + "".join(CONTINUES))
         j = i + 1  # pdftotext may write a line's rest before it (a lone mark is no rest)
-        if not boxed and t.strip(" " + "".join(CONTINUES)) and is_text(texts, kinds, j) and not opens_page[j] \
+        if not boxed and not lone_mark and is_text(texts, kinds, j) and not opens_page[j] \
                 and not starts_inside_word(texts[j]) \
                 and rest_written_first(texts[k], t, texts[j], _marks_below(texts, kinds, opens_page, j), full, lex):
             texts[j] = texts[j].rstrip(" ") + t
@@ -118,7 +116,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         for j in range(k + 1, i + 1):
             kinds[j], texts[j] = FILLER, ""
         joined += 1
-        if not t.strip(" " + "".join(CONTINUES)) and i == k + 1:
+        if lone_mark and i == k + 1:
             lone_marks.append(k)
     joined += join_lone_mark_rests(texts, kinds, opens_page, lone_marks)
     for i, opens in enumerate(opens_page):
@@ -213,17 +211,6 @@ def join_below_vowel_cuts(texts: list[str], kinds: list[str], opens_page: list[b
     return joined
 
 
-def _left_halves_in_a_block(texts: list[str], kinds: list[str], opens_page: list[bool], i: int, k: int,
-                            full: float) -> bool:
-    """Line i and the line right above it, both short of a full line, close a text block, and a
-    piece set off follows (line k): they may be two rows' left halves, their right halves to
-    come (pdftotext reads the rows as two columns where the halves of both are set apart)."""
-    if i < 1 or opens_page[i] or not is_text(texts, kinds, i - 1) or not is_blank(texts, kinds, k - 1) \
-            or not is_text(texts, kinds, k):
-        return False
-    return all(line_width(texts[j]) < _ROWS_SHORT * full for j in (i - 1, i))
-
-
 def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, rows: bool = True) -> int:
     """pdftotext cuts a justified line at its wide spaces into pieces, each set off by blank
     lines (`สมเด็จพระนางเจ้าฯ` + `` + `พระบรมราชินีนาถในพระบาท` + `` + the next line), and puts a
@@ -252,7 +239,7 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
         k = next_line(texts, kinds, i) + 1 if rows and not starts_inside_word(texts[i]) else i + 2
         after_number = False
         split = rows and not (opens_page[i] and heads[texts[i].strip()] > 1)
-        if split and _left_halves_in_a_block(texts, kinds, opens_page, i, k, full):
+        if split and left_halves_in_a_block(texts, kinds, opens_page, i, k, full):
             end = join_split_rows(texts, kinds, i - 1, i, full)
             if end is not None:
                 joined += 1
@@ -273,7 +260,7 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
                     k = end + 1
                 break
             after_number = lone_number
-            texts[i] = texts[i].rstrip() + ("" if lone_number else " ") + piece
+            texts[i] = glue_pieces(texts[i], [piece])
             width = line_width(texts[i])
             for j in (k - 1, k):
                 kinds[j], texts[j] = FILLER, ""

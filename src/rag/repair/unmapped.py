@@ -206,12 +206,17 @@ def _reread(text: str, mark: str, as_mark: str, better: Callable[[str, int, str,
     return "".join(chars)
 
 
+def _thai_letters(text: str) -> int:
+    """Thai letters and marks in `text`: how long a document is, for the habits read from it."""
+    return sum("\u0e01" <= ch <= "\u0e4e" for ch in text)
+
+
 def fill_absent_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     """A common mark that a long document never shows (LibreOffice's PDFs of several TLWG faces
     read in pdfminer.six and pypdf: no SARA UU in Garuda, `ผ้้` for `ผู้`; no SARA U in
     Laksaman, `ท่ก` for `ทุก`) is read back where the font put another mark for it: the mark
     that the missing one turns into dictionary words most often, and only where it does."""
-    letters = sum("\u0e01" <= ch <= "\u0e4e" for ch in text)
+    letters = _thai_letters(text)
     if letters < _MIN_LETTERS:
         return text
     for missing in _COMMON_MARKS:
@@ -260,10 +265,9 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     read in pypdf and pdfminer.six: `ไมู` for `ไม่`, `อยูาง` for `อย่าง`, and back, `ถ่ก` for
     `ถูก`): where one mark reads better as another in so many of its words that chance does not
     explain it (`_SWAP_SHARE`; the pair that does so most), each is read as the other wherever
-    the dictionary reads the word better so (`_segments_better`). Runs after `fill_absent_marks`, which reads back a
-    mark a document never shows."""
-    letters = sum("\u0e01" <= ch <= "\u0e4e" for ch in text)
-    if letters < _MIN_LETTERS:
+    the dictionary reads the word better so (`_segments_better`). Runs after
+    `fill_absent_marks`, which reads back a mark a document never shows."""
+    if _thai_letters(text) < _MIN_LETTERS:
         return text
     best: tuple[float, str, str] | None = None
     for mark in _SWAPS:
