@@ -11,7 +11,7 @@ import pytest
 from rag.document.reading import decode_text, read_source_file
 from rag.document.structure import structure_document
 from rag.errors import RagError
-from rag.repair.text import line_texts, repair_document, repair_query
+from rag.repair.text import repair_document, repair_query
 
 
 def _doc(text: str):
@@ -848,47 +848,6 @@ def test_pdfium_line_cut_at_a_marker_set_after_a_space() -> None:
     assert [s.title for s in doc.sections] == ["ส่วนที่ 1: ซูเปอร์โบวล์ 50", "ส่วนที่ 2: คลอโรพลาสต์",
                                                "ส่วนที่ 3: ราชวงศ์หยวน"]
     assert "ความช่วยเหลือจากต่างประเทศ" in doc.paragraphs[0].text
-
-
-# Two columns' lines, each about as wide as the other (a justified column runs to its margin).
-_LEFT = ["ทฤษฎีความซับซ้อนในการคำนวณคือสาขาหนึ่งของ", "ทฤษฎีการคำนวณในวิทยาการคอมพิวเตอร์ที่มุ่ง",
-         "เน้นไปที่การจัดหมวดหมู่โจทย์ปัญหาในการคำนวณ", "ตามคุณสมบัติความยากและเชื่อมโยงหมวดหมู่",
-         "เหล่านั้นเข้าด้วยกันเป็นที่เข้าใจกันว่าโจทย์", "ปัญหาในการคำนวณนั้นเป็นภารกิจของเครื่อง"]
-_RIGHT = ["มหาวิทยาลัยได้ถูกแบ่งหน่วยการศึกษาออกเป็น", "สิบเอ็ดหน่วยคือสิบคณะและสถาบันการศึกษาขั้น",
-          "สูงโดยมีวิทยาเขตทั่วเขตมหานครบอสตันวิทยา", "เขตหลักมีพื้นที่สองร้อยเก้าเอเคอร์และตั้งอยู่",
-          "เป็นศูนย์กลางที่ฮาร์วาร์ดยาร์ดในเคมบริดจ์ซึ่ง", "อยู่ห่างไปทางตะวันตกเฉียงเหนือของบอสตัน"]
-
-
-def test_pdftotext_two_columns_interleaved_line_by_line_are_read_apart() -> None:
-    """pdftotext writes the lines of a page's two columns one from each in turn, each set off by
-    blank lines: a run of such one-line blocks reads as every other block, twice."""
-    blocks = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
-    body = _body("\n\n".join(blocks) + "\n").replace(" ", "")
-    assert "".join(_LEFT) in body and "".join(_RIGHT) in body
-
-
-def test_a_numbered_heading_ends_a_two_column_run() -> None:
-    """A numbered heading, in larger type, is off the columns' line grid: the runs above and
-    below it are read apart each on its own, and the heading stays between them."""
-    pairs = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
-    heading = "2. ทฤษฎีความซับซ้อนและมหาวิทยาลัยฮาร์วาร์ด"
-    text = "\n\n".join(["1. ทฤษฎีการคำนวณ", *pairs[:6], heading, *pairs[6:]]) + "\n"
-    lines = [t for t in line_texts(repair_document(text)) if t.strip()]
-    assert lines == ["1. ทฤษฎีการคำนวณ", *_LEFT[:3], *_RIGHT[:3], heading, *_LEFT[3:], *_RIGHT[3:]]
-
-
-def test_one_column_and_pdfminer_boxes_keep_their_order() -> None:
-    """One-column text: a paragraph is a block of several lines, and the pieces that pdftotext
-    cuts from a justified line are short. pdfminer.six sets every line off, its cut marks too
-    (after a blank line): its lines are not two columns in turn."""
-    one = "\n".join(_LEFT) + "\n\n" + "\n".join(_RIGHT) + "\n"
-    assert _body(one).replace(" ", "") == "".join(_LEFT) + "".join(_RIGHT)
-    lines = [line for pair in zip(_LEFT, _RIGHT, strict=True) for line in pair]
-    boxes = []
-    for line in lines:  # a tone cut off every line, set off the way pdfminer.six sets it
-        boxes += [line + "ที", "่นี่"]
-    body = _body("\n\n".join(boxes) + "\n").replace(" ", "")
-    assert body == "".join(line + "ที่นี่" for line in lines)
 
 
 def test_a_space_before_sara_aa_where_sara_am_is_written_whole() -> None:

@@ -25,17 +25,13 @@ from rag.repair.layout import (
     glued_note_start,
     thai_share,
 )
+from rag.repair.lines import COLUMN_MEASURE
 
 _URL_START = re.compile(r"^\s*(?:https?://|www\.)")
 # A wrapped note line is set in smaller type than the body, so it holds more characters than a
 # full body line; this much more, at least, as a share of the body's full line.
 _NOTE_WIDER = 1.05
 _MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout did not find
-# A full line this short is a column's: two columns of Thai at 14-15 pt give 22-33 characters
-# a line, a page-wide line 43 or more even at 18 pt (A4 and Letter, 1.5-3 cm margins; the
-# generated sets of three producers). Columns of smaller type (10 pt LaTeX) pass it and are
-# read as pages: their notes in the middle of the page stay body.
-_COLUMN_MEASURE = 38
 # Lines a note takes at most, on average, in a block told from the body by its markers alone
 _SHORT_NOTE_LINES = 8
 _ENDED_SHORT = 0.8  # a line this short (of the body's full line) that ends with a stop ends its note
@@ -96,7 +92,7 @@ def page_foot_notes(all_raws: list[RawLine]) -> None:
         # a page number closes the page below its notes, unless the last note ran onto it (`220–` + `307`)
         if len(body) > 1 and PAGE_NUMBER.match(raws[body[-1]].text) and not _runs_on_range(raws[body[-2]].text):
             body.pop()
-        blocks = _column_foot_blocks(raws, body, last_note, full) if full <= _COLUMN_MEASURE else []
+        blocks = _column_foot_blocks(raws, body, last_note, full) if full <= COLUMN_MEASURE else []
         rest = body[body.index(blocks[-1][1]) + 1:] if blocks else body
         above = [raws[k].text for k in body[:len(body) - len(rest)]
                  if not any(notes[0][0] <= k <= last for notes, last in blocks)]
@@ -176,7 +172,7 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
         # is one whatever its width.
         ended = any(raws[k].text.rstrip().endswith(".") and _display_width(raws[k].text) < _ENDED_SHORT * full
                     for k in wrapped)
-        short = (full <= _COLUMN_MEASURE and len(body) - pos <= _SHORT_NOTE_LINES * len(notes)
+        short = (full <= COLUMN_MEASURE and len(body) - pos <= _SHORT_NOTE_LINES * len(notes)
                  and not ended)
         if misplaced or (narrow and not (short and all(_cited_above(before, n) for _, n, _ in notes))):
             continue  # a line of running text that happens to open with a number
@@ -195,7 +191,7 @@ def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
     don't). One of its numbers must be cited above on the page (not always the first: a marker
     glued to a number, `500` + `6`, reads as part of it), it must hold a wide line, and the
     body must resume after it (a block that runs to the page's end, or to its number, is the
-    page foot's). Only in text set in columns (`_COLUMN_MEASURE`): in a page-wide measure the
+    page foot's). Only in text set in columns (`COLUMN_MEASURE`): in a page-wide measure the
     notes are the page's."""
     blocks: list[tuple[Block, int]] = []
     in_blocks: set[int] = set()

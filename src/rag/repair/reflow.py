@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_runs
+from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_pages
 from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
@@ -133,7 +133,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
         if not boxed:
-            deinterleave_runs(texts, kinds, blank)
+            deinterleave_pages(texts, kinds, blank, opens_page)
         joined += join_pieces(texts, kinds, opens_page, rows=not boxed)
         mark_word_ends(texts, kinds)
     return joined
