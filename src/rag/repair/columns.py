@@ -264,8 +264,9 @@ def _laid_out(order: list[_Block], texts: list[str]) -> list[str]:
     for b in order:
         own = [texts[k] for k in b.lines]
         if prev is not None and not prev.marker and not b.heading and _completes(prev, b):
-            lines[-1] = lines[-1].rstrip() + " " + own[0].strip()
-            own = own[1:]
+            piece = next(n for n, t in enumerate(own) if not LONE_NUMBER.match(t.strip())) if b.one_line else 0
+            lines[-1] = " ".join([lines[-1].rstrip(), *(t.strip() for t in own[:piece + 1])])
+            own = own[piece + 1:]
         elif prev is not None and (prev.last < _ROW_DONE or b.heading) and not prev.marker:
             lines.append("")
         lines += own

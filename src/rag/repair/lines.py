@@ -17,10 +17,10 @@ LONE_NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
 # with the space that followed the marker may belong to a shorter last line.
 CUT_LINE_MIN = 0.8
 CUT_LINE_MAX = 1.15
-# A full line this short is a column's: two columns of Thai at 14-18 pt give 21-31 characters
-# a line, a page-wide line 37 or more even at 18 pt (A4 and Letter, 1.5-3 cm margins; the
-# generated sets of three producers). Columns of smaller type (10 pt LaTeX) pass it and are
-# read as pages.
+# A full line this short is a column's: two columns of Thai at 14-18 pt give 22-33 characters
+# a line (21-31 with spaces left out), a page-wide line 43 or more (37 with spaces left out)
+# even at 18 pt (A4 and Letter, 1.5-3 cm margins; the generated sets of three producers).
+# Columns of smaller type (10 pt LaTeX) pass it and are read as pages.
 COLUMN_MEASURE = 38
 
 
