@@ -258,7 +258,7 @@ def _laid_out(order: list[_Block], texts: list[str]) -> list[str]:
     """The blocks' lines in their new order: a piece that completes the row before it goes onto
     that row (after a space: pdftotext cut the row at a wide space), a block after a whole row
     goes on the same paragraph, and one after a short row (a paragraph's end, a heading) or one
-    that opens with a numbered heading after a blank line."""
+    that opens with a numbered or an endnote heading after a blank line."""
     lines: list[str] = []
     prev: _Block | None = None
     for b in order:
