@@ -26,12 +26,13 @@ from collections import Counter
 
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.repair.lines import COLUMN_MEASURE, LONE_NUMBER
-from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, MARKS
+from rag.thai.chars import DIGITS, FOLLOW_VOWELS, LAKKHANGYAO, MARKS
 
+_CHAPTER_WORDS = "บทที่|ส่วนที่|ภาคที่|ตอนที่|Chapter|Part|Section"
 # A line that opens with a number or a chapter word and a number heads a section or a list item.
-NUMBERED_LINE = re.compile(r"\s*(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|ข้อ|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)])\s", re.I)
+NUMBERED_LINE = re.compile(rf"\s*(?:(?:{_CHAPTER_WORDS}|ข้อ)\s*[{DIGITS}]+|[{DIGITS}]+(?:\.[{DIGITS}]+)*[.)])\s", re.I)
 # A chapter or part heading with its number and a colon (`ส่วนที่ 2: สหภาพยุโรป`).
-_CHAPTER = re.compile(r"\s*(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|Chapter|Part|Section)\s*[0-9๐-๙]+\s*[:.]", re.I)
+_CHAPTER = re.compile(rf"\s*(?:{_CHAPTER_WORDS})\s*[{DIGITS}]+\s*[:.]", re.I)
 # A block of a two-column run is one whole printed line of its column: at least this share of a
 # full line (justified column lines run to the margin; a paragraph's last line may be shorter
 # and ends the run). The pieces pdftotext cuts from a justified line are shorter.
@@ -103,7 +104,7 @@ _PIECES_MIN, _PIECES_MAX = 0.7, 1.15
 # A line wider than this share of a full line runs across the page, not in a column (Latin
 # letters are narrower than Thai ones: a column's Latin line may count 1.4 full lines).
 _ACROSS = 1.5
-_DIGITS = re.compile("[0-9๐-๙]+")
+_DIGITS = re.compile(f"[{DIGITS}]+")
 
 
 class _Block:
@@ -264,7 +265,8 @@ def _laid_out(order: list[_Block], texts: list[str]) -> list[str]:
     for b in order:
         own = [texts[k] for k in b.lines]
         if prev is not None and not prev.marker and not b.heading and _completes(prev, b):
-            piece = next(n for n, t in enumerate(own) if not LONE_NUMBER.match(t.strip())) if b.one_line else 0
+            # (b is one line, past the raised numbers written before it: those go on with it)
+            piece = next(n for n, t in enumerate(own) if not LONE_NUMBER.match(t.strip()))
             lines[-1] = " ".join([lines[-1].rstrip(), *(t.strip() for t in own[:piece + 1])])
             own = own[piece + 1:]
         elif prev is not None and (prev.last < _ROW_DONE or b.heading) and not prev.marker:
