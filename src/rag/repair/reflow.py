@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from rag.repair.box_pieces import order_box_pieces
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_pages
 from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
@@ -92,6 +93,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
                 kinds[i] = FILLER
     full, lex = full_width(texts, kinds), lexicon()
     joined = 0
+    if boxed:
+        order_box_pieces(texts, kinds, blank, opens_page, lex)
     lone_marks: list[int] = []  # lines that a mark on the line right below, alone, went back onto
     for i, t in enumerate(texts):
         if kinds[i] or opens_page[i] or not starts_inside_word(t):

@@ -1,0 +1,268 @@
+"""Pieces of printed lines that pdfminer.six writes out of their order, put back.
+
+XeTeX sets each Thai tone mark as a glyph of its own, raised; pdfminer.six starts a new text
+line at every such mark (`คอลเล็กชันเครื` + `่องแต่งกายนั` + `้นครอบคลุม…`) and writes each text
+box apart, a blank line after it. The pieces of a printed line usually make a box each, in the
+order they stand. But where pieces of two or three rows line up, it groups them into one box,
+written top to bottom (and the pieces of one row in it right to left at times), and places the
+boxes by its own flow: the rows' pieces interleave (`ซึ` / `่งมาถึงที` / `บอต ฮิวส์ ซึ` |
+`่พิพิธภัณฑ์ในปี 1913 เมื` / `้อผ้าและเครื` | …). Read piece after piece, such a stretch gives
+words no dictionary knows (`ซึ่พิพิธภัณฑ์`, `เมื้อผ้า`).
+
+From every box of several lines on, with the boxes of mark pieces alone that follow it, the
+order is read anew: each piece that opens with a mark goes after the piece whose end it
+completes into the likeliest words, every piece taking one at most (an assignment, solved by
+scipy's `linear_sum_assignment`; a ring of mark pieces that no row's start leads to is broken
+where it reads worst), and the rows follow in the order their first pieces came. A few rounds
+then read each join again with the pieces the last round put around it, and the order whose
+lines read best (the words' rarity, a printed line no wider than a full one) is kept, only
+where it reads clearly better than the order the pieces came in, join by join and line by
+line: boxes of whole lines (a paragraph of LibreOffice's or Chromium's) stay as they came.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from rag.repair.layout import PAGEBREAK
+from rag.repair.lines import CONTINUES, line_width, starts_inside_word
+from rag.thai.chars import CONSONANTS
+from rag.thai.lexicon import Lexicon
+
+# How much of a piece's end and of the next piece's start the dictionary reads at a join.
+_JOIN_WINDOW = 12
+# A letter the dictionary cannot place in any word costs as much as a rare word does (a known
+# word costs minus the log of its corpus frequency, 5-17).
+_UNKNOWN_LETTER = 10.0
+# Of two pairings that read alike, the one that moves the piece less wins.
+_MOVE_STEP = 0.01
+# A stretch is read in the new order only where that reads better by this much: about one letter
+# that the old order left outside any word.
+_GAIN = 10.0
+_NO_PAIR = 1e6
+# Rounds that read each join again with the pieces the last round put either side of it (a
+# short piece, `่อมั`, reads alike after many ends; its neighbours settle it).
+_ROUNDS = 3
+# Rings of mark pieces (each after the other, no row's start before them) broken, at most.
+_RINGS = 12
+# A printed line is at most this share of a full one (justified lines stretch their spaces).
+_ROW_FIT = 1.1
+# What a mark cut off a piece's end sat on: a consonant, or a vowel written above or below it.
+_CARRIES = frozenset(CONSONANTS + "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39")
+_CUT = "".join(CONTINUES)
+_MAI_YAMOK = "\u0e46"  # ๆ repeats the word before it: a symbol, no word's letter
+
+
+def _reading_cost(text: str, lex: Lexicon) -> float:
+    """How unlikely the text reads: the rarity of its words (a unigram model), and a cost for
+    each letter no word takes."""
+    cost = lex.cost(text.replace(_MAI_YAMOK, " "))
+    return cost.unknown * _UNKNOWN_LETTER + cost.rarity
+
+
+@dataclass
+class _Pieces:
+    """A page's text lines as pdfminer.six wrote them, and the box each came in."""
+
+    texts: list[str]
+    boxes: list[int]
+    lex: Lexicon
+    full: float
+    memo: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def opens_with_mark(self, q: int) -> bool:
+        return starts_inside_word(self.texts[q])
+
+    def cost(self, a: int, b: int) -> float:
+        """What piece b's start after piece a's end adds to the reading cost of a's end alone
+        (`_NO_PAIR` where a's last letter carries no mark). A piece's own start, cut from the
+        piece before it, is left out of its end: it reads the same wherever that goes."""
+        if (a, b) not in self.memo:
+            tail = self.texts[a][-_JOIN_WINDOW:].lstrip(_CUT)
+            if not tail or self.texts[a][-1] not in _CARRIES:
+                self.memo[a, b] = _NO_PAIR
+            else:
+                head = self.texts[b][:_JOIN_WINDOW]
+                self.memo[a, b] = _reading_cost(tail + head, self.lex) - _reading_cost(tail, self.lex)
+        return self.memo[a, b]
+
+
+def _pages(texts: list[str], kinds: list[str], blank: list[bool], opens_page: list[bool]) -> list[tuple[list[int], list[int]]]:
+    """Each page's text lines, and the box each came in (a blank line ends a box)."""
+    pages: list[tuple[list[int], list[int]]] = [([], [])]
+    box = 0
+    for i, t in enumerate(texts):
+        if opens_page[i] or kinds[i] == PAGEBREAK:
+            pages.append(([], []))
+        if blank[i]:
+            box += 1
+        elif not kinds[i] and t.strip():
+            pages[-1][0].append(i)
+            pages[-1][1].append(box)
+    return [p for p in pages if p[0]]
+
+
+def _full_row(texts: list[str], lines: list[int]) -> float:
+    """A full printed line's width: the upper quartile of the lines the pieces make as they
+    came (each mark piece on the piece before it)."""
+    widths: list[int] = []
+    for i in lines:
+        if widths and starts_inside_word(texts[i]):
+            widths[-1] += line_width(texts[i])
+        else:
+            widths.append(line_width(texts[i]))
+    widths.sort()
+    return float(widths[(3 * len(widths)) // 4]) if widths else 0.0
+
+
+def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], opens_page: list[bool], lex: Lexicon) -> int:
+    """Put the pieces of each tangled stretch back in order (see the module doc). `blank`: the
+    input line was blank. Lines keep their places; their texts move. Returns how many lines'
+    texts moved."""
+    moved = 0
+    pages = _pages(texts, kinds, blank, opens_page)
+    full = _full_row(texts, [i for lines, _ in pages for i in lines])
+    for lines, boxes in pages:
+        pieces = _Pieces([texts[i].rstrip(" ") for i in lines], boxes, lex, full)
+        for lo, hi in _stretches(pieces):
+            order = _read_anew(pieces, lo, hi)
+            if order is None:
+                continue
+            for i, q in zip(lines[lo:hi], order, strict=True):
+                moved += texts[i].rstrip(" ") != pieces.texts[q]
+                texts[i] = pieces.texts[q]
+    return moved
+
+
+def _stretches(pieces: _Pieces) -> list[tuple[int, int]]:
+    """Stretches [lo, hi) of a page's pieces whose order may be tangled: a box of several lines,
+    the boxes of several lines right after it and the boxes of mark pieces alone that follow
+    (the rows they continue may be in it), from the first piece of the row the box opens in."""
+    n = len(pieces.texts)
+    members: dict[int, list[int]] = {}
+    for q, b in enumerate(pieces.boxes):
+        members.setdefault(b, []).append(q)
+
+    def box_of(q: int) -> list[int]:
+        return members[pieces.boxes[q]]
+
+    found: list[tuple[int, int]] = []
+    q = 0
+    while q < n:
+        if len(box_of(q)) < 2:
+            q += 1
+            continue
+        lo, hi = q, box_of(q)[-1] + 1
+        while lo > 0 and pieces.opens_with_mark(lo):
+            lo -= 1
+        while hi < n and (len(box_of(hi)) > 1 or all(pieces.opens_with_mark(p) for p in box_of(hi))):
+            hi = box_of(hi)[-1] + 1
+        if found and lo < found[-1][1]:
+            lo = found.pop()[0]
+        found.append((lo, hi))
+        q = hi
+    return found
+
+
+def _rows(pieces: _Pieces, order: list[int]) -> list[str]:
+    """The printed lines that the pieces make in this order: a mark piece goes onto the piece
+    before it."""
+    rows: list[str] = []
+    for q in order:
+        if rows and pieces.opens_with_mark(q):
+            rows[-1] += pieces.texts[q]
+        else:
+            rows.append(pieces.texts[q])
+    return rows
+
+
+def _order_cost(pieces: _Pieces, order: list[int]) -> float:
+    """How unlikely the printed lines that the pieces make in this order read, each character a
+    line runs past the margin costing as much as a letter no word takes."""
+    rows = _rows(pieces, order)
+    over = sum(max(0.0, line_width(row) - _ROW_FIT * pieces.full) for row in rows)
+    return sum(_reading_cost(row, pieces.lex) for row in rows) + over * _UNKNOWN_LETTER
+
+
+def _chains(span: list[int], marks: list[int], after: dict[int, int]) -> tuple[list[int], list[int]]:
+    """The pieces in row order (each row's start, then the pieces that follow it), and the mark
+    pieces left out: those in a ring that no row's start leads to."""
+    order: list[int] = []
+    for start in span:
+        if start in marks:
+            continue
+        q: int | None = start
+        while q is not None:
+            order.append(q)
+            q = after.get(q)
+    seen = set(order)
+    return order, [q for q in marks if q not in seen]
+
+
+def _assign(pieces: _Pieces, span: list[int], marks: list[int], before: dict[int, int], after: dict[int, int]) -> dict[int, int] | None:
+    """Each mark piece's piece before it, the cheapest way that leaves no ring; None where none."""
+    cost = np.array([[_pair_cost(pieces, p, q, before, after) + _MOVE_STEP * abs(q - 1 - p) if p != q else _NO_PAIR
+                      for p in span] for q in marks])
+    for _ in range(_RINGS):
+        rows, cols = linear_sum_assignment(cost)
+        if cost[rows, cols].max() >= _NO_PAIR:
+            return None
+        found = {span[c]: marks[r] for r, c in zip(rows, cols, strict=True)}
+        _, ring = _chains(span, marks, found)
+        if not ring:
+            return found
+        by = {q: p for p, q in found.items()}
+        worst = max(ring, key=lambda q: cost[marks.index(q), span.index(by[q])])
+        cost[marks.index(worst), span.index(by[worst])] = _NO_PAIR  # (break the ring where it reads worst)
+    return None
+
+
+def _read_anew(pieces: _Pieces, lo: int, hi: int) -> list[int] | None:
+    """The stretch's pieces in their new order, or None where the dictionary reads the order they
+    came in about as well (or no order puts every mark piece after a piece that can carry it)."""
+    span = list(range(lo, hi))
+    marks = [q for q in span if pieces.opens_with_mark(q)]
+    if not marks:
+        return None
+    before: dict[int, int] = {}
+    after: dict[int, int] = {}
+    best, best_cost = None, _order_cost(pieces, span) - _GAIN
+    for n in range(_ROUNDS + 1):
+        found = _assign(pieces, span, marks, before, after)
+        if found is None or found == after:
+            break
+        if n == 0:
+            pairs = sum(pieces.cost(p, q) for p, q in found.items())
+            if pairs > sum(pieces.cost(q - 1, q) if q > lo else _NO_PAIR for q in marks) - _GAIN:
+                return None  # (the order they came in reads about as well, join by join)
+        after = found
+        before = {q: p for p, q in after.items()}
+        order, _ = _chains(span, marks, after)
+        c = _order_cost(pieces, order)
+        if c < best_cost:
+            best, best_cost = order, c - _GAIN  # (a later round has to read clearly better)
+    return best
+
+
+def _pair_cost(pieces: _Pieces, p: int, q: int, before: dict[int, int], after: dict[int, int]) -> float:
+    """Piece q after piece p, read with the pieces the last round put before p and after q."""
+    if not before and not after:
+        return pieces.cost(p, q)
+    if pieces.texts[p][-1] not in _CARRIES:
+        return _NO_PAIR
+    tail = pieces.texts[p]
+    k = p
+    while len(tail) < _JOIN_WINDOW and k in before and before[k] != q:
+        k = before[k]
+        tail = pieces.texts[k] + tail
+    head = pieces.texts[q]
+    k = q
+    while len(head) < _JOIN_WINDOW and k in after and after[k] != p:
+        k = after[k]
+        head += pieces.texts[k]
+    tail = tail[-_JOIN_WINDOW:].lstrip(_CUT)
+    head = head[:_JOIN_WINDOW]
+    return _reading_cost(tail + head, pieces.lex) - _reading_cost(tail, pieces.lex)
