@@ -131,6 +131,8 @@ def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], open
             order = _read_anew(pieces, lo, hi)
             if order is None:
                 continue
+            # (without the space pdfminer.six may leave at a piece's end, which says nothing of
+            # where its line ended: kept, it stops a piece joining its row further on)
             for i, q in zip(lines[lo:hi], order, strict=True):
                 moved += texts[i].rstrip(" ") != pieces.texts[q]
                 texts[i] = pieces.texts[q]
