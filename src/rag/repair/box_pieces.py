@@ -63,6 +63,17 @@ def _reading_cost(text: str, lex: Lexicon) -> float:
     return cost.unknown * _UNKNOWN_LETTER + cost.rarity
 
 
+def _join_cost(before: str, after: str, lex: Lexicon) -> float:
+    """What the start of `after` adds to the reading cost of the end of `before` alone, read
+    `_JOIN_WINDOW` characters either side (`_NO_PAIR` where `before`'s last letter carries no
+    mark). Marks that open the end read, cut from what came before it, are left out: they read
+    the same wherever that goes."""
+    tail = before[-_JOIN_WINDOW:].lstrip(_CUT)
+    if not tail or before[-1] not in _CARRIES:
+        return _NO_PAIR
+    return _reading_cost(tail + after[:_JOIN_WINDOW], lex) - _reading_cost(tail, lex)
+
+
 @dataclass
 class _Pieces:
     """A page's text lines as pdfminer.six wrote them, and the box each came in."""
@@ -77,16 +88,9 @@ class _Pieces:
         return starts_inside_word(self.texts[q])
 
     def cost(self, a: int, b: int) -> float:
-        """What piece b's start after piece a's end adds to the reading cost of a's end alone
-        (`_NO_PAIR` where a's last letter carries no mark). A piece's own start, cut from the
-        piece before it, is left out of its end: it reads the same wherever that goes."""
+        """Piece b after piece a (`_join_cost`)."""
         if (a, b) not in self.memo:
-            tail = self.texts[a][-_JOIN_WINDOW:].lstrip(_CUT)
-            if not tail or self.texts[a][-1] not in _CARRIES:
-                self.memo[a, b] = _NO_PAIR
-            else:
-                head = self.texts[b][:_JOIN_WINDOW]
-                self.memo[a, b] = _reading_cost(tail + head, self.lex) - _reading_cost(tail, self.lex)
+            self.memo[a, b] = _join_cost(self.texts[a], self.texts[b], self.lex)
         return self.memo[a, b]
 
 
@@ -253,18 +257,12 @@ def _pair_cost(pieces: _Pieces, p: int, q: int, before: dict[int, int], after: d
     """Piece q after piece p, read with the pieces the last round put before p and after q."""
     if not before and not after:
         return pieces.cost(p, q)
-    if pieces.texts[p][-1] not in _CARRIES:
-        return _NO_PAIR
-    tail = pieces.texts[p]
-    k = p
+    tail, k = pieces.texts[p], p
     while len(tail) < _JOIN_WINDOW and k in before and before[k] != q:
         k = before[k]
         tail = pieces.texts[k] + tail
-    head = pieces.texts[q]
-    k = q
+    head, k = pieces.texts[q], q
     while len(head) < _JOIN_WINDOW and k in after and after[k] != p:
         k = after[k]
         head += pieces.texts[k]
-    tail = tail[-_JOIN_WINDOW:].lstrip(_CUT)
-    head = head[:_JOIN_WINDOW]
-    return _reading_cost(tail + head, pieces.lex) - _reading_cost(tail, pieces.lex)
+    return _join_cost(tail, head, pieces.lex)
