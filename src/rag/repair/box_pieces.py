@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from rag.repair.layout import PAGEBREAK
-from rag.repair.lines import CONTINUES, line_width, starts_inside_word
+from rag.repair.lines import CONTINUES, full_width, line_width, starts_inside_word
 from rag.thai.chars import CONSONANTS
 from rag.thai.lexicon import Lexicon
 
@@ -109,26 +109,15 @@ def _pages(texts: list[str], kinds: list[str], blank: list[bool], opens_page: li
     return [p for p in pages if p[0]]
 
 
-def _full_row(texts: list[str], lines: list[int]) -> float:
-    """A full printed line's width: the upper quartile of the lines the pieces make as they
-    came (each mark piece on the piece before it)."""
-    widths: list[int] = []
-    for i in lines:
-        if widths and starts_inside_word(texts[i]):
-            widths[-1] += line_width(texts[i])
-        else:
-            widths.append(line_width(texts[i]))
-    widths.sort()
-    return float(widths[(3 * len(widths)) // 4]) if widths else 0.0
-
-
 def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], opens_page: list[bool], lex: Lexicon) -> int:
     """Put the pieces of each tangled stretch back in order (see the module doc). `blank`: the
     input line was blank. Lines keep their places; their texts move. Returns how many lines'
     texts moved."""
     moved = 0
     pages = _pages(texts, kinds, blank, opens_page)
-    full = _full_row(texts, [i for lines, _ in pages for i in lines])
+    # a full printed line: of the lines the pieces make as they came
+    rows = _rows([texts[i].rstrip(" ") for lines, _ in pages for i in lines])
+    full = full_width(rows, [""] * len(rows))
     for lines, boxes in pages:
         pieces = _Pieces([texts[i].rstrip(" ") for i in lines], boxes, lex, full)
         for lo, hi in _stretches(pieces):
@@ -173,22 +162,22 @@ def _stretches(pieces: _Pieces) -> list[tuple[int, int]]:
     return found
 
 
-def _rows(pieces: _Pieces, order: list[int]) -> list[str]:
+def _rows(pieces: list[str]) -> list[str]:
     """The printed lines that the pieces make in this order: a mark piece goes onto the piece
     before it."""
     rows: list[str] = []
-    for q in order:
-        if rows and pieces.opens_with_mark(q):
-            rows[-1] += pieces.texts[q]
+    for piece in pieces:
+        if rows and starts_inside_word(piece):
+            rows[-1] += piece
         else:
-            rows.append(pieces.texts[q])
+            rows.append(piece)
     return rows
 
 
 def _order_cost(pieces: _Pieces, order: list[int]) -> float:
     """How unlikely the printed lines that the pieces make in this order read, each character a
     line runs past the margin costing as much as a letter no word takes."""
-    rows = _rows(pieces, order)
+    rows = _rows([pieces.texts[q] for q in order])
     over = sum(max(0.0, line_width(row) - _ROW_FIT * pieces.full) for row in rows)
     return sum(_reading_cost(row, pieces.lex) for row in rows) + over * _UNKNOWN_LETTER
 
