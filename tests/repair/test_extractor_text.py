@@ -325,6 +325,19 @@ def test_column_foot_notes_before_a_latin_line_or_a_numbered_heading() -> None:
     assert doc.references[7].text.startswith("สืบค้น")
 
 
+def test_a_numbered_heading_cited_as_the_next_note_is_no_note() -> None:
+    """The same two pages: the second column opens with the heading `3. การดื้อแพ่ง`, whose
+    number is also the next note's, cited above (`เท สลา3`); note 3 itself (`3ISTIC. ...`) comes
+    at the column's foot, after the URL that ends note 2 (LaTeX split note 2 across the
+    columns). The block opens at `3ISTIC`, not at the heading."""
+    text = (Path(__file__).parents[1] / "data" / "tex_two_columns.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[3].text.startswith("ISTIC. (n.d.). About ISTIC.")
+    assert doc.references[2].text.endswith("victoria-australia-2565")
+    assert "3. การดื้อแพ่ง" in [s.title for s in doc.sections]
+    assert "เปอร์ซี เชลลีย์ เขียนโคลงการเมือง" in _body(text)
+
+
 def test_a_column_foot_block_whose_first_marker_is_glued_to_a_number() -> None:
     """The first note at a column's foot is cited by a marker right after a number (`500` +
     `6`: `5006 คนลงใต้`), which reads as no marker; the next note's marker is plain (`เป็น7`).
@@ -363,11 +376,106 @@ def test_a_block_told_by_its_markers_alone_takes_no_more_than_its_notes_can_fill
 def test_a_one_line_note_at_a_column_foot_does_not_take_the_next_column() -> None:
     """A one-line note (`11อ้างแล้ว, หน้า 139.`) at the first column's foot, the second column's
     last lines under it: a note that ended on a short line with a stop, the block going on with
-    no number, is no page-foot block of narrow lines (pypdf's text of a XeLaTeX document)."""
+    no number, is no page-foot block of narrow lines (pypdf's text of a XeLaTeX document). It
+    is a column's foot block of one note: no wider than the body, but closing a reference."""
     text = (Path(__file__).parents[1] / "data" / "tex_one_line_column_note.pypdf.txt").read_text(encoding="utf-8")
     doc = _doc(text)
-    assert sorted(doc.references) == list(range(1, 11))
-    assert "มองเห็นทางดิ่ง รวมไปถึงข้อกังวล" in _body(text)
+    assert sorted(doc.references) == list(range(1, 12))
+    assert doc.references[11].text == "อ้างแล้ว, หน้า 139."
+    body = _body(text)
+    assert "มองเห็นทางดิ่ง รวมไปถึงข้อกังวล" in body and "หน้า 139" not in body
+
+
+# pypdf's text of XeLaTeX documents in two columns: a note at the first column's foot ends on
+# narrow lines right before the next note: a Thai line after a URL (`th.wikipedia.org/ wiki/` +
+# `จักรวรรดินิยม`), or a short last line after spaced-apart words (`หมายก ว้าง ซึ่ง ครอบคลุม`
+# + `ประวัติศาสตร์และสังคม`). The body cannot resume in one line, and a short line ends a note,
+# so those lines are the note's, not the second column's first lines.
+@pytest.mark.parametrize(("data", "n", "note_start", "note_end", "note_only", "body_has"), [
+    ("tex_note_then_next_note.pypdf.txt", 4, "สืบค้น ข้อมูล เรื่อง จักรวรรดินิยม", "wiki/จักรวรรดินิยม",
+     "สืบค้น", "ต่อมไทรอยด์อักเสบแบบฮาชิโมโตะ, โรคไขข้ออักเสบ"),
+    ("tex_note_short_last_line.pypdf.txt", 4, "ใน ที่ นี้ หมาย ถึง", "ทางประวัติศาสตร์และสังคม",
+     "ครอบคลุม", "ตัวอย่างเช่น การคูณจำนวนเต็มสองจำนวนสามารถเขียนเป็นสัญลักษณ์"),
+], ids=["narrow-line-after-a-url", "short-last-line"])
+def test_a_column_foot_note_ends_where_the_next_note_begins(data: str, n: int, note_start: str, note_end: str,
+                                                           note_only: str, body_has: str) -> None:
+    text = (Path(__file__).parents[1] / "data" / data).read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[n].text.startswith(note_start) and doc.references[n].text.endswith(note_end)
+    assert n + 1 in doc.references
+    body = _body(text)
+    assert note_only not in body and body_has in body
+
+
+def test_two_full_lines_before_the_next_note_are_the_next_columns_last() -> None:
+    """pdftotext's text of a LibreOffice page in two columns: notes 1-2 at the first column's
+    foot, then the second column's last two lines (`ใหม่ ซึ่งเป็ นรากฐาน…`, `พัฒนาทาง
+    วิทยาศาสตร์ในภายหลัง ใน`), then note 3 at the page's foot. Two full lines are body
+    resumed, not the end of note 2."""
+    text = (Path(__file__).parents[1] / "data" / "lo_column_end_over_notes.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[2].text.startswith("European External Action Service (EEAS). (2023). Digital Diplomacy.")
+    assert "พัฒนาทางวิทยาศาสตร์ในภายหลัง" in _body(text)
+    assert "พัฒนาทางวิทยาศาสตร์" not in doc.references[2].text
+
+
+def test_a_note_split_across_columns_keeps_its_tail_and_the_body_its_line() -> None:
+    """pypdf's text of a XeLaTeX document in two columns: LaTeX split note 4, its first line at
+    the first column's foot (unfinished: `เกาหลีใต้:`), its tail at the second column's foot
+    before note 5 (`... หน้า 16–297.`). The line under the first part is the second column's
+    first line (body), and the tail is the note's. On the next page the body resumes after
+    notes 9-11 with a line that names something in Latin letters (`มาตรฐานยุโรป เช่น General
+    Data` + `Protection Regulation (GDPR) และ`): the notes are notes all the same."""
+    text = (Path(__file__).parents[1] / "data" / "tex_split_note.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[4].text.startswith("กระทรวง การ ต่าง ประเทศ. (2567). เกาหลีใต้: วัฒนธรรม")
+    assert doc.references[4].text.endswith("หน้า 16–297.")
+    assert doc.references[11].text.startswith("Rahman, N. & O'Neill, D. (2022). Normans")
+    body = _body(text)
+    squashed = body.replace(" ", "")
+    assert "ไฟไหม้จากไฟฟ้าในห้องโดยสารและลุกลามอย่างรวดเร็ว" in squashed
+    assert "มาตรฐานยุโรปเช่นGeneralDataProtectionRegulation(GDPR)" in squashed
+    assert not any(s in body for s in ("วัฒนธรรม เทคโนโลยี ดิจิทัล", "Normans", "International Energy Agency"))
+
+
+def test_a_note_split_across_columns_ends_at_the_page_foot() -> None:
+    """pypdf's text of a LibreOffice page in two columns: note 2 starts at the first column's
+    foot (`... United` / `Methodist Church: A Review of the`) and ends at the second column's
+    foot, the page's last lines (`Evidence. Journal of ...`, a DOI). The tail is the note's,
+    and the second column's first line (`ด้วยเครื่องประดับ ...`) is body."""
+    text = (Path(__file__).parents[1] / "data" / "lo_split_note.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[2].text.startswith("Srisuk, P. & Chen, L. (2013). United Methodist Church: A Review of the")
+    assert doc.references[2].text.endswith("united-methodist-church.2013")
+    body = _body(text)
+    assert "Evidence. Journal" not in body and "doi.org" not in body
+    assert "ด้วยเครื่องประดับ" in body
+
+
+def test_a_note_split_across_pages_ends_above_the_next_pages_notes() -> None:
+    """pypdf's text of a one-column LibreOffice document: note 2 starts at the foot of a page
+    (`... Driven Rhetoric to`) and ends at the next page's foot, above note 3, after that page's
+    body (`Shape National Reputation. E-International Relations. https://www.e-` ...). The
+    tail is the note's."""
+    text = (Path(__file__).parents[1] / "data" / "lo_note_over_pages.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[2].text.startswith("Mashiah, I. (2023). Tech-Diplomacy: High-Tech Driven Rhetoric to Shape")
+    assert doc.references[2].text.endswith("shape-national-reputation/.")
+    assert doc.references[3].text.startswith("International Energy Agency. (2015, May 4).")
+    assert "E-International" not in _body(text)
+
+
+def test_a_latin_body_line_above_the_notes_of_a_page_wide_text_stays_body() -> None:
+    """pypdf's text of a one-column LibreOffice page: note 4's URL stands above note 5 at the
+    page's foot, after the body's last lines, which name places in Latin letters (`Santa Ana,
+    พื้นที่นครหลวง Riverside-San` ...). Only the URL is the note's tail: on a page-wide
+    measure a body line in Latin script is as full as a note's."""
+    text = (Path(__file__).parents[1] / "data" / "lo_latin_body_over_notes.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[4].text.endswith("https://th.wikipedia.org/wiki/คริสตจักรเมทอดิสต์รวม")
+    assert doc.references[5].text == "Ibid., p. 64."
+    body = _body(text)
+    assert "Santa Ana, พื้นที่นครหลวง Riverside-San" in body and "Bernardino" in body
 
 
 def test_a_body_line_opening_with_the_next_note_number_is_no_note_when_the_note_follows() -> None:

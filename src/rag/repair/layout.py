@@ -214,7 +214,7 @@ def is_endnote_heading(text: str) -> bool:
     return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
 
 
-def _number_form(head: str) -> str:
+def number_form(head: str) -> str:
     """How a note's number is set (`[3]`, `3.`, `3)`, `3`), its digits aside."""
     return re.sub(r"\d+", "#", head.strip())
 
@@ -238,7 +238,7 @@ def endnotes(raws: list[RawLine]) -> bool:
             continue
         r.kind = SEPARATOR
         expected = start[0]
-        form = None if lone else _number_form(raws[nxt].text[:start[1]])
+        form = None if lone else number_form(raws[nxt].text[:start[1]])
         for k in range(nxt, len(raws)):
             line = raws[k]
             if line.kind != BODY:
@@ -253,7 +253,7 @@ def endnotes(raws: list[RawLine]) -> bool:
             # it, while a wrapped line that opens with a number (`[2] … the Chip` + `4 Alliance`)
             # is no note
             if head is not None and (head[0] == expected or head[0] == expected + 1 and (
-                    lone or _number_form(line.text[:head[1]]) == form)):
+                    lone or number_form(line.text[:head[1]]) == form)):
                 line.note, line.body_start = head
                 expected = head[0] + 1
         return True
