@@ -135,7 +135,7 @@ def page_foot_notes(all_raws: list[RawLine]) -> None:
 
 def _mark_split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int, full: float,
                           loose: int | None) -> None:
-    """Mark the tail of a note split across columns (``_split_note_tail``) as notes' lines.
+    """Mark the tail of a note split across columns or pages (``_split_note_tail``) as notes' lines.
     A note that goes on in the next column filled its column to the foot, so the line read
     under its first part (``loose``, taken only for following a wide line) is that next
     column's first line, body again, unless it reads as a reference does (`“รายงาน สถานการณ์`)."""
@@ -267,16 +267,16 @@ def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
     each block as its notes, its last line, and that line again where it was taken only for
     following a wide one (``_mark_split_note_tail`` may give it back to the body). A block opens
     with the next note's number and runs while its lines read as notes: the next number, a line
-    after one cut in a URL, a line in Latin script (references run on in it; Thai bodies
-    don't), a line that closes a reference (`หน้า 79–279.`), any line before the next note
-    comes (the body cannot resume in less than ``_RESUMED_LINES``), or a line after a wide one
-    (a note line wraps only when full, and in its smaller type a full line is wider than the
-    body's), unless that last one reads as the next column's first line
-    (``_resumes_after_split_note``). One of its numbers must be cited above on the page (not
-    always the first: a marker glued to a number, `500` + `6`, reads as part of it), it must
-    hold a wide line, a URL or a line that closes a reference, and the body must resume after
-    it (a block that runs to the page's end, or to its number, is the page foot's). Only in
-    text set in columns (`COLUMN_MEASURE`): in a page-wide measure the notes are the page's."""
+    after one cut in a URL, a line in Latin script (references run on in it; Thai bodies don't),
+    a line that closes a reference (`หน้า 79–279.`), the last lines before the next note
+    (``_next_note_within``), or a line after a wide one (a note line wraps only when full, and
+    in its smaller type a full line is wider than the body's), unless that last one reads as the
+    next column's first line (``_resumes_after_split_note``) with more of the page after it than
+    the lines that show the body resuming. One of its numbers must be cited above on the page
+    (not always the first: a marker glued to a number, `500` + `6`, reads as part of it), it
+    must hold a wide line, a URL or a line that closes a reference, and the body must resume
+    after it (a block that runs to the page's end, or to its number, is the page foot's). Only
+    in text set in columns (`COLUMN_MEASURE`): in a page-wide measure the notes are the page's."""
     blocks: list[tuple[Block, int, int | None]] = []
     in_blocks: set[int] = set()
     at = 0
