@@ -49,7 +49,9 @@ _NOTE_WIDER = 1.05
 _MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout did not find
 # Lines a note takes at most, on average, in a block told from the body by its markers alone
 _SHORT_NOTE_LINES = 8
-_ENDED_SHORT = 0.8  # a line this short (of the body's full line) that ends with a stop ends its note
+# A line this short (of the body's full line) ends its note where it ends with a stop, or where
+# the next note opens the line after it (``_next_note_within``)
+_ENDED_SHORT = 0.8
 _PROSE_SPACES = 2  # spaces a line of Thai prose holds at most, where a reference's words are spaced apart
 _RESUMED_LINES = 2  # lines of body text after a column's notes that show the body goes on
 
