@@ -143,16 +143,15 @@ def _mark_split_note_tail(raws: list[RawLine], body: list[int], stop: int, since
     column's first line, body again, unless it reads as a reference does (`“รายงาน สถานการณ์`)."""
     if loose is not None and _REFERENCE_LOOK.search(raws[loose].text):
         loose = None
-    if loose is not None:
-        raws[loose].kind = BODY
-    tail = _split_note_tail(raws, body, stop, since, full)
+    tail = _split_note_tail(raws, body, stop, since, full, loose)
     for k in tail:
         raws[k].kind = NOTE
-    if loose is not None and not tail:
-        raws[loose].kind = NOTE
+    if tail and loose is not None and loose not in tail:
+        raws[loose].kind = BODY
 
 
-def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int, full: float) -> list[int]:
+def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int, full: float,
+                     loose: int | None) -> list[int]:
     """The lines right above ``body[stop]`` (a block's first note, or the page's end) that end
     the last note read, which the producer split across columns (LaTeX, LibreOffice): that note,
     on this page or the one before (from line ``since``), stopped unfinished (`เกาหลีใต้:`,
@@ -163,9 +162,10 @@ def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int
     script (a page-wide body names things in Latin letters on lines as full as a note's); one
     of them closing a reference or holding a URL, none opening a note. A note split across
     pages ends so too, above the next page's notes. Left as notes' lines, they run on from the
-    note read last."""
+    note read last. The note's last line is looked for above ``loose``, a line read as its only
+    for following a wide one (``_mark_split_note_tail``)."""
     last = max((k for k in range(since, body[stop] if stop < len(body) else body[-1] + 1)
-                if raws[k].kind == NOTE), default=None)
+                if raws[k].kind == NOTE and k != loose), default=None)
     if last is None or _NOTE_ENDED.search(raws[last].text):
         return []
     tail: list[int] = []
@@ -178,7 +178,7 @@ def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int
         # the line right above the next note may also end the way a citation does, with its year
         closes = _closes_reference(text) or (not tail and stop < len(body) and bool(_YEAR_END.search(text)))
         url = bool(_URL.search(text) or _URL_PIECE.match(text) or ("/" in text and thai_share(text) == 0))
-        if not (closes or url or (_display_width(text) >= _NOTE_WIDER * full and _REFERENCE_LOOK.search(text))
+        if not (closes or url or (_wider_than_body(text, full) and _REFERENCE_LOOK.search(text))
                 or (full <= COLUMN_MEASURE and thai_share(text) <= 0.5)):
             break
         closed = closed or closes or url
@@ -304,7 +304,7 @@ def _column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
                 after_wide = False  # the note goes on (references run on in Latin script; Thai bodies don't)
             elif _next_note_within(raws, body, end, notes[-1], full) or _closes_reference(text):
                 after_wide = False  # the note's last lines: the next note comes before the body could resume, or a reference closes
-            elif _display_width(prev) >= _NOTE_WIDER * full and not LONE_NUMBER.match(text):
+            elif _wider_than_body(prev, full) and not LONE_NUMBER.match(text):
                 after_wide = True  # a wide line wraps: the note goes on
             else:
                 break
@@ -371,12 +371,17 @@ def _resumes_after_split_note(text: str, full: float) -> bool:
     `หน้า 3.`), and run together as Thai prose is, with few spaces (a reference's words are
     spaced apart in XeLaTeX's justified notes, `“รายงาน สถานการณ์ รัฐ วิกตอเรีย`: such a line
     stays the note's)."""
-    return (_ENDED_SHORT * full <= _display_width(text) < _NOTE_WIDER * full and thai_share(text) > 0.5
+    return (_ENDED_SHORT * full <= _display_width(text) and not _wider_than_body(text, full) and thai_share(text) > 0.5
             and len(text.split()) <= _PROSE_SPACES + 1 and not _NOTE_ENDED.search(text))
 
 
+def _wider_than_body(text: str, full: float) -> bool:
+    """Wider than the body's full line ``full``: a note line in its smaller type."""
+    return _display_width(text) >= _NOTE_WIDER * full
+
+
 def _note_evidence(text: str, full: float) -> bool:
-    return _display_width(text) >= _NOTE_WIDER * full or _closes_reference(text) or bool(_URL.search(text))
+    return _wider_than_body(text, full) or _closes_reference(text) or bool(_URL.search(text))
 
 
 def _closes_reference(text: str) -> bool:
