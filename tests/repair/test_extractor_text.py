@@ -478,6 +478,35 @@ def test_a_latin_body_line_above_the_notes_of_a_page_wide_text_stays_body() -> N
     assert "Santa Ana, พื้นที่นครหลวง Riverside-San" in body and "Bernardino" in body
 
 
+def test_a_numbered_heading_under_a_columns_notes_ends_them() -> None:
+    """pypdfium2's text of a LibreOffice page in two columns: notes 1 and 2 stand at the first
+    column's foot, the second ending in a URL, and the second column opens with the heading
+    `2. ธรณีวิทยา` (note 2's number again, set otherwise): the heading ends the notes, and the
+    headings count on from it to 6; `4. American` wrapped onto two short lines of its own."""
+    text = (Path(__file__).parents[1] / "data" / "lo_heading_after_column_notes.pdfium.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[2].text.endswith("digitaldiplomacy_en.")
+    assert [s.title for s in doc.sections] == [
+        "1. ประเทศเคนยา", "2. ธรณีวิทยา", "3. วิกฤตการณ์น้ำมัน พ.ศ. 2516", "4. American Broadcasting Company",
+        "5. สกาย (สหราชอาณาจักร)", "6. Doctor Who"]
+
+
+def test_a_columns_notes_above_a_heading_numbered_otherwise_are_notes() -> None:
+    """pypdf's text of a XeLaTeX document in two columns: `1Wagner ...` ends above the next
+    column's `บีซี` and the heading `2. ชาวอูเกอโน` (the next note's number, set otherwise: the
+    body resumes there), `3See Müller ...` above the heading `3. Intergov-`, and note 4 is cited
+    by a number glued to a year (`ปี 20354`). All four are notes, none of them in the body."""
+    text = (Path(__file__).parents[1] / "data" / "tex_heading_after_column_notes.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 2, 3, 4]
+    assert doc.references[1].text.endswith("Policy, 50(4), 807-817.")
+    assert doc.references[3].text == "See Müller, A., Private school (Bangkok: Silkworm Books, 2014), 9."
+    assert doc.references[4].text.startswith("Srisuk, P. & Chen, L. (2009). Genghis Khan")
+    body = _body(text)
+    assert not any(s in body for s in ("Wagner", "Silkworm", "Genghis"))
+    assert "2. ชาวอูเกอโน" in [s.title for s in doc.sections]
+
+
 def test_a_body_line_opening_with_the_next_note_number_is_no_note_when_the_note_follows() -> None:
     """pypdf's text of a one-column LibreOffice page: a body line opens with `1 ` (a marker the
     extractor moved to its start) a line above the page's note `1 อ้างแล้ว`. It stays body (a
@@ -819,6 +848,31 @@ def test_a_heading_that_wraps_is_one_section_and_a_numbered_heading_is_no_marker
     doc = _doc(text)
     assert [s.title for s in doc.sections] == ["1. สงครามฝรั่งเศสและอินเดียนแดง", "2. ราชวงศ์หยวน"]
     assert sorted(doc.references) == [1, 2]
+
+
+def test_a_heading_wrapped_in_a_narrow_column_is_one_section() -> None:
+    """Headings in large type wrap in a narrow column: `บทที่ 4 วิกฤตการณ์น้ำมัน พ.ศ.` + `2516`
+    (an abbreviation's stop is no sentence's end, and the year goes on the title), and
+    `การทูตเชิงเศรษฐกิจ: ภาพ` + `รวมในระดับโลก` (the "topic: subtitle" line runs wider than a
+    one-line title may). A title over the first heading that begins with it (`ราชวงศ์หยวน:
+    ภาพรวมและข้อสังเกต` over `ราชวงศ์หยวน`) stays a title of its own."""
+    data = Path(__file__).parents[1] / "data"
+    chrome = _doc((data / "chrome_heading_wrapped_before_year.pypdf.txt").read_text(encoding="utf-8"))
+    assert [s.title for s in chrome.sections][3:] == ["บทที่ 4 วิกฤตการณ์น้ำมัน พ.ศ. 2516", "บทที่ 5 กฎหมายสหภาพยุโรป"]
+    tex = _doc((data / "tex_latin_heading_after_marker.pdfium.txt").read_text(encoding="utf-8"))
+    assert "การทูตเชิงเศรษฐกิจ: ภาพรวมในระดับโลก" in [s.title for s in tex.sections]
+    lo = _doc((data / "lo_title_over_heading.pypdf.txt").read_text(encoding="utf-8"))
+    assert [s.title for s in lo.sections][:2] == ["ราชวงศ์หยวน: ภาพรวมและข้อสังเกต", "ราชวงศ์หยวน"]
+
+
+def test_a_latin_title_after_a_marker_is_no_rest_of_the_line() -> None:
+    """pypdfium2 ends a printed line at a raised note number and may put the rest of the line
+    on a line of its own, which goes back onto it; a Latin title after a Thai paragraph's last
+    line (`ลงคะแนนในขั้นสุดท้าย2` + `Introduction`) is the next section's heading, not that rest."""
+    text = (Path(__file__).parents[1] / "data" / "tex_latin_heading_after_marker.pdfium.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert "Introduction" in [s.title for s in doc.sections]
+    assert "Introduction" not in _body(text)
 
 
 def test_in_a_document_that_numbers_its_headings_an_unnumbered_piece_is_running_text() -> None:

@@ -9,9 +9,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from rag.repair.lines import starts_inside_word
 from rag.repair.text import Marker
 from rag.repair.titles import ends_with, restates
-from rag.thai.chars import thai_head
+from rag.thai.chars import is_thai, thai_head
 from rag.thai.lexicon import lexicon
 
 # Layout thresholds, as fractions of the document's full line width (`structure`). A line
@@ -24,6 +25,9 @@ HEADING_SET_OFF_RATIO = 0.85
 HEADING_MAX_WORDS = 14
 # A heading is a title, not a sentence: these endings mark running text.
 _SENTENCE_END = tuple(".,;!?")
+# ... but not an abbreviation's full stop (`พ.ศ.`, `ค.ศ.`, `U.S.`): a title that wrapped before
+# its year ends so
+_ABBREVIATION_END = re.compile(r"(?:^|\s)(?:[^\s.]{1,2}\.){2,}$")
 _MAX_HEADING_LINES = 3
 # A title neither opens as a clause that goes on from the words before it (with a conjunction,
 # a relative pronoun, a preposition, a stative verb, an auxiliary or a negation: `และ`, `ซึ่ง`,
@@ -65,15 +69,16 @@ class BodyLine:
     continues_heading: bool = False  # the second line of a heading that wrapped
 
 
-def cut_phrase(text: str) -> bool:
-    """The line opens or ends as a piece of a sentence does, not as a title (`_NEEDS_AFTER`)."""
+def cut_phrase(text: str, opens_title: frozenset[str] = _OPENS_TITLE, *, ends: bool = True) -> bool:
+    """The line opens (or, with ``ends``, ends: `_NEEDS_AFTER`) as a piece of a sentence does,
+    not as a title; ``opens_title``: clause words that may open a title all the same."""
     lex = lexicon()
     words = [w for w in lex.segment(text.strip()) if any(c.isalpha() for c in w)]
     if not words:
         return False
     first, last = words[0], words[-1]
-    return ((lex.tag(first) in _OPENS_CLAUSE and first not in _OPENS_TITLE)
-            or (last != text.strip() and lex.tag(last) in _NEEDS_AFTER and last not in _ENDS_TITLE))
+    return ((lex.tag(first) in _OPENS_CLAUSE and first not in opens_title)
+            or (ends and last != text.strip() and lex.tag(last) in _NEEDS_AFTER and last not in _ENDS_TITLE))
 
 
 def _opens_under(title: BodyLine, line: BodyLine) -> bool:
@@ -81,6 +86,11 @@ def _opens_under(title: BodyLine, line: BodyLine) -> bool:
     starts a numbered heading of its own (`ส่วนที่ 1: คลอโรพลาสต์` under a title that ends
     `คลอโรพลาสต์`) names no title above it, it is one."""
     return NUMBERED_HEADING.match(line.text) is None and restates(title.text, line.text)
+
+
+def _ends_sentence(text: str) -> bool:
+    """The line ends with sentence punctuation (`_SENTENCE_END`), not an abbreviation's stop."""
+    return text.endswith(_SENTENCE_END) and not _ABBREVIATION_END.search(text)
 
 
 def ends_paragraph(line: BodyLine, full: float) -> bool:
@@ -110,7 +120,7 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         ratio = HEADING_SET_OFF_RATIO if set_off else HEADING_RATIO
         if line.width > ratio * full or not any(c.isalpha() for c in line.text):
             continue
-        if len(line.text.split()) > HEADING_MAX_WORDS or line.text.endswith(_SENTENCE_END) \
+        if len(line.text.split()) > HEADING_MAX_WORDS or _ends_sentence(line.text) \
                 or (set_off and cut_phrase(line.text)):
             continue
         restated = _opens_under(line, nxt) and not cut_phrase(line.text)  # (`ในการทูต…` over `การทูต…`)
@@ -163,7 +173,7 @@ def _numbered_headings(body: list[BodyLine], full: float) -> tuple[int | None, s
         m = _HEADING_NUMBER.match(line.text)
         if m is None or line.markers or i + 1 == len(body) or not any(c.isalpha() for c in line.text[m.end():]):
             continue
-        if len(line.text.split()) > HEADING_MAX_WORDS or line.text.endswith(_SENTENCE_END):
+        if len(line.text.split()) > HEADING_MAX_WORDS or _ends_sentence(line.text):
             continue
         if not line.heading and line.width > NUMBERED_HEADING_RATIO * full:
             continue
@@ -208,11 +218,11 @@ def _numbered_only(body: list[BodyLine], first: int, styles: set[NumberStyle]) -
             line.continues_heading = line.heading = False
 
 
-def _could_head(line: BodyLine, prev: BodyLine | None, full: float) -> bool:
-    """A short title-like line standing on its own (what `_mark_headings` asks of a heading
-    before it looks at what follows)."""
-    return (not line.markers and line.width <= HEADING_RATIO * full and any(c.isalpha() for c in line.text)
-            and len(line.text.split()) <= HEADING_MAX_WORDS and not line.text.endswith(_SENTENCE_END)
+def _could_head(line: BodyLine, prev: BodyLine | None, full: float, ratio: float = HEADING_RATIO) -> bool:
+    """A short title-like line (no wider than ``ratio`` of the full line) standing on its own
+    (what `_mark_headings` asks of a heading before it looks at what follows)."""
+    return (not line.markers and line.width <= ratio * full and any(c.isalpha() for c in line.text)
+            and len(line.text.split()) <= HEADING_MAX_WORDS and not _ends_sentence(line.text)
             and not (line.gap_before and cut_phrase(line.text)) and (prev is None or prev.heading or ends_paragraph(prev, full)))
 
 
@@ -223,25 +233,68 @@ def _first_word_width(text: str) -> int:
     return display_width(word)
 
 
+def _wraps_on(above: BodyLine, line: BodyLine, below: BodyLine, full: float) -> bool:
+    """``line``, under the heading ``above``, is where that heading wrapped though it heads
+    nothing on its own (in large type a narrow column holds a few words a line): the heading
+    above opens as a title does (not inside a word, not with a clause word: pdfminer.six's
+    pieces of running text read as headings too), the line reads as a title (`_could_head`,
+    short of the margin) and not as a clause cut off (`cut_phrase`, `เมื่อ` and `เพื่อ`
+    included: a justified Thai column breaks a paragraph's first line short too), goes on in the
+    heading's script (`_same_script`), or is the year after an abbreviation (`พ.ศ.` + `2516`),
+    and the heading with its first word would have run wider than a one-line heading may. A
+    line cut where a note's number opens the line ``below`` (pypdfium2 breaks a line at a raised
+    number) cites, as no heading does."""
+    return (not line.gap_before and not line.furniture_before and not NUMBERED_HEADING.match(line.text)
+            and not starts_inside_word(above.text) and not cut_phrase(above.text, frozenset(), ends=False)
+            and not any(m.pos == 0 for m in below.markers)
+            and (_could_head(line, above, full, PARAGRAPH_END_RATIO) and not cut_phrase(line.text, frozenset())
+                 and _same_script(above.text, line.text)
+                 or (_ABBREVIATION_END.search(above.text) is not None and line.text.strip().isdigit()))
+            and above.width + 1 + _first_word_width(line.text) > HEADING_RATIO * full)
+
+
+def _same_script(text: str, after: str) -> bool:
+    """``after`` goes on in the script that ``text`` ends in: opens in Thai after Thai, holds
+    no Thai after Latin. A title wraps in the middle of its words (`4. American` +
+    `Broadcasting`), while a paragraph under a Latin title may open with a Latin name followed by
+    Thai (`๓. Packet switching` + `DECnet เป็น ชุด`)."""
+    last = next((c for c in reversed(text) if c.isalpha()), "")
+    first = next((c for c in after if c.isalpha()), "")
+    if not (last and first):
+        return False
+    return is_thai(first) if is_thai(last) else not is_thai(after)
+
+
+def _heading_so_far(body: list[BodyLine], i: int) -> str:
+    """The heading that the lines above ``body[i]`` make, its wrapped lines joined."""
+    first = i - 1
+    while first > 0 and body[first].continues_heading:
+        first -= 1
+    return " ".join(b.text.strip() for b in body[first:i]) if body[first].heading else ""
+
+
 def _wrapped_headings(body: list[BodyLine], full: float) -> None:
     """A heading too long for its line wraps (narrow pages, large type): heading lines in a row
     (up to `_MAX_HEADING_LINES`, each no wider than the one it wrapped from and the word that
-    did not fit there) are one heading,
-    and so is a short title-like line standing
-    alone just above a heading, where no blank line parts them. A line that opens with a
-    heading's number (`2. `, `บทที่ 3`) starts a heading of its own: the one above it is the
-    document's title or the previous heading; so does one the paragraph under it restates, and
-    one that repeats the end of the line above (a document's title over its first heading)."""
+    did not fit there) are one heading, with the lines a heading wrapped onto though they head
+    nothing on their own (`_wraps_on`); so is a short title-like line standing alone just
+    above a heading, where no blank line parts them (a "topic: subtitle" line may run as wide
+    as a paragraph's last line). A line that opens with a heading's number (`2. `, `บทที่ 3`)
+    starts a heading of its own: the one above it is the document's title or the previous
+    heading; so does one the paragraph under it restates, and one that repeats the end of the
+    line above or the start of the heading above (a document's title over its first heading)."""
     for i in range(1, len(body)):
         line, above = body[i], body[i - 1]
+        if not line.heading and above.heading and i + 1 < len(body) and _wraps_on(above, line, body[i + 1], full):
+            line.heading = True  # (`4. American` + `Broadcasting` + `Company` in a narrow column)
         if not line.heading or line.gap_before or line.furniture_before or NUMBERED_HEADING.match(line.text):
             continue
         if i + 1 < len(body) and _opens_under(line, body[i + 1]):
             continue  # the paragraph under it names it whole: nothing above belongs to it
         if _opens_under(above, line) or (i >= 2 and body[i - 2].heading and _opens_under(body[i - 2], above)):
             continue  # a line that restates the heading above it opens that heading's paragraph
-        if ends_with(above.text, line.text):
-            continue
+        if ends_with(above.text, line.text) or _heading_so_far(body, i).startswith(line.text.strip()):
+            continue  # (a title `ราชวงศ์หยวน: ภาพรวมและข้อสังเกต` over the heading `ราชวงศ์หยวน`)
         if above.heading:
             run = 1
             while run < i and body[i - run].continues_heading:
@@ -249,5 +302,7 @@ def _wrapped_headings(body: list[BodyLine], full: float) -> None:
             # a wrapped line filled its measure: the next line is no wider than it and the word
             # that did not fit on it
             line.continues_heading = run < _MAX_HEADING_LINES and line.width <= above.width + _first_word_width(line.text)
-        elif _could_head(above, body[i - 2] if i >= 2 else None, full):
-            above.heading = line.continues_heading = True
+        elif _could_head(above, body[i - 2] if i >= 2 else None, full) or (
+                ":" in above.text.rstrip(":")
+                and _could_head(above, body[i - 2] if i >= 2 else None, full, PARAGRAPH_END_RATIO)):
+            above.heading = line.continues_heading = True  # (`ญี่ปุ่น: นวัตกรรม การทูต` + `และความร่วมมือ`)

@@ -227,7 +227,7 @@ def _paragraphs(body: list[BodyLine], full: float, hyphens: Hyphens) -> tuple[li
     recent: list[int] = []  # widths of the current paragraph's last lines
     for line in body:
         if line.heading and line.continues_heading and sections and prev is not None:
-            section = sections[-1].title + ("" if not prev.joins else " ") + line.text
+            section = hyphens.glue(sections[-1].title, line.text, " " if prev.joins else "") + line.text
             sections[-1].title = section
             prev = line
             continue

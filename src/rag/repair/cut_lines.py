@@ -8,7 +8,7 @@ import re
 
 from rag.repair.columns import NUMBERED_LINE
 from rag.repair.displaced import ends_after_copy, without_copies, writes_clusters_twice
-from rag.repair.layout import FILLER, PAGE_NUMBER, PAGEBREAK, is_endnote_heading
+from rag.repair.layout import FILLER, PAGE_NUMBER, PAGEBREAK, is_endnote_heading, thai_share
 from rag.repair.lines import (
     CUT_LINE_MAX,
     CUT_LINE_MIN,
@@ -30,6 +30,7 @@ from rag.thai.chars import LETTERS
 _MARKER_END = re.compile(r"[^\s\d.,:;/\-–] ?[0-9]{1,3}$")
 _GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read as a marker
 _SPACED_PIECE_MAX = 1.3
+_TITLE_WORDS = 6
 
 
 def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
@@ -66,8 +67,8 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
             num, j = cut
             rest = texts[j]
             after = next_text(texts, kinds, j)
-            if starts_inside_word(rest.lstrip()) or is_endnote_heading(rest) or (
-                    rest[:1] != " " and after is not None and restates(rest, after)):
+            if starts_inside_word(rest.lstrip()) or is_endnote_heading(rest) or (rest[:1] != " " and (
+                    (after is not None and restates(rest, after)) or _latin_title_under_thai(texts[i], rest))):
                 break
             number = texts[num].strip() if num >= 0 else ""
             width = line_width(texts[i]) + len(number) + 1 + line_width(rest)
@@ -81,6 +82,20 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
                 kinds[k], texts[k] = FILLER, ""
             joined += 1
     return joined
+
+
+# Words an English title leaves in lower case
+_TITLE_SMALL = frozenset("a an and at by for from in of on or the to with".split())
+
+
+def _latin_title_under_thai(line: str, rest: str) -> bool:
+    """``rest``, a Latin title (`Introduction`, `Scottish Parliament`: a few words, each
+    capitalised but the small ones), follows a Thai line that ends at a marker: a heading after
+    the paragraph that the marker ended, not the rest of a Thai printed line, which goes on in
+    Thai or cites a name in the middle of a sentence."""
+    words = rest.split()
+    return (thai_share(line) > 0.5 and 0 < len(words) <= _TITLE_WORDS and thai_share(rest) == 0
+            and all(w[:1].isupper() and w.isalpha() or (k and w in _TITLE_SMALL) for k, w in enumerate(words)))
 
 
 def _opens_heading(text: str, after: str | None) -> bool:

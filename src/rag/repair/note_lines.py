@@ -1,0 +1,89 @@
+"""What a footnote's line looks like in text from any extractor, read the same way at a
+page's foot (``note_blocks``) and at a column's (``column_notes``): a note's number opening
+a line, a reference closing one, a URL, type smaller than the body's, a number cited above
+as a marker is."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rag.repair.layout import LONE_NUMBER, RawLine, glued_note_start
+
+URL_START = re.compile(r"^\s*(?:https?://|www\.)")
+# How a reference closes a note: a page, a page range or a year and a full stop (`หน้า 79–279.`,
+# `(2016).`); Thai running text ends its sentences with a space, not a full stop.
+_REFERENCE_END = re.compile(r"[\d)] ?\.\s*$")
+# How a note's last line ends: a full stop, a bracket, or a URL's last piece (`church.2013`; a
+# URL cut after a slash, `presidential-actions/2025/01/`, may go on)
+NOTE_ENDED = re.compile(r"[.)]\s*$|\S[./]\S*[^\s/\-–]\s*$")
+URL = re.compile(r"https?://|www\.|doi\.org")
+# A wrapped note line is set in smaller type than the body, so it holds more characters than a
+# full body line; this much more, at least, as a share of the body's full line.
+NOTE_WIDER = 1.05
+_MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout did not find
+# A line this short (of the body's full line) ends its note where it ends with a stop, or where
+# the next note opens the line after it (``column_notes``)
+ENDED_SHORT = 0.8
+Block = list[tuple[int, int, int]]  # each note's first line, number and text offset
+
+
+def display_width(text: str) -> int:
+    """Characters that take room on the line (Thai marks stack on their letter)."""
+    return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")
+
+
+def cited_above(texts: list[str], n: int) -> bool:
+    """Number n stands in the text above as a marker would: glued to the end of a word, a
+    bracket or a year (`ปี 20354`: 2035 and note 4; a count runs to five digits with a comma),
+    or on a line of its own (a superscript that the extractor set apart)."""
+    pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
+    after_year = re.compile(rf"(?<![\d,.])(?:1[5-9]|2[05])\d\d{n}(?![\d,.])")
+    for t in texts:
+        if after_year.search(t):
+            return True
+        for m in pattern.finditer(t):
+            before = t[:m.start()]
+            if not before.strip() and not t[m.end():].strip():
+                return True  # a lone number line
+            if before and not before[-1].isspace():
+                return True
+    return False
+
+
+def in_sequence(n: int, last_note: int) -> bool:
+    """Whether a block's first note may be numbered ``n`` after note ``last_note``: the next, a
+    few past it (notes the layout did not find), or 1 (numbering that restarts)."""
+    return last_note < n <= last_note + 1 + _MAX_NOTE_GAP or n == 1
+
+
+def note_start(raws: list[RawLine], body: list[int], at: int) -> tuple[int, int] | None:
+    """A note's number opening body line ``body[at]``: glued to its text, or alone on the line
+    with the text right under it (pypdfium2 ends a line after a raised number, as XeLaTeX sets
+    a footnote's). A number set apart by a blank line is not taken: that is how pdftotext sets
+    a marker of the body alone."""
+    k = body[at]
+    lone = LONE_NUMBER.match(raws[k].text)
+    if lone is None:
+        return glued_note_start(raws[k].text)
+    below = raws[k + 1].text if at + 1 < len(body) and body[at + 1] == k + 1 else ""
+    follows = any(c.isalnum() for c in below) and not LONE_NUMBER.match(below)
+    return (int(lone.group(1)), len(raws[k].text)) if follows else None
+
+
+def wider_than_body(text: str, full: float) -> bool:
+    """Wider than the body's full line ``full``: a note line in its smaller type."""
+    return display_width(text) >= NOTE_WIDER * full
+
+
+def note_evidence(text: str, full: float) -> bool:
+    return wider_than_body(text, full) or closes_reference(text) or bool(URL.search(text))
+
+
+def closes_reference(text: str) -> bool:
+    return bool(_REFERENCE_END.search(text))
+
+
+def runs_on_url(text: str) -> bool:
+    """A line cut inside a URL or a page range ends where the text allowed, not at the margin."""
+    return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
