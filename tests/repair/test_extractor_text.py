@@ -865,6 +865,16 @@ def test_a_heading_wrapped_in_a_narrow_column_is_one_section() -> None:
     assert [s.title for s in lo.sections][:2] == ["ราชวงศ์หยวน: ภาพรวมและข้อสังเกต", "ราชวงศ์หยวน"]
 
 
+def test_a_latin_heading_under_a_thai_title_is_a_heading_of_its_own() -> None:
+    """A document's Thai title over its first heading, in English (`Scottish Parliament`): a
+    heading's wrapped line goes on in its script, so the two are two headings."""
+    full = "รัฐสภาสกอตแลนด์ประกอบด้วยสมาชิกหนึ่งร้อยยี่สิบเก้าคนที่ได้รับเลือกตั้งจากทั่วประเทศ"
+    text = "\n".join(["รัฐสภาสกอตแลนด์ และประเด็นที่เกี่ยวข้อง", "Scottish Parliament", full, full, full,
+                      "จบย่อหน้าแรก", "ระบบภูมิคุ้มกัน", full, full, "จบแล้ว"]) + "\n"
+    assert [s.title for s in _doc(text).sections] == [
+        "รัฐสภาสกอตแลนด์ และประเด็นที่เกี่ยวข้อง", "Scottish Parliament", "ระบบภูมิคุ้มกัน"]
+
+
 def test_a_latin_title_after_a_marker_is_no_rest_of_the_line() -> None:
     """pypdfium2 ends a printed line at a raised note number and may put the rest of the line
     on a line of its own, which goes back onto it; a Latin title after a Thai paragraph's last

@@ -261,7 +261,7 @@ def _same_script(text: str, after: str) -> bool:
     last = next((c for c in reversed(text) if c.isalpha()), "")
     first = next((c for c in after if c.isalpha()), "")
     if not (last and first):
-        return False
+        return True  # (a year, a number: no script to go on in)
     return is_thai(first) if is_thai(last) else not is_thai(after)
 
 
@@ -281,8 +281,10 @@ def _wrapped_headings(body: list[BodyLine], full: float) -> None:
     above a heading, where no blank line parts them (a "topic: subtitle" line may run as wide
     as a paragraph's last line). A line that opens with a heading's number (`2. `, `บทที่ 3`)
     starts a heading of its own: the one above it is the document's title or the previous
-    heading; so does one the paragraph under it restates, and one that repeats the end of the
-    line above or the start of the heading above (a document's title over its first heading)."""
+    heading; so does one the paragraph under it restates, one that repeats the end of the line
+    above or the start of the heading above (a document's title over its first heading), and
+    one that does not go on in the script the line above ends in (`_same_script`: `Scottish
+    Parliament` under `รัฐสภาสกอตแลนด์ และประเด็นที่เกี่ยวข้อง`, the two titles of their own)."""
     for i in range(1, len(body)):
         line, above = body[i], body[i - 1]
         if not line.heading and above.heading and i + 1 < len(body) and _wraps_on(above, line, body[i + 1], full):
@@ -295,14 +297,19 @@ def _wrapped_headings(body: list[BodyLine], full: float) -> None:
             continue  # a line that restates the heading above it opens that heading's paragraph
         if ends_with(above.text, line.text) or _heading_so_far(body, i).startswith(line.text.strip()):
             continue  # (a title `ราชวงศ์หยวน: ภาพรวมและข้อสังเกต` over the heading `ราชวงศ์หยวน`)
+        same_script = _same_script(above.text, line.text)
         if above.heading:
             run = 1
             while run < i and body[i - run].continues_heading:
                 run += 1
             # a wrapped line filled its measure: the next line is no wider than it and the word
             # that did not fit on it
-            line.continues_heading = run < _MAX_HEADING_LINES and line.width <= above.width + _first_word_width(line.text)
+            line.continues_heading = (same_script and run < _MAX_HEADING_LINES
+                                      and line.width <= above.width + _first_word_width(line.text))
         elif _could_head(above, body[i - 2] if i >= 2 else None, full) or (
                 ":" in above.text.rstrip(":")
                 and _could_head(above, body[i - 2] if i >= 2 else None, full, PARAGRAPH_END_RATIO)):
-            above.heading = line.continues_heading = True  # (`ญี่ปุ่น: นวัตกรรม การทูต` + `และความร่วมมือ`)
+            above.heading = True
+            # one heading with the line under it where that goes on in its script (`ญี่ปุ่น:
+            # นวัตกรรม การทูต` + `และความร่วมมือ`), a title of its own over one in another script
+            line.continues_heading = same_script
