@@ -306,9 +306,8 @@ def _wrapped_headings(body: list[BodyLine], full: float) -> None:
             # that did not fit on it
             line.continues_heading = (same_script and run < _MAX_HEADING_LINES
                                       and line.width <= above.width + _first_word_width(line.text))
-        elif _could_head(above, body[i - 2] if i >= 2 else None, full) or (
-                ":" in above.text.rstrip(":")
-                and _could_head(above, body[i - 2] if i >= 2 else None, full, PARAGRAPH_END_RATIO)):
+        elif _could_head(above, body[i - 2] if i >= 2 else None, full,
+                         PARAGRAPH_END_RATIO if ":" in above.text.rstrip(":") else HEADING_RATIO):
             above.heading = True
             # one heading with the line under it where that goes on in its script (`ญี่ปุ่น:
             # นวัตกรรม การทูต` + `และความร่วมมือ`), a title of its own over one in another script

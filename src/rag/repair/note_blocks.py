@@ -40,6 +40,7 @@ from rag.repair.note_lines import (
     display_width,
     in_sequence,
     note_start,
+    runs_on_range,
     runs_on_url,
     wider_than_body,
 )
@@ -89,7 +90,7 @@ def page_foot_notes(all_raws: list[RawLine]) -> None:
             continue
         body = [k for k in page if raws[k].kind == BODY]
         # a page number closes the page below its notes, unless the last note ran onto it (`220–` + `307`)
-        if len(body) > 1 and PAGE_NUMBER.match(raws[body[-1]].text) and not _runs_on_range(raws[body[-2]].text):
+        if len(body) > 1 and PAGE_NUMBER.match(raws[body[-1]].text) and not runs_on_range(raws[body[-2]].text):
             body.pop()
         blocks = column_foot_blocks(raws, body, last_note, full) if full <= COLUMN_MEASURE else []
         rest = body[body.index(blocks[-1][1]) + 1:] if blocks else body
@@ -219,9 +220,3 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
         if len(notes) >= 2 or wrapped or cited_above(before, notes[0][1]):
             return notes
     return None
-
-
-def _runs_on_range(text: str) -> bool:
-    return text.rstrip().endswith(("–", "-"))
-
-

@@ -84,6 +84,11 @@ def closes_reference(text: str) -> bool:
     return bool(_REFERENCE_END.search(text))
 
 
+def runs_on_range(text: str) -> bool:
+    """A line that ends in a dash: a page range cut there (`220–` + `307`)."""
+    return text.rstrip().endswith(("–", "-"))
+
+
 def runs_on_url(text: str) -> bool:
     """A line cut inside a URL or a page range ends where the text allowed, not at the margin."""
-    return bool(re.search(r"(https?://\S*|[–-])$", text.rstrip()))
+    return runs_on_range(text) or bool(re.search(r"https?://\S*$", text.rstrip()))
