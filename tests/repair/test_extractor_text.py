@@ -407,6 +407,55 @@ def test_a_column_foot_note_ends_where_the_next_note_begins(data: str, n: int, n
     assert note_only not in body and body_has in body
 
 
+def test_a_note_number_pdftotext_set_apart_at_the_page_foot_opens_its_note() -> None:
+    """pdftotext's text of XeLaTeX pages: a note's raised number stands on a line of its own
+    with a blank line under it (`1` + `` + `See Müller, A., ...`; `` + `2` + `` + `สืบค้น ...`),
+    as a marker cut off its line would, but the page already cites it glued to a word
+    (`ออกซฟอร์ด1`, `วิลเลียม2`): it is the note's number, not a second marker."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_numbers_apart.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[1].text == "See Müller, A., Nikola Tesla (Bangkok: Silkworm Books, 2011), 141."
+    assert doc.references[2].text.startswith("สืบค้น ข้อมูล เรื่องมหาวิทยาลัย ชิคาโก")
+    assert doc.references[2].text.endswith("th.wikipedia.org/wiki/มหาวิทยาลัยชิคาโก")
+    body = _body(text)
+    assert "Silkworm" not in body and "wikipedia" not in body
+    assert "เลอโกรส์" in body and "เลอโกรส์2" not in body  # the note's number is no marker
+
+
+def test_note_numbers_pdftotext_wrote_before_their_notes_open_them() -> None:
+    """pdftotext's text of XeLaTeX pages: a page's note numbers come first, alone (`1`, `2`;
+    `3`, `4`, `5`), then the notes' texts one after another; each number opens the line where
+    a note begins after one that closed (`แห่งชาติ (2561)` + `Melissen, J., ...`), a Thai
+    reference after a Latin one included (`...intelligence/` + `สำนักงานสถิติ แห่งชาติ, ...`)."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_numbers_first.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    refs = doc.references
+    assert refs[1].text.startswith("ดูรายละเอียดเพิ่มเติมใน Rahman") and refs[1].text.endswith("(2561)")
+    assert refs[2].text.startswith("Melissen, J.") and refs[2].text.endswith("294-302.")
+    assert refs[3].text.startswith("The White House.") and "intelligence/" in refs[3].text
+    assert refs[4].text.startswith("สำนักงานสถิติ") and refs[4].text.endswith("rhine-2554")
+    assert refs[5].text.startswith("กรมส่ง เสริม การค้า")
+    body = _body(text)
+    assert "Melissen" not in body and "nso.go.th" not in body
+
+
+def test_notes_whose_lines_pdftotext_cut_into_pieces_are_notes_on_a_page_wide_measure() -> None:
+    """pdftotext's text of XeLaTeX pages: it cuts a justified note line into pieces at its wide
+    spaces (`From science` + `and technology to innovation diplomacy: ...`), so the notes'
+    lines look no wider than the body's. Notes in sequence, each cited above, most of them
+    citing a source (a year in brackets, a URL), are the page's notes all the same."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_pieces.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[2].text == (
+        "Araújo-Moreira, F. M., Serrano, N. F., & Migon, E. X. (2022). From science and technology to innovation "
+        "diplomacy: their future and the relationship with international security. Revista Tempo do Mundo, (28), 29-42.")
+    assert doc.references[6].text == "World Bank. (2009, December 26). 1973 oil crisis Fact Sheet. https://www.example.org/2009/1973-oil-crisis"
+    assert doc.references[8].text == "ISTIC. (n.d.). About ISTIC. https://www.istic-unesco.org/web/about-istic/."
+    body = _body(text)
+    assert "Revista" not in body and "oil crisis" not in body and "ISTIC" not in body
+    assert body.endswith("จะได้รับการเขียนเป็นสัญลักษณ์ว่า DTIME(f(n))")
+
+
 def test_two_full_lines_before_the_next_note_are_the_next_columns_last() -> None:
     """pdftotext's text of a LibreOffice page in two columns: notes 1-2 at the first column's
     foot, then the second column's last two lines (`ใหม่ ซึ่งเป็ นรากฐาน…`, `พัฒนาทาง

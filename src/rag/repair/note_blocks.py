@@ -36,6 +36,7 @@ from rag.repair.note_lines import (
     URL_START,
     Block,
     cited_above,
+    cites_a_source,
     closes_reference,
     display_width,
     in_sequence,
@@ -215,8 +216,20 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
                     for k in wrapped)
         short = (full <= COLUMN_MEASURE and len(body) - pos <= _SHORT_NOTE_LINES * len(notes)
                  and not ended)
-        if misplaced or (narrow and not (short and all(cited_above(before, n) for _, n, _ in notes))):
+        cited = all(cited_above(before, n) for _, n, _ in notes)
+        # On a page-wide measure, pdftotext cuts a justified note line into pieces that look
+        # narrow: two notes or more, every number cited above, most of them citing a source, are
+        # notes whatever their width.
+        sources = len(notes) >= 2 and full > COLUMN_MEASURE and cited and \
+            2 * sum(cites_a_source(text) for text in _note_texts(raws, body, notes)) > len(notes)
+        if misplaced or (narrow and not (short and cited) and not sources):
             continue  # a line of running text that happens to open with a number
         if len(notes) >= 2 or wrapped or cited_above(before, notes[0][1]):
             return notes
     return None
+
+
+def _note_texts(raws: list[RawLine], body: list[int], notes: Block) -> list[str]:
+    """Each note's text: its lines from its number to the next note's (the last, to the page's end)."""
+    firsts = [body.index(k) for k, _, _ in notes]
+    return [" ".join(raws[k].text for k in body[a:b]) for a, b in zip(firsts, firsts[1:] + [len(body)], strict=True)]

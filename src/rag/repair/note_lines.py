@@ -18,6 +18,7 @@ _REFERENCE_END = re.compile(r"[\d)] ?\.\s*$")
 # URL cut after a slash, `presidential-actions/2025/01/`, may go on)
 NOTE_ENDED = re.compile(r"[.)]\s*$|\S[./]\S*[^\s/\-–]\s*$")
 URL = re.compile(r"https?://|www\.|doi\.org")
+_SOURCE = re.compile(r"https?://|www\.|doi\.org|\(\d{4}|\bn\.d\.|\bIbid\b|อ้างแล้ว|\bpp?\. ?\d|หน้า \d")
 # A wrapped note line is set in smaller type than the body, so it holds more characters than a
 # full body line; this much more, at least, as a share of the body's full line.
 NOTE_WIDER = 1.05
@@ -78,6 +79,12 @@ def wider_than_body(text: str, full: float) -> bool:
 
 def note_evidence(text: str, full: float) -> bool:
     return wider_than_body(text, full) or closes_reference(text) or bool(URL.search(text))
+
+
+def cites_a_source(text: str) -> bool:
+    """What a reference holds and running text hardly does: a URL or DOI, a year in brackets
+    (`(2016`, `(2558)`), `n.d.`, Ibid. or อ้างแล้ว, a page (`p. 94`, `pp. 3`, `หน้า 16`)."""
+    return bool(_SOURCE.search(text))
 
 
 def closes_reference(text: str) -> bool:

@@ -22,6 +22,7 @@ from collections import Counter
 from rag.repair.box_pieces import order_box_pieces
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_pages
 from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
+from rag.repair.foot_numbers import place_note_numbers
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
 from rag.repair.lines import (
@@ -137,6 +138,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         # keeps them comes from an extractor that writes whole lines)
         if not boxed:
             deinterleave_pages(texts, kinds, blank, opens_page)
+            place_note_numbers(texts, kinds, opens_page)
         joined += join_pieces(texts, kinds, opens_page, rows=not boxed)
         mark_word_ends(texts, kinds)
     return joined

@@ -1,0 +1,118 @@
+"""Note numbers that pdftotext writes apart from their notes at a page's foot, put back.
+
+XeLaTeX sets a footnote's number raised at the start of its first line; pdftotext writes that
+number on a line of its own, a blank line between it and the note's text, which is how it also
+writes a marker of the body that it cut off its line. Where the page's body already cites the
+number as a marker glued to a word (`ใกล้เคียง1`), the number alone is the note's: its blank
+line goes, so that the layout reads the number with its text. Where a page has several notes,
+pdftotext may write all their numbers first and then all their texts: each number goes to the
+line where its note opens, found where the line before it closes a reference (a stop, a bracket,
+a URL's end) and this one opens like one (not in lower case, not with a digit).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.repair.layout import FILLER, is_endnote_heading, thai_share
+from rag.repair.lines import LONE_NUMBER, is_blank, is_text, line_width
+from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
+
+# A note's first line opens with a capital, a Thai letter, a bracket or quotation mark: not in
+# lower case (a wrapped URL, `presidential-actions/`) or with a digit (`2025/01/`, a page range)
+_OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44(\[“\"'.]")
+_RUNS_ON = re.compile(r"[,:;\-–]\s*$")
+# A note's last line stops short of the widest line of the page's notes
+_SHORT = 0.8
+
+
+def place_note_numbers(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
+    """Put each page's note numbers that pdftotext wrote apart back beside their notes (see the
+    module doc). Returns how many numbers were placed."""
+    placed = 0
+    page_start = 0
+    i = 0
+    while i < len(texts):
+        if is_text(texts, kinds, i) and is_endnote_heading(texts[i]):
+            break  # endnotes: the layout reads their numbers (`layout.endnotes`)
+        if opens_page[i]:
+            page_start = i
+        run = _number_run(texts, kinds, opens_page, page_start, i)
+        if not run:
+            i += 1
+            continue
+        lines = _note_lines(texts, kinds, opens_page, run[-1] + 1)
+        if len(run) == 1:
+            if lines:
+                for k in range(run[0] + 1, lines[0]):
+                    kinds[k] = FILLER  # the blank line between the number and its note
+                placed += 1
+        elif len(lines) >= len(run):
+            starts = _note_starts(texts, lines, len(run))
+            if starts is not None:
+                for number_line, k in zip(run, starts, strict=True):
+                    number = texts[number_line].strip()
+                    kinds[number_line], texts[number_line] = FILLER, ""
+                    if kinds[k - 1] == FILLER or is_blank(texts, kinds, k - 1):
+                        kinds[k - 1], texts[k - 1] = "", number  # alone, right above its note
+                    else:
+                        texts[k] = number + " " + texts[k].lstrip()
+                placed += len(run)
+        i = run[-1] + 1
+    return placed
+
+
+def _number_run(texts: list[str], kinds: list[str], opens_page: list[bool], page_start: int, i: int) -> list[int]:
+    """Lines from i of numbers alone, each the next after the one before, one of them at least
+    cited above on the page as a marker (all of them where the run is one number; a marker
+    glued to a number, `วิชาการ304`, is not seen): none where line i is no such number."""
+    run: list[int] = []
+    k = i
+    while is_text(texts, kinds, k) and LONE_NUMBER.match(texts[k].strip()) and (k == i or not opens_page[k]):
+        if run and int(texts[k].strip()) != int(texts[run[-1]].strip()) + 1:
+            break
+        run.append(k)
+        k += 1
+        while k < len(texts) and (is_blank(texts, kinds, k) or kinds[k] == FILLER) and not opens_page[k]:
+            k += 1
+    above = [texts[k] for k in range(page_start, i) if is_text(texts, kinds, k)]
+    cited = [cited_above(above, int(texts[k].strip())) for k in run]
+    return run if run and (all(cited) or (len(run) > 1 and sum(cited) * 2 >= len(run))) else []
+
+
+def _note_lines(texts: list[str], kinds: list[str], opens_page: list[bool], start: int) -> list[int]:
+    """The text lines from ``start`` to the page's end or the next number alone."""
+    lines: list[int] = []
+    for k in range(start, len(texts)):
+        if opens_page[k] or (kinds[k] and kinds[k] != FILLER):
+            break
+        if is_text(texts, kinds, k):
+            if LONE_NUMBER.match(texts[k].strip()):
+                break
+            lines.append(k)
+    return lines
+
+
+def _note_starts(texts: list[str], lines: list[int], count: int) -> list[int] | None:
+    """The lines where ``count`` notes written one after another open: the first line, and the
+    lines that open like a note after a line that closes one, the likeliest first."""
+    widest = max(line_width(texts[k]) for k in lines)
+    scored = []
+    for pos in range(1, len(lines)):
+        before, line = texts[lines[pos - 1]], texts[lines[pos]]
+        if not _OPENS_NOTE.match(line):
+            continue
+        score = 0
+        if NOTE_ENDED.search(before):
+            score += 2
+        if line_width(before) < _SHORT * widest:
+            score += 1
+        if _RUNS_ON.search(before) or runs_on_url(before):
+            score -= 2
+        if (thai_share(before) > 0.5) != (thai_share(line) > 0.5):
+            score += 1  # a Thai reference after a Latin one, or the other way
+        scored.append((-score, pos))
+    if len(scored) < count - 1:
+        return None
+    chosen = sorted(pos for _, pos in sorted(scored)[:count - 1])
+    return [lines[0]] + [lines[p] for p in chosen]
