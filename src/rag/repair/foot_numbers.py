@@ -1,13 +1,18 @@
-"""Note numbers that pdftotext writes apart from their notes at a page's foot, put back.
+"""Note numbers that pdftotext wrote apart from their notes at a page's foot, put back
+(`reflow` calls this on pdftotext's text, before it glues pieces of lines together).
 
 XeLaTeX sets a footnote's number raised at the start of its first line; pdftotext writes that
 number on a line of its own, a blank line between it and the note's text, which is how it also
 writes a marker of the body that it cut off its line. Where the page's body already cites the
-number as a marker glued to a word (`ใกล้เคียง1`), the number alone is the note's: its blank
-line goes, so that the layout reads the number with its text. Where a page has several notes,
-pdftotext may write all their numbers first and then all their texts: each number goes to the
-line where its note opens, found where the line before it closes a reference (a stop, a bracket,
-a URL's end) and this one opens like one (not in lower case, not with a digit).
+number as a marker glued to a word (`ใกล้เคียง1`), the number alone is the note's (a marker
+stands in the body once): its blank line goes, so that the layout reads the number with its
+text (`note_lines.note_start`), and the piece reading does not take it for a marker of the line
+above. Where a page has several notes, pdftotext may write all their numbers first and then all
+their texts: each number goes to the line where its note opens, the first to the first line and
+the others where the line before closes a reference (a stop, a bracket, a URL's end), stops
+short of the notes' widest line, or changes script, and this one opens as a reference does (not
+in lower case, not with a digit). Written here because it is ours: no extractor or PDF library
+sees the text after pdftotext has laid it out.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from rag.repair.layout import FILLER, is_endnote_heading, thai_share
 from rag.repair.lines import LONE_NUMBER, is_blank, is_text, line_width
 from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
 
-# A note's first line opens with a capital, a Thai letter, a bracket or quotation mark: not in
-# lower case (a wrapped URL, `presidential-actions/`) or with a digit (`2025/01/`, a page range)
+# A note's first line opens with a capital, a Thai letter, a bracket, a quotation mark or a stop
+# (an author lost: `. (2008).`): not in lower case (a wrapped URL, `presidential-actions/`) or
+# with a digit (`2025/01/`, a page range)
 _OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44(\[“\"'.]")
 _RUNS_ON = re.compile(r"[,:;\-–]\s*$")
 # A note's last line stops short of the widest line of the page's notes
