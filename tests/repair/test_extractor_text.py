@@ -422,6 +422,19 @@ def test_a_note_number_pdftotext_set_apart_at_the_page_foot_opens_its_note() -> 
     assert "เลอโกรส์" in body and "เลอโกรส์2" not in body  # the note's number is no marker
 
 
+def test_a_marker_set_apart_under_a_page_number_glued_to_dashes_stays_a_marker() -> None:
+    """pdftotext's text of LibreOffice pages: body markers set apart by blank lines (`Digital
+    for Deve` + `` + `1` + `` + `(D4D) ...`) under a page number written `-1-`. A number after a
+    dash is no marker, so the page does not cite 1 before it: the `1` alone is the body's
+    marker, not a note's number, and the paragraph goes on after it."""
+    text = (Path(__file__).parents[1] / "data" / "lo_marker_apart_under_page_number.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[1].text == "See Dupont, C., Nikola Tesla (Bangkok: Silkworm Books, 2011), 357."
+    first = doc.paragraphs[0]
+    assert [m.n for m in first.markers] == [1] and "(D4D)" in first.text
+    assert any(p.text.startswith("แคลิฟอเนียใต้") and [m.n for m in p.markers] == [2] for p in doc.paragraphs)
+
+
 def test_note_numbers_pdftotext_wrote_before_their_notes_open_them() -> None:
     """pdftotext's text of XeLaTeX pages: a page's note numbers come first, alone (`1`, `2`;
     `3`, `4`, `5`), then the notes' texts one after another; each number opens the line where

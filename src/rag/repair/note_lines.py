@@ -37,7 +37,7 @@ def display_width(text: str) -> int:
 def cited_above(texts: list[str], n: int) -> bool:
     """Number n stands in the text above as a marker would: glued to the end of a word, a
     bracket or a year (`ปี 20354`: 2035 and note 4; a count runs to five digits with a comma),
-    or on a line of its own (a superscript that the extractor set apart)."""
+    not to a dash, or on a line of its own (a superscript that the extractor set apart)."""
     pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
     after_year = re.compile(rf"(?<![\d,.])(?:1[5-9]|2[05])\d\d{n}(?![\d,.])")
     for t in texts:
@@ -47,8 +47,8 @@ def cited_above(texts: list[str], n: int) -> bool:
             before = t[:m.start()]
             if not before.strip() and not t[m.end():].strip():
                 return True  # a lone number line
-            if before and not before[-1].isspace():
-                return True
+            if before and not before[-1].isspace() and before[-1] not in "-–—":
+                return True  # (not after a dash: a page's number, `-1-`, or a range, `1620–21`)
     return False
 
 
