@@ -146,7 +146,12 @@ def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int
     for following a wide one (``_mark_split_note_tail``)."""
     last = max((k for k in range(since, body[stop] if stop < len(body) else body[-1] + 1)
                 if raws[k].kind == NOTE and k != loose), default=None)
-    if last is None or NOTE_ENDED.search(raws[last].text):
+    if last is None:
+        return []
+    # A note that ended with a stop may still go on with its URL (`... Artificial Intelligence.`
+    # + `https://www.whitehouse.gov/presi` + ...), if it holds none yet: then its tail is the URL.
+    ended = NOTE_ENDED.search(raws[last].text) is not None
+    if ended and _holds_url(raws, last):
         return []
     tail: list[int] = []
     closed = False
@@ -158,13 +163,36 @@ def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int
         # the line right above the next note may also end the way a citation does, with its year
         closes = closes_reference(text) or (not tail and stop < len(body) and bool(_YEAR_END.search(text)))
         url = bool(URL.search(text) or _URL_PIECE.match(text) or ("/" in text and thai_share(text) == 0))
+        if ended and not url:
+            break
         if not (closes or url or (wider_than_body(text, full) and _REFERENCE_LOOK.search(text))
                 or (full <= COLUMN_MEASURE and thai_share(text) <= 0.5)):
             break
         closed = closed or closes or url
         at -= 1
         tail.append(body[at])
+    if ended:
+        # the URL stands where the next column's body ended: not under a line that reads as a
+        # reference does (a note no block took, `About the ... (GPAI).`, `ประจำปี 2547,” 2547,`,
+        # whose URL it is)
+        above = raws[body[at - 1]].text if at > 0 and body[at - 1] != last else ""
+        if not tail or not URL_START.match(raws[tail[-1]].text) or NOTE_ENDED.search(above) \
+                or above.rstrip().rstrip("”’\"'").endswith(",") or cites_a_source(above):
+            return []
+        return tail
     return tail if closed else []
+
+
+def _holds_url(raws: list[RawLine], last: int) -> bool:
+    """Whether the note whose last line is ``last`` holds a URL (its lines up to its number's)."""
+    k = last
+    while k >= 0 and raws[k].kind == NOTE:
+        if URL.search(raws[k].text):
+            return True
+        if raws[k].note is not None:
+            break
+        k -= 1
+    return False
 
 
 def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full: float,
