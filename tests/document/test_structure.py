@@ -98,6 +98,17 @@ def test_tidy_reference_undoes_justification():
         "Sheets. https://x.gov/fact-sheets/2025/01/fact-sheet-one/ Next 12 pages"
 
 
+def test_a_url_that_justification_set_apart_after_its_slashes_is_one_url_again():
+    # XeLaTeX breaks and stretches a URL after its slashes; extractors write the stretch as spaces
+    assert tidy_reference("OECD. (n.d.). Network. https:// www.oecd.org/ en/ networks/semiconductor-network.html") == \
+        "OECD. (n.d.). Network. https://www.oecd.org/en/networks/semiconductor-network.html"
+    assert tidy_reference("Evidence. https://doi.org/ 10.9547/ genghis-khan.2009") == \
+        "Evidence. https://doi.org/10.9547/genghis-khan.2009"
+    # a word after a URL that ends with a slash stays a word, and so does Thai text
+    assert tidy_reference("https://x.org/ and more") == "https://x.org/ and more"
+    assert tidy_reference("https://th.wikipedia.org/wiki/ สืบค้น") == "https://th.wikipedia.org/wiki/ สืบค้น"
+
+
 def test_a_footer_page_number_names_the_page_it_ends():
     raw = ("ย่อหน้าแรกของหน้านี้ยาวพอสมควรและต่อเนื่องไปจนถึงขอบขวาของหน้ากระดาษ\n"
            "บรรทัดสุดท้ายของหน้า \n\n12\n\n"

@@ -151,6 +151,10 @@ def _join_note(parts: list[Line], hyphens: Hyphens) -> str:
 
 _SPACED_DIGITS = re.compile(r"(?<!\d)\d(?: \d)+(?!\d)")
 _URL = re.compile(r"(?:https?://|www\.)\S*")
+# A piece of a URL that justification set apart after a slash (`https://www.canada.ca/ en/
+# government/system/ digital-nations.html`): Latin letters, digits and a URL's punctuation, with
+# some of that punctuation or a digit (a word after the URL, `and`, `Accessed`, has none)
+_URL_PIECE = re.compile(r"^(?=\S*[-./_?=&%#0-9])[A-Za-z0-9][A-Za-z0-9\-./_?=&%#~+:]*$")
 
 
 def tidy_reference(text: str) -> str:
@@ -170,8 +174,9 @@ def tidy_reference(text: str) -> str:
 
 def _close_up_urls(text: str) -> str:
     """`https://x.gov/fact-sheets/2 025 / 01 / fact-sheet` -> one URL. A token joins the URL
-    when it starts with a slash, follows a lone slash, carries on a spaced digit run, or is a
-    number that a slash follows; a word or a count after the URL stays apart."""
+    when it starts with a slash, follows a lone slash, carries on a spaced digit run, is a
+    number that a slash follows, or is a piece of a URL after one that ends with a slash
+    (`https:// www.oecd.org/ en/ networks`); a word or a count after the URL stays apart."""
     tokens = re.sub(r"\s+", " ", text).split(" ")
     out: list[str] = []
     in_url = lone_slash = False
@@ -180,7 +185,8 @@ def _close_up_urls(text: str) -> str:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             joins = (tok.startswith("/") or lone_slash
                      or (out[-1][-1:].isdigit() and tok[0].isdigit())
-                     or (tok.isdigit() and nxt.startswith("/")))
+                     or (tok.isdigit() and nxt.startswith("/"))
+                     or (out[-1].endswith("/") and _URL_PIECE.match(tok) is not None))
             if joins:
                 out[-1] += tok
                 lone_slash = tok == "/"

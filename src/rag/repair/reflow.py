@@ -301,21 +301,33 @@ def trailing_spaces_kept(texts: list[str], kinds: list[str]) -> bool:
     return lines > 0 and trailing >= _TRAILING_SHARE * lines
 
 
+# A line that ends inside a URL, and a next line that is the rest of it: one token with no
+# scheme of its own, holding a URL's punctuation (a word alone after a URL stays a word)
+_URL_END = re.compile(r"(?:https?://|www\.)\S*$")
+_URL_RUNS_ON = re.compile(r"^(?![a-z]+://)(?=\S*[-/._=?&%#])[A-Za-z0-9\-/._][A-Za-z0-9\-/._=?&%#~+]*$")
+
+
 def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
     """Where line ends lost their spaces, give one to every line that cannot end inside a word:
     one whose last character is not a Thai letter, or whose next is neither a Thai letter nor a
     digit (`Outside` + `Ebbing`, `2021,` + `https://`; a digit may open the page's notes, the
     paragraph going on after them). Not a line that ends with a hyphen, a dash or a slash
-    (`Asia-` + `Pacific`, `45–` + `67`, a URL cut). Thai lines are wrapped between words,
-    written with no space, so they stay joined."""
+    (`Asia-` + `Pacific`, `45–` + `67`, a URL cut), nor one that ends inside a URL whose rest
+    the next line is. Thai lines are wrapped between words, written with no space, so they stay
+    joined."""
+    rests: set[int] = set()  # lines that are the rest of a URL the line before them cut
     for i, t in enumerate(texts):
-        if kinds[i] or not t.strip() or t[-1].isspace() or t[-1] in "-–/":
+        if kinds[i] or not t.strip() or t[-1].isspace():
             continue
         j = i + 1
         while j < len(texts) and (kinds[j] == FILLER or (not kinds[j] and not texts[j].strip())):
             j += 1
         nxt = texts[j] if j < len(texts) and not kinds[j] else None
-        if nxt is None:
-            continue  # the document's or the page's last line: what follows decides nothing
+        in_url = bool(_URL_END.search(t)) or (i in rests and _URL_RUNS_ON.match(t.strip()) is not None)
+        if nxt is not None and in_url and _URL_RUNS_ON.match(nxt.strip()):
+            rests.add(j)  # a URL cut where the line ran out (`…gov/presi` + `dential-actions/2025/01/`)
+            continue
+        if t[-1] in "-–/" or nxt is None:
+            continue  # (the document's or the page's last line: what follows decides nothing)
         if t[-1] not in _THAI_LETTERS or not (nxt.lstrip()[0] in _THAI_LETTERS or nxt.lstrip()[0].isdigit()):
             texts[i] = t + " "
