@@ -56,9 +56,10 @@ def place_note_numbers(texts: list[str], kinds: list[str], opens_page: list[bool
         elif len(lines) >= len(run):
             starts = _note_starts(texts, lines, len(run))
             if starts is not None:
-                for number_line, k in zip(run, starts, strict=True):
-                    number = texts[number_line].strip()
-                    kinds[number_line], texts[number_line] = FILLER, ""
+                numbers = [texts[n].strip() for n in run]
+                for n in run:
+                    kinds[n], texts[n] = FILLER, ""
+                for number, k in zip(numbers, starts, strict=True):
                     if kinds[k - 1] == FILLER or is_blank(texts, kinds, k - 1):
                         kinds[k - 1], texts[k - 1] = "", number  # alone, right above its note
                     else:

@@ -141,8 +141,10 @@ def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int
     hold (`: `, `. `, a page range, quotation marks), or, in text set in columns, in Latin
     script (a page-wide body names things in Latin letters on lines as full as a note's); one
     of them closing a reference or holding a URL, none opening a note. A note split across
-    pages ends so too, above the next page's notes. Left as notes' lines, they run on from the
-    note read last. The note's last line is looked for above ``loose``, a line read as its only
+    pages ends so too, above the next page's notes. A note that ended with a stop goes on only
+    with its URL, where it holds none yet: URL lines alone, the first opening with the scheme or
+    `www.`, under a line of body (not one that reads as a reference). Left as notes' lines, they
+    run on from the note read last. The note's last line is looked for above ``loose``, a line read as its only
     for following a wide one (``_mark_split_note_tail``)."""
     last = max((k for k in range(since, body[stop] if stop < len(body) else body[-1] + 1)
                 if raws[k].kind == NOTE and k != loose), default=None)

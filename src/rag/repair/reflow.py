@@ -328,6 +328,6 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
             rests.add(j)  # a URL cut where the line ran out (`…gov/presi` + `dential-actions/2025/01/`)
             continue
         if t[-1] in "-–/" or nxt is None:
-            continue  # (the document's or the page's last line: what follows decides nothing)
+            continue  # (a hyphen, dash or slash: no word ended; the last line: nothing follows)
         if t[-1] not in _THAI_LETTERS or not (nxt.lstrip()[0] in _THAI_LETTERS or nxt.lstrip()[0].isdigit()):
             texts[i] = t + " "
