@@ -106,6 +106,7 @@ def test_a_url_that_justification_set_apart_after_its_slashes_is_one_url_again()
         "Evidence. https://doi.org/10.9547/genghis-khan.2009"
     # a word after a URL that ends with a slash stays a word, and so does Thai text
     assert tidy_reference("https://x.org/ and more") == "https://x.org/ and more"
+    assert tidy_reference("See https://a.org/ https://b.org/x") == "See https://a.org/ https://b.org/x"
     assert tidy_reference("https://th.wikipedia.org/wiki/ สืบค้น") == "https://th.wikipedia.org/wiki/ สืบค้น"
 
 

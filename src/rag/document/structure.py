@@ -153,8 +153,9 @@ _SPACED_DIGITS = re.compile(r"(?<!\d)\d(?: \d)+(?!\d)")
 _URL = re.compile(r"(?:https?://|www\.)\S*")
 # A piece of a URL that justification set apart after a slash (`https://www.canada.ca/ en/
 # government/system/ digital-nations.html`): Latin letters, digits and a URL's punctuation, with
-# some of that punctuation or a digit (a word after the URL, `and`, `Accessed`, has none)
-_URL_PIECE = re.compile(r"^(?=\S*[-./_?=&%#0-9])[A-Za-z0-9][A-Za-z0-9\-./_?=&%#~+:]*$")
+# some of that punctuation or a digit (a word after the URL, `and`, `Accessed`, has none), and
+# no scheme of its own (a second URL stays apart)
+_URL_PIECE = re.compile(r"^(?![a-z]+://)(?=\S*[-./_?=&%#0-9])[A-Za-z0-9][A-Za-z0-9\-./_?=&%#~+:]*$")
 
 
 def tidy_reference(text: str) -> str:
