@@ -1252,3 +1252,30 @@ def test_a_mark_the_font_never_shows_is_read_back_where_another_stood_for_it() -
     damaged = sound.replace("\u0e39", "\u0e49")
     body = _body("\n".join([damaged] * 40))
     assert body.count(sound) == 40
+
+
+def test_a_column_notes_reference_goes_on_past_a_field_closed_by_a_stop() -> None:
+    """pypdfium2's text of XeLaTeX pages in two columns: a reference at the first column's foot
+    closes its author with a full stop (`สถาบันวิจัย เพื่อ การ พัฒนา ประเทศไทย.`) or its author
+    with a comma before a quoted title (`ประเทศไทย, “รายงาน สถานการณ์`), and goes on with its
+    year and title in narrow Thai lines (`(2545). ทฤษฎี ความ ซับ ซ้อน ใน`, `การ คำนวณ: ข้อ เสนอ
+    เชิง นโยบาย.`): those lines are the note's, not the second column's body resuming; the body
+    resumes where the note has ended (`โนวาสโกเชียและนิวฟาวด์แลนด์`, `เรื่องวิวัฒนาการ23`)."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_year_after_author.pdfium.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    note = doc.references[22].text
+    assert note.startswith("สถาบันวิจัย เพื่อ การ พัฒนา ประเทศไทย. (2545). ทฤษฎี")
+    assert note.endswith("หน้า 50–137.")
+    body = _body(text)
+    assert "(2545)" not in body and "ข้อ เสนอ เชิง นโยบาย" not in body
+    assert "เรื่องวิวัฒนาการ" in body
+
+    text = (Path(__file__).parents[1] / "data" / "tex_note_title_in_quotes.pdfium.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    note = doc.references[14].text
+    assert note.startswith("สถาบันวิจัย เพื่อ การ พัฒนา")
+    assert note.endswith("https://tdri.or.th/th/content/super-bowl-50-2548")
+    assert doc.references[15].text.startswith("Asian Development Bank. (2008, December 16).")
+    body = _body(text)
+    assert "super-bowl" not in body and "รายงาน สถานการณ์" not in body
+    assert "โนวาสโกเชียและนิวฟาวด์แลนด์" in body

@@ -12,6 +12,7 @@ from rag.repair.note_lines import (
     URL_START,
     Block,
     cited_above,
+    closes_a_field,
     closes_reference,
     display_width,
     in_sequence,
@@ -20,6 +21,7 @@ from rag.repair.note_lines import (
     runs_on_url,
     wider_than_body,
 )
+from rag.thai.chars import is_thai
 
 _PROSE_SPACES = 2  # spaces a line of Thai prose holds at most, where a reference's words are spaced apart
 _RESUMED_LINES = 2  # lines of body text after a column's notes that show the body goes on
@@ -32,7 +34,8 @@ def column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
     following a wide one (``note_blocks`` may give it back to the body with a split note's
     tail). A block opens with the next note's number and runs while its lines read as notes:
     the next number, a line after one cut in a URL, a line in Latin script (references run on
-    in it; Thai bodies don't), a line that closes a reference (`หน้า 79–279.`), the last lines
+    in it; Thai bodies don't), a line that closes one of a reference's fields and goes on where
+    the note has not ended (`(2545). ทฤษฎี ความ ซับ ซ้อน ใน`), a line that closes a reference (`หน้า 79–279.`), the last lines
     before the next note
     (``_next_note_within``), or a line after a wide one (a note line wraps only when full, and
     in its smaller type a full line is wider than the body's), unless that last one reads as the
@@ -62,21 +65,31 @@ def column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
         after_wide = False  # whether the last line came in only for following a wide one
         form = number_form(raws[body[at]].text[:start[1]])
         heading = False  # whether the block ended at a numbered heading: the body resumes there
+        field = False  # whether the last line came in only for closing a reference's field
         while end < len(body):
             prev, text = raws[body[end - 1]].text, raws[body[end]].text
             nxt = note_start(raws, body, end)
             if nxt is not None and nxt[0] == notes[-1][1] + 1:
                 notes.append((body[end], nxt[0], nxt[1]))
-                after_wide = False
+                after_wide = field = False
             elif nxt is not None and nxt[0] <= notes[-1][1] and number_form(text[:nxt[1]]) != form:
                 heading = True  # a block's number again, set otherwise: a numbered heading (`2. ธรณีวิทยา`)
                 break
-            elif (runs_on_url(prev) or LONE_NUMBER.match(prev) or thai_share(text) <= 0.5) and not LONE_NUMBER.match(text):
-                after_wide = False  # the note goes on (references run on in Latin script; Thai bodies don't)
+            elif (runs_on_url(prev) or LONE_NUMBER.match(prev) or (thai_share(text) <= 0.5 and not (field and _opens_in_thai(text)))) \
+                    and not LONE_NUMBER.match(text):
+                # the note goes on (references run on in Latin script; Thai bodies don't), but after
+                # a field it closed, in a field of its own (`2548, https://`), not in a line of Thai
+                # prose naming something in Latin letters (`จาก Magdalen Tower ของออกซฟ`): a note
+                # that LaTeX split across the columns ends there
+                after_wide = field = False
+            elif closes_a_field(text) and not NOTE_ENDED.search(prev):
+                # a reference that has not ended goes on (`… ประเทศไทย.` + `(2545). ทฤษฎี ความ ซับ ซ้อน
+                # ใน` + `การ คำนวณ: ข้อ เสนอ เชิง นโยบาย.`; `ประเทศไทย, “รายงาน สถานการณ์`)
+                after_wide, field = False, True
             elif _next_note_within(raws, body, end, notes[-1], full) or closes_reference(text):
-                after_wide = False  # the note's last lines: the next note comes before the body could resume, or a reference closes
+                after_wide = field = False  # the note's last lines: the next note comes before the body could resume, or a reference closes
             elif wider_than_body(prev, full) and not LONE_NUMBER.match(text):
-                after_wide = True  # a wide line wraps: the note goes on
+                after_wide, field = True, False  # a wide line wraps: the note goes on
             else:
                 break
             evidence = evidence or note_evidence(text, full)
@@ -145,4 +158,11 @@ def _resumes_after_split_note(text: str, full: float) -> bool:
     spaced apart in XeLaTeX's justified notes, `“รายงาน สถานการณ์ รัฐ วิกตอเรีย`: such a line
     stays the note's)."""
     return (ENDED_SHORT * full <= display_width(text) and not wider_than_body(text, full) and thai_share(text) > 0.5
-            and len(text.split()) <= _PROSE_SPACES + 1 and not NOTE_ENDED.search(text))
+            and len(text.split()) <= _PROSE_SPACES + 1 and not NOTE_ENDED.search(text)
+            and not closes_a_field(text))
+
+
+def _opens_in_thai(text: str) -> bool:
+    """The line's first letter is Thai (digits, brackets and marks before it aside)."""
+    first = next((c for c in text if c.isalpha()), "")
+    return bool(first) and is_thai(first)

@@ -18,6 +18,9 @@ _REFERENCE_END = re.compile(r"[\d)] ?\.\s*$")
 # URL cut after a slash, `presidential-actions/2025/01/`, may go on)
 NOTE_ENDED = re.compile(r"[.)]\s*$|\S[./]\S*[^\s/\-–]\s*$")
 URL = re.compile(r"https?://|www\.|doi\.org")
+# A reference's field closed by a full stop before the next one (`กรมส่งเสริมการค้าระหว่างประเทศ. `,
+# `(2549). `, `Affairs. `): after a word or a bracket, not an abbreviation's stop (`พ.ศ. `, `Y. `)
+_FIELD_STOP = re.compile(r"(?:[^\s.]{2,}|\))\.\s|\(\d{4}|,\s*“|,”")
 _SOURCE = re.compile(r"https?://|www\.|doi\.org|\(\d{4}|\bn\.d\.|\bIbid\b|อ้างแล้ว|\bpp?\. ?\d|หน้า \d")
 # A wrapped note line is set in smaller type than the body, so it holds more characters than a
 # full body line; this much more, at least, as a share of the body's full line.
@@ -85,6 +88,12 @@ def cites_a_source(text: str) -> bool:
     """What a reference holds and running text hardly does: a URL or DOI, a year in brackets
     (`(2016`, `(2558)`), `n.d.`, Ibid. or อ้างแล้ว, a page (`p. 94`, `pp. 3`, `หน้า 16`)."""
     return bool(_SOURCE.search(text))
+
+
+def closes_a_field(text: str) -> bool:
+    """The line closes one of a reference's fields with a full stop and goes on (`_FIELD_STOP`);
+    Thai running text ends its sentences with a space, and its stops are abbreviations'."""
+    return bool(_FIELD_STOP.search(text))
 
 
 def closes_reference(text: str) -> bool:
