@@ -1279,3 +1279,29 @@ def test_a_column_notes_reference_goes_on_past_a_field_closed_by_a_stop() -> Non
     body = _body(text)
     assert "super-bowl" not in body and "รายงาน สถานการณ์" not in body
     assert "โนวาสโกเชียและนิวฟาวด์แลนด์" in body
+
+
+def test_endnote_numbers_pdftotext_wrote_under_their_first_lines() -> None:
+    """pdftotext's text of a Chromium page's endnotes (tests/data, from a generated document):
+    under `References`, each note's number stands on a line of its own under the note's first
+    line (`Government of Canada. …` + `1` + `https://www.canada.ca/…`), from 10 on above it
+    (`10` + `Ibid., p. 15.`), and the list runs on past a page's running head and number. Each
+    number goes to the line its note opens; the notes are notes, none of them left in the body,
+    and the running head is no note's line. (The page number, glued to note 12's first line
+    before the numbers are read, `Page 6 กระทรวง…`, is still in that note.)"""
+    text = (Path(__file__).parents[1] / "data" / "chrome_endnote_numbers_under_lines.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    refs = doc.references
+    assert sorted(refs) == list(range(1, 20))
+    assert refs[1].text.startswith("Government of Canada. (n.d.)") and "canada.ca" in refs[1].text
+    assert refs[2].text.startswith("ดูรายละเอียดเพิ่มเติมใน Srisuk")
+    assert refs[4].text == "Ibid., p. 119."
+    assert refs[5].text.startswith("กรมส่งเสริม") and refs[5].text.endswith("หน้า 32–244.")
+    assert refs[9].text.startswith("Choudhury") and refs[9].text.endswith("Strategic Studies.")
+    assert refs[10].text == "Ibid., p. 15."
+    assert refs[13].text.startswith("National Quantum Initiative") and "Statement to Boost" in refs[13].text
+    assert refs[14].text.startswith("OECD. (2009, September 13).")
+    assert not any("Journal of Thai Studies" in r.text for r in refs.values())
+    body = _body(text)
+    assert "Ibid" not in body and "canada.ca" not in body and "ในทางกฎหมายในสมัยใหม่" not in body
+    assert "ทางการเมือง และทางกฎหมายในสมัยใหม่" in body

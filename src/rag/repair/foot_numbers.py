@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from rag.repair.layout import FILLER, is_endnote_heading, thai_share
+from rag.repair.layout import FILLER, PAGE, glued_note_start, is_endnote_heading, thai_share
 from rag.repair.lines import LONE_NUMBER, is_blank, is_text, line_width
 from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
 
@@ -28,6 +28,8 @@ from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
 # with a digit (`2025/01/`, a page range)
 _OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44(\[“\"'.]")
 _RUNS_ON = re.compile(r"[,:;\-–]\s*$")
+# A printed page number with its word, alone on its line (`Page 6`, `หน้า 12`)
+_PAGE_LABEL = re.compile(r"^\s*(?:Page|หน้า)\s*[0-9๐-๙]{1,4}\s*$", re.IGNORECASE)
 # A note's last line stops short of the widest line of the page's notes
 _SHORT = 0.8
 
@@ -40,7 +42,9 @@ def place_note_numbers(texts: list[str], kinds: list[str], opens_page: list[bool
     i = 0
     while i < len(texts):
         if is_text(texts, kinds, i) and is_endnote_heading(texts[i]):
-            break  # endnotes: the layout reads their numbers (`layout.endnotes`)
+            # endnotes: the layout reads their numbers (`layout.endnotes`), once each is beside
+            # the line its note opens
+            return placed + _place_endnote_numbers(texts, kinds, opens_page, i)
         if opens_page[i]:
             page_start = i
         run = _number_run(texts, kinds, opens_page, page_start, i)
@@ -123,3 +127,83 @@ def _note_starts(texts: list[str], lines: list[int], count: int) -> list[int] | 
         return None
     chosen = sorted(pos for _, pos in sorted(scored)[:count - 1])
     return [lines[0]] + [lines[p] for p in chosen]
+
+
+def _place_endnote_numbers(texts: list[str], kinds: list[str], opens_page: list[bool], heading: int) -> int:
+    """Endnotes under ``heading`` whose numbers pdftotext wrote on lines of their own, a number
+    under its note's first line rather than above it (a list's number in another face sits a
+    little lower than the line it opens: `Government of Canada. (n.d.) . The Digital Nations.`
+    + `1` + `https://www.canada.ca/…`), though not always (`10` above `Ibid., p. 15.`). Each
+    number in the count goes to the line above it or the one below, whichever opens a note (as a
+    reference opens, after a line that closed one or right under the heading), the way the number
+    before went where both do; the running heads and page numbers of the pages it crosses are no
+    note's line (marked as such here: pdftotext's pieces of a page's top come apart otherwise). Only where the heading's first line has no number: numbers written first are
+    the layout's to read as they are. Returns how many numbers were placed."""
+    furniture = _page_furniture(texts, kinds, opens_page)
+    lines = [k for k in range(heading + 1, len(texts))
+             if is_text(texts, kinds, k) and not _is_furniture(texts[k], furniture)]
+    if not lines or LONE_NUMBER.match(texts[lines[0]].strip()) or glued_note_start(texts[lines[0]]):
+        return 0
+    numbers = [pos for pos, k in enumerate(lines) if LONE_NUMBER.match(texts[k].strip())]
+    count = [pos for n, pos in enumerate(numbers) if int(texts[lines[pos]].strip()) == n + 1]
+    if len(count) < 2 or count != numbers[:len(count)]:
+        return 0
+    taken = -1  # position (in ``lines``) of the last note's first line
+    above_last = True
+    starts: list[tuple[int, int]] = []
+    for pos in count:
+        above = pos - 1 if pos - 1 > taken and pos - 1 not in count else None
+        below = pos + 1 if pos + 1 < len(lines) and pos + 1 not in numbers else None
+        scores = {at: _opens_note(texts, lines, count, at) for at in (above, below) if at is not None}
+        if not scores or max(scores.values()) < 0:
+            return 0
+        best = max(scores.values())
+        ties = [at for at, score in scores.items() if score == best]
+        at = ties[0] if len(ties) == 1 else (above if above_last else below)
+        above_last = at == above
+        starts.append((pos, at))
+        taken = at
+    for k in range(heading + 1, len(texts)):
+        if is_text(texts, kinds, k) and _is_furniture(texts[k], furniture):
+            kinds[k] = PAGE  # (the layout's running heads are read before the notes)
+    for pos, at in starts:
+        number = texts[lines[pos]].strip()
+        kinds[lines[pos]], texts[lines[pos]] = FILLER, ""
+        texts[lines[at]] = number + " " + texts[lines[at]].lstrip()
+    return len(starts)
+
+
+def _opens_note(texts: list[str], lines: list[int], numbers: list[int], at: int) -> int:
+    """How well ``lines[at]`` reads as a note's first line: -1 where it cannot open one (lower
+    case, a digit: the rest of a URL), 2 right under the heading or after a line that closed a
+    note, 1 otherwise, 0 after a line that runs on (a comma, a colon, a dash)."""
+    if not _OPENS_NOTE.match(texts[lines[at]]):
+        return -1
+    before = next((lines[p] for p in range(at - 1, -1, -1) if p not in numbers), None)
+    if before is None or NOTE_ENDED.search(texts[before]):
+        return 2
+    return 0 if _RUNS_ON.search(texts[before]) else 1  # (a URL that ends with its slash may have ended)
+
+
+def _is_furniture(text: str, furniture: set[str]) -> bool:
+    return _shape(text) in furniture or bool(_PAGE_LABEL.match(text))
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", text.strip())
+
+
+def _page_furniture(texts: list[str], kinds: list[str], opens_page: list[bool]) -> set[str]:
+    """Running heads and printed page numbers: what the first two text lines of two pages or
+    more (numbers alone aside: a note's) read alike but for their digits (`Journal of Thai
+    Studies, Vol. 9 No. 1`, `Page 6`)."""
+    seen: dict[str, int] = {}
+    k = 0
+    while k < len(texts):
+        if k == 0 or opens_page[k]:
+            tops = [j for j in range(k, min(len(texts), k + 12))
+                    if is_text(texts, kinds, j) and not LONE_NUMBER.match(texts[j].strip())][:2]
+            for shape in {_shape(texts[j]) for j in tops}:
+                seen[shape] = seen.get(shape, 0) + 1
+        k += 1
+    return {shape for shape, n in seen.items() if n >= 2}
