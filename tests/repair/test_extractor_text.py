@@ -1305,3 +1305,16 @@ def test_endnote_numbers_pdftotext_wrote_under_their_first_lines() -> None:
     body = _body(text)
     assert "Ibid" not in body and "canada.ca" not in body and "ในทางกฎหมายในสมัยใหม่" not in body
     assert "ทางการเมือง และทางกฎหมายในสมัยใหม่" in body
+
+
+def test_a_page_foot_note_cited_by_a_number_pypdf_set_apart() -> None:
+    """pypdf's text of a LibreOffice page (tests/data, from a generated document): the body
+    cites note 4 with a raised number that pypdf sets apart, a space before it and two after
+    (`พลังงานนิวเคลียร์ 4  และเชื้อ`), and the page's one note stands at its foot, its URL on a
+    line of its own. The number set apart so cites the note, which is a note, not body."""
+    text = (Path(__file__).parents[1] / "data" / "lo_marker_set_apart.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[4].text.startswith("European External Action Service (EEAS). (2023). Digital Diplomacy.")
+    assert doc.references[4].text.endswith("https://www.eeas.europa.eu/eeas/digital-diplomacy_en.")
+    body = _body(text)
+    assert "EEAS" not in body and "91% ของพื้นที่" in body

@@ -40,7 +40,9 @@ def display_width(text: str) -> int:
 def cited_above(texts: list[str], n: int) -> bool:
     """Number n stands in the text above as a marker would: glued to the end of a word, a
     bracket or a year (`ปี 20354`: 2035 and note 4; a count runs to five digits with a comma),
-    not to a dash, or on a line of its own (a superscript that the extractor set apart)."""
+    not to a dash, on a line of its own (a superscript that the extractor set apart), or after
+    a word with one space before it and two after (`นิวเคลียร์ 4  และ`: pypdf's LibreOffice
+    superscript; a count in running text has one space each side)."""
     pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
     after_year = re.compile(rf"(?<![\d,.])(?:1[5-9]|2[05])\d\d{n}(?![\d,.])")
     for t in texts:
@@ -52,6 +54,10 @@ def cited_above(texts: list[str], n: int) -> bool:
                 return True  # a lone number line
             if before and not before[-1].isspace() and before[-1] not in "-–—":
                 return True  # (not after a dash: a page's number, `-1-`, or a range, `1620–21`)
+            last = before.rstrip()[-1:]
+            if before.endswith(" ") and (last.isalpha() or unicodedata.category(last or "0") == "Mn") \
+                    and t[m.end():].startswith("  "):
+                return True  # set apart as pypdf sets LibreOffice's raised number (`นิวเคลียร์ 4  และ`)
     return False
 
 
