@@ -1318,3 +1318,18 @@ def test_a_page_foot_note_cited_by_a_number_pypdf_set_apart() -> None:
     assert doc.references[4].text.endswith("https://www.eeas.europa.eu/eeas/digital-diplomacy_en.")
     body = _body(text)
     assert "EEAS" not in body and "91% ของพื้นที่" in body
+
+
+def test_a_pages_one_note_that_cites_a_source_is_a_note_however_narrow() -> None:
+    """pdftotext's text of a XeLaTeX page (tests/data, from a generated document): the page's
+    one note, cited above, is cut into pieces at its wide spaces (`3 OECD.AI. (n.d.).`, `About
+    the Global Partnership …`, its URL), so its lines look no wider than the body's. A single
+    note a few lines from the page's end whose first line cites a source (`(n.d.)`, a year in
+    brackets) is a note all the same; a paragraph's line that opens with a number cites none."""
+    text = (Path(__file__).parents[1] / "data" / "tex_one_note_citing_a_source.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[3].text == (
+        "OECD.AI. (n.d.). About the Global Partnership on Artificial Intelligence (GPAI). https://oecd.ai/en/about/what-we-do")
+    body = _body(text)
+    assert "OECD" not in body and "GPAI" not in body
+    assert "ย้ายพิพิธภัณฑ์ มายัง สถานที่ ปัจจุบัน และเปลี่ยนชื่อ" in body

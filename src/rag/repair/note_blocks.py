@@ -55,6 +55,8 @@ _URL_PIECE = re.compile(r"^\s*(?=\S*[/.\-])(?=\S*[A-Za-z0-9])\S+\s*$")
 _YEAR_END = re.compile(r"\(\d{4}\)\s*$")  # `กระทรวงการต่างประเทศ (2561)`
 # Lines a note takes at most, on average, in a block told from the body by its markers alone
 _SHORT_NOTE_LINES = 8
+# Lines a page's one note takes at most, in a block told from the body by the source it cites
+_ONE_NOTE_LINES = 5
 
 
 def _body_full_width(raws: list[RawLine]) -> float:
@@ -249,9 +251,14 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
         cited = all(cited_above(before, n) for _, n, _ in notes)
         # On a page-wide measure, pdftotext cuts a justified note line into pieces that look
         # narrow: two notes or more, every number cited above, most of them citing a source, are
-        # notes whatever their width.
-        sources = len(notes) >= 2 and full > COLUMN_MEASURE and cited and \
+        # notes whatever their width; so is a page's one note, cited above, whose first line
+        # cites a source, a few lines from the page's end.
+        sources = full > COLUMN_MEASURE and cited and (
             2 * sum(cites_a_source(text) for text in _note_texts(raws, body, notes)) > len(notes)
+            if len(notes) >= 2 else
+            # one note, a few lines to the page's end, citing a source on its first line
+            # (`2 The White House. (2025 , March 27) . ICYMI:`), as a paragraph's line does not
+            len(body) - pos <= _ONE_NOTE_LINES and cites_a_source(raws[first].text[start[1]:]))
         if misplaced or (narrow and not (short and cited) and not sources):
             continue  # a line of running text that happens to open with a number
         if len(notes) >= 2 or wrapped or cited_above(before, notes[0][1]):
