@@ -192,6 +192,24 @@ def test_numbered_headings_count_on_through_the_document():
                                           "บทที่ 3 ประเพณีของชุมชน"]
 
 
+def test_a_first_numbered_heading_too_wide_for_one_opens_the_count():
+    """A long first heading in large type runs as wide as a full line (`1. การค้า…ของภูมิภาค`),
+    wider than a heading may be, and the last heading follows a paragraph whose last line ran
+    near the margin: where the numbers count on from 2 through the document, text between them,
+    the line numbered 1 before them is the first heading, and each of the count is one."""
+    paragraph = [
+        "การค้าระหว่างประเทศของภูมิภาคนี้ขยายตัวอย่างต่อเนื่องตลอดทศวรรษที่ผ่านมา",
+        "โดยมีสินค้าเกษตรและอุตสาหกรรมเบาเป็นสินค้าส่งออกหลักของหลายประเทศใน",
+        "กลุ่ม และมีการลงนามความตกลงการค้าเสรีหลายฉบับระหว่างประเทศสมาชิก",
+    ]
+    lines = ["1. การค้าระหว่างประเทศ: ความท้าทาย อำนาจต่อรอง และกฎเกณฑ์ใหม่ของภูมิภาค", *paragraph,
+             "2. การศึกษา", *paragraph, "3. การท่องเที่ยว", *paragraph, "4. สิ่งแวดล้อมและพลังงาน", *paragraph]
+    assert _sections(lines) == ["1. การค้าระหว่างประเทศ: ความท้าทาย อำนาจต่อรอง และกฎเกณฑ์ใหม่ของภูมิภาค",
+                                "2. การศึกษา", "3. การท่องเที่ยว", "4. สิ่งแวดล้อมและพลังงาน"]
+    # without a line numbered 1 before the count, nothing is added to it
+    assert "1. การค้าระหว่างประเทศ" not in " ".join(_sections(lines[1:]))
+
+
 def test_a_numbered_list_inside_a_paragraph_is_no_heading():
     lines = [
         "มาตรการที่รัฐบาลเสนอมีสามด้านหลักที่ต้องดำเนินการพร้อมกันในปีงบประมาณนี้ ได้แก่",

@@ -169,26 +169,30 @@ def _numbered_headings(body: list[BodyLine], full: float) -> tuple[int | None, s
     first: int | None = None
     counted: set[NumberStyle] = set()
     styles: dict[NumberStyle, list[tuple[int, int]]] = {}
+    wide: dict[NumberStyle, list[tuple[int, int]]] = {}  # numbered lines too wide for a heading
     for i, line in enumerate(body):
         m = _HEADING_NUMBER.match(line.text)
         if m is None or line.markers or i + 1 == len(body) or not any(c.isalpha() for c in line.text[m.end():]):
             continue
         if len(line.text.split()) > HEADING_MAX_WORDS or _ends_sentence(line.text):
             continue
-        if not line.heading and line.width > NUMBERED_HEADING_RATIO * full:
-            continue
         style, n = _number_style(line.text) or (("", False, ""), 0)
+        if not line.heading and line.width > NUMBERED_HEADING_RATIO * full:
+            wide.setdefault(style, []).append((i, n))
+            continue
         styles.setdefault(style, []).append((i, n))
     for style, found in styles.items():
         for (i, n), (j, m) in itertools.pairwise(found):
             if j == i + 1 and m == n + 1:  # items of a list, one to a line
                 body[i].heading = body[j].heading = False
-        chain: list[int] = []
-        last_i, last_n = -2, 0
-        for i, n in found:
-            if n == last_n + 1 and i > last_i + 1:
-                chain.append(i)
-                last_i, last_n = i, n
+        chain = _count_from(found, 1)
+        if len(chain) < _MIN_NUMBERED:
+            # the first heading too wide for one (a long title in large type) or lost: a count
+            # from 2 on, as long, opens with it where a line numbered 1 stands before it
+            later = _count_from(found, 2)
+            ones = [i for i, n in wide.get(style, []) if n == 1 and later and i < later[0] - 1]
+            if len(later) >= _MIN_NUMBERED and ones:
+                chain = [ones[-1], *later]
         if len(chain) >= 2 and (len(chain) >= _MIN_NUMBERED or any(body[i].heading for i in chain)):
             for i in chain:
                 body[i].heading = True
@@ -196,6 +200,17 @@ def _numbered_headings(body: list[BodyLine], full: float) -> tuple[int | None, s
             first = chain[0] if first is None else min(first, chain[0])
             counted.add(style)
     return first, counted
+
+
+def _count_from(found: list[tuple[int, int]], start: int) -> list[int]:
+    """The lines of ``found`` (line, number) that count on from ``start`` with text between them."""
+    chain: list[int] = []
+    last_i, last_n = -2, start - 1
+    for i, n in found:
+        if n == last_n + 1 and i > last_i + 1:
+            chain.append(i)
+            last_i, last_n = i, n
+    return chain
 
 
 def _numbered_only(body: list[BodyLine], first: int, styles: set[NumberStyle]) -> None:
