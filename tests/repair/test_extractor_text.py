@@ -1333,3 +1333,15 @@ def test_a_pages_one_note_that_cites_a_source_is_a_note_however_narrow() -> None
     body = _body(text)
     assert "OECD" not in body and "GPAI" not in body
     assert "ย้ายพิพิธภัณฑ์ มายัง สถานที่ ปัจจุบัน และเปลี่ยนชื่อ" in body
+
+
+def test_marks_pdfminer_left_at_a_pages_end_go_with_the_page_break() -> None:
+    """pdfminer.six's text of LibreOffice pages (tests/data, from a generated document): under a
+    page's last note it leaves marks it could not place, each alone on a line, blank lines
+    between them and the next page's form feed (`ู`, `่`). They go with the page break, so the
+    note ends where its text does and the page's running foot (`Page 4`) stays furniture."""
+    text = (Path(__file__).parents[1] / "data" / "lo_marks_left_at_page_end.pdfminer.txt").read_text(encoding="utf-8")
+    refs = _doc(text).references
+    assert refs[8].text.startswith("ในที่นี้หมายถึงนิวคาสเซิลอะพอนไทน์")
+    assert refs[8].text.endswith("ซึ่งครอบคลุมทั้งมิติทางประวัติศาสตร์และสังคม")
+    assert not any("Page" in refs[n].text for n in range(1, 10))

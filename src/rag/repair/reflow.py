@@ -17,6 +17,7 @@ stages pass over; a page break written before a line takes the blank line above 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from rag.repair.box_pieces import order_box_pieces
@@ -128,6 +129,13 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         # pdfminer.six left alone at the page's end with no letter to go back onto
         if opens and i and (kinds[i - 1] == FILLER or (not kinds[i - 1] and not has_text(texts[i - 1]))):
             kinds[i - 1], texts[i - 1] = PAGEBREAK, ""
+            # more marks left alone above it, blank lines between, go with it (`ี` + `่` under
+            # a page's last note)
+            k = i - 2
+            while k >= 0 and not kinds[k] and not opens_page[k + 1] and not has_text(texts[k]):
+                if _marks_only(texts[k]):
+                    kinds[k], texts[k] = FILLER, ""
+                k -= 1
     if printed_lines(texts, kinds):
         joined += join_copy_cuts(texts, kinds)
         joined += join_below_vowel_cuts(texts, kinds, opens_page)
@@ -331,3 +339,8 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
             continue  # (a hyphen, dash or slash: no word ended; the last line: nothing follows)
         if t[-1] not in _THAI_LETTERS or not (nxt.lstrip()[0] in _THAI_LETTERS or nxt.lstrip()[0].isdigit()):
             texts[i] = t + " "
+
+
+def _marks_only(text: str) -> bool:
+    """A line of Thai marks alone (vowels above or below, tones), no letter to sit on."""
+    return bool(text.strip()) and all(unicodedata.category(c) == "Mn" or c.isspace() for c in text)
