@@ -35,9 +35,8 @@ def column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
     tail). A block opens with the next note's number and runs while its lines read as notes:
     the next number, a line after one cut in a URL, a line in Latin script (references run on
     in it; Thai bodies don't), a line that closes one of a reference's fields and goes on where
-    the note has not ended (`(2545). ทฤษฎี ความ ซับ ซ้อน ใน`), a line that closes a reference (`หน้า 79–279.`), the last lines
-    before the next note
-    (``_next_note_within``), or a line after a wide one (a note line wraps only when full, and
+    the note has not ended (`(2545). ทฤษฎี ความ ซับ ซ้อน ใน`), a line that closes a reference
+    (`หน้า 79–279.`), the last lines before the next note (``_next_note_within``), or a line after a wide one (a note line wraps only when full, and
     in its smaller type a full line is wider than the body's), unless that last one reads as the
     next column's first line (``_resumes_after_split_note``) with more of the page after it than
     the lines that show the body resuming. One of its numbers must be cited above on the page

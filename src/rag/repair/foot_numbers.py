@@ -137,8 +137,9 @@ def _place_endnote_numbers(texts: list[str], kinds: list[str], opens_page: list[
     number in the count goes to the line above it or the one below, whichever opens a note (as a
     reference opens, after a line that closed one or right under the heading), the way the number
     before went where both do; the running heads and page numbers of the pages it crosses are no
-    note's line (marked as such here: pdftotext's pieces of a page's top come apart otherwise). Only where the heading's first line has no number: numbers written first are
-    the layout's to read as they are. Returns how many numbers were placed."""
+    note's line (marked as such here: pdftotext's pieces of a page's top come apart otherwise).
+    Only where the heading's first line has no number: numbers written first are the layout's
+    to read as they are. Returns how many numbers were placed."""
     furniture = _page_furniture(texts, kinds, opens_page)
     lines = [k for k in range(heading + 1, len(texts))
              if is_text(texts, kinds, k) and not _is_furniture(texts[k], furniture)]
