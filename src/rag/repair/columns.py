@@ -25,7 +25,7 @@ import unicodedata
 from collections import Counter
 
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
-from rag.repair.lines import COLUMN_MEASURE, LONE_NUMBER
+from rag.repair.lines import COLUMN_MEASURE, LONE_NUMBER, head_key
 from rag.thai.chars import DIGITS, FOLLOW_VOWELS, LAKKHANGYAO, MARKS
 
 _CHAPTER_WORDS = "บทที่|ส่วนที่|ภาคที่|ตอนที่|Chapter|Part|Section"
@@ -104,7 +104,6 @@ _PIECES_MIN, _PIECES_MAX = 0.7, 1.15
 # A line wider than this share of a full line runs across the page, not in a column (Latin
 # letters are narrower than Thai ones: a column's Latin line may count 1.4 full lines).
 _ACROSS = 1.5
-_DIGITS = re.compile(f"[{DIGITS}]+")
 
 
 class _Block:
@@ -220,17 +219,12 @@ def _column_parts(blocks: list[_Block]) -> list[list[_Block]]:
 _HEAD_LINES = 3
 
 
-def _head_key(text: str) -> str:
-    """A line as it repeats on every page (`Page 2`, `Page 3`: its numbers left out)."""
-    return _DIGITS.sub("", text).strip()
-
-
 def _after_heads(blocks: list[_Block], texts: list[str], heads: Counter[str], full: float) -> list[_Block]:
     """The blocks without the lines that open them and open other pages too (the running head,
     `Page 7`), or a number alone next to those: they are no column's and stay where they are."""
     while blocks:
         line = texts[blocks[0].lines[0]]
-        key = _head_key(line)
+        key = head_key(line)
         if not LONE_NUMBER.match(line.strip()) and (not key or heads[key] < 2):
             break
         rest = blocks[0].lines[1:]
@@ -319,7 +313,7 @@ def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], op
         return 0  # (a page-wide measure: blocks of one line are how pdftotext cut its paragraphs)
     pages = _pages(page, opens_page, full)
     heads = Counter(key for on_page in pages
-                    for key in {_head_key(texts[k]) for k in [k for b in on_page for k in b.lines][:_HEAD_LINES]})
+                    for key in {head_key(texts[k]) for k in [k for b in on_page for k in b.lines][:_HEAD_LINES]})
     read = 0
     last_number = 0  # the last note number read so far
     for blocks in (part for on_page in pages for part in _column_parts(on_page)):

@@ -18,9 +18,10 @@ sees the text after pdftotext has laid it out.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from rag.repair.layout import FILLER, PAGE, glued_note_start, is_endnote_heading, thai_share
-from rag.repair.lines import LONE_NUMBER, is_blank, is_text, line_width
+from rag.repair.lines import LONE_NUMBER, head_key, is_blank, is_text, line_width
 from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
 
 # A note's first line opens with a capital, a Thai letter, a bracket, a quotation mark or a stop
@@ -187,24 +188,17 @@ def _opens_note(texts: list[str], lines: list[int], numbers: list[int], at: int)
 
 
 def _is_furniture(text: str, furniture: set[str]) -> bool:
-    return _shape(text) in furniture or bool(_PAGE_LABEL.match(text))
-
-
-def _shape(text: str) -> str:
-    return re.sub(r"\d+", "#", text.strip())
+    key = head_key(text)
+    return (bool(key) and key in furniture) or bool(_PAGE_LABEL.match(text))
 
 
 def _page_furniture(texts: list[str], kinds: list[str], opens_page: list[bool]) -> set[str]:
     """Running heads and printed page numbers: what the first two text lines of two pages or
     more (numbers alone aside: a note's) read alike but for their digits (`Journal of Thai
     Studies, Vol. 9 No. 1`, `Page 6`)."""
-    seen: dict[str, int] = {}
-    k = 0
-    while k < len(texts):
-        if k == 0 or opens_page[k]:
-            tops = [j for j in range(k, min(len(texts), k + 12))
-                    if is_text(texts, kinds, j) and not LONE_NUMBER.match(texts[j].strip())][:2]
-            for shape in {_shape(texts[j]) for j in tops}:
-                seen[shape] = seen.get(shape, 0) + 1
-        k += 1
-    return {shape for shape, n in seen.items() if n >= 2}
+    seen: Counter[str] = Counter()
+    for k in (k for k in range(len(texts)) if k == 0 or opens_page[k]):
+        tops = [j for j in range(k, min(len(texts), k + 12))
+                if is_text(texts, kinds, j) and not LONE_NUMBER.match(texts[j].strip())][:2]
+        seen.update({head_key(texts[j]) for j in tops})
+    return {key for key, n in seen.items() if n >= 2}

@@ -8,10 +8,11 @@ import re
 import unicodedata
 
 from rag.repair.layout import FILLER
-from rag.thai.chars import FOLLOW_VOWELS, LAKKHANGYAO, MARKS
+from rag.thai.chars import DIGITS, FOLLOW_VOWELS, LAKKHANGYAO, MARKS
 
 CONTINUES = frozenset(MARKS + FOLLOW_VOWELS + LAKKHANGYAO)
 LONE_NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
+_DIGIT_RUN = re.compile(f"[{DIGITS}]+")
 # The two pieces of a line cut at its marker make one printed line: together about as wide as a
 # full line (the cut is inside a paragraph, whose lines run to the margin); a piece that opens
 # with the space that followed the marker may belong to a shorter last line.
@@ -73,3 +74,8 @@ def next_text(texts: list[str], kinds: list[str], i: int) -> str | None:
     while j < len(texts) and kinds[j] == FILLER:
         j += 1
     return texts[j] if j < len(texts) and not kinds[j] else None
+
+
+def head_key(text: str) -> str:
+    """A line as it repeats on every page (`Page 2`, `Page 3`: its numbers left out)."""
+    return _DIGIT_RUN.sub("", text).strip()

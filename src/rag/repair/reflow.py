@@ -17,7 +17,6 @@ stages pass over; a page break written before a line takes the blank line above 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 from rag.repair.box_pieces import order_box_pieces
@@ -39,7 +38,7 @@ from rag.repair.lines import (
     next_text,
     starts_inside_word,
 )
-from rag.thai.chars import LETTERS
+from rag.thai.chars import LETTERS, MARKS
 from rag.thai.lexicon import lexicon
 
 # What cannot open a Thai line: marks ride on the letter before them, and SARA A, AA, AM and
@@ -343,4 +342,4 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
 
 def _marks_only(text: str) -> bool:
     """A line of Thai marks alone (vowels above or below, tones), no letter to sit on."""
-    return bool(text.strip()) and all(unicodedata.category(c) == "Mn" or c.isspace() for c in text)
+    return bool(text.strip()) and all(c in MARKS or c.isspace() for c in text)
