@@ -141,6 +141,30 @@ def test_clean_reads_files_as_ingest_does(tmp_path: Path) -> None:
     assert r.returncode == 0 and r.stdout.split("\n") == ["", "", ""] and r.stderr == "", r
 
 
+def test_inspect_prints_the_tree_of_sections_chunks_and_references(article: Path) -> None:
+    """`rag inspect FILE` without --json prints each section with its chunks, the text before
+    the first heading included, then the references (it once failed on the first chunk with a
+    traceback, and left out the chunks before the first heading)."""
+    r = run_rag("inspect", str(article))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    data = json.loads(run_rag("inspect", str(article), "--json").stdout)
+    assert f"{len(data['sections'])} sections, {len(data['footnotes'])} references" in r.stdout
+    for c in data["chunks"]:
+        assert f"{c['chunk_id']} p. {c['page']} {len(c['text'])} chars" in r.stdout
+    assert "(introduction)" in r.stdout
+    assert data["footnotes"][-1]["text"][:30] in r.stdout.replace("\n", "")
+
+
+def test_inspect_prints_brackets_in_a_document_as_written(tmp_path: Path) -> None:
+    """A title or text holding what the terminal library reads as markup (`[/bold]`) is
+    printed as written, not taken for a style or refused with a traceback."""
+    doc = tmp_path / "brackets.txt"
+    doc.write_text("ข้อความในย่อหน้าแรก [/x]\n", encoding="utf-8")
+    r = run_rag("inspect", str(doc), "--title", "[/bold] ความร่วมมือ [red]")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert "[/bold] ความร่วมมือ [red]" in r.stdout
+
+
 @pytest.mark.parametrize("args, needle", [
     (["search", ""], "empty query"),
     (["search", " \t\n "], "empty query"),

@@ -50,20 +50,26 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print(json.dumps(outputs[0] if len(outputs) == 1 else outputs, ensure_ascii=False))
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.tree import Tree
 
     console = Console()
     for src, out in zip(sources, outputs, strict=True):
-        tree = Tree(f"[bold]{src.title}[/bold] ({src.doc_id}): {len(out['sections'])} sections, "
+        tree = Tree(f"[bold]{escape(src.title)}[/bold] ({escape(src.doc_id)}): {len(out['sections'])} sections, "
                     f"{len(out['footnotes'])} references, {len(out['chunks'])} chunks")
-        for sec in out["sections"]:
-            chunks = [c for c in out["chunks"] if c["section"] == sec["title"]]
-            node = tree.add(f"{sec['title'] or '(introduction)'} · p. {sec['page']} · {len(chunks)} chunks")
+        titled = {sec["title"] for sec in out["sections"]}
+        # the text before the first heading is a section the structure does not list
+        unlisted = [c for c in out["chunks"] if c["section"] not in titled]
+        groups = [("", unlisted[0]["page"], unlisted)] if unlisted else []
+        groups += [(sec["title"], sec["page"], [c for c in out["chunks"] if c["section"] == sec["title"]])
+                   for sec in out["sections"]]
+        for title, page, chunks in groups:
+            node = tree.add(f"{escape(title) or '(introduction)'} · p. {page} · {len(chunks)} chunks")
             for c in chunks:
                 fn = f" [magenta]{c['footnotes']}[/magenta]" if c["footnotes"] else ""
-                node.add(f"{c['chunk_id']} p. {c['page']} {len(c['text'])} chars{fn}", file=sys.stderr, flush=True)
+                node.add(f"{c['chunk_id']} p. {c['page']} {len(c['text'])} chars{fn}")
         refs = tree.add("references")
         for f in out["footnotes"]:
-            refs.add(f"{f['n']}. {f['text']} (p. {f['page']})")
+            refs.add(f"{f['n']}. {escape(f['text'])} (p. {f['page']})")
         console.print(tree)
     return 0
