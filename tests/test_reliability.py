@@ -155,14 +155,22 @@ def test_inspect_prints_the_tree_of_sections_chunks_and_references(article: Path
     assert data["footnotes"][-1]["text"][:30] in r.stdout.replace("\n", "")
 
 
-def test_inspect_prints_brackets_in_a_document_as_written(tmp_path: Path) -> None:
+def test_inspect_and_search_print_brackets_in_a_document_as_written(tmp_path: Path) -> None:
     """A title or text holding what the terminal library reads as markup (`[/bold]`) is
-    printed as written, not taken for a style or refused with a traceback."""
+    printed as written by `rag inspect` and `rag search`, not taken for a style or refused
+    with a traceback."""
     doc = tmp_path / "brackets.txt"
-    doc.write_text("ข้อความในย่อหน้าแรก [/x]\n", encoding="utf-8")
-    r = run_rag("inspect", str(doc), "--title", "[/bold] ความร่วมมือ [red]")
+    doc.write_text("ความร่วมมือด้านเซมิคอนดักเตอร์ระหว่างไทยและญี่ปุ่น [/x]\n", encoding="utf-8")
+    title = "[/bold] ความร่วมมือ [red]"
+    r = run_rag("inspect", str(doc), "--title", title)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
-    assert "[/bold] ความร่วมมือ [red]" in r.stdout
+    assert title in r.stdout
+    index = tmp_path / "index"
+    r = run_rag("ingest", str(doc), "--title", title, "--index", str(index), "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = run_rag("search", "เซมิคอนดักเตอร์", "--index", str(index))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert title in r.stdout and "[/x]" in r.stdout
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -182,7 +182,7 @@ def _print_hits(result: Any) -> None:
         body = Text(h.text[:600] + ("…" if len(h.text) > 600 else ""))
         if h.footnotes:
             body.append("\n" + "\n".join(f"[{r.n}] {r.text}" for r in h.footnotes), style="dim")
-        console.print(Panel(body, title=head, title_align="left"))
+        console.print(Panel(body, title=Text(head), title_align="left"))  # a title's brackets are text
     console.print(f"[dim]{result.took_ms:.1f} ms ({result.embed_ms:.1f} ms encoding), mode {result.mode}[/dim]")
 
 
