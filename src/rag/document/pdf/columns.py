@@ -90,8 +90,7 @@ def _zones_at(c: float, ordered: list[Line], inks: list[list[tuple[float, float]
     members: list[int] = []
 
     def close(before_spanning: bool) -> None:
-        if before_spanning:
-            _trim_tail(members, ordered, inks, c - 0.3 * em)
+        _trim_tail(members, ordered, inks, c - 0.3 * em, at_page_end=not before_spanning)
         size = dominant_size(g for i in members for g in ordered[i].glyphs) or em
         # the margin is where the column's body type starts: notes set smaller under the column
         # (a hanging number, the text indented after it) and stray superscripts do not count
@@ -99,11 +98,16 @@ def _zones_at(c: float, ordered: list[Line], inks: list[list[tuple[float, float]
         right = [x0 for x0, at in filter(None, firsts) if at >= 0.85 * size]
         aligned = sum(1 for x0 in right if abs(x0 - c) <= max(1.5, 0.15 * em))  # first glyphs overhang
         left = [i for i in members if any(x1 < c - 0.3 * em for _, x1 in inks[i])]
-        if aligned >= aligned_lines and aligned >= 0.5 * len(right) and len(left) >= 2:
-            edge = max(x1 for i in left for _, x1 in inks[i] if x1 < c - 0.3 * em)
+        # the gutter is measured on the columns' own type: a header, a title or a note list
+        # across the page, smaller or larger, may leave a word gap just short of it
+        body = [g.x1 for i in left for g in ordered[i].glyphs
+                if not g.space and 0.85 * size <= g.size <= 1.15 * size and g.x1 < c - 0.3 * em]
+        if aligned >= aligned_lines and aligned >= 0.5 * len(right) and len(left) >= 2 and body:
+            edge = max(body)
             start = min(x0 for i in left for x0, _ in inks[i])
             if c - edge >= max(0.7 * size, min_gap) and edge - start >= min_width:
-                zones.append(Zone(band=(edge, c), lines={id(ordered[i]) for i in members}))
+                kept = {id(ordered[i]) for i in members if not _spans_gutter(ordered[i], c - 0.3 * em, size)}
+                zones.append(Zone(band=(edge, c), lines=kept))
         members.clear()
 
     for i, ink in enumerate(inks):
@@ -113,6 +117,19 @@ def _zones_at(c: float, ordered: list[Line], inks: list[list[tuple[float, float]
             members.append(i)
     close(before_spanning=False)
     return zones
+
+
+def _spans_gutter(line: Line, x: float, size: float) -> bool:
+    """A line in other type than the columns' (`size`) whose ink stops short of ``x`` only at a
+    word gap of its own type (under 0.6 em): a title, a header or a note list across the page,
+    whose gap happens to fall at the gutter. It is read whole, not cut into the columns."""
+    glyphs = sorted((g for g in line.glyphs if not g.space), key=lambda g: g.x0)
+    before = [g for g in glyphs if g.x1 < x]
+    after = [g for g in glyphs if g.x0 >= x]
+    if not before or not after or len(before) + len(after) < len(glyphs):
+        return False
+    last = max(before, key=lambda g: g.x1)
+    return not 0.85 * size <= last.size <= 1.15 * size and after[0].x0 - last.x1 < 0.6 * last.size
 
 
 def _first_right_of(line: Line, x: float) -> tuple[float, float] | None:
@@ -125,13 +142,15 @@ def _first_right_of(line: Line, x: float) -> tuple[float, float] | None:
 
 
 def _trim_tail(members: list[int], ordered: list[Line], inks: list[list[tuple[float, float]]],
-               gutter: float) -> None:
+               gutter: float, *, at_page_end: bool) -> None:
     """Lines after a zone's last line with ink right of the gutter belong to its first column
-    (the second ran out first), unless the zone ends in text across the page and a heading
-    comes among them: from there on they follow the columns (Chromium sets what follows a
-    column block full width; a short heading does not reach the gutter). Only lines in the
-    columns' type count as the second column's: under such a heading, a line of smaller text
-    across the page (a note list) can leave a word gap just where the gutter was."""
+    (the second ran out first), unless a heading comes among them and the zone ends in text
+    across the page, or (``at_page_end``) only smaller type follows the heading to the page's
+    end (a list of notes): from there on they follow the columns (Chromium sets what follows
+    a column block full width; a short heading does not reach the gutter, nor do short notes).
+    Only lines in the columns' type count as the second column's: under such a heading, a line
+    of smaller text across the page (a note list) can leave a word gap just where the gutter
+    was."""
     size = dominant_size(g for i in members for g in ordered[i].glyphs)
     last = max((k for k, i in enumerate(members)
                 if ordered[i].size >= 0.85 * size and any(x1 > gutter for _, x1 in inks[i])), default=-1)
@@ -139,7 +158,8 @@ def _trim_tail(members: list[int], ordered: list[Line], inks: list[list[tuple[fl
     for k in range(last + 1, len(members)):
         ln = ordered[members[k]]
         if ln.size > 1.1 * size or (ln.bold and not bold):
-            del members[k:]
+            if not at_page_end or all(ordered[i].size < 0.85 * size for i in members[k + 1:]):
+                del members[k:]
             return
 
 

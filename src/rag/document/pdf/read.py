@@ -107,11 +107,15 @@ def _lay_out(page_lines: list[list[Line]], rules: list[list[Box]]) -> list[Page]
     split = [split_notes_in(lines, left_rules(lines, rules[i], body_size), body_size)
              for i, lines in enumerate(page_lines)]
     zones = [column_zones(lines) for lines, _ in split]
-    # the document's columns: where a column starts on two pages or more, and its gutter there
-    gutters: dict[int, list[float]] = defaultdict(list)
-    for z in (z for zs in zones for z in zs):
-        gutters[round(z.band[1])].append(z.band[1] - z.band[0])
-    known = [(float(c), min(widths)) for c, widths in gutters.items() if len(widths) >= 2]
+    # the document's columns: where a column starts (within a point or two) in two zones or
+    # more, on two pages or twice on one, and the narrowest gutter there
+    found = [z for zs in zones for z in zs]
+    gutters: dict[int, float] = {}
+    for z in found:
+        alike = [y for y in found if _near(y.band[1], [z.band[1]])]
+        if len(alike) >= 2:
+            gutters.setdefault(round(z.band[1]), min(y.band[1] - y.band[0] for y in alike))
+    known = [(float(c), width) for c, width in gutters.items()]
     starts = [c for c, _ in known]
     pages: list[Page] = []
     for i, (lines, notes) in enumerate(split):
