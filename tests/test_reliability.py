@@ -126,6 +126,18 @@ def test_directory_and_missing_path_are_refused(index_copy: Path, tmp_path: Path
     assert snapshot(index_copy) == before
 
 
+def test_removing_the_only_document_is_refused_in_one_line(index_copy: Path) -> None:
+    """An index holds one document at least (its word index is built over one text at least):
+    removing the last one says so in one line, leaves the index as it was, and searches go on
+    (it once failed with a traceback while writing the empty index)."""
+    before = snapshot(index_copy)
+    one_line_error(run_rag("remove", "tech-diplomacy-th", "--index", str(index_copy)), "only document",
+                   "tech-diplomacy-th")
+    assert snapshot(index_copy) == before
+    r = run_rag("search", "STAs", "--index", str(index_copy), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["hits"], r.stderr[-2000:]
+
+
 def test_clean_reads_files_as_ingest_does(tmp_path: Path) -> None:
     """`rag clean` refuses a folder or a missing file in the same one line as ingest (it
     shares ingest's reader), and prints nothing for an empty file rather than refusing it."""

@@ -228,6 +228,10 @@ class EmbeddedUpdate(Update):
     def remove(self, doc_id: str) -> int:
         if doc_id not in self.documents:
             raise RagError(f"no document {doc_id!r} in {self.index_dir} (see `rag list`)")
+        if len(self.documents) == 1:
+            # (the word index, bm25s, is built over one text at least)
+            raise RagError(f"{doc_id!r} is the only document in {self.index_dir}, and an index holds one at "
+                           f"least: add another first, or delete the folder to start over")
         removed = self.documents[doc_id].n_chunks
         if self._segment_fits(0, removed):
             self._placement()
