@@ -210,6 +210,29 @@ def test_a_first_numbered_heading_too_wide_for_one_opens_the_count():
     assert "1. การค้าระหว่างประเทศ" not in " ".join(_sections(lines[1:]))
 
 
+def test_numbered_headings_too_wide_for_one_count_with_the_narrow_ones():
+    """In a narrow column, long headings in large type run as wide as a full line (`๑. …`,
+    `๒. …`) and the next follows a paragraph whose last line ran near the margin (`๔. …`): where
+    two or more of a count from 1 are narrow enough for a heading, the count runs through the
+    wide ones, each a heading. A bare number opens running text as often (`10 ปี …`), and a line
+    wider than a full one is a heading run into its text: neither joins a count."""
+    paragraph = [
+        "การค้าระหว่างประเทศของภูมิภาคนี้ขยายตัวอย่างต่อเนื่องตลอดทศวรรษที่ผ่านมา",
+        "โดยมีสินค้าเกษตรและอุตสาหกรรมเบาเป็นสินค้าส่งออกหลักของหลายประเทศใน",
+        "กลุ่ม และมีการลงนามความตกลงการค้าเสรีหลายฉบับระหว่างประเทศสมาชิกอย่างต่อเนื่อง",
+    ]
+    first = "๑. การค้าระหว่างประเทศ: ความท้าทาย อำนาจต่อรอง และกฎเกณฑ์ใหม่ของภูมิภาค"
+    second = "๒. การศึกษาและแรงงาน: ทักษะใหม่ การย้ายถิ่น และความร่วมมือข้ามพรมแดน"
+    lines = [first, *paragraph, second, *paragraph, "๓. การท่องเที่ยว", *paragraph, "๔. สิ่งแวดล้อม",
+             *paragraph]
+    assert _sections(lines) == [first, second, "๓. การท่องเที่ยว", "๔. สิ่งแวดล้อม"]
+    bare = [line.replace("๑. ", "๑ ").replace("๒. ", "๒ ").replace("๓. ", "๓ ").replace("๔. ", "๔ ")
+            for line in lines]
+    assert not {first[3:], second[3:]} & {t[2:] for t in _sections(bare)}
+    run_in = [first + " โดยมีสินค้าเกษตร", *lines[1:]]  # a heading run into its paragraph's first line
+    assert not any(t.startswith("๑.") for t in _sections(run_in))
+
+
 def test_a_numbered_list_inside_a_paragraph_is_no_heading():
     lines = [
         "มาตรการที่รัฐบาลเสนอมีสามด้านหลักที่ต้องดำเนินการพร้อมกันในปีงบประมาณนี้ ได้แก่",

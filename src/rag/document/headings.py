@@ -142,6 +142,9 @@ _HEADING_NUMBER = re.compile(r"(บทที่|ส่วนที่|ภาค�
 # A numbered line may be a heading this much wider than `HEADING_RATIO` allows: large type
 # fills a narrow column.
 NUMBERED_HEADING_RATIO = 0.9
+# ... and a line of large type wraps at the measure, hardly wider than a full line of body type
+# (full lines vary by a few characters with word wrap)
+_FULL_SLACK = 1.1
 _MIN_NUMBERED = 3
 # How a heading's number is written: (chapter word, Thai digits, the mark after the digits).
 NumberStyle = tuple[str, bool, str]
@@ -186,9 +189,18 @@ def _numbered_headings(body: list[BodyLine], full: float) -> tuple[int | None, s
             if j == i + 1 and m == n + 1:  # items of a list, one to a line
                 body[i].heading = body[j].heading = False
         chain = _count_from(found, 1)
+        if len(chain) < _MIN_NUMBERED and (style[0] or style[2]):
+            # headings too wide for one (long titles in large type, a narrow column): the count
+            # runs through them where two or more of it are narrow enough, in a style of its own
+            # (`2. `, `ส่วนที่ 3`; a bare `10 ` opens running text too); a line much wider than
+            # a full one is a heading run into its paragraph's first line
+            fits = [(i, n) for i, n in wide.get(style, []) if body[i].width <= _FULL_SLACK * full]
+            through = _count_from(sorted(found + fits), 1)
+            if len(through) >= _MIN_NUMBERED and len(set(through) & {i for i, _ in found}) >= 2:
+                chain = through
         if len(chain) < _MIN_NUMBERED:
-            # the first heading too wide for one (a long title in large type) or lost: a count
-            # from 2 on, as long, opens with it where a line numbered 1 stands before it
+            # the first heading too wide for one, whatever its width, or lost: a count from 2
+            # on, as long, opens with it where a line numbered 1 stands before it
             later = _count_from(found, 2)
             ones = [i for i, n in wide.get(style, []) if n == 1 and later and i < later[0] - 1]
             if len(later) >= _MIN_NUMBERED and ones:
