@@ -140,11 +140,15 @@ def test_removing_the_only_document_is_refused_in_one_line(index_copy: Path) -> 
 
 def test_clean_reads_files_as_ingest_does(tmp_path: Path) -> None:
     """`rag clean` refuses a folder or a missing file in the same one line as ingest (it
-    shares ingest's reader), and prints nothing for an empty file rather than refusing it."""
+    shares ingest's reader), and a PDF with where to look instead; it prints nothing for an
+    empty file rather than refusing it."""
     folder = tmp_path / "folder.txt"
     folder.mkdir()
     one_line_error(run_rag("clean", str(folder)), "is a directory", code=2)
     one_line_error(run_rag("clean", str(tmp_path / "missing.txt")), "no such file", code=2)
+    pdf = tmp_path / "report.pdf"  # a PDF is read from its layout: `rag inspect` shows it
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    one_line_error(run_rag("clean", str(pdf)), "a PDF", "rag inspect", code=2)
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"\n  \n")
     r = run_rag("clean", str(empty))

@@ -8,11 +8,17 @@ import json
 import sys
 from pathlib import Path
 
+from rag.errors import RagError
+
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from rag.document.reading import read_text_file
     from rag.repair.text import line_texts, repair_document
 
+    if Path(args.file).suffix.lower() == ".pdf":
+        # a PDF is read from its layout, with nothing to repair (rag.document.pdf)
+        raise RagError(f"{args.file}: a PDF; `rag clean` repairs text extracted from one, and "
+                       f"`rag inspect {args.file}` shows how the PDF itself reads")
     text = read_text_file(Path(args.file), newlines=not args.lines, allow_empty=True, glyphs=True)
     if args.lines:
         lines = text.split("\n")
