@@ -175,12 +175,13 @@ def test_inspect_and_search_print_brackets_in_a_document_as_written(tmp_path: Pa
     """A title or text holding what the terminal library reads as markup (`[/bold]`) is
     printed as written by `rag inspect` and `rag search`, not taken for a style or refused
     with a traceback."""
-    doc = tmp_path / "brackets.txt"
+    doc = tmp_path / "brackets.md"
     doc.write_text("ความร่วมมือด้านเซมิคอนดักเตอร์ระหว่างไทยและญี่ปุ่น [/x]\n", encoding="utf-8")
     title = "[/bold] ความร่วมมือ [red]"
     r = run_rag("inspect", str(doc), "--title", title)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
     assert title in r.stdout
+    assert "None" not in r.stdout  # Markdown has no pages to name
     index = tmp_path / "index"
     r = run_rag("ingest", str(doc), "--title", title, "--index", str(index), "--quiet")
     assert r.returncode == 0, r.stderr[-2000:]

@@ -70,12 +70,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         groups += [(sec["title"], sec["page"], [c for c in out["chunks"] if c["section"] == sec["title"]])
                    for sec in out["sections"]]
         for title, page, chunks in groups:
-            node = tree.add(f"{escape(title) or '(introduction)'} · p. {page} · {len(chunks)} chunks")
+            at = f" · p. {page}" if page is not None else ""  # (text with no pages: .md, .jsonl)
+            node = tree.add(f"{escape(title) or '(introduction)'}{at} · {len(chunks)} chunks")
             for c in chunks:
                 fn = f" [magenta]{c['footnotes']}[/magenta]" if c["footnotes"] else ""
-                node.add(f"{c['chunk_id']} p. {c['page']} {len(c['text'])} chars{fn}")
+                at = f" p. {c['page']}" if c["page"] is not None else ""
+                node.add(f"{c['chunk_id']}{at} {len(c['text'])} chars{fn}")
         refs = tree.add("references")
         for f in out["footnotes"]:
-            refs.add(f"{f['n']}. {escape(f['text'])} (p. {f['page']})")
+            at = f" (p. {f['page']})" if f["page"] is not None else ""
+            refs.add(f"{f['n']}. {escape(f['text'])}{at}")
         console.print(tree)
     return 0
