@@ -114,16 +114,33 @@ def test_document_ids_that_could_escape_are_refused(doc_id: str, tmp_path: Path)
     assert "\n" not in str(e.value)
 
 
-def test_directory_and_missing_path_are_refused(index_copy: Path, tmp_path: Path) -> None:
+def test_a_folder_without_documents_and_a_missing_path_are_refused(index_copy: Path, tmp_path: Path) -> None:
     before = snapshot(index_copy)
     folder = tmp_path / "folder.txt"
     folder.mkdir()
-    one_line_error(run_rag("ingest", str(folder), "--index", str(index_copy)), "is a directory", code=2)
+    (folder / "notes.docx").write_bytes(b"PK")
+    one_line_error(run_rag("ingest", str(folder), "--index", str(index_copy)), "no .txt, .md, .jsonl or .pdf files",
+                   code=2)
     one_line_error(run_rag("ingest", str(tmp_path / "missing.txt"), "--index", str(index_copy)), "no such file",
                    code=2)
     one_line_error(run_rag("ingest", str(tmp_path / "missing.pdf"), "--index", str(index_copy)), "no such file",
                    code=2)
     assert snapshot(index_copy) == before
+
+
+def test_a_folder_is_ingested_as_the_documents_directly_inside_it(tmp_path: Path) -> None:
+    """`rag ingest FOLDER` adds the supported files directly inside it, as the default corpus
+    folder is read; other files and subfolders are left alone."""
+    folder = tmp_path / "papers"
+    (folder / "older").mkdir(parents=True)
+    (folder / "a.txt").write_text("ความร่วมมือด้านเซมิคอนดักเตอร์ระหว่างไทยและญี่ปุ่น\n", encoding="utf-8")
+    (folder / "b.md").write_text("# พลังงาน\n\nการประชุมอาเซียนว่าด้วยพลังงานสะอาด\n", encoding="utf-8")
+    (folder / "c.docx").write_bytes(b"PK")
+    (folder / "older" / "d.txt").write_text("เอกสารเก่า\n", encoding="utf-8")
+    index = tmp_path / "index"
+    r = run_rag("ingest", str(folder), "--index", str(index), "--quiet", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert sorted(json.loads(r.stdout)["added"]) == ["a", "b"]
 
 
 def test_removing_the_only_document_is_refused_in_one_line(index_copy: Path) -> None:

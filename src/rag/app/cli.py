@@ -60,10 +60,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             raise RagError("--from copies an index as it is: give no PATH, --model or --title with it")
         report = copy_index(Path(args.copy_from), where, rebuild=args.rebuild)
     else:
-        paths = [Path(p) for p in args.paths]
-        if not paths:
-            from rag.document.reading import corpus_files
+        from rag.document.reading import corpus_files
 
+        # a folder stands for the supported files directly inside it, as the default corpus does
+        paths = [f for p in map(Path, args.paths) for f in (corpus_files(p) if p.is_dir() else [p])]
+        if not args.paths:
             paths = corpus_files(Path(DEFAULT_CORPUS))
         report = ingest(paths, where, model=args.model, title=args.title, rebuild=args.rebuild,
                         progress=not args.quiet)
@@ -276,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("ingest", parents=[common], help="add or update documents in the index")
-    s.add_argument("paths", nargs="*", metavar="PATH", help=f".txt .md .jsonl .pdf files (default: {DEFAULT_CORPUS}/)")
+    s.add_argument("paths", nargs="*", metavar="PATH", help=f".txt .md .jsonl .pdf files, or folders of them (default: {DEFAULT_CORPUS}/)")
     s.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: $RAG_MODEL or multilingual-e5-small)")
     s.add_argument("--title", help="title of a single text/PDF document (default: file stem)")
     s.add_argument("--rebuild", action="store_true", help="start from an empty index")

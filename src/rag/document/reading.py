@@ -182,7 +182,8 @@ def read_source_file(path: Path, title: str | None = None) -> list[InputDocument
 
 
 def corpus_files(directory: Path) -> list[Path]:
-    """The default corpus: supported files directly inside ``directory``, sorted."""
+    """The supported files directly inside ``directory``, sorted: the default corpus, or a
+    folder given to ingest."""
     if not directory.is_dir():
         raise RagError(f"no corpus directory {directory}: give files to ingest")
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED)
