@@ -275,6 +275,41 @@ def test_a_word_gap_of_monospaced_type_under_a_gutter_is_no_column(tmp_path: Pat
     assert squash(full[3] + "ท้ายย่อหน้า" + full[4]) in squash(text)
 
 
+def test_paragraphs_apart_by_spacing_and_a_list_between_them(tmp_path: Path):
+    """Ragged paragraphs whose last lines run as far as full ones, set apart by spacing alone
+    (10 pt over a 24 pt pitch), and a bulleted list set in from the margin between them: each
+    paragraph and each item comes back on its own. (The spacing was once read as the line
+    distances' own variation, since a paragraph's last line looked full; and the list's items,
+    set in, as paragraphs opened by an indent, after which a line at the margin goes on.)"""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("Body", "", str(thai_pdf.BODY_FONT))
+    pdf.set_font("Body", "", 12)
+    full = _sample_lines(pdf, 440)
+    items = ["• การลดภาษีศุลกากรสำหรับสินค้าเกษตร", "• การอำนวยความสะดวกทางการค้าผ่านระบบดิจิทัล",
+             "• การเจรจาความตกลงการค้าเสรีฉบับใหม่", "• การพัฒนาแรงงานทักษะสูง"]
+    paragraphs = [full[3 * k: 3 * k + 3] for k in range(6)]
+    pdf.add_page()
+    y = 60.0
+    for k, paragraph in enumerate(paragraphs):
+        for line in paragraph:
+            pdf.text(72, y, line)
+            y += 24
+        y += 10
+        if k == 2:
+            for item in items:
+                pdf.text(92, y, item)
+                y += 24
+            y += 10
+    path = tmp_path / "spaced.pdf"
+    pdf.output(str(path))
+    got = [squash(p.text) for p in read_pdf(path).document.paragraphs]
+    want = [squash(" ".join(p)) for p in paragraphs[:3]] + [squash(i) for i in items] + \
+        [squash(" ".join(p)) for p in paragraphs[3:]]
+    assert got == want
+
+
 def test_glyphs_drawn_from_one_pen_position_keep_their_drawn_order():
     """Writer draws SARA AM in monospaced type as a span from its consonant's own pen position;
     the two origins then differ by rounding only, either way: the boxes order them."""

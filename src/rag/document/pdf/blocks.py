@@ -22,6 +22,9 @@ _HEADING_SIZE = 1.1  # a line this much larger than the body text looks like a h
 HEADING_MAX_CHARS = 160  # a heading is short
 _INDENT = 0.8  # a line starting this far (em) right of its column's margin starts a paragraph
 _PARA_GAP = 0.15  # least extra baseline distance (em) above the body pitch between paragraphs
+# A list item opens with a bullet or a number (`•`, `-`, `1.`, `(2)`, `๓)`, `ก.`): set in from the
+# margin by the list's indent, it tells nothing of how the document opens its paragraphs.
+_LIST_ITEM = re.compile(r"\s*(?:[•●○◦▪▫■□►▸‣⁃➢✓*\-–—]|\(?[0-9๐-๙]{1,2}[.)]|\(?[ก-ฮ][.)])")
 
 
 @dataclass
@@ -61,9 +64,11 @@ def measure(pages: list[Page]) -> Measures:
         margins[col] = _mode_cluster(Counter(round(ln.x0) for ln in body if ln.col == col))
         ends = Counter(round(ln.x1) for ln in body if ln.col == col)
         rights[col] = _mode_cluster(ends) if len(ends) >= 3 else float(max(ends))
-    # Indented paragraph starts: lines that start right of the margin by one recurring amount.
+    # Indented paragraph starts: lines that start right of the margin by one recurring amount
+    # (not a list's items).
     offsets = Counter(round((ln.x0 - margins[ln.col]) / 2) for ln in body
-                      if _INDENT * body_size <= ln.x0 - margins[ln.col] <= 8 * body_size)
+                      if _INDENT * body_size <= ln.x0 - margins[ln.col] <= 8 * body_size
+                      and not _LIST_ITEM.match(ln.text))
     indent = offsets.most_common(1)[0][1] if offsets else 0
     spaced = [ln for ln in body if _has_word_gap(ln)]
     at_edge = sum(1 for ln in spaced if abs(ln.x1 - rights[ln.col]) <= 1.5)
@@ -71,6 +76,11 @@ def measure(pages: list[Page]) -> Measures:
     # lines a few points lower; paragraph spacing must stand out from that.
     inside = sorted(_gap(a, b) - pitch for a, b in pairs if a.x1 >= rights[a.col] - 0.5 * body_size)
     noise = inside[int(0.95 * (len(inside) - 1))] if inside else 0.0
+    # ... but a paragraph's last line can run as far as a full one (ragged text, short
+    # paragraphs): the variation ends where the distances jump by more than 0.3 em
+    jumps = [a for a, b in zip(inside, inside[1:], strict=False) if b - a > 0.3 * body_size and a < noise]
+    if jumps:
+        noise = jumps[0]
     para_gap = max(_PARA_GAP * body_size, noise + 0.1 * body_size)
     m = Measures(body_size, body_bold, pitch, margins, rights,
                   uses_indent=indent >= max(2, 0.03 * len(body)),
