@@ -310,6 +310,50 @@ def test_paragraphs_apart_by_spacing_and_a_list_between_them(tmp_path: Path):
     assert got == want
 
 
+def test_a_tables_bold_header_row_is_no_heading(tmp_path: Path):
+    """A table under a heading in a two-page paper: its bold header row, whose words start where
+    the cells of the rows under it do, is a row of the table in the heading's section, not a
+    heading of its own."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("Body", "", str(thai_pdf.BODY_FONT))
+    pdf.add_font("Body", "B", str(thai_pdf.BOLD_FONT))
+    pdf.set_font("Body", "", 12)
+    full = _sample_lines(pdf, 440)
+    pdf.add_page()
+    y = 60.0
+    for line in full[:6]:
+        pdf.text(72, y, line)
+        y += 24
+    pdf.set_font("Body", "B", 14)
+    pdf.text(72, y + 16, "ตารางที่ 1 มูลค่าการค้า")
+    y += 50
+    pdf.set_font("Body", "B", 12)
+    for x, cell in ((72, "ประเทศ"), (200, "ส่งออก (ล้านบาท)"), (340, "นำเข้า (ล้านบาท)")):
+        pdf.text(x, y, cell)
+    pdf.set_font("Body", "", 12)
+    rows = [("จีน", "1,234,567", "2,345,678"), ("ญี่ปุ่น", "987,654", "876,543"),
+            ("สหรัฐอเมริกา", "1,111,111", "555,555")]
+    for row in rows:
+        y += 30
+        for x, cell in zip((72, 200, 340), row, strict=True):
+            pdf.text(x, y, cell)
+    y += 40
+    for line in full[6:12]:
+        pdf.text(72, y, line)
+        y += 24
+    pdf.add_page()  # (a table alone on a one-page document reads as columns: docs/experiments.md)
+    for k, line in enumerate(full[12:40]):
+        pdf.text(72, 60 + 24 * k, line)
+    path = tmp_path / "table.pdf"
+    pdf.output(str(path))
+    doc = read_pdf(path).document
+    assert [s.title for s in doc.sections] == ["ตารางที่ 1 มูลค่าการค้า"]
+    texts = [squash(p.text) for p in doc.paragraphs if p.section]
+    assert squash("ประเทศ ส่งออก (ล้านบาท) นำเข้า (ล้านบาท)") in texts[0]
+
+
 def test_glyphs_drawn_from_one_pen_position_keep_their_drawn_order():
     """Writer draws SARA AM in monospaced type as a span from its consonant's own pen position;
     the two origins then differ by rounding only, either way: the boxes order them."""

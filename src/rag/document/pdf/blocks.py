@@ -149,8 +149,8 @@ def group_blocks(lines: list[Line], m: Measures) -> list[Block]:
     """Group the body lines (reading order, all pages) into headings and paragraphs."""
     blocks: list[Block] = []
     prev: Line | None = None
-    for ln in lines:
-        heading = _is_heading_line(ln, m)
+    for i, ln in enumerate(lines):
+        heading = _is_heading_line(ln, m) and not _heads_a_table(ln, lines[i + 1:i + 3], m)
         kind = "heading" if heading else "para"
         cur = blocks[-1] if blocks else None
         if cur is not None and prev is not None and cur.kind == kind and _continues(prev, ln, kind, m):
@@ -161,6 +161,25 @@ def group_blocks(lines: list[Line], m: Measures) -> list[Block]:
             blocks.append(Block(kind=kind, lines=[ln]))
         prev = ln
     return _demote_long_headings(blocks)
+
+
+def _cell_starts(line: Line, em: float) -> list[float]:
+    """Where the line's pieces start after a gap wider than a word space (1 em): a table's
+    cells, set apart in their columns."""
+    ink = sorted((g for g in line.glyphs if not g.space and not g.sup), key=lambda g: g.x0)
+    return [b.x0 for a, b in zip(ink, ink[1:], strict=False) if b.x0 - max(a.x1, a.end) > em]
+
+
+def _heads_a_table(line: Line, below: Sequence[Line], m: Measures) -> bool:
+    """A bold line over two rows whose cells start where its own words do, two columns or more:
+    a table's header row, not a heading (`ประเทศ  ส่งออก (ล้านบาท)  นำเข้า (ล้านบาท)` over
+    `จีน  1,234,567  2,345,678`)."""
+    ink = sorted((g for g in line.glyphs if not g.space and not g.sup), key=lambda g: g.x0)
+    starts = [b.x0 for a, b in zip(ink, ink[1:], strict=False) if b.x0 - max(a.x1, a.end) > 0.2 * line.size]
+    if len(below) < 2 or len(starts) < 2:
+        return False
+    return all(sum(1 for c in _cell_starts(row, m.body_size) if any(abs(c - x) <= 3 for x in starts)) >= 2
+               for row in below)
 
 
 def _continues(prev: Line, ln: Line, kind: str, m: Measures) -> bool:
