@@ -277,10 +277,11 @@ def test_a_word_gap_of_monospaced_type_under_a_gutter_is_no_column(tmp_path: Pat
 
 def test_paragraphs_apart_by_spacing_and_a_list_between_them(tmp_path: Path):
     """Ragged paragraphs whose last lines run as far as full ones, set apart by spacing alone
-    (10 pt over a 24 pt pitch), and a bulleted list set in from the margin between them: each
-    paragraph and each item comes back on its own. (The spacing was once read as the line
-    distances' own variation, since a paragraph's last line looked full; and the list's items,
-    set in, as paragraphs opened by an indent, after which a line at the margin goes on.)"""
+    (10 pt over a 20 pt pitch), and lists set in from the margin between them (bullets as
+    text, bullets drawn as shapes, numbers): each paragraph and each item comes back on its
+    own. (The spacing was once read as the line distances' own variation, since a paragraph's
+    last line looked full; a list's items, set in, as paragraphs opened by an indent, after
+    which a line at the margin goes on; and numbered items at the line pitch as one.)"""
     from fpdf import FPDF
 
     pdf = FPDF(unit="pt", format="A4")
@@ -289,24 +290,28 @@ def test_paragraphs_apart_by_spacing_and_a_list_between_them(tmp_path: Path):
     full = _sample_lines(pdf, 440)
     items = ["• การลดภาษีศุลกากรสำหรับสินค้าเกษตร", "• การอำนวยความสะดวกทางการค้าผ่านระบบดิจิทัล",
              "• การเจรจาความตกลงการค้าเสรีฉบับใหม่", "• การพัฒนาแรงงานทักษะสูง"]
-    paragraphs = [full[3 * k: 3 * k + 3] for k in range(6)]
+    # a browser draws a list's bullets as shapes: the items' text alone is set in
+    drawn = ["ความร่วมมือด้านวิทยาศาสตร์", "การแลกเปลี่ยนนักวิจัย", "ทุนการศึกษาระดับบัณฑิตศึกษา"]
+    numbered = ["1. ระยะสั้น: ปรับปรุงกฎระเบียบ", "2. ระยะกลาง: พัฒนาโครงสร้างพื้นฐาน"]
+    paragraphs = [full[2 * k: 2 * k + 2] for k in range(8)]
+    lists = {2: items, 4: drawn, 6: numbered}
     pdf.add_page()
     y = 60.0
-    for k, paragraph in enumerate(paragraphs):
-        for line in paragraph:
+    want = []
+    for k, paragraph in enumerate(paragraphs):  # one page: a paragraph that ends a page with a
+        for line in paragraph:                   # full line runs on into the next one's top
             pdf.text(72, y, line)
-            y += 24
+            y += 20
         y += 10
-        if k == 2:
-            for item in items:
-                pdf.text(92, y, item)
-                y += 24
-            y += 10
+        want.append(squash(" ".join(paragraph)))
+        for item in lists.get(k, []):
+            pdf.text(92, y, item)
+            y += 20
+            want.append(squash(item))
+        y += 10 if k in lists else 0
     path = tmp_path / "spaced.pdf"
     pdf.output(str(path))
     got = [squash(p.text) for p in read_pdf(path).document.paragraphs]
-    want = [squash(" ".join(p)) for p in paragraphs[:3]] + [squash(i) for i in items] + \
-        [squash(" ".join(p)) for p in paragraphs[3:]]
     assert got == want
 
 

@@ -64,11 +64,13 @@ def measure(pages: list[Page]) -> Measures:
         margins[col] = _mode_cluster(Counter(round(ln.x0) for ln in body if ln.col == col))
         ends = Counter(round(ln.x1) for ln in body if ln.col == col)
         rights[col] = _mode_cluster(ends) if len(ends) >= 3 else float(max(ends))
-    # Indented paragraph starts: lines that start right of the margin by one recurring amount
-    # (not a list's items).
-    offsets = Counter(round((ln.x0 - margins[ln.col]) / 2) for ln in body
-                      if _INDENT * body_size <= ln.x0 - margins[ln.col] <= 8 * body_size
-                      and not _LIST_ITEM.match(ln.text))
+    # Indented paragraph starts: lines that start right of the margin by one recurring amount,
+    # the paragraph going on under them at the margin (not a list's items, set in line after
+    # line, nor one whose bullet the producer drew as a shape).
+    offsets = Counter(round((a.x0 - margins[a.col]) / 2) for a, b in pairs
+                      if _INDENT * body_size <= a.x0 - margins[a.col] <= 8 * body_size
+                      and abs(b.x0 - margins[b.col]) < _INDENT * body_size and _gap(a, b) < 1.5 * pitch
+                      and not _LIST_ITEM.match(a.text))
     indent = offsets.most_common(1)[0][1] if offsets else 0
     spaced = [ln for ln in body if _has_word_gap(ln)]
     at_edge = sum(1 for ln in spaced if abs(ln.x1 - rights[ln.col]) <= 1.5)
@@ -200,6 +202,8 @@ def _continues(prev: Line, ln: Line, kind: str, m: Measures) -> bool:
     indented = ln.x0 - margin >= _INDENT * em
     if indented or abs(ln.size - prev.size) > 0.1 * em:
         return False
+    if _LIST_ITEM.match(ln.text) and _would_fit(prev, ln, m):
+        return False  # the next item of a list: its bullet or number would have fitted above
     if same_flow:
         # Extra space starts a paragraph when it is large, or (not where paragraphs are
         # indented) when it follows a line that stops short: line distances vary by a few
