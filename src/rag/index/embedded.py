@@ -228,12 +228,10 @@ class EmbeddedUpdate(Update):
     def remove(self, doc_id: str) -> int:
         if doc_id not in self.documents:
             raise RagError(f"no document {doc_id!r} in {self.index_dir} (see `rag list`)")
-        if len(self.documents) == 1:
-            # (the word index, bm25s, is built over one text at least)
-            raise RagError(f"{doc_id!r} is the only document in {self.index_dir}, and an index holds one at "
-                           f"least: add another first, or delete the folder to start over")
         removed = self.documents[doc_id].n_chunks
-        if self._segment_fits(0, removed):
+        # the last document is hidden, never written away: an index of no rows cannot be built
+        # (bm25s indexes one text at least), and the next ingest writes over the hidden rows
+        if self._segment_fits(0, removed) or (len(self.documents) == 1 and self.data is None):
             self._placement()
             self._hide(doc_id)
             self._commit()
@@ -250,6 +248,9 @@ class EmbeddedUpdate(Update):
         """The live rows of every part written as one index."""
         if self.manifest is None:
             raise RagError(f"no index at {self.index_dir}: run `rag ingest` first (or pass --index DIR)")
+        if not self.documents:
+            raise RagError(f"{self.index_dir} holds no documents (its last one was removed): nothing to "
+                           f"compact; the next `rag ingest` writes over it")
         data = self._whole()
         write_index(data, self.index_dir, finish=self.finish)
         self._written(data)
