@@ -233,6 +233,33 @@ def test_numbered_headings_too_wide_for_one_count_with_the_narrow_ones():
     assert not any(t.startswith("๑.") for t in _sections(run_in))
 
 
+def test_bullets_and_rows_of_figures_are_no_headings():
+    """A bulleted list and a table's rows, copied out of a PDF, stand on short lines of their
+    own as headings do: they are running text, not section titles; a list's numbers that touch
+    their items (`1.ระยะสั้น`, as LibreOffice's numbering comes out) count as numbers, so a list
+    of them one to a line is no heading either."""
+    paragraph = [
+        "การค้าระหว่างประเทศของภูมิภาคนี้ขยายตัวอย่างต่อเนื่องตลอดทศวรรษที่ผ่านมา",
+        "โดยมีสินค้าเกษตรและอุตสาหกรรมเบาเป็นสินค้าส่งออกหลักของหลายประเทศ",
+        "ในกลุ่ม",
+    ]
+    lines = [*paragraph, "• การลดภาษีศุลกากรสำหรับสินค้าเกษตร", "• การอำนวยความสะดวกทางการค้า",
+             *paragraph, "จีน 1,234,567 2,345,678", "ญี่ปุ่น 987,654 876,543", *paragraph,
+             "1.ระยะสั้น: ปรับปรุงกฎระเบียบ", "2.ระยะกลาง: พัฒนาโครงสร้างพื้นฐาน", *paragraph]
+    assert _sections(lines) == []
+
+
+def test_numbered_headings_whose_numbers_touch_their_titles():
+    """LibreOffice's heading numbering copied out of its PDF: `1.บทนำ`, the tab gone."""
+    paragraph = [
+        "การค้าระหว่างประเทศของภูมิภาคนี้ขยายตัวอย่างต่อเนื่องตลอดทศวรรษที่ผ่านมา",
+        "โดยมีสินค้าเกษตรและอุตสาหกรรมเบาเป็นสินค้าส่งออกหลักของหลายประเทศใน",
+        "กลุ่ม และมีการลงนามความตกลงการค้าเสรีหลายฉบับระหว่างประเทศสมาชิกอย่างต่อเนื่อง",
+    ]
+    lines = ["1.บทนำ", *paragraph, "2.การศึกษา", *paragraph, "3.การท่องเที่ยว", *paragraph]
+    assert _sections(lines) == ["1.บทนำ", "2.การศึกษา", "3.การท่องเที่ยว"]
+
+
 def test_a_numbered_list_inside_a_paragraph_is_no_heading():
     lines = [
         "มาตรการที่รัฐบาลเสนอมีสามด้านหลักที่ต้องดำเนินการพร้อมกันในปีงบประมาณนี้ ได้แก่",

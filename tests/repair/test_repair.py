@@ -411,6 +411,15 @@ def test_spaced_number_closing_a_line_that_runs_on_is_a_number() -> None:
     assert repair_lines(glued) == ["นโยบายของสหรัฐอเมริกา", "ความร่วมมือทางเศรษฐกิจ", glued[2]]
 
 
+def test_the_number_of_a_list_item_touching_its_text_stays() -> None:
+    """A numbered list copied out of a LibreOffice PDF: its numbering and tab come out as `1.`
+    touching the item's text. Opening a line, after a line it could continue, it numbers the
+    item as `2. ป่าฝน` does: no marker (it was cut as one, and the number lost)."""
+    texts, marks = _markers("มาตรการหลักมีดังนี้\n1.ระยะสั้น: ปรับปรุงกฎระเบียบ\n2)ระยะกลาง: พัฒนาโครงสร้างพื้นฐาน")
+    assert texts[1:] == ["1.ระยะสั้น: ปรับปรุงกฎระเบียบ", "2)ระยะกลาง: พัฒนาโครงสร้างพื้นฐาน"]
+    assert marks == [[], [], []]
+
+
 def test_spaced_marker_needs_the_footnote_block_as_evidence() -> None:
     doc = "ความร่วมมือกับญี่ปุ่น 6 โดยเฉพาะด้านเทคโนโลยี\n" + " " * 43 + "\n6 Author, A. (2020). Title.\n"
     rep = repair_document(doc)

@@ -43,11 +43,28 @@ _OPENS_CLAUSE = frozenset({"JCRG", "JSBR", "PREL", "RPRE", "VSTA", "XVBM", "XVMM
 _OPENS_TITLE = frozenset({"เพื่อ", "เมื่อ"})
 _NEEDS_AFTER = frozenset({"RPRE", "JCRG", "JSBR", "PREL", "FIXN", "XVBM", "XVMM"})
 _ENDS_TITLE = frozenset({"ใต้", "เหนือ", "บน", "ล่าง", "นอก", "หน้า", "หลัง", "ข้าง"})
-# A heading's number: `2. `, `2.1 `, `๒. `, `บทที่ 3`, `ส่วนที่ 1:`, `Chapter 4`.
+# A heading's number: `2. `, `2.1 `, `๒. `, `บทที่ 3`, `ส่วนที่ 1:`, `Chapter 4`; a mark may touch
+# the Thai title (`1.บทนำ`: LibreOffice's numbering and its tab, copied out).
 NUMBERED_HEADING = re.compile(
-    r"(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]{1,2}(?:\.[0-9๐-๙]{1,2})*[.)]?)[.:)]?\s",
+    r"(?:(?:บทที่|ส่วนที่|ภาคที่|ตอนที่|Chapter|Part|Section)\s*[0-9๐-๙]+|[0-9๐-๙]{1,2}(?:\.[0-9๐-๙]{1,2})*[.)]?)[.:)]?"
+    r"(?:\s|(?<=[.:)])(?=[ก-ฮเ-ไ]))",
     re.IGNORECASE,
 )
+
+
+# A list item's bullet (a numbered item reads as a numbered heading: `NUMBERED_HEADING`), and a
+# table's row of figures (`ญี่ปุ่น 987,654 876,543`): running text, never a title.
+_BULLET = re.compile(r"\s*[•●○◦▪▫■□►▸‣⁃➢✓]")
+_FIGURE = re.compile(r"[0-9๐-๙][0-9๐-๙,.]*")
+
+
+def _item_or_row(text: str) -> bool:
+    """The line is a bulleted list's item, or a row of figures (two numbers or more, digits at
+    least half of its letters and digits)."""
+    if _BULLET.match(text):
+        return True
+    digits = sum(1 for c in text if c in "0123456789๐๑๒๓๔๕๖๗๘๙")
+    return len(_FIGURE.findall(text)) >= 2 and digits >= 0.5 * sum(1 for c in text if c.isalnum())
 
 
 def display_width(text: str) -> int:
@@ -113,7 +130,8 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
     for i, line in enumerate(body):
         prev = body[i - 1] if i else None
         nxt = body[i + 1] if i + 1 < len(body) else None
-        if nxt is None or line.markers or (prev is not None and prev.heading and _opens_under(prev, line)):
+        if nxt is None or line.markers or (prev is not None and prev.heading and _opens_under(prev, line)) \
+                or _item_or_row(line.text):
             continue
         # Set off by blank lines above and below, a heading may run longer (narrow pages).
         set_off = line.gap_before and nxt.gap_before
@@ -138,7 +156,8 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
 
 
 # A heading's number at the start of its line: (chapter word, digits, what follows the digits).
-_HEADING_NUMBER = re.compile(r"(บทที่|ส่วนที่|ภาคที่|ตอนที่|chapter|part|section)?\s*([0-9]{1,2}|[๐-๙]{1,2})([.:)]?)\s", re.I)
+_HEADING_NUMBER = re.compile(r"(บทที่|ส่วนที่|ภาคที่|ตอนที่|chapter|part|section)?\s*([0-9]{1,2}|[๐-๙]{1,2})([.:)]?)"
+                             r"(?:\s|(?<=[.:)])(?=[ก-ฮเ-ไ]))", re.I)
 # A numbered line may be a heading this much wider than `HEADING_RATIO` allows: large type
 # fills a narrow column.
 NUMBERED_HEADING_RATIO = 0.9
@@ -249,6 +268,7 @@ def _could_head(line: BodyLine, prev: BodyLine | None, full: float, ratio: float
     """A short title-like line (no wider than ``ratio`` of the full line) standing on its own
     (what `_mark_headings` asks of a heading before it looks at what follows)."""
     return (not line.markers and line.width <= ratio * full and any(c.isalpha() for c in line.text)
+            and not _item_or_row(line.text)
             and len(line.text.split()) <= HEADING_MAX_WORDS and not _ends_sentence(line.text)
             and not (line.gap_before and cut_phrase(line.text)) and (prev is None or prev.heading or ends_paragraph(prev, full)))
 
