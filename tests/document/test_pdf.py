@@ -294,6 +294,8 @@ def test_paragraphs_apart_by_spacing_and_a_list_between_them(tmp_path: Path):
     drawn = ["ความร่วมมือด้านวิทยาศาสตร์", "การแลกเปลี่ยนนักวิจัย", "ทุนการศึกษาระดับบัณฑิตศึกษา"]
     numbered = ["1. ระยะสั้น: ปรับปรุงกฎระเบียบ", "2. ระยะกลาง: พัฒนาโครงสร้างพื้นฐาน"]
     paragraphs = [full[2 * k: 2 * k + 2] for k in range(8)]
+    # a line that opens with an abbreviation (`พ.ศ.`) is no list's item, though it would fit above
+    paragraphs.append([full[16], "ในการประชุมครั้งนั้นเมื่อ", "พ.ศ. 2566 รัฐบาลได้ประกาศนโยบายใหม่"])
     lists = {2: items, 4: drawn, 6: numbered}
     pdf.add_page()
     y = 60.0

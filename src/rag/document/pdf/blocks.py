@@ -22,9 +22,10 @@ _HEADING_SIZE = 1.1  # a line this much larger than the body text looks like a h
 HEADING_MAX_CHARS = 160  # a heading is short
 _INDENT = 0.8  # a line starting this far (em) right of its column's margin starts a paragraph
 _PARA_GAP = 0.15  # least extra baseline distance (em) above the body pitch between paragraphs
-# A list item opens with a bullet or a number (`•`, `-`, `1.`, `(2)`, `๓)`, `ก.`): set in from the
-# margin by the list's indent, it tells nothing of how the document opens its paragraphs.
-_LIST_ITEM = re.compile(r"\s*(?:[•●○◦▪▫■□►▸‣⁃➢✓*\-–—]|\(?[0-9๐-๙]{1,2}[.)]|\(?[ก-ฮ][.)])")
+# A list item opens with a bullet or a number (`•`, `-`, `1.`, `(2)`, `๓)`, `ก.`, not the
+# abbreviation `พ.ศ.`): set in from the margin by the list's indent, it tells nothing of how the
+# document opens its paragraphs.
+_LIST_ITEM = re.compile(r"\s*(?:[•●○◦▪▫■□►▸‣⁃➢✓*\-–—]|\(?[0-9๐-๙]{1,2}[.)]|\(?[ก-ฮ][.)](?![ก-ฮ]\.))")
 
 
 @dataclass
