@@ -230,7 +230,7 @@ class EmbeddedUpdate(Update):
             raise RagError(f"no document {doc_id!r} in {self.index_dir} (see `rag list`)")
         removed = self.documents[doc_id].n_chunks
         # the last document is hidden, never written away: an index of no rows cannot be built
-        # (bm25s indexes one text at least), and the next ingest writes over the hidden rows
+        # (bm25s indexes one text at least); the next ingest adds to it as to any index
         if self._segment_fits(0, removed) or (len(self.documents) == 1 and self.data is None):
             self._placement()
             self._hide(doc_id)
@@ -250,7 +250,7 @@ class EmbeddedUpdate(Update):
             raise RagError(f"no index at {self.index_dir}: run `rag ingest` first (or pass --index DIR)")
         if not self.documents:
             raise RagError(f"{self.index_dir} holds no documents (its last one was removed): nothing to "
-                           f"compact; the next `rag ingest` writes over it")
+                           f"compact; `rag ingest` adds to it as to any index")
         data = self._whole()
         write_index(data, self.index_dir, finish=self.finish)
         self._written(data)
