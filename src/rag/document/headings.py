@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rag.repair.lines import starts_inside_word
 from rag.repair.text import Marker
 from rag.repair.titles import ends_with, restates
-from rag.thai.chars import is_thai, thai_head
+from rag.thai.chars import DIGITS, is_thai, thai_head
 from rag.thai.lexicon import lexicon
 
 # Layout thresholds, as fractions of the document's full line width (`structure`). A line
@@ -52,9 +52,11 @@ NUMBERED_HEADING = re.compile(
 )
 
 
-# A list item's bullet (a numbered item reads as a numbered heading: `NUMBERED_HEADING`), and a
-# table's row of figures (`ญี่ปุ่น 987,654 876,543`): running text, never a title.
-_BULLET = re.compile(r"\s*[•●○◦▪▫■□►▸‣⁃➢✓]")
+#: A list item's bullets (a numbered item reads as a numbered heading: `NUMBERED_HEADING`).
+BULLETS = "•●○◦▪▫■□►▸‣⁃➢✓"
+# A bulleted item, and a table's row of figures (`ญี่ปุ่น 987,654 876,543`): running text, never
+# a title.
+_BULLET = re.compile(rf"\s*[{BULLETS}]")
 _FIGURE = re.compile(r"[0-9๐-๙][0-9๐-๙,.]*")
 
 
@@ -63,7 +65,7 @@ def _item_or_row(text: str) -> bool:
     least half of its letters and digits)."""
     if _BULLET.match(text):
         return True
-    digits = sum(1 for c in text if c in "0123456789๐๑๒๓๔๕๖๗๘๙")
+    digits = sum(1 for c in text if c in DIGITS)
     return len(_FIGURE.findall(text)) >= 2 and digits >= 0.5 * sum(1 for c in text if c.isalnum())
 
 

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from rag.document.headings import BULLETS
 from rag.document.hyphens import Hyphens
 from rag.document.pdf.lines import WORD_GAP, Line, Page, dominant_size, line_join
 
@@ -25,7 +26,7 @@ _PARA_GAP = 0.15  # least extra baseline distance (em) above the body pitch betw
 # A list item opens with a bullet or a number (`•`, `-`, `1.`, `(2)`, `๓)`, `ก.`, not the
 # abbreviation `พ.ศ.`): set in from the margin by the list's indent, it tells nothing of how the
 # document opens its paragraphs.
-_LIST_ITEM = re.compile(r"\s*(?:[•●○◦▪▫■□►▸‣⁃➢✓*\-–—]|\(?[0-9๐-๙]{1,2}[.)]|\(?[ก-ฮ][.)](?![ก-ฮ]\.))")
+_LIST_ITEM = re.compile(rf"\s*(?:[{BULLETS}*\-–—]|\(?[0-9๐-๙]{{1,2}}[.)]|\(?[ก-ฮ][.)](?![ก-ฮ]\.))")
 
 
 @dataclass
@@ -166,22 +167,21 @@ def group_blocks(lines: list[Line], m: Measures) -> list[Block]:
     return _demote_long_headings(blocks)
 
 
-def _cell_starts(line: Line, em: float) -> list[float]:
-    """Where the line's pieces start after a gap wider than a word space (1 em): a table's
-    cells, set apart in their columns."""
+def _piece_starts(line: Line, gap: float) -> list[float]:
+    """Where the line's pieces start after a gap wider than ``gap`` points: its words (a fifth
+    of its size), or a table's cells, set apart in their columns (the body's em)."""
     ink = sorted((g for g in line.glyphs if not g.space and not g.sup), key=lambda g: g.x0)
-    return [b.x0 for a, b in zip(ink, ink[1:], strict=False) if b.x0 - max(a.x1, a.end) > em]
+    return [b.x0 for a, b in zip(ink, ink[1:], strict=False) if b.x0 - max(a.x1, a.end) > gap]
 
 
 def _heads_a_table(line: Line, below: Sequence[Line], m: Measures) -> bool:
     """A bold line over two rows whose cells start where its own words do, two columns or more:
     a table's header row, not a heading (`ประเทศ  ส่งออก (ล้านบาท)  นำเข้า (ล้านบาท)` over
     `จีน  1,234,567  2,345,678`)."""
-    ink = sorted((g for g in line.glyphs if not g.space and not g.sup), key=lambda g: g.x0)
-    starts = [b.x0 for a, b in zip(ink, ink[1:], strict=False) if b.x0 - max(a.x1, a.end) > 0.2 * line.size]
+    starts = _piece_starts(line, 0.2 * line.size)
     if len(below) < 2 or len(starts) < 2:
         return False
-    return all(sum(1 for c in _cell_starts(row, m.body_size) if any(abs(c - x) <= 3 for x in starts)) >= 2
+    return all(sum(1 for c in _piece_starts(row, m.body_size) if any(abs(c - x) <= 3 for x in starts)) >= 2
                for row in below)
 
 
