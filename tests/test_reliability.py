@@ -68,7 +68,7 @@ def searchable(index_dir: Path) -> None:
 
 BAD_FILES: dict[str, tuple[bytes, str]] = {
     "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a text file"),
-    "thai-tis620.txt": ("การทูตเชิงเทคโนโลยีของไทย".encode("cp874"), "not UTF-8"),
+    "notes-latin1.txt": ("Grüße aus München, Straße der Einheit".encode("latin-1"), "not UTF-8"),
     "empty.txt": (b"", "empty"),
     "blank.md": (b" \n\t\n\n", "empty"),
     "slides.docx": (b"PK\x03\x04 not a text format", "unsupported file type"),

@@ -157,7 +157,7 @@ BAD: dict[str, tuple[bytes | None, str]] = {
     "photo.pdf": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "PNG image"),
     "report.txt": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", ".pdf extension"),
     "slides.docx": (b"PK\x03\x04 not a text format", "unsupported file type .docx"),
-    "thai-tis620.txt": ("การทูตเชิงเทคโนโลยีของไทย".encode("cp874"), "not UTF-8"),
+    "notes-latin1.txt": ("Grüße aus München, Straße der Einheit".encode("latin-1"), "not UTF-8"),
     "empty.md": (b"", "empty"),
     "broken.jsonl": (b'{"id": "a", "text": "x"}\n{"id": "b", "text": \n', "invalid JSON"),
     "scan.pdf": (None, "OCR"),

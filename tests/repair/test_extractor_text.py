@@ -37,11 +37,45 @@ def test_a_few_nul_characters_are_dropped_with_one_warning(tmp_path: Path, caplo
     assert len(caplog.records) == 1 and "60 control characters" in caplog.records[0].getMessage()
 
 
-def test_binary_and_utf16_files_are_still_refused() -> None:
+def test_binary_and_utf16_without_a_byte_order_mark_are_still_refused() -> None:
     with pytest.raises(RagError, match="not a text file"):
         decode_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "x.txt")
     with pytest.raises(RagError, match="not a text file"):
         decode_text("ข้อความภาษาไทย plain text".encode("utf-16-le"), "x.txt")
+
+
+# A page of Thai text as Windows Notepad saves it: "Unicode" (UTF-16 with a BOM) or, on a Thai
+# Windows machine, "ANSI" (Windows-874, TIS-620 and its quotes and dashes)
+_NOTEPAD_PAGE = ("การทูตเชิงเศรษฐกิจของจีน (Economic Diplomacy) ในปี 2566\r\n"
+                 "ใช้ความตกลง “STAs” – เป็นเครื่องมือหลักของนโยบายการต่างประเทศ\r\n") * 5
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "cp874"])
+def test_notepad_encodings_of_thai_text_are_read(encoding: str, tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """A Thai user's Notepad writes UTF-16 or the Thai code page as often as UTF-8: the file is
+    read (one line says how) and goes through the repair and structure as any text."""
+    data = _NOTEPAD_PAGE.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path = tmp_path / "notes.txt"
+    path.write_bytes(data)
+    with caplog.at_level("WARNING"):
+        [src] = read_source_file(path)
+    assert src.text == _NOTEPAD_PAGE.replace("\r\n", "\n")
+    assert len(caplog.records) == 1 and "read as" in caplog.records[0].getMessage()
+    assert "ใช้ความตกลง “STAs” – เป็นเครื่องมือหลัก" in _body(src.text)
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("Le café “naïve” – résumé d'économie politique. " * 20, "cp1252"),
+    ("Grüße aus München, Straße der Einheit. " * 20, "latin-1"),
+])
+def test_other_code_pages_are_refused_not_read_as_thai(text: str, encoding: str) -> None:
+    """Read as Windows-874, a Latin-1 file's accented letters become single Thai characters
+    scattered through Latin words: that is no Thai text, and the file is refused in one line."""
+    with pytest.raises(RagError, match="not UTF-8 text .*save it as UTF-8"):
+        decode_text(text.encode(encoding), "x.txt")
 
 
 def test_form_feeds_stay_page_breaks() -> None:

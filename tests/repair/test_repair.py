@@ -506,7 +506,7 @@ def test_repair_lines_keeps_one_output_per_input_line() -> None:
 # --- `rag clean` -------------------------------------------------------------------------------
 
 
-def test_rag_clean_prints_lines_reports_fixes_and_refuses_other_encodings(tmp_path: Path) -> None:
+def test_rag_clean_prints_lines_reports_fixes_reads_the_thai_code_page_and_refuses_others(tmp_path: Path) -> None:
     src = tmp_path / "paper.txt"
     src.write_text("\ufeffการด าเนินนโยบาย4 ของรัฐ\n" + " " * 43 + "\n4 Author. Title.\n", encoding="utf-8")
     lines = run_rag("clean", "--lines", "--report", str(src))
@@ -515,7 +515,11 @@ def test_rag_clean_prints_lines_reports_fixes_and_refuses_other_encodings(tmp_pa
     assert "sara_am" in lines.stderr and "footnote_marker" in lines.stderr
     doc = run_rag("clean", str(src))
     assert doc.returncode == 0 and doc.stdout == "การดำเนินนโยบาย ของรัฐ\n\n4 Author. Title.\n"
-    src.write_bytes("ภาษาไทย".encode("tis-620"))
+    src.write_bytes("ภาษาไทย".encode("tis-620"))  # Notepad's "ANSI" on a Thai Windows machine
+    thai = run_rag("clean", str(src))
+    assert thai.returncode == 0 and thai.stdout == "ภาษาไทย\n"
+    assert len(thai.stderr.strip().splitlines()) == 1 and "Windows-874" in thai.stderr
+    src.write_bytes("Grüße aus München".encode("latin-1"))
     bad = run_rag("clean", str(src))
     assert bad.returncode != 0 and bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1 and "UTF-8" in bad.stderr

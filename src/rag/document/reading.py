@@ -9,6 +9,7 @@ bad file aborts the whole ingest and the index is left as it was.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import json
@@ -22,6 +23,7 @@ from typing import Any
 
 from rag.document.structure import Document
 from rag.errors import RagError
+from rag.thai.chars import is_thai
 
 SUPPORTED = (".txt", ".md", ".jsonl", ".pdf")
 # Kinds tell the pipeline which repair applies: PDF-extracted text gets the full repair
@@ -79,8 +81,58 @@ _STRAY_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _MAX_CONTROL_SHARE = 0.1
 
 
+# Text a Thai user's tools write besides UTF-8: Windows Notepad's "Unicode" (UTF-16 with its byte
+# order mark) and, on a Thai Windows machine, its "ANSI" code page, Windows-874 (TIS-620 and
+# its extension). A file with no BOM that is not UTF-8 is read as Windows-874 only where that
+# gives Thai text: most of its letters Thai (``_THAI_SHARE``), and nearly every Thai character
+# inside a run of Thai (``_THAI_IN_RUNS``), where a Latin-1 file read so scatters single Thai
+# characters through Latin words (`café` -> `caf้`).
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_THAI_CODE_PAGE = "cp874"
+_THAI_SHARE = 0.3
+_THAI_IN_RUNS = 0.9
+_THAI_RUN = re.compile(r"[\u0e00-\u0e7f]{3,}")
+
+
+def _thai_code_page(data: bytes) -> str | None:
+    """The bytes read as Windows-874, if that gives Thai text (see ``_THAI_SHARE``), else None."""
+    try:
+        text = data.decode(_THAI_CODE_PAGE)
+    except UnicodeDecodeError:
+        return None
+    letters = [ch for ch in text if ch.isalpha() or is_thai(ch)]
+    thai = sum(1 for ch in letters if is_thai(ch))
+    in_runs = sum(len(m.group()) for m in _THAI_RUN.finditer(text))
+    if not thai or thai < _THAI_SHARE * len(letters) or in_runs < _THAI_IN_RUNS * thai:
+        return None
+    return text
+
+
+def _decode(data: bytes, where: str) -> str:
+    """The file's text: UTF-8 (with or without BOM), UTF-16 with a BOM, or Thai Windows-874."""
+    if data.startswith(_UTF16_BOMS) and not data.startswith(codecs.BOM_UTF8):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RagError(f"{where}: not a text file (binary content)") from None
+        _log.warning("%s: read as UTF-16 text", where)
+        return text
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        if b"\x00" in data[:8192]:
+            raise RagError(f"{where}: not a text file (binary content)") from None
+        text = _thai_code_page(data)
+        if text is None:
+            raise RagError(f"{where}: not UTF-8 text (invalid byte at offset {e.start}), nor UTF-16 or Thai"
+                           " Windows-874 (TIS-620); save it as UTF-8") from None
+        _log.warning("%s: not UTF-8; read as Thai Windows-874 (TIS-620) text", where)
+        return text
+
+
 def decode_text(data: bytes, where: str, *, newlines: bool = True, glyphs: bool = False) -> str:
-    """UTF-8 with or without BOM; anything else (binary, other encodings) is refused.
+    """UTF-8 with or without BOM, UTF-16 with a BOM, or Thai Windows-874 (TIS-620) that reads as
+    Thai (``_thai_code_page``); anything else (binary, other encodings) is refused.
 
     A few stray control characters (NUL for glyphs a PDF extractor could not map, and the
     like) are dropped with one warning on stderr rather than refusing the file. With ``glyphs``
@@ -91,12 +143,9 @@ def decode_text(data: bytes, where: str, *, newlines: bool = True, glyphs: bool 
     contract is one output line per "\n"-separated input line."""
     if not data.strip():
         raise RagError(f"{where}: file is empty")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        if b"\x00" in data[:8192]:
-            raise RagError(f"{where}: not a text file (binary content)") from None
-        raise RagError(f"{where}: not UTF-8 text (invalid byte at offset {e.start}); save it as UTF-8") from None
+    text = _decode(data, where)
+    if not text.strip():
+        raise RagError(f"{where}: file is empty")
     stray = len(_STRAY_CONTROLS.findall(text))
     if stray:
         if stray > _MAX_CONTROL_SHARE * len(text):
