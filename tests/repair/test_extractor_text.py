@@ -503,6 +503,43 @@ def test_notes_whose_lines_pdftotext_cut_into_pieces_are_notes_on_a_page_wide_me
     assert body.endswith("จะได้รับการเขียนเป็นสัญลักษณ์ว่า DTIME(f(n))")
 
 
+def test_a_note_piece_after_a_reference_that_ended_opens_the_next_note() -> None:
+    """pdftotext's text of a justified XeLaTeX page: the notes' pieces stand between blank lines,
+    and a piece that fits beside the line above goes back onto it. Not the next note's first
+    piece after a line that ended a reference (`32(3), 202-226.` + `2 กรม…`) or a URL's rest
+    (`…-2561` + `4 Wagner,`): glued there, notes 2 and 4 lost their numbers, and the page its
+    notes."""
+    text = (Path(__file__).parents[1] / "data" / "tex_notes_after_reference_pieces.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert sorted(doc.references) == [1, 2, 3, 4]
+    assert doc.references[3].text == (
+        "กรม ส่ง เสริม การ ค้า ระหว่าง ประเทศ, “รายงาน สถานการณ์ ความ ร่วม มือ ระหว่าง ประเทศ ด้านเทคโนโลยี ประจำปี"
+        " 2561,” 2561, https://www.ditp.go.th/th/content/ความร-วมม-อระหว-างประเทศด-านเทคโนโลย-2561")
+    assert doc.references[4].text == (
+        "Wagner, C. S., & Simon, D. F. (2023). China’s use of formal science and technology agreements as a tool of"
+        " diplomacy. Science and Public Policy, 50(4), 807-817.")
+    assert doc.references[2].text.startswith("กรม ส่ง เสริม การ ค้า ระหว่าง ประเทศ. (2557).")
+    body = _body(text)
+    assert not any(w in body for w in ("Ezeanyika", "กรุงเทพฯ:", "ditp", "Wagner"))
+    assert body.endswith("ซึ่งเป็นคู่หูร่วมเดินทางคนใหม่สุดของดอกเตอร์")
+
+
+def test_a_page_foot_block_goes_on_past_a_note_whose_number_was_written_elsewhere() -> None:
+    """pdftotext's text of a XeLaTeX page: note 12's first line (`12 Teevan…`) comes out under
+    the page's last note, so the block reads 11, 13, 14, 15, 16. A number one past the next,
+    the count going on after it, opens its note: notes 13-16 were read as note 11's text."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_number_written_below.pdftotext.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert {11, 13, 14, 15, 16} <= set(doc.references)
+    assert doc.references[13].text == (
+        "Nakamura, K. (2019). Economic inequality: A Review of the Evidence. Journal of Southeast Asian Studies, 27(3),"
+        " 32–290. https://doi.org/10.5850/economicinequality.2019")
+    assert doc.references[14].text.startswith("The White House. (2025, February 12). Fact Sheet: President Donald J.")
+    assert doc.references[11].text.startswith("Rahman, N. & O'Neill, D. (2016). Rhine: A Review of the Evidence.")
+    assert "Nakamura, K. (2019)" not in doc.references[11].text
+    assert _body(text).endswith("ภายใต้ การปกครองของอังกฤษ ถิ่นฐาน")
+
+
 def test_a_note_that_ended_with_a_stop_goes_on_with_its_url_in_the_next_column() -> None:
     """pypdfium2's text of a LibreOffice page in two columns: note 1 ends the first column's
     foot with its title's stop (`... Artificial Intelligence.`), and its URL is the first thing

@@ -223,7 +223,7 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
             if not any(c.isalnum() for c in raws[k].text):
                 continue  # a stray mark pdfminer.six left at the page's end is no line of a note
             nxt = note_start(raws, body, at)
-            if nxt is not None and nxt[0] == notes[-1][1] + 1:
+            if nxt is not None and (nxt[0] == notes[-1][1] + 1 or _one_lost(raws, body, at, nxt[0], notes[-1][1])):
                 notes.append((k, nxt[0], nxt[1]))
                 continue
             if not URL_START.match(raws[k].text) and not LONE_NUMBER.match(raws[body[at - 1]].text):
@@ -264,6 +264,14 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
         if len(notes) >= 2 or wrapped or cited_above(before, notes[0][1]):
             return notes
     return None
+
+
+def _one_lost(raws: list[RawLine], body: list[int], at: int, n: int, last: int) -> bool:
+    """Note ``n`` opens line ``body[at]`` one past the next (``last`` + 2), and the note after it
+    opens a later line of the page: the note between lost its number (pdftotext wrote it
+    elsewhere, `12 Teevan…` under the page's last note), the count going on."""
+    return n == last + 2 and any((start := note_start(raws, body, j)) is not None and start[0] == n + 1
+                                 for j in range(at + 1, len(body)))
 
 
 def _note_texts(raws: list[RawLine], body: list[int], notes: Block) -> list[str]:

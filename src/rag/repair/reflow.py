@@ -23,7 +23,7 @@ from rag.repair.box_pieces import order_box_pieces
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_pages
 from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.foot_numbers import place_note_numbers
-from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
+from rag.repair.layout import FILLER, PAGEBREAK, glued_note_start, is_endnote_heading
 from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
 from rag.repair.lines import (
     CONTINUES,
@@ -38,6 +38,7 @@ from rag.repair.lines import (
     next_text,
     starts_inside_word,
 )
+from rag.repair.note_lines import closes_reference
 from rag.thai.chars import LETTERS, MARKS
 from rag.thai.lexicon import lexicon
 
@@ -271,6 +272,8 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
                     joined += 1
                     k = end + 1
                 break
+            if not lone_number and glued_note_start(piece) and _ends_a_reference(texts, kinds, i):
+                break  # the next note opens after a reference that ended (`32(3), 202-226.` + `2 กรม…`)
             after_number = lone_number
             texts[i] = glue_pieces(texts[i], [piece])
             width = line_width(texts[i])
@@ -280,6 +283,17 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
             k += 2
         i = k - 1 if k > i + 2 else i + 1
     return joined
+
+
+def _ends_a_reference(texts: list[str], kinds: list[str], i: int) -> bool:
+    """Line i ends a reference: with its page or year and a stop (`32(3), 202-226.`), inside a
+    URL, or as the rest of one (a single token under a line that ends inside a URL)."""
+    if closes_reference(texts[i]) or _URL_END.search(texts[i]):
+        return True
+    above = i - 1
+    while above >= 0 and kinds[above] == FILLER:
+        above -= 1
+    return len(texts[i].split()) == 1 and above >= 0 and not kinds[above] and bool(_URL_END.search(texts[above]))
 
 
 _LATIN_END = re.compile(r"[A-Za-z,.;:)]$")
