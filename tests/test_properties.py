@@ -141,7 +141,8 @@ _DROPPED = {"Cc", "Cf", "Cn", "Co"}
 
 
 def _cleanable(s: str) -> bool:
-    return any(not ch.isspace() and unicodedata.category(ch) not in _DROPPED for ch in unicodedata.normalize("NFC", s))
+    """A letter or digit survives: a query of punctuation or symbols alone is refused too."""
+    return any(ch.isalnum() and unicodedata.category(ch) not in _DROPPED for ch in unicodedata.normalize("NFC", s))
 
 
 @PROPS

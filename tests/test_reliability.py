@@ -220,6 +220,8 @@ def test_inspect_and_search_print_brackets_in_a_document_as_written(tmp_path: Pa
     (["search", " \t\n "], "empty query"),
     (["search", "\x07\x1b"], "empty query"),
     (["ask", "   "], "empty query"),
+    (["ask", "???"], "has no words"),
+    (["search", "… 👍"], "has no words"),
     (["search"], "give a QUERY or --queries"),
     (["search", "x", "--mode", "fuzzy"], "invalid choice: 'fuzzy'"),
     (["ask", "x", "--mode", "BM25"], "invalid choice"),

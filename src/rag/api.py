@@ -52,7 +52,8 @@ def followup_context(message: str, history: Sequence[str]) -> str | None:
     if not is_followup(message):
         return None
     for prev in reversed(history):
-        if prev.strip() and not is_followup(prev):
+        # (a message of punctuation alone, `???`, was refused: it asked nothing to go on from)
+        if any(ch.isalnum() for ch in prev) and not is_followup(prev):
             return prev
     return None
 

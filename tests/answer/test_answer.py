@@ -289,6 +289,15 @@ def test_follow_up_brings_passages_about_its_own_subject(assistant, first, follo
     assert f"{LABELS[answer.lang]['followup']}: “{first}”" in md.replace("\\", "")
 
 
+def test_a_question_without_words_is_refused_and_a_follow_up_goes_on_from_the_one_before(assistant):
+    """`???` asks nothing: it is refused in one line (an answer would quote whatever passage came
+    first), and a follow-up after it goes on from the question before it."""
+    with pytest.raises(RagError, match="has no words"):
+        assistant.ask("???")
+    answer = assistant.ask("and Japan?", history=["How does China use STAs?", "???"])
+    assert answer.found and answer.context == "How does China use STAs?"
+
+
 def test_document_markup_is_escaped_in_markdown(assistant):
     """Any text in a passage or a reference stays text (the browser test checks the DOM)."""
     result = assistant.search("How does China use STAs?", k=1)

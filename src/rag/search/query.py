@@ -18,7 +18,8 @@ _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 
 
 def clean_query(text: str) -> tuple[str, list[str]]:
-    """Normalise a user's query: glyph repair, no control characters, bounded length."""
+    """Normalise a user's query: glyph repair, no control characters, bounded length; a query
+    with no letter or digit is refused."""
     if not isinstance(text, str):
         raise RagError("the query must be text")
     warnings: list[str] = []
@@ -32,6 +33,10 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     text = " ".join(repair_query(text).split())
     if not text:  # only zero-width or other characters the repair drops
         raise RagError("empty query: type a question")
+    if not any(ch.isalnum() for ch in text):
+        # punctuation or symbols alone (`???`, `👍`): nothing to match, and an answer to it
+        # would quote whatever passage came first
+        raise RagError(f"empty query: {text!r} has no words; type a question")
     return text, warnings
 
 
