@@ -72,7 +72,6 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "empty.txt": (b"", "empty"),
     "blank.md": (b" \n\t\n\n", "empty"),
     "slides.docx": (b"PK\x03\x04 not a text format", "unsupported file type"),
-    "two words.md": (b"# Title\n\nText.\n", "invalid document id"),
     "broken.jsonl": (b'{"id": "a", "text": "x"}\n\n{"id": "b", "text": \n', "broken.jsonl:3: invalid JSON"),
     "no-text.jsonl": (b'{"id": "a", "text": "x"}\n{"id": "b", "title": "B"}\n', "no-text.jsonl:2:"),
     "not-object.jsonl": (b'{"id": "a", "text": "x"}\n["b", "x"]\n', "not-object.jsonl:2:"),
@@ -99,6 +98,27 @@ def test_bad_file_is_refused_in_one_line_and_the_index_is_untouched(name: str, i
     one_line_error(r, needle, code=2)
     assert snapshot(index_copy) == before
     assert beside(index_copy) == []
+
+
+def test_a_file_named_with_spaces_is_ingested_and_named_with_them_or_its_id(index_copy: Path, tmp_path: Path) -> None:
+    """Most files a user keeps are named with spaces: `รายงาน ปี 2566.md` is the document
+    `รายงาน-ปี-2566` (its title keeps the spaces), which `--doc` and `rag remove` find by the
+    file's name as well."""
+    doc = tmp_path / "รายงาน ปี 2566.md"
+    doc.write_text(NOTE, encoding="utf-8")
+    r = run_rag("ingest", str(doc), "--index", str(index_copy), "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    listed = json.loads(run_rag("list", "--json", "--index", str(index_copy)).stdout)
+    entry = next(d for d in listed if d["doc_id"] == "รายงาน-ปี-2566")
+    assert entry["title"] == "รายงาน ปี 2566"
+    for name in ("รายงาน ปี 2566", "รายงาน-ปี-2566"):
+        r = run_rag("search", "เซมิคอนดักเตอร์", "--doc", name, "--json", "--index", str(index_copy))
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert {h["doc_id"] for h in json.loads(r.stdout)["hits"]} == {"รายงาน-ปี-2566"}
+    r = run_rag("remove", "รายงาน ปี 2566", "--index", str(index_copy))
+    assert r.returncode == 0, r.stderr[-2000:]
+    listed = json.loads(run_rag("list", "--json", "--index", str(index_copy)).stdout)
+    assert [d["doc_id"] for d in listed] == ["tech-diplomacy-th"]
 
 
 @pytest.mark.parametrize("doc_id", ["../x", "a/b", "..\\x", "..", ".", "/etc/passwd", "a\x00b", "a\nb", "",

@@ -285,3 +285,16 @@ def urlopen_text(url: str) -> str:
 
     with urllib.request.urlopen(url, timeout=10) as r:
         return r.read().decode("utf-8")
+
+
+def test_an_upload_of_utf16_text_with_its_byte_order_mark_is_taken(tmp_path: Path) -> None:
+    """Notepad's "Unicode" writes UTF-16 with a byte order mark: the library takes it as text,
+    as `rag ingest` reads it (the check is on the file's first bytes, not its name)."""
+    from rag.app.library import check_upload
+    from rag.document.reading import read_source_file
+
+    path = tmp_path / "บันทึก ประชุม.txt"
+    path.write_bytes("บันทึกการประชุมเรื่องความร่วมมือด้านเซมิคอนดักเตอร์\r\n".encode("utf-16"))
+    check_upload(path, path.name, 10)
+    [src] = read_source_file(path)
+    assert src.doc_id == "บันทึก-ประชุม" and src.text.startswith("บันทึกการประชุม")

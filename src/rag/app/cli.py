@@ -109,6 +109,13 @@ def _blank(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _document_arg(text: str) -> str:
+    """A document named on the command line: its id, or its file's name with its spaces."""
+    from rag.document.reading import typed_document_id
+
+    return typed_document_id(text)
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     from rag.ingest import remove
 
@@ -264,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     search_opts.add_argument("--k", type=_positive_int, default=5, help="number of passages (default 5)")
     search_opts.add_argument("--mode", default="hybrid", choices=("hybrid", "dense", "bm25"),
                              help="hybrid (default), dense or bm25")
-    search_opts.add_argument("--doc", metavar="ID", help="only this document")
+    search_opts.add_argument("--doc", metavar="ID", type=_document_arg,
+                             help="only this document (its id, or its file's name without the extension)")
     search_opts.add_argument("--section", metavar="TEXT", help="only sections whose heading contains TEXT")
     search_opts.add_argument("--model", metavar="NAME_OR_PATH", help="must match the index's model")
     search_opts.add_argument("--json", action="store_true", help="print JSON")
@@ -296,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("remove", parents=[common], help="remove a document from the index")
-    s.add_argument("doc_id")
+    s.add_argument("doc_id", type=_document_arg, help="the document's id, or its file's name without the extension")
     s.set_defaults(func=cmd_remove)
 
     s = sub.add_parser("compact", parents=[common],

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import queue
-import re
 import shutil
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from typing import Any
 from rag import index as ix
 from rag.api import Assistant
 from rag.config import max_upload_mb
-from rag.document.reading import SUPPORTED
+from rag.document.reading import SUPPORTED, document_id
 from rag.errors import IndexBusy, RagError
 
 log = logging.getLogger(__name__)
@@ -54,10 +53,10 @@ SIGNATURES: list[tuple[bytes, str, str]] = [
     (b"MM\x00*", "image", "a TIFF image"),
     (b"{\\rtf", "rtf", "an RTF document"),
     (b"\x1f\x8b", "gzip", "a gzip archive"),
-    (b"\xff\xfe", "utf16", "UTF-16 text (save it as UTF-8)"),
-    (b"\xfe\xff", "utf16", "UTF-16 text (save it as UTF-8)"),
+    # UTF-16 with its byte order mark (Notepad's "Unicode"): text, which the reader decodes
+    (b"\xff\xfe", "text", "UTF-16 text"),
+    (b"\xfe\xff", "text", "UTF-16 text"),
 ]
-_NOT_IN_ID = re.compile(r"[\s/\\\x00-\x1f\x7f]+")
 
 
 def sniff(head: bytes) -> tuple[str, str]:
@@ -90,13 +89,6 @@ def check_upload(path: Path, name: str, max_mb: float) -> None:
     if suffix != ".pdf" and kind != "text":
         hint = "; give it the .pdf extension" if kind == "pdf" else ""
         raise RagError(f"{name}: not a text file: it holds {what}{hint}")
-
-
-def document_id(name: str) -> str:
-    """The document id of an uploaded file: its name without the extension, white space and
-    slashes made dashes (`rag ingest` refuses such names; a browser user cannot rename)."""
-    stem = _NOT_IN_ID.sub("-", Path(name).stem).strip("-.")
-    return stem[:150] or "document"
 
 
 @dataclass

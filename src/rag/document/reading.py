@@ -66,6 +66,24 @@ class InputDocument:
         return h.hexdigest()
 
 
+# What a file's name may hold that a document id may not: white space, slashes, controls
+_NOT_IN_ID = re.compile(r"[\s/\\\x00-\x1f\x7f]+")
+
+
+def document_id(name: str) -> str:
+    """The document id a file's name gives: the name without its extension, white space and
+    slashes made dashes (`รายงาน ปี 2566.pdf`: `รายงาน-ปี-2566`): most files a user keeps are
+    named with spaces, and the id must stay one token (`check_doc_id`)."""
+    stem = _NOT_IN_ID.sub("-", Path(name).stem).strip("-.")
+    return stem[:150] or "document"
+
+
+def typed_document_id(text: str) -> str:
+    """A document id as a user types it after `rag remove` or `--doc`: the file's name with its
+    spaces (`"รายงาน ปี 2566"`) names the document its file gave (`document_id`)."""
+    return re.sub(r"\s+", "-", text.strip())
+
+
 def check_doc_id(doc_id: str, where: str) -> str:
     if not isinstance(doc_id, str) or not _DOC_ID.match(doc_id) or doc_id in (".", ".."):
         raise RagError(f"{where}: invalid document id {doc_id!r} (no spaces, slashes or control characters)")
@@ -215,7 +233,7 @@ def read_source_file(path: Path, title: str | None = None) -> list[InputDocument
         raise RagError(f"{path}: unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED)}")
     if suffix == ".jsonl":
         return read_jsonl_corpus(path)
-    doc_id = check_doc_id(path.stem, str(path))
+    doc_id = check_doc_id(document_id(path.name), str(path))
     if suffix == ".pdf":
         from rag.document.pdf import read_pdf
 
