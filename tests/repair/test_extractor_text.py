@@ -540,6 +540,41 @@ def test_a_page_foot_block_goes_on_past_a_note_whose_number_was_written_elsewher
     assert _body(text).endswith("ภายใต้ การปกครองของอังกฤษ ถิ่นฐาน")
 
 
+def test_pdftotext_layout_pages_keep_their_notes_and_their_cut_marks() -> None:
+    """`pdftotext -layout` (a common way to run it) writes a page's form feed right after its
+    last line, with no blank line, and sets the rest of a line cut at a mark where it stood on
+    the page (`อยู่ท่ต` + `      ี ำแหน่ง…`). Read as a file is (`read_source_file`), the pages
+    part and each keeps its notes; the rest goes back onto its line."""
+    [src] = read_source_file(Path(__file__).parents[1] / "data" / "lo_layout_pages.pdftotext.txt")
+    doc = _doc(src.text)
+    assert doc.references[1].text == ("外務省 (Ministry of Foreign Affairs of Japan). (2006). 外交青書 2006 [Diplomatic "
+                                      "Bluebook 2006]. https://www.mofa.go.jp/mofaj/gaiko/bluebook/2006/")
+    assert doc.references[2].text == "Ibid., p. 114."
+    assert doc.references[3].text == "See Park, S.-Y., Teacher (Bangkok: Silkworm Books, 2017), 374."
+    body = _body(src.text)
+    assert "ซึ่งตั้งอยู่ที่ตำแหน่งการโคจร 28.5°E" in body
+    assert not any(w in body for w in ("Bluebook", "Ibid", "Silkworm"))
+
+
+def test_an_indented_number_above_endnotes_leaves_the_repair_standing() -> None:
+    """`pdftotext -layout` sets a raised note number on a line of its own, indented to where it
+    stood: with endnotes under a heading, reading such a number as a marker's rest failed with
+    a traceback (its leading spaces read as the number)."""
+    text = "\n".join([
+        "การทูตเชิงเทคโนโลยี",
+        "     ประเทศไทยได้ลงนามความตกลงด้านวิทยาศาสตร์กับญี่ปุ่นและเกาหลีใต้หลายฉบับ",
+        "                                          1",
+        "ในช่วงทศวรรษที่ผ่านมา และได้ขยายความร่วมมือด้านเซมิคอนดักเตอร์อย่างต่อเนื่อง",
+        "",
+        "เชิงอรรถ",
+        "1 กระทรวงการต่างประเทศ. (2566). รายงานประจำปี. กรุงเทพฯ.",
+    ]) + "\n"
+    doc = _doc(text)
+    assert doc.references[1].text == "กระทรวงการต่างประเทศ. (2566). รายงานประจำปี. กรุงเทพฯ."
+    body = _body(text)
+    assert "เกาหลีใต้หลายฉบับ" in body and "ขยายความร่วมมือด้านเซมิคอนดักเตอร์" in body and "รายงานประจำปี" not in body
+
+
 def test_a_note_that_ended_with_a_stop_goes_on_with_its_url_in_the_next_column() -> None:
     """pypdfium2's text of a LibreOffice page in two columns: note 1 ends the first column's
     foot with its title's stop (`... Artificial Intelligence.`), and its URL is the first thing

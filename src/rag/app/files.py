@@ -13,6 +13,7 @@ from rag.errors import RagError
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from rag.document.reading import read_text_file
+    from rag.repair.reflow import separate_page_breaks
     from rag.repair.text import line_texts, repair_document
 
     if Path(args.file).suffix.lower() == ".pdf":
@@ -30,7 +31,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         out = line_texts(repaired)[: len(lines)] if lines else []
         sys.stdout.write("".join(line + "\n" for line in out))
     else:
-        repaired = repair_document(text)
+        repaired = repair_document(separate_page_breaks(text))
         sys.stdout.write(repaired.text + ("\n" if repaired.text and not repaired.text.endswith("\n") else ""))
     if args.report:
         fixes = {rule: n for rule, n in repaired.fixes.items() if n}

@@ -23,6 +23,7 @@ from typing import Any
 
 from rag.document.structure import Document
 from rag.errors import RagError
+from rag.repair.reflow import separate_page_breaks
 from rag.thai.chars import is_thai
 
 SUPPORTED = (".txt", ".md", ".jsonl", ".pdf")
@@ -245,6 +246,8 @@ def read_source_file(path: Path, title: str | None = None) -> list[InputDocument
                        document=document, seconds=time.perf_counter() - t0)]
     kind = KIND_MARKDOWN if suffix == ".md" else KIND_PDF_TEXT
     text = read_text_file(path, glyphs=kind == KIND_PDF_TEXT)
+    if kind == KIND_PDF_TEXT:
+        text = separate_page_breaks(text)
     return [InputDocument(doc_id=doc_id, title=title or path.stem, kind=kind, text=text, origin=str(path))]
 
 

@@ -135,7 +135,7 @@ def join_marker_rests(texts: list[str], kinds: list[str]) -> int:
             k = next_line(texts, kinds, j)
             if k < heading and is_text(texts, kinds, k) and not texts[k][:1].isdigit():
                 rests.append((j, k))
-    numbers = [int(texts[j].split(" ", 1)[0]) for j, _ in rests]
+    numbers = [int(texts[j].split()[0]) for j, _ in rests]  # (a lone number may stand indented: -layout)
     if numbers != sorted(set(numbers)):
         return 0
     joined = 0

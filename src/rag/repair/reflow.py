@@ -60,6 +60,25 @@ _PIECE_FIT = 1.1
 _PIECE_ROOM = 0.95
 
 
+# A form feed that opens a line right under a line of text (pdftotext -layout writes a page's
+# feed after its last line, `307` + `\fปั ญญา…`, with no blank line before it)
+_FEED_UNDER_TEXT = re.compile(r"(?<=[^\n])\n(?=[ \t]*\f[ \t]*[^\s])")
+
+
+def separate_page_breaks(text: str) -> str:
+    """A blank line before each form feed that opens a line of text right under a line of text
+    (a feed on a line of its own is one already: pypdf's, pypdfium2's), so that where a page
+    breaks is a line of its own, as the repair reads it (a page break written before a line
+    takes the blank line above it). Without it a `-layout` text's pages ran together and no
+    page's notes were found. Not in pdfminer.six's text, which writes every text box apart
+    (`boxes_every_line`) and whose page ends the repair reads as they come (a page number,
+    then the feed). Run on a whole document's text before the repair, whose lines stay one per
+    line of what it is given."""
+    if boxes_every_line(text.split("\n")):
+        return text
+    return _FEED_UNDER_TEXT.sub("\n\n", text)
+
+
 def printed_lines(texts: list[str], kinds: list[str]) -> bool:
     """The lines are a page's printed lines, not whole paragraphs (text already repaired, whose
     paragraphs blank lines part)."""
@@ -99,7 +118,11 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         order_box_pieces(texts, kinds, blank, opens_page, lex)
     lone_marks: list[int] = []  # lines that a mark on the line right below, alone, went back onto
     for i, t in enumerate(texts):
-        if kinds[i] or opens_page[i] or not starts_inside_word(t):
+        if kinds[i] or opens_page[i]:
+            continue
+        # (pdftotext -layout sets a line's rest where it stood on the page: spaces before its mark)
+        t = t if starts_inside_word(t) else t.lstrip(" ")
+        if not starts_inside_word(t):
             continue
         k = i - 1
         while k >= 0 and kinds[k] == FILLER and not opens_page[k + 1]:
