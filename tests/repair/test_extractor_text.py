@@ -543,8 +543,9 @@ def test_a_page_foot_block_goes_on_past_a_note_whose_number_was_written_elsewher
 def test_pdftotext_layout_pages_keep_their_notes_and_their_cut_marks() -> None:
     """`pdftotext -layout` (a common way to run it) writes a page's form feed right after its
     last line, with no blank line, and sets the rest of a line cut at a mark where it stood on
-    the page (`อยู่ท่ต` + `      ี ำแหน่ง…`). Read as a file is (`read_source_file`), the pages
-    part and each keeps its notes; the rest goes back onto its line."""
+    the page (`อยู่ท่ต` + `      ี ำแหน่ง…`), and a raised note number on a row of its own above
+    its line. Read as a file is (`read_source_file`), the pages part and each keeps its notes;
+    the rest goes back onto its line, the number into the line under it."""
     [src] = read_source_file(Path(__file__).parents[1] / "data" / "lo_layout_pages.pdftotext.txt")
     doc = _doc(src.text)
     assert doc.references[1].text == ("外務省 (Ministry of Foreign Affairs of Japan). (2006). 外交青書 2006 [Diplomatic "
@@ -554,6 +555,10 @@ def test_pdftotext_layout_pages_keep_their_notes_and_their_cut_marks() -> None:
     body = _body(src.text)
     assert "ซึ่งตั้งอยู่ที่ตำแหน่งการโคจร 28.5°E" in body
     assert not any(w in body for w in ("Bluebook", "Ibid", "Silkworm"))
+    # note 1's number, raised onto a row of its own at the right margin, cites from the end of
+    # the line under it (`…ตะวันออกกลาง` + `1`), not from the paragraph's text as a number
+    [(para, marker)] = [(p, m) for p in doc.paragraphs for m in p.markers if m.n == 1]
+    assert para.text[:marker.pos].endswith("ในภูมิภาคตะวันออกกลาง") and "ไม่เป็นธรรม นอกจาก" in para.text
 
 
 def test_an_indented_number_above_endnotes_leaves_the_repair_standing() -> None:

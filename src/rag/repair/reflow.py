@@ -39,6 +39,7 @@ from rag.repair.lines import (
     starts_inside_word,
 )
 from rag.repair.note_lines import closes_reference
+from rag.repair.raised_numbers import place_raised_numbers
 from rag.thai.chars import LETTERS, MARKS
 from rag.thai.lexicon import lexicon
 
@@ -116,6 +117,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
     joined = 0
     if boxed:
         order_box_pieces(texts, kinds, blank, opens_page, lex)
+    else:
+        place_raised_numbers(texts, kinds, opens_page)
     lone_marks: list[int] = []  # lines that a mark on the line right below, alone, went back onto
     for i, t in enumerate(texts):
         if kinds[i] or opens_page[i]:
