@@ -27,16 +27,17 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     text = " ".join(text.split())
     if not text:
         raise RagError("empty query: type a question")
+    if not any(ch.isalnum() or unicodedata.category(ch) == "Co" for ch in text):
+        # punctuation, symbols or Thai marks alone (`???`, `👍`; a private-use glyph may be a
+        # Thai letter the repair maps back): nothing to match, and an answer to it would quote
+        # whatever passage came first
+        raise RagError(f"empty query: {text[:40]!r} has no words; type a question")
     if len(text) > MAX_QUERY_CHARS:
         warnings.append(f"query truncated from {len(text):,} to {MAX_QUERY_CHARS:,} characters")
         text = text[:MAX_QUERY_CHARS]
     text = " ".join(repair_query(text).split())
     if not text:  # only zero-width or other characters the repair drops
         raise RagError("empty query: type a question")
-    if not any(ch.isalnum() for ch in text):
-        # punctuation or symbols alone (`???`, `👍`): nothing to match, and an answer to it
-        # would quote whatever passage came first
-        raise RagError(f"empty query: {text!r} has no words; type a question")
     return text, warnings
 
 
