@@ -28,7 +28,7 @@ from rag.generate import LLMClient, LLMSettings, generate
 from rag.index import MANIFEST
 from rag.ingest import IngestReport, OnProgress
 from rag.ingest import ingest as _ingest
-from rag.search import Searcher, SearchResult
+from rag.search import Searcher, SearchResult, has_words
 
 __all__ = ["Assistant", "open_index", "ingest", "resolve_index", "resolve_store", "render_markdown",
            "followup_context"]
@@ -52,8 +52,8 @@ def followup_context(message: str, history: Sequence[str]) -> str | None:
     if not is_followup(message):
         return None
     for prev in reversed(history):
-        # (a message of punctuation alone, `???`, was refused: it asked nothing to go on from)
-        if any(ch.isalnum() for ch in prev) and not is_followup(prev):
+        # (a message without words, `???`, was refused: it asked nothing to go on from)
+        if has_words(prev) and not is_followup(prev):
             return prev
     return None
 

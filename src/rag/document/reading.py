@@ -23,6 +23,7 @@ from typing import Any
 
 from rag.document.structure import Document
 from rag.errors import RagError
+from rag.repair.layout import thai_share
 from rag.repair.reflow import separate_page_breaks
 from rag.thai.chars import is_thai
 
@@ -119,10 +120,9 @@ def _thai_code_page(data: bytes) -> str | None:
         text = data.decode(_THAI_CODE_PAGE)
     except UnicodeDecodeError:
         return None
-    letters = [ch for ch in text if ch.isalpha() or is_thai(ch)]
-    thai = sum(1 for ch in letters if is_thai(ch))
+    thai = sum(1 for ch in text if is_thai(ch))
     in_runs = sum(len(m.group()) for m in _THAI_RUN.finditer(text))
-    if not thai or thai < _THAI_SHARE * len(letters) or in_runs < _THAI_IN_RUNS * thai:
+    if not thai or thai_share(text) < _THAI_SHARE or in_runs < _THAI_IN_RUNS * thai:
         return None
     return text
 

@@ -36,6 +36,7 @@ from rag.repair.lines import (
     line_width,
     next_line,
     next_text,
+    prev_line,
     starts_inside_word,
 )
 from rag.repair.note_lines import closes_reference
@@ -316,9 +317,7 @@ def _ends_a_reference(texts: list[str], kinds: list[str], i: int) -> bool:
     URL, or as the rest of one (a single token under a line that ends inside a URL)."""
     if closes_reference(texts[i]) or _URL_END.search(texts[i]):
         return True
-    above = i - 1
-    while above >= 0 and kinds[above] == FILLER:
-        above -= 1
+    above = prev_line(kinds, i)
     return len(texts[i].split()) == 1 and above >= 0 and not kinds[above] and bool(_URL_END.search(texts[above]))
 
 

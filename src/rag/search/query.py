@@ -17,6 +17,12 @@ MODES = ("hybrid", "dense", "bm25")
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 
 
+def has_words(text: str) -> bool:
+    """A letter or a digit, or a private-use glyph (which the repair may map to a Thai letter):
+    punctuation, symbols or Thai marks alone (`???`, `👍`) ask nothing."""
+    return any(ch.isalnum() or unicodedata.category(ch) == "Co" for ch in text)
+
+
 def clean_query(text: str) -> tuple[str, list[str]]:
     """Normalise a user's query: glyph repair, no control characters, bounded length; a query
     with no letter or digit is refused."""
@@ -27,10 +33,8 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     text = " ".join(text.split())
     if not text:
         raise RagError("empty query: type a question")
-    if not any(ch.isalnum() or unicodedata.category(ch) == "Co" for ch in text):
-        # punctuation, symbols or Thai marks alone (`???`, `👍`; a private-use glyph may be a
-        # Thai letter the repair maps back): nothing to match, and an answer to it would quote
-        # whatever passage came first
+    if not has_words(text):
+        # nothing to match, and an answer to it would quote whatever passage came first
         raise RagError(f"empty query: {text[:40]!r} has no words; type a question")
     if len(text) > MAX_QUERY_CHARS:
         warnings.append(f"query truncated from {len(text):,} to {MAX_QUERY_CHARS:,} characters")
