@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from rag.document.structure import structure_document
 from rag.repair.text import line_texts, repair_document
 
 # Printed lines of one paragraph (a page-wide measure).
@@ -83,3 +84,49 @@ def test_boxes_of_whole_lines_in_order_stay_as_they_came() -> None:
     grouped, LibreOffice's spacing) reads as it came: nothing in it reads better moved."""
     boxes = [[p] for p in _pieces(_ROWS[0])] + [[p for row in _ROWS[1:] for p in _pieces(row)]]
     assert _read(boxes) == _whole(_ROWS)
+
+
+def test_mark_pieces_in_a_box_opened_by_the_next_row_end_the_row_above() -> None:
+    """Chromium's justified pages in pdfminer.six (dev04's `…แห่งหนึ` over a box `คนต่อปี…` /
+    `่งของสหรัฐ…`): a row's first pieces come a box each, and its rest opens with marks inside a
+    box that the next row's first piece opens. The row above is read with the box."""
+    a, b = _pieces(_ROWS[3]), _pieces(_ROWS[4])
+    tangle = [[a[0]], [b[0], a[1], a[2]], *[[p] for p in b[1:]]]
+    boxes = [[p] for row in _ROWS[:3] for p in _pieces(row)] + tangle + [[p] for row in _ROWS[5:] for p in _pieces(row)]
+    assert _read(boxes) == _whole(_ROWS)
+
+
+def test_mark_pieces_in_a_box_with_the_row_above_go_after_the_row_below_it() -> None:
+    """dev01's `Kimmel) เกิดเมื`, written after a box that holds the full row above it and the
+    mark pieces that end it (`่ 13 พฤศจิกายน…`), a box of its own between (`่อวันท ี`): the
+    pieces go after the row below, not onto the end of a row or title above it."""
+    a, b = _pieces(_ROWS[5]), _pieces(_ROWS[6])
+    tangle = [[a[0]], [a[1], b[2]], [b[1]], [b[0]], *[[p] for p in b[3:]]]
+    boxes = [[p] for row in _ROWS[:5] for p in _pieces(row)] + tangle + [[p] for p in _pieces(_ROWS[7])]
+    assert _read(boxes) == _whole(_ROWS)
+
+
+def test_pieces_cut_between_marks_written_out_of_order_are_joined_by_their_words() -> None:
+    """Marks that the text layer writes out of order, cut apart: a tone before the vowel below
+    its letter (dev04's Laksaman, `เป็นที` / `่ร้` / `ูจักในชื`, a box written bottom up) and a
+    SARA AM before its tone, written again after it (dev03's Loma, `นำ` + `้ามัน`). Each piece
+    goes where it makes words once the marks are in order."""
+    row1 = "เขาเป็นที่รู้จักในชื่อของนักเขียนที่สนใจเรื่องน้ำมันและพลังงานทดแทน"
+    row2 = "ของภูมิภาคเข้าด้วยกัน ซึ่งเป็นเงื่อนไขสำคัญของการเติบโตที่ยั่งยืนในระยะยาว"
+    boxes = [["เขาเป็นที"], ["ูจักในชื", "่ร้", "่อของนักเขียนที"], ["่สนใจเรื"], ["่องนำ"], ["้ามันและพลังงานทดแทน"],
+             *[[p] for p in _pieces(row2)]]
+    assert _read(boxes) == _whole([row1, row2])
+
+
+def test_pieces_of_a_justified_line_ending_with_their_space_are_one_line() -> None:
+    """Chromium's justified lines in pdfminer.six: a line cut at its wide spaces comes as boxes,
+    each piece but the last ending with the space it was cut at (dev04's `…ผจญภัย, ` / `ลอบฆ่า, ` /
+    `โลกเปิด`). A short piece is no heading and ends no paragraph: the pieces go back onto their
+    line."""
+    spaced = ["เกมชุดนี้สร้างจากนิยายอิงประวัติศาสตร์แนวแอ็กชันผจญภัย, ", "ลอบฆ่า, ", "โลกเปิด"]
+    rows = [*_ROWS[:4], "".join(spaced), *_ROWS[4:]]
+    boxes = [[p] for row in _ROWS[:4] for p in _pieces(row)] + [[p] for p in spaced] \
+        + [[p] for row in _ROWS[4:] for p in _pieces(row)]
+    doc = structure_document(repair_document(_text(boxes)), doc_id="d", title="d")
+    assert [s.title for s in doc.sections if s.title] == []
+    assert "".join(p.text for p in doc.paragraphs).replace(" ", "") == _whole(rows)

@@ -18,18 +18,25 @@ then read each join again with the pieces the last round put around it, and the 
 lines read best (the words' rarity, a printed line no wider than a full one) is kept, only
 where it reads clearly better than the order the pieces came in, join by join and line by
 line: boxes of whole lines (a paragraph of LibreOffice's or Chromium's) stay as they came.
+The box's mark pieces may end the row above it or the row written after it (Chromium's justified
+pages: `…แห่งหนึ` above a box `คนต่อปี…` / `่งของสหรัฐ…`): the stretch is read again with those
+rows taken in, and that reading kept where it reads clearly better than the stretch's own. Joins
+are read with the marks in the order the repair writes them (a tone written before the vowel
+below its letter, a SARA AM before its tone).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from rag.repair.glyphs import order_marks
 from rag.repair.layout import PAGEBREAK
 from rag.repair.lines import CONTINUES, full_width, line_width, starts_inside_word
-from rag.thai.chars import CONSONANTS
+from rag.thai.chars import BELOW_VOWELS, CONSONANTS, SARA_AM, TONES
 from rag.thai.lexicon import Lexicon
 
 # How much of a piece's end and of the next piece's start the dictionary reads at a join.
@@ -59,7 +66,10 @@ _MAI_YAMOK = "\u0e46"  # ๆ repeats the word before it: a symbol, no word's let
 def _reading_cost(text: str, lex: Lexicon) -> float:
     """How unlikely the text reads: the rarity of its words (a unigram model), and a cost for
     each letter no word takes."""
-    cost = lex.cost(text.replace(_MAI_YAMOK, " "))
+    # (read with its marks in order, as the repair will write them: pieces cut between a vowel
+    # below and its tone, `ร้` + `ูจัก`, or inside a doubled SARA AM, `นำ` + `้ามัน`, join into
+    # `รู้จัก`, `น้ำมัน`)
+    cost = lex.cost(order_marks(text.replace(_MAI_YAMOK, " "), Counter()))
     return cost.unknown * _UNKNOWN_LETTER + cost.rarity
 
 
@@ -69,7 +79,11 @@ def _join_cost(before: str, after: str, lex: Lexicon) -> float:
     mark). Marks that open the end read, cut from what came before it, are left out: they read
     the same wherever that goes."""
     tail = before[-_JOIN_WINDOW:].lstrip(_CUT)
-    if not tail or before[-1] not in _CARRIES:
+    # (marks the extractor wrote out of order: a tone before the vowel below its letter, `ร้` +
+    # `ูจัก`, and a SARA AM before its tone, written again after it, `นำ` + `้ามัน`)
+    carried = (before[-1:] in _CARRIES or (before[-1:] in TONES and after[:1] in BELOW_VOWELS)
+               or (before[-1:] == SARA_AM and after[:1] in TONES))
+    if not tail or not carried:
         return _NO_PAIR
     return _reading_cost(tail + after[:_JOIN_WINDOW], lex) - _reading_cost(tail, lex)
 
@@ -120,8 +134,14 @@ def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], open
     full = full_width(rows, [""] * len(rows))
     for lines, boxes in pages:
         pieces = _Pieces([texts[i].rstrip(" ") for i in lines], boxes, lex, full)
-        for lo, hi in _stretches(pieces):
+        for lo, wide, hi, below in _stretches(pieces):
             order = _read_anew(pieces, lo, hi)
+            if wide < lo or below > hi:
+                # the rows above and below taken in: kept where it reads clearly better than without
+                around = list(range(wide, lo)) + (order or list(range(lo, hi))) + list(range(hi, below))
+                wider = _read_anew(pieces, wide, below)
+                if wider is not None and _order_cost(pieces, wider) < _order_cost(pieces, around) - _GAIN:
+                    lo, hi, order = wide, below, wider
             if order is None:
                 continue
             # (without the space pdfminer.six may leave at a piece's end, which says nothing of
@@ -132,10 +152,13 @@ def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], open
     return moved
 
 
-def _stretches(pieces: _Pieces) -> list[tuple[int, int]]:
+def _stretches(pieces: _Pieces) -> list[tuple[int, int, int, int]]:
     """Stretches [lo, hi) of a page's pieces whose order may be tangled: a box of several lines,
     the boxes of several lines right after it and the boxes of mark pieces alone that follow
-    (the rows they continue may be in it), from the first piece of the row the box opens in."""
+    (the rows they continue may be in it), from the first piece of the row the box opens in.
+    With each, `wide`: where it starts with the row above taken in too (the box's mark pieces
+    may end that row: `…แห่งหนึ` above a box `คนต่อปี…` / `่งของสหรัฐ…`), or `lo` where that row
+    belongs to the stretch before or the box has no mark piece."""
     n = len(pieces.texts)
     members: dict[int, list[int]] = {}
     for q, b in enumerate(pieces.boxes):
@@ -144,22 +167,34 @@ def _stretches(pieces: _Pieces) -> list[tuple[int, int]]:
     def box_of(q: int) -> list[int]:
         return members[pieces.boxes[q]]
 
-    found: list[tuple[int, int]] = []
+    def row_start(q: int) -> int:
+        while q > 0 and pieces.opens_with_mark(q):
+            q -= 1
+        return q
+
+    found: list[tuple[int, int, int, int]] = []
     q = 0
     while q < n:
         if len(box_of(q)) < 2:
             q += 1
             continue
-        lo, hi = q, box_of(q)[-1] + 1
-        while lo > 0 and pieces.opens_with_mark(lo):
-            lo -= 1
+        lo, hi = row_start(q), box_of(q)[-1] + 1
         while hi < n and (len(box_of(hi)) > 1 or all(pieces.opens_with_mark(p) for p in box_of(hi))):
             hi = box_of(hi)[-1] + 1
-        if found and lo < found[-1][1]:
+        if found and lo < found[-1][2]:
             lo = found.pop()[0]
-        found.append((lo, hi))
+        marks = any(pieces.opens_with_mark(p) for p in box_of(q))
+        wide = row_start(lo - 1) if lo > 0 and marks else lo
+        found.append((lo, wide if not found or wide >= found[-1][3] else lo, hi, hi))
+        if marks and hi < n:
+            below = hi + 1
+            while below < n and pieces.opens_with_mark(below):
+                below += 1
+            found[-1] = (*found[-1][:3], below)
         q = hi
-    return found
+    # (a wide reading stops short of the next stretch)
+    return [(lo, wide, hi, min(below, found[k + 1][0]) if k + 1 < len(found) else below)
+            for k, (lo, wide, hi, below) in enumerate(found)]
 
 
 def _rows(pieces: list[str]) -> list[str]:

@@ -175,6 +175,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             deinterleave_pages(texts, kinds, blank, opens_page)
             place_note_numbers(texts, kinds, opens_page)
         joined += join_pieces(texts, kinds, opens_page, rows=not boxed)
+        if boxed:
+            joined += join_spaced_pieces(texts, kinds, opens_page)
         mark_word_ends(texts, kinds)
     return joined
 
@@ -382,3 +384,27 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
 def _marks_only(text: str) -> bool:
     """A line of Thai marks alone (vowels above or below, tones), no letter to sit on."""
     return bool(text.strip()) and all(c in MARKS or c.isspace() for c in text)
+
+
+def join_spaced_pieces(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
+    """pdfminer.six writes the pieces of a justified line that it cut at its wide spaces as text
+    boxes of their own, each piece but the last ending with the space it was cut at (a printed
+    line's end has none: of the lines that end with one in its text of the generated one-column
+    documents, none ended a paragraph). A line that ends with a space takes the next text line
+    onto it where the two fit on one printed line. Returns how many pieces were put back."""
+    full = full_width(texts, kinds)
+    joined = 0
+    i = 0
+    while i < len(texts):
+        if not is_text(texts, kinds, i) or not texts[i][-1:].isspace():
+            i += 1
+            continue
+        k = next_line(texts, kinds, i)
+        if not is_text(texts, kinds, k) or opens_page[k] or is_endnote_heading(texts[k]) \
+                or line_width(texts[i]) + 1 + line_width(texts[k]) > _PIECE_FIT * full:
+            i += 1
+            continue
+        texts[i] = glue_pieces(texts[i], [texts[k].strip()]) + (" " if texts[k][-1:].isspace() else "")
+        kinds[k], texts[k] = FILLER, ""
+        joined += 1
+    return joined
