@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rag.document.structure import structure_document
 from rag.repair.text import line_texts, repair_document
 
@@ -118,12 +120,15 @@ def test_pieces_cut_between_marks_written_out_of_order_are_joined_by_their_words
     assert _read(boxes) == _whole([row1, row2])
 
 
-def test_pieces_of_a_justified_line_ending_with_their_space_are_one_line() -> None:
-    """Chromium's justified lines in pdfminer.six: a line cut at its wide spaces comes as boxes,
-    each piece but the last ending with the space it was cut at (dev04's `…ผจญภัย, ` / `ลอบฆ่า, ` /
-    `โลกเปิด`). A short piece is no heading and ends no paragraph: the pieces go back onto their
-    line."""
-    spaced = ["เกมชุดนี้สร้างจากนิยายอิงประวัติศาสตร์แนวแอ็กชันผจญภัย, ", "ลอบฆ่า, ", "โลกเปิด"]
+@pytest.mark.parametrize("spaced", [
+    ["เกมชุดนี้สร้างจากนิยายอิงประวัติศาสตร์แนวแอ็กชันผจญภัย, ", "ลอบฆ่า, ", "โลกเปิด"],
+    ["ด้วยสำนึกในพระมหากรุณาธิคุณที่มีพระวิริยะอุตสาหะ", "  ตรากตรำบำเพ็ญพระราช"],
+])
+def test_pieces_of_a_justified_line_set_off_by_their_space_are_one_line(spaced: list[str]) -> None:
+    """Justified lines in pdfminer.six: a line cut at its wide spaces comes as boxes, the space
+    it was cut at ending the piece before (Chromium, dev04's `…ผจญภัย, ` / `ลอบฆ่า, ` /
+    `โลกเปิด`) or opening the piece after (LibreOffice, dev02's `  ตรากตรำาบำาเพ็ญพระราช`). A
+    short piece is no heading and ends no paragraph: the pieces go back onto their line."""
     rows = [*_ROWS[:4], "".join(spaced), *_ROWS[4:]]
     boxes = [[p] for row in _ROWS[:4] for p in _pieces(row)] + [[p] for p in spaced] \
         + [[p] for row in _ROWS[4:] for p in _pieces(row)]
