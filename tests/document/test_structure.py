@@ -283,3 +283,17 @@ def test_a_wrapped_heading_is_one_section_but_a_title_above_a_heading_is_not_par
     lines = ["รายงานการศึกษาเรื่องชุมชนริมน้ำ", "1. ประวัติศาสตร์และพัฒนาการ", "ของชุมชนริมแม่น้ำ", *para,
              "2. เศรษฐกิจของชุมชน", *para]
     assert _sections(lines)[-2:] == ["1. ประวัติศาสตร์และพัฒนาการของชุมชนริมแม่น้ำ", "2. เศรษฐกิจของชุมชน"]
+
+
+def test_a_short_line_that_opens_a_clause_is_no_heading_though_nothing_sets_it_off():
+    """A piece of running text on a line of its own (pdfminer.six sets each box apart, so no
+    blank line tells; dev01's `โดยใน` after a page break, before `ประเทศไทย ถ้าปีใดมีเดือน 8`):
+    a title opens no clause (`โดย`, `ซึ่ง`, `และ`), set off or not."""
+    para = [
+        "ชุมชนริมแม่น้ำแห่งนี้มีประวัติยาวนานกว่าสองร้อยปี ชาวบ้านส่วนใหญ่",
+        "ทำการประมงและเกษตรกรรมซึ่งสืบทอดกันมาหลายชั่วอายุคนจนถึงปัจจุบัน",
+        "และยังคงรักษาประเพณีท้องถิ่นไว้อย่างเหนียวแน่นตลอดหลายสิบปีที่ผ่าน",
+        "มาแม้ว่าจะมีการเปลี่ยนแปลงทางเศรษฐกิจและสังคมเกิดขึ้นอย่างรวดเร็ว",
+    ]
+    lines = ["1. ประวัติศาสตร์ของชุมชน", *para, "ในภูมิภาคนี้", "โดยเฉพาะในปีที่ผ่านมา", *para]
+    assert _sections(lines) == ["1. ประวัติศาสตร์ของชุมชน"]

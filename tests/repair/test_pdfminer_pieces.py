@@ -135,3 +135,12 @@ def test_pieces_of_a_justified_line_set_off_by_their_space_are_one_line(spaced: 
     doc = structure_document(repair_document(_text(boxes)), doc_id="d", title="d")
     assert [s.title for s in doc.sections if s.title] == []
     assert "".join(p.text for p in doc.paragraphs).replace(" ", "") == _whole(rows)
+
+
+def test_a_bold_heading_cut_at_sara_am_s_stray_tail_is_one_heading() -> None:
+    """LibreOffice's bold Laksaman maps SARA AM's tail to `!` (the issue's `แม่น้ำ!าอะเมซอน`), and
+    pdfminer.six cut dev01's heading there: `แม่น้ำ` / `!าอะเมซอน`. The rest goes back onto its
+    line, and the heading reads whole."""
+    boxes = [["แม่น้ำ"], ["!าอะเมซอน"], *[[p] for row in _ROWS for p in _pieces(row)]]
+    doc = structure_document(repair_document(_text(boxes)), doc_id="d", title="d")
+    assert [s.title for s in doc.sections if s.title] == ["แม่น้ำอะเมซอน"]

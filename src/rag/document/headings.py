@@ -140,8 +140,13 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         ratio = HEADING_SET_OFF_RATIO if set_off else HEADING_RATIO
         if line.width > ratio * full or not any(c.isalpha() for c in line.text):
             continue
-        if len(line.text.split()) > HEADING_MAX_WORDS or _ends_sentence(line.text) \
-                or (set_off and cut_phrase(line.text)):
+        # (a title opens no clause, unless it goes on a heading that wrapped, `ของชุมชน…` under
+        # `1. ประวัติศาสตร์และพัฒนาการ`, `และการทูต` under `2. จีน: เทคโนโลยี อำนาจ`; a line set off
+        # alone ends none either: a heading may wrap before a conjunction)
+        under_heading = any(body[j].heading or NUMBERED_HEADING.match(body[j].text) is not None
+                            for j in range(max(0, i - _MAX_HEADING_LINES + 1), i))
+        cut = cut_phrase(line.text) if set_off else not under_heading and cut_phrase(line.text, ends=False)
+        if len(line.text.split()) > HEADING_MAX_WORDS or _ends_sentence(line.text) or cut:
             continue
         restated = _opens_under(line, nxt) and not cut_phrase(line.text)  # (`ในการทูต…` over `การทูต…`)
         stands_alone = (prev is None or prev.heading or ends_paragraph(prev, full) or restated
@@ -272,7 +277,7 @@ def _could_head(line: BodyLine, prev: BodyLine | None, full: float, ratio: float
     return (not line.markers and line.width <= ratio * full and any(c.isalpha() for c in line.text)
             and not _item_or_row(line.text)
             and len(line.text.split()) <= HEADING_MAX_WORDS and not _ends_sentence(line.text)
-            and not (line.gap_before and cut_phrase(line.text)) and (prev is None or prev.heading or ends_paragraph(prev, full)))
+            and not cut_phrase(line.text, ends=line.gap_before) and (prev is None or prev.heading or ends_paragraph(prev, full)))
 
 
 def _first_word_width(text: str) -> int:

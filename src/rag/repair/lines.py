@@ -25,9 +25,15 @@ CUT_LINE_MAX = 1.15
 COLUMN_MEASURE = 38
 
 
+# A bold face of LibreOffice's PDFs maps SARA AM's tail to `!` (`แม่น้ำ!าอะเมซอน`, which the glyph
+# repair reads as `แม่น้ำอะเมซอน`): cut there, the rest opens with it.
+_BOLD_AM_TAIL = "!\u0e32"
+
+
 def starts_inside_word(line: str) -> bool:
-    """The line opens with a mark or a following vowel: it was cut off the line before it."""
-    return line[:1] in CONTINUES
+    """The line opens with a mark or a following vowel (or a bold SARA AM's stray tail): it was
+    cut off the line before it."""
+    return line[:1] in CONTINUES or line.startswith(_BOLD_AM_TAIL)
 
 
 def has_text(text: str) -> bool:
