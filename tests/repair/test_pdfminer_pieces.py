@@ -144,3 +144,18 @@ def test_a_bold_heading_cut_at_sara_am_s_stray_tail_is_one_heading() -> None:
     boxes = [["แม่น้ำ"], ["!าอะเมซอน"], *[[p] for row in _ROWS for p in _pieces(row)]]
     doc = structure_document(repair_document(_text(boxes)), doc_id="d", title="d")
     assert [s.title for s in doc.sections if s.title] == ["แม่น้ำอะเมซอน"]
+
+
+def test_a_moved_piece_keeps_the_space_that_says_its_line_goes_on() -> None:
+    """dev04's `…ในชื่อของหน้าผาหินแกรนิต ` came in a tangled box, then `ยอดเขาโดมครึ` / `่งซีก ` /
+    `(Half` as pieces of the same justified line: put back in order, the piece keeps the space
+    it was cut at, and the short pieces after it go onto its line instead of standing as
+    headings."""
+    row1 = "เขาเป็นที่รู้จักในชื่อของนักเขียน ยอดนิยม (Best"
+    row2 = "seller) และมีผลงานตีพิมพ์ออกมาแล้วหลายเล่มในช่วงสิบปีที่ผ่านมา"
+    boxes = [[p] for row in _ROWS[:4] for p in _pieces(row)] \
+        + [["เขาเป็นที"], ["ูจักในชื", "่ร้", "่อของนักเขียน "], ["ยอดนิยม "], ["(Best"], [row2]] \
+        + [[p] for row in _ROWS[4:] for p in _pieces(row)]
+    doc = structure_document(repair_document(_text(boxes)), doc_id="d", title="d")
+    assert [s.title for s in doc.sections if s.title] == []
+    assert "".join(p.text for p in doc.paragraphs).replace(" ", "") == _whole([*_ROWS[:4], row1, row2, *_ROWS[4:]])

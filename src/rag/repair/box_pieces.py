@@ -133,7 +133,8 @@ def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], open
     rows = _rows([texts[i].rstrip(" ") for lines, _ in pages for i in lines])
     full = full_width(rows, [""] * len(rows))
     for lines, boxes in pages:
-        pieces = _Pieces([texts[i].rstrip(" ") for i in lines], boxes, lex, full)
+        came = [texts[i] for i in lines]
+        pieces = _Pieces([t.rstrip(" ") for t in came], boxes, lex, full)
         for lo, wide, hi, below in _stretches(pieces):
             order = _read_anew(pieces, lo, hi)
             if wide < lo or below > hi:
@@ -144,11 +145,11 @@ def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], open
                     lo, hi, order = wide, below, wider
             if order is None:
                 continue
-            # (without the space pdfminer.six may leave at a piece's end, which says nothing of
-            # where its line ended: kept, it stops a piece joining its row further on)
+            # (with the space pdfminer.six left at a piece's end: the piece of a justified line
+            # cut at a wide space, which `reflow.join_spaced_pieces` reads)
             for i, q in zip(lines[lo:hi], order, strict=True):
                 moved += texts[i].rstrip(" ") != pieces.texts[q]
-                texts[i] = pieces.texts[q]
+                texts[i] = came[q]
     return moved
 
 
