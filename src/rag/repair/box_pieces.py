@@ -23,6 +23,9 @@ pages: `…แห่งหนึ` above a box `คนต่อปี…` / `่�
 rows taken in, and that reading kept where it reads clearly better than the stretch's own. Joins
 are read with the marks in the order the repair writes them (a tone written before the vowel
 below its letter, a SARA AM before its tone).
+
+A justified line that pdfminer.six cut at a wide space comes as pieces, the space ending one or
+opening the next (`join_spaced_pieces`): they go back onto one line.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from rag.repair.glyphs import order_marks
-from rag.repair.layout import PAGEBREAK
-from rag.repair.lines import CONTINUES, full_width, line_width, starts_inside_word
+from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
+from rag.repair.line_order import glue_pieces
+from rag.repair.lines import CONTINUES, full_width, is_text, line_width, next_line, starts_inside_word
 from rag.thai.chars import BELOW_VOWELS, CONSONANTS, SARA_AM, TONES
 from rag.thai.lexicon import Lexicon
 
@@ -146,7 +150,7 @@ def order_box_pieces(texts: list[str], kinds: list[str], blank: list[bool], open
             if order is None:
                 continue
             # (with the space pdfminer.six left at a piece's end: the piece of a justified line
-            # cut at a wide space, which `reflow.join_spaced_pieces` reads)
+            # cut at a wide space, which `join_spaced_pieces` reads)
             for i, q in zip(lines[lo:hi], order, strict=True):
                 moved += texts[i].rstrip(" ") != pieces.texts[q]
                 texts[i] = came[q]
@@ -291,3 +295,31 @@ def _pair_cost(pieces: _Pieces, p: int, q: int, before: dict[int, int], after: d
         k = after[k]
         head += pieces.texts[k]
     return _join_cost(tail, head, pieces.lex)
+
+
+def join_spaced_pieces(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
+    """pdfminer.six writes the pieces of a justified line that it cut at its wide spaces as text
+    boxes of their own, the space it was cut at ending the piece before it (Chromium's pages) or
+    opening the piece after it (LibreOffice's, at times). A printed line neither ends nor opens
+    with a space in its text: of the lines that end with one in its text of the generated
+    one-column documents, none ended a paragraph, and of those that open with one, none opened
+    one (docs/repair.md). A line that ends with a space, or that the next text line opens with
+    one, takes that line onto it where the two fit on one printed line. Returns how many pieces
+    were put back."""
+    full = full_width(texts, kinds)
+    joined = 0
+    i = 0
+    while i < len(texts):
+        if not is_text(texts, kinds, i):
+            i += 1
+            continue
+        k = next_line(texts, kinds, i)
+        if not is_text(texts, kinds, k) or not (texts[i][-1:].isspace() or texts[k][:1].isspace()) \
+                or opens_page[k] or is_endnote_heading(texts[k]) \
+                or line_width(texts[i]) + 1 + line_width(texts[k]) > _ROW_FIT * full:
+            i += 1
+            continue
+        texts[i] = glue_pieces(texts[i], [texts[k].strip()]) + (" " if texts[k][-1:].isspace() else "")
+        kinds[k], texts[k] = FILLER, ""
+        joined += 1
+    return joined

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.repair.box_pieces import order_box_pieces
+from rag.repair.box_pieces import join_spaced_pieces, order_box_pieces
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_pages
 from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.foot_numbers import place_note_numbers
@@ -385,30 +385,3 @@ def _marks_only(text: str) -> bool:
     """A line of Thai marks alone (vowels above or below, tones), no letter to sit on."""
     return bool(text.strip()) and all(c in MARKS or c.isspace() for c in text)
 
-
-def join_spaced_pieces(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
-    """pdfminer.six writes the pieces of a justified line that it cut at its wide spaces as text
-    boxes of their own, the space it was cut at ending the piece before it (Chromium's pages) or
-    opening the piece after it (LibreOffice's, at times). A printed line neither ends nor opens
-    with a space in its text: of the lines that end with one in its text of the generated
-    one-column documents, none ended a paragraph, and of those that open with one, none opened
-    one (docs/repair.md). A line that ends with a space, or that the next text line opens with
-    one, takes that line onto it where the two fit on one printed line. Returns how many pieces
-    were put back."""
-    full = full_width(texts, kinds)
-    joined = 0
-    i = 0
-    while i < len(texts):
-        if not is_text(texts, kinds, i):
-            i += 1
-            continue
-        k = next_line(texts, kinds, i)
-        if not is_text(texts, kinds, k) or not (texts[i][-1:].isspace() or texts[k][:1].isspace()) \
-                or opens_page[k] or is_endnote_heading(texts[k]) \
-                or line_width(texts[i]) + 1 + line_width(texts[k]) > _PIECE_FIT * full:
-            i += 1
-            continue
-        texts[i] = glue_pieces(texts[i], [texts[k].strip()]) + (" " if texts[k][-1:].isspace() else "")
-        kinds[k], texts[k] = FILLER, ""
-        joined += 1
-    return joined
