@@ -163,7 +163,9 @@ def _stretches(pieces: _Pieces) -> list[tuple[int, int, int, int]]:
     (the rows they continue may be in it), from the first piece of the row the box opens in.
     With each, `wide`: where it starts with the row above taken in too (the box's mark pieces
     may end that row: `…แห่งหนึ` above a box `คนต่อปี…` / `่งของสหรัฐ…`), or `lo` where that row
-    belongs to the stretch before or the box has no mark piece."""
+    belongs to the stretch before or the box has no mark piece; and `below`: where it ends with
+    the row written after it taken in too (`Kimmel) เกิดเมื` after a box holding `่ 13 …`), or
+    `hi`, short of the next stretch either way. As (lo, wide, hi, below)."""
     n = len(pieces.texts)
     members: dict[int, list[int]] = {}
     for q, b in enumerate(pieces.boxes):

@@ -384,4 +384,3 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
 def _marks_only(text: str) -> bool:
     """A line of Thai marks alone (vowels above or below, tones), no letter to sit on."""
     return bool(text.strip()) and all(c in MARKS or c.isspace() for c in text)
-
