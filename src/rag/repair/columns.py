@@ -11,8 +11,10 @@ cheapest reading (`_streams`, a shortest path over the blocks) gives each block 
 
 One-column text has no such pages: its paragraphs are blocks of several lines, and its full
 line is longer than a column's (XeLaTeX's one-column text has runs of one-line blocks too).
-pdfminer.six sets every line off by a blank line (blank lines say nothing there, and its
-columns are not line by line), so the rule is not applied to text with that habit.
+pdfminer.six sets every line off by a blank line (blank lines say nothing there), and writes a
+two-column page's lines in turn or a column at a time by how its box grouping falls on the
+page: in text with that habit a page is read apart only where the reading reads on better by
+the document's own words (`continuation`).
 
 Rows pdftotext orders across two rows of a justified page (a piece of one row written after
 the next row) stay where they came: the widths alone do not say which row a piece ends.
@@ -24,6 +26,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from rag.repair.continuation import CharModel
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.repair.lines import COLUMN_MEASURE, LONE_NUMBER, head_key
 from rag.thai.chars import DIGITS, FOLLOW_VOWELS, LAKKHANGYAO, MARKS
@@ -109,10 +112,16 @@ _ACROSS = 1.5
 class _Block:
     """A text block of a page: its lines; the width of its first (past raised note numbers) and
     last line and of its widest, in full lines; whether it opens with a numbered or an endnote
-    heading (never a row's piece), is a note number alone, or ends with one."""
+    heading (never a row's piece), is a note number alone, or ends with one. In text that keeps
+    the space a justified row was cut at (`spaced_cuts`: pdfminer.six's), whether its last row
+    ends with that space (`open_end`) or its first opens with it (`open_start`); elsewhere both
+    are true."""
 
-    def __init__(self, lines: list[int], texts: list[str], full: float) -> None:
+    def __init__(self, lines: list[int], texts: list[str], full: float, spaced_cuts: bool = False) -> None:
         self.lines = lines
+        self.spaced_cuts = spaced_cuts
+        self.open_end = not spaced_cuts or texts[lines[-1]].endswith(" ")
+        self.open_start = not spaced_cuts or texts[lines[0]].startswith(" ")
         # (a raised note number that pdftotext wrote before its line is not the line's start)
         own = [k for k in lines if not LONE_NUMBER.match(texts[k].strip())] or lines
         self.first = _width(texts[own[0]]) / full
@@ -130,12 +139,14 @@ class _Block:
 
 
 def _completes(a: _Block | None, b: _Block) -> bool:
-    """Block b, one line, is the piece that completes the row that block a ends; or block a
+    """Block b, one line, is the piece that completes the row that block a ends (where the text
+    keeps the space a row was cut at, a's row ends with it or b opens with it); or block a
     ends with a note number on a line of its own (pdftotext ends a block at a raised number,
     and the column goes on in the next)."""
     if a is None:
         return False
-    return a.marker or (b.one_line and a.last < _ROW_DONE and _PIECES_MIN <= a.last + b.first <= _PIECES_MAX)
+    cut = a.open_end or b.open_start
+    return a.marker or (b.one_line and cut and a.last < _ROW_DONE and _PIECES_MIN <= a.last + b.first <= _PIECES_MAX)
 
 
 # How far back the other stream's last block is remembered: a row's piece comes within a few
@@ -178,21 +189,21 @@ def _one_stream_cost(blocks: list[_Block]) -> float:
     return sum(_PIECES if _completes(a, b) else _SAME_COLUMN for a, b in zip(blocks, blocks[1:], strict=False))
 
 
-def _pages(page: _Page, opens_page: list[bool], full: float) -> list[list[_Block]]:
+def _pages(page: _Page, opens_page: list[bool], full: float, spaced_cuts: bool) -> list[list[_Block]]:
     """The text blocks of each page: lines that only emptied lines part are one block."""
     pages: list[list[_Block]] = [[]]
     lines: list[int] = []
     for i in range(len(page.texts)):
         breaks = opens_page[i] or page.kinds[i] == PAGEBREAK
         if lines and (breaks or page.gap(i) or (page.kinds[i] and not page.passed(i))):
-            pages[-1].append(_Block(lines, page.texts, full))
+            pages[-1].append(_Block(lines, page.texts, full, spaced_cuts))
             lines = []
         if breaks and pages[-1]:
             pages.append([])
         if page.text(i):
             lines.append(i)
     if lines:
-        pages[-1].append(_Block(lines, page.texts, full))
+        pages[-1].append(_Block(lines, page.texts, full, spaced_cuts))
     return pages
 
 
@@ -228,7 +239,7 @@ def _after_heads(blocks: list[_Block], texts: list[str], heads: Counter[str], fu
         if not LONE_NUMBER.match(line.strip()) and (not key or heads[key] < 2):
             break
         rest = blocks[0].lines[1:]
-        blocks = ([_Block(rest, texts, full)] if rest else []) + blocks[1:]
+        blocks = ([_Block(rest, texts, full, blocks[0].spaced_cuts)] if rest else []) + blocks[1:]
     return blocks
 
 
@@ -298,20 +309,31 @@ def _columns_in_order(first: list[_Block], second: list[_Block], texts: list[str
     return second + first if _out_of_order(swapped) < _out_of_order(as_read) else first + second
 
 
-def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], opens_page: list[bool]) -> int:
+def _text_lines(page: _Page, opens_page: list[bool]) -> list[str]:
+    """The document's lines of text, stripped, in the order they came."""
+    return [page.texts[i].strip() for i in range(len(opens_page)) if page.text(i)]
+
+
+def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], opens_page: list[bool],
+                       *, boxed: bool = False) -> int:
     """On a page where pdftotext read two columns line by line (`_in_turn`), each block goes to
     the column that reads best (`_streams`), and the blocks are laid back in the page's lines,
     the left column's first (`_columns_in_order`, `_laid_out`; each input line keeps its place,
     the texts move between them). The page's running head stays first, and short lines that
-    close the page (its number) stay last. `blank`: the input line was blank. Not for text that
-    `boxes_every_line`. Returns how many pages (or parts of one between lines set across it)
-    were read apart."""
+    close the page (its number) stay last. `blank`: the input line was blank.
+    `boxed`: the text `boxes_every_line` (pdfminer.six's), whose layout does not say whether
+    columns came in turn: a page is read apart only where its lines, so laid out, read on from
+    one to the next better than as they came, by a character model of the document's own lines
+    (`continuation`); and it keeps the space a justified row was cut at, so only a row cut there
+    goes on in a piece (a short heading took the short line beside it). Returns how many pages
+    (or parts of one between lines set across it) were read apart."""
     page = _Page(texts, kinds, blank)
     widths = sorted(_width(texts[i]) for i in range(len(texts)) if page.text(i))
     full = widths[(3 * len(widths)) // 4] if widths else 0
     if not full or full > COLUMN_MEASURE:
         return 0  # (a page-wide measure: blocks of one line are how pdftotext cut its paragraphs)
-    pages = _pages(page, opens_page, full)
+    words = CharModel.counted(_text_lines(page, opens_page)) if boxed else None
+    pages = _pages(page, opens_page, full, boxed)
     heads = Counter(key for on_page in pages
                     for key in {head_key(texts[k]) for k in [k for b in on_page for k in b.lines][:_HEAD_LINES]})
     read = 0
@@ -332,6 +354,8 @@ def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], op
         last_number = (_note_numbers(order, texts) or [last_number])[-1]
         slots = list(range(blocks[0].lines[0], blocks[-1].lines[-1] + 1))
         moved = _laid_out(order, texts)
+        if words is not None and not words.reads_better(moved, [texts[k] for k in slots if page.text(k)]):
+            continue
         for k, t in zip(slots, moved + [""] * (len(slots) - len(moved)), strict=True):
             texts[k] = t
             kinds[k] = "" if t or not kinds[k] or blank[k] else kinds[k]

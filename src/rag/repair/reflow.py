@@ -171,8 +171,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
         # (pdftotext, which cuts justified lines into pieces, keeps no line-end space; text that
         # keeps them comes from an extractor that writes whole lines)
+        deinterleave_pages(texts, kinds, blank, opens_page, boxed=boxed)
         if not boxed:
-            deinterleave_pages(texts, kinds, blank, opens_page)
             place_note_numbers(texts, kinds, opens_page)
         joined += join_pieces(texts, kinds, opens_page, rows=not boxed)
         if boxed:
