@@ -48,16 +48,17 @@ def test_columns_written_a_column_at_a_time_keep_their_order() -> None:
 
 
 def test_a_paragraphs_lines_read_on_better_in_order_than_in_turn() -> None:
-    """The model, counted on the lines alone, prefers a page's lines in their order to the same
-    lines taken from two columns in turn, and the lines in turn read apart to them as they came."""
+    """The model, counted on the lines alone, reads a page's lines on better in their order than
+    the same lines taken from two columns in turn; and a document whose lines come in turn leans
+    to turns, one whose lines come in order the other way."""
     paragraphs = json.loads((_DATA / "chrome_columns_in_turn.gold.json").read_text(encoding="utf-8"))["paragraphs"]
     text = " ".join(paragraphs)
     lines = [text[k:k + 30].strip() for k in range(0, len(text), 30)]
     left, right = lines[:40], lines[40:80]
     in_turn = [line for pair in zip(left, right, strict=True) for line in pair]
     model = CharModel.counted(lines)
-    assert model.reads_better(left + right, in_turn)
-    assert not model.reads_better(in_turn, left + right)
+    assert model.mean_gain(left + right) > model.mean_gain(in_turn)
+    assert model.lean_to_turns([in_turn]) > 0 > model.lean_to_turns([left + right])
 
 
 def test_a_headings_row_takes_no_piece_where_a_page_is_read_apart() -> None:

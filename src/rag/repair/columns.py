@@ -309,9 +309,15 @@ def _columns_in_order(first: list[_Block], second: list[_Block], texts: list[str
     return second + first if _out_of_order(swapped) < _out_of_order(as_read) else first + second
 
 
-def _text_lines(page: _Page, opens_page: list[bool]) -> list[str]:
-    """The document's lines of text, stripped, in the order they came."""
-    return [page.texts[i].strip() for i in range(len(opens_page)) if page.text(i)]
+def _text_lines(page: _Page, opens_page: list[bool]) -> list[list[str]]:
+    """Each page's lines of text, stripped, in the order they came."""
+    pages: list[list[str]] = [[]]
+    for i, opens in enumerate(opens_page):
+        if opens and pages[-1]:
+            pages.append([])
+        if page.text(i):
+            pages[-1].append(page.texts[i].strip())
+    return pages
 
 
 def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], opens_page: list[bool],
@@ -324,7 +330,7 @@ def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], op
     `boxed`: the text `boxes_every_line` (pdfminer.six's), whose layout does not say whether
     columns came in turn: a page is read apart only where its lines, so laid out, read on from
     one to the next better than as they came, by a character model of the document's own lines
-    (`continuation`); and it keeps the space a justified row was cut at, so only a row cut there
+    (`continuation`), and by more than the whole document leans to lines in order; and it keeps the space a justified row was cut at, so only a row cut there
     goes on in a piece (a short heading took the short line beside it). Returns how many pages
     (or parts of one between lines set across it) were read apart."""
     page = _Page(texts, kinds, blank)
@@ -332,7 +338,9 @@ def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], op
     full = widths[(3 * len(widths)) // 4] if widths else 0
     if not full or full > COLUMN_MEASURE:
         return 0  # (a page-wide measure: blocks of one line are how pdftotext cut its paragraphs)
-    words = CharModel.counted(_text_lines(page, opens_page)) if boxed else None
+    lines = _text_lines(page, opens_page) if boxed else []
+    words = CharModel.counted(line for on_page in lines for line in on_page) if boxed else None
+    lean = words.lean_to_turns(lines) if words is not None else 0.0
     pages = _pages(page, opens_page, full, boxed)
     heads = Counter(key for on_page in pages
                     for key in {head_key(texts[k]) for k in [k for b in on_page for k in b.lines][:_HEAD_LINES]})
@@ -354,7 +362,7 @@ def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], op
         last_number = (_note_numbers(order, texts) or [last_number])[-1]
         slots = list(range(blocks[0].lines[0], blocks[-1].lines[-1] + 1))
         moved = _laid_out(order, texts)
-        if words is not None and not words.reads_better(moved, [texts[k] for k in slots if page.text(k)]):
+        if words is not None and words.mean_gain(moved) + lean <= words.mean_gain([texts[k] for k in slots if page.text(k)]):
             continue
         for k, t in zip(slots, moved + [""] * (len(slots) - len(moved)), strict=True):
             texts[k] = t

@@ -6,7 +6,9 @@ the page), so nothing in its layout says which. The text does: a line goes on in
 continues it. A character n-gram model counted on the document's own lines, each line alone
 (no count crosses a line break, so no reading is favoured by what was counted), says how much
 the end of one line helps to predict the start of the next; of two readings of a page, the one
-whose lines are better predicted so is the page's.
+whose lines are better predicted so is the page's, unless the document as a whole leans the
+other way by more (a page decides by its own few dozen line breaks, the document by all of
+them).
 
 Written here rather than taken from a library: it is a few dozen lines of counts over one
 document (interpolated Witten-Bell, the textbook smoothing that needs no held-out data), and
@@ -64,15 +66,23 @@ class CharModel:
             total += self.logp(tail + then[:j], then[j]) - self.logp(then[:j], then[j])
         return total
 
-    def reads_better(self, lines: Sequence[str], than: Sequence[str]) -> bool:
-        """`lines` read on from each to the next better than `than` do, on average per line
-        break (a reading may join lines, so the two need not have as many)."""
-        return _mean_gain(self, lines) > _mean_gain(self, than)
+    def mean_gain(self, lines: Sequence[str]) -> float:
+        """The gain of each line break of `lines`, on average (0 for one line or none)."""
+        lines = [t for t in lines if t.strip()]
+        if len(lines) < 2:
+            return 0.0
+        return sum(self.gain(a, b) for a, b in zip(lines, lines[1:], strict=False)) / (len(lines) - 1)
 
-
-def _mean_gain(model: CharModel, lines: Sequence[str]) -> float:
-    """The gain of each line break of `lines`, on average (0 for one line or none)."""
-    lines = [t for t in lines if t.strip()]
-    if len(lines) < 2:
-        return 0.0
-    return sum(model.gain(a, b) for a, b in zip(lines, lines[1:], strict=False)) / (len(lines) - 1)
+    def lean_to_turns(self, pages: Sequence[Sequence[str]]) -> float:
+        """How much better, on average, each of the document's lines (each page's, in the order
+        they came) reads onto the line two after it than onto the next: above 0 where two
+        columns' lines came in turn, below where they came in order (or the text is one
+        column's)."""
+        along = in_turn = 0.0
+        triples = 0
+        for lines in pages:
+            for i in range(len(lines) - 2):
+                along += self.gain(lines[i], lines[i + 1])
+                in_turn += self.gain(lines[i], lines[i + 2])
+                triples += 1
+        return (in_turn - along) / triples if triples else 0.0
