@@ -41,8 +41,8 @@ def test_columns_written_in_turn_are_read_apart() -> None:
 
 
 def test_columns_written_a_column_at_a_time_keep_their_order() -> None:
-    """pdfminer.six wrote this document's columns a column at a time: read in turn, none of the
-    runs that stand whole as they came (10 of 21) would."""
+    """pdfminer.six wrote this document's columns a column at a time: 10 of its 21 runs stand
+    whole as it came, 1 with every page read in turn."""
     read, runs = _runs_read("chrome_columns_in_order")
     assert read >= 10, (read, runs)
 

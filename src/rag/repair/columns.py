@@ -329,10 +329,11 @@ def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], op
     close the page (its number) stay last. `blank`: the input line was blank.
     `boxed`: the text `boxes_every_line` (pdfminer.six's), whose layout does not say whether
     columns came in turn: a page is read apart only where its lines, so laid out, read on from
-    one to the next better than as they came, by a character model of the document's own lines
-    (`continuation`), and by more than the whole document leans to lines in order; and it keeps the space a justified row was cut at, so only a row cut there
-    goes on in a piece (a short heading took the short line beside it). Returns how many pages
-    (or parts of one between lines set across it) were read apart."""
+    one to the next better than as they came by a character model of the document's own lines
+    (`continuation`), and by more than the whole document leans to lines in order; and that
+    text keeps the space a justified row was cut at, so only a row cut there goes on in a piece
+    (a short heading took the short line beside it). Returns how many pages (or parts of one
+    between lines set across it) were read apart."""
     page = _Page(texts, kinds, blank)
     widths = sorted(_width(texts[i]) for i in range(len(texts)) if page.text(i))
     full = widths[(3 * len(widths)) // 4] if widths else 0

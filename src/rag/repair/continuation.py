@@ -34,6 +34,8 @@ class CharModel:
 
     @classmethod
     def counted(cls, lines: Iterable[str]) -> CharModel:
+        """The counts of `lines`, each alone: a line's first characters are counted after the
+        shorter histories that it holds, never after the line before it."""
         model = cls()
         for line in lines:
             for i, ch in enumerate(line):
