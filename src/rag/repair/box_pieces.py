@@ -192,12 +192,14 @@ def _stretches(pieces: _Pieces) -> list[tuple[int, int, int, int]]:
             lo = found.pop()[0]
         marks = any(pieces.opens_with_mark(p) for p in box_of(q))
         wide = row_start(lo - 1) if lo > 0 and marks else lo
-        found.append((lo, wide if not found or wide >= found[-1][3] else lo, hi, hi))
+        if found and wide < found[-1][3]:
+            wide = lo  # (that row is the stretch before's)
+        below = hi
         if marks and hi < n:
             below = hi + 1
             while below < n and pieces.opens_with_mark(below):
                 below += 1
-            found[-1] = (*found[-1][:3], below)
+        found.append((lo, wide, hi, below))
         q = hi
     # (a wide reading stops short of the next stretch)
     return [(lo, wide, hi, min(below, found[k + 1][0]) if k + 1 < len(found) else below)

@@ -309,17 +309,6 @@ def _columns_in_order(first: list[_Block], second: list[_Block], texts: list[str
     return second + first if _out_of_order(swapped) < _out_of_order(as_read) else first + second
 
 
-def _text_lines(page: _Page, opens_page: list[bool]) -> list[list[str]]:
-    """Each page's lines of text, stripped, in the order they came."""
-    pages: list[list[str]] = [[]]
-    for i, opens in enumerate(opens_page):
-        if opens and pages[-1]:
-            pages.append([])
-        if page.text(i):
-            pages[-1].append(page.texts[i].strip())
-    return pages
-
-
 def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], opens_page: list[bool],
                        *, boxed: bool = False) -> int:
     """On a page where pdftotext read two columns line by line (`_in_turn`), each block goes to
@@ -339,10 +328,12 @@ def deinterleave_pages(texts: list[str], kinds: list[str], blank: list[bool], op
     full = widths[(3 * len(widths)) // 4] if widths else 0
     if not full or full > COLUMN_MEASURE:
         return 0  # (a page-wide measure: blocks of one line are how pdftotext cut its paragraphs)
-    lines = _text_lines(page, opens_page) if boxed else []
-    words = CharModel.counted(line for on_page in lines for line in on_page) if boxed else None
-    lean = words.lean_to_turns(lines) if words is not None else 0.0
     pages = _pages(page, opens_page, full, boxed)
+    words, lean = None, 0.0
+    if boxed:
+        lines = [[texts[k].strip() for b in on_page for k in b.lines] for on_page in pages]
+        words = CharModel.counted(line for on_page in lines for line in on_page)
+        lean = words.lean_to_turns(lines)
     heads = Counter(key for on_page in pages
                     for key in {head_key(texts[k]) for k in [k for b in on_page for k in b.lines][:_HEAD_LINES]})
     read = 0
