@@ -5,6 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
+# pytest workers for `make test`: two keep both cores of a small machine busy (much of the
+# suite waits on subprocesses, servers and browsers) while a test file stays on one worker,
+# so its module fixtures (servers, indexes) are built once; TEST_WORKERS=0 runs in-process
+TEST_WORKERS ?= 2
 
 export HF_HUB_OFFLINE ?= 1
 export GRADIO_ANALYTICS_ENABLED := False
@@ -62,7 +66,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check src tests eval ui
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-test
 	$(BIN)/ruff check src tests eval ui
