@@ -1,11 +1,13 @@
 """Two marks a face's PDF maps to each other's text: LibreOffice's PDFs of Norasi, Umpush,
 Kinnari and Purisa, read with pypdf or pdfminer.six, give SARA UU for the MAI EK set low on a
 bare consonant (`ไมู` for `ไม่`, `อยูาง` for `อย่าง`) and MAI EK for SARA UU (`ถ่ก` for `ถูก`),
-while MAI EK over an upper vowel (`ที่`) comes out right. Written here into the shipped
-article's own text, as such a face does."""
+while MAI EK over an upper vowel (`ที่`) comes out right; some of Purisa's give SARA UU for MAI
+THO set low too (`ไดู` for `ได้`). Written here into the shipped article's own text, as such a
+face does."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -15,11 +17,13 @@ from rag.repair.unmapped import read_swapped_marks
 from rag.thai.lexicon import lexicon
 
 ARTICLE = Path(__file__).parents[2] / "corpus" / "tech-diplomacy-th.txt"
-MAI_EK, SARA_UU = "\u0e48", "\u0e39"
+DATA = Path(__file__).parents[1] / "data"
+MAI_EK, MAI_THO, SARA_UU = "\u0e48", "\u0e49", "\u0e39"
 
 
-def _as_the_face_maps_it(text: str) -> str:
-    low = re.sub(f"([ก-ฮ]){MAI_EK}", lambda m: m.group(1) + "\x00", text)  # MAI EK on a bare consonant
+def _as_the_face_maps_it(text: str, low_marks: str = MAI_EK) -> str:
+    """`low_marks` on a bare consonant (set low) come out as SARA UU, SARA UU as MAI EK."""
+    low = re.sub(f"([ก-ฮ])([{low_marks}])", lambda m: m.group(1) + "\x00", text)
     return low.replace(SARA_UU, MAI_EK).replace("\x00", SARA_UU)
 
 
@@ -37,9 +41,41 @@ def test_two_marks_a_face_maps_to_each_other_are_read_back() -> None:
     assert "ไมู" not in repaired and "อยูาง" not in repaired
 
 
+def test_a_mark_a_face_maps_two_marks_to_is_read_as_either() -> None:
+    """SARA UU for MAI EK and for MAI THO alike (`ไมู`, `ไดู`, `ตูอง`): each occurrence takes
+    the reading that makes a word, and where both do (`ไม่`, `ไม้`) the commoner word. A face
+    that maps only MAI EK so keeps its MAI THO as written (the test above)."""
+    sound = _text(ARTICLE.read_text(encoding="utf-8")[:20000])
+    damaged = _as_the_face_maps_it(sound, MAI_EK + MAI_THO)
+    assert "ไมู" in damaged and "ไดู" in damaged and "ใหู" in damaged
+    repaired, expected = _text(damaged), _text(sound)
+    for word in ("ไม่", "ได้", "ให้", "ต้อง", "อย่าง", "ต่าง", "ที่", "สูง"):
+        assert repaired.count(word) == expected.count(word), word
+    assert "ไมู" not in repaired and "ไดู" not in repaired
+
+
 def test_text_from_a_sound_face_is_left_as_it_is() -> None:
     """The article as extracted: no mark reads better as another in anything like the share a
     face's habit gives, so nothing is swapped."""
     text = ARTICLE.read_text(encoding="utf-8")
     fixes: Counter[str] = Counter()
     assert read_swapped_marks(text, lexicon(), fixes) == text and not fixes["swapped_mark"]
+
+
+def _printed(name: str) -> str:
+    """The paragraphs and notes a generated document printed (tests/pdf_producers.py)."""
+    gold = json.loads((DATA / f"{name}.gold.json").read_text(encoding="utf-8"))
+    return "\n".join([*(p["text"] for p in gold["paragraphs"]), *gold["footnotes"].values()])
+
+
+def test_real_texts_of_faces_that_map_one_or_two_marks_to_sara_uu() -> None:
+    """pypdf's text of two LibreOffice documents: Purisa's SARA UU stands for MAI EK and MAI THO
+    (`ไมู`, `ไดู`, `ใหู`; where both make words, the commoner: `ไม่`), Garuda's for MAI EK alone,
+    where MAI THO makes words by chance in half of SARA UU's words but reads better than MAI
+    EK in none, so it is not taken as a second reading (that read `ป้อม` as `ปูอม`)."""
+    for name, words in (("lo_purisa_uu_for_two_marks", ("ไม่", "ได้", "ให้", "ถูก", "อยู่")),
+                        ("lo_garuda_uu_for_mai_ek", ("ป้อม", "ท้องฟ้า", "ไม่", "ได้", "ให้"))):
+        raw = (DATA / f"{name}.pypdf.txt").read_text(encoding="utf-8")
+        repaired, printed = _text(raw), _printed(name)
+        for word in words:
+            assert repaired.count(word) == printed.count(word), (name, word)

@@ -248,24 +248,72 @@ _SWAPS = _READ_AS.replace("\u0e47", "")
 # pdfminer.six (`ขึ` + `้น`) read better with another mark by chance (SARA UE as SARA UU in 63 %
 # of 43 words of one Laksaman text); the swapped SARA UU stood in 146-211 words a text.
 _MIN_SWAP_WORDS = 60
+# A second reading of the same mark must read better than the first in this share of its
+# words: 25-28 % where Purisa's SARA UU stands for both MAI EK and MAI THO, 0-1 % in the texts
+# of faces whose SARA UU stands for one of them (the other then makes words by chance alone).
+_SECOND_SHARE = 0.1
+
+
+def _segmentation(text: str, i: int, mark: str, lex: Lexicon) -> tuple[int, int]:
+    """Unknown letters and words of the word around `i` with the mark at `i` read as `mark`."""
+    lo, hi = _word_around(text, i)
+    old = text[lo:hi]
+    cost = lex.cost(old[: i - lo] + mark + old[i - lo + 1:])
+    return cost.unknown, cost.words
 
 
 def _segments_better(text: str, i: int, mark: str, lex: Lexicon) -> bool:
     """The mark at `i` read as `mark` leaves fewer unknown letters around it, or as few in
     fewer words: where both readings are words, the one the dictionary knows as one word
     (`ส่งเสริม`, not `สูง` + `เสริม`). Asked only where the face's habit is established."""
-    lo, hi = _word_around(text, i)
-    old = text[lo:hi]
-    before, after = lex.cost(old), lex.cost(old[: i - lo] + mark + old[i - lo + 1:])
-    return (after.unknown, after.words) < (before.unknown, before.words)
+    return _segmentation(text, i, mark, lex) < _segmentation(text, i, text[i], lex)
+
+
+def _reread_each(text: str, mark: str, readings: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """Read each `mark` as one of `readings` where one segments better than the mark as
+    written (`_segments_better`); of several that do, the one that leaves the fewest unknown
+    letters in the fewest words, and of words alike the commoner (`ไมู`: `ไม่`, not `ไม้`)."""
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if ch != mark:
+            continue
+        window, at = "".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]), min(i, _REACH + 1)
+        lo, hi = _word_around(window, at)
+        word = window[lo:hi]
+        written = lex.cost(word)
+        costs = []
+        for other in readings:
+            cost = lex.cost(word[: at - lo] + other + word[at - lo + 1:])
+            if (cost.unknown, cost.words) < (written.unknown, written.words):
+                costs.append((cost.unknown, cost.words, cost.rarity, other))
+        if costs:
+            chars[i] = min(costs)[3]
+            fixes["swapped_mark"] += 1
+    return "".join(chars)
+
+
+def _second_readings(text: str, mark: str, readings: list[str], sample: list[int], lex: Lexicon) -> str:
+    """Of a mark's readings past the share, the first and those that read better than the first
+    in `_SECOND_SHARE` of its words: where MAI EK and MAI THO both make words (`ไม่`, `ไม้`) the
+    second reads as well as the first by chance in half of them, but better in almost none."""
+    first = readings[0]
+    out = first
+    for other in readings[1:]:
+        n = sum(_segmentation(text, i, other, lex) < _segmentation(text, i, first, lex) for i in sample)
+        if n >= _SECOND_SHARE * len(sample):
+            out += other
+    return out
 
 
 def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
-    """Two marks a face's PDF maps to each other's text (LibreOffice's PDFs of several TLWG faces
+    """Marks a face's PDF maps to each other's text (LibreOffice's PDFs of several TLWG faces
     read in pypdf and pdfminer.six: `ไมู` for `ไม่`, `อยูาง` for `อย่าง`, and back, `ถ่ก` for
     `ถูก`): where one mark reads better as another in so many of its words that chance does not
-    explain it (`_SWAP_SHARE`; the pair that does so most), each is read as the other wherever
-    the dictionary reads the word better so (`_segments_better`). Runs after
+    explain it (`_SWAP_SHARE`; the mark that does so most), each is read as the other wherever
+    the dictionary reads the word better so (`_segments_better`). One mark may stand for two
+    (Purisa's SARA UU for MAI EK and for MAI THO, `ไดู` and `ใหู`): a second reading that
+    reads better than the first in enough of its words (`_second_readings`) is weighed beside
+    it at every occurrence, and read back as the mark like the first. Runs after
     `fill_absent_marks`, which reads back a mark a document never shows."""
     if _thai_letters(text) < _MIN_LETTERS:
         return text
@@ -274,15 +322,21 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
         n_words, sample = _word_sample(text, mark)
         if n_words < _MIN_SWAP_WORDS:
             continue
+        readings: list[tuple[float, str]] = []
         for other in _SWAPS:
             # a first look at every fourth word of the sample: most pairs read better nowhere
             if other == mark or sum(_reads_better(text, i, other, lex) for i in sample[::4]) < _SWAP_SHARE * len(sample[::4]) / 2:
                 continue
             n = sum(_reads_better(text, i, other, lex) for i in sample) * n_words / len(sample)
-            if n >= _SWAP_SHARE * n_words and (best is None or n / n_words > best[0]):
-                best = (n / n_words, mark, other)
+            if n >= _SWAP_SHARE * n_words:
+                readings.append((n / n_words, other))
+        if readings and (best is None or max(readings)[0] > best[0]):
+            ranked = [o for _, o in sorted(readings, reverse=True)]
+            best = (max(readings)[0], mark, _second_readings(text, mark, ranked, sample, lex))
     if best is None:
         return text
-    _, mark, other = best
-    text = _reread(text, mark, other, _segments_better, lex, fixes, "swapped_mark")
-    return _reread(text, other, mark, _segments_better, lex, fixes, "swapped_mark")
+    _, mark, readings = best
+    text = _reread_each(text, mark, readings, lex, fixes)
+    for other in readings:
+        text = _reread(text, other, mark, _segments_better, lex, fixes, "swapped_mark")
+    return text
