@@ -35,7 +35,13 @@ from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.note_blocks import page_foot_notes
 from rag.repair.reflow import reflow
 from rag.repair.spacing import am_written_whole
-from rag.repair.unmapped import fill_absent_marks, fill_placeholders, fill_spaced_letter, read_swapped_marks
+from rag.repair.unmapped import (
+    drop_added_marks,
+    fill_absent_marks,
+    fill_placeholders,
+    fill_spaced_letter,
+    read_swapped_marks,
+)
 from rag.thai.lexicon import Lexicon, lexicon
 
 
@@ -328,7 +334,8 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
         joined = reflow(texts, kinds, opens_page)
         if joined:
             fixes["cut_line"] += joined
-    texts = read_swapped_marks(fill_absent_marks("\n".join(texts), lexicon(), fixes), lexicon(), fixes).split("\n")
+    marks = drop_added_marks(fill_absent_marks("\n".join(texts), lexicon(), fixes), lexicon(), fixes)
+    texts = read_swapped_marks(marks, lexicon(), fixes).split("\n")
     return [RawLine(text=t, kind=k or BODY) for t, k in zip(texts, kinds, strict=True)]
 
 

@@ -340,3 +340,38 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     for other in readings:
         text = _reread(text, other, mark, _segments_better, lex, fixes, "swapped_mark")
     return text
+
+
+# A face that writes a mark before every SARA AM (LibreOffice's PDFs of some documents of
+# several faces, in pypdf's and pdfminer.six's text: MAI THO, `ส้ำคัญ` for `สำคัญ`, or SARA UU,
+# `ทูำให้` for `ทำให้`): in such a text every SARA AM follows a mark (13 documents of the
+# development sets, pypdf's and pdfminer.six's text of each, 1.0 before the repair; after the
+# marks the document lacks are read back, 0.75 in the least); in any other text at most half do
+# (the tone marks of `น้ำ`, `ต่ำ`; 0.50 the most), so past this share the face put them there.
+_ADDED_MARK_SHARE = 0.9
+_MIN_AM = 20  # SARA AMs a document needs before their share says anything
+
+
+def drop_added_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """In a text whose face writes a mark before every SARA AM (`_ADDED_MARK_SHARE`), each such
+    mark is dropped where the word reads better without it, SARA AM's tail read as the glyph
+    repair will (`_fill`): fewer unknown letters, or as few in fewer words (`สำคัญ`, `ผู้นำ`;
+    `คำถาม` rather than `ค้ำ` + `ถาม`); where the word with the mark is the better one it stays
+    (`แม่น้ำ`)."""
+    marked = [m.start() for m in re.finditer(f"[{MARKS}]{SARA_AM}", text)]
+    if text.count(SARA_AM) < _MIN_AM or len(marked) < _ADDED_MARK_SHARE * text.count(SARA_AM):
+        return text
+    # most such faces write a word's own tone again in SARA AM's tail (`น้ำ้า` for `น้ำ`, `จ้ำา`
+    # for `จำ`), which the glyph repair reads as that tone: where the text shows such tails, of
+    # two readings that are words alike (`น้ำ`, `นำ`) the commoner is read, the word's own tone
+    # coming back from its tail; where it shows none (the face wrote none, or the extractor
+    # lost them: Kinnari's `ไอน้ำ`, steam), the mark stays
+    tails = re.search(f"{SARA_AM}[{TONES}]{SARA_AA}", text) is not None
+    chars = list(text)
+    for i in marked:
+        lo, hi = _word_around(text, i)
+        with_mark, without = lex.cost(_fill(text[lo:hi], "", "")), lex.cost(_fill(text[lo:i] + text[i + 1:hi], "", ""))
+        if without.key()[:3 if tails else 2] < with_mark.key()[:3 if tails else 2]:
+            chars[i] = ""
+            fixes["added_mark"] += 1
+    return "".join(chars)
