@@ -67,11 +67,14 @@ def _contexts(text: str, token: str) -> list[tuple[str, str]]:
     return out
 
 
-def _fill(left: str, right: str, ch: str) -> str:
-    s = f"{left}{ch}{right}".replace(_SLOT, ch)
-    # SARA AM drawn as NIKHAHIT + SARA AA leaves its tail behind it, after a tone too (`กำา`,
-    # `นำ้า`): the glyph repair reads these as `กำ`, `น้ำ`; the dictionary must read them alike.
+def _as_read(s: str) -> str:
+    """SARA AM drawn as NIKHAHIT + SARA AA leaves its tail behind it, after a tone too (`กำา`,
+    `นำ้า`): the glyph repair reads these as `กำ`, `น้ำ`; the dictionary must read them alike."""
     return _AM_TAIL.sub(lambda m: m.group(1) + SARA_AM, s)
+
+
+def _fill(left: str, right: str, ch: str) -> str:
+    return _as_read(f"{left}{ch}{right}".replace(_SLOT, ch))
 
 
 def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str | None:
@@ -345,9 +348,9 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
 # A face that writes a mark before every SARA AM (LibreOffice's PDFs of some documents of
 # several faces, in pypdf's and pdfminer.six's text: MAI THO, `ส้ำคัญ` for `สำคัญ`, or SARA UU,
 # `ทูำให้` for `ทำให้`): in such a text every SARA AM follows a mark (13 documents of the
-# development sets, pypdf's and pdfminer.six's text of each, 1.0 before the repair; after the
-# marks the document lacks are read back, 0.75 in the least); in any other text at most half do
-# (the tone marks of `น้ำ`, `ต่ำ`; 0.50 the most), so past this share the face put them there.
+# development sets, pypdf's and pdfminer.six's text of each: 1.0); in any other extractor's
+# text at most half do (the tone marks of `น้ำ`, `ต่ำ`; 0.50 the most of 1,224 texts), so past
+# this share the face put them there.
 _ADDED_MARK_SHARE = 0.9
 _MIN_AM = 20  # SARA AMs a document needs before their share says anything
 
@@ -361,17 +364,18 @@ def drop_added_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     marked = [m.start() for m in re.finditer(f"[{MARKS}]{SARA_AM}", text)]
     if text.count(SARA_AM) < _MIN_AM or len(marked) < _ADDED_MARK_SHARE * text.count(SARA_AM):
         return text
-    # most such faces write a word's own tone again in SARA AM's tail (`น้ำ้า` for `น้ำ`, `จ้ำา`
-    # for `จำ`), which the glyph repair reads as that tone: where the text shows such tails, of
-    # two readings that are words alike (`น้ำ`, `นำ`) the commoner is read, the word's own tone
-    # coming back from its tail; where it shows none (the face wrote none, or the extractor
-    # lost them: Kinnari's `ไอน้ำ`, steam), the mark stays
+    # most such faces write a word's own tone again in SARA AM's tail (`น้ำ้า` for `น้ำ`, where
+    # `จ้ำา` is `จำ`), which the glyph repair reads as that tone: where the text shows such
+    # tails, of two readings that are words alike (`น้ำ`, `นำ`) the commoner is read, the word's
+    # own tone coming back from its tail; where it shows none (the face wrote none, or the
+    # extractor lost them: Kinnari's `ไอน้ำ`, steam), the mark stays
     tails = re.search(f"{SARA_AM}[{TONES}]{SARA_AA}", text) is not None
+    weighed = 3 if tails else 2  # of Cost.key(): unknown letters, words, and rarity with tails
     chars = list(text)
     for i in marked:
         lo, hi = _word_around(text, i)
-        with_mark, without = lex.cost(_fill(text[lo:hi], "", "")), lex.cost(_fill(text[lo:i] + text[i + 1:hi], "", ""))
-        if without.key()[:3 if tails else 2] < with_mark.key()[:3 if tails else 2]:
+        with_mark, without = lex.cost(_as_read(text[lo:hi])), lex.cost(_as_read(text[lo:i] + text[i + 1:hi]))
+        if without.key()[:weighed] < with_mark.key()[:weighed]:
             chars[i] = ""
             fixes["added_mark"] += 1
     return "".join(chars)
