@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+from rag.repair.glyphs import order_marks
 from rag.thai.chars import CONSONANTS, FOLLOW_VOWELS, LEAD_VOWELS, MARKS, SARA_AA, SARA_AM, TONES
 from rag.thai.lexicon import Lexicon
 
@@ -182,12 +183,18 @@ def _word_around(text: str, i: int) -> tuple[int, int]:
     return lo, hi
 
 
+def _in_order(s: str) -> str:
+    """`s` with its marks as the glyph repair will order them (a tone read back before its
+    vowel, `อยู่` -> `อยู่`; SARA AM's tail): the dictionary knows words only so."""
+    return order_marks(s, Counter())
+
+
 def _reads_better(text: str, i: int, mark: str, lex: Lexicon, *, whole: bool = False) -> bool:
     """The mark at `i` read as `mark` leaves fewer unknown letters around it (`whole`: none)."""
     lo, hi = _word_around(text, i)
     old = text[lo:hi]
-    new = lex.unknown_chars(old[: i - lo] + mark + old[i - lo + 1:])
-    return new < lex.unknown_chars(old) and (new == 0 or not whole)
+    new = lex.unknown_chars(_in_order(old[: i - lo] + mark + old[i - lo + 1:]))
+    return new < lex.unknown_chars(_in_order(old)) and (new == 0 or not whole)
 
 
 def _word_sample(text: str, mark: str) -> tuple[int, list[int]]:
@@ -261,7 +268,7 @@ def _segmentation(text: str, i: int, mark: str, lex: Lexicon) -> tuple[int, int]
     """Unknown letters and words of the word around `i` with the mark at `i` read as `mark`."""
     lo, hi = _word_around(text, i)
     old = text[lo:hi]
-    cost = lex.cost(old[: i - lo] + mark + old[i - lo + 1:])
+    cost = lex.cost(_in_order(old[: i - lo] + mark + old[i - lo + 1:]))
     return cost.unknown, cost.words
 
 
@@ -283,10 +290,10 @@ def _reread_each(text: str, mark: str, readings: str, lex: Lexicon, fixes: Count
         window, at = "".join(chars[max(0, i - _REACH - 1):i + _REACH + 2]), min(i, _REACH + 1)
         lo, hi = _word_around(window, at)
         word = window[lo:hi]
-        written = lex.cost(word)
+        written = lex.cost(_in_order(word))
         costs = []
         for other in readings:
-            cost = lex.cost(word[: at - lo] + other + word[at - lo + 1:])
+            cost = lex.cost(_in_order(word[: at - lo] + other + word[at - lo + 1:]))
             if (cost.unknown, cost.words) < (written.unknown, written.words):
                 costs.append((cost.unknown, cost.words, cost.rarity, other))
         if costs:
