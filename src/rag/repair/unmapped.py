@@ -68,14 +68,11 @@ def _contexts(text: str, token: str) -> list[tuple[str, str]]:
     return out
 
 
-def _as_read(s: str) -> str:
-    """SARA AM drawn as NIKHAHIT + SARA AA leaves its tail behind it, after a tone too (`กำา`,
-    `นำ้า`): the glyph repair reads these as `กำ`, `น้ำ`; the dictionary must read them alike."""
-    return _AM_TAIL.sub(lambda m: m.group(1) + SARA_AM, s)
-
-
 def _fill(left: str, right: str, ch: str) -> str:
-    return _as_read(f"{left}{ch}{right}".replace(_SLOT, ch))
+    s = f"{left}{ch}{right}".replace(_SLOT, ch)
+    # SARA AM drawn as NIKHAHIT + SARA AA leaves its tail behind it, after a tone too (`กำา`,
+    # `นำ้า`): the glyph repair reads these as `กำ`, `น้ำ`; the dictionary must read them alike.
+    return _AM_TAIL.sub(lambda m: m.group(1) + SARA_AM, s)
 
 
 def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str | None:
@@ -364,10 +361,10 @@ _MIN_AM = 20  # SARA AMs a document needs before their share says anything
 
 def drop_added_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     """In a text whose face writes a mark before every SARA AM (`_ADDED_MARK_SHARE`), each such
-    mark is dropped where the word reads better without it, SARA AM's tail read as the glyph
-    repair will (`_fill`): fewer unknown letters, or as few in fewer words (`สำคัญ`, `ผู้นำ`;
-    `คำถาม` rather than `ค้ำ` + `ถาม`); where the word with the mark is the better one it stays
-    (`แม่น้ำ`)."""
+    mark is dropped where the word reads better without it, read as the glyph repair will
+    (`_in_order`: SARA AM's tail too): fewer unknown letters, or as few in fewer words (`สำคัญ`,
+    `ผู้นำ`; `คำถาม` rather than `ค้ำ` + `ถาม`); where the word with the mark is the better one
+    it stays (`แม่น้ำ`)."""
     marked = [m.start() for m in re.finditer(f"[{MARKS}]{SARA_AM}", text)]
     if text.count(SARA_AM) < _MIN_AM or len(marked) < _ADDED_MARK_SHARE * text.count(SARA_AM):
         return text
@@ -381,7 +378,7 @@ def drop_added_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     chars = list(text)
     for i in marked:
         lo, hi = _word_around(text, i)
-        with_mark, without = lex.cost(_as_read(text[lo:hi])), lex.cost(_as_read(text[lo:i] + text[i + 1:hi]))
+        with_mark, without = lex.cost(_in_order(text[lo:hi])), lex.cost(_in_order(text[lo:i] + text[i + 1:hi]))
         if without.key()[:weighed] < with_mark.key()[:weighed]:
             chars[i] = ""
             fixes["added_mark"] += 1
