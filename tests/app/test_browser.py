@@ -204,8 +204,11 @@ def test_a_pdf_uploaded_through_the_page_is_listed_outlined_searched_and_removed
     placed = thai_pdf.build_pdf(pdf)
     page = open_chat(browser, served)
     page.get_by_role("tab", name="เอกสาร · Documents").click()
+    # the tab's upload box shown before a file is given to it; the server takes the file while
+    # the other test worker may hold both cores (make test), so it is given the answer's time
+    page.locator("#upload-files").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
     page.locator("#upload-files input[type='file']").set_input_files(str(pdf))
-    page.locator("#upload-files").get_by_text("water policy.pdf").first.wait_for(timeout=60_000)
+    page.locator("#upload-files").get_by_text("water policy.pdf").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.locator("#upload-title input, #upload-title textarea").first.fill("นโยบายการจัดการน้ำของไทย")
     page.locator("#upload-button").click()
     row = page.locator("#upload-progress tr.job")
