@@ -55,6 +55,8 @@ _MIN_LINES_FOR_HABIT = 12
 # Characters in a printed line of text, at most: a page holds about 60-110 (pdfminer.six's cut
 # lines are shorter still); a longer median line is a paragraph.
 _MAX_LINE = 150
+# A page's number as it stands beside a running head: `122`, `หน้า 122`, `Page 5 of 9`
+_PAGE_PIECE = re.compile(r"^[^\d\s]{0,6}\s?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/|จาก)\s*\d{1,4})?\s*$")
 # A piece of a justified line fits beside the text before it: together at most this share of a
 # full line (justification stretched the spaces, the letters take no more room); and the text
 # before it must have left room, ending short of this share.
@@ -280,7 +282,8 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
         # past a mark's line that went back onto line i (pdftotext's: its lines open at a letter)
         k = next_line(texts, kinds, i) + 1 if rows and not starts_inside_word(texts[i]) else i + 2
         after_number = False
-        split = rows and not (opens_page[i] and heads[texts[i].strip()] > 1)
+        running_head = opens_page[i] and heads[texts[i].strip()] > 1
+        split = rows and not running_head
         if split and left_halves_in_a_block(texts, kinds, opens_page, i, k, full):
             end = join_split_rows(texts, kinds, i - 1, i, full)
             if end is not None:
@@ -292,6 +295,8 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
             if texts[i][-1:].isspace() or texts[k][-1:].isspace():
                 break  # a line that ends with a space ended there (CONVENTIONS rule 8)
             piece = texts[k].strip()
+            if running_head and not _PAGE_PIECE.match(piece):
+                break  # a running head takes its page's number (`หน้า 122`), not the body's first words
             lone_number = LONE_NUMBER.match(piece) is not None
             if lone_number and after_number:
                 break  # two numbers in a row: the markers of two rows, the second the next row's
