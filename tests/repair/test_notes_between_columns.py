@@ -40,3 +40,15 @@ def test_a_running_head_keeps_the_page_number_set_beside_or_under_it() -> None:
     body = _body(doc)
     assert "หน้า 12" not in body and "รายงานการศึกษา ฉบับร่าง" not in body
     assert "เยอรมนี หนังสือLuther Bible" in body and "ที่พิพิธภัณฑ์ในปี1913 เมื่อ" in body
+
+
+def test_endnotes_whose_authors_the_face_lost_keep_their_numbers() -> None:
+    """pypdf's text of a Chromium print whose endnotes cite authors in Chinese, which the
+    face could not set (NUL, dropped): `3. . (2022). Oxygen.` and `4. . (2010). ...` in a
+    row. Each is still its note, so the count goes on and notes 5-13 are not run into note 2."""
+    doc = _doc("chrome_endnotes_authors_lost.pypdf.txt")
+    assert sorted(doc.references) == list(range(1, 14))
+    assert doc.references[2].text == "อ้างแล้ว, หน้า 4."
+    assert doc.references[3].text.startswith("(2022). Oxygen.")
+    assert doc.references[5].text.startswith("Asian Development Bank. (2002, September 12).")
+    assert doc.references[13].text.startswith("Bratosin-Vasilache, C.")

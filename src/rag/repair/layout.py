@@ -209,6 +209,11 @@ def glued_note_start(raw: str) -> tuple[int, int] | None:
 _PAGE_AND_NOTE = re.compile(r"^\s*[-–—]\s*[1-9][0-9]{0,3}\s*[-–—]?\s+([1-9][0-9]{0,2})\s*$")
 
 
+# An endnote whose author the face could not set, its letters lost (NUL, dropped): the number
+# and the author's stop are left, `3. . (2022). Oxygen.`
+_LOST_AUTHOR = re.compile(r"^\s{0,3}([1-9][0-9]{0,2})\.\s+\.\s+(?=\()")
+
+
 def is_endnote_heading(text: str) -> bool:
     """A heading such as เชิงอรรถ or Notes (one of ENDNOTE_HEADINGS) alone on its line."""
     return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
@@ -245,6 +250,9 @@ def endnotes(raws: list[RawLine]) -> bool:
                 continue
             lone = LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
             head = (int(lone.group(1)), len(line.text)) if lone else glued_note_start(line.text)
+            lost = _LOST_AUTHOR.match(line.text) if head is None and not lone else None
+            if lost:
+                head = (int(lost.group(1)), lost.end())
             line.kind = NOTE
             line.endnote = True
             # the next number, or the one after it set as the notes' numbers are: a note whose
@@ -252,8 +260,8 @@ def endnotes(raws: list[RawLine]) -> bool:
             # the face lacked the author's letters) must not end the count for every note after
             # it, while a wrapped line that opens with a number (`[2] … the Chip` + `4 Alliance`)
             # is no note
-            if head is not None and (head[0] == expected or head[0] == expected + 1 and (
-                    lone or number_form(line.text[:head[1]]) == form)):
+            head_form = number_form(line.text[:lost.end(1) + 1] if lost else line.text[:head[1]]) if head else None
+            if head is not None and (head[0] == expected or head[0] == expected + 1 and (lone or head_form == form)):
                 line.note, line.body_start = head
                 expected = head[0] + 1
         return True
