@@ -21,6 +21,36 @@ def _body(doc) -> str:
     return " ".join(p.text for p in doc.paragraphs)
 
 
+def test_the_tail_of_a_note_from_the_page_before_at_the_first_columns_foot_is_the_notes() -> None:
+    """pypdf's text of a LibreOffice document in two columns: note 2 opens at the foot of page
+    307 and stops unfinished (`Europe’s Wake-Up Call`); LibreOffice sets its tail at the foot of
+    the next page's first column (`for Tech Leadership. Carnegie ...`, a URL), the second
+    column's body under it (`นิยมอังกฤษมาร์กาเรต แทตเชอร์`). The tail is the note's and the body
+    runs on across it."""
+    doc = _doc("lo_note_tail_at_column_foot.pypdf.txt")
+    assert doc.references[2].text.startswith("Csernatoni, R. (2024). Europe’s Wake-Up Call for Tech Leadership. Carnegie")
+    assert "tech-leadership?lang=en." in doc.references[2].text.replace(" ", "")
+    body = _body(doc)
+    assert "Carnegie" not in body and "carnegieendowment" not in body
+    assert "นายกรัฐมนตรีอนุรักษ์นิยมอังกฤษมาร์กาเรต" in body.replace(" ", "")
+
+
+def test_a_column_notes_short_last_line_is_the_notes_and_a_date_field_does_not_end_a_note() -> None:
+    """pypdf's text of a LibreOffice document in two columns. Note 9 stands at the first
+    column's foot in three lines, wide, full, short (`... ในความ` + `หมายกว้าง
+    ซึ่งครอบคลุมทั้งมิติทาง` + `ประวัติศาสตร์และสังคม`), the second column's body under it: all
+    three are the note's. Note 11 ends its page on its date (`The White House. (2025 ,
+    February 12) .`), its title and URL at the next page's first column foot, above note 12:
+    a date closes a field, not the note, so they are its tail."""
+    doc = _doc("lo_column_note_short_last_line.pypdf.txt")
+    assert doc.references[9].text.replace(" ", "").endswith("ในความหมายกว้างซึ่งครอบคลุมทั้งมิติทางประวัติศาสตร์และสังคม")
+    assert "foreign-relations/" in doc.references[11].text
+    body = _body(doc).replace(" ", "")
+    assert "หมายกว้างซึ่งครอบคลุม" not in body and "FactSheet" not in body
+    assert "ทำหน้าที่เป็นเหตุผลเชิงอุดมการณ์ของลัทธิจักรวรรดินิยม" in body
+    assert "ยังคงมีประชากรที่พูดภาษาฝรั่งเศสจำนวนมาก" in body
+
+
 def test_a_running_head_takes_no_piece_of_the_body_under_it() -> None:
     """pdftotext's text of a Chromium print in one justified column, a running head on every
     page (`สรุปสาระสำคัญสำหรับผู้บริหาร`). pdftotext cuts the first body line of two pages into
@@ -40,6 +70,17 @@ def test_a_running_head_keeps_the_page_number_set_beside_or_under_it() -> None:
     body = _body(doc)
     assert "หน้า 12" not in body and "รายงานการศึกษา ฉบับร่าง" not in body
     assert "เยอรมนี หนังสือLuther Bible" in body and "ที่พิพิธภัณฑ์ในปี1913 เมื่อ" in body
+
+
+def test_a_columns_body_under_a_notes_url_is_body() -> None:
+    """pypdfium2's text of a LibreOffice document in two columns: note 8 ends at the first
+    column's foot with its URL (`https://www.mfa.go.th/th/content/geology-2566`), the second
+    column's body under it (`ที่จะกลับมาพร้อมเรื่องราวการค้น` + `พบของพวกเขา ...`). A URL
+    whose last piece ends in Latin letters or digits does not go on in Thai: the line is the
+    body's."""
+    doc = _doc("lo_body_under_a_notes_url.pdfium.txt")
+    assert doc.references[8].text.endswith("https://www.mfa.go.th/th/content/geology-2566")
+    assert "ให้กับนักเดินทางที่จะกลับมาพร้อมเรื่องราวการค้นพบของพวกเขา" in _body(doc).replace(" ", "")
 
 
 def test_endnotes_whose_authors_the_face_lost_keep_their_numbers() -> None:

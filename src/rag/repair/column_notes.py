@@ -18,6 +18,7 @@ from rag.repair.note_lines import (
     in_sequence,
     note_evidence,
     note_start,
+    runs_on_range,
     runs_on_url,
     wider_than_body,
 )
@@ -74,7 +75,8 @@ def column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
             elif nxt is not None and nxt[0] <= notes[-1][1] and number_form(text[:nxt[1]]) != form:
                 heading = True  # a block's number again, set otherwise: a numbered heading (`2. ธรณีวิทยา`)
                 break
-            elif (runs_on_url(prev) or LONE_NUMBER.match(prev) or (thai_share(text) <= 0.5 and not (field and _opens_in_thai(text)))) \
+            elif ((runs_on_url(prev) and not _prose_after_url(prev, text)) or LONE_NUMBER.match(prev)
+                  or (thai_share(text) <= 0.5 and not (field and _opens_in_thai(text)))) \
                     and not LONE_NUMBER.match(text):
                 # the note goes on (references run on in Latin script; Thai bodies don't), but after
                 # a field it closed, in a field of its own (`2548, https://`), not in a line of Thai
@@ -89,6 +91,13 @@ def column_foot_blocks(raws: list[RawLine], body: list[int], last_note: int,
                 after_wide = field = False  # the note's last lines: the next note comes before the body could resume, or a reference closes
             elif wider_than_body(prev, full) and not LONE_NUMBER.match(text):
                 after_wide, field = True, False  # a wide line wraps: the note goes on
+            elif after_wide and _wraps_on(raws[body[end - 2]].text, prev, full) \
+                    and _ends_short(text, full) and _body_resumes(raws, body, end + 1, notes[-1][1] + 1, form):
+                # the note's short last line under its full wrapped one (`หมายกว้าง ซึ่งครอบคลุมทั้งมิติทาง`
+                # + `ประวัติศาสตร์และสังคม`), the next column's body under it
+                end += 1
+                after_wide = False
+                break
             else:
                 break
             evidence = evidence or note_evidence(text, full)
@@ -159,6 +168,31 @@ def _resumes_after_split_note(text: str, full: float) -> bool:
     return (ENDED_SHORT * full <= display_width(text) and not wider_than_body(text, full) and thai_share(text) > 0.5
             and len(text.split()) <= _PROSE_SPACES + 1 and not NOTE_ENDED.search(text)
             and not closes_a_field(text))
+
+
+def _prose_after_url(prev: str, text: str) -> bool:
+    """``prev`` ends with a URL and ``text`` is words set apart by spaces, which no URL holds
+    (`https://doi.org/10.5470/…` + `อดทนต่อกัน และมีหลากหลายขั้ว`), or Thai under a URL whose
+    last piece ended in Latin letters or digits (`…/content/geology-2566` +
+    `ที่จะกลับมาพร้อมเรื่องราวการค้น`; a Thai piece goes on after a slash, `wiki/` +
+    `จักรวรรดินิยม`): the URL ended and the next column's body goes on under it."""
+    last = prev.rstrip()[-1:]
+    return not runs_on_range(prev) and (
+        len(text.split()) > 1 or (last.isascii() and last.isalnum() and thai_share(text) > 0.5))
+
+
+def _wraps_on(wide: str, line: str, full: float) -> bool:
+    """Whether ``line``, under a note's ``wide`` line, reads as the note's next line rather than
+    the next column's first: the wide line did not end the note (`Strategic Studies.`), and
+    ``line`` is full (a short one ended the note, `ทั้งมิติทางประวัติศาสตร์และสังคม`) and in the
+    wide line's script (`(GPAI). https:// oecd.ai/ en/ about/` goes on in Latin letters)."""
+    return (not NOTE_ENDED.search(wide) and not _ends_short(line, full)
+            and (thai_share(wide) > 0.5) == (thai_share(line) > 0.5))
+
+
+def _ends_short(text: str, full: float) -> bool:
+    """A line that ends a paragraph or a note: well short of the body's full line ``full``."""
+    return display_width(text) < ENDED_SHORT * full and not LONE_NUMBER.match(text)
 
 
 def _opens_in_thai(text: str) -> bool:

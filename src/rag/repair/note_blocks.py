@@ -39,6 +39,7 @@ from rag.repair.note_lines import (
     cites_a_source,
     closes_reference,
     display_width,
+    ends_on_date,
     in_sequence,
     note_start,
     runs_on_range,
@@ -103,6 +104,10 @@ def page_foot_notes(all_raws: list[RawLine]) -> None:
         if foot is not None:
             blocks.append((foot, rest[-1], None))
         since = starts[max(0, page_no - 1)]
+        if full <= COLUMN_MEASURE and body:
+            first = body.index(blocks[0][0][0][0]) if blocks else len(body)
+            for k in _column_foot_tail(raws, body, first, since):
+                raws[k].kind = NOTE
         loose = None  # the last block's last line if it was taken only for following a wide one
         for notes, last, block_loose in blocks:
             for k in body:
@@ -154,7 +159,7 @@ def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int
         return []
     # A note that ended with a stop may still go on with its URL (`... Artificial Intelligence.`
     # + `https://www.whitehouse.gov/presi` + ...), if it holds none yet: then its tail is the URL.
-    ended = NOTE_ENDED.search(raws[last].text) is not None
+    ended = _note_ended(raws[last].text)
     if ended and _holds_url(raws, last):
         return []
     tail: list[int] = []
@@ -185,6 +190,44 @@ def _split_note_tail(raws: list[RawLine], body: list[int], stop: int, since: int
             return []
         return tail
     return tail if closed else []
+
+
+def _column_foot_tail(raws: list[RawLine], body: list[int], stop: int, since: int) -> list[int]:
+    """The tail of a note that the page before left unfinished (`2 Csernatoni, R. (2024) .
+    Europe’s Wake-Up Call`), where the producer set it: at the foot of this page's first
+    column, the second column's body resuming under it (LibreOffice). Lines of the page's body
+    before ``body[stop]`` (its first block of notes, or its end) in Latin script, a URL or a
+    piece of one, one of them holding a whole URL or closing a reference, under a line of Thai
+    running text and over two; ``_split_note_tail`` reads the tails that end right above a
+    block or at the page's foot."""
+    last = max((k for k in range(since, body[0]) if raws[k].kind == NOTE), default=None)
+    if last is None or _note_ended(raws[last].text):
+        return []
+    for at in range(1, stop):
+        if thai_share(raws[body[at - 1]].text) <= 0.5:
+            continue
+        end, closed = at, False
+        while end < stop and end - at < _SHORT_NOTE_LINES and note_start(raws, body, end) is None:
+            text = raws[body[end]].text
+            # (a Thai line is the body's or a note's own, a URL at its end or not: `4สืบค้น …` +
+            # `… จาก https://`)
+            if not (thai_share(text) <= 0.5 or URL_START.match(text) or _URL_PIECE.match(text)):
+                break
+            # (a piece of a URL alone shows nothing: a word hyphenated at the line's end reads
+            # as one, `manNation,OntheBabylonianCap-`)
+            closed = closed or closes_reference(text) or bool(URL.search(text))
+            end += 1
+        resumed = body[end:end + 2]
+        if closed and end > at and len(resumed) == 2 and all(thai_share(raws[k].text) > 0.5 for k in resumed):
+            return body[at:end]
+    return []
+
+
+def _note_ended(text: str) -> bool:
+    """Whether a note's last line ends it: with a stop, a bracket or a URL's end, but not with
+    the date that opens a reference, its title still to come (`The White House. (2025 ,
+    February 12) .`)."""
+    return NOTE_ENDED.search(text) is not None and not ends_on_date(text)
 
 
 def _holds_url(raws: list[RawLine], last: int) -> bool:

@@ -17,6 +17,8 @@ _REFERENCE_END = re.compile(r"[\d)] ?\.\s*$")
 # How a note's last line ends: a full stop, a bracket, or a URL's last piece (`church.2013`; a
 # URL cut after a slash, `presidential-actions/2025/01/`, may go on)
 NOTE_ENDED = re.compile(r"[.)]\s*$|\S[./]\S*[^\s/\-–]\s*$")
+# A reference's date field closing a line: `(2025 , February 12) .`, `(2024).`, `(n.d.).`
+_DATE_FIELD_END = re.compile(r"\(\s*(?:\d{4}|n\.d\.)[^()]{0,30}\)\s*\.\s*$")
 URL = re.compile(r"https?://|www\.|doi\.org")
 # A reference's field closed by a full stop before the next one (`กรมส่งเสริมการค้าระหว่างประเทศ. `,
 # `(2549). `, `Affairs. `): after a word or a bracket, not an abbreviation's stop (`พ.ศ. `, `Y. `)
@@ -104,6 +106,12 @@ def closes_a_field(text: str) -> bool:
 
 def closes_reference(text: str) -> bool:
     return bool(_REFERENCE_END.search(text))
+
+
+def ends_on_date(text: str) -> bool:
+    """The line closes a reference's date field (`The White House. (2025 , February 12) .`,
+    `Csernatoni, R. (2024).`): the reference's title is still to come."""
+    return bool(_DATE_FIELD_END.search(text))
 
 
 def runs_on_range(text: str) -> bool:
