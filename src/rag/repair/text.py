@@ -35,6 +35,7 @@ from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.note_blocks import page_foot_notes
 from rag.repair.reflow import reflow
 from rag.repair.spacing import am_written_whole
+from rag.repair.stand_ins import mark_stand_ins
 from rag.repair.unmapped import (
     drop_added_marks,
     fill_absent_marks,
@@ -325,7 +326,8 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
     (`repair_reflow`)."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
-    raw = fill_spaced_letter(fill_placeholders(raw, lexicon(), fixes), lexicon(), fixes)
+    raw, stand_ins = mark_stand_ins(raw)
+    raw = fill_spaced_letter(fill_placeholders(raw, lexicon(), fixes, stand_ins), lexicon(), fixes)
     lines = raw.split("\n")
     kinds = [PAGEBREAK if t.strip(" \t\r") == "\f" else "" for t in lines]
     texts = ["" if k else clean_chars(t, fixes) for t, k in zip(lines, kinds, strict=True)]

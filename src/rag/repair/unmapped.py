@@ -96,15 +96,19 @@ def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str | None:
     return best if best_key is not None and best_key[0] < gap else None
 
 
-def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str], kept: dict[str, str] | None = None) -> str:
     """Replace every placeholder in the document by the character the dictionary reads it as
     (most frequent first, each judged with the others left out). One that no letter explains
     is left as pdfminer.six wrote it (a reference's text may open with it: `2 (cid:0)…. (2002).`
-    is a note, `2 . (2002).` is not), and a control character is dropped, as for other text."""
+    is a note, `2 . (2002).` is not), and a control character is dropped, as for other text,
+    unless it stands for a character ``kept`` names (``stand_ins``): that character comes back."""
+    kept = kept or {}
     counts = Counter(m.group() for m in PLACEHOLDER.finditer(text))
     for token, k in counts.most_common():
         ch = _choose(_contexts(text, token), lex)
-        if ch is None:
+        if token in kept and not ch:
+            ch = kept[token]
+        elif ch is None:
             ch = token if token.startswith("(") else ""
         else:
             fixes["unmapped_glyph"] += k

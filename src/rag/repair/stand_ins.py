@@ -1,0 +1,54 @@
+"""Characters an extractor wrote for a glyph it could not map, where that character is no
+control character for ``unmapped.PLACEHOLDER`` to find: pypdf's and pdfminer.six's text of some
+LibreOffice PDFs has SARA AA as a digit (`ก5รว5งแผน`, Waree), a tab (`อำ\\tน\\tจ`, Norasi) or a
+form feed (Purisa), and a tone mark as `1` (Umpush, Garuda, Norasi). No table can say so: the
+same fonts map the glyph in other documents. But such a character stands between two Thai
+letters hundreds of times in its document and at most once in any other (the generated draws'
+2,300 texts: digits, tabs and form feeds between Thai letters 14-565 times in the 9 texts with
+the habit, 0-1 in the others), so where it does so ``_MIN_INSIDE`` times or more, each of its
+occurrences beside a Thai letter becomes a placeholder, which the unmapped reading fills from
+the dictionary (``unmapped.fill_placeholders``); one that no letter explains goes back to what
+it was. Beside a Thai letter: right after one, or right before one but not at a line's start
+(a page's form feed, a numbered line); a digit not beside another digit (`1851`, `ปี 2566`)
+and, after a word, only where Thai goes on (`นั1น`, `นี1 และ`) or the line ends, not where a
+note's marker ends the word (`ชาติ1  หรือ`: LibreOffice sets two spaces after one).
+Written here because it is ours: the extractors give the character as the font maps it."""
+
+from __future__ import annotations
+
+import re
+
+from rag.thai.chars import LETTERS
+
+_THAI = "".join(sorted(set(LETTERS)))
+_STAND_INS = "\t\f0123456789"
+_MIN_INSIDE = 10  # occurrences between two Thai letters that show the habit
+# Control characters free to stand for a stand-in while the unmapped reading runs (its own
+# placeholders are the C0 controls; these are the ones no extractor was seen to write).
+_SPARE = [chr(c) for c in range(0x1A, 0x20)]
+
+
+def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
+    """The text with each stand-in's occurrences beside Thai letters replaced by a spare
+    control character, and what each such character replaced."""
+    thai = f"[{re.escape(_THAI)}]"
+    spare = [c for c in _SPARE if c not in text]
+    kept: dict[str, str] = {}
+    for ch in _STAND_INS:
+        if not spare or ch not in text:
+            continue
+        x = re.escape(ch)
+        if len(re.findall(f"{thai}{x}{thai}", text)) < _MIN_INSIDE:
+            continue
+        if ch.isdigit():
+            # (a note's marker glued to a word has two spaces after it, `ชาติ1  หรือ`, or goes
+            # on in digits, `ว่510`: it stays a number)
+            after = f"(?<={thai}){x}(?={thai}| {thai}|\n)"
+            before = f"(?<![0-9\n])(?<!^){x}(?={thai})"
+        else:
+            after = f"(?<={thai}){x}"
+            before = f"(?<!\n)(?<!^){x}(?={thai})"
+        placeholder = spare.pop(0)
+        text = re.sub(f"{after}|{before}", placeholder, text)
+        kept[placeholder] = ch
+    return text, kept
