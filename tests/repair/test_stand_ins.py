@@ -72,3 +72,15 @@ def test_digits_and_tabs_beside_thai_letters_now_and_then_are_what_they_are() ->
     out = "\n".join(line.text for line in repaired.lines)
     assert "เทคโนโลยี5Gการสื่อสาร" in out
     assert out.count("ชื่อ นามสกุล จังหวัด") == 12  # (a tab reads as a space, as in any text)
+
+
+def test_a_tone_written_as_one_that_pdfminer_cut_onto_the_next_line_is_read_back() -> None:
+    """pdfminer.six's text of the same document: it writes a tone it cut off its letter at the
+    next line's start, after a blank line (`บนพื` + `1นดิน`), so the `1` stands beside no Thai
+    letter on its line. Such places count toward the habit and are read back, and the mark
+    goes back onto its line."""
+    text = _read("lo_tone_as_digit_one.pdfminer.txt")
+    assert "บนพื\n\n1นดิน" in text
+    body = _body(text)
+    assert "ประกอบด้วยธาตุดินและธาตุน้ำนั้น" in body
+    assert "ของตนเอง บนพื้นดิน" in body

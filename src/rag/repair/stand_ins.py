@@ -9,7 +9,10 @@ the habit, 0-1 in the others), so where it does so ``_MIN_INSIDE`` times or more
 occurrences beside a Thai letter becomes a placeholder, which the unmapped reading fills from
 the dictionary (``unmapped.fill_placeholders``); one that no letter explains goes back to what
 it was. Beside a Thai letter: right after one, or right before one but not at a line's start
-(a page's form feed, a numbered line); a digit not beside another digit (`1851`, `ปี 2566`)
+(a page's form feed, a numbered line), except a digit there under a line that ends in a Thai
+letter, where pdfminer.six writes a mark it cut off (`ที` + `1ยังไม่`: such places count
+toward the habit too, 14-145 in the texts with it, 0-2 in the others); a digit not beside
+another digit (`1851`, `ปี 2566`)
 and, after a word, only where Thai goes on (`นั1น`, `นี1 และ`) or the line ends, not where a
 note's marker ends the word (`ชาติ1  หรือ`: LibreOffice sets two spaces after one).
 Written here because it is ours: the extractors give the character as the font maps it."""
@@ -38,8 +41,14 @@ def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
         if not spare or ch not in text:
             continue
         x = re.escape(ch)
-        if len(re.findall(f"{thai}{x}{thai}", text)) < _MIN_INSIDE:
+        # (pdfminer.six writes a mark it cut off its letter at the next line's start: `ที` + `1ยังไม่`)
+        cut = f"(?<={thai})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})" if ch.isdigit() else None
+        inside = len(re.findall(f"{thai}{x}{thai}", text)) + (len(re.findall(cut, text)) if cut else 0)
+        if inside < _MIN_INSIDE:
             continue
+        placeholder = spare.pop(0)
+        if cut:
+            text = re.sub(cut, rf"\g<1>{placeholder}", text)
         if ch.isdigit():
             # (a note's marker glued to a word has two spaces after it, `ชาติ1  หรือ`, or goes
             # on in digits, `ว่510`: it stays a number)
@@ -48,7 +57,6 @@ def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
         else:
             after = f"(?<={thai}){x}"
             before = f"(?<!\n)(?<!^){x}(?={thai})"
-        placeholder = spare.pop(0)
         text = re.sub(f"{after}|{before}", placeholder, text)
         kept[placeholder] = ch
     return text, kept
