@@ -12,9 +12,9 @@ it was. Beside a Thai letter: right after one, or right before one but not at a 
 (a page's form feed, a numbered line), except a digit there under a line that ends in a Thai
 letter, where pdfminer.six writes a mark it cut off (`ที` + `1ยังไม่`: such places count
 toward the habit too, 14-145 in the texts with it, 0-2 in the others); a digit not beside
-another digit (`1851`, `ปี 2566`)
-and, after a word, only where Thai goes on (`นั1น`, `นี1 และ`) or the line ends, not where a
-note's marker ends the word (`ชาติ1  หรือ`: LibreOffice sets two spaces after one).
+another digit (`1851`, `ปี 2566`) and, after a word, only where Thai goes on (`นั1น`, `นี1
+และ`) or the line ends, not where a note's marker ends the word (`ชาติ1  หรือ`: LibreOffice sets
+two spaces after one).
 Written here because it is ours: the extractors give the character as the font maps it."""
 
 from __future__ import annotations
@@ -41,22 +41,24 @@ def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
         if not spare or ch not in text:
             continue
         x = re.escape(ch)
-        # (pdfminer.six writes a mark it cut off its letter at the next line's start: `ที` + `1ยังไม่`)
-        cut = f"(?<={thai})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})" if ch.isdigit() else None
+        if ch.isdigit():
+            # (pdfminer.six writes a mark it cut off its letter at the next line's start: `ที` +
+            # `1ยังไม่`)
+            cut: str | None = f"(?<={thai})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})"
+            # (a note's marker glued to a word has two spaces after it, `ชาติ1  หรือ`, or goes
+            # on in digits, `ว่510`: it stays a number)
+            after = f"(?<={thai}){x}(?={thai}| {thai}|\n)"
+            before = f"(?<![0-9\n])(?<!^){x}(?={thai})"
+        else:
+            cut = None
+            after = f"(?<={thai}){x}"
+            before = f"(?<!\n)(?<!^){x}(?={thai})"
         inside = len(re.findall(f"{thai}{x}{thai}", text)) + (len(re.findall(cut, text)) if cut else 0)
         if inside < _MIN_INSIDE:
             continue
         placeholder = spare.pop(0)
         if cut:
             text = re.sub(cut, rf"\g<1>{placeholder}", text)
-        if ch.isdigit():
-            # (a note's marker glued to a word has two spaces after it, `ชาติ1  หรือ`, or goes
-            # on in digits, `ว่510`: it stays a number)
-            after = f"(?<={thai}){x}(?={thai}| {thai}|\n)"
-            before = f"(?<![0-9\n])(?<!^){x}(?={thai})"
-        else:
-            after = f"(?<={thai}){x}"
-            before = f"(?<!\n)(?<!^){x}(?={thai})"
         text = re.sub(f"{after}|{before}", placeholder, text)
         kept[placeholder] = ch
     return text, kept
