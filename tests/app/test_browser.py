@@ -208,7 +208,10 @@ def test_a_pdf_uploaded_through_the_page_is_listed_outlined_searched_and_removed
     # the other test worker may hold both cores (make test), so it is given the answer's time
     page.locator("#upload-files").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
     page.locator("#upload-files input[type='file']").set_input_files(str(pdf))
-    page.locator("#upload-files").get_by_text("water policy.pdf").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    # the file's row once it is taken: its cell is labelled with the whole name while its text is
+    # split into stem and extension ("water policy" ".pdf"); the whole name shows as text only for
+    # the moment of the upload, which a loaded machine can pass between two looks at the page
+    page.locator("#upload-files td.filename[aria-label='water policy.pdf']").wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.locator("#upload-title input, #upload-title textarea").first.fill("นโยบายการจัดการน้ำของไทย")
     page.locator("#upload-button").click()
     row = page.locator("#upload-progress tr.job")
