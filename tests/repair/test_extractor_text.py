@@ -1270,9 +1270,10 @@ def test_pdfminer_cid_placeholders_are_read_as_the_letter_that_makes_words() -> 
     assert "มาตรฐานยุโรปและการพึ่งพาเทคโนโลยีต่างชาติ" in body
 
 
-def test_a_placeholder_that_no_letter_explains_stays_and_its_reference_with_it() -> None:
+def test_a_placeholder_that_no_letter_explains_stays_lost_and_its_reference_with_it() -> None:
     """Chromium's glyph 0 (CJK text the Thai font could not show) makes no Thai word whatever
-    letter it stands for: it stays as pdfminer.six wrote it, and an endnote that opens with it
+    letter it stands for: it becomes one U+FFFD (a lost character, not pdfminer.six's seven of
+    notation), and an endnote that opens with it
     is still a note (dropped, `2 . (2002).` read as no note, and every note after it was lost)."""
     text = "\n".join([
         "การเจรจาระหว่างประเทศมักใช้ความตกลงเป็นเครื่องมือทางการทูต1 และสร้างอิทธิพล2",
@@ -1286,7 +1287,10 @@ def test_a_placeholder_that_no_letter_explains_stays_and_its_reference_with_it()
         "",
         "3 (cid:0)(cid:0)(cid:0). (2006). (cid:0)Scottish Parliament(cid:0).",
     ])
-    assert list(_doc(text).references) == [1, 2, 3]
+    doc = _doc(text)
+    assert list(doc.references) == [1, 2, 3]
+    assert doc.references[2].text.startswith("\ufffd\ufffd\ufffd\ufffd. (2002).")
+    assert "(cid" not in "".join(r.text for r in doc.references.values())
 
 
 def test_a_letter_the_font_reads_as_a_space_is_put_back() -> None:

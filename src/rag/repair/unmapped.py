@@ -9,8 +9,8 @@ map it; but within one document it is always the same glyph, used hundreds of ti
 character it stands for is the one that makes the most of its contexts dictionary words. That
 holds for any font and any producer: the choice is made per document, from its own text, and
 a placeholder that no letter explains (the dictionary gains nothing; Chromium's glyph 0 stands
-for CJK or other text the font left unmapped) stays as pdfminer.six wrote it, or is dropped
-where it is a control character.
+for CJK or other text the font left unmapped) becomes U+FFFD, or is dropped where it is a
+control character.
 
 Other fonts map the glyph to a space instead (pdfminer.six and pypdf on LibreOffice + Loma:
 `ส ม รถอธิบ ย` for `สามารถอธิบาย`), which no placeholder shows. Such a document has far more
@@ -42,6 +42,7 @@ THAI_LETTERS = "\u0e01-\u0e4e"
 # in text the repair reads).
 PLACEHOLDER = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b\x0e-\x1f]")
 _SLOT = "\ufffc"  # in a context: another occurrence of the same placeholder
+REPLACEMENT = "\ufffd"  # a glyph no letter explains: lost, and shown as lost
 # What one glyph can stand for: a Thai letter or mark, or nothing a word needs (a gap).
 _CANDIDATES = ("", *CONSONANTS, *LEAD_VOWELS, *FOLLOW_VOWELS, *MARKS)
 _REACH = 10  # characters of context either side of an occurrence
@@ -98,9 +99,10 @@ def _choose(contexts: list[tuple[str, str]], lex: Lexicon) -> str | None:
 
 def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str], kept: dict[str, str] | None = None) -> str:
     """Replace every placeholder in the document by the character the dictionary reads it as
-    (most frequent first, each judged with the others left out). One that no letter explains
-    is left as pdfminer.six wrote it (a reference's text may open with it: `2 (cid:0)…. (2002).`
-    is a note, `2 . (2002).` is not), and a control character is dropped, as for other text,
+    (most frequent first, each judged with the others left out). A `(cid:N)` that no letter
+    explains becomes U+FFFD, one lost character shown as lost (not seven of pdfminer.six's
+    notation; and not dropped: a reference's text may open with it, `2 �…. (2002).` is a note,
+    `2 . (2002).` is not), and a control character is dropped, as for other text,
     unless it stands for a character ``kept`` names (``stand_ins``): that character comes back."""
     kept = kept or {}
     counts = Counter(m.group() for m in PLACEHOLDER.finditer(text))
@@ -109,7 +111,7 @@ def fill_placeholders(text: str, lex: Lexicon, fixes: Counter[str], kept: dict[s
         if token in kept and not ch:
             ch = kept[token]
         elif ch is None:
-            ch = token if token.startswith("(") else ""
+            ch = REPLACEMENT if token.startswith("(") else ""
         else:
             fixes["unmapped_glyph"] += k
         text = text.replace(token, ch)
