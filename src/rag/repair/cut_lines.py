@@ -1,6 +1,7 @@
 """Printed lines that pypdfium2 cut in two, put back together before the layout is read
 (`reflow` calls these where the text is a page's printed lines): at a superscript note number,
-and, on Chromium's PDFs, after a stacked cluster it wrote twice."""
+after a mark it set off the baseline, and, on Chromium's PDFs, after a stacked cluster it wrote
+twice."""
 
 from __future__ import annotations
 
@@ -180,4 +181,59 @@ def join_copy_cuts(texts: list[str], kinds: list[str]) -> int:
         for k in range(i + 1, j + 1):
             kinds[k], texts[k] = FILLER, ""
         joined += 1
+    return joined
+
+
+# A line that pypdfium2 cut after a mark it set off the baseline ends with it: a below vowel
+# (and the marks above that letter), or marks above the letter alone (an upper vowel, a tone).
+_BELOW_VOWEL_END = re.compile("[\u0e38\u0e39\u0e3a][\u0e47-\u0e4e]*$")
+_ABOVE_MARK_END = re.compile("[^\u0e31\u0e34-\u0e3a\u0e47-\u0e4e][\u0e31\u0e34-\u0e37\u0e47-\u0e4e]+$")
+# The habit shows where most lines ending with such a mark are cut (the two pieces make one
+# printed line): a document's own line ends fall on one now and then, full lines.
+_CUT_HABIT = 0.5
+_MIN_CUTS = 3
+# Text ends lines on an upper vowel or a tone far more often than on a below vowel (`ได้`,
+# `ที่`): a habit of cutting there must show on more lines.
+_MIN_ABOVE_CUTS = 10
+
+
+def join_mark_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], *, above: bool = True) -> int:
+    """pypdfium2 starts a new line where a glyph leaves the line's baseline: with a face that
+    sets its below vowels low (Umpush, large type), it cuts a printed line after nearly every
+    below vowel (`เหนือ/ใต้สายหลักที่เชื่อมแหล่งที่อยู่` + `อาศัยหลักของ…`), and with one that
+    sets its upper marks apart (Kinnari) after an upper vowel or a tone (`ภายใต้` + `การนำของ…`,
+    `ต้` + `องห`). Where most lines that end with marks of one kind (below, above) make one
+    printed line with the line after them (together between `CUT_LINE_MIN` and `CUT_LINE_MAX`
+    of a full line; after an upper mark, where a printed line cut three times leaves narrower
+    pieces, at most `CUT_LINE_MAX`), that is the extractor's habit, and those pairs go back
+    together; a full line that ends with such a mark, followed by the next full line, is wider.
+    A rest that opens a page, a numbered heading or an endnote heading stays. ``above``: False
+    for pdfminer.six's boxes, where a heading's box may stand between a line's pieces. Returns
+    how many rests were put back."""
+    full = full_width(texts, kinds)
+    joined = 0
+    for end in (_BELOW_VOWEL_END, _ABOVE_MARK_END) if above else (_BELOW_VOWEL_END,):
+        ends: list[tuple[int, int]] = []
+        cuts = 0
+        for i, t in enumerate(texts):
+            if kinds[i] or not end.search(t):
+                continue
+            j = next_line(texts, kinds, i)
+            if not is_text(texts, kinds, j) or opens_page[j]:
+                continue
+            ends.append((i, j))
+            pair = line_width(t) + line_width(texts[j])
+            cuts += (end is _ABOVE_MARK_END or CUT_LINE_MIN * full <= pair) and pair <= CUT_LINE_MAX * full
+        if cuts < (_MIN_ABOVE_CUTS if end is _ABOVE_MARK_END else _MIN_CUTS) or cuts <= _CUT_HABIT * len(ends):
+            continue
+        for i, j in reversed(ends):  # from the last, so a line cut twice comes back whole
+            rest = texts[j]
+            if kinds[i] or kinds[j] or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
+                continue
+            pair = line_width(texts[i]) + line_width(rest)
+            if pair > CUT_LINE_MAX * full or (end is _BELOW_VOWEL_END and pair < CUT_LINE_MIN * full):
+                continue
+            texts[i] += rest
+            kinds[j], texts[j] = FILLER, ""
+            joined += 1
     return joined

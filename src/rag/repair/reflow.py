@@ -21,13 +21,12 @@ from collections import Counter
 
 from rag.repair.box_pieces import join_spaced_pieces, order_box_pieces
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_pages
-from rag.repair.cut_lines import join_copy_cuts, join_marker_cuts, join_marker_rests
+from rag.repair.cut_lines import join_copy_cuts, join_mark_cuts, join_marker_cuts, join_marker_rests
 from rag.repair.foot_numbers import place_note_numbers
 from rag.repair.layout import FILLER, PAGEBREAK, glued_note_start, is_endnote_heading
 from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
 from rag.repair.lines import (
     CONTINUES,
-    CUT_LINE_MIN,
     LONE_NUMBER,
     full_width,
     has_text,
@@ -167,7 +166,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
                 k -= 1
     if printed_lines(texts, kinds):
         joined += join_copy_cuts(texts, kinds)
-        joined += join_below_vowel_cuts(texts, kinds, opens_page)
+        joined += join_mark_cuts(texts, kinds, opens_page, above=not boxed)
         joined += join_marker_cuts(texts, kinds)
         joined += join_marker_rests(texts, kinds)
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
@@ -205,49 +204,6 @@ def join_lone_mark_rests(texts: list[str], kinds: list[str], opens_page: list[bo
         if texts[i][-1:].isspace() or rest[:1].isspace() or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
             continue
         if line_width(texts[i]) + line_width(rest) > _LONE_MARK_FIT * full:
-            continue
-        texts[i] += rest
-        kinds[j], texts[j] = FILLER, ""
-        joined += 1
-    return joined
-
-
-# A line that pypdfium2 cut after a below vowel ends with it (and the marks above that letter).
-_BELOW_VOWEL_END = re.compile("[\u0e38\u0e39\u0e3a][\u0e47-\u0e4e]*$")
-# The habit shows where most lines ending with a below vowel are cut (the two pieces make one
-# printed line): a document's own line ends fall on a below vowel now and then, full lines.
-_CUT_HABIT = 0.5
-_MIN_CUTS = 3
-
-
-def join_below_vowel_cuts(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
-    """pypdfium2 starts a new line where a glyph sits lower than the line's baseline: with a
-    face that sets its below vowels low (Umpush, large type), it cuts a printed line after
-    nearly every below vowel (`เหนือ/ใต้สายหลักที่เชื่อมแหล่งที่อยู่` + `อาศัยหลักของ…`). Where
-    most lines that end with a below vowel make one printed line with the line after them
-    (together between `CUT_LINE_MIN` and `_LONE_MARK_FIT` of a full line), that is the
-    extractor's habit, and those pairs go back together; a full line that ends with a below
-    vowel, followed by the next full line, is wider. A rest that opens a page, a numbered
-    heading or an endnote heading stays. Returns how many rests were put back."""
-    full = full_width(texts, kinds)
-    ends: list[tuple[int, int]] = []
-    cuts = 0
-    for i, t in enumerate(texts):
-        if kinds[i] or not _BELOW_VOWEL_END.search(t):
-            continue
-        j = next_line(texts, kinds, i)
-        if not is_text(texts, kinds, j) or opens_page[j]:
-            continue
-        ends.append((i, j))
-        cuts += CUT_LINE_MIN * full <= line_width(t) + line_width(texts[j]) <= _LONE_MARK_FIT * full
-    if cuts < _MIN_CUTS or cuts <= _CUT_HABIT * len(ends):
-        return 0
-    joined = 0
-    for i, j in reversed(ends):  # from the last, so a line cut twice comes back whole
-        rest = texts[j]
-        if kinds[i] or kinds[j] or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
-            continue
-        if not CUT_LINE_MIN * full <= line_width(texts[i]) + line_width(rest) <= _LONE_MARK_FIT * full:
             continue
         texts[i] += rest
         kinds[j], texts[j] = FILLER, ""

@@ -1,0 +1,48 @@
+"""Printed lines pypdfium2 cut after a mark it set off the baseline (`reflow.join_mark_cuts`):
+its real text of a LibreOffice document in Kinnari, whose upper vowels and tones it cuts after
+(`ภายใต้` + `การนำของ ฮัสซัน อัล`), and made-up text whose full lines end on tones as Thai
+lines do (`ได้`, `ที่`), which stays as it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.document.structure import structure_document
+from rag.repair.text import repair_document
+
+_DATA = Path(__file__).parents[1] / "data"
+
+
+def _doc(text: str):
+    return structure_document(repair_document(text), doc_id="d", title="d")
+
+
+def test_lines_cut_after_upper_marks_go_back_together_and_read_as_no_headings() -> None:
+    """Kinnari: 17 of the 29 lines ending on an upper mark make at most one printed line with
+    the next; the pieces had read as headings (`การนำของ ฮัสซัน อัล`), their text lost from the
+    body."""
+    text = (_DATA / "lo_kinnari_upper_mark_cuts.pdfium.txt").read_text(encoding="utf-8")
+    assert "ภายใต้\nการนำของ ฮัสซัน อัล\n" in text
+    doc = _doc(text)
+    assert [s.title for s in doc.sections][-3:] == ["อิสลามนิยม", "Super Bowl 50", "โครงการอะพอลโล"]
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "ซูดานมีระบอบการปกครองแบบ อิสลาม ภายใต้การนำของ ฮัสซัน อัล" in body
+    assert "ทำให้ช่วยเหลือลูกเรือได้ลำบาก นักบิน" in body.replace("\n", " ")
+
+
+def test_full_lines_that_end_on_a_tone_stay_lines_and_a_heading_after_one_stays() -> None:
+    """Thai lines end on `ได้`, `ที่`, `นี้` as often as anywhere: full lines, each followed
+    by the next full line (two lines' width), show no cutting habit, and a short heading after
+    a paragraph that ended on a tone stays a heading."""
+    full = [
+        "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้ได้",
+        "นักกีฬาหลายคนได้รับการคัดเลือกจากทีมเยาวชนของสโมสรที่",
+        "ฝึกซ้อมอย่างหนักตลอดทั้งปีเพื่อเตรียมความพร้อมสำหรับนี้",
+    ]
+    lines = []
+    for k in range(12):
+        lines += [f"หัวข้อที่ {k + 1} ของเรื่องนี้", *full, "จบย่อหน้านี้แล้วก็ได้", ""]
+    doc = _doc("\n".join(lines) + "\n")
+    assert len(doc.sections) == 12
+    assert [p.text.count("ผู้บริหารทีมฟุตบอล") for p in doc.paragraphs] == [1] * 12
+    assert all(p.text.endswith("จบย่อหน้านี้แล้วก็ได้") for p in doc.paragraphs)
