@@ -46,3 +46,19 @@ def test_full_lines_that_end_on_a_tone_stay_lines_and_a_heading_after_one_stays(
     assert len(doc.sections) == 12
     assert [p.text.count("ผู้บริหารทีมฟุตบอล") for p in doc.paragraphs] == [1] * 12
     assert all(p.text.endswith("จบย่อหน้านี้แล้วก็ได้") for p in doc.paragraphs)
+
+
+def test_a_clusters_copy_alone_on_its_line_is_dropped() -> None:
+    """Chromium + Laksaman: pypdfium2 wrote a stacked cluster twice and cut the printed line on
+    both sides of the copy (`โลกของตนเองขึ้น` + `ขึ้` + `ใหม่อย่าง…`), 32 times; the copies
+    had read as headings (`ขึ้`, `นั้`, `ตั้`), then, with the cuts after upper marks put back,
+    as the next line's start (`ขึ้ใหม่`)."""
+    text = (_DATA / "chrome_lone_cluster_copies.pdfium.txt").read_text(encoding="utf-8")
+    assert "โลกของตนเองขึ้น\nขึ้\nใหม่อย่างจริงจัง" in text
+    doc = _doc(text)
+    assert [s.title.replace(" ", "") for s in doc.sections][-3:] == [
+        "1.คณะกรรมการระหว่างรัฐบาลว่าด้วยการเปลี่ยนแปลงสภาพภูมิอากาศ", "2.จีน:เทคโนโลยีอำนาจและการทูต",
+        "3.จักรวรรดินิยม"]
+    body = "".join(p.text for p in doc.paragraphs).replace("\n", "").replace(" ", "")
+    assert "สร้างจักรวรรดิทั่วโลกของตนเองขึ้นใหม่อย่างจริงจัง" in body
+    assert "ขึ้ใหม่" not in body

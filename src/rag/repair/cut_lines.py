@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from rag.repair.columns import NUMBERED_LINE
-from rag.repair.displaced import ends_after_copy, without_copies, writes_clusters_twice
+from rag.repair.displaced import copies_end_of, ends_after_copy, without_copies, writes_clusters_twice
 from rag.repair.layout import FILLER, PAGE_NUMBER, PAGEBREAK, is_endnote_heading, thai_share
 from rag.repair.lines import (
     CUT_LINE_MAX,
@@ -154,6 +154,28 @@ def join_marker_rests(texts: list[str], kinds: list[str]) -> int:
             kinds[m], texts[m] = FILLER, ""
         joined += 1
     return joined
+
+
+# Lines that are a copy alone: this many in a document are the extractor's habit (a line break
+# may fall between `ที่` and `ที่` in a writer's own text once).
+_LONE_COPIES = 3
+
+
+def drop_lone_copies(texts: list[str], kinds: list[str]) -> int:
+    """Where pypdfium2 cut a printed line on both sides of a stacked cluster it wrote twice, the
+    copy stands alone on a line under the line it copies (`…ของตนเองขึ้น` + `ขึ้` + `ใหม่…`) and
+    read as a heading or glued to the next line's start; a document that shows it
+    `_LONE_COPIES` times or more has the copies dropped. Returns how many."""
+    lone = []
+    for j in range(len(texts)):
+        i = prev_line(kinds, j)
+        if is_text(texts, kinds, j) and is_text(texts, kinds, i) and copies_end_of(texts[j], texts[i]):
+            lone.append(j)
+    if len(lone) < _LONE_COPIES:
+        return 0
+    for j in lone:
+        kinds[j], texts[j] = FILLER, ""
+    return len(lone)
 
 
 def join_copy_cuts(texts: list[str], kinds: list[str]) -> int:

@@ -156,6 +156,13 @@ def without_copies(line: str) -> str:
     return _COPY_SPACED.sub(r"\1\2", line)
 
 
+def copies_end_of(line: str, above: str) -> bool:
+    """``line`` is nothing but a stacked cluster that ends the line ``above`` (within its last
+    letters): pypdfium2 wrote Chromium's cluster again and cut the line on both sides of the
+    copy (`โลกของตนเองขึ้น` + `ขึ้` + `ใหม่อย่าง…`)."""
+    return _STACKED.fullmatch(line.strip()) is not None and line.strip() in above.rstrip()[-_SPACE_WITHIN - 2:]
+
+
 def ends_after_copy(line: str) -> bool:
     """The line ends where pypdfium2 cuts after a cluster it wrote twice (see `cut_lines`)."""
     return _ENDS_AFTER_COPY.search(line.rstrip()) is not None

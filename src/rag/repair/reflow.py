@@ -21,7 +21,13 @@ from collections import Counter
 
 from rag.repair.box_pieces import join_spaced_pieces, order_box_pieces
 from rag.repair.columns import NUMBERED_LINE, boxes_every_line, deinterleave_pages
-from rag.repair.cut_lines import join_copy_cuts, join_mark_cuts, join_marker_cuts, join_marker_rests
+from rag.repair.cut_lines import (
+    drop_lone_copies,
+    join_copy_cuts,
+    join_mark_cuts,
+    join_marker_cuts,
+    join_marker_rests,
+)
 from rag.repair.foot_numbers import place_note_numbers
 from rag.repair.layout import FILLER, PAGEBREAK, glued_note_start, is_endnote_heading
 from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
@@ -165,6 +171,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
                     kinds[k], texts[k] = FILLER, ""
                 k -= 1
     if printed_lines(texts, kinds):
+        joined += drop_lone_copies(texts, kinds)
         joined += join_copy_cuts(texts, kinds)
         joined += join_mark_cuts(texts, kinds, opens_page, above=not boxed)
         joined += join_marker_cuts(texts, kinds)
