@@ -62,3 +62,17 @@ def test_a_clusters_copy_alone_on_its_line_is_dropped() -> None:
     body = "".join(p.text for p in doc.paragraphs).replace("\n", "").replace(" ", "")
     assert "สร้างจักรวรรดิทั่วโลกของตนเองขึ้นใหม่อย่างจริงจัง" in body
     assert "ขึ้ใหม่" not in body
+
+
+def test_a_copy_that_ends_on_thanthakhat_is_dropped_and_its_line_made_whole() -> None:
+    """Chromium + Garuda: the copy is `ธิ์` (THANTHAKHAT stacks as a tone does) under
+    `ของผู้มีสิทธิ์เ`, and the rest of the printed line, `ลือกตั้ง…`, goes back onto it; they
+    had read as `ผู้มีสิทธิ์เธิ์` with `ลือกตั้ง` apart."""
+    text = (_DATA / "chrome_lone_copy_with_thanthakhat.pdfium.txt").read_text(encoding="utf-8")
+    assert "ของผู้มีสิทธิ์เ\nธิ์\nลือกตั้ง" in text
+    doc = _doc(text)
+    body = "".join(p.text for p in doc.paragraphs).replace("\n", "").replace(" ", "")
+    assert "ของผู้มีสิทธิ์เลือกตั้งชาวสกอตแลนด์" in body
+    assert "ธิ์ธิ์" not in body and "เธิ์" not in body
+    assert [s.title.replace(" ", "") for s in doc.sections][:4] == [
+        "รัฐสภาสกอตแลนด์", "แม่น้ำไรน์", "โครงการอะพอลโล", "ทฤษฎีความซับซ้อนในการคำนวณ"]

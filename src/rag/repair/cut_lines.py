@@ -165,16 +165,25 @@ def drop_lone_copies(texts: list[str], kinds: list[str]) -> int:
     """Where pypdfium2 cut a printed line on both sides of a stacked cluster it wrote twice, the
     copy stands alone on a line under the line it copies (`…ของตนเองขึ้น` + `ขึ้` + `ใหม่…`) and
     read as a heading or glued to the next line's start; a document that shows it
-    `_LONE_COPIES` times or more has the copies dropped. Returns how many."""
+    `_LONE_COPIES` times or more has the copies dropped, and the rest of the printed line
+    after each goes back onto the line it copies where the two fit on one printed line and the
+    rest opens no heading of its own. Returns how many copies were dropped."""
     lone = []
     for j in range(len(texts)):
         i = prev_line(kinds, j)
         if is_text(texts, kinds, j) and is_text(texts, kinds, i) and copies_end_of(texts[j], texts[i]):
-            lone.append(j)
+            lone.append((i, j))
     if len(lone) < _LONE_COPIES:
         return 0
-    for j in lone:
+    full = full_width(texts, kinds)
+    for i, j in reversed(lone):
         kinds[j], texts[j] = FILLER, ""
+        k = next_line(texts, kinds, j)
+        if (not is_text(texts, kinds, k) or kinds[i] or _opens_heading(texts[k], next_text(texts, kinds, k))
+                or line_width(texts[i]) + line_width(texts[k]) > CUT_LINE_MAX * full):
+            continue
+        texts[i] = texts[i].rstrip() + texts[k]
+        kinds[k], texts[k] = FILLER, ""
     return len(lone)
 
 

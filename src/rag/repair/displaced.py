@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.thai.chars import CONSONANTS, LEAD_VOWELS, LETTERS, SARA_AA, TONES, spelling_units
+from rag.thai.chars import CONSONANTS, LEAD_VOWELS, LETTERS, SARA_AA, TONE_LIKE, TONES, spelling_units
 from rag.thai.lexicon import Lexicon
 
 _UPPER = "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e47"  # ั ิ ี ึ ื ็
@@ -156,11 +156,15 @@ def without_copies(line: str) -> str:
     return _COPY_SPACED.sub(r"\1\2", line)
 
 
+# A stacked cluster standing alone: THANTHAKHAT stacks as a tone does (`ธิ์`).
+_LONE_STACKED = re.compile(f"{_C}[{_UPPER}][{TONE_LIKE}]")
+
+
 def copies_end_of(line: str, above: str) -> bool:
     """``line`` is nothing but a stacked cluster that ends the line ``above`` (within its last
     letters): pypdfium2 wrote Chromium's cluster again and cut the line on both sides of the
-    copy (`โลกของตนเองขึ้น` + `ขึ้` + `ใหม่อย่าง…`)."""
-    return _STACKED.fullmatch(line.strip()) is not None and line.strip() in above.rstrip()[-_SPACE_WITHIN - 2:]
+    copy (`โลกของตนเองขึ้น` + `ขึ้` + `ใหม่อย่าง…`, `ของผู้มีสิทธิ์เ` + `ธิ์` + `ลือกตั้ง…`)."""
+    return _LONE_STACKED.fullmatch(line.strip()) is not None and line.strip() in above.rstrip()[-_SPACE_WITHIN - 2:]
 
 
 def ends_after_copy(line: str) -> bool:
