@@ -1,6 +1,7 @@
-"""Notes that stand between a page's two columns in the text an extractor gives, and the page
-furniture that pdftotext cuts into pieces: real texts of documents the test suite's producers
-made (tests/pdf_producers.py), LibreOffice's set in two columns, Chromium's in one."""
+"""Notes that stand between a page's two columns in the text an extractor gives, a page's notes
+under a number of the text set alone, and the page furniture that pdftotext cuts into pieces:
+real texts of documents the test suite's producers made (tests/pdf_producers.py), LibreOffice's
+set in one or two columns, Chromium's in one."""
 
 from __future__ import annotations
 
@@ -93,3 +94,15 @@ def test_endnotes_whose_authors_the_face_lost_keep_their_numbers() -> None:
     assert doc.references[3].text.startswith("(2022). Oxygen.")
     assert doc.references[5].text.startswith("Asian Development Bank. (2002, September 12).")
     assert doc.references[13].text.startswith("Bratosin-Vasilache, C.")
+
+
+def test_a_number_alone_over_the_pages_notes_opens_no_note_when_its_number_opens_one_below() -> None:
+    """pypdfium2 wrote a raised marker before the number it follows (`ครั้งที่6` + `4`, for
+    `ครั้งที่ 4⁶`), and the `4` alone, with a paragraph under it, read as note 4's number: the
+    paragraph went into the note and the page's own `4 ISTIC. …` after it. A block whose first
+    number stands alone and comes again glued to its text is running text."""
+    text = (_DATA / "lo_number_alone_over_notes.pdfium.txt").read_text(encoding="utf-8")
+    assert "อุตสาหกรรมครั้งที่6\n4\nการทูตเชิงเทคโนโลยีของจีนสามารถ" in text
+    doc = _doc("lo_number_alone_over_notes.pdfium.txt")
+    assert doc.references[4].text.startswith("ISTIC. (n.d.). About ISTIC.")
+    assert "การทูตเชิงเทคโนโลยีของจีนสามารถอธิบายได้จากกรณีของการขยาย" in " ".join(p.text for p in doc.paragraphs)

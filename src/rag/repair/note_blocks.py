@@ -256,11 +256,13 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
         # lines opening with two numbers in a row before the first one (notes that a stray number
         # came before; one alone may be a wrapped `8(3), 294-302.`), with the page's next note
         # when the block opened with another (a count restarted or skipped), or with the first
-        # number again, set otherwise (`3. การดื้อแพ่ง`, a numbered heading, then `3ISTIC.`): the
-        # block opened on a line of running text
+        # number again, set otherwise (`3. การดื้อแพ่ง`, a numbered heading, then `3ISTIC.`; a
+        # number alone, the text's own, then `4 ISTIC.`): the block opened on a line of running
+        # text
         earlier: set[int] = set()
         skipped = False
         form = number_form(raws[first].text[:start[1]])
+        alone = LONE_NUMBER.match(raws[first].text) is not None
         for at in range(pos + 1, len(body)):
             k = body[at]
             if not any(c.isalnum() for c in raws[k].text):
@@ -275,7 +277,8 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
             if nxt is not None and nxt[0] < notes[0][1]:
                 earlier.add(nxt[0])
             skipped = skipped or (nxt is not None and nxt[0] == last_note + 1 != notes[0][1])
-            skipped = skipped or (nxt is not None and nxt[0] == notes[0][1] and number_form(raws[k].text[:nxt[1]]) != form)
+            skipped = skipped or (nxt is not None and nxt[0] == notes[0][1] and (
+                number_form(raws[k].text[:nxt[1]]) != form or alone != (LONE_NUMBER.match(raws[k].text) is not None)))
         misplaced = skipped or any(n + 1 in earlier for n in earlier)
         before = above + [raws[k].text for k in body[:pos]]
         # Notes are set in smaller type: most of a note's wrapped lines hold more than the body's
