@@ -57,6 +57,19 @@ def test_without_the_habit_a_copy_whose_readings_are_both_words_stays() -> None:
     assert repair_query("สิ่งที่มีที่มาจากอดีต") == "สิ่งที่มีที่มาจากอดีต"
 
 
+def test_a_letter_with_thanthakhat_written_twice_goes_where_the_document_has_the_habit() -> None:
+    """pypdfium2 writes a letter with THANTHAKHAT twice as it does a stacked cluster
+    (`ภาพลักษณ์ขณ์ ของ`, `สิทธิ์ใธิ์ นการ`: the copy, its space, the rest of the syllable). In a
+    document with the habit such a copy goes where the dictionary reads the words better without
+    it; never with no space right after it (`ฮาร์วาร์ด` is a name), nor without the habit
+    (pdftotext spells some justified lines out letter by letter: `ฮ า ร ์ ว า ร ์ ด`)."""
+    lex = lexicon()
+    assert repeated_clusters("เป็นภาพลักษณ์ขณ์ องประเทศ", lex, Counter(), twice=True) == "เป็นภาพลักษณ์ของประเทศ"
+    assert repeated_clusters("ผู้มีสิทธิ์ใธิ์ นการเลือกตั้ง", lex, Counter(), twice=True) == "ผู้มีสิทธิ์ในการเลือกตั้ง"
+    assert repeated_clusters("มหาวิทยาลัยฮาร์วาร์ดได้ยกเลิก", lex, Counter(), twice=True) == "มหาวิทยาลัยฮาร์วาร์ดได้ยกเลิก"
+    assert repeated_clusters("เป็นภาพลักษณ์ขณ์ องประเทศ", lex, Counter()) == "เป็นภาพลักษณ์ขณ์ องประเทศ"
+
+
 def test_a_note_number_that_opens_the_rest_of_its_line_goes_back_onto_the_line() -> None:
     """Kinnari: no cluster written twice, but every raised number starts a line. Read as lines,
     `2 และยังเป็นเส้นทาง…ไป` is a short line, and the paragraph's last line under it stood

@@ -36,6 +36,9 @@ _LONG = 4
 _COMMON = 12.0
 # a consonant with an upper vowel and a tone: the cluster that is written twice
 _STACKED = re.compile(f"{_C}[{_UPPER}][{TONES}]")
+# What pypdfium2 writes twice: a stacked cluster, or a letter with THANTHAKHAT (`ณ์`, `ธิ์`:
+# `ลักษณ์ขณ์ อง`, `สิทธิ์ใธิ์นการ`).
+_COPIED = re.compile(f"{_STACKED.pattern}|{_C}[{_UPPER}]?\u0e4c")
 
 
 def _run_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -180,9 +183,12 @@ def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str], twice: bool 
     writer's own and is left alone, unless the document has the habit (`twice`): then a copy
     with no space after it goes where the dictionary reads the text better without it
     (`ตั้งตั้ถิ่น`), and an exact copy of cluster and letters with the space between them
-    (`ที่มีที่ มี`) goes where the text reads no worse without it."""
+    (`ที่มีที่ มี`) goes where the text reads no worse without it. A letter with THANTHAKHAT
+    written twice (`ลักษณ์ขณ์ อง`) goes only in such a document, with the space right after the
+    copy: `ฮาร์วาร์ด` repeats one as written, and pdftotext spells some lines out with a space
+    after every letter."""
     pos = 0
-    while (m := _STACKED.search(text, pos)) is not None:
+    while (m := _COPIED.search(text, pos)) is not None:
         cluster = m.group(0)
         again = text.find(cluster, m.end(), m.end() + 3 + len(cluster))
         pos = m.start() + 1
@@ -190,8 +196,9 @@ def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str], twice: bool 
             continue
         end = again + len(cluster)
         spaced = " " in text[end:end + _SPACE_WITHIN]
-        if not (spaced or twice):
-            continue
+        if not (spaced or twice) or (_STACKED.fullmatch(cluster) is None and not (twice and text[end:end + 1] == " ")):
+            continue  # (a letter with THANTHAKHAT only in a document with the habit, the space right
+            # after it: `ฮาร์วาร์ด` is a name, and pdftotext spells some lines out letter by letter)
         if text[end:end + 1] == " ":
             end += 1
         lo, hi = _run_bounds(text, m.start(), end)
