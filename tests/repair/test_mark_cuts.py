@@ -1,10 +1,12 @@
-"""Printed lines pypdfium2 cut after a mark it set off the baseline (`reflow.join_mark_cuts`):
-its real text of a LibreOffice document in Kinnari, whose upper vowels and tones it cuts after
-(`ภายใต้` + `การนำของ ฮัสซัน อัล`), and made-up text whose full lines end on tones as Thai
-lines do (`ได้`, `ที่`), which stays as it is."""
+"""Printed lines pypdfium2 cut, or ran together, put back: cut after a mark it set off the
+baseline (`cut_lines.join_mark_cuts`; its real text of a LibreOffice document in Kinnari, whose
+upper vowels and tones it cuts after, `ภายใต้` + `การนำของ ฮัสซัน อัล`, and made-up text whose
+full lines end on tones as Thai lines do, `ได้`, `ที่`, which stays as it is), on both sides of
+a cluster it wrote twice (Chromium), and run together after a line-end hyphen (XeLaTeX)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rag.document.structure import structure_document
@@ -76,3 +78,18 @@ def test_a_copy_that_ends_on_thanthakhat_is_dropped_and_its_line_made_whole() ->
     assert "ธิ์ธิ์" not in body and "เธิ์" not in body
     assert [s.title.replace(" ", "") for s in doc.sections][:4] == [
         "รัฐสภาสกอตแลนด์", "แม่น้ำไรน์", "โครงการอะพอลโล", "ทฤษฎีความซับซ้อนในการคำนวณ"]
+
+
+def test_a_hyphen_pypdfium2_wrote_as_fffe_ends_its_line_again() -> None:
+    """XeLaTeX: pypdfium2 writes a hyphen that ended a printed line as U+FFFE and drops the line
+    break after it, so a page's last body line (`เอกสาร Doc-`) ran on into its first note
+    (`1López-Aranguren, …`), which was lost into the body. The break comes back; a word that
+    goes on in lower case stays whole (`Diplo\ufffemacy`), a URL keeps its hyphen."""
+    text = (_DATA / "tex_hyphen_as_fffe.pdfium.txt").read_text(encoding="utf-8")
+    assert "เอกสาร Doc\ufffe1López-Aranguren" in text
+    doc = _doc(text)
+    assert doc.references[1].text.startswith("López-Aranguren, J. L. (2023). Japan’s Science and Technology")
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "López" not in body and "\ufffe" not in body
+    assert re.search(r"เอกสาร Doc\W?ument 79 \(2022\)", body)  # (the note stood between its halves)
+    assert "Technology Diplomacy: Society 5.0" in doc.references[1].text

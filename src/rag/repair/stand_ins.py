@@ -62,3 +62,25 @@ def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
         text = re.sub(f"{after}|{before}", placeholder, text)
         kept[placeholder] = ch
     return text, kept
+
+
+# pypdfium2 writes a hyphen that ended a printed line as U+FFFE and drops the line break after
+# it: the U+FFFE, the word before it and the character after it.
+_LINE_END_HYPHEN = re.compile("(\\S*)\ufffe(.?)")
+_URL_PIECE = re.compile(r"://|www\.|/")
+
+
+def line_end_hyphens(raw: str) -> str:
+    """Where pypdfium2 wrote U+FFFE for a hyphen that ended a printed line and ran the next line
+    on (`Doc\ufffe1López…`: a page's first note run onto its last body line), the line break
+    comes back, with the hyphen in a URL, whose own it is; a word that goes on in lower case was
+    broken at a syllable (`Diplo\ufffemacy`) and stays whole. Whole documents only: the
+    text's lines change."""
+
+    def back(m: re.Match[str]) -> str:
+        before, after = m.groups()
+        if _URL_PIECE.search(before):
+            return f"{before}-\n{after}"
+        return before + ("" if after.islower() and after.isascii() else "\n") + after
+
+    return _LINE_END_HYPHEN.sub(back, raw)

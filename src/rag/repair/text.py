@@ -35,7 +35,7 @@ from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.note_blocks import page_foot_notes
 from rag.repair.reflow import reflow
 from rag.repair.spacing import am_written_whole
-from rag.repair.stand_ins import mark_stand_ins
+from rag.repair.stand_ins import line_end_hyphens, mark_stand_ins
 from rag.repair.unmapped import (
     drop_added_marks,
     fill_absent_marks,
@@ -326,6 +326,8 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
     (`repair_reflow`)."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
+    if paragraphs:
+        raw = line_end_hyphens(raw)
     raw, stand_ins = mark_stand_ins(raw)
     raw = fill_spaced_letter(fill_placeholders(raw, lexicon(), fixes, stand_ins), lexicon(), fixes)
     lines = raw.split("\n")
