@@ -93,3 +93,17 @@ def test_a_hyphen_pypdfium2_wrote_as_fffe_ends_its_line_again() -> None:
     assert "López" not in body and "\ufffe" not in body
     assert re.search(r"เอกสาร Doc\W?ument 79 \(2022\)", body)  # (the note stood between its halves)
     assert "Technology Diplomacy: Society 5.0" in doc.references[1].text
+
+
+def test_two_copies_in_a_row_go_and_the_line_comes_back_whole() -> None:
+    """Chromium + Laksaman: pypdfium2 wrote `นี้` and `จึ` again, each alone on a line (`จึ` has
+    no tone), under `…เหล่านี้จึ`, and the rest `งนำไปสู่…` under them: both copies go, the rest
+    goes back onto the line they copy (it had read `เหล่านี้จึจึงนำ`)."""
+    full = "ผู้บริหารทีมฟุตบอลได้ประกาศรายชื่อนักกีฬาชุดใหม่ในฤดูกาลนี้แล้วก็ตาม"
+    lines = []
+    for _ in range(3):
+        lines += [full, full, "กระบวนการเหล่านี้จึ", "นี้", "จึ", "งนำไปสู่การส่งเสริมอธิปไตยทางเทคโนโลยีของยุโรป", full,
+                  "จบย่อหน้า", ""]
+    body = "".join(p.text for p in _doc("\n".join(lines) + "\n").paragraphs).replace(" ", "")
+    assert body.count("กระบวนการเหล่านี้จึงนำไปสู่การส่งเสริม") == 3
+    assert "จึจึ" not in body and "นี้นี้" not in body

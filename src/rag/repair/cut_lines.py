@@ -168,20 +168,26 @@ def drop_lone_copies(texts: list[str], kinds: list[str]) -> int:
     `_LONE_COPIES` times or more has the copies dropped, and the rest of the printed line
     after each goes back onto the line it copies where the two fit on one printed line and the
     rest opens no heading of its own. Returns how many copies were dropped."""
-    lone = []
+    lone: list[int] = []
     for j in range(len(texts)):
         i = prev_line(kinds, j)
+        while lone and i == lone[-1]:  # (copies in a row, `นี้` + `จึ`, copy the same line)
+            i = prev_line(kinds, i)
         if is_text(texts, kinds, j) and is_text(texts, kinds, i) and copies_end_of(texts[j], texts[i]):
-            lone.append((i, j))
+            lone.append(j)
     if len(lone) < _LONE_COPIES:
         return 0
-    full = full_width(texts, kinds)
-    for i, j in reversed(lone):
+    for j in lone:
         kinds[j], texts[j] = FILLER, ""
-        k = next_line(texts, kinds, j)
-        if (not is_text(texts, kinds, k) or kinds[i] or _opens_heading(texts[k], next_text(texts, kinds, k))
-                or line_width(texts[i]) + line_width(texts[k]) > CUT_LINE_MAX * full):
+    full = full_width(texts, kinds)
+    done: set[int] = set()
+    for j in reversed(lone):
+        i, k = prev_line(kinds, j), next_line(texts, kinds, j)
+        if i in done or not is_text(texts, kinds, i) or not is_text(texts, kinds, k) \
+                or _opens_heading(texts[k], next_text(texts, kinds, k)) \
+                or line_width(texts[i]) + line_width(texts[k]) > CUT_LINE_MAX * full:
             continue
+        done.add(i)
         texts[i] = texts[i].rstrip() + texts[k]
         kinds[k], texts[k] = FILLER, ""
     return len(lone)
@@ -250,8 +256,8 @@ def join_mark_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], *
             if kinds[i] or not end.search(t):
                 continue
             j = next_line(texts, kinds, i)
-            if not is_text(texts, kinds, j) or opens_page[j]:
-                continue
+            if not is_text(texts, kinds, j) or opens_page[j] or (end is _ABOVE_MARK_END and j != i + 1):
+                continue  # (pypdfium2 writes the pieces of a line cut after an upper mark one under the other)
             ends.append((i, j))
             pair = line_width(t) + line_width(texts[j])
             cuts += (end is _ABOVE_MARK_END or CUT_LINE_MIN * full <= pair) and pair <= CUT_LINE_MAX * full

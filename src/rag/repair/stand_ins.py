@@ -15,6 +15,8 @@ toward the habit too, 14-145 in the texts with it, 0-2 in the others); a digit n
 another digit (`1851`, `ปี 2566`) and, after a word, only where Thai goes on (`นั1น`, `นี1
 และ`) or the line ends, not where a note's marker ends the word (`ชาติ1  หรือ`: LibreOffice sets
 two spaces after one).
+And pypdfium2's U+FFFE, which stands for a hyphen that ended a printed line and for the line
+break it drops after it (`line_end_hyphens`).
 Written here because it is ours: the extractors give the character as the font maps it."""
 
 from __future__ import annotations

@@ -344,7 +344,8 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
 
 
 def repair_document(raw: str, *, paragraphs: bool = True) -> Repaired:
-    """Repair a whole document: one `Line` per "\\n"-separated input line, markers as data.
+    """Repair a whole document: one `Line` per "\\n"-separated input line (with `paragraphs`,
+    after the lines pypdfium2 ran together at a line-end hyphen are parted), markers as data.
 
     With `paragraphs` (the default) a line that continues the previous one is read as its
     continuation when telling markers from numbers; `repair_lines` turns that off, since it
