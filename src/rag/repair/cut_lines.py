@@ -162,9 +162,9 @@ _LONE_COPIES = 3
 
 
 def drop_lone_copies(texts: list[str], kinds: list[str]) -> int:
-    """Where pypdfium2 cut a printed line on both sides of a stacked cluster it wrote twice, the
-    copy stands alone on a line under the line it copies (`…ของตนเองขึ้น` + `ขึ้` + `ใหม่…`) and
-    read as a heading or glued to the next line's start; a document that shows it
+    """Where pypdfium2 cut a printed line on both sides of a cluster it wrote twice, the copy
+    stands alone on a line under the line it copies (`…ของตนเองขึ้น` + `ขึ้` + `ใหม่…`; two in a
+    row, `นี้` + `จึ`) and read as a heading or glued to the next line's start; a document that shows it
     `_LONE_COPIES` times or more has the copies dropped, and the rest of the printed line
     after each goes back onto the line it copies where the two fit on one printed line and the
     rest opens no heading of its own. Returns how many copies were dropped."""

@@ -161,14 +161,14 @@ def without_copies(line: str) -> str:
 
 # A cluster standing alone: a letter with an upper vowel, and a tone or THANTHAKHAT on it or
 # not (`นี้`, `ธิ์`, `จึ`).
-_LONE_STACKED = re.compile(f"{_C}[{_UPPER}][{TONE_LIKE}]?")
+_LONE_CLUSTER = re.compile(f"{_C}[{_UPPER}][{TONE_LIKE}]?")
 
 
 def copies_end_of(line: str, above: str) -> bool:
     """``line`` is nothing but a cluster that ends the line ``above`` (within its last
     letters): pypdfium2 wrote Chromium's cluster again and cut the line on both sides of the
     copy (`โลกของตนเองขึ้น` + `ขึ้` + `ใหม่อย่าง…`, `ของผู้มีสิทธิ์เ` + `ธิ์` + `ลือกตั้ง…`)."""
-    return _LONE_STACKED.fullmatch(line.strip()) is not None and line.strip() in above.rstrip()[-_SPACE_WITHIN - 2:]
+    return _LONE_CLUSTER.fullmatch(line.strip()) is not None and line.strip() in above.rstrip()[-_SPACE_WITHIN - 2:]
 
 
 def ends_after_copy(line: str) -> bool:
