@@ -221,17 +221,16 @@ def join_copy_cuts(texts: list[str], kinds: list[str]) -> int:
     return joined
 
 
-# A line that pypdfium2 cut after a mark it set off the baseline ends with it: a below vowel
-# (and the marks above that letter), or marks above the letter alone (an upper vowel, a tone).
-_BELOW_VOWEL_END = re.compile("[\u0e38\u0e39\u0e3a][\u0e47-\u0e4e]*$")
-_ABOVE_MARK_END = re.compile("[^\u0e31\u0e34-\u0e3a\u0e47-\u0e4e][\u0e31\u0e34-\u0e37\u0e47-\u0e4e]+$")
+# What a line that pypdfium2 cut after a mark it set off the baseline ends with, the fewest such
+# cuts that show the habit, and whether its pieces come one under the other and may be
+# narrower than a printed line (cut three times): a below vowel (and the marks above that
+# letter); marks above the letter alone (an upper vowel, a tone), where the habit must show on
+# more lines, text ending lines on `ได้`, `ที่` far more often than on a below vowel.
+_BELOW_VOWEL_CUT = (re.compile("[\u0e38\u0e39\u0e3a][\u0e47-\u0e4e]*$"), 3, False)
+_ABOVE_MARK_CUT = (re.compile("[^\u0e31\u0e34-\u0e3a\u0e47-\u0e4e][\u0e31\u0e34-\u0e37\u0e47-\u0e4e]+$"), 10, True)
 # The habit shows where most lines ending with such a mark are cut (the two pieces make one
 # printed line): a document's own line ends fall on one now and then, full lines.
 _CUT_HABIT = 0.5
-_MIN_CUTS = 3
-# Text ends lines on an upper vowel or a tone far more often than on a below vowel (`ได้`,
-# `ที่`): a habit of cutting there must show on more lines.
-_MIN_ABOVE_CUTS = 10
 
 
 def join_mark_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], *, above: bool = True) -> int:
@@ -249,28 +248,27 @@ def join_mark_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], *
     how many rests were put back."""
     full = full_width(texts, kinds)
     joined = 0
-    for end in (_BELOW_VOWEL_END, _ABOVE_MARK_END) if above else (_BELOW_VOWEL_END,):
+    for end, least, narrow in (_BELOW_VOWEL_CUT, _ABOVE_MARK_CUT) if above else (_BELOW_VOWEL_CUT,):
+
+        def one_line(i: int, j: int, narrow: bool = narrow) -> bool:
+            pair = line_width(texts[i]) + line_width(texts[j])
+            return (narrow or CUT_LINE_MIN * full <= pair) and pair <= CUT_LINE_MAX * full
+
         ends: list[tuple[int, int]] = []
-        cuts = 0
         for i, t in enumerate(texts):
             if kinds[i] or not end.search(t):
                 continue
             j = next_line(texts, kinds, i)
-            if not is_text(texts, kinds, j) or opens_page[j] or (end is _ABOVE_MARK_END and j != i + 1):
-                continue  # (pypdfium2 writes the pieces of a line cut after an upper mark one under the other)
-            ends.append((i, j))
-            pair = line_width(t) + line_width(texts[j])
-            cuts += (end is _ABOVE_MARK_END or CUT_LINE_MIN * full <= pair) and pair <= CUT_LINE_MAX * full
-        if cuts < (_MIN_ABOVE_CUTS if end is _ABOVE_MARK_END else _MIN_CUTS) or cuts <= _CUT_HABIT * len(ends):
+            if is_text(texts, kinds, j) and not opens_page[j] and not (narrow and j != i + 1):
+                ends.append((i, j))
+        cuts = sum(one_line(i, j) for i, j in ends)
+        if cuts < least or cuts <= _CUT_HABIT * len(ends):
             continue
         for i, j in reversed(ends):  # from the last, so a line cut twice comes back whole
-            rest = texts[j]
-            if kinds[i] or kinds[j] or NUMBERED_LINE.match(rest) or is_endnote_heading(rest):
+            if kinds[i] or kinds[j] or NUMBERED_LINE.match(texts[j]) or is_endnote_heading(texts[j]) \
+                    or not one_line(i, j):
                 continue
-            pair = line_width(texts[i]) + line_width(rest)
-            if pair > CUT_LINE_MAX * full or (end is _BELOW_VOWEL_END and pair < CUT_LINE_MIN * full):
-                continue
-            texts[i] += rest
+            texts[i] += texts[j]
             kinds[j], texts[j] = FILLER, ""
             joined += 1
     return joined
