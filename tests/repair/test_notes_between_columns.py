@@ -106,3 +106,20 @@ def test_a_number_alone_over_the_pages_notes_opens_no_note_when_its_number_opens
     doc = _doc("lo_number_alone_over_notes.pdfium.txt")
     assert doc.references[4].text.startswith("ISTIC. (n.d.). About ISTIC.")
     assert "การทูตเชิงเทคโนโลยีของจีนสามารถอธิบายได้จากกรณีของการขยาย" in " ".join(p.text for p in doc.paragraphs)
+
+
+def test_a_sources_word_cut_off_a_line_over_markers_set_alone_opens_no_endnotes() -> None:
+    """pdftotext's text of a LibreOffice document in one justified column (Kinnari), footnotes
+    at each page's foot. It cuts a body line into pieces: `แหล่งที่ม า` (part of `… จากแหล่งที่มา
+    รายงาน ICSI …`) stands alone, the paragraph's markers under it set alone too (`16`, `17`,
+    `18`, `19`), then the page's notes 16-19. Read as an endnotes heading over its notes it had
+    turned the rest of the document, section 5 and its heading included, into notes; the
+    numbers counting up a second time say it is running text."""
+    doc = _doc("lo_sources_cut_off_a_line.pdftotext.txt")
+    assert sorted(doc.references) == list(range(1, 27))
+    assert doc.references[16].text.startswith("สำนักงานสภาพัฒนาการเศรษฐกิจและสังคมแห่งชาติ. (2547).")
+    assert doc.references[19].text.startswith("สำนักงานสถิติแห่งชาติ. (2553).")
+    assert [s.title for s in doc.sections][-1] == "5. ญี่ปุ่น: นวัตกรรม การทูต และความร่วมมือ"
+    body = _body(doc).replace(" ", "")
+    assert "จากแหล่งที่มารายงานICSI\"ความเปลี่ยนแปลงของหิมะ" in body
+    assert "จากสิ่งที่ได้กล่าวมาทั้งหมดแสดงให้เห็นว่าเทคโนโลยีมีบทบาท" in body

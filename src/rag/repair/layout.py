@@ -230,42 +230,71 @@ def endnotes(raws: list[RawLine]) -> bool:
     opens with the next number, or the one after it set the same way (alone on its line too, as
     justified text comes apart). The heading itself is furniture, like a footnote rule. Returns
     whether the document has them (its numbered lines at a page's foot are then body text: notes
-    are in one place or the other)."""
+    are in one place or the other).
+
+    Not where the numbers count up twice: `แหล่งที่มา` cut off a justified line of running text
+    by pdftotext, over the paragraph's markers set alone (`16`, `17`), then the page's footnotes
+    with the same numbers (`16 สำนักงาน…`, `17 …`). An endnote list counts once."""
     for h, r in enumerate(raws):
         if r.kind != BODY or not is_endnote_heading(r.text):
             continue
         nxt = next((k for k in range(h + 1, len(raws)) if raws[k].kind == BODY), None)
         if nxt is None:
             return False
-        lone = LONE_NUMBER.match(raws[nxt].text)
-        start = (int(lone.group(1)), len(raws[nxt].text)) if lone else glued_note_start(raws[nxt].text)
-        if start is None:
+        starts = _endnote_starts(raws, nxt)
+        if starts is None:
             continue
         r.kind = SEPARATOR
-        expected = start[0]
-        form = None if lone else number_form(raws[nxt].text[:start[1]])
         for k in range(nxt, len(raws)):
-            line = raws[k]
-            if line.kind != BODY:
-                continue
-            lone = LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
-            head = (int(lone.group(1)), len(line.text)) if lone else glued_note_start(line.text)
-            lost = _LOST_AUTHOR.match(line.text) if head is None and not lone else None
-            if lost:
-                head = (int(lost.group(1)), lost.end())
-            line.kind = NOTE
-            line.endnote = True
-            # the next number, or the one after it set as the notes' numbers are: a note whose
-            # number the extractor lost (or whose text cannot open a note: `2. . (2024).` where
-            # the face lacked the author's letters) must not end the count for every note after
-            # it, while a wrapped line that opens with a number (`[2] … the Chip` + `4 Alliance`)
-            # is no note
-            head_form = number_form(line.text[:lost.end(1) + 1] if lost else line.text[:head[1]]) if head else None
-            if head is not None and (head[0] == expected or head[0] == expected + 1 and (lone or head_form == form)):
-                line.note, line.body_start = head
-                expected = head[0] + 1
+            if raws[k].kind == BODY:
+                raws[k].kind = NOTE
+                raws[k].endnote = True
+                if k in starts:
+                    raws[k].note, raws[k].body_start = starts[k]
         return True
     return False
+
+
+def _endnote_starts(raws: list[RawLine], nxt: int) -> dict[int, tuple[int, int]] | None:
+    """Where each endnote opens, from line ``nxt`` (the first under the heading) to the end, as
+    line -> (number, text offset); None when ``nxt`` opens no note, or when numbers the count
+    gave to notes open lines of text again, one after the other (a second list: the heading was
+    running text). Numbers alone do not count (pypdfium2 writes a turned page number digit by
+    digit, one to a line), nor one the count passed by (a page number alone taken for the next
+    note: `8`, `10`, then `[9]`, `[10]`)."""
+    lone = LONE_NUMBER.match(raws[nxt].text)
+    start = (int(lone.group(1)), len(raws[nxt].text)) if lone else glued_note_start(raws[nxt].text)
+    if start is None:
+        return None
+    expected = start[0]
+    form = None if lone else number_form(raws[nxt].text[:start[1]])
+    starts: dict[int, tuple[int, int]] = {}
+    given: set[int] = set()
+    again: list[int] = []  # numbers already given to a note that open a line of text again
+    for k in range(nxt, len(raws)):
+        line = raws[k]
+        if line.kind != BODY:
+            continue
+        lone = LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
+        head = (int(lone.group(1)), len(line.text)) if lone else glued_note_start(line.text)
+        lost = _LOST_AUTHOR.match(line.text) if head is None and not lone else None
+        if lost:
+            head = (int(lost.group(1)), lost.end())
+        # the next number, or the one after it set as the notes' numbers are: a note whose
+        # number the extractor lost (or whose text cannot open a note: `2. . (2024).` where
+        # the face lacked the author's letters) must not end the count for every note after
+        # it, while a wrapped line that opens with a number (`[2] … the Chip` + `4 Alliance`)
+        # is no note
+        head_form = number_form(line.text[:lost.end(1) + 1] if lost else line.text[:head[1]]) if head else None
+        if head is not None and (head[0] == expected or head[0] == expected + 1 and (lone or head_form == form)):
+            starts[k] = head
+            given.add(head[0])
+            expected = head[0] + 1
+        elif head is not None and not lone and head[0] in given:
+            if again and head[0] == again[-1] + 1:
+                return None
+            again.append(head[0])
+    return starts
 
 
 _DIGIT_RUN = re.compile(r"\d+")
