@@ -1,6 +1,7 @@
-"""A glyph the extractor wrote as a digit, a tab or a form feed (`repair/stand_ins.py`): pypdf's
-real text of LibreOffice documents the test suite's producers made, each with one such habit,
-and made-up text where the same characters are what they are."""
+"""A glyph the extractor wrote as a digit, a tab, a form feed or another ASCII character
+(`repair/stand_ins.py`): pypdf's and pdfminer.six's real text of LibreOffice documents the test
+suite's producers made, each with one such habit, and made-up text where the same characters
+are what they are."""
 
 from __future__ import annotations
 
@@ -84,3 +85,50 @@ def test_a_tone_written_as_one_that_pdfminer_cut_onto_the_next_line_is_read_back
     body = _body(text)
     assert "ประกอบด้วยธาตุดินและธาตุน้ำนั้น" in body
     assert "ของตนเอง บนพื้นดิน" in body
+
+
+def test_a_high_tone_written_as_a_letter_is_read_back_and_latin_words_stay() -> None:
+    """Umpush: MAI THO set high over an upper vowel or in `น้ำ` is `D` (`พืDนที่`, `ตัDง`,
+    `นำDา`), 72 times after an upper vowel or SARA AM. The tone comes back; `D` in a Latin
+    word (`OECD`, `Diplomacy`) is a letter."""
+    text = _read("lo_high_tone_as_letter.pypdf.txt")
+    assert "ตัDง" in text
+    doc = _doc(text)
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "D" not in body
+    assert "ตั้ง" in body and "ขึ้น" in body
+    assert doc.references[1].text.startswith("OECD. (n.d.).")
+    assert any("Diplomacy" in r.text for r in doc.references.values())
+
+
+def test_a_high_tone_written_as_a_comma_is_read_back_and_commas_stay() -> None:
+    """Garuda: the high MAI THO is `,` (`ขึ,น`, `นำ,า`), while the document's own commas follow
+    a consonant or a digit (`มหาวิทยาลัย, หน้า`, `74,000`): only the ones after an upper vowel
+    or SARA AM count and are read."""
+    text = _read("lo_high_tone_as_comma.pypdf.txt")
+    assert "ขึ,น" in text
+    doc = _doc(text)
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "ขึ," not in body and "ขึ้น" in body
+    assert "~74,000" in body
+    assert any("มหาวิทยาลัย, หน้า" in r.text for r in doc.references.values())
+
+
+def test_a_high_tone_written_as_a_quotation_mark_that_pdfminer_cut_onto_the_next_line() -> None:
+    """Loma, pdfminer.six: the high MAI THO is `"`, and where it cut the line after the upper
+    vowel the `"` opens the next line (`ในพื` + `"นที่`). Both read back; the document's
+    quotations stay."""
+    text = _read("lo_high_tone_as_quote.pdfminer.txt")
+    assert 'ในพื\n\n"นที' in text
+    body = _body(text)
+    assert "ในพื้นที่ปิดโดยมีปริมาณอากาศที่เหมาะสม" in body
+    assert "ต้มน้ำให้เดือด" in body
+    assert 'ไวรัส "ปิดบัง' in body
+
+
+def test_quotation_marks_after_upper_vowels_now_and_then_are_what_they_are() -> None:
+    """A text that closes a few quotations after an upper vowel (`"คดี"`) and opens one
+    glued to `มี`: too few to show a habit, so every `"` stays."""
+    text = "\n".join(['ศาลพิจารณา "คดี"นี้ และ "กรณี"ดังกล่าว ตามที่มี"กฎหมาย" กำหนดไว้'] * 3)
+    out = "\n".join(line.text for line in repair_document(text).lines)
+    assert out.count('"') == text.count('"')

@@ -15,6 +15,14 @@ toward the habit too, 14-145 in the texts with it, 0-2 in the others); a digit n
 another digit (`1851`, `ปี 2566`) and, after a word, only where Thai goes on (`นั1น`, `นี1
 และ`) or the line ends, not where a note's marker ends the word (`ชาติ1  หรือ`: LibreOffice sets
 two spaces after one).
+A tone set high over an upper vowel or SARA AM is another glyph of the face, and some
+LibreOffice PDFs map it to an ASCII character: MAI THO as `D` (Umpush: `พืDน`), `"` (Loma),
+`#` or `,` (Garuda), `Q` (Sawasdee), in pypdf's and pdfminer.six's text (as `1` in Purisa and
+Sawasdee: a digit, above). Such a character counts and is read only right after an upper
+vowel or SARA AM (`ขึ,น`, `นำ,า`), or at a line's start under a line that ends in one
+(pdfminer.six's cut); elsewhere it is itself (`มหาวิทยาลัย, ห`, a quotation's `"`). Of the
+generated draws' 1,137 texts: 13-74 such places in the 10 texts of the five documents with
+the habit, at most 4 in any other.
 And pypdfium2's U+FFFE, which stands for a hyphen that ended a printed line and for the line
 break it drops after it (`line_end_hyphens`).
 Written here because it is ours: the extractors give the character as the font maps it."""
@@ -23,45 +31,52 @@ from __future__ import annotations
 
 import re
 
-from rag.thai.chars import LETTERS
+from rag.thai.chars import ABOVE_VOWELS, LETTERS, SARA_AM
 
 _THAI = "".join(sorted(set(LETTERS)))
 _STAND_INS = "\t\f0123456789"
+# what stands for a tone set high, beside the digits above (`1` is both)
+_HIGH_TONE_STAND_INS = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isdigit())
+_UNDER_TONE = ABOVE_VOWELS + SARA_AM  # what a high tone is set over
 _MIN_INSIDE = 10  # occurrences between two Thai letters that show the habit
 # Control characters free to stand for a stand-in while the unmapped reading runs (its own
 # placeholders are the C0 controls; these are the ones no extractor was seen to write).
 _SPARE = [chr(c) for c in range(0x1A, 0x20)]
 
 
+def _places(ch: str) -> tuple[str | None, str, str]:
+    """Where ``ch`` stands for a glyph, as patterns: under a line (pdfminer.six's cut: the line
+    break kept in group 1) or None, on its line, and between the letters it shows the habit in
+    (counted)."""
+    thai = f"[{re.escape(_THAI)}]"
+    x = re.escape(ch)
+    if ch in _HIGH_TONE_STAND_INS:
+        over = f"[{_UNDER_TONE}]"
+        return f"(?<={over})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})", f"(?<={over}){x}", f"{over}{x}{thai}"
+    if ch.isdigit():
+        # (pdfminer.six writes a mark it cut off its letter at the next line's start: `ที` +
+        # `1ยังไม่`; a note's marker glued to a word has two spaces after it, `ชาติ1  หรือ`, or
+        # goes on in digits, `ว่510`: it stays a number)
+        return (f"(?<={thai})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})",
+                f"(?<={thai}){x}(?={thai}| {thai}|\n)|(?<![0-9\n])(?<!^){x}(?={thai})", f"{thai}{x}{thai}")
+    return None, f"(?<={thai}){x}|(?<!\n)(?<!^){x}(?={thai})", f"{thai}{x}{thai}"
+
+
 def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
     """The text with each stand-in's occurrences beside Thai letters replaced by a spare
     control character, and what each such character replaced."""
-    thai = f"[{re.escape(_THAI)}]"
     spare = [c for c in _SPARE if c not in text]
     kept: dict[str, str] = {}
-    for ch in _STAND_INS:
+    for ch in _STAND_INS + _HIGH_TONE_STAND_INS:
         if not spare or ch not in text:
             continue
-        x = re.escape(ch)
-        if ch.isdigit():
-            # (pdfminer.six writes a mark it cut off its letter at the next line's start: `ที` +
-            # `1ยังไม่`)
-            cut: str | None = f"(?<={thai})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})"
-            # (a note's marker glued to a word has two spaces after it, `ชาติ1  หรือ`, or goes
-            # on in digits, `ว่510`: it stays a number)
-            after = f"(?<={thai}){x}(?={thai}| {thai}|\n)"
-            before = f"(?<![0-9\n])(?<!^){x}(?={thai})"
-        else:
-            cut = None
-            after = f"(?<={thai}){x}"
-            before = f"(?<!\n)(?<!^){x}(?={thai})"
-        inside = len(re.findall(f"{thai}{x}{thai}", text)) + (len(re.findall(cut, text)) if cut else 0)
-        if inside < _MIN_INSIDE:
+        cut, on_line, between = _places(ch)
+        if len(re.findall(between, text)) + (len(re.findall(cut, text)) if cut else 0) < _MIN_INSIDE:
             continue
         placeholder = spare.pop(0)
         if cut:
             text = re.sub(cut, rf"\g<1>{placeholder}", text)
-        text = re.sub(f"{after}|{before}", placeholder, text)
+        text = re.sub(on_line, placeholder, text)
         kept[placeholder] = ch
     return text, kept
 
