@@ -123,3 +123,16 @@ def test_a_sources_word_cut_off_a_line_over_markers_set_alone_opens_no_endnotes(
     body = _body(doc).replace(" ", "")
     assert "จากแหล่งที่มารายงานICSI\"ความเปลี่ยนแปลงของหิมะ" in body
     assert "จากสิ่งที่ได้กล่าวมาทั้งหมดแสดงให้เห็นว่าเทคโนโลยีมีบทบาท" in body
+
+
+def test_notes_on_a_page_of_their_own_are_cited_from_every_page() -> None:
+    """pypdfium2's text of a LibreOffice document whose endnotes stand on a last page of their
+    own, under no heading (`1 สำนักงาน…` to `9 Csernatoni…`). Read as that page's footnotes, no
+    number of the body, all on earlier pages, was taken for a marker; and pypdfium2 breaks a line
+    at a raised number, so the pieces of the line that cites 2, 3 and 4 (`การทูตเชิงเศรษฐกิจ 2`,
+    `(economic diplomacy)3`) read as headings. Every page cites them now."""
+    doc = _doc("lo_endnotes_page_no_heading.pdfium.txt")
+    assert sorted(doc.references) == list(range(1, 10))
+    assert sorted(m.n for p in doc.paragraphs for m in p.markers) == list(range(1, 10))
+    assert not any("economic" in s.title for s in doc.sections)
+    assert "การทูตเชิงเศรษฐกิจ (economic diplomacy) คือกลไกในการดำเนินความ สัมพันธ์เศรษฐกิจเชิงรุก" in _body(doc)

@@ -291,9 +291,12 @@ def _repair(
 
 
 def _page_evidence(raws: list[RawLine]) -> tuple[list[frozenset[int] | None], frozenset[int]]:
-    """For each line, the footnote numbers defined in the block at the foot of its page."""
+    """For each line, the footnote numbers defined in the block at the foot of its page. Notes
+    on a page of their own (no body text: LibreOffice sets endnotes so, without a heading) are
+    cited from every page, as endnotes under a heading are."""
     page_of: list[int] = []
     defined_on: dict[int, set[int]] = {}
+    with_body: set[int] = set()
     page = 0
     in_block = False
     # endnotes are defined at the document's end for every page
@@ -312,7 +315,10 @@ def _page_evidence(raws: list[RawLine]) -> tuple[list[frozenset[int] | None], fr
         elif r.kind == BODY and in_block:
             page += 1
             in_block = False
+        if r.kind == BODY:
+            with_body.add(page)
         page_of.append(page)
+    every_page |= {n for p, notes in defined_on.items() if p not in with_body for n in notes}
     defined = frozenset(n for s in defined_on.values() for n in s) | every_page
     evidence = [frozenset(defined_on.get(p, set()) | every_page) if p in defined_on or every_page else None
                 for p in page_of]
