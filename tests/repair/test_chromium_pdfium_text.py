@@ -142,3 +142,16 @@ def test_a_line_that_closes_a_quotation_after_a_copy_ends_its_paragraph() -> Non
              "เทคโนโลยีจากภายนอกรวมไปถึงการที่จีนจำกัดการเข้าถึงตลาดของประเทศอื่น"]
     doc = structure_document(repair_document("\n".join(lines)), doc_id="d", title="d")
     assert [s.title for s in doc.sections] == ["อุทยานแห่งชาติ", "จีน: เทคโนโลยี อำนาจ และการทูต"]
+
+
+def test_a_note_number_ending_a_printed_line_alone_on_its_line_goes_back_onto_it() -> None:
+    """Chromium, Garuda, notes listed at the end: pypdfium2 writes a raised note number that ends
+    a printed line on a line of its own, the next printed line under it (`… (Religious
+    Coalition for ` + `13 ` + `Reproductive Choice …`). Each goes back onto the word it was
+    raised over and cites its note; before, five of the document's 23 links were lost."""
+    doc = _read("chrome_lone_marker_lines.pdfium.txt")
+    cited = {m.n: p.text[:m.pos] for p in doc.paragraphs for m in p.markers}
+    assert {13, 14, 16, 17, 18} <= set(cited)
+    assert cited[13].endswith("(Religious Coalition for")
+    assert cited[16].endswith("เผ่ามิงโก")
+    assert sorted(doc.references) == list(range(1, 24))

@@ -28,6 +28,7 @@ from rag.repair.layout import (
     PAGEBREAK,
     SEPARATOR,
     RawLine,
+    glue_lone_markers,
     layout,
     page_numbers,
 )
@@ -361,6 +362,8 @@ def repair_document(raw: str, *, paragraphs: bool = True) -> Repaired:
     if not layout(raws):
         page_foot_notes(raws)  # notes sit at a page's foot or under a heading at the end, not both
     page_numbers(raws)
+    if paragraphs:
+        glue_lone_markers(raws)
     return _repair(raws, lexicon(), fixes, paragraphs=paragraphs, am_whole=am_written_whole(raw),
                    twice=writes_clusters_twice(raw))
 
