@@ -460,13 +460,15 @@ def test_a_marker_set_apart_under_a_page_number_glued_to_dashes_stays_a_marker()
     """pdftotext's text of LibreOffice pages: body markers set apart by blank lines (`Digital
     for Deve` + `` + `1` + `` + `(D4D) ...`) under a page number written `-1-`. A number after a
     dash is no marker, so the page does not cite 1 before it: the `1` alone is the body's
-    marker, not a note's number, and the paragraph goes on after it."""
+    marker, not a note's number, and the paragraph goes on after it. Later in the paragraph
+    pdftotext sets 4 alone before the line it was raised in (`4` + `` + `เมือง Santa Barbara,
+    …`): the paragraph cites it too."""
     text = (Path(__file__).parents[1] / "data" / "lo_marker_apart_under_page_number.pdftotext.txt").read_text(encoding="utf-8")
     doc = _doc(text)
     assert doc.references[1].text == "See Dupont, C., Nikola Tesla (Bangkok: Silkworm Books, 2011), 357."
     first = doc.paragraphs[0]
     assert [m.n for m in first.markers] == [1] and "(D4D)" in first.text
-    assert any(p.text.startswith("แคลิฟอเนียใต้") and [m.n for m in p.markers] == [2] for p in doc.paragraphs)
+    assert any(p.text.startswith("แคลิฟอเนียใต้") and [m.n for m in p.markers] == [2, 4] for p in doc.paragraphs)
 
 
 def test_note_numbers_pdftotext_wrote_before_their_notes_open_them() -> None:

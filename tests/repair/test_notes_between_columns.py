@@ -136,3 +136,18 @@ def test_notes_on_a_page_of_their_own_are_cited_from_every_page() -> None:
     assert sorted(m.n for p in doc.paragraphs for m in p.markers) == list(range(1, 10))
     assert not any("economic" in s.title for s in doc.sections)
     assert "การทูตเชิงเศรษฐกิจ (economic diplomacy) คือกลไกในการดำเนินความ สัมพันธ์เศรษฐกิจเชิงรุก" in _body(doc)
+
+
+def test_pdftotexts_raised_numbers_before_their_lines_cite_their_notes() -> None:
+    """pdftotext's text of a LibreOffice document (Garuda, footnotes): it writes a raised note
+    number on a line of its own before the line it was raised in, a blank line after it
+    (`บทที่ 1 แม่น้ำไรน์` + `1` + `` + `ดินดอนสามเหลี่ยม ไรน์ -เมิส …`). Each goes onto that line,
+    so its paragraph cites the note; the heading above keeps no number and stays a heading.
+    Before, notes 1-7 were cited nowhere."""
+    doc = _doc("lo_raised_numbers_before_their_line.pdftotext.txt")
+    assert [s.title for s in doc.sections][0] == "บทที่ 1 แม่น้ำไรน์"
+    assert len(doc.sections) == 6
+    first = doc.paragraphs[0]
+    assert [m.n for m in first.markers] == [1, 2, 3]
+    assert first.text[:first.markers[0].pos].endswith("ภูมิภาคทางธรรมชาติ")
+    assert {1, 2, 3, 4, 5} <= {m.n for p in doc.paragraphs for m in p.markers}

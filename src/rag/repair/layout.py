@@ -152,29 +152,6 @@ def layout(all_raws: list[RawLine]) -> bool:
     return endnotes(raws)
 
 
-# A line's last character, after which a number is glued as a marker is (not a digit, a space
-# or a number's punctuation)
-_GLUES = re.compile(r"[^\s\d.,:;/\-–]$")
-
-
-def glue_lone_markers(raws: list[RawLine]) -> None:
-    """A note's number alone on a line of the body, between two of its lines, is the raised
-    marker of the line above it: pypdfium2 writes one that ends a printed line on a line of its
-    own (`… (Religious Coalition for ` + `13` + `Reproductive Choice …`). It goes back onto that
-    line, glued to its last word, for the marker rules to read; left alone, it was a stray number
-    and the note lost its link. Asked once the notes are read (a note's own number alone over
-    its text is a note line by then), and only of numbers the notes define."""
-    defined = {r.note for r in raws if r.kind == NOTE and r.note is not None}
-    for k in range(1, len(raws) - 1):
-        line, above, below = raws[k], raws[k - 1], raws[k + 1]
-        lone = LONE_NUMBER.match(line.text)
-        if line.kind != BODY or lone is None or int(lone.group(1)) not in defined:
-            continue
-        if above.kind == below.kind == BODY and below.text.strip() and _GLUES.search(above.text.rstrip()):
-            above.text = above.text.rstrip() + lone.group(1) + (" " if above.text[-1:].isspace() else "")
-            line.kind, line.text = FILLER, ""
-
-
 def page_numbers(all_raws: list[RawLine]) -> None:
     """Mark lone page numbers (next to other furniture; set apart by blank lines; or, in a
     document with page breaks or footnote rules, opening or closing it) and number the page

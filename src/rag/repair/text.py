@@ -28,10 +28,10 @@ from rag.repair.layout import (
     PAGEBREAK,
     SEPARATOR,
     RawLine,
-    glue_lone_markers,
     layout,
     page_numbers,
 )
+from rag.repair.lone_markers import glue_lone_markers
 from rag.repair.markers import choose_markers, find_candidates
 from rag.repair.note_blocks import page_foot_notes
 from rag.repair.reflow import reflow
