@@ -13,6 +13,7 @@ from rag.repair.layout import FILLER, PAGE_NUMBER, PAGEBREAK, is_endnote_heading
 from rag.repair.lines import (
     CUT_LINE_MAX,
     CUT_LINE_MIN,
+    GLUES_MARKER,
     LONE_NUMBER,
     full_width,
     is_text,
@@ -29,7 +30,6 @@ from rag.thai.chars import LETTERS
 # and again where it falls back): the number ends the line, glued to what it cites, or stands
 # alone on a line of its own; LibreOffice may leave a space before it, which pypdfium2 keeps.
 _MARKER_END = re.compile(r"[^\s\d.,:;/\-–] ?[0-9]{1,3}$")
-_GLUES = re.compile(r"[^\s\d.,:;/\-–]$")  # a number glued after this is read as a marker
 _SPACED_PIECE_MAX = 1.3
 _TITLE_WORDS = 6
 
@@ -51,7 +51,7 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
         if kinds[i] or not t.strip() or t[-1:].isspace():
             return None
         j = next_line(texts, kinds, i)
-        if is_text(texts, kinds, j) and LONE_NUMBER.match(texts[j]) and _GLUES.search(t):
+        if is_text(texts, kinds, j) and LONE_NUMBER.match(texts[j]) and GLUES_MARKER.search(t):
             k = next_line(texts, kinds, j)
             if is_text(texts, kinds, k) and texts[k][:1] == " ":
                 return j, k

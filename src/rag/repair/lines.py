@@ -12,6 +12,9 @@ from rag.thai.chars import DIGITS, FOLLOW_VOWELS, LAKKHANGYAO, MARKS
 
 CONTINUES = frozenset(MARKS + FOLLOW_VOWELS + LAKKHANGYAO)
 LONE_NUMBER = re.compile(r"^[1-9][0-9]{0,2}$")
+# A line's last character after which a number glued to it reads as a marker (not a digit, a
+# space or a number's punctuation)
+GLUES_MARKER = re.compile(r"[^\s\d.,:;/\-–]$")
 _DIGIT_RUN = re.compile(f"[{DIGITS}]+")
 # The two pieces of a line cut at its marker make one printed line: together about as wide as a
 # full line (the cut is inside a paragraph, whose lines run to the margin); a piece that opens

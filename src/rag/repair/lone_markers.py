@@ -12,22 +12,17 @@ which line a raised number belongs to.
 
 from __future__ import annotations
 
-import re
-
 from rag.repair.layout import BLANK, BODY, FILLER, LONE_NUMBER, NOTE, RawLine
-
-# A line's last character, after which a number reads as a marker (not a digit, a space or a
-# number's punctuation)
-_GLUES = re.compile(r"[^\s\d.,:;/\-–]$")
+from rag.repair.lines import GLUES_MARKER
 
 
 def glue_lone_markers(raws: list[RawLine]) -> None:
     """Each note number alone on a body line goes onto the end of a neighbouring body line, glued
     to its last word, for the marker rules to read (the chunk that holds the line then cites
     the note): the line right above it where both neighbours touch it (pypdfium2), the line
-    under it where a blank line follows it (pdftotext). Glued to the line above instead, as
-    many of pdftotext's numbers went to a heading over their paragraph, which then cited a
-    note and stopped being a heading."""
+    under it where a blank line follows it (pdftotext). Not the line above in pdftotext's text:
+    that is often a heading over the number's paragraph, which would then cite the note and
+    read as running text."""
     defined = {r.note for r in raws if r.kind == NOTE and r.note is not None}
     text_at = [k for k, r in enumerate(raws) if r.kind not in (BLANK, FILLER) and r.text.strip()]
     for at in range(1, len(text_at) - 1):
@@ -43,6 +38,6 @@ def glue_lone_markers(raws: list[RawLine]) -> None:
             onto = below
         else:
             continue
-        if _GLUES.search(onto.text.rstrip()):
+        if GLUES_MARKER.search(onto.text.rstrip()):
             onto.text = onto.text.rstrip() + lone.group(1) + (" " if onto.text[-1:].isspace() else "")
             line.kind, line.text = FILLER, ""
