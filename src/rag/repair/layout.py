@@ -270,7 +270,7 @@ def _endnote_starts(raws: list[RawLine], nxt: int) -> dict[int, tuple[int, int]]
     form = None if lone else number_form(raws[nxt].text[:start[1]])
     starts: dict[int, tuple[int, int]] = {}
     given: set[int] = set()
-    again: list[int] = []  # numbers already given to a note that open a line of text again
+    again: int | None = None  # the last number already given to a note that opened a line of text again
     for k in range(nxt, len(raws)):
         line = raws[k]
         if line.kind != BODY:
@@ -291,9 +291,9 @@ def _endnote_starts(raws: list[RawLine], nxt: int) -> dict[int, tuple[int, int]]
             given.add(head[0])
             expected = head[0] + 1
         elif head is not None and not lone and head[0] in given:
-            if again and head[0] == again[-1] + 1:
+            if again is not None and head[0] == again + 1:
                 return None
-            again.append(head[0])
+            again = head[0]
     return starts
 
 
