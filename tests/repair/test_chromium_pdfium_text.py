@@ -155,3 +155,33 @@ def test_a_note_number_ending_a_printed_line_alone_on_its_line_goes_back_onto_it
     assert cited[13].endswith("(Religious Coalition for")
     assert cited[16].endswith("เผ่ามิงโก")
     assert sorted(doc.references) == list(range(1, 24))
+
+
+def test_rests_of_lines_cut_at_markers_go_back_when_the_text_opens_with_its_page_number() -> None:
+    """Chromium, Garuda, notes under `Notes`: the text opens with the first page's number alone
+    (`5`), which read as a rest's number made the rests' numbers fail to count up, and none went
+    back: `13 ครัวเรือน (8.1%) …` and `(0.9%) …` under a lone `14` stood as headings, the
+    paragraphs cut at every marker. The text's first lines are a page's top, as after a form feed."""
+    raw = (DATA / "chrome_page_number_opens_text.pdfium.txt").read_text(encoding="utf-8")
+    assert raw.startswith("5\n") and "\n13 ครัวเรือน (8.1%)" in raw and "\n14\n(0.9%)" in raw
+    doc = _read("chrome_page_number_opens_text.pdfium.txt")
+    assert [s.title for s in doc.sections] == ["เกาหลีใต้: วัฒนธรรม เทคโนโลยีดิจิทัล และนวัตกรรม", "Martin Luther",
+                                               "ความร่วมมือระหว่างประเทศด้านเทคโนโลยี", "เฟรสโน รัฐแคลิฟอร์เนีย"]
+    cited = {m.n: p.text[:m.pos] for p in doc.paragraphs for m in p.markers}
+    assert cited[9].endswith("ถนนเคียนีย์") and cited[14].endswith("1,388 ครัวเรือน")
+    body = _squash(" ".join(p.text for p in doc.paragraphs))
+    assert "12,84313ครัวเรือน(8.1%)เป็นคู่รักต่างเพศ" in body  # (a number after digits stays text)
+    assert doc.paragraphs[0].page == 5
+
+
+def test_a_header_over_the_page_number_is_furniture_at_every_page() -> None:
+    """Chromium's header template: `บทความปริทัศน์` over `Page 308` at each page's top. Only the
+    first line was taken as the running header; `Page 308` then read as a line cut at a note
+    number 308 and was joined to the paragraph running across the page (`…มากน้อย Page 308
+    แค่ไหน…`)."""
+    doc = _read("chrome_header_over_page_number.pypdf.txt")
+    body = _squash(" ".join(p.text for p in doc.paragraphs))
+    assert "Page" not in body and "ปริทัศน์" not in body
+    assert "ได้มากน้อยแค่ไหนภายใต้โลก" in body
+    assert [p.page for p in doc.paragraphs] == [307, 307, 308, 308, 309, 309, 310]
+    assert sorted(doc.references) == [1, 2, 3, 4, 5, 6]

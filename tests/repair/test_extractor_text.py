@@ -1025,6 +1025,35 @@ def test_running_headers_and_footers_are_page_furniture() -> None:
     assert [p.page for p in doc.paragraphs][:1] == [11]
 
 
+
+def test_a_running_header_of_two_lines_is_furniture_whole() -> None:
+    """A header in two lines, the same on every page (a journal's name over its issue, as
+    pdfminer.six cuts one), or a title over the page's number (`บทความปริทัศน์` + `Page 308`):
+    once the first line is taken, the one under it is asked too. Body lines under a header that
+    carries the page's number are not, nor is a number that does not count up with the pages."""
+    bodies = ["การศึกษาครั้งนี้มุ่งสำรวจความเปลี่ยนแปลงของชุมชนชายฝั่งทะเลตะวันออก",
+              "ในช่วงสิบปีที่ผ่านมา โดยเก็บข้อมูลจากการสัมภาษณ์ชาวบ้านและผู้นำชุมชน",
+              "ผลการศึกษาพบว่าชุมชนส่วนใหญ่ปรับตัวต่อการเปลี่ยนแปลงได้ดีในระยะหลัง"]
+    two = "\n\f\n".join("\n".join(["วารสารวิชาการ ปีที่ 12", "ฉบับที่ 2 (กรกฎาคม–ธันวาคม 2566)", b, f"- {n} -"])
+                         for n, b in zip((23, 24, 25), bodies, strict=True))
+    body = _body(two)
+    assert "วารสาร" not in body and "ฉบับที่" not in body
+    assert [p.page for p in _doc(two).paragraphs][:1] == [23]
+    titled = "\n\f\n".join("\n".join(["บทความปริทัศน์", f"Page {n}", b]) for n, b in zip((307, 308, 309), bodies, strict=True))
+    assert "Page" not in _body(titled) and [p.page for p in _doc(titled).paragraphs][:1] == [307]
+
+
+def test_a_note_number_under_the_running_header_is_no_page_number() -> None:
+    """pdftotext, LibreOffice, two columns: the page numbers `6`...`10` stand under the running
+    header, and so does note 3's number on the notes page (`บทความปริทัศน์` + `3` + `ดูรายละเอียด…`).
+    Taken with the page numbers as the line under the header, it cost the note; a page's number
+    counts up with the pages, and 3 does not."""
+    raw = (Path(__file__).parents[1] / "data" / "lo_note_number_under_header.pdftotext.txt").read_text(encoding="utf-8")
+    assert "\fบทความปริทัศน์\n3\n\nดูรายละเอียดเพิ่มเติมใน Dupont" in raw
+    doc = _doc(raw)
+    assert doc.references[3].text.startswith("ดูรายละเอียดเพิ่มเติมใน Dupont, C. (2022)")
+    assert sorted(doc.references) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 11]
+
 def test_a_heading_that_wraps_is_one_section_and_a_numbered_heading_is_no_marker() -> None:
     text = "\n".join([
         "1. สงครามฝรั่งเศสและ",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_rag
 
+from rag.document.structure import structure_document
 from rag.repair.text import Marker, repair_document, repair_lines, repair_query
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -585,3 +586,16 @@ def test_a_page_holding_only_its_number_is_read_without_failing() -> None:
            "9\nย่อหน้าสุดท้ายของเอกสารนี้\n")
     text = repair_document(raw).text
     assert "ย่อหน้าสุดท้ายของเอกสารนี้" in text and "ความร่วมมือด้านน้ำ" in text
+
+
+def test_notes_that_end_pages_alike_are_not_taken_for_a_second_footer_line() -> None:
+    """LibreOffice, footer `- 24 -` under each page's notes: once the footer is taken, the line
+    above it on each page is asked whether it is furniture too (a header may be two lines), and
+    `2 Ibid., p. 84.`, `5 Ibid., p. 60.`, `6 Ibid., p. 86.` share a form. Under a taken line,
+    only a page number or the same text on every page is furniture; the notes stay notes."""
+    raw = (DATA / "lo_last_notes_alike.pypdf.txt").read_text(encoding="utf-8")
+    assert "2 Ibid., p. 84.\n- 24 -" in raw and "6 Ibid., p. 86.\n- 28 -" in raw
+    doc = structure_document(repair_document(raw), doc_id="d", title="d")
+    assert {n: r.text for n, r in doc.references.items() if r.text.startswith("Ibid")} == {
+        2: "Ibid., p. 84.", 5: "Ibid., p. 60.", 6: "Ibid., p. 86."}
+    assert [p.page for p in doc.paragraphs] == [23, 24, 24, 26, 27]

@@ -57,8 +57,10 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
                 return j, k
         m = _MARKER_END.search(t)
         spaced = m is not None and " " in m.group()
-        if m and is_text(texts, kinds, j) and not (spaced and (NUMBERED_LINE.match(t) or not is_text(texts, kinds, prev_line(kinds, i)))):
-            # (a spaced number ends a title, `2. ซูเปอร์โบวล์ 50`, or a page's first line: `หน้า 122`)
+        # a spaced number ends a title (`2. ซูเปอร์โบวล์ 50`) or a page's header (`หน้า 122`,
+        # `บทความปริทัศน์` + `Page 308`)
+        header = not is_text(texts, kinds, prev_line(kinds, i)) or _under_page_header(texts, kinds, i)
+        if m and is_text(texts, kinds, j) and not (spaced and (NUMBERED_LINE.match(t) or header)):
             return -1, j
         return None
 
@@ -105,10 +107,34 @@ def _opens_heading(text: str, after: str | None) -> bool:
     return bool(NUMBERED_LINE.match(text)) or is_endnote_heading(text) or (after is not None and restates(text, after))
 
 
-# A note's number opening the rest of a printed line (`1 ปัจจุบันสะพาน…`).
-_RESTED = re.compile(r"[1-9][0-9]{0,2} (?=\S)")
 # Lines at a page's top (after its form feed) that may be its running header and number.
 _PAGE_TOP = 4
+# Text lines a running header may take above the one that ends with the page's number.
+_HEADER_LINES = 2
+
+
+def _page_top(kinds: list[str], i: int) -> bool:
+    """Line i is among a page's first `_PAGE_TOP` lines (the text's first lines are its first
+    page's), where a running header and the page's number stand."""
+    return i < _PAGE_TOP or any(kinds[k] == PAGEBREAK for k in range(i - _PAGE_TOP, i))
+
+
+def _under_page_header(texts: list[str], kinds: list[str], i: int) -> bool:
+    """Line i follows a page break (or opens the text) with at most `_HEADER_LINES` text lines
+    between (`บทความปริทัศน์` + `Page 308`; a header pdfminer.six cut in pieces)."""
+    above = 0
+    for k in range(i - 1, -1, -1):
+        if kinds[k] == PAGEBREAK:
+            return True
+        if is_text(texts, kinds, k):
+            above += 1
+            if above > _HEADER_LINES:
+                return False
+    return True
+
+
+# A note's number opening the rest of a printed line (`1 ปัจจุบันสะพาน…`).
+_RESTED = re.compile(r"[1-9][0-9]{0,2} (?=\S)")
 
 
 def join_marker_rests(texts: list[str], kinds: list[str]) -> int:
@@ -119,16 +145,16 @@ def join_marker_rests(texts: list[str], kinds: list[str]) -> int:
     above the heading goes back onto the line before it, number and all, with the space it
     opened with (a number that is the text's own, `ครั้งที่` + `9 โดยมี…`, is then not glued to a
     word as a marker is), if the pieces together are about one printed line wide and the numbers
-    so read count up. Not near a page break, where a number alone is the page's and a line
-    that opens with one follows the running header (`- 27 -` + `25 ศพ…`). Returns how many rests
-    were put back."""
+    so read count up. Not near a page break or at the text's start, where a number alone is the
+    page's and a line that opens with one follows the running header (`- 27 -` + `25 ศพ…`).
+    Returns how many rests were put back."""
     heading = next((i for i, t in enumerate(texts) if not kinds[i] and is_endnote_heading(t)), None)
     if heading is None:
         return 0
     full = full_width(texts, kinds)
     rests: list[tuple[int, int]] = []  # (the number's line, the rest's line)
     for j in range(heading):
-        if kinds[j] or any(kinds[k] == PAGEBREAK for k in range(max(0, j - _PAGE_TOP), j + 3)):
+        if kinds[j] or _page_top(kinds, j) or any(kinds[k] == PAGEBREAK for k in range(j, j + 3)):
             continue
         if _RESTED.match(texts[j]):
             rests.append((j, j))

@@ -13,7 +13,9 @@ Footnote blocks that no rule announces are `note_blocks`' job, between `layout` 
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.thai.chars import LETTERS
@@ -299,6 +301,8 @@ def _endnote_starts(raws: list[RawLine], nxt: int) -> dict[int, tuple[int, int]]
 
 _DIGIT_RUN = re.compile(r"\d+")
 _MIN_PAGES_FOR_HEADS = 3
+# Lines a running header or footer may take (a title in pieces over its page number)
+_HEAD_LINES = 3
 
 
 def _page_ranges(raws: list[RawLine]) -> list[range]:
@@ -312,24 +316,58 @@ def running_heads(raws: list[RawLine]) -> None:
     """Running headers and footers: a page's first or last line that comes back on most pages,
     the same but for its digits (`บทความปริทัศน์`, `Page 307`, `วารสาร... ปีที่ 12 - 23 -`). They
     are page furniture; where all that changes from page to page is one number, it is the
-    printed page number."""
+    printed page number. A header may take more than one line (a title over `Page 308`, or one
+    an extractor cut in pieces): while what was taken is the same text on every page, the line
+    after it is asked too, up to `_HEAD_LINES` deep (and the line over a footer the same)."""
     pages = [p for p in _page_ranges(raws) if any(raws[k].kind == BODY for k in p)]
     if len(pages) < _MIN_PAGES_FOR_HEADS:
         return
     for pick in (lambda ks: ks[0], lambda ks: ks[-1]):
-        # a page whose one body line the first pass took as its header has none left for the second
-        lines = [pick(ks) for ks in ([k for k in p if raws[k].kind == BODY] for p in pages) if ks]
-        forms: dict[str, list[int]] = {}
-        for k in lines:
-            form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
-            forms.setdefault(form, []).append(k)
-        for form, ks in forms.items():
-            if len(ks) < 2 or len(ks) * 2 < len(pages):
+        under = False
+        for _ in range(_HEAD_LINES):
+            taken = _mark_heads(raws, pages, pick, under=under)
+            if taken != _LITERAL:
+                break  # nothing taken, or a line with the page's number: the header is whole
+            under = True
+
+
+# What a pass of `_mark_heads` took: the same text on every page, or lines with numbers
+_LITERAL, _NUMBERED = "literal", "numbered"
+
+
+def _mark_heads(raws: list[RawLine], pages: list[range], pick: Callable[[list[int]], int], *, under: bool) -> str | None:
+    """One pass of `running_heads` over the line `pick` chooses on each page; what it took. A
+    line `under` a header of the same text on every page is furniture only if it is the same on
+    every page too, or the page's number, counting up with the pages: a page's last notes may
+    share a form (`3 Ibid., p. 102.`), and a note's number may stand alone under a header (`3`)."""
+    # a page whose one body line the first pass took as its header has none left for the second
+    lines = [pick(ks) for ks in ([k for k in p if raws[k].kind == BODY] for p in pages) if ks]
+    forms: dict[str, list[int]] = {}
+    for k in lines:
+        form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
+        forms.setdefault(form, []).append(k)
+    taken: set[str] = set()
+    for form, ks in forms.items():
+        if len(ks) < 2 or len(ks) * 2 < len(pages):
+            continue
+        numbers = [_DIGIT_RUN.findall(raws[k].text) for k in ks]
+        numbered = form.count("#") == 1 and len({tuple(n) for n in numbers}) > 1
+        literal = len({tuple(n) for n in numbers}) == 1
+        if not numbered and not any(ch.isalpha() for ch in form):
+            continue  # the same number on every page, and nothing else: no header
+        if under and numbered:
+            # a page number counts up with the pages; a note's number alone under a header does not
+            breaks = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
+            offsets = [int(n[0]) - bisect.bisect(breaks, k) for k, n in zip(ks, numbers, strict=True)]
+            common = max(set(offsets), key=offsets.count)
+            keep = [j for j, o in enumerate(offsets) if o == common]
+            if len(keep) < 2 or len(keep) * 2 < len(pages):
                 continue
-            numbers = [_DIGIT_RUN.findall(raws[k].text) for k in ks]
-            numbered = form.count("#") == 1 and len({tuple(n) for n in numbers}) > 1
-            if not numbered and not any(ch.isalpha() for ch in form):
-                continue  # the same number on every page, and nothing else: no header
-            for k, nums in zip(ks, numbers, strict=True):
-                raws[k].kind = PAGE
-                raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None
+            ks, numbers = [ks[j] for j in keep], [numbers[j] for j in keep]
+        elif under and not literal:
+            continue
+        for k, nums in zip(ks, numbers, strict=True):
+            raws[k].kind = PAGE
+            raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None
+        taken.add(_LITERAL if literal else _NUMBERED)
+    return None if not taken else _LITERAL if taken == {_LITERAL} else _NUMBERED
