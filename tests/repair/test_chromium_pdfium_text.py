@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from rag.document.structure import structure_document
-from rag.repair.displaced import repeated_clusters, writes_clusters_twice
+from rag.repair.displaced import repeated_clusters, stray_copies, writes_clusters_twice
 from rag.repair.text import repair_document, repair_query
 from rag.thai.lexicon import lexicon
 
@@ -185,3 +185,21 @@ def test_a_header_over_the_page_number_is_furniture_at_every_page() -> None:
     assert "ได้มากน้อยแค่ไหนภายใต้โลก" in body
     assert [p.page for p in doc.paragraphs] == [307, 307, 308, 308, 309, 309, 310]
     assert sorted(doc.references) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_copy_set_away_from_its_cluster_goes() -> None:
+    """Loma: the copy of a stacked cluster lands away from it, alone between two spaces, even
+    inside a word (`จะไ ตั้ ด้รับการจัดตั้งใน ตั้ เอดินบะระ`); it read into the words around it
+    (`จะไตั้ด้รับ`). A cluster alone that is no word, written in a word of the same line too, goes
+    in a text with the habit; one the line does not write elsewhere stays for the other rules."""
+    raw = (DATA / "chrome_loma_stray_copies.pdfium.txt").read_text(encoding="utf-8")
+    assert writes_clusters_twice(raw) and "จะไ ตั้ ด้รับการจัดตั้งใน ตั้ เอดินบะระ" in raw
+    body = _squash(" ".join(p.text for p in _read("chrome_loma_stray_copies.pdfium.txt").paragraphs))
+    for sound in ("สมัชชาที่ได้รับเลือกตั้งจะได้รับการจัดตั้งในเอดินบะระ", "ชาวสกอตแลนด์ลงคะแนนเสียงให้",
+                  "ซึ่งจะจัดขึ้นในวันที่1มีนาคม1979"):
+        assert sound in body
+    assert not any(s in body for s in ("ไตั้ด้", "ในตั้เอดิน", "สกอตแลนตั้ด์", "แรงกดขึ้ดัน"))
+    lex = lexicon()
+    assert stray_copies("จะไ ตั้ ด้รับการจัดตั้งใน", lex, Counter()) == "จะไ ด้รับการจัดตั้งใน"
+    assert stray_copies("จะไ ตั้ ด้รับการจัดงาน", lex, Counter()) == "จะไ ตั้ ด้รับการจัดงาน"
+    assert stray_copies("ในที่นี้ นี้ คือที่นี้", lex, Counter()) == "ในที่นี้ นี้ คือที่นี้"  # (a word)

@@ -176,6 +176,31 @@ def ends_after_copy(line: str) -> bool:
     return _ENDS_AFTER_COPY.search(line.rstrip()) is not None
 
 
+# A cluster standing alone between spaces: a letter with an upper vowel and a tone, or with
+# THANTHAKHAT (`ตั้`, `ซึ่`, `ธิ์`).
+_STRAY = re.compile(f"(?:(?<= )|^)({_STACKED.pattern}|{_C}[{_UPPER}]?\u0e4c)(?= |$)")
+
+
+def stray_copies(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """In a text whose extractor writes clusters twice, with some faces (Loma) the copy lands
+    away from its cluster, alone between two spaces, even inside a word (`จะไ ตั้ ด้รับการ
+    จัดตั้งใน ตั้ เอดินบะระ`). A cluster alone that is no word, written in a word of the same
+    line too, is such a copy and goes with one of its spaces; the spaces left inside a word are
+    the other rules' to read (`ไ ด้รับ`)."""
+    pos = 0
+    while (m := _STRAY.search(text, pos)) is not None:
+        cluster = m.group(1)
+        rest = text[:m.start()] + text[m.end():]
+        if lex.is_word(cluster) or cluster not in rest:
+            pos = m.end()
+            continue
+        start = m.start() - 1 if m.start() else m.start()
+        text = text[:start] + text[m.end():]
+        fixes["stray_copy"] += 1
+        pos = max(start, 0)
+    return text
+
+
 def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str], twice: bool = False) -> str:
     """Drop a stacked cluster written again a letter or two after itself (`ที่อที่ ยู่`), with
     the space after it, or with the letters before it where they too are written twice

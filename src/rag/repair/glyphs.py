@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from rag.repair.displaced import displaced_marks, repeated_clusters
+from rag.repair.displaced import displaced_marks, repeated_clusters, stray_copies
 from rag.repair.spacing import digit_spacing, letter_spaced, split_am, spurious_spaces, tidy_spaces
 from rag.repair.vowels import slid_marks
 from rag.thai.chars import (
@@ -191,6 +191,8 @@ def repair_glyphs(
             text = letter_spaced(text, lex, fixes)
             text = split_am(text, lex, fixes, am_whole)
             text = repeated_clusters(text, lex, fixes, twice)
+            if twice:
+                text = stray_copies(text, lex, fixes)
             text = spurious_spaces(text, lex, fixes)
             text = slid_marks(text, lex, fixes)
         text = digit_spacing(text, fixes, 2 if note else 3)
