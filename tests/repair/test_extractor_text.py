@@ -1492,3 +1492,31 @@ def test_marks_pdfminer_left_at_a_pages_end_go_with_the_page_break() -> None:
     assert refs[8].text.startswith("ในที่นี้หมายถึงนิวคาสเซิลอะพอนไทน์")
     assert refs[8].text.endswith("ซึ่งครอบคลุมทั้งมิติทางประวัติศาสตร์และสังคม")
     assert not any("Page" in refs[n].text for n in range(1, 10))
+
+
+def test_endnote_numbers_set_alone_with_the_lists_punctuation() -> None:
+    """pdftotext ends the line after an endnote's number where the note's text opens in another
+    face (`2.` + `務省 (Ministry …`): `2.` and `3.` alone stopped the count at 2, and the other
+    twelve notes were read as note 1's text. A number alone set as the list sets them opens a
+    note as a bare number does."""
+    raw = (Path(__file__).parents[1] / "data" / "chrome_bare_note_numbers.pdftotext.txt").read_text(encoding="utf-8")
+    assert "\nหมายเหตุ\n1. อ้างแล้ว, หน้า 228.\n2.\n\n務省" in raw
+    doc = _doc(raw)
+    assert sorted(doc.references) == list(range(1, 14))
+    assert doc.references[1].text == "อ้างแล้ว, หน้า 228."
+    assert doc.references[2].text.startswith("務省 (Ministry of Foreign Affairs of Japan). (2015).")
+    assert doc.references[4].text.startswith("The White House. (2025, March 27).")
+
+
+def test_the_endnotes_heading_ends_pdftotexts_two_columns_above_it() -> None:
+    """Two columns over `หมายเหตุ` and `[1]`: pdftotext writes the rows in turn, then the heading.
+    With the endnotes read (`[1]` alone opens the list), the right column, laid out after the
+    left one, went past the heading into note 1; the heading parts the columns as a line set
+    across the page does."""
+    raw = (Path(__file__).parents[1] / "data" / "chrome_columns_over_notes_heading.pdftotext.txt").read_text(encoding="utf-8")
+    assert "มานี้ ภายหลังเหตุการณ์ การสูญ\n\nหมายเหตุ\n[1]\n" in raw
+    doc = _doc(raw)
+    assert sorted(doc.references) == list(range(1, 8))
+    assert doc.references[1].text == "华人民共和国外交部. (2011). 《Prime number》相关资料. https://www.mfa.gov.cn/web/2011/prime-number"
+    body = "".join("".join(p.text.split()) for p in doc.paragraphs)
+    assert "พันธุ์ยุคครีเทเชียส–พาลิโอจีนเมื่อ66ล้านปี" in body

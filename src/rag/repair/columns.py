@@ -129,8 +129,9 @@ class _Block:
         self.last = _width(texts[lines[-1]]) / full
         self.widest = max(_width(texts[k]) for k in lines) / full
         opening_line = texts[lines[0]]
+        self.notes_heading = is_endnote_heading(opening_line)
         self.heading = NUMBERED_LINE.match(opening_line) is not None or _CHAPTER.match(opening_line) is not None \
-            or is_endnote_heading(opening_line)
+            or self.notes_heading
         self.number = len(lines) == 1 and LONE_NUMBER.match(texts[lines[0]].strip()) is not None
         self.marker = len(lines) > 1 and LONE_NUMBER.match(texts[lines[-1]].strip()) is not None
 
@@ -209,11 +210,12 @@ def _pages(page: _Page, opens_page: list[bool], full: float, spaced_cuts: bool) 
 
 def _column_parts(blocks: list[_Block]) -> list[list[_Block]]:
     """The page's blocks parted where a block has a line wider than a column's (a title, notes
-    set across the page): the columns lie between."""
+    set across the page) or opens the endnotes (`หมายเหตุ`, which pdftotext writes after the
+    last row of the two columns above it): the columns lie between."""
     parts: list[list[_Block]] = [[]]
     numbers: list[int] = []
     for b in blocks:
-        if b.widest > _ACROSS:
+        if b.widest > _ACROSS or b.notes_heading:
             parts.append([])
         elif b.number:
             numbers += b.lines  # a raised note number, set before its line: it goes with the next block

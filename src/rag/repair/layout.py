@@ -216,6 +216,16 @@ _PAGE_AND_NOTE = re.compile(r"^\s*[-–—]\s*[1-9][0-9]{0,3}\s*[-–—]?\s+([1
 _LOST_AUTHOR = re.compile(r"^\s{0,3}([1-9][0-9]{0,2})\.\s+\.\s+(?=\()")
 
 
+# A note's number alone on its line, set as the list sets them (`2.`, `[2]`): pdftotext ends the
+# line after it where the note's text opens in another face (`2.` + `務省 (Ministry …`).
+_BARE_NOTE_NUMBER = re.compile(r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]|([1-9][0-9]{0,2})[.)])\s*$")
+
+
+def _bare_start(m: re.Match[str]) -> tuple[int, int]:
+    """(number, text offset) of a `_BARE_NOTE_NUMBER` line: the note's text opens on the next."""
+    return int(m.group(1) or m.group(2)), len(m.string)
+
+
 def is_endnote_heading(text: str) -> bool:
     """A heading such as เชิงอรรถ or Notes (one of ENDNOTE_HEADINGS) alone on its line."""
     return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
@@ -265,7 +275,8 @@ def _endnote_starts(raws: list[RawLine], nxt: int) -> dict[int, tuple[int, int]]
     digit, one to a line), nor one the count passed by (a page number alone taken for the next
     note: `8`, `10`, then `[9]`, `[10]`)."""
     lone = LONE_NUMBER.match(raws[nxt].text)
-    start = (int(lone.group(1)), len(raws[nxt].text)) if lone else glued_note_start(raws[nxt].text)
+    bare = _BARE_NOTE_NUMBER.match(raws[nxt].text)
+    start = (int(lone.group(1)), len(raws[nxt].text)) if lone else _bare_start(bare) if bare else glued_note_start(raws[nxt].text)
     if start is None:
         return None
     expected = start[0]
@@ -278,7 +289,8 @@ def _endnote_starts(raws: list[RawLine], nxt: int) -> dict[int, tuple[int, int]]
         if line.kind != BODY:
             continue
         lone = LONE_NUMBER.match(line.text) or _PAGE_AND_NOTE.match(line.text)
-        head = (int(lone.group(1)), len(line.text)) if lone else glued_note_start(line.text)
+        bare = _BARE_NOTE_NUMBER.match(line.text)
+        head = (int(lone.group(1)), len(line.text)) if lone else _bare_start(bare) if bare else glued_note_start(line.text)
         lost = _LOST_AUTHOR.match(line.text) if head is None and not lone else None
         if lost:
             head = (int(lost.group(1)), lost.end())
@@ -292,7 +304,7 @@ def _endnote_starts(raws: list[RawLine], nxt: int) -> dict[int, tuple[int, int]]
             starts[k] = head
             given.add(head[0])
             expected = head[0] + 1
-        elif head is not None and not lone and head[0] in given:
+        elif head is not None and not (lone or bare) and head[0] in given:
             if again is not None and head[0] == again + 1:
                 return None
             again = head[0]
