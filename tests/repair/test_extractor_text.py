@@ -1520,3 +1520,16 @@ def test_the_endnotes_heading_ends_pdftotexts_two_columns_above_it() -> None:
     assert doc.references[1].text == "华人民共和国外交部. (2011). 《Prime number》相关资料. https://www.mfa.gov.cn/web/2011/prime-number"
     body = "".join("".join(p.text.split()) for p in doc.paragraphs)
     assert "พันธุ์ยุคครีเทเชียส–พาลิโอจีนเมื่อ66ล้านปี" in body
+
+
+def test_latin_ligatures_are_their_letters() -> None:
+    """pypdf (and pdfminer.six) give the ligature glyphs of TLWG faces as U+FB00-FB06
+    (`Bakersﬁeld`, `Artiﬁcial`): a user searches `Bakersfield`, and a note compared with its
+    source read `Aﬀairs`. They are their letters, in documents and in queries."""
+    raw = (Path(__file__).parents[1] / "data" / "chrome_latin_ligatures.pypdf.txt").read_text(encoding="utf-8")
+    assert "Bakersﬁeld" in raw and "Artiﬁcial" in raw
+    doc = _doc(raw)
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "Bakersfield" in body and not any("\ufb00" <= ch <= "\ufb06" for ch in body)
+    assert "Leadership in Artificial Intelligence" in doc.references[8].text
+    assert repair_query("Ministry of Foreign Aﬀairs, eﬃcient") == "Ministry of Foreign Affairs, efficient"

@@ -82,7 +82,9 @@ _SPACES = re.compile(r" {2,}")
 
 def clean_chars(text: str, fixes: Counter[str]) -> str:
     """Controls and zero-width characters go, odd spaces become spaces, PUA glyphs are mapped,
-    hyphens are the one a user types."""
+    hyphens are the one a user types, and Latin ligatures (`ﬀ`, `ﬁ`, `ﬃ`, which pypdf and
+    pdfminer.six give for TLWG faces' ligature glyphs: `Aﬀairs`) are their letters, as a user
+    types and searches them."""
     if not _UNUSUAL.search(text):
         return text
     out: list[str] = []
@@ -95,6 +97,9 @@ def clean_chars(text: str, fixes: Counter[str]) -> str:
             fixes["zero_width"] += 1
         elif ch in HYPHENS:
             out.append(HYPHENS[ch])
+        elif "\ufb00" <= ch <= "\ufb06":
+            fixes["ligature"] += 1
+            out.append(unicodedata.normalize("NFKC", ch))
         elif is_symbol_font_pua(ch):
             fixes["bullet"] += 1
             out.append(" ")
