@@ -371,7 +371,7 @@ def _mark_heads(raws: list[RawLine], pages: list[range], pick: Callable[[list[in
             # a page number counts up with the pages; a note's number alone under a header does not
             breaks = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
             offsets = [int(n[0]) - bisect.bisect(breaks, k) for k, n in zip(ks, numbers, strict=True)]
-            common = max(set(offsets), key=offsets.count)
+            common = max(sorted(set(offsets)), key=offsets.count)
             keep = [j for j, o in enumerate(offsets) if o == common]
             if len(keep) < 2 or len(keep) * 2 < len(pages):
                 continue
