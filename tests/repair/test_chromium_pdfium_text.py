@@ -203,3 +203,21 @@ def test_a_copy_set_away_from_its_cluster_goes() -> None:
     assert stray_copies("จะไ ตั้ ด้รับการจัดตั้งใน", lex, Counter()) == "จะไ ด้รับการจัดตั้งใน"
     assert stray_copies("จะไ ตั้ ด้รับการจัดงาน", lex, Counter()) == "จะไ ตั้ ด้รับการจัดงาน"
     assert stray_copies("ในที่นี้ นี้ คือที่นี้", lex, Counter()) == "ในที่นี้ นี้ คือที่นี้"  # (a word)
+
+
+def test_copies_of_a_letter_with_one_mark_go_in_a_text_with_the_habit() -> None:
+    """Waree: pypdfium2 writes again a letter with one mark, not only a stacked cluster
+    (`บริษัทษั ก่อสร้าง`, `แนวโน้มน้ ที่`), and a letter with THANTHAKHAT with no space after the
+    copy (`ไรน์ไน์หลเข้า`). In a text with the habit the first go as stacked copies do, the space
+    right after them their signature; the second only where the dictionary reads the words
+    better without the copy. Outside such a text, and as an exact copy, nothing changes."""
+    raw = (DATA / "chrome_waree_one_mark_copies.pdfium.txt").read_text(encoding="utf-8")
+    assert writes_clusters_twice(raw) and "บริษัทษั ก่อสร้าง" in raw and "ไรน์ไน์หลเข้า" in raw
+    body = _squash(" ".join(p.text for p in _read("chrome_waree_one_mark_copies.pdfium.txt").paragraphs))
+    for sound in ("การออกแบบและบริษัทก่อสร้าง", "มักมีแนวโน้มที่จะเป็นคนละบริษัทโดยสิ้นเชิง", "สาขาของไรน์ไหลเข้าสู่แม่น้ำวาล"):
+        assert sound in body
+    assert "ษัทษั" not in body and "ไรน์ไน์" not in body
+    lex = lexicon()
+    assert repeated_clusters("บริษัทษั ก่อสร้าง", lex, Counter(), twice=True) == "บริษัทก่อสร้าง"
+    assert repeated_clusters("บริษัทษั ก่อสร้าง", lex, Counter()) == "บริษัทษั ก่อสร้าง"
+    assert repeated_clusters("เมืองฮาร์วาร์ด", lex, Counter(), twice=True) == "เมืองฮาร์วาร์ด"

@@ -39,6 +39,9 @@ _STACKED = re.compile(f"{_C}[{_UPPER}][{TONES}]")
 # What pypdfium2 writes twice: a stacked cluster, or a letter with THANTHAKHAT (`ณ์`, `ธิ์`:
 # `ลักษณ์ขณ์ อง`, `สิทธิ์ใธิ์นการ`).
 _COPIED = re.compile(f"{_STACKED.pattern}|{_C}[{_UPPER}]?\u0e4c")
+# With some faces (Waree) a letter with one mark too (`ษั`, `น้`: `บริษัทษั ก่อสร้าง`,
+# `แนวโน้มน้ ที่`): asked only in a text with the habit, with the space right after the copy.
+_COPIED_ONE_MARK = re.compile(f"{_COPIED.pattern}|{_C}[{_UPPER}{TONES}]")
 
 
 def _run_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -210,11 +213,14 @@ def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str], twice: bool 
     with no space after it goes where the dictionary reads the text better without it
     (`ตั้งตั้ถิ่น`), and an exact copy of cluster and letters with the space between them
     (`ที่มีที่ มี`) goes where the text reads no worse without it. A letter with THANTHAKHAT
-    written twice (`ลักษณ์ขณ์ อง`) goes only in such a document, with the space right after the
-    copy: `ฮาร์วาร์ด` repeats one as written, and pdftotext spells some lines out with a space
+    written twice (`ลักษณ์ขณ์ อง`), or a letter with one mark (`บริษัทษั ก่อสร้าง`, Waree), goes only
+    in such a document, with the space right after the copy, or with none a letter after its
+    cluster where the dictionary reads the words better (`ไรน์ไน์หลเข้า`): `ฮาร์วาร์ด` and
+    `อาร์เธอร์ดาร์วิลล์` repeat one as written, and pdftotext spells some lines out with a space
     after every letter."""
     pos = 0
-    while (m := _COPIED.search(text, pos)) is not None:
+    copied = _COPIED_ONE_MARK if twice else _COPIED
+    while (m := copied.search(text, pos)) is not None:
         cluster = m.group(0)
         again = text.find(cluster, m.end(), m.end() + 3 + len(cluster))
         pos = m.start() + 1
@@ -222,9 +228,15 @@ def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str], twice: bool 
             continue
         end = again + len(cluster)
         spaced = " " in text[end:end + _SPACE_WITHIN]
-        if not (spaced or twice) or (_STACKED.fullmatch(cluster) is None and not (twice and text[end:end + 1] == " ")):
-            continue  # (a letter with THANTHAKHAT only in a document with the habit, the space right
-            # after it: `ฮาร์วาร์ด` is a name, and pdftotext spells some lines out letter by letter)
+        stacked = _STACKED.fullmatch(cluster) is not None
+        if not (twice or (spaced and stacked)):
+            continue  # (a letter with THANTHAKHAT, or one mark, only in a document with the habit:
+            # `ฮาร์วาร์ด` is a name, and pdftotext spells some lines out letter by letter)
+        # such a copy with no space right after it goes only a letter after its cluster and where
+        # the dictionary reads the words better without it (`ไรน์ไน์หลเข้า`), never as an exact copy
+        strict = not stacked and text[end:end + 1] != " "
+        if strict and len(text[m.end():again]) > 1:
+            continue  # (`ไรน์ไน์หล`, `สิทธิ์เธิ์ลือก`; names repeat one further on: `อาร์เธอร์ดาร์วิลล์`)
         if text[end:end + 1] == " ":
             end += 1
         lo, hi = _run_bounds(text, m.start(), end)
@@ -237,7 +249,7 @@ def repeated_clusters(text: str, lex: Lexicon, fixes: Counter[str], twice: bool 
             candidate = text[:cut_from] + text[end:]
             old, new = text[lo:hi], candidate[lo:hi - (end - cut_from)]
             if _reads_better(old, new, max(cut_from - 1, m.start()) - lo, lex) or (
-                    twice and exact and cut_from == m.end() and text[again + len(cluster):][:1] == " "
+                    twice and not strict and exact and cut_from == m.end() and text[again + len(cluster):][:1] == " "
                     and _unknown(new, lex) <= _unknown(old, lex)):
                 text = candidate
                 fixes["repeated_cluster"] += 1
