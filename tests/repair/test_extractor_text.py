@@ -4,6 +4,7 @@ extractor writes a page (its line cuts, page breaks, footnote numbers and marks)
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ import pytest
 from rag.document.reading import decode_text, read_source_file
 from rag.document.structure import structure_document
 from rag.errors import RagError
+from rag.repair.displaced import drifted_tones
 from rag.repair.text import repair_document, repair_query
+from rag.thai.lexicon import lexicon
 
 
 def _doc(text: str):
@@ -1533,3 +1536,21 @@ def test_latin_ligatures_are_their_letters() -> None:
     assert "Bakersfield" in body and not any("\ufb00" <= ch <= "\ufb06" for ch in body)
     assert "Leadership in Artificial Intelligence" in doc.references[8].text
     assert repair_query("Ministry of Foreign Aﬀairs, eﬃcient") == "Ministry of Foreign Affairs, efficient"
+
+
+def test_a_tone_drifted_along_a_justified_line_goes_back_to_its_cluster() -> None:
+    """LibreOffice, Laksaman, justified; pypdfium2 sets a tone alone between spaces, some letters
+    after its cluster, the further the longer the line ran (`นี คอลเล็กชันต่ ้ างๆ
+    ครอบคลุมทังศิลปะประยุกต์และวิทย ้ าศาสตร์`): read onto the next word it made `ต้างๆ`. It goes
+    back onto the cluster without a tone whose words the dictionary then reads best. pdftotext's
+    `ทงั ้` (a vowel after the next letter) and lines spelt out a letter at a time are not asked."""
+    raw = (Path(__file__).parents[1] / "data" / "lo_drifted_tones.pdfium.txt").read_text(encoding="utf-8")
+    assert "นี คอลเล็กชันต่ ้ างๆ ครอบคลุมทังศิลปะประยุกต์และวิทย ้ าศาสตร์" in raw
+    body = "".join("".join(p.text.split()) for p in _doc(raw).paragraphs)
+    for sound in ("ในขั้นนี้คอลเล็กชันต่างๆครอบคลุมทั้งศิลปะประยุกต์และวิทยาศาสตร์", "มีอายุตั้งแต่", "นิทรรศการครั้งมโหฬาร"):
+        assert sound in body
+    assert "ต้างๆ" not in body
+    lex = lexicon()
+    assert drifted_tones("รายมีอายุตังแต่ ้ ~74,000 ปี", lex, Counter()) == "รายมีอายุตั้งแต่ ~74,000 ปี"
+    assert drifted_tones("ทำให้ทงั ้ สามเครือข่าย", lex, Counter()) == "ทำให้ทงั ้ สามเครือข่าย"
+    assert drifted_tones("เ น ่ ื อ ง จาก", lex, Counter()) == "เ น ่ ื อ ง จาก"

@@ -24,6 +24,7 @@ from rag.thai.chars import CONSONANTS, LEAD_VOWELS, LETTERS, SARA_AA, TONE_LIKE,
 from rag.thai.lexicon import Lexicon
 
 _UPPER = "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e47"  # ั ิ ี ึ ื ็
+_BELOW = "\u0e38\u0e39\u0e3a"  # ุ ู ฺ
 _C = f"[{CONSONANTS}]"
 # tone after the next letter, then a space or the line's end; not before SARA AA, where the
 # space is a SARA AM that lost its circle (`ล้ าสมัย` = `ล้ำสมัย`)
@@ -177,6 +178,58 @@ def copies_end_of(line: str, above: str) -> bool:
 def ends_after_copy(line: str) -> bool:
     """The line ends where pypdfium2 cuts after a cluster it wrote twice (see `cut_lines`)."""
     return _ENDS_AFTER_COPY.search(line.rstrip()) is not None
+
+
+# A tone alone between two spaces: no Thai word holds one so.
+_LONE_TONE = re.compile(f"(?<= )[{TONES}](?= |$)")
+# How many characters back a tone may have drifted from its cluster (one printed line's words)
+_DRIFT = 30
+# A word this short before a lone tone is a line spelt out a letter at a time
+_SPACED_OUT = 3
+
+
+def drifted_tones(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
+    """LibreOffice's justified lines, read by pypdfium2: a tone alone between two spaces some
+    letters after its cluster, the further the longer the line ran (`ตังแต่ ้ ~74,000`,
+    `ครอบคลุมทังศิลปะประยุกต์และวิทย ้ าศาสตร์`): the glyph kept its place while justification
+    moved the letters. It goes back, within `_DRIFT` characters before it, onto the letter (or
+    upper vowel) with no tone where the dictionary reads its words best, if any reads better
+    than without it; elsewhere it is left to the other rules."""
+    pos = 0
+    while (m := _LONE_TONE.search(text, pos)) is not None:
+        tone, start = m.group(0), m.start()
+        word_before = text[text.rfind(" ", 0, start - 1) + 1:start - 1]
+        if text[start - 2:start - 1] in _UPPER or len(word_before) < _SPACED_OUT:
+            # (`ทงั ้`, `นี ้`: pdftotext's vowel after the next letter, `displaced_marks`; a line
+            # spelt out a letter at a time, `เ น ่ ื อ ง`, `letter_spaced`)
+            pos = m.end()
+            continue
+        rest = text[:start - 1] + text[m.end():]  # the tone and the space before it taken out
+        best: tuple[tuple[int, int, float], int] | None = None
+        for p in range(start - 1, max(0, start - 1 - _DRIFT), -1):
+            before = rest[p - 1]
+            if not (before in CONSONANTS or (before in _UPPER + _BELOW and p > 1 and rest[p - 2] in CONSONANTS)):
+                continue
+            if rest[p:p + 1] and rest[p] in TONE_LIKE + _UPPER + _BELOW:
+                continue  # the cluster has its tone, or its vowel comes after (the tone goes on it)
+            tail = re.match(f"[^{CONSONANTS} ]*", rest[p:]).group(0)  # (`นำ้า`: a tone after SARA AM)
+            if any(ch in TONES for ch in tail):
+                continue
+            lo = rest.rfind(" ", 0, p) + 1
+            hi = rest.find(" ", p)
+            hi = len(rest) if hi < 0 else hi
+            old, new = lex.cost(rest[lo:hi]), lex.cost(rest[lo:p] + tone + rest[p:hi])
+            gain = (new.unknown - old.unknown, new.words - old.words, new.rarity - old.rarity)
+            if gain < (0, 0, 0.0) and (best is None or gain < best[0]):
+                best = (gain, p)
+        if best is None:
+            pos = m.end()
+            continue
+        p = best[1]
+        text = rest[:p] + tone + rest[p:]
+        fixes["drifted_tone"] += 1
+        pos = p + 1
+    return text
 
 
 # A cluster standing alone between spaces: a letter with an upper vowel and a tone, or with

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from rag.repair.displaced import displaced_marks, repeated_clusters, stray_copies
+from rag.repair.displaced import displaced_marks, drifted_tones, repeated_clusters, stray_copies
 from rag.repair.spacing import digit_spacing, letter_spaced, split_am, spurious_spaces, tidy_spaces
 from rag.repair.vowels import slid_marks
 from rag.thai.chars import (
@@ -187,7 +187,9 @@ def repair_glyphs(
         before = text
         if thai:
             # before the marks are put in order: a tone set after the next letter and the space
-            # would otherwise be taken for that letter's own (`นีว้ ่า` = `นี้ว่า`)
+            # would otherwise be taken for that letter's own (`นีว้ ่า` = `นี้ว่า`), and a tone
+            # alone between spaces for the next word's (`ตังแต่ ้ ~74,000`)
+            text = drifted_tones(text, lex, fixes)
             text = displaced_marks(text, lex, fixes)
         text = order_marks(text, fixes)
         if not flag_markers:
