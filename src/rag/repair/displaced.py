@@ -199,7 +199,7 @@ def drifted_tones(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     while (m := _LONE_TONE.search(text, pos)) is not None:
         tone, start = m.group(0), m.start()
         word_before = text[text.rfind(" ", 0, start - 1) + 1:start - 1]
-        if text[start - 2:start - 1] in _UPPER or len(word_before) < _SPACED_OUT:
+        if (start > 1 and text[start - 2] in _UPPER) or len(word_before) < _SPACED_OUT:
             # (`ทงั ้`, `นี ้`: pdftotext's vowel after the next letter, `displaced_marks`; a line
             # spelt out a letter at a time, `เ น ่ ื อ ง`, `letter_spaced`)
             pos = m.end()
