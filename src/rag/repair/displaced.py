@@ -7,7 +7,10 @@ them on the wrong side of the next letter, often with a space where the glyph's 
 - the tone after the next letter (pdftotext): `ตัง้ แต่` = `ตั้งแต่`, `นีเ้ กิด` = `นี้เกิด`;
 - the vowel after the next letter (pdftotext): `ช่ อื` = `ชื่อ`, `ข้ นึ` = `ขึ้น`;
 - the whole cluster again, a letter or two later (pypdfium2 on Chromium's PDFs, which map one
-  glyph run to its text twice): `ที่อที่ ยู่` = `ที่อยู่`, `เปรี้ยรี้ ว` = `เปรี้ยว`.
+  glyph run to its text twice): `ที่อที่ ยู่` = `ที่อยู่`, `เปรี้ยรี้ ว` = `เปรี้ยว`; or further on,
+  alone between spaces (`จะไ ตั้ ด้รับ`, `stray_copies`);
+- a tone alone between spaces, letters after its cluster (pypdfium2 on LibreOffice's justified
+  lines): `ตังแต่ ้ ~74,000` = `ตั้งแต่ ~74,000` (`drifted_tones`).
 
 Each reading is taken only where a general dictionary then reads the words around it with
 fewer unknown letters: `ไม่ ดี` and `ที่ที่` are sound text and stay as written. A document
@@ -193,8 +196,9 @@ def drifted_tones(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     letters after its cluster, the further the longer the line ran (`ตังแต่ ้ ~74,000`,
     `ครอบคลุมทังศิลปะประยุกต์และวิทย ้ าศาสตร์`): the glyph kept its place while justification
     moved the letters. It goes back, within `_DRIFT` characters before it, onto the letter (or
-    upper vowel) with no tone where the dictionary reads its words best, if any reads better
-    than without it; elsewhere it is left to the other rules."""
+    its vowel) with no tone where the dictionary reads its words best, if any reads better than
+    without it; elsewhere it is left to the other rules. The nearest cluster that reads better
+    is often not it (`คอลเล็กชั้นต่` for `นี้` 13 letters back), hence the best."""
     pos = 0
     while (m := _LONE_TONE.search(text, pos)) is not None:
         tone, start = m.group(0), m.start()
