@@ -189,6 +189,8 @@ _LONE_TONE = re.compile(f"(?<= )[{TONES}](?= |$)")
 _DRIFT = 30
 # A word this short before a lone tone is a line spelt out a letter at a time
 _SPACED_OUT = 3
+# A cluster that holds a tone past its other marks and vowels, before the next letter
+_TONE_FURTHER_ON = re.compile(f"[^{CONSONANTS} ]*[{TONES}]")
 
 
 def drifted_tones(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
@@ -216,9 +218,8 @@ def drifted_tones(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
                 continue
             if rest[p:p + 1] and rest[p] in TONE_LIKE + _UPPER + _BELOW:
                 continue  # the cluster has its tone, or its vowel comes after (the tone goes on it)
-            tail = re.match(f"[^{CONSONANTS} ]*", rest[p:]).group(0)  # (`นำ้า`: a tone after SARA AM)
-            if any(ch in TONES for ch in tail):
-                continue
+            if _TONE_FURTHER_ON.match(rest, p):
+                continue  # (`นำ้า`: a tone after SARA AM)
             lo = rest.rfind(" ", 0, p) + 1
             hi = rest.find(" ", p)
             hi = len(rest) if hi < 0 else hi
@@ -236,9 +237,8 @@ def drifted_tones(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     return text
 
 
-# A cluster standing alone between spaces: a letter with an upper vowel and a tone, or with
-# THANTHAKHAT (`ตั้`, `ซึ่`, `ธิ์`).
-_STRAY = re.compile(f"(?:(?<= )|^)({_STACKED.pattern}|{_C}[{_UPPER}]?\u0e4c)(?= |$)")
+# A cluster that pypdfium2 writes twice (`_COPIED`: `ตั้`, `ซึ่`, `ธิ์`) standing alone between spaces
+_STRAY = re.compile(f"(?:(?<= )|^)({_COPIED.pattern})(?= |$)")
 
 
 def stray_copies(text: str, lex: Lexicon, fixes: Counter[str]) -> str:

@@ -334,23 +334,21 @@ def running_heads(raws: list[RawLine]) -> None:
     pages = [p for p in _page_ranges(raws) if any(raws[k].kind == BODY for k in p)]
     if len(pages) < _MIN_PAGES_FOR_HEADS:
         return
+    breaks = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
     for pick in (lambda ks: ks[0], lambda ks: ks[-1]):
         under = False
         for _ in range(_HEAD_LINES):
-            taken = _mark_heads(raws, pages, pick, under=under)
-            if taken != _LITERAL:
+            if not _mark_heads(raws, pages, breaks, pick, under=under):
                 break  # nothing taken, or a line with the page's number: the header is whole
             under = True
 
 
-# What a pass of `_mark_heads` took: the same text on every page, or lines with numbers
-_LITERAL, _NUMBERED = "literal", "numbered"
-
-
-def _mark_heads(raws: list[RawLine], pages: list[range], pick: Callable[[list[int]], int], *, under: bool) -> str | None:
-    """One pass of `running_heads` over the line `pick` chooses on each page; what it took. A
-    line `under` a header of the same text on every page is furniture only if it is the same on
-    every page too, or the page's number, counting up with the pages: a page's last notes may
+def _mark_heads(raws: list[RawLine], pages: list[range], breaks: list[int], pick: Callable[[list[int]], int], *,
+                under: bool) -> bool:
+    """One pass of `running_heads` over the line `pick` chooses on each page; whether it took
+    lines, each the same text on every page (the header may go on under them). A line `under`
+    such a header is furniture only if it is the same on every page too, or the page's number,
+    counting up with the pages (`breaks`: the page breaks' lines): a page's last notes may
     share a form (`3 Ibid., p. 102.`), and a note's number may stand alone under a header (`3`)."""
     # a page whose one body line the first pass took as its header has none left for the second
     lines = [pick(ks) for ks in ([k for k in p if raws[k].kind == BODY] for p in pages) if ks]
@@ -358,7 +356,7 @@ def _mark_heads(raws: list[RawLine], pages: list[range], pick: Callable[[list[in
     for k in lines:
         form = _DIGIT_RUN.sub("#", " ".join(raws[k].text.split()))
         forms.setdefault(form, []).append(k)
-    taken: set[str] = set()
+    taken: set[bool] = set()  # whether each form taken is the same text on every page
     for form, ks in forms.items():
         if len(ks) < 2 or len(ks) * 2 < len(pages):
             continue
@@ -369,7 +367,6 @@ def _mark_heads(raws: list[RawLine], pages: list[range], pick: Callable[[list[in
             continue  # the same number on every page, and nothing else: no header
         if under and numbered:
             # a page number counts up with the pages; a note's number alone under a header does not
-            breaks = [k for k, r in enumerate(raws) if r.kind == PAGEBREAK]
             offsets = [int(n[0]) - bisect.bisect(breaks, k) for k, n in zip(ks, numbers, strict=True)]
             common = max(sorted(set(offsets)), key=offsets.count)
             keep = [j for j, o in enumerate(offsets) if o == common]
@@ -381,5 +378,5 @@ def _mark_heads(raws: list[RawLine], pages: list[range], pick: Callable[[list[in
         for k, nums in zip(ks, numbers, strict=True):
             raws[k].kind = PAGE
             raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None
-        taken.add(_LITERAL if literal else _NUMBERED)
-    return None if not taken else _LITERAL if taken == {_LITERAL} else _NUMBERED
+        taken.add(literal)
+    return taken == {True}
