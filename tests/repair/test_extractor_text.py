@@ -1384,6 +1384,39 @@ def test_a_piece_cut_from_a_sentence_is_no_heading() -> None:
     assert "ซึ่งเป็นผู้นำรัฐบาลทหารคนแรกของอาณาเขตฟลอริด้า และเป็นประธานาธิบดีคนที่เจ็ด" in _body(text)
 
 
+def test_pieces_of_a_parenthesis_across_lines_are_no_headings() -> None:
+    """pdfminer.six sets a line's pieces off on lines of their own where a Latin letter with a
+    mark stands in it (`buddhas sana` / `ā`): a short piece with a colon inside a parenthesis
+    that runs across lines (`สันสกฤต: …`), the piece that closes it, and a line that opens one
+    the next line does not close are running text; a heading that wraps inside its own
+    parenthesis is still one."""
+    lines = [
+        "พระพุทธศาสนา หรือ ศาสนาพุทธ (บาลี: buddhas sana", "", "ā", "", "พุทฺธสาสนา,", "",
+        "สันสกฤต: buddhasq sana", "", "ā", "",
+        "พุทธศาสนา) เป็นศาสนาที่มีพระพุทธเจ้าเป็น", "",
+        "ศาสดา มีพระธรรมที่พระองค์ตรัสรู้ชอบด้วยพระองค์เอง และตรัสสอนไว้เป็นหลักคำสอนสำคัญ", "",
+        "มีพระสงฆ์ (ภิกษุ ภิกษุณี) สาวกผู้ตัดสินใจออกบวชเพื่อศึกษาและปฏิบัติตามคำสอน", "",
+        "ของพระพุทธเจ้า ซึ่งในปัจจุบันมีผู้นับถือศาสนาพุทธอยู่ทั่วโลก", "",
+        "เซตีเนีย (มอนเตเนโกร / เซอร์เบีย: Цетинѣ", "",
+        "Цетиње / Cetinje (modern), อิตาลี: Cettigne, กรีก:", "",
+        "Κετίγνη, Ketígni, ตุรกี: Çetince) เป็นเมืองในประเทศมอนเตเนโกร เคยเป็นเมืองหลวงเก่า", "",
+        "ของแคว้นมอนเตเนโกรตั้งแต่ในอดีต และเป็นที่ตั้งของพระราชวังและพิพิธภัณฑ์หลายแห่ง", "",
+    ]
+    doc = _doc("\n".join(lines))
+    assert doc.sections == []
+    body = " ".join(p.text for p in doc.paragraphs)
+    assert "สันสกฤต: buddhasq sana ā พุทธศาสนา) เป็นศาสนา" in body
+    assert "เซตีเนีย (มอนเตเนโกร / เซอร์เบีย: Цетинѣ Цетиње" in body
+    titled = [
+        "ศาสนาในเอเชียตะวันออกเฉียงใต้มีบทบาทต่อชีวิตประจำวันของผู้คนในภูมิภาคนี้มาช้านาน",
+        "ตั้งแต่การปกครองไปจนถึงประเพณีของท้องถิ่น", "",
+        "ผลกระทบของศาสนาต่อสังคม (กรณีศึกษา", "ประเทศไทย)", "",
+        "ศาสนาพุทธเป็นศาสนาที่มีผู้นับถือมากที่สุดในประเทศไทย และมีบทบาทต่อวัฒนธรรมของชาติ",
+        "อย่างมาก ทั้งในด้านศิลปะ สถาปัตยกรรม และประเพณีต่างๆ ที่ปฏิบัติกันมาจนถึงปัจจุบัน", "",
+    ]
+    assert [s.title for s in _doc("\n".join(titled)).sections] == ["ผลกระทบของศาสนาต่อสังคม (กรณีศึกษาประเทศไทย)"]
+
+
 def test_pypdf_glyph_codes_are_read_like_placeholders(tmp_path: Path) -> None:
     """pypdf writes the code of a glyph it cannot map as a control character (glyph 3, SARA AA
     in LibreOffice's Laksaman, as U+0003, where pdfminer.six writes `(cid:3)`)."""

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from rag.document.brackets import inside_brackets
 from rag.repair.lines import starts_inside_word
 from rag.repair.text import Marker
 from rag.repair.titles import ends_with, restates
@@ -133,7 +134,7 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         prev = body[i - 1] if i else None
         nxt = body[i + 1] if i + 1 < len(body) else None
         if nxt is None or line.markers or (prev is not None and prev.heading and _opens_under(prev, line)) \
-                or _item_or_row(line.text):
+                or _item_or_row(line.text) or (inside_brackets(body, i) and not _opens_under(line, nxt)):
             continue
         # Set off by blank lines above and below, a heading may run longer (narrow pages).
         set_off = line.gap_before and nxt.gap_before
@@ -361,7 +362,8 @@ def _wrapped_headings(body: list[BodyLine], full: float) -> None:
             line.continues_heading = (same_script and run < _MAX_HEADING_LINES
                                       and line.width <= above.width + _first_word_width(line.text))
         elif _could_head(above, body[i - 2] if i >= 2 else None, full,
-                         PARAGRAPH_END_RATIO if ":" in above.text.rstrip(":") else HEADING_RATIO):
+                         PARAGRAPH_END_RATIO if ":" in above.text.rstrip(":") else HEADING_RATIO) \
+                and not inside_brackets(body, i - 1):
             above.heading = True
             # one heading with the line under it where that goes on in its script (`ญี่ปุ่น:
             # นวัตกรรม การทูต` + `และความร่วมมือ`), a title of its own over one in another script
