@@ -1530,6 +1530,30 @@ def test_marks_pdfminer_left_at_a_pages_end_go_with_the_page_break() -> None:
     assert not any("Page" in refs[n].text for n in range(1, 10))
 
 
+def test_marks_pdfminer_left_at_a_pages_end_go_back_where_the_page_reads_best() -> None:
+    """pdfminer.six (every box apart, a line cut at each tone over a vowel) writes a tone or
+    vowel it placed in no box after the page's last line (`่`, `ู`), its word left without it
+    (`ทีควบคุม`, `ความร้`): each goes back onto the page's letter the dictionary reads best with
+    it, not onto the page's last line (a URL), and not into a name in Thai letters that reads
+    better with a mark (`เจินล่าเฟิงถูจี้`; `ชาวอูเกอโน`, which the document spells so twice)."""
+    lines = ["บราสสิโนสเตอรอยด์เป็นฮอร์โมนพืชทีควบคุมการเจริญเติบโตของพืชหลายชนิด ซึ", "",
+             "่งพบได้ในเกสรและเมล็ดของพืชเกือบทุกชนิดที", "", "่ศึกษามาแล้วในปัจจุบัน", "",
+             "โจวต้ากวานบันทึกเรื่องเมืองพระนครไว้ในหนังสือ เจินล่าเฟิงถูจี้ อย่างละเอียด ซึ", "",
+             "่งช่วยให้นักวิชาการในปัจจุบันมีความร้เกี่ยวกับชีวิตประจำวันของชาวเขมรในสมัยนั", "",
+             "้นมากขึ", "", "้นกว่าเอกสารอื่น ๆ ที", "", "่มีอยู่ในเวลานั", "", "้นอย่างมาก", "",
+             "ชาวอูเกอโนเดินทางมาถึงเมืองนี", "", "้ในครั", "", "้งนั", "", "้นเพราะชาวอูเกอโนถูกข่มเหงในฝรั่งเศส", "",
+             "และผู้นำของพวกเขาได้ตั้งถิ่นฐานใหม่ในเมืองนีอย่างถาวร", "",
+             "1 วิกิพีเดียภาษาไทย, “โจวต้ากวาน,” https://th.wikipedia.org/wiki/โจวต้ากวาน", "",
+             "่", "", "ู", "", "้", "",
+             "\fหน้าที่สองของเอกสารนี้กล่าวถึงประวัติศาสตร์ของเมืองพระนครในสมัยต่อมาจนถึงปัจจุบัน ซึ", "",
+             "่งมีนักท่องเที่ยวเดินทางมาเยี่ยมชมเป็นจำนวนมากทุกปี", ""]
+    clean = repair_document("\n".join(lines)).text
+    assert "ฮอร์โมนพืชที่ควบคุม" in clean and "มีความรู้เกี่ยวกับ" in clean
+    assert "หนังสือ เจินล่าเฟิงถูจี้ อย่าง" in clean and "ในเมืองนี้อย่างถาวร" in clean
+    assert clean.count("ชาวอูเกอโน") == 2  # (a name the document spells so twice: `เก้อ` reads better)
+    assert "wiki/โจวต้ากวาน" in clean and "wiki/โจวต้ากวาน" + "่" not in clean and "wiki/โจวต้ากวาน" + "ู" not in clean
+
+
 def test_endnote_numbers_set_alone_with_the_lists_punctuation() -> None:
     """pdftotext ends the line after an endnote's number where the note's text opens in another
     face (`2.` + `務省 (Ministry …`): `2.` and `3.` alone stopped the count at 2, and the other

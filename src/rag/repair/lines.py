@@ -44,6 +44,11 @@ def has_text(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+def marks_only(text: str) -> bool:
+    """A line of Thai marks alone (vowels above or below, tones), no letter to sit on."""
+    return bool(text.strip()) and all(c in MARKS or c.isspace() for c in text)
+
+
 def line_width(text: str) -> int:
     """Characters that take room on the line (Thai marks stack on their letter)."""
     return sum(1 for ch in text.strip() if unicodedata.category(ch) != "Mn")

@@ -30,6 +30,7 @@ from rag.repair.cut_lines import (
 )
 from rag.repair.foot_numbers import place_note_numbers
 from rag.repair.layout import FILLER, PAGEBREAK, glued_note_start, is_endnote_heading
+from rag.repair.left_marks import place_left_marks, take_left_marks
 from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
 from rag.repair.lines import (
     CONTINUES,
@@ -39,6 +40,7 @@ from rag.repair.lines import (
     is_blank,
     is_text,
     line_width,
+    marks_only,
     next_line,
     next_text,
     prev_line,
@@ -46,7 +48,7 @@ from rag.repair.lines import (
 )
 from rag.repair.note_lines import closes_reference
 from rag.repair.raised_numbers import place_raised_numbers
-from rag.thai.chars import LETTERS, MARKS
+from rag.thai.chars import LETTERS
 from rag.thai.lexicon import lexicon
 
 # What cannot open a Thai line: marks ride on the letter before them, and SARA A, AA, AM and
@@ -127,6 +129,8 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         order_box_pieces(texts, kinds, blank, opens_page, lex)
     else:
         place_raised_numbers(texts, kinds, opens_page)
+    # (marks pdfminer.six placed in no box, after a page's last line)
+    left = take_left_marks(texts, kinds, opens_page) if boxed else []
     lone_marks: list[int] = []  # lines that a mark on the line right below, alone, went back onto
     for i, t in enumerate(texts):
         if kinds[i] or opens_page[i]:
@@ -158,6 +162,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         if lone_mark and i == k + 1:
             lone_marks.append(k)
     joined += join_lone_mark_rests(texts, kinds, opens_page, lone_marks)
+    joined += place_left_marks(texts, kinds, left, lex)
     for i, opens in enumerate(opens_page):
         # the line above a page's first line is where the break goes: a blank one, or a mark
         # pdfminer.six left alone at the page's end with no letter to go back onto
@@ -167,7 +172,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
             # a page's last note)
             k = i - 2
             while k >= 0 and not kinds[k] and not opens_page[k + 1] and not has_text(texts[k]):
-                if _marks_only(texts[k]):
+                if marks_only(texts[k]):
                     kinds[k], texts[k] = FILLER, ""
                 k -= 1
     if printed_lines(texts, kinds):
@@ -347,8 +352,3 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
             continue  # (a hyphen, dash or slash: no word ended; the last line: nothing follows)
         if t[-1] not in _THAI_LETTERS or not (nxt.lstrip()[0] in _THAI_LETTERS or nxt.lstrip()[0].isdigit()):
             texts[i] = t + " "
-
-
-def _marks_only(text: str) -> bool:
-    """A line of Thai marks alone (vowels above or below, tones), no letter to sit on."""
-    return bool(text.strip()) and all(c in MARKS or c.isspace() for c in text)
