@@ -102,6 +102,21 @@ def test_pdfminer_mark_lines_go_back_onto_their_line() -> None:
     assert "ครั้งนี้เกิดขึ้นพร้อมกับการปะทุ" in body.replace(" ", "")
 
 
+def test_pdfminer_piece_after_a_box_goes_onto_the_nikhahit_it_completes() -> None:
+    """pdfminer.six writes a box of two lines (`…ต่าง` + `ๆ3`), then a piece that opens with the
+    tone and SARA AA of a cut SARA AM (`้าผึ้ง…`), then the piece it belongs after, which ends with
+    the SARA AM's NIKHAHIT (`…คลุกกับนํ`): the pieces are read in the order the words make
+    (`คลุกกับน้ำผึ้ง`), though the box itself holds no mark piece."""
+    lines = ["ในช่วงฤดูร้อนชาวบ้านในหมู่บ้านนี", "", "้จะเก็บผลไม้ที่สุกแล้วมาขายที่ตลาด", "",
+             "ผลไม้ที่เหลือจะถูกนำไปแปรรูปเพื่อเก็บไว้กินในฤดูอื", "", "่นตลอดทั้งปี", "",
+             "ชาวบ้านนิยมนำผลไม้หลายชนิดมาแปรรูปเป็นผลิตภัณฑ์ต่าง", "ๆ3 ", "",
+             "้าผึ้งก่อนนำไปตากแดด", "", "โดยล้างให้สะอาดแล้วคลุกกับนํ", "",
+             "ทําให้ผลไม้มีรสหวานและเก็บไว้ได้นานหลายเดือน โดยไม่ต้องใช้สารกันบูดใด ๆ ทั", "",
+             "้งสิ", "", "้น ซึ", "", "่งเป็นภูมิปัญญาที่สืบทอดกันมานาน", ""]
+    clean = repair_document("\n".join(lines)).text
+    assert "ต่าง ๆ โดยล้างให้สะอาดแล้วคลุกกับน้ำผึ้งก่อนนำไปตากแดดทำให้" in clean
+
+
 def test_pdfium_lower_vowel_cut_onto_the_next_line() -> None:
     assert "ซึ่งรู้สึกได้ทั่ว" in _body("มีแผ่นดินไหวนำขนาดเล็ก ซึ่งร\nู้สึกได้ทั่วทั้งเกาะ\n")
 

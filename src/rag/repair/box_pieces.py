@@ -40,7 +40,7 @@ from rag.repair.glyphs import order_marks
 from rag.repair.layout import FILLER, PAGEBREAK, is_endnote_heading
 from rag.repair.line_order import glue_pieces
 from rag.repair.lines import CONTINUES, full_width, is_text, line_width, next_line, starts_inside_word
-from rag.thai.chars import BELOW_VOWELS, CONSONANTS, SARA_AM, TONES
+from rag.thai.chars import BELOW_VOWELS, CONSONANTS, NIKHAHIT, SARA_AM, TONES
 from rag.thai.lexicon import Lexicon
 
 # How much of a piece's end and of the next piece's start the dictionary reads at a join.
@@ -86,7 +86,7 @@ def _join_cost(before: str, after: str, lex: Lexicon) -> float:
     # (marks the extractor wrote out of order: a tone before the vowel below its letter, `ร้` +
     # `ูจัก`, and a SARA AM before its tone, written again after it, `นำ` + `้ามัน`)
     carried = (before[-1:] in _CARRIES or (before[-1:] in TONES and after[:1] in BELOW_VOWELS)
-               or (before[-1:] == SARA_AM and after[:1] in TONES))
+               or (before[-1:] in (SARA_AM, NIKHAHIT) and after[:1] in TONES))
     if not tail or not carried:
         return _NO_PAIR
     return _reading_cost(tail + after[:_JOIN_WINDOW], lex) - _reading_cost(tail, lex)
@@ -190,7 +190,7 @@ def _stretches(pieces: _Pieces) -> list[tuple[int, int, int, int]]:
             hi = box_of(hi)[-1] + 1
         if found and lo < found[-1][2]:
             lo = found.pop()[0]
-        marks = any(pieces.opens_with_mark(p) for p in box_of(q))
+        marks = any(pieces.opens_with_mark(p) for p in range(lo, hi))
         wide = row_start(lo - 1) if lo > 0 and marks else lo
         if found and wide < found[-1][3]:
             wide = lo  # (that row is the stretch before's)
