@@ -117,6 +117,28 @@ def test_pdfminer_piece_after_a_box_goes_onto_the_nikhahit_it_completes() -> Non
     assert "ต่าง ๆ โดยล้างให้สะอาดแล้วคลุกกับน้ำผึ้งก่อนนำไปตากแดดทำให้" in clean
 
 
+def test_a_line_cut_at_a_note_number_under_a_heading_is_no_part_of_it() -> None:
+    """pypdfium2 starts a new line at a raised note number: the printed line's first words under
+    a heading (`คลอโรพลาสต์เหล่านี้`) stand alone above `2 ซึ่งสามารถ…`. They cite, as no heading
+    does, and the paragraph goes on across the cut."""
+    lines = ["ส่วนที่ 1: พืชและแสง",
+             "พืชใช้แสงแดดในการสร้างอาหารผ่านกระบวนการสังเคราะห์ด้วยแสง ซึ่ง",
+             "1 เกิดขึ้นในใบของพืชเป็นส่วนใหญ่ และต้องอาศัยน้ำกับคาร์บอนไดออกไซด์",
+             "จากอากาศรอบตัวเพื่อสร้างน้ำตาลและปล่อยออกซิเจนออกมาสู่บรรยากาศ", "ทุกวัน", "",
+             "ส่วนที่ 2: คลอโรพลาสต์", "คลอโรพลาสต์เหล่านี้",
+             "2 ซึ่งสามารถย้อนรอยกลับไปสู่บรรพบุรุษไซยาโนแบคทีเรียได้โดยตรง",
+             "เป็นที่รู้จักในชื่อ พลาสติดหลัก ซึ่งพบได้ในพืชและสาหร่ายสีเขียว",
+             "และสาหร่ายสีแดงที่อาศัยอยู่ในทะเลและแหล่งน้ำจืดทั่วโลกอีกด้วย", "",
+             "ส่วนที่ 3: สาหร่าย",
+             "สาหร่ายเป็นสิ่งมีชีวิตที่สังเคราะห์ด้วยแสงได้เช่นเดียวกับพืชบก",
+             "3 แต่ไม่มีราก ลำต้น และใบที่แท้จริง จึงจัดอยู่ในกลุ่มที่แยกออกไป", "จากพืชทั่วไป", ""]
+    doc = _doc("\n".join(lines))
+    assert [s.title for s in doc.sections] == ["ส่วนที่ 1: พืชและแสง", "ส่วนที่ 2: คลอโรพลาสต์", "ส่วนที่ 3: สาหร่าย"]
+    [par] = [p for p in doc.paragraphs if p.section == "ส่วนที่ 2: คลอโรพลาสต์"]
+    assert par.text.startswith("คลอโรพลาสต์เหล่านี้") and "ซึ่งสามารถย้อนรอย" in par.text
+    assert [(m.n, par.text[:m.pos]) for m in par.markers] == [(2, "คลอโรพลาสต์เหล่านี้")]
+
+
 def test_pdfium_lower_vowel_cut_onto_the_next_line() -> None:
     assert "ซึ่งรู้สึกได้ทั่ว" in _body("มีแผ่นดินไหวนำขนาดเล็ก ซึ่งร\nู้สึกได้ทั่วทั้งเกาะ\n")
 

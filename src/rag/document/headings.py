@@ -134,8 +134,9 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         prev = body[i - 1] if i else None
         nxt = body[i + 1] if i + 1 < len(body) else None
         if nxt is None or line.markers or (prev is not None and prev.heading and _opens_under(prev, line)) \
-                or _item_or_row(line.text) or (inside_brackets(body, i) and not _opens_under(line, nxt)):
-            continue
+                or _item_or_row(line.text) or (inside_brackets(body, i) and not _opens_under(line, nxt)) \
+                or any(m.pos == 0 for m in nxt.markers):
+            continue  # (the last: a line cut where a note's number opens the next, `_wraps_on`)
         # Set off by blank lines above and below, a heading may run longer (narrow pages).
         set_off = line.gap_before and nxt.gap_before
         ratio = HEADING_SET_OFF_RATIO if set_off else HEADING_RATIO

@@ -216,7 +216,11 @@ def _full_width(body: Sequence[BodyLine]) -> float:
 
 def _new_paragraph(prev: BodyLine | None, line: BodyLine, full: float) -> bool:
     """Whether `line` starts a paragraph; `full` is the width of a full line at this point."""
-    if prev is None or prev.heading or line.heading or ends_paragraph(prev, full):
+    if prev is None or prev.heading or line.heading:
+        return True
+    if any(m.pos == 0 for m in line.markers):
+        return False  # (pypdfium2 cut the printed line at a raised note number: it cites the line above)
+    if ends_paragraph(prev, full):
         return True
     if not prev.joins:
         return False  # rule 8: the word goes on, whatever stands between (blank, page furniture)
