@@ -46,8 +46,8 @@ def inside_brackets(body: Sequence[Line], i: int) -> bool:
     the line under the bracket's line closes it at its end. Bracket counts reach
     `_BRACKET_REACH` lines either way, so a stray bracket costs no heading further on; and a
     line the paragraph under it names stays a heading whatever brackets stand around it
-    (`headings.mark_headings`: pdftotext's two columns, read across, carry one column's brackets past
-    the other's heading)."""
+    (`headings.mark_headings`: pdftotext's two columns, read across, carry one column's
+    brackets past the other's heading)."""
     text = body[i].text
     depth, opener = 0, None
     for j in range(max(0, i - _BRACKET_REACH), i):

@@ -84,7 +84,8 @@ def _join_cost(before: str, after: str, lex: Lexicon) -> float:
     the same wherever that goes."""
     tail = before[-_JOIN_WINDOW:].lstrip(_CUT)
     # (marks the extractor wrote out of order: a tone before the vowel below its letter, `ร้` +
-    # `ูจัก`, and a SARA AM before its tone, written again after it, `นำ` + `้ามัน`)
+    # `ูจัก`, and a SARA AM, or its NIKHAHIT, before its tone, written again after it, `นำ` +
+    # `้ามัน`, `นํ` + `้าตาล`)
     carried = (before[-1:] in _CARRIES or (before[-1:] in TONES and after[:1] in BELOW_VOWELS)
                or (before[-1:] in (SARA_AM, NIKHAHIT) and after[:1] in TONES))
     if not tail or not carried:
@@ -161,11 +162,11 @@ def _stretches(pieces: _Pieces) -> list[tuple[int, int, int, int]]:
     """Stretches [lo, hi) of a page's pieces whose order may be tangled: a box of several lines,
     the boxes of several lines right after it and the boxes of mark pieces alone that follow
     (the rows they continue may be in it), from the first piece of the row the box opens in.
-    With each, `wide`: where it starts with the row above taken in too (the box's mark pieces
-    may end that row: `…แห่งหนึ` above a box `คนต่อปี…` / `่งของสหรัฐ…`), or `lo` where that row
-    belongs to the stretch before or the box has no mark piece; and `below`: where it ends with
-    the row written after it taken in too (`Kimmel) เกิดเมื` after a box holding `่ 13 …`), or
-    `hi`, short of the next stretch either way. As (lo, wide, hi, below)."""
+    With each, `wide`: where it starts with the row above taken in too (the stretch's mark
+    pieces may end that row: `…แห่งหนึ` above a box `คนต่อปี…` / `่งของสหรัฐ…`), or `lo` where
+    that row belongs to the stretch before or the stretch has no mark piece; and `below`: where
+    it ends with the row written after it taken in too (`Kimmel) เกิดเมื` after a box holding
+    `่ 13 …`), or `hi`, short of the next stretch either way. As (lo, wide, hi, below)."""
     n = len(pieces.texts)
     members: dict[int, list[int]] = {}
     for q, b in enumerate(pieces.boxes):
