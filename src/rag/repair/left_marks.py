@@ -37,6 +37,9 @@ _WORD = 10.0
 _SPELT = 3
 # A run of fewer letters is a line spelt out a letter at a time (`จ ีน น ำา ท ี่บ`).
 _SPACED_OUT = 2
+# A page of pdfminer.six's text (a blank line after each line) runs to about 150 lines; text with
+# no page breaks is one long "page", and only its last lines are asked (the cost grows with them).
+_PAGE_LINES = 400
 
 
 def _pages(opens_page: list[bool]) -> Iterator[tuple[int, int]]:
@@ -167,7 +170,7 @@ def take_left_marks(texts: list[str], kinds: list[str], opens_page: list[bool]) 
                 kinds[k], texts[k] = FILLER, ""
             k -= 1
         if marks and k >= first:
-            left.append((first, k + 1, marks))
+            left.append((max(first, k + 1 - _PAGE_LINES), k + 1, marks))
     return left
 
 
