@@ -87,6 +87,22 @@ def test_a_tone_written_as_one_that_pdfminer_cut_onto_the_next_line_is_read_back
     assert "ของตนเอง บนพื้นดิน" in body
 
 
+def test_a_cut_tone_written_as_one_before_a_space_or_a_cid_is_read_back() -> None:
+    """pdfminer.six's text of a LibreOffice document in Purisa (SARA AA a `(cid:5)`, the tone
+    `1`): the cut tone may end its word (`แนวคิดนี` + `1 โดย`) or stand before SARA AM's tail,
+    itself a `(cid:5)` (`ลำ` + `1(cid:5)`). Read back too where the text shows pdfminer.six's
+    boxes; in pypdf's text of the same document a line under a Thai line that opens `1 ดู…` is
+    its note 1, and stays one."""
+    text = _read("lo_tone_as_digit_at_cuts.pdfminer.txt")
+    assert "ลำ\n\n1(cid:5)" in text
+    clean = repair_document(text).text.replace(" ", "")
+    for word in ("แม่น้ำเจมส์", "แนวคิดนี้", "ความเหลื่อมล้ำ", "ซ้ำแล้วซ้ำเล่า"):
+        assert word in clean
+    pypdf = _read("lo_tone_as_digit_at_cuts.pypdf.txt")
+    assert "\n1 ดู ร" in pypdf
+    assert _doc(pypdf).references[1].text.replace(" ", "").startswith("ดูรายละเอียดเพิ่มเติมในUnitedNations")
+
+
 def test_a_high_tone_written_as_a_letter_is_read_back_and_latin_words_stay() -> None:
     """Umpush: MAI THO set high over an upper vowel or in `น้ำ` is `D` (`พืDนที่`, `ตัDง`,
     `นำDา`), 72 times after an upper vowel or SARA AM. The tone comes back; `D` in a Latin

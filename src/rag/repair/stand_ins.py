@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 
+from rag.repair.columns import boxes_every_line
 from rag.thai.chars import ABOVE_VOWELS, LETTERS, SARA_AM
 
 _THAI = "".join(sorted(set(LETTERS)))
@@ -44,22 +45,29 @@ _MIN_INSIDE = 10  # occurrences between two Thai letters that show the habit
 _SPARE = [chr(c) for c in range(0x1A, 0x20)]
 
 
-def _places(ch: str) -> tuple[str | None, str, str]:
+def _places(ch: str, boxed: bool) -> tuple[str | None, str | None, str, str]:
     """Where ``ch`` stands for a glyph, as patterns: under a line (pdfminer.six's cut: the line
-    break kept in group 1) or None, on its line, and between the letters it shows the habit in
-    (counted)."""
+    break kept in group 1) as counted toward the habit and as read once the habit is shown (or
+    None), on its line, and between the letters it shows the habit in (counted). ``boxed``: the
+    text shows pdfminer.six's boxes (`columns.boxes_every_line`)."""
     thai = f"[{re.escape(_THAI)}]"
     x = re.escape(ch)
     if ch in _HIGH_TONE_STAND_INS:
         over = f"[{_UNDER_TONE}]"
-        return f"(?<={over})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})", f"(?<={over}){x}", f"{over}{x}{thai}"
+        cut = f"(?<={over})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})"
+        return cut, cut, f"(?<={over}){x}", f"{over}{x}{thai}"
     if ch.isdigit():
         # (pdfminer.six writes a mark it cut off its letter at the next line's start: `ที` +
         # `1ยังไม่`; a note's marker glued to a word has two spaces after it, `ชาติ1  หรือ`, or
-        # goes on in digits, `ว่510`: it stays a number)
-        return (f"(?<={thai})([ \t]*\n(?:[ \t]*\n)*){x}(?={thai})",
+        # goes on in digits, `ว่510`: it stays a number. In a text that shows the habit, the
+        # mark so cut may also stand before a glyph of pdfminer.six's own notation, `ลำ` +
+        # `1(cid:5)`, and, in pdfminer.six's boxes, end its word, `ตี` + `1 ได้`: read, though not
+        # counted, as a note's number opens a line so too, `1 ดูรายละเอียด…` in pypdf's text)
+        under = f"(?<={thai})([ \t]*\n(?:[ \t]*\n)*){x}"
+        ends = f"| {thai}" if boxed else ""
+        return (f"{under}(?={thai})", f"{under}(?={thai}{ends}|\\(cid:\\d+\\))",
                 f"(?<={thai}){x}(?={thai}| {thai}|\n)|(?<![0-9\n])(?<!^){x}(?={thai})", f"{thai}{x}{thai}")
-    return None, f"(?<={thai}){x}|(?<!\n)(?<!^){x}(?={thai})", f"{thai}{x}{thai}"
+    return None, None, f"(?<={thai}){x}|(?<!\n)(?<!^){x}(?={thai})", f"{thai}{x}{thai}"
 
 
 def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
@@ -67,11 +75,12 @@ def mark_stand_ins(text: str) -> tuple[str, dict[str, str]]:
     control character, and what each such character replaced."""
     spare = [c for c in _SPARE if c not in text]
     kept: dict[str, str] = {}
+    boxed = boxes_every_line(text.split("\n"))
     for ch in _STAND_INS + _HIGH_TONE_STAND_INS:
         if not spare or ch not in text:
             continue
-        cut, on_line, between = _places(ch)
-        if len(re.findall(between, text)) + (len(re.findall(cut, text)) if cut else 0) < _MIN_INSIDE:
+        counted, cut, on_line, between = _places(ch, boxed)
+        if len(re.findall(between, text)) + (len(re.findall(counted, text)) if counted else 0) < _MIN_INSIDE:
             continue
         placeholder = spare.pop(0)
         if cut:
