@@ -30,14 +30,14 @@ _NEAR = 6
 # An unknown letter costs as much as a rare word (a known word costs minus the log of its corpus
 # frequency, 5-17), as in `box_pieces`.
 _UNKNOWN_LETTER = 10.0
-# ... and so does a word more: the dictionary's reading prefers fewer words (`เป็นที่` over
-# `เป็น` + `ที`, a rarer word than the two).
+# ... and so does a word more: the dictionary's reading prefers fewer words (`เป็นที่`, one word
+# though a rarer one, over `เป็น` + `ที`).
 _WORD = 10.0
 # Letters either side of a mark's place looked up in the rest of the document.
 _SPELT = 3
 # A run of fewer letters is a line spelt out a letter at a time (`จ ีน น ำา ท ี่บ`).
 _SPACED_OUT = 2
-# A page of pdfminer.six's text (a blank line after each line) runs to about 150 lines; text with
+# A page of pdfminer.six's text (a blank line after each line) runs to under 300 lines; text with
 # no page breaks is one long "page", and only its last lines are asked (the cost grows with them).
 _PAGE_LINES = 400
 
