@@ -139,6 +139,24 @@ def test_a_line_cut_at_a_note_number_under_a_heading_is_no_part_of_it() -> None:
     assert [(m.n, par.text[:m.pos]) for m in par.markers] == [(2, "คลอโรพลาสต์เหล่านี้")]
 
 
+def test_pdfium_cut_inside_a_word_after_a_below_vowel_now_and_then() -> None:
+    """pypdfium2 ends a line of LibreOffice's justified text after a below vowel a few times a
+    document, no habit to go by: inside a word of a paragraph's first line (`รายงานสรุปผู้` +
+    `บริหาร…`), which read as the heading's second line, and inside a heading (`๒. ระบบภูมิคุ้` +
+    `มกัน`). The dictionary reads one word across each break: they go back together."""
+    lines = ["๑. การประชุมสุดยอดด้านสภาพภูมิอากาศ", "รายงานสรุปผู้",
+             "บริหารของคณะทำงานระบุว่าการปล่อยก๊าซเรือนกระจกของ",
+             "มนุษย์เพิ่มขึ้นอย่างต่อเนื่องในช่วงหลายทศวรรษที่ผ่านมาจนส่งผลต่อ",
+             "อุณหภูมิเฉลี่ยของโลกอย่างชัดเจนตามข้อมูลที่คณะทำงานได้รวบรวมไว้", "ในรายงานฉบับล่าสุด",
+             "๒. ระบบภูมิคุ้", "มกัน",
+             "ยาต้านการอักเสบมักถูกใช้เพื่อควบคุมผลกระทบของการอักเสบในร่างกาย",
+             "ของผู้ป่วยซึ่งแพทย์จะพิจารณาให้ยาตามความรุนแรงของอาการที่พบในแต่ละ",
+             "กรณี โดยเฉพาะผู้ป่วยที่มีโรคประจำตัวอยู่แล้วต้องได้รับการดูแลเป็นพิเศษ", "จากทีมแพทย์"]
+    doc = _doc("\n".join(lines))
+    assert [s.title for s in doc.sections] == ["๑. การประชุมสุดยอดด้านสภาพภูมิอากาศ", "๒. ระบบภูมิคุ้มกัน"]
+    assert doc.paragraphs[0].text.startswith("รายงานสรุปผู้บริหารของคณะทำงาน")
+
+
 def test_pdfium_lower_vowel_cut_onto_the_next_line() -> None:
     assert "ซึ่งรู้สึกได้ทั่ว" in _body("มีแผ่นดินไหวนำขนาดเล็ก ซึ่งร\nู้สึกได้ทั่วทั้งเกาะ\n")
 

@@ -24,7 +24,8 @@ from rag.repair.lines import (
     starts_inside_word,
 )
 from rag.repair.titles import restates
-from rag.thai.chars import LETTERS
+from rag.thai.chars import CONSONANTS, LEAD_VOWELS, LETTERS, thai_head, thai_tail
+from rag.thai.lexicon import Lexicon
 
 # A line cut at a superscript note number (pypdfium2 starts a new line where the baseline rises
 # and again where it falls back): the number ends the line, glued to what it cites, or stands
@@ -257,6 +258,50 @@ _ABOVE_MARK_CUT = (re.compile("[^\u0e31\u0e34-\u0e3a\u0e47-\u0e4e][\u0e31\u0e34-
 # The habit shows where most lines ending with such a mark are cut (the two pieces make one
 # printed line): a document's own line ends fall on one now and then, full lines.
 _CUT_HABIT = 0.5
+# What opens a word: the rest of a word cut after a below vowel opens with one of these.
+_CONSONANTS_AND_LEADS = frozenset(CONSONANTS + LEAD_VOWELS)
+
+
+def join_word_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], lex: Lexicon) -> int:
+    """A cut after a below vowel, one at a time: pypdfium2 ends a line of LibreOffice's justified
+    text after a vowel set below its letter in faces that show no habit of it
+    (`join_mark_cuts`), a few times a document, inside a word and inside a title as often as
+    in running text (`บทสรุปผู้` + `บริหารของ… ของผู้` + `กำหนด`, `๒. ระบบภูมิคุ้` + `มกัน`). Where the
+    dictionary reads one word across the break (`ผู้บริหาร`, `ภูมิคุ้มกัน`) and the two make at
+    most one printed line, they go back together, the last pair first so that a line cut twice
+    comes back whole. A line's end falls inside a word nowhere else (LibreOffice, Chromium and
+    XeLaTeX break Thai lines between words), and a rest that opens a page, a numbered heading
+    or an endnote heading stays. Returns how many rests were put back."""
+    full = full_width(texts, kinds)
+    pairs: list[tuple[int, int]] = []
+    for i, t in enumerate(texts):
+        if kinds[i] or not _BELOW_VOWEL_CUT[0].search(t.rstrip()):
+            continue
+        j = next_line(texts, kinds, i)
+        if is_text(texts, kinds, j) and not opens_page[j] and texts[j][:1] in _CONSONANTS_AND_LEADS:
+            pairs.append((i, j))
+    joined = 0
+    for i, j in reversed(pairs):
+        if kinds[i] or kinds[j] or NUMBERED_LINE.match(texts[j]) or is_endnote_heading(texts[j]) \
+                or line_width(texts[i]) + line_width(texts[j]) > CUT_LINE_MAX * full \
+                or not _one_word_across(texts[i].rstrip(), texts[j], lex):
+            continue
+        texts[i] = texts[i].rstrip() + texts[j]
+        kinds[j], texts[j] = FILLER, ""
+        joined += 1
+    return joined
+
+
+def _one_word_across(before: str, after: str, lex: Lexicon) -> bool:
+    """The dictionary reads a word it knows across the join of ``before`` and ``after``."""
+    tail, head = thai_tail(before), thai_head(after)
+    start = 0
+    for word in lex.segment(tail + head):
+        end = start + len(word)
+        if start < len(tail) < end:
+            return not lex.is_unknown(word)
+        start = end
+    return False
 
 
 def join_mark_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], *, above: bool = True) -> int:

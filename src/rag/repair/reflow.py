@@ -27,6 +27,7 @@ from rag.repair.cut_lines import (
     join_mark_cuts,
     join_marker_cuts,
     join_marker_rests,
+    join_word_cuts,
 )
 from rag.repair.foot_numbers import place_note_numbers
 from rag.repair.layout import FILLER, PAGEBREAK, glued_note_start, is_endnote_heading
@@ -179,6 +180,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         joined += drop_lone_copies(texts, kinds)
         joined += join_copy_cuts(texts, kinds)
         joined += join_mark_cuts(texts, kinds, opens_page, above=not boxed)
+        joined += join_word_cuts(texts, kinds, opens_page, lex)
         joined += join_marker_cuts(texts, kinds)
         joined += join_marker_rests(texts, kinds)
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
