@@ -157,6 +157,16 @@ def test_pdfium_cut_inside_a_word_after_a_below_vowel_now_and_then() -> None:
     assert doc.paragraphs[0].text.startswith("รายงานสรุปผู้บริหารของคณะทำงาน")
 
 
+def test_a_topic_subtitle_title_in_a_narrow_column_is_a_heading() -> None:
+    """pypdfium2's text of a two-column LibreOffice document (tests/data, generated): the title
+    `จีน: เทคโนโลยี อำนาจ` + `และการทูต` runs to 0.72 of its narrow column, wider than a heading
+    without a colon may; a "topic: subtitle" line may run as wide as a paragraph's last line."""
+    text = (Path(__file__).parents[1] / "data" / "lo_colon_title_narrow_column.pdfium.txt").read_text(encoding="utf-8")
+    titles = [s.title for s in _doc(text).sections]
+    assert "จีน:เทคโนโลยีอำนาจและการทูต" in [t.replace(" ", "") for t in titles]
+    assert not any(t.startswith("อื่น") for t in titles)  # (`ของผู้` + `อื่น`, a cut put back)
+
+
 def test_pdfium_lower_vowel_cut_onto_the_next_line() -> None:
     assert "ซึ่งรู้สึกได้ทั่ว" in _body("มีแผ่นดินไหวนำขนาดเล็ก ซึ่งร\nู้สึกได้ทั่วทั้งเกาะ\n")
 

@@ -140,6 +140,8 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         # Set off by blank lines above and below, a heading may run longer (narrow pages).
         set_off = line.gap_before and nxt.gap_before
         ratio = HEADING_SET_OFF_RATIO if set_off else HEADING_RATIO
+        if ":" in line.text.rstrip(":"):
+            ratio = max(ratio, PARAGRAPH_END_RATIO)  # (a "topic: subtitle" title, as `_wrapped_headings` reads one)
         if line.width > ratio * full or not any(c.isalpha() for c in line.text):
             continue
         # (a title opens no clause, unless it goes on a heading that wrapped, `ของชุมชน…` under
