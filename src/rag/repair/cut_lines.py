@@ -269,9 +269,9 @@ def join_word_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], l
     in running text (`บทสรุปผู้` + `บริหารของ… ของผู้` + `กำหนด`, `๒. ระบบภูมิคุ้` + `มกัน`). Where the
     dictionary reads one word across the break (`ผู้บริหาร`, `ภูมิคุ้มกัน`) and the two make at
     most one printed line, they go back together, the last pair first so that a line cut twice
-    comes back whole. A line's end falls inside a word nowhere else (LibreOffice, Chromium and
-    XeLaTeX break Thai lines between words), and a rest that opens a page, a numbered heading
-    or an endnote heading stays. Returns how many rests were put back."""
+    comes back whole. A printed line's end seldom falls inside a word (LibreOffice, Chromium
+    and XeLaTeX break Thai lines between words), and a rest that opens a page, a numbered
+    heading or an endnote heading stays. Returns how many rests were put back."""
     full = full_width(texts, kinds)
     pairs: list[tuple[int, int]] = []
     for i, t in enumerate(texts):
