@@ -88,6 +88,12 @@ class BodyLine:
     heading: bool = False
     continues_heading: bool = False  # the second line of a heading that wrapped
 
+    @property
+    def opens_with_marker(self) -> bool:
+        """A note's number opens the line: pypdfium2 cut the printed line at a raised number,
+        which cites the end of the line above."""
+        return any(m.pos == 0 for m in self.markers)
+
 
 def cut_phrase(text: str, opens_title: frozenset[str] = _OPENS_TITLE, *, ends: bool = True) -> bool:
     """The line opens (or, with ``ends``, ends: `_NEEDS_AFTER`) as a piece of a sentence does,
@@ -135,7 +141,7 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         nxt = body[i + 1] if i + 1 < len(body) else None
         if nxt is None or line.markers or (prev is not None and prev.heading and _opens_under(prev, line)) \
                 or _item_or_row(line.text) or (inside_brackets(body, i) and not _opens_under(line, nxt)) \
-                or any(m.pos == 0 for m in nxt.markers):
+                or nxt.opens_with_marker:
             continue  # (the last: a line cut where a note's number opens the next, `_wraps_on`)
         # Set off by blank lines above and below, a heading may run longer (narrow pages).
         set_off = line.gap_before and nxt.gap_before
@@ -304,7 +310,7 @@ def _wraps_on(above: BodyLine, line: BodyLine, below: BodyLine, full: float) -> 
     number) cites, as no heading does."""
     return (not line.gap_before and not line.furniture_before and not NUMBERED_HEADING.match(line.text)
             and not starts_inside_word(above.text) and not cut_phrase(above.text, frozenset(), ends=False)
-            and not any(m.pos == 0 for m in below.markers)
+            and not below.opens_with_marker
             and (_could_head(line, above, full, PARAGRAPH_END_RATIO) and not cut_phrase(line.text, frozenset())
                  and _same_script(above.text, line.text)
                  or (_ABBREVIATION_END.search(above.text) is not None and line.text.strip().isdigit()))

@@ -218,7 +218,7 @@ def _new_paragraph(prev: BodyLine | None, line: BodyLine, full: float) -> bool:
     """Whether `line` starts a paragraph; `full` is the width of a full line at this point."""
     if prev is None or prev.heading or line.heading:
         return True
-    if any(m.pos == 0 for m in line.markers):
+    if line.opens_with_marker:
         return False  # (pypdfium2 cut the printed line at a raised note number: it cites the line above)
     if ends_paragraph(prev, full):
         return True
