@@ -1676,3 +1676,109 @@ def test_a_tone_drifted_along_a_justified_line_goes_back_to_its_cluster() -> Non
     assert drifted_tones("รายมีอายุตังแต่ ้ ~74,000 ปี", lex, Counter()) == "รายมีอายุตั้งแต่ ~74,000 ปี"
     assert drifted_tones("ทำให้ทงั ้ สามเครือข่าย", lex, Counter()) == "ทำให้ทงั ้ สามเครือข่าย"
     assert drifted_tones("เ น ่ ื อ ง จาก", lex, Counter()) == "เ น ่ ื อ ง จาก"
+
+
+def test_endnote_numbers_under_their_lines_by_the_whole_list_and_a_chinese_author() -> None:
+    """pdftotext's text of a Chromium page's endnotes with raised numbers (tests/data, from a
+    generated document): each number stands under its note's first line, or above it after a
+    one-line note (`Ibid., p. 52.` + `5` + `6` + `华人民共和国外交部. …`). A note whose author is
+    written in Chinese opens a note as a Thai or Latin one does, and a number placed alone on
+    the better line below (`อ้างแล้ว, หน้า 207.` + `7` + `สืบค้นข้อมูล… จาก` + `8` + `https://…`) would
+    leave note 8 none: the numbers are placed for the whole list at once. Every note is read
+    with its number and none is left in the body."""
+    text = (Path(__file__).parents[1] / "data" / "chrome_endnote_numbers_under_lines_cjk.pdftotext.txt").read_text(
+        encoding="utf-8")
+    refs = _doc(text).references
+    assert sorted(refs) == list(range(1, 13))
+    assert refs[5].text == "Ibid., p. 52."
+    assert refs[6].text.startswith("华人民共和国外交部. (2008).") and "mfa.gov.cn" in refs[6].text
+    assert refs[7].text == "อ้างแล้ว, หน้า 207."
+    assert refs[8].text.startswith("สืบค้นข้อมูลเรื่องระบบภูมิคุ้มกัน") and "wikipedia" in refs[8].text
+    assert refs[12].text == "อ้างแล้ว, หน้า 211."
+    body = _body(text)
+    assert "Ibid" not in body and "อ้างแล้ว" not in body and "MLS (LA Galaxy)" in body
+
+
+def test_a_short_title_that_opens_a_page_is_a_heading() -> None:
+    """pypdf's text of a LibreOffice document: a section opens a page, the page before it ends
+    with a full line (the last paragraph happened to fill its line), so nothing before the
+    title says it stands alone. A paragraph's last line alone at a page's top is a widow,
+    which Writer, Word and Chromium keep off: a short title-like line there, over a full line,
+    is a heading."""
+    full = "ความสัมพันธ์ระหว่างประเทศในภูมิภาคนี้มีความซับซ้อนมากขึ้นในช่วงหลายทศวรรษที่ผ่านมา"
+    lines = ["การทูตเชิงเศรษฐกิจ", full, full, full,
+             "ต้องเข้าใจก่อนว่าแต่ละประเทศมีแนวทางการทูตเชิงเศรษฐกิจอย่างไรในระดับโลกปัจจุบัน",
+             "\f", "เฟรสโน รัฐแคลิฟอร์เนีย",
+             "ย่านนี้ประกอบไปด้วยถนนเคียนีย์ ซึ่งตั้งชื่อตาม เอ็ม ธีโอ เคียนีย์ นักลงทุนรายใหญ่",
+             full, "และมหาเศรษฐีในช่วงต้นศตวรรษ"]
+    doc = _doc("\n".join(lines))
+    assert [s.title for s in doc.sections] == ["การทูตเชิงเศรษฐกิจ", "เฟรสโน รัฐแคลิฟอร์เนีย"]
+    assert "เฟรสโน" not in doc.paragraphs[0].text
+
+
+def test_pdfium_cut_inside_a_word_after_a_tone_now_and_then() -> None:
+    """pypdfium2 ends a line of LibreOffice's justified text after a tone set apart above its
+    letter a few times a document (Garuda), no habit to go by: `ตามปกติแล้` + `วเขตอำนาจศาล…`
+    read as a heading. The dictionary reads one word across the break (`แล้ว`): they go back
+    together. A line that ended on `ได้` over a full line stays as it was."""
+    lines = ["เภสัชกรรม",
+             "ในเขตอำนาจศาลส่วนใหญ่ (อย่างเช่น สหรัฐอเมริกา) เภสัชกรได้รับการ",
+             "ควบคุม แยกต่างหากจากแพทย์ ตามปกติแล้", "วเขตอำนาจศาลเหล่านี้ยังระบุ",
+             "ว่า มีเพียงเภสัชกรเท่านั้น ที่สามารถจ่ายยาตามกำหนดเวลาให้กับ",
+             "สาธารณชน และเภสัชกรไม่สามารถ เป็นหุ้นส่วนทางธุรกิจร่วมกับแพทย์ได้",
+             "รับเงินหรือชำระเงินให้แพทย์เป็นค่าสินบนอย่างไรก็ตามจรรยาบรรณที่สมาคม", "กำหนดไว้"]
+    doc = _doc("\n".join(lines))
+    assert [s.title for s in doc.sections] == ["เภสัชกรรม"]
+    assert "ตามปกติแล้วเขตอำนาจศาลเหล่านี้ยังระบุ" in _body("\n".join(lines))
+    assert any(line.text.endswith("ร่วมกับแพทย์ได้") for line in repair_document("\n".join(lines)).lines)
+
+
+def test_three_rows_pdftotext_read_as_columns_go_back_together() -> None:
+    """pdftotext's text of a justified Chromium page in a wide face (tests/data, from a
+    generated document): where the wide spaces of several rows line up, it writes the rows'
+    left halves one under the other, then their right halves, a piece at a time (`…ตกอยู่ใน
+    เขตเมือง` / `853,382` / `ออกเฉียงใต้5`, then `จำนวนประชากรโดยประมาณในปี`, `2014`, `อยู่ที่`, then
+    `ซึ่งทำให้…ภาคตะวัน` / `และยังเป็น…อันดับที่`, `12`, `ของ`). The pieces go back onto their rows,
+    in order, each row then a full line, not all onto the last left half."""
+    text = (Path(__file__).parents[1] / "data" / "chrome_justified_rows_as_columns.pdftotext.txt").read_text(
+        encoding="utf-8")
+    body = "".join(_body(text).split())
+    assert ("ตกอยู่ในเขตเมืองจำนวนประชากรโดยประมาณในปี2014อยู่ที่853,382ซึ่งทำให้เป็นเมืองที่มีประชากรมากที่สุด"
+            "ในฟลอริด้าและในภาคตะวันออกเฉียงใต้และยังเป็นเมืองที่มีประชากรมากที่สุดเป็นอันดับที่12ของ") in body
+
+
+def test_a_part_heading_under_a_line_that_ends_on_a_tone_stays_a_heading() -> None:
+    """pypdf's text of a XeLaTeX page: a paragraph's last line ends on `ได้` and the next line
+    is a part's heading with its colon (`ส่วนที่ 2: …`). The dictionary may read a word across
+    the two, but a line that opens with a part's number heads a section: no rest of a line
+    cut at a mark."""
+    full = "ทำให้ช่วยเหลือลูกเรือได้ลำบาก นักบินอวกาศสลบก่อนที่จะสามารถหนีออกมาได้ทันเวลา"
+    lines = ["ส่วนที่ 1: โครงการอะพอลโล", full, full, "เปิดประตูได้",
+             "ส่วนที่ 2: เครื่องจักรไอน้ำ", full, full, "ที่ธรรมดาสามัญที่สุด",
+             "ส่วนที่ 3: คลอโรพลาสต์", full, full, "จบแล้ว"]
+    doc = _doc("\n".join(lines))
+    assert [s.title for s in doc.sections] == ["ส่วนที่ 1: โครงการอะพอลโล", "ส่วนที่ 2: เครื่องจักรไอน้ำ",
+                                               "ส่วนที่ 3: คลอโรพลาสต์"]
+
+
+def test_a_name_ending_with_digits_ends_no_line_at_a_marker() -> None:
+    """pypdfium2's text of a Chromium page (tests/data, from a generated document): a
+    paragraph's last line ends with a name the document writes with its digits inside lines
+    too (`…เครือข่าย Internet2`, `ชุมชน Internet2 ประกาศ…`), and a heading follows (`เภสัชกรรม`). The
+    digits are the name's, not a raised note number the line was cut at: the heading stays."""
+    text = (Path(__file__).parents[1] / "data" / "chrome_name_with_digits.pdfium.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert "เภสัชกรรม" in [s.title for s in doc.sections]
+    assert any(p.text.endswith("เครือข่าย Internet2") for p in doc.paragraphs)
+
+
+def test_a_page_number_under_a_line_that_ends_on_an_upper_vowel_stays_the_pages() -> None:
+    """pypdf's text of a XeLaTeX page: a page's last line ends on `ปี` (an upper vowel) and the
+    page's number follows (`หน้า 2`); the dictionary reads `ปีหน้า` across the two, but a page's
+    number is no rest of a line cut at a mark: it stays a line of its own, for the layout to
+    read as the page's."""
+    full = "ที่จะฟื้นฟูภาพลักษณ์ของย่าน แขวงย่อยที่แยกออกมา เป็นที่ขึ้นชื่อว่าสงบ"
+    lines = [full, full, full, full, "แขวงย่อยที่แยกออกมา เป็นที่ขึ้นชื่ออยู่หลายปี", "หน้า 2", "\f",
+             "ในนาม “ด็อกก์ พาวด์” ตามชื่อแก๊งในท้องถิ่น และยังขึ้นชื่อว่าเป็นแหล่งก่อ", full, full, "จบแล้ว"]
+    texts = [line.text for line in repair_document("\n".join(lines)).lines]
+    assert "หน้า 2" in texts and "แขวงย่อยที่แยกออกมา เป็นที่ขึ้นชื่ออยู่หลายปี" in texts

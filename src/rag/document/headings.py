@@ -159,7 +159,10 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
         if len(line.text.split()) > HEADING_MAX_WORDS or _ends_sentence(line.text) or cut:
             continue
         restated = _opens_under(line, nxt) and not cut_phrase(line.text)  # (`ในการทูต…` over `การทูต…`)
-        stands_alone = (prev is None or prev.heading or ends_paragraph(prev, full) or restated
+        # (a page's first line over a full one: a paragraph's last line alone at a page's top is
+        # a widow, which Writer, Word and Chromium keep off by default)
+        page_top = line.furniture_before and nxt.width >= PARAGRAPH_END_RATIO * full
+        stands_alone = (prev is None or prev.heading or ends_paragraph(prev, full) or restated or page_top
                         or (prev.joins and (line.gap_before or (line.indent and not line.furniture_before))))
         if not stands_alone:
             continue

@@ -32,8 +32,9 @@ from rag.repair.lines import COLUMN_MEASURE, LONE_NUMBER, head_key
 from rag.thai.chars import DIGITS, FOLLOW_VOWELS, LAKKHANGYAO, MARKS
 
 _CHAPTER_WORDS = "บทที่|ส่วนที่|ภาคที่|ตอนที่|Chapter|Part|Section"
-# A line that opens with a number or a chapter word and a number heads a section or a list item.
-NUMBERED_LINE = re.compile(rf"\s*(?:(?:{_CHAPTER_WORDS}|ข้อ)\s*[{DIGITS}]+|[{DIGITS}]+(?:\.[{DIGITS}]+)*[.)])\s", re.I)
+# A line that opens with a number or a chapter word and a number (`ส่วนที่ 2: `) heads a section or
+# a list item.
+NUMBERED_LINE = re.compile(rf"\s*(?:(?:{_CHAPTER_WORDS}|ข้อ)\s*[{DIGITS}]+[:.]?|[{DIGITS}]+(?:\.[{DIGITS}]+)*[.)])\s", re.I)
 # A chapter or part heading with its number and a colon (`ส่วนที่ 2: สหภาพยุโรป`).
 _CHAPTER = re.compile(rf"\s*(?:{_CHAPTER_WORDS})\s*[{DIGITS}]+\s*[:.]", re.I)
 # A block of a two-column run is one whole printed line of its column: at least this share of a

@@ -9,7 +9,7 @@ import re
 
 from rag.repair.columns import NUMBERED_LINE
 from rag.repair.displaced import copies_end_of, ends_after_copy, without_copies, writes_clusters_twice
-from rag.repair.layout import FILLER, PAGE_NUMBER, PAGEBREAK, is_endnote_heading, thai_share
+from rag.repair.layout import FILLER, PAGE_LABEL, PAGE_NUMBER, PAGEBREAK, is_endnote_heading, thai_share
 from rag.repair.lines import (
     CUT_LINE_MAX,
     CUT_LINE_MIN,
@@ -33,6 +33,14 @@ from rag.thai.lexicon import Lexicon
 _MARKER_END = re.compile(r"[^\s\d.,:;/\-–] ?[0-9]{1,3}$")
 _SPACED_PIECE_MAX = 1.3
 _TITLE_WORDS = 6
+# A Latin name that ends with digits (`Internet2`, `G20`, `CO2`), as a document may write it inside
+# a line: its digits are the name's, no marker.
+_NAMED_NUMBER = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z]*[0-9]{1,3}(?=[\s,.;:)]+\S)")
+
+
+def _names_with_digits(texts: list[str]) -> set[str]:
+    """The Latin names ending with digits that the text writes inside a line, words after them."""
+    return {m.group() for t in texts for m in _NAMED_NUMBER.finditer(t)}
 
 
 def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
@@ -43,13 +51,16 @@ def join_marker_cuts(texts: list[str], kinds: list[str]) -> int:
     document shows that habit, a rest that opens without a space goes back too if the two pieces
     together are about one full line wide: a paragraph that ends with a marker, followed by a
     short heading, is narrower, and a heading the next line restates (`titles`) stays apart
-    however long the line above it ran. Returns how many pieces were put back."""
+    however long the line above it ran. A name the document writes with its digits inside a
+    line (`ชุมชน Internet2 ประกาศ…`) ends no line at a marker (`…เครือข่าย Internet2` +
+    `เภสัชกรรม`, a heading). Returns how many pieces were put back."""
     full = full_width(texts, kinds)
+    names = _names_with_digits(texts)
 
     def cut_at(i: int) -> tuple[int, int] | None:
         """(the number's line or -1, the rest's line) when line i ends at a marker."""
         t = texts[i]
-        if kinds[i] or not t.strip() or t[-1:].isspace():
+        if kinds[i] or not t.strip() or t[-1:].isspace() or t.split()[-1] in names:
             return None
         j = next_line(texts, kinds, i)
         if is_text(texts, kinds, j) and LONE_NUMBER.match(texts[j]) and GLUES_MARKER.search(t):
@@ -260,22 +271,30 @@ _ABOVE_MARK_CUT = (re.compile("[^\u0e31\u0e34-\u0e3a\u0e47-\u0e4e][\u0e31\u0e34-
 _CUT_HABIT = 0.5
 # What opens a word: the rest of a word cut after a below vowel opens with one of these.
 _CONSONANTS_AND_LEADS = frozenset(CONSONANTS + LEAD_VOWELS)
+# A line this wide ran to the margin: what ends it ended the printed line.
+_FULL_BEFORE_CUT = 0.9
 
 
-def join_word_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], lex: Lexicon) -> int:
-    """A cut after a below vowel, one at a time: pypdfium2 ends a line of LibreOffice's justified
-    text after a vowel set below its letter in faces that show no habit of it
-    (`join_mark_cuts`), a few times a document, inside a word and inside a title as often as
-    in running text (`บทสรุปผู้` + `บริหารของ… ของผู้` + `กำหนด`, `๒. ระบบภูมิคุ้` + `มกัน`). Where the
-    dictionary reads one word across the break (`ผู้บริหาร`, `ภูมิคุ้มกัน`) and the two make at
-    most one printed line, they go back together, the last pair first so that a line cut twice
-    comes back whole. A printed line's end seldom falls inside a word (LibreOffice, Chromium
-    and XeLaTeX break Thai lines between words), and a rest that opens a page, a numbered
-    heading or an endnote heading stays. Returns how many rests were put back."""
+def join_word_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], lex: Lexicon, *,
+                   above: bool = True) -> int:
+    """A cut after a below vowel or an upper mark, one at a time: pypdfium2 ends a line of
+    LibreOffice's justified text after a vowel set below its letter, or a tone set apart above
+    it, in faces that show no habit of it (`join_mark_cuts`), a few times a document, inside a
+    word and inside a title as often as in running text (`บทสรุปผู้` + `บริหารของ… ของผู้` +
+    `กำหนด`, `๒. ระบบภูมิคุ้` + `มกัน`, `ตามปกติแล้` + `วเขตอำนาจศาล…`). Where the dictionary reads
+    one word across the break (`ผู้บริหาร`, `ภูมิคุ้มกัน`, `แล้ว`) and the two make at most one
+    printed line, the first short of a full one, they go back together, the last pair first so
+    that a line cut twice comes back whole: a line that ended on `ได้`, `ที่` or `ให้` ran to the
+    margin, and the line under it may read on (`…เป็นที่แรกที่ให้` + `บริการเช่นนี้`, a paragraph's
+    last). A printed line's end seldom falls inside a word (LibreOffice, Chromium and XeLaTeX
+    break Thai lines between words), and a rest that opens a page, a numbered heading or an
+    endnote heading stays, as does a page's number (`…หลายปี` + `หน้า 2`). ``above``: False for
+    pdfminer.six's boxes, whose lines are no printed lines to be cut after a tone (a box's row
+    ends on `แพร่` before `กระจาย…`). Returns how many rests were put back."""
     full = full_width(texts, kinds)
     pairs: list[tuple[int, int]] = []
     for i, t in enumerate(texts):
-        if kinds[i] or not _BELOW_VOWEL_CUT[0].search(t.rstrip()):
+        if kinds[i] or not (_BELOW_VOWEL_CUT[0].search(t.rstrip()) or (above and _ABOVE_MARK_CUT[0].search(t.rstrip()))):
             continue
         j = next_line(texts, kinds, i)
         if is_text(texts, kinds, j) and not opens_page[j] and texts[j][:1] in _CONSONANTS_AND_LEADS:
@@ -283,6 +302,8 @@ def join_word_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], l
     joined = 0
     for i, j in reversed(pairs):
         if kinds[i] or kinds[j] or NUMBERED_LINE.match(texts[j]) or is_endnote_heading(texts[j]) \
+                or PAGE_NUMBER.match(texts[j]) or PAGE_LABEL.match(texts[j]) \
+                or line_width(texts[i]) >= _FULL_BEFORE_CUT * full \
                 or line_width(texts[i]) + line_width(texts[j]) > CUT_LINE_MAX * full \
                 or not _one_word_across(texts[i].rstrip(), texts[j], lex):
             continue

@@ -20,17 +20,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.repair.layout import FILLER, PAGE, glued_note_start, is_endnote_heading, thai_share
+from rag.repair.layout import FILLER, PAGE, PAGE_LABEL, glued_note_start, is_endnote_heading, thai_share
 from rag.repair.lines import LONE_NUMBER, head_key, is_blank, is_text, line_width
 from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
 
-# A note's first line opens with a capital, a Thai letter, a bracket, a quotation mark or a stop
-# (an author lost: `. (2008).`): not in lower case (a wrapped URL, `presidential-actions/`) or
-# with a digit (`2025/01/`, a page range)
-_OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44(\[“\"'.]")
+# A note's first line opens with a capital, a Thai letter, a Chinese, Japanese or Korean one (an
+# author such as 中华人民共和国外交部), a bracket, a quotation mark or a stop (an author lost:
+# `. (2008).`): not in lower case (a wrapped URL, `presidential-actions/`) or with a digit
+# (`2025/01/`, a page range)
+_OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af(\[“\"'.《「]")
 _RUNS_ON = re.compile(r"[,:;\-–]\s*$")
-# A printed page number with its word, alone on its line (`Page 6`, `หน้า 12`)
-_PAGE_LABEL = re.compile(r"^\s*(?:Page|หน้า)\s*[0-9๐-๙]{1,4}\s*$", re.IGNORECASE)
 # A note's last line stops short of the widest line of the page's notes
 _SHORT = 0.8
 
@@ -150,21 +149,9 @@ def _place_endnote_numbers(texts: list[str], kinds: list[str], opens_page: list[
     count = [pos for n, pos in enumerate(numbers) if int(texts[lines[pos]].strip()) == n + 1]
     if len(count) < 2 or count != numbers[:len(count)]:
         return 0
-    taken = -1  # position (in ``lines``) of the last note's first line
-    above_last = True
-    starts: list[tuple[int, int]] = []
-    for pos in count:
-        above = pos - 1 if pos - 1 > taken and pos - 1 not in count else None
-        below = pos + 1 if pos + 1 < len(lines) and pos + 1 not in numbers else None
-        scores = {at: _opens_note(texts, lines, count, at) for at in (above, below) if at is not None}
-        if not scores or max(scores.values()) < 0:
-            return 0
-        best = max(scores.values())
-        ties = [at for at, score in scores.items() if score == best]
-        at = ties[0] if len(ties) == 1 else (above if above_last else below)
-        above_last = at == above
-        starts.append((pos, at))
-        taken = at
+    starts = _number_places(texts, lines, numbers, count)
+    if starts is None:
+        return 0
     for k in range(heading + 1, len(texts)):
         if is_text(texts, kinds, k) and _is_furniture(texts[k], furniture):
             kinds[k] = PAGE  # (the layout's running heads are read before the notes)
@@ -173,6 +160,37 @@ def _place_endnote_numbers(texts: list[str], kinds: list[str], opens_page: list[
         kinds[lines[pos]], texts[lines[pos]] = FILLER, ""
         texts[lines[at]] = number + " " + texts[lines[at]].lstrip()
     return len(starts)
+
+
+def _number_places(texts: list[str], lines: list[int], numbers: list[int],
+                   count: list[int]) -> list[tuple[int, int]] | None:
+    """Where each counted number goes: (its position in ``lines``, its note's first line's), the
+    line above it or the one below, read for all the numbers together: the lines in order, each
+    one that can open a note, the most that open as notes do, and among readings as good, the
+    most numbers placed the way the number before them was (a list is set one way). One at a
+    time, a number that took the line below because it opened better left the next number none
+    (`อ้างแล้ว, หน้า 207.` + `7` + `สืบค้นข้อมูล… จาก` + `8` + `https://…`). None where no
+    reading places them all."""
+    # best[(choice)] = (score, same-way count, path) over the numbers read so far
+    best: dict[tuple[int, bool], tuple[int, int, list[tuple[int, int]]]] = {(-1, True): (0, 0, [])}
+    for pos in count:
+        step: dict[tuple[int, bool], tuple[int, int, list[tuple[int, int]]]] = {}
+        for at, up in ((pos - 1, True), (pos + 1, False)):
+            if not 0 <= at < len(lines) or at in numbers:
+                continue
+            opens = _opens_note(texts, lines, count, at)
+            if opens < 0:
+                continue
+            for (last, last_up), (score, same, path) in best.items():
+                if at <= last:
+                    continue
+                cand = (score + opens, same + (up == last_up), [*path, (pos, at)])
+                if (at, up) not in step or cand[:2] > step[(at, up)][:2]:
+                    step[(at, up)] = cand
+        if not step:
+            return None
+        best = step
+    return max(best.values(), key=lambda v: v[:2])[2]
 
 
 def _opens_note(texts: list[str], lines: list[int], numbers: list[int], at: int) -> int:
@@ -189,7 +207,7 @@ def _opens_note(texts: list[str], lines: list[int], numbers: list[int], at: int)
 
 def _is_furniture(text: str, furniture: set[str]) -> bool:
     key = head_key(text)
-    return (bool(key) and key in furniture) or bool(_PAGE_LABEL.match(text))
+    return (bool(key) and key in furniture) or bool(PAGE_LABEL.match(text))
 
 
 def _page_furniture(texts: list[str], kinds: list[str], opens_page: list[bool]) -> set[str]:

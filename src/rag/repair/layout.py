@@ -28,6 +28,8 @@ FURNITURE = frozenset({SEPARATOR, PAGE, PAGEBREAK, FILLER})
 
 _SEPARATOR_RULE = re.compile(r"^\s*[_\-‐‑‒–—―=]{5,}\s*$")
 PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*([1-9][0-9]{0,3})\s*[-–—]?\s*$")
+# A printed page number with its word, alone on its line (`Page 6`, `หน้า 12`)
+PAGE_LABEL = re.compile(r"^\s*(?:Page|หน้า)\s*[0-9๐-๙]{1,4}\s*$", re.IGNORECASE)
 # A note's number: `1 `, `1. `, `1) ` or in brackets, `[1] ` (group 1 or 2).
 _NOTE_START = re.compile(r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*|([1-9][0-9]{0,2})(?:\s+|[.)]\s*))(?=\S)")
 _URLISH = re.compile(r"^(https?:|www\.|doi:|[\w.-]+/|[\w-]+\.(html?|pdf|aspx?)\b)", re.I)

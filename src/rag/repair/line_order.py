@@ -5,6 +5,7 @@ with marks set higher than the line's letters."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 from rag.repair.columns import NUMBERED_LINE
@@ -16,18 +17,22 @@ from rag.thai.lexicon import Lexicon
 
 # A printed line of a justified paragraph runs to the margin: its two halves, put back together,
 # make about one full line (the width counts characters, and Thai letters differ in width).
-_ROW_MIN = 0.85
+ROW_MIN = 0.85
 _ROW_MAX = 1.12
-# At most this many right halves (pieces) are read after the left half of the second row.
-_MAX_RIGHT_PIECES = 5
+# The first of a block's left halves may run nearly to the margin, only a short word beyond a
+# wide space (a left half whose right half came as the next piece is shorter: `ROW_MIN`).
+_ROW_OPEN = 0.9
+# At most this many rows read as columns at once, and this many right halves (pieces) a row.
+_MAX_ROWS = 4
+_PIECES_PER_ROW = 2.5
 
 
-def _zone_lines(texts: list[str], kinds: list[str], start: int) -> list[int]:
+def _zone_lines(texts: list[str], kinds: list[str], start: int, most: int) -> list[int]:
     """The text lines from `start` on, blank and FILLER lines passed over, up to a page break or
-    an endnote heading (`_MAX_RIGHT_PIECES` + 1 at most)."""
+    an endnote heading (``most`` at most)."""
     found: list[int] = []
     j = start
-    while j < len(texts) and len(found) <= _MAX_RIGHT_PIECES:
+    while j < len(texts) and len(found) < most:
         if kinds[j] and kinds[j] != FILLER:
             break
         if is_text(texts, kinds, j):
@@ -43,21 +48,24 @@ def _ends_block(texts: list[str], kinds: list[str], i: int) -> bool:
     return not is_text(texts, kinds, next_line(texts, kinds, i))
 
 
-def _best_split(row1: int, row2: int, widths: list[int], ends: list[bool], full: float) -> tuple[float, int, int] | None:
-    """(how far the two rows are from a full line, pieces read, pieces that go on row 1) for the
-    split of the pieces that makes both rows nearest a full line, or None where none makes two.
+def _best_split(rows: list[int], widths: list[int], ends: list[bool], full: float) -> tuple[float, int, list[int]] | None:
+    """(how far the rows are from a full line, pieces read, pieces that go on each row) for the
+    split of the pieces, in their order, over the rows in theirs, each row one piece or more,
+    that makes every row nearest a full line, or None where none makes them all full.
     `ends[j]`: piece j ends its text block (the last piece read must: a right half is set off
     below, a heading's line is not)."""
-    best: tuple[float, int, int] | None = None
-    for m in range(2, len(widths) + 1):
+    best: tuple[float, int, list[int]] | None = None
+    for m in range(len(rows), len(widths) + 1):
         if not ends[m - 1]:
             continue
-        for s in range(1, m):
-            rows = (row1 + sum(widths[:s]) + s, row2 + sum(widths[s:m]) + m - s)
-            if all(_ROW_MIN * full <= r <= _ROW_MAX * full for r in rows):
-                off = sum(abs(r - full) for r in rows)
+        for cuts in itertools.combinations(range(1, m), len(rows) - 1):
+            bounds = (0, *cuts, m)
+            counts = [b - a for a, b in itertools.pairwise(bounds)]
+            made = [row + sum(widths[a:b]) + (b - a) for row, (a, b) in zip(rows, itertools.pairwise(bounds), strict=True)]
+            if all(ROW_MIN * full <= r <= _ROW_MAX * full for r in made):
+                off = sum(abs(r - full) for r in made)
                 if best is None or off < best[0]:
-                    best = (off, m, s)
+                    best = (off, m, counts)
     return best
 
 
@@ -70,48 +78,62 @@ def glue_pieces(line: str, pieces: list[str]) -> str:
 
 
 def left_halves_in_a_block(texts: list[str], kinds: list[str], opens_page: list[bool], i: int, k: int,
-                           full: float) -> bool:
-    """Line i and the line right above it, both short of a full line, close a text block, and a
-    piece set off follows (line k): they may be two rows' left halves, their right halves to
-    come (pdftotext reads the rows as two columns where the halves of both are set apart)."""
-    if i < 1 or opens_page[i] or not is_text(texts, kinds, i - 1) or not is_blank(texts, kinds, k - 1) \
-            or not is_text(texts, kinds, k):
-        return False
-    return all(line_width(texts[j]) < _ROW_MIN * full for j in (i - 1, i))
+                           full: float) -> list[int]:
+    """The lines that close a text block at line i, each short of a full line (the last well
+    short of one), two or more, where a piece set off follows (line k): they may be rows' left
+    halves, their right halves to come (pdftotext reads the rows as columns where the halves of
+    all are set apart: `…ตกอยู่ในเขตเมือง` / `853,382` / `ออกเฉียงใต้5` then `จำนวนประชากร…ในปี`,
+    `2014`, `อยู่ที่`, `ซึ่งทำให้…ภาคตะวัน` / `และยังเป็น…อันดับที่`, `12`, `ของ`). The first of them
+    may run nearly to the margin, a short word beyond a wide space to come. None where line i
+    does not close such a block."""
+    if i < 1 or opens_page[i] or not is_blank(texts, kinds, k - 1) or not is_text(texts, kinds, k) \
+            or line_width(texts[i]) >= ROW_MIN * full:
+        return []
+    rows = [i]
+    j = i - 1
+    while len(rows) < _MAX_ROWS and j >= 0 and is_text(texts, kinds, j) and not opens_page[j + 1] \
+            and line_width(texts[j]) < _ROW_OPEN * full:
+        rows.insert(0, j)
+        j -= 1
+    return rows if len(rows) > 1 else []
 
 
-def join_split_rows(texts: list[str], kinds: list[str], first: int, second: int, full: float) -> int | None:
-    """pdftotext may read two rows of a justified paragraph as two columns split at one place
-    (where a superscript note number stands, or where wide spaces of both rows line up): the
-    first row's left half, the next row's left half, then the right halves of both rows, each
-    in one piece or more (`…มินาโมโตะ โนะ` `12` | `ตระกูลมินาโมโตะเป็นผู้นำตระกูลคนแรก` |
-    `โยชิกิโยะซึ่งแยกตัวออกมาจาก` / `และสมาชิกของ…ที่`). Line `first` holds the first row's left
-    half (as `join_pieces` joined it, still short of a full line); line `second` the next
-    piece, too wide to go beside it. The pieces after it are split between the two rows where
-    both then make a full line (the split with the rows nearest a full line wins); the last
-    piece read must end its text block (a right half is set off below; a heading's line is
-    not), and no half opens inside a word (pdfminer.six's lines of marks). The rows go on
-    lines `first` and `second`, the other pieces' lines emptied. Returns the last line read,
-    or None where no split makes two full rows (a paragraph's last line is short: its row is
-    left as it is)."""
-    left = line_width(texts[first])
-    if left >= _ROW_MIN * full or NUMBERED_LINE.match(texts[first]) \
-            or starts_inside_word(texts[first]) or starts_inside_word(texts[second]):
-        return None  # (a first row as wide as a full line has no right half to come; a numbered heading is no row)
-    lines = _zone_lines(texts, kinds, second + 1)
-    lines = lines[:next((n for n, j in enumerate(lines) if starts_inside_word(texts[j])), len(lines))]
-    found = _best_split(left, line_width(texts[second]), [line_width(texts[j]) for j in lines],
-                        [_ends_block(texts, kinds, j) for j in lines], full)
-    if found is None:
-        return None
-    _, m, s = found
-    pieces = [texts[j].strip() for j in lines[:m]]
-    texts[first] = glue_pieces(texts[first], pieces[:s]).strip()
-    texts[second] = glue_pieces(texts[second], pieces[s:]).strip()
-    for j in range(first + 1, lines[m - 1] + 1):
-        if j != second and kinds[j] in ("", FILLER):
-            kinds[j], texts[j] = FILLER, ""
-    return lines[m - 1]
+def join_split_rows(texts: list[str], kinds: list[str], rows: list[int], full: float) -> int | None:
+    """pdftotext may read rows of a justified paragraph as columns split at one place or more
+    (where a superscript note number stands, or where wide spaces of the rows line up): the
+    rows' left halves, then their right halves, each in one piece or more (`…มินาโมโตะ โนะ`
+    `12` | `ตระกูลมินาโมโตะเป็นผู้นำตระกูลคนแรก` | `โยชิกิโยะซึ่งแยกตัวออกมาจาก` / `และสมาชิกของ…ที่`).
+    Lines ``rows`` hold the left halves (the first as `join_pieces` joined it; the last may be
+    the next piece, too wide to go beside the one before). The pieces after them are split
+    between the rows, in order, where every row then makes a full line (the split with the rows
+    nearest a full line wins); the last piece read must end its text block (a right half is
+    set off below; a heading's line is not), and no half opens inside a word (pdfminer.six's
+    lines of marks). Where no split makes them all full, the rows from the second on are tried
+    (a paragraph's first line over its left halves). The rows go on their lines, the other
+    pieces' lines emptied. Returns the last line read, or None where no split makes the last
+    two rows full (a paragraph's last line is short: its row is left as it is)."""
+    for start in range(len(rows) - 1):
+        part = rows[start:]
+        if line_width(texts[part[0]]) >= _ROW_OPEN * full or NUMBERED_LINE.match(texts[part[0]]) \
+                or any(starts_inside_word(texts[r]) for r in part):
+            continue  # (a first row as wide as a full line has no right half to come; a numbered heading is no row)
+        lines = _zone_lines(texts, kinds, part[-1] + 1, int(_PIECES_PER_ROW * len(part)) + 1)
+        lines = lines[:next((n for n, j in enumerate(lines) if starts_inside_word(texts[j])), len(lines))]
+        found = _best_split([line_width(texts[r]) for r in part], [line_width(texts[j]) for j in lines],
+                            [_ends_block(texts, kinds, j) for j in lines], full)
+        if found is None:
+            continue
+        _, m, counts = found
+        pieces = [texts[j].strip() for j in lines[:m]]
+        at = 0
+        for r, n in zip(part, counts, strict=True):
+            texts[r] = glue_pieces(texts[r], pieces[at:at + n]).strip()
+            at += n
+        for j in range(part[0] + 1, lines[m - 1] + 1):
+            if j not in part and kinds[j] in ("", FILLER):
+                kinds[j], texts[j] = FILLER, ""
+        return lines[m - 1]
+    return None
 
 
 # How much of each line's end and of the rest's start the dictionary reads to place the marks

@@ -32,7 +32,13 @@ from rag.repair.cut_lines import (
 from rag.repair.foot_numbers import place_note_numbers
 from rag.repair.layout import FILLER, PAGEBREAK, glued_note_start, is_endnote_heading
 from rag.repair.left_marks import place_left_marks, take_left_marks
-from rag.repair.line_order import glue_pieces, join_split_rows, left_halves_in_a_block, rest_written_first
+from rag.repair.line_order import (
+    ROW_MIN,
+    glue_pieces,
+    join_split_rows,
+    left_halves_in_a_block,
+    rest_written_first,
+)
 from rag.repair.lines import (
     CONTINUES,
     LONE_NUMBER,
@@ -180,7 +186,7 @@ def reflow(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
         joined += drop_lone_copies(texts, kinds)
         joined += join_copy_cuts(texts, kinds)
         joined += join_mark_cuts(texts, kinds, opens_page, above=not boxed)
-        joined += join_word_cuts(texts, kinds, opens_page, lex)
+        joined += join_word_cuts(texts, kinds, opens_page, lex, above=not boxed)
         joined += join_marker_cuts(texts, kinds)
         joined += join_marker_rests(texts, kinds)
     if printed_lines(texts, kinds) and not trailing_spaces_kept(texts, kinds):
@@ -254,8 +260,9 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
         after_number = False
         running_head = opens_page[i] and heads[texts[i].strip()] > 1
         split = rows and not running_head
-        if split and left_halves_in_a_block(texts, kinds, opens_page, i, k, full):
-            end = join_split_rows(texts, kinds, i - 1, i, full)
+        halves = left_halves_in_a_block(texts, kinds, opens_page, i, k, full) if split else []
+        if halves:
+            end = join_split_rows(texts, kinds, halves, full)
             if end is not None:
                 joined += 1
                 i = end + 1
@@ -271,7 +278,7 @@ def join_pieces(texts: list[str], kinds: list[str], opens_page: list[bool], *, r
             if lone_number and after_number:
                 break  # two numbers in a row: the markers of two rows, the second the next row's
             if not lone_number and (width >= _PIECE_ROOM * full or width + 1 + line_width(piece) > _PIECE_FIT * full):
-                end = join_split_rows(texts, kinds, i, k, full) if split else None
+                end = join_split_rows(texts, kinds, [i, k], full) if split and width < ROW_MIN * full else None
                 if end is not None:
                     joined += 1
                     k = end + 1
