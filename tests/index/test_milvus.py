@@ -341,3 +341,32 @@ def test_unit_vectors_past_one_row_spill_and_come_back(tmp_path: Path, article_i
     assert np.array_equal(row.vectors.reshape(-1, many.shape[1])[1:], many[:first * 12])
     reader.close()
     store.close()
+
+
+def test_writers_on_threads_never_draw_one_version() -> None:
+    """A version is milliseconds and 3 random bits: writers on threads drawing at once drew the
+    same one now and then, and a writer of one document that lost its switch deleted that
+    version's rows, a second document's with them (the concurrent-writers test above lost
+    document `b` so). The store's writers draw from one source that never repeats a version."""
+    from rag.index.milvus.versions import Versions, new_version
+
+    def draw(source, n: int = 4000, workers: int = 4) -> list[int]:
+        got: list[int] = []
+        lock = threading.Lock()
+
+        def run() -> None:
+            mine = [source() for _ in range(n)]
+            with lock:
+                got.extend(mine)
+
+        threads = [threading.Thread(target=run) for _ in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return got
+
+    raw = draw(new_version)
+    assert len(set(raw)) < len(raw)  # (thousands drawn in a few milliseconds repeat)
+    fresh = draw(Versions().fresh)
+    assert len(set(fresh)) == len(fresh) == 16000

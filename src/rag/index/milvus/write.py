@@ -58,6 +58,7 @@ from rag.index.milvus.connect import (
     query_all,
     read_manifest,
 )
+from rag.index.milvus.versions import fresh_version
 from rag.index.store import NewDocument, Settings, Update, spread_rows
 
 # A search reads the marks again when they are older than MARKS_TTL_S; a writer waits
@@ -68,11 +69,6 @@ MARK_WAIT_S = MARKS_TTL_S + 0.1
 PENDING_TIMEOUT_S = 3600.0  # a pending version older than this was left by a writer that died
 RETIRED_GRACE_S = 60.0  # a retired mark on a live version younger than this is a writer mid-switch
 BATCH_BYTES = 8 << 20  # rows per insert call: well under gRPC's message limit
-
-
-def new_version() -> int:
-    """A fresh version: milliseconds since 1970 and 3 random bits (chunk keys are version << 14 | i)."""
-    return int(time.time() * 1000) * 8 + secrets.randbelow(8)
 
 
 def _insert(client: Any, name: str, rows: list[dict[str, Any]]) -> None:
@@ -244,12 +240,7 @@ class MilvusUpdate(Update):
         avgdl = self._estimate((sum(s.n for s in stats), sum(s.dl for s in stats)),
                                (sum(n for n, _ in old), sum(dl for _, dl in old)))
         k1, b = float(settings.lexical["k1"]), float(settings.lexical["b"])
-        versions = []
-        for _ in docs:  # distinct even when made within one millisecond
-            v = new_version()
-            while v in versions:
-                v = new_version()
-            versions.append(v)
+        versions = [fresh_version() for _ in docs]  # (distinct even within one millisecond)
         self._mark([(d.info.doc_id, v) for d, v in zip(docs, versions, strict=True)], "pending")
         time.sleep(MARK_WAIT_S)
         meta, chunk_rows, unit_rows, doc_rows = [], [], [], []
