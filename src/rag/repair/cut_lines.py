@@ -266,10 +266,18 @@ def join_copy_cuts(texts: list[str], kinds: list[str]) -> int:
 # more lines, text ending lines on `ได้`, `ที่` far more often than on a below vowel.
 _BELOW_VOWEL_CUT = (re.compile("[\u0e38\u0e39\u0e3a][\u0e47-\u0e4e]*$"), 3, False)
 _ABOVE_MARK_CUT = (re.compile("[^\u0e31\u0e34-\u0e3a\u0e47-\u0e4e][\u0e31\u0e34-\u0e37\u0e47-\u0e4e]+$"), 10, True)
+
+
+def _mark_cuts(above: bool) -> tuple[tuple[re.Pattern[str], int, bool], ...]:
+    """The cuts looked for: after a below vowel, and with ``above`` after an upper mark too (not
+    in pdfminer.six's boxes)."""
+    return (_BELOW_VOWEL_CUT, _ABOVE_MARK_CUT) if above else (_BELOW_VOWEL_CUT,)
+
+
 # The habit shows where most lines ending with such a mark are cut (the two pieces make one
 # printed line): a document's own line ends fall on one now and then, full lines.
 _CUT_HABIT = 0.5
-# What opens a word: the rest of a word cut after a below vowel opens with one of these.
+# What opens a word: the rest of a word cut after a mark opens with one of these.
 _CONSONANTS_AND_LEADS = frozenset(CONSONANTS + LEAD_VOWELS)
 # A line this wide ran to the margin: what ends it ended the printed line.
 _FULL_BEFORE_CUT = 0.9
@@ -292,9 +300,10 @@ def join_word_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], l
     pdfminer.six's boxes, whose lines are no printed lines to be cut after a tone (a box's row
     ends on `แพร่` before `กระจาย…`). Returns how many rests were put back."""
     full = full_width(texts, kinds)
+    cuts = [end for end, _, _ in _mark_cuts(above)]
     pairs: list[tuple[int, int]] = []
     for i, t in enumerate(texts):
-        if kinds[i] or not (_BELOW_VOWEL_CUT[0].search(t.rstrip()) or (above and _ABOVE_MARK_CUT[0].search(t.rstrip()))):
+        if kinds[i] or not any(end.search(t.rstrip()) for end in cuts):
             continue
         j = next_line(texts, kinds, i)
         if is_text(texts, kinds, j) and not opens_page[j] and texts[j][:1] in _CONSONANTS_AND_LEADS:
@@ -340,7 +349,7 @@ def join_mark_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], *
     how many rests were put back."""
     full = full_width(texts, kinds)
     joined = 0
-    for end, least, narrow in (_BELOW_VOWEL_CUT, _ABOVE_MARK_CUT) if above else (_BELOW_VOWEL_CUT,):
+    for end, least, narrow in _mark_cuts(above):
 
         def one_line(i: int, j: int, narrow: bool = narrow) -> bool:
             pair = line_width(texts[i]) + line_width(texts[j])
