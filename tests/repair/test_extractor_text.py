@@ -1782,3 +1782,30 @@ def test_a_page_number_under_a_line_that_ends_on_an_upper_vowel_stays_the_pages(
              "ในนาม “ด็อกก์ พาวด์” ตามชื่อแก๊งในท้องถิ่น และยังขึ้นชื่อว่าเป็นแหล่งก่อ", full, full, "จบแล้ว"]
     texts = [line.text for line in repair_document("\n".join(lines)).lines]
     assert "หน้า 2" in texts and "แขวงย่อยที่แยกออกมา เป็นที่ขึ้นชื่ออยู่หลายปี" in texts
+
+
+def test_rows_pieces_that_pdftotext_read_interleaved_go_back_to_their_rows() -> None:
+    """pdftotext's text of a justified Chromium page in Purisa (tests/data, from a generated
+    document): the rows `ประเทศที่มีอำนาจระดับปานกลาง | โดยเกาหลีใต้…ในด้าน | Digital | for` and
+    `Development | (D4D) | ซึ่งเป็นเครื่องมือ…` come as the two left halves, then `(D4D)`, which is
+    the second row's but stands furthest left, then the first row's pieces, then the second's
+    last. Each piece goes back onto the row that pdftotext's reading order says it was read
+    from, not onto rows in the order the pieces came."""
+    text = (Path(__file__).parents[1] / "data" / "chrome_row_pieces_interleaved.pdftotext.txt").read_text(
+        encoding="utf-8")
+    body = "".join(_body(text).split())
+    assert "ประเทศที่มีอำนาจระดับปานกลางโดยเกาหลีใต้เป็นผู้นำในด้านDigitalforDevelopment(D4D)ซึ่งเป็นเครื่องมือ" in body
+
+
+def test_rows_whose_left_halves_come_after_other_rows_pieces_go_back_in_order() -> None:
+    """pdftotext's text of a justified Chromium page in Umpush (tests/data, from a generated
+    document): of four rows cut at their wide spaces, the first two rows' left halves come
+    first, then the second row's middle piece, then the last two rows' left halves, then the
+    rows' other pieces, each after every piece above it that it overlaps. The pieces go back
+    onto four rows, the last two opened by the left halves that came later."""
+    text = (Path(__file__).parents[1] / "data" / "chrome_rows_opened_below.pdftotext.txt").read_text(
+        encoding="utf-8")
+    body = "".join(_body(text).split())
+    assert ("เราสามารถใช้ข้อมูลทางธรณีฟิสิกส์และการหยั่งธรณีหลุมเจาะร่วมกันเพื่อมองเห็นใต้ผิวดินได้ดีขึ้น"
+            "และนักลำดับชั้นหินมักใช้โปรแกรมคอมพิวเตอร์เพื่อให้เห็นข้อมูลเป็นภาพสามมิติจากนั้น"
+            "นักลำดับชั้นหินสามารถนำข้อมูลมาใช้ในการจำลองกระบวนการดึกดำบรรพ์") in body
