@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Sequence
 
 from rag.repair.columns import NUMBERED_LINE
 from rag.repair.glyphs import repair_glyphs
@@ -77,7 +78,7 @@ Box = tuple[int, float, float]  # a piece on the page: its row, where it starts 
 _EDGE_SLACK = 1.0  # characters taken off each side of a box (`_boxes`)
 
 
-def _boxes(widths: list[float], rows: list[list[int]], full: float) -> list[Box]:
+def _boxes(widths: Sequence[float], rows: list[list[int]], full: float) -> list[Box]:
     """Where the lines ``widths`` (in characters) stand on the page, placed on ``rows`` (each a
     list of lines, left to right): each row justified, its spaces stretched alike (or the whole
     row squeezed, where the characters overfill it) to run from margin to margin. Each box is
@@ -125,7 +126,8 @@ def reading_order(boxes: list[Box]) -> list[int]:
     return out
 
 
-def _best_split(rows: list[float], widths: list[float], ends: list[bool], full: float) -> tuple[float, int, list[list[int]]] | None:
+def _best_split(rows: Sequence[float], widths: Sequence[float], ends: list[bool],
+                full: float) -> tuple[float, int, list[list[int]]] | None:
     """(how far the rows are from a full line, pieces read, the pieces that go on each row, in
     order) for the placing of the first pieces on the rows whose left halves are ``rows`` (each
     takes one piece or more), or on rows they open below them (a piece at the margin,
@@ -189,7 +191,7 @@ def _best_split(rows: list[float], widths: list[float], ends: list[bool], full: 
     return None
 
 
-def _read_in_order(widths: list[float], rows: list[list[int]], full: float, *, noisy: bool) -> bool:
+def _read_in_order(widths: Sequence[float], rows: list[list[int]], full: float, *, noisy: bool) -> bool:
     """Whether pdftotext would have read the lines in the order they came had they stood on
     ``rows``: as their widths say, or (``noisy``) in enough of `_SAMPLES` draws of widths
     spread as a count of characters is about a printed width (a Thai consonant, a Latin capital
