@@ -9,7 +9,14 @@ import re
 
 from rag.repair.columns import NUMBERED_LINE
 from rag.repair.displaced import copies_end_of, ends_after_copy, without_copies, writes_clusters_twice
-from rag.repair.layout import FILLER, PAGE_LABEL, PAGE_NUMBER, PAGEBREAK, is_endnote_heading, thai_share
+from rag.repair.layout import (
+    FILLER,
+    PAGE_NUMBER,
+    PAGEBREAK,
+    is_endnote_heading,
+    printed_page_number,
+    thai_share,
+)
 from rag.repair.lines import (
     CUT_LINE_MAX,
     CUT_LINE_MIN,
@@ -311,7 +318,7 @@ def join_word_cuts(texts: list[str], kinds: list[str], opens_page: list[bool], l
     joined = 0
     for i, j in reversed(pairs):
         if kinds[i] or kinds[j] or NUMBERED_LINE.match(texts[j]) or is_endnote_heading(texts[j]) \
-                or PAGE_NUMBER.match(texts[j]) or PAGE_LABEL.match(texts[j]) \
+                or printed_page_number(texts[j]) \
                 or line_width(texts[i]) >= _FULL_BEFORE_CUT * full \
                 or line_width(texts[i]) + line_width(texts[j]) > CUT_LINE_MAX * full \
                 or not _one_word_across(texts[i].rstrip(), texts[j], lex):

@@ -382,3 +382,9 @@ def _mark_heads(raws: list[RawLine], pages: list[range], breaks: list[int], pick
             raws[k].page = int(nums[0]) if numbered and len(nums[0]) <= 4 else None
         taken.add(literal)
     return taken == {True}
+
+
+def printed_page_number(text: str) -> bool:
+    """A page's number alone on its line as a header or footer prints it, with its word or
+    dashes (`Page 6`, `หน้า 12`, `- 6 -`): a bare number may as well be a note's."""
+    return bool(PAGE_LABEL.match(text) or (PAGE_NUMBER.match(text) and any(ch in text for ch in "-–—")))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from rag.repair.columns import NUMBERED_LINE
 from rag.repair.glyphs import repair_glyphs
-from rag.repair.layout import FILLER, PAGE_LABEL, PAGE_NUMBER, is_endnote_heading
+from rag.repair.layout import FILLER, is_endnote_heading, printed_page_number
 from rag.repair.lines import LONE_NUMBER, is_blank, is_text, line_width, next_line, starts_inside_word
 from rag.thai.chars import CONSONANTS
 from rag.thai.lexicon import Lexicon
@@ -41,24 +41,18 @@ def _zone_lines(texts: list[str], kinds: list[str], start: int, most: int) -> li
         if kinds[j] and kinds[j] != FILLER:
             break
         if is_text(texts, kinds, j):
-            if is_endnote_heading(texts[j]) or _page_number(texts[j]):
+            if is_endnote_heading(texts[j]) or printed_page_number(texts[j]):
                 break
             found.append(j)
         j += 1
     return found
 
 
-def _page_number(text: str) -> bool:
-    """A page's number as its footer prints it (`Page 122`, `หน้า 4`, `- 6 -`; a bare number may
-    be a note's)."""
-    return bool(PAGE_LABEL.match(text) or (PAGE_NUMBER.match(text) and any(ch in text for ch in "-–—")))
-
-
 def _ends_block(texts: list[str], kinds: list[str], i: int) -> bool:
     """Line i is the last of its text block: a blank line, a page break, a page's number or the
     end follows."""
     j = next_line(texts, kinds, i)
-    return not is_text(texts, kinds, j) or _page_number(texts[j])
+    return not is_text(texts, kinds, j) or printed_page_number(texts[j])
 
 
 # The placings of a block's pieces looked at, at most (those where the pieces left cannot fill
