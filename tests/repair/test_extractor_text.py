@@ -13,6 +13,7 @@ from rag.document.reading import decode_text, read_source_file
 from rag.document.structure import structure_document
 from rag.errors import RagError
 from rag.repair.displaced import drifted_tones
+from rag.repair.note_lines import cited_above
 from rag.repair.text import repair_document, repair_query
 from rag.thai.lexicon import lexicon
 
@@ -608,6 +609,57 @@ def test_a_page_foot_block_goes_on_past_a_note_whose_number_was_written_elsewher
     assert doc.references[11].text.startswith("Rahman, N. & O'Neill, D. (2016). Rhine: A Review of the Evidence.")
     assert "Nakamura, K. (2019)" not in doc.references[11].text
     assert _body(text).endswith("ภายใต้ การปกครองของอังกฤษ ถิ่นฐาน")
+
+
+def test_a_note_number_pdftotext_wrote_over_the_rest_of_the_note_above_opens_the_next_line() -> None:
+    """pdftotext's text of XeLaTeX pages: a note's number stands left of the note's hanging
+    lines, so pdftotext writes it before the lines of the note above that share its block
+    (`5` + `www.eeas.europa.eu/…` + `Ministry of Foreign Affairs…`). A line that cannot open a
+    note (a URL's piece, lower case) is the note above's rest; the number opens the next line
+    that opens as a note does."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_number_over_the_rest_above.pdftotext.txt").read_text(encoding="utf-8")
+    refs = _doc(text).references
+    assert refs[4].text == "European External Action Service (EEAS). (2023). Digital Diplomacy. https://www.eeas.europa.eu/eeas/digital-diplomacy_en."
+    assert refs[5].text.startswith("Ministry of Foreign Affairs of Republic of Korea. (2023).")
+
+
+def test_note_numbers_pdftotext_wrote_over_a_notes_tail_or_after_the_notes_find_their_notes() -> None:
+    """pdftotext's text of XeLaTeX pages. A note split across pages: the next page's first
+    number comes before the split note's tail (`กรุงเทพฯ:` ends a page; `6` + `โรงพิมพ์…, หน้า
+    48–226.` + `The White House…`), and a run of numbers before a URL's rest (`7` `8` +
+    `and-priorities/.`). A marker glued to a day before its month (`274 มกราคม`: the 27th,
+    note 4) cites the note, and a number written after the page's notes (`4` … `6` `7` `8` …
+    `5`) opens the note that has none."""
+    data = Path(__file__).parents[1] / "data"
+    refs = _doc((data / "tex_note_tail_under_next_number.pdftotext.txt").read_text(encoding="utf-8")).references
+    assert refs[5].text.endswith("กรุงเทพฯ:โรงพิมพ์แห่งจุฬาลงกรณ์มหาวิทยาลัย, หน้า 48–226.")
+    assert refs[6].text.startswith("The White House. (2025, March 27). ICYMI:") and refs[6].text.endswith("goals-and-priorities/.")
+    assert refs[7].text == "ดูรายละเอียดเพิ่มเติมใน Srisuk, P. & Chen, L. (2005) และ สำนักงานสภาพัฒนาการเศรษฐกิจและสังคมแห่งชาติ (2548)"
+    assert refs[8].text == "ดูรายละเอียดเพิ่มเติมใน Nakamura, K. (2004) และ กระทรวงการต่างประเทศ (2547)"
+    text = (data / "tex_note_number_written_last.pdftotext.txt").read_text(encoding="utf-8")
+    refs = _doc(text).references
+    assert sorted(refs)[:8] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert refs[4].text.startswith("National Quantum Initiative. (2023).")
+    assert refs[5].text.startswith("ดู ราย ละเอียด เพิ่ม เติม ใน Nakamura, K. (2017)") and refs[5].text.endswith("(2560)")
+    assert "National Quantum" not in _body(text)
+
+
+def test_a_marker_glued_to_a_day_cites_its_note_and_a_day_alone_does_not() -> None:
+    assert cited_above(["การทดสอบปลั๊ก เอาต์ เริ่ม ขึ้น ในเช้า วัน ที่ 274 มกราคม ปี 1967"], 4)
+    assert cited_above(["held on 1512 March 2020"], 12)
+    assert not cited_above(["เมื่อวันที่ 14 มกราคม 2552"], 4)  # the 14th
+    assert not cited_above(["on 31 December"], 1)
+
+
+def test_a_pages_one_note_cut_into_pieces_is_a_note_by_the_source_it_cites() -> None:
+    """pdftotext's text of a XeLaTeX page with one note, cut into pieces at its wide spaces
+    (`2 UNCTAD.` + `(n.d.). Commission…` + its URL): the source it cites is in a later piece,
+    not on its first line."""
+    text = (Path(__file__).parents[1] / "data" / "tex_one_note_cut_into_pieces.pdftotext.txt").read_text(encoding="utf-8")
+    refs = _doc(text).references
+    assert refs[2].text == ("UNCTAD. (n.d.). Commission on Science and Technology for Development. "
+                            "https://unctad.org/topic/commission-on-science-and-technology-for-development")
+    assert "UNCTAD" not in _body(text)
 
 
 def test_pdftotext_layout_pages_keep_their_notes_and_their_cut_marks() -> None:

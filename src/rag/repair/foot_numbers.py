@@ -8,11 +8,14 @@ number as a marker glued to a word (`ใกล้เคียง1`), the number 
 stands in the body once): its blank line goes, so that the layout reads the number with its
 text (`note_lines.note_start`), and the piece reading does not take it for a marker of the line
 above. Where a page has several notes, pdftotext may write all their numbers first and then all
-their texts: each number goes to the line where its note opens, the first to the first line and
-the others where the line before closes a reference (a stop, a bracket, a URL's end), stops
-short of the notes' widest line, or changes script, and this one opens as a reference does (not
-in lower case, not with a digit). Written here because it is ours: no extractor or PDF library
-sees the text after pdftotext has laid it out.
+their texts: each number goes to the line where its note opens, the first to the first line that
+can open a note and the others where the line before closes a reference (a stop, a bracket, a
+URL's end), stops short of the notes' widest line, or changes script, and this one opens as a
+reference does (not in lower case, not with a digit). A number set left of a note's hanging
+lines comes out before the lines of the note above that share its text block (the rest of that
+note, or the tail of a note split across pages), and a number may come out after the page's
+notes: each goes to the line its note opens. Written here because it is ours: no extractor or PDF library sees the
+text after pdftotext has laid it out.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.repair.layout import FILLER, PAGE, PAGE_LABEL, glued_note_start, is_endnote_heading, thai_share
+from rag.repair.layout import (
+    FILLER,
+    PAGE,
+    PAGE_LABEL,
+    glued_note_start,
+    is_endnote_heading,
+    printed_page_number,
+    thai_share,
+)
 from rag.repair.lines import LONE_NUMBER, head_key, is_blank, is_text, line_width
 from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
 
@@ -32,6 +43,19 @@ _OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44\u3040-\u30ff\u3400
 _RUNS_ON = re.compile(r"[,:;\-–]\s*$")
 # A note's last line stops short of the widest line of the page's notes
 _SHORT = 0.8
+# A year in brackets alone on a line ends a reference's line above (`… แห่งชาติ` + `(2560)`)
+_YEAR_ALONE = re.compile(r"^\s*\(\d{4}\)\s*[.,]?\s*$")
+# A URL's rest is one run of characters with no space: a line of this many words after a URL
+# cut at its line's end is a note's text, not the URL's rest
+_WORDS_PAST_URL = 3
+# The rest of a note's line that pdftotext wrote under the next note's number: a wrapped line
+# in lower case, a page range or year, a URL's piece (`doi.org/…`, `and-priorities/.`), on a
+# line or two
+_NOTE_REST = re.compile(r"^\s*(?:[a-z0-9]|www\.|https?:)")
+_MOST_REST_LINES = 2
+# A URL cut where its line ended: after its scheme, a slash or a hyphen (a whole URL may end
+# with a slash too, so this only says the note may go on)
+_URL_CUT = re.compile(r"(?:https?://|www\.)\S*[/\-‐]\s*$")
 
 
 def place_note_numbers(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
@@ -53,9 +77,19 @@ def place_note_numbers(texts: list[str], kinds: list[str], opens_page: list[bool
             continue
         lines = _note_lines(texts, kinds, opens_page, run[-1] + 1)
         if len(run) == 1:
-            if lines:
+            at = _own_line(texts, lines, _ran_on(texts, kinds, page_start) and _first_number(texts, kinds, page_start, i))
+            if at is not None and at > 0:
+                number = texts[run[0]].strip()
+                kinds[run[0]], texts[run[0]] = FILLER, ""
+                texts[lines[at]] = number + " " + texts[lines[at]].lstrip()
+                placed += 1
+            elif lines:
                 for k in range(run[0] + 1, lines[0]):
                     kinds[k] = FILLER  # the blank line between the number and its note
+                placed += 1
+            elif (gap := _gap_line(texts, kinds, page_start, run[0])) is not None:
+                texts[gap] = texts[run[0]].strip() + " " + texts[gap].lstrip()
+                kinds[run[0]], texts[run[0]] = FILLER, ""
                 placed += 1
         elif len(lines) >= len(run):
             starts = _note_starts(texts, lines, len(run))
@@ -104,21 +138,80 @@ def _note_lines(texts: list[str], kinds: list[str], opens_page: list[bool], star
     return lines
 
 
+def _own_line(texts: list[str], lines: list[int], carried: bool) -> int | None:
+    """Where in ``lines`` a number written alone opens its note: the first line, unless that
+    one cannot open a note (the rest of the note above: `doi.org/…`, a wrapped line in lower
+    case) or is the rest of the last page's last note (``carried``: that note ran on, and the
+    line closes a note before one that opens), then the first line after that opens as a note
+    does after a line that closed one. pdftotext writes a note's number, set left of the note's
+    hanging lines, before the lines of the note above that share its block. None where no line
+    does."""
+    if not lines:
+        return None
+    if carried and len(lines) >= 2 and NOTE_ENDED.search(texts[lines[0]]) and _OPENS_NOTE.match(texts[lines[1]]):
+        return 1
+    if _OPENS_NOTE.match(texts[lines[0]]):
+        return 0
+    for pos in range(1, min(len(lines), _MOST_REST_LINES + 1)):
+        before = texts[lines[pos - 1]]
+        if not _NOTE_REST.match(before):
+            return None
+        if _OPENS_NOTE.match(texts[lines[pos]]) and NOTE_ENDED.search(before) and not _RUNS_ON.search(before):
+            return pos
+    return None
+
+
+def _ran_on(texts: list[str], kinds: list[str], page_start: int) -> bool:
+    """The last page's text ended on a line that runs on (a comma, a colon, a dash, a URL cut
+    after a slash or a hyphen), the page's number and a number alone aside."""
+    for k in range(page_start - 1, -1, -1):
+        if is_text(texts, kinds, k) and not LONE_NUMBER.match(texts[k].strip()) and not printed_page_number(texts[k]):
+            return bool(_RUNS_ON.search(texts[k]) or _URL_CUT.search(texts[k]))
+    return False
+
+
+def _first_number(texts: list[str], kinds: list[str], page_start: int, at: int) -> bool:
+    """Line ``at`` is the page's first note number alone on its line (one that the page cites
+    above it: not the page's own number)."""
+    above = [texts[k] for k in range(page_start, at) if is_text(texts, kinds, k)]
+    return not any(LONE_NUMBER.match(t.strip()) and cited_above(above[:pos], int(t.strip()))
+                   for pos, t in enumerate(above))
+
+
+def _gap_line(texts: list[str], kinds: list[str], page_start: int, at: int) -> int | None:
+    """The line whose note lost number ``texts[at]``, a number alone closing the page's text
+    after its notes (pdftotext wrote it last): the page holds the notes before and after it
+    alone on their lines (`4` … `6` `7` `8` … `5`), and between them, past the first note's
+    first line, the line likeliest to open a note (``_note_starts``). None otherwise."""
+    n = int(texts[at].strip())
+    alone = {int(texts[k].strip()): k for k in range(page_start, at)
+             if is_text(texts, kinds, k) and LONE_NUMBER.match(texts[k].strip())}
+    if n in alone or n - 1 not in alone or n + 1 not in alone or alone[n - 1] > alone[n + 1]:
+        return None
+    between = [k for k in range(alone[n - 1] + 1, alone[n + 1]) if is_text(texts, kinds, k)]
+    starts = _note_starts(texts, between, 2) if len(between) >= 2 else None
+    return starts[1] if starts else None
+
+
 def _note_starts(texts: list[str], lines: list[int], count: int) -> list[int] | None:
-    """The lines where ``count`` notes written one after another open: the first line, and the
+    """The lines where ``count`` notes written one after another open: the first line that can
+    open one (lines before it are the rest of the note above: `and-priorities/.`), and the
     lines that open like a note after a line that closes one, the likeliest first."""
     widest = max(line_width(texts[k]) for k in lines)
+    first = next((pos for pos, k in enumerate(lines) if _OPENS_NOTE.match(texts[k])), None)
+    if first is None:
+        return None
     scored = []
-    for pos in range(1, len(lines)):
+    for pos in range(first + 1, len(lines)):
         before, line = texts[lines[pos - 1]], texts[lines[pos]]
-        if not _OPENS_NOTE.match(line):
+        if not _OPENS_NOTE.match(line) or _YEAR_ALONE.match(line):
             continue
         score = 0
         if NOTE_ENDED.search(before):
             score += 2
         if line_width(before) < _SHORT * widest:
             score += 1
-        if _RUNS_ON.search(before) or runs_on_url(before):
+        if _RUNS_ON.search(before) or (runs_on_url(before) and len(line.split()) < _WORDS_PAST_URL):
             score -= 2
         if (thai_share(before) > 0.5) != (thai_share(line) > 0.5):
             score += 1  # a Thai reference after a Latin one, or the other way
@@ -126,7 +219,7 @@ def _note_starts(texts: list[str], lines: list[int], count: int) -> list[int] | 
     if len(scored) < count - 1:
         return None
     chosen = sorted(pos for _, pos in sorted(scored)[:count - 1])
-    return [lines[0]] + [lines[p] for p in chosen]
+    return [lines[first]] + [lines[p] for p in chosen]
 
 
 def _place_endnote_numbers(texts: list[str], kinds: list[str], opens_page: list[bool], heading: int) -> int:

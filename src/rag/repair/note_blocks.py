@@ -304,12 +304,23 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
             if len(notes) >= 2 else
             # one note, a few lines to the page's end, citing a source on its first line
             # (`2 The White House. (2025 , March 27) . ICYMI:`), as a paragraph's line does not
-            len(body) - pos <= _ONE_NOTE_LINES and cites_a_source(raws[first].text[start[1]:]))
+            len(body) - pos <= _ONE_NOTE_LINES + alone and cites_a_source(_own_text(raws, body, pos, start[1])))
         if misplaced or (narrow and not (short and cited) and not sources):
             continue  # a line of running text that happens to open with a number
         if len(notes) >= 2 or wrapped or cited_above(before, notes[0][1]):
             return notes
     return None
+
+
+def _own_text(raws: list[RawLine], body: list[int], pos: int, offset: int) -> str:
+    """The text of the note whose number opens ``body[pos]``, up to the next line that opens a
+    note (a paragraph's line that opens with a number has the page's own note under it)."""
+    texts = [raws[body[pos]].text[offset:]]
+    for at in range(pos + 1, len(body)):
+        if note_start(raws, body, at) is not None:
+            break
+        texts.append(raws[body[at]].text)
+    return " ".join(texts)
 
 
 def _one_lost(raws: list[RawLine], body: list[int], at: int, n: int, last: int) -> bool:

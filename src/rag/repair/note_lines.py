@@ -23,7 +23,8 @@ URL = re.compile(r"https?://|www\.|doi\.org")
 # A reference's field closed by a full stop before the next one (`กรมส่งเสริมการค้าระหว่างประเทศ. `,
 # `(2549). `, `Affairs. `): after a word or a bracket, not an abbreviation's stop (`พ.ศ. `, `Y. `)
 _FIELD_STOP = re.compile(r"(?:[^\s.]{2,}|\))\.\s|\(\d{4}|,\s*“|,”")
-_SOURCE = re.compile(r"https?://|www\.|doi\.org|\(\d{4}|\bn\.d\.|\bIbid\b|อ้างแล้ว|\bpp?\. ?\d|หน้า \d")
+_SOURCE = re.compile(r"https?://|www\.|doi\.org|\(\d{4}|\bn\.d\.|\bIbid\b|อ้างแล้ว|\bpp?\. ?\d|หน้า \d"
+                     r"|\([^()]{2,40}:\s[^()]{2,60},\s*\d{4}\)")  # Chicago's imprint: `(Bangkok: Silkworm Books, 2003)`
 # A wrapped note line is set in smaller type than the body, so it holds more characters than a
 # full body line; this much more, at least, as a share of the body's full line.
 NOTE_WIDER = 1.05
@@ -31,6 +32,10 @@ _MAX_NOTE_GAP = 3  # how far the first note's number may skip notes the layout d
 # A line this short (of the body's full line) ends its note where it ends with a stop, or where
 # the next note opens the line after it (``column_notes``)
 ENDED_SHORT = 0.8
+# Digits before a month's name: a day, or a day and a marker glued to it (`274 มกราคม`)
+_BEFORE_MONTH = re.compile(
+    r"(?<![\d,.])(\d{2,4})\s*(?:มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|"
+    r"พฤศจิกายน|ธันวาคม|January|February|March|April|May|June|July|August|September|October|November|December)")
 Block = list[tuple[int, int, int]]  # each note's first line, number and text offset
 
 
@@ -41,14 +46,15 @@ def display_width(text: str) -> int:
 
 def cited_above(texts: list[str], n: int) -> bool:
     """Number n stands in the text above as a marker would: glued to the end of a word, a
-    bracket or a year (`ปี 20354`: 2035 and note 4; a count runs to five digits with a comma),
+    bracket, a year (`ปี 20354`: 2035 and note 4; a count runs to five digits with a comma) or
+    a day before its month (`274 มกราคม`),
     not to a dash, on a line of its own (a superscript that the extractor set apart), or after
     a word with one space before it and two after (`นิวเคลียร์ 4  และ`: pypdf's LibreOffice
     superscript; a count in running text has one space each side)."""
     pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
     after_year = re.compile(rf"(?<![\d,.])(?:1[5-9]|2[05])\d\d{n}(?![\d,.])")
     for t in texts:
-        if after_year.search(t):
+        if after_year.search(t) or any(_after_day(m.group(1), n) for m in _BEFORE_MONTH.finditer(t)):
             return True
         for m in pattern.finditer(t):
             before = t[:m.start()]
@@ -61,6 +67,13 @@ def cited_above(texts: list[str], n: int) -> bool:
                     and t[m.end():].startswith("  "):
                 return True  # set apart as pypdf sets LibreOffice's raised number (`นิวเคลียร์ 4  และ`)
     return False
+
+
+def _after_day(digits: str, n: int) -> bool:
+    """``digits`` set before a month's name are a day and marker n (`274 มกราคม`: the 27th and
+    note 4) where they cannot be a day themselves."""
+    day = digits[:-len(str(n))]
+    return int(digits) > 31 and digits.endswith(str(n)) and day.isdigit() and 1 <= int(day) <= 31
 
 
 def in_sequence(n: int, last_note: int) -> bool:
@@ -94,7 +107,8 @@ def note_evidence(text: str, full: float) -> bool:
 
 def cites_a_source(text: str) -> bool:
     """What a reference holds and running text hardly does: a URL or DOI, a year in brackets
-    (`(2016`, `(2558)`), `n.d.`, Ibid. or อ้างแล้ว, a page (`p. 94`, `pp. 3`, `หน้า 16`)."""
+    (`(2016`, `(2558)`), `n.d.`, Ibid. or อ้างแล้ว, a page (`p. 94`, `pp. 3`, `หน้า 16`), a
+    book's place, publisher and year in brackets."""
     return bool(_SOURCE.search(text))
 
 
