@@ -629,13 +629,15 @@ def test_note_numbers_pdftotext_wrote_over_a_notes_tail_or_after_the_notes_find_
     48–226.` + `The White House…`), and a run of numbers before a URL's rest (`7` `8` +
     `and-priorities/.`). A marker glued to a day before its month (`274 มกราคม`: the 27th,
     note 4) cites the note, and a number written after the page's notes (`4` … `6` `7` `8` …
-    `5`) opens the note that has none."""
+    `5`) opens the note that has none. A run of numbers (`9` `10` `11`) passes over a line that
+    opens with a reference's date field (`(2020, October 4).`: the rest of a row cut in pieces)."""
     data = Path(__file__).parents[1] / "data"
     refs = _doc((data / "tex_note_tail_under_next_number.pdftotext.txt").read_text(encoding="utf-8")).references
     assert refs[5].text.endswith("กรุงเทพฯ:โรงพิมพ์แห่งจุฬาลงกรณ์มหาวิทยาลัย, หน้า 48–226.")
     assert refs[6].text.startswith("The White House. (2025, March 27). ICYMI:") and refs[6].text.endswith("goals-and-priorities/.")
     assert refs[7].text == "ดูรายละเอียดเพิ่มเติมใน Srisuk, P. & Chen, L. (2005) และ สำนักงานสภาพัฒนาการเศรษฐกิจและสังคมแห่งชาติ (2548)"
     assert refs[8].text == "ดูรายละเอียดเพิ่มเติมใน Nakamura, K. (2004) และ กระทรวงการต่างประเทศ (2547)"
+    assert refs[10].text == "Ibid., p. 88."  # not `(2020, October 4). …`: a note opens with its author, not its date
     text = (data / "tex_note_number_written_last.pdftotext.txt").read_text(encoding="utf-8")
     refs = _doc(text).references
     assert sorted(refs)[:8] == [1, 2, 3, 4, 5, 6, 7, 8]

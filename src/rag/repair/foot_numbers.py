@@ -43,8 +43,9 @@ _OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44\u3040-\u30ff\u3400
 _RUNS_ON = re.compile(r"[,:;\-–]\s*$")
 # A note's last line stops short of the widest line of the page's notes
 _SHORT = 0.8
-# A year in brackets alone on a line ends a reference's line above (`… แห่งชาติ` + `(2560)`)
-_YEAR_ALONE = re.compile(r"^\s*\(\d{4}\)\s*[.,]?\s*$")
+# A reference's date field opening a line goes on the line above, after its author (`… แห่งชาติ`
+# + `(2560)`, `Asian Development Bank.` + `(2020, October 4).`): a note opens with its author
+_DATE_OPENS = re.compile(r"^\s*\(\s*(?:\d{4}|n\.d\.)[^()]{0,30}\)\s*[.,]?(?:\s|$)")
 # A URL's rest is one run of characters with no space: a line of this many words after a URL
 # cut at its line's end is a note's text, not the URL's rest
 _WORDS_PAST_URL = 3
@@ -204,7 +205,7 @@ def _note_starts(texts: list[str], lines: list[int], count: int) -> list[int] | 
     scored = []
     for pos in range(first + 1, len(lines)):
         before, line = texts[lines[pos - 1]], texts[lines[pos]]
-        if not _OPENS_NOTE.match(line) or _YEAR_ALONE.match(line):
+        if not _OPENS_NOTE.match(line) or _DATE_OPENS.match(line):
             continue
         score = 0
         if NOTE_ENDED.search(before):
