@@ -100,6 +100,7 @@ def main() -> None:
             print(f"{name:8s} {r:18s} " + "  ".join(f"{k} {v}" for k, v in row.items()), flush=True)
     if a.write:
         out = Path(a.write) / "txt_routes.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
 
 

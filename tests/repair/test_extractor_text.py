@@ -633,7 +633,7 @@ def test_note_numbers_pdftotext_wrote_over_a_notes_tail_or_after_the_notes_find_
     opens with a reference's date field (`(2020, October 4).`: the rest of a row cut in pieces)."""
     data = Path(__file__).parents[1] / "data"
     refs = _doc((data / "tex_note_tail_under_next_number.pdftotext.txt").read_text(encoding="utf-8")).references
-    assert refs[5].text.endswith("กรุงเทพฯ:โรงพิมพ์แห่งจุฬาลงกรณ์มหาวิทยาลัย, หน้า 48–226.")
+    assert refs[5].text.endswith("กรุงเทพฯ: โรงพิมพ์แห่งจุฬาลงกรณ์มหาวิทยาลัย, หน้า 48–226.")
     assert refs[6].text.startswith("The White House. (2025, March 27). ICYMI:") and refs[6].text.endswith("goals-and-priorities/.")
     assert refs[7].text == "ดูรายละเอียดเพิ่มเติมใน Srisuk, P. & Chen, L. (2005) และ สำนักงานสภาพัฒนาการเศรษฐกิจและสังคมแห่งชาติ (2548)"
     assert refs[8].text == "ดูรายละเอียดเพิ่มเติมใน Nakamura, K. (2004) และ กระทรวงการต่างประเทศ (2547)"
@@ -644,6 +644,17 @@ def test_note_numbers_pdftotext_wrote_over_a_notes_tail_or_after_the_notes_find_
     assert refs[4].text.startswith("National Quantum Initiative. (2023).")
     assert refs[5].text.startswith("ดู ราย ละเอียด เพิ่ม เติม ใน Nakamura, K. (2017)") and refs[5].text.endswith("(2560)")
     assert "National Quantum" not in _body(text)
+
+
+def test_a_note_split_across_pages_after_an_ampersand_keeps_its_tail_and_its_space() -> None:
+    """pdftotext's text of XeLaTeX pages: a note ends its page on `Communication &`; the next
+    page's notes open with its tail (`Society, 225-239.`), then note 2 with no number beside
+    it. A line that ends with `&` runs on, so the tail is note 1's, and a page's last line that
+    ends in Latin letters or signs ends its word: the tail joins after a space."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_split_after_ampersand.pdftotext.txt").read_text(encoding="utf-8")
+    refs = _doc(text).references
+    assert refs[1].text.endswith("International Projection. Communication & Society, 225-239.")
+    assert refs[2].text == "European External Action Service (EEAS). (2023). Digital Diplomacy. https://www.eeas.europa.eu/eeas/digital-diplomacy_en."
 
 
 def test_a_marker_glued_to_a_day_cites_its_note_and_a_day_alone_does_not() -> None:

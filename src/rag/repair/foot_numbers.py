@@ -40,7 +40,8 @@ from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
 # `. (2008).`): not in lower case (a wrapped URL, `presidential-actions/`) or with a digit
 # (`2025/01/`, a page range)
 _OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af(\[“\"'.《「]")
-_RUNS_ON = re.compile(r"[,:;\-–]\s*$")
+# A line that runs on into the next: a comma, a colon, a dash, an ampersand (`Communication &`)
+_RUNS_ON = re.compile(r"[,:;\-–&]\s*$")
 # A note's last line stops short of the widest line of the page's notes
 _SHORT = 0.8
 # A reference's date field opening a line goes on the line above, after its author (`… แห่งชาติ`
@@ -163,8 +164,9 @@ def _own_line(texts: list[str], lines: list[int], carried: bool) -> int | None:
 
 
 def _ran_on(texts: list[str], kinds: list[str], page_start: int) -> bool:
-    """The last page's text ended on a line that runs on (a comma, a colon, a dash, a URL cut
-    after a slash or a hyphen), the page's number and a number alone aside."""
+    """The last page's text ended on a line that runs on (a comma, a colon, a dash, an
+    ampersand, a URL cut after a slash or a hyphen), the page's number and a number alone
+    aside."""
     for k in range(page_start - 1, -1, -1):
         if is_text(texts, kinds, k) and not LONE_NUMBER.match(texts[k].strip()) and not printed_page_number(texts[k]):
             return bool(_RUNS_ON.search(texts[k]) or _URL_CUT.search(texts[k]))

@@ -343,8 +343,9 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
     digit (`Outside` + `Ebbing`, `2021,` + `https://`; a digit may open the page's notes, the
     paragraph going on after them). Not a line that ends with a hyphen, a dash or a slash
     (`Asia-` + `Pacific`, `45–` + `67`, a URL cut), nor one that ends inside a URL whose rest
-    the next line is. Thai lines are wrapped between words, written with no space, so they stay
-    joined."""
+    the next line is. A page's last line, before its page break, where it does not end in a
+    Thai letter or inside a URL. Thai lines are wrapped between words, written with no space,
+    so they stay joined."""
     rests: set[int] = set()  # lines that are the rest of a URL the line before them cut
     for i, t in enumerate(texts):
         if kinds[i] or not t.strip() or t[-1].isspace():
@@ -357,7 +358,13 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
         if nxt is not None and in_url and _URL_RUNS_ON.match(nxt.strip()):
             rests.add(j)  # a URL cut where the line ran out (`…gov/presi` + `dential-actions/2025/01/`)
             continue
-        if t[-1] in "-–/" or nxt is None:
-            continue  # (a hyphen, dash or slash: no word ended; the last line: nothing follows)
+        if t[-1] in "-–/":
+            continue  # (a hyphen, dash or slash: no word ended)
+        if nxt is None:
+            # the last line, or a page's: past a page break, a line that ends in Latin letters or
+            # signs ended its word (`Communication &` + the next page's `Society, 225-239.`)
+            if j < len(texts) and kinds[j] == PAGEBREAK and not in_url and t[-1] not in _THAI_LETTERS:
+                texts[i] = t + " "
+            continue
         if t[-1] not in _THAI_LETTERS or not (nxt.lstrip()[0] in _THAI_LETTERS or nxt.lstrip()[0].isdigit()):
             texts[i] = t + " "
