@@ -657,6 +657,18 @@ def test_a_note_split_across_pages_after_an_ampersand_keeps_its_tail_and_its_spa
     assert refs[2].text == "European External Action Service (EEAS). (2023). Digital Diplomacy. https://www.eeas.europa.eu/eeas/digital-diplomacy_en."
 
 
+def test_a_note_number_pdftotext_did_not_write_opens_the_note_between_its_neighbours() -> None:
+    """pdftotext's text of a XeLaTeX page: `1`, note 1, note 2 with no number anywhere, `3`,
+    note 3 (the page cites 2 as a marker, `Christian2`). Number 2 opens the line between 1 and
+    3 likeliest to open a note (after one that closed a reference); note 2 is not note 1's
+    text."""
+    text = (Path(__file__).parents[1] / "data" / "tex_note_number_not_written.pdftotext.txt").read_text(encoding="utf-8")
+    refs = _doc(text).references
+    assert refs[1].text == "See Dupont, C., Steam engine (Bangkok: Silkworm Books, 2011), 175."
+    assert refs[2].text.startswith("ดู รายละเอียดเพิ่ม เติม ใน Ministry of Foreign Affairs of Japan. (2024).")
+    assert refs[2].text.endswith("chapter3/c030203.html.")
+
+
 def test_a_marker_glued_to_a_day_cites_its_note_and_a_day_alone_does_not() -> None:
     assert cited_above(["การทดสอบปลั๊ก เอาต์ เริ่ม ขึ้น ในเช้า วัน ที่ 274 มกราคม ปี 1967"], 4)
     assert cited_above(["held on 1512 March 2020"], 12)

@@ -14,7 +14,7 @@ URL's end), stops short of the notes' widest line, or changes script, and this o
 reference does (not in lower case, not with a digit). A number set left of a note's hanging
 lines comes out before the lines of the note above that share its text block (the rest of that
 note, or the tail of a note split across pages), and a number may come out after the page's
-notes: each goes to the line its note opens. Written here because it is ours: no extractor or PDF library sees the
+notes, or not at all: each goes to the line its note opens. Written here because it is ours: no extractor or PDF library sees the
 text after pdftotext has laid it out.
 """
 
@@ -106,7 +106,7 @@ def place_note_numbers(texts: list[str], kinds: list[str], opens_page: list[bool
                         texts[k] = number + " " + texts[k].lstrip()
                 placed += len(run)
         i = run[-1] + 1
-    return placed
+    return placed + _lost_numbers(texts, kinds, opens_page)
 
 
 def _number_run(texts: list[str], kinds: list[str], opens_page: list[bool], page_start: int, i: int) -> list[int]:
@@ -187,13 +187,46 @@ def _gap_line(texts: list[str], kinds: list[str], page_start: int, at: int) -> i
     alone on their lines (`4` … `6` `7` `8` … `5`), and between them, past the first note's
     first line, the line likeliest to open a note (``_note_starts``). None otherwise."""
     n = int(texts[at].strip())
-    alone = {int(texts[k].strip()): k for k in range(page_start, at)
-             if is_text(texts, kinds, k) and LONE_NUMBER.match(texts[k].strip())}
+    return _between_line(texts, kinds, _alone(texts, kinds, page_start, at), n)
+
+
+def _alone(texts: list[str], kinds: list[str], start: int, end: int) -> dict[int, int]:
+    """The numbers alone on their lines from ``start`` to ``end``: number -> its line."""
+    return {int(texts[k].strip()): k for k in range(start, end)
+            if is_text(texts, kinds, k) and LONE_NUMBER.match(texts[k].strip())}
+
+
+def _between_line(texts: list[str], kinds: list[str], alone: dict[int, int], n: int) -> int | None:
+    """The line that opens note n, whose number is not alone on its line where those of notes
+    n - 1 and n + 1 are: past note n - 1's first line and before note n + 1's number, the line
+    likeliest to open a note (``_note_starts``). None where no such pair, or where a line
+    between opens with n glued to it."""
     if n in alone or n - 1 not in alone or n + 1 not in alone or alone[n - 1] > alone[n + 1]:
         return None
     between = [k for k in range(alone[n - 1] + 1, alone[n + 1]) if is_text(texts, kinds, k)]
+    if any((start := glued_note_start(texts[k])) is not None and start[0] == n for k in between):
+        return None
     starts = _note_starts(texts, between, 2) if len(between) >= 2 else None
     return starts[1] if starts else None
+
+
+def _lost_numbers(texts: list[str], kinds: list[str], opens_page: list[bool]) -> int:
+    """Notes whose numbers pdftotext did not write at all (`1` + note 1 + note 2 + `3` + note 3,
+    the page citing 2 as a marker): each such number, cited above the page's notes, goes to the
+    line that opens its note between its neighbours (``_between_line``). Returns how many."""
+    placed = 0
+    starts = [k for k in range(len(texts)) if k == 0 or opens_page[k]] + [len(texts)]
+    for s, e in zip(starts[:-1], starts[1:], strict=True):
+        alone = _alone(texts, kinds, s, e)
+        for n in sorted(alone):
+            above = [texts[k] for k in range(s, alone[n]) if is_text(texts, kinds, k)]
+            if n + 1 in alone or n + 2 not in alone or not cited_above(above, n + 1):
+                continue
+            at = _between_line(texts, kinds, alone, n + 1)
+            if at is not None:
+                texts[at] = f"{n + 1} {texts[at].lstrip()}"
+                placed += 1
+    return placed
 
 
 def _note_starts(texts: list[str], lines: list[int], count: int) -> list[int] | None:
