@@ -302,8 +302,9 @@ def _page_foot_block(raws: list[RawLine], body: list[int], last_note: int, full:
         sources = full > COLUMN_MEASURE and cited and (
             2 * sum(cites_a_source(text) for text in _note_texts(raws, body, notes)) > len(notes)
             if len(notes) >= 2 else
-            # one note, a few lines to the page's end, citing a source on its first line
-            # (`2 The White House. (2025 , March 27) . ICYMI:`), as a paragraph's line does not
+            # one note, a few lines to the page's end (one more where its number stands alone),
+            # citing a source before the next line that opens a note (`2 The White House. (2025 ,
+            # March 27) . ICYMI:`; `2 UNCTAD.` + `(n.d.). Commission…`), as a paragraph does not
             len(body) - pos <= _ONE_NOTE_LINES + alone and cites_a_source(_own_text(raws, body, pos, start[1])))
         if misplaced or (narrow and not (short and cited) and not sources):
             continue  # a line of running text that happens to open with a number

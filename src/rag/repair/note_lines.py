@@ -47,10 +47,10 @@ def display_width(text: str) -> int:
 def cited_above(texts: list[str], n: int) -> bool:
     """Number n stands in the text above as a marker would: glued to the end of a word, a
     bracket, a year (`ปี 20354`: 2035 and note 4; a count runs to five digits with a comma) or
-    a day before its month (`274 มกราคม`),
-    not to a dash, on a line of its own (a superscript that the extractor set apart), or after
-    a word with one space before it and two after (`นิวเคลียร์ 4  และ`: pypdf's LibreOffice
-    superscript; a count in running text has one space each side)."""
+    a day before its month (`274 มกราคม`), not to a dash, on a line of its own (a superscript
+    that the extractor set apart), or after a word with one space before it and two after
+    (`นิวเคลียร์ 4  และ`: pypdf's LibreOffice superscript; a count in running text has one space
+    each side)."""
     pattern = re.compile(rf"(?<![\d,.]){n}(?![\d,.])")
     after_year = re.compile(rf"(?<![\d,.])(?:1[5-9]|2[05])\d\d{n}(?![\d,.])")
     for t in texts:
