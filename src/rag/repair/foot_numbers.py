@@ -14,8 +14,8 @@ URL's end), stops short of the notes' widest line, or changes script, and this o
 reference does (not in lower case, not with a digit). A number set left of a note's hanging
 lines comes out before the lines of the note above that share its text block (the rest of that
 note, or the tail of a note split across pages), and a number may come out after the page's
-notes, or not at all: each goes to the line its note opens. Written here because it is ours: no extractor or PDF library sees the
-text after pdftotext has laid it out.
+notes, or not at all: each goes to the line its note opens. Written here because it is ours:
+no extractor or PDF library sees the text after pdftotext has laid it out.
 """
 
 from __future__ import annotations
