@@ -33,7 +33,7 @@ from rag.repair.layout import (
     thai_share,
 )
 from rag.repair.lines import LONE_NUMBER, head_key, is_blank, is_text, line_width
-from rag.repair.note_lines import NOTE_ENDED, cited_above, runs_on_url
+from rag.repair.note_lines import NOTE_ENDED, cited_above, opens_on_date, runs_on_url
 
 # A note's first line opens with a capital, a Thai letter, a Chinese, Japanese or Korean one (an
 # author such as 中华人民共和国外交部), a bracket, a quotation mark or a stop (an author lost:
@@ -44,9 +44,6 @@ _OPENS_NOTE = re.compile(r"^\s*[A-Z\u0e01-\u0e2e\u0e40-\u0e44\u3040-\u30ff\u3400
 _RUNS_ON = re.compile(r"[,:;\-–&]\s*$")
 # A note's last line stops short of the widest line of the page's notes
 _SHORT = 0.8
-# A reference's date field opening a line goes on the line above, after its author (`… แห่งชาติ`
-# + `(2560)`, `Asian Development Bank.` + `(2020, October 4).`): a note opens with its author
-_DATE_OPENS = re.compile(r"^\s*\(\s*(?:\d{4}|n\.d\.)[^()]{0,30}\)\s*[.,]?(?:\s|$)")
 # A URL's rest is one run of characters with no space: a line of this many words after a URL
 # cut at its line's end is a note's text, not the URL's rest
 _WORDS_PAST_URL = 3
@@ -240,7 +237,7 @@ def _note_starts(texts: list[str], lines: list[int], count: int) -> list[int] | 
     scored = []
     for pos in range(first + 1, len(lines)):
         before, line = texts[lines[pos - 1]], texts[lines[pos]]
-        if not _OPENS_NOTE.match(line) or _DATE_OPENS.match(line):
+        if not _OPENS_NOTE.match(line) or opens_on_date(line):
             continue
         score = 0
         if NOTE_ENDED.search(before):

@@ -18,7 +18,10 @@ _REFERENCE_END = re.compile(r"[\d)] ?\.\s*$")
 # URL cut after a slash, `presidential-actions/2025/01/`, may go on)
 NOTE_ENDED = re.compile(r"[.)]\s*$|\S[./]\S*[^\s/\-–]\s*$")
 # A reference's date field closing a line: `(2025 , February 12) .`, `(2024).`, `(n.d.).`
-_DATE_FIELD_END = re.compile(r"\(\s*(?:\d{4}|n\.d\.)[^()]{0,30}\)\s*\.\s*$")
+_DATE_FIELD = r"\(\s*(?:\d{4}|n\.d\.)[^()]{0,30}\)"
+_DATE_FIELD_END = re.compile(_DATE_FIELD + r"\s*\.\s*$")
+# ... and opening one, after its author on the line above (`(2560)`, `(2020, October 4).`)
+_DATE_FIELD_START = re.compile(r"^\s*" + _DATE_FIELD + r"\s*[.,]?(?:\s|$)")
 URL = re.compile(r"https?://|www\.|doi\.org")
 # A reference's field closed by a full stop before the next one (`กรมส่งเสริมการค้าระหว่างประเทศ. `,
 # `(2549). `, `Affairs. `): after a word or a bracket, not an abbreviation's stop (`พ.ศ. `, `Y. `)
@@ -126,6 +129,12 @@ def ends_on_date(text: str) -> bool:
     """The line closes a reference's date field (`The White House. (2025 , February 12) .`,
     `Csernatoni, R. (2024).`): the reference's title is still to come."""
     return bool(_DATE_FIELD_END.search(text))
+
+
+def opens_on_date(text: str) -> bool:
+    """The line opens with a reference's date field (`(2560)`, `(2020, October 4).`): the rest
+    of a reference whose author stands on the line above, never a note's first line."""
+    return bool(_DATE_FIELD_START.match(text))
 
 
 def runs_on_range(text: str) -> bool:

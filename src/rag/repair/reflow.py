@@ -344,8 +344,8 @@ def mark_word_ends(texts: list[str], kinds: list[str]) -> None:
     paragraph going on after them). Not a line that ends with a hyphen, a dash or a slash
     (`Asia-` + `Pacific`, `45–` + `67`, a URL cut), nor one that ends inside a URL whose rest
     the next line is. A page's last line, before its page break, gets one too where it ends
-    neither in a Thai letter nor inside a URL. Thai lines are wrapped between words, written with no
-    space, so they stay joined."""
+    neither in a Thai letter nor inside a URL. Thai lines are wrapped between words, written
+    with no space, so they stay joined."""
     rests: set[int] = set()  # lines that are the rest of a URL the line before them cut
     for i, t in enumerate(texts):
         if kinds[i] or not t.strip() or t[-1].isspace():
