@@ -52,3 +52,18 @@ def test_text_whose_sara_am_come_as_written_keeps_its_marks() -> None:
     text = ARTICLE.read_text(encoding="utf-8")
     fixes: Counter[str] = Counter()
     assert drop_added_marks(text, lexicon(), fixes) == text and not fixes["added_mark"]
+
+
+def test_the_added_mark_goes_before_an_absent_mark_is_read_back() -> None:
+    """Sawasdee's LibreOffice text (pypdf) writes MAI EK before every SARA AM (`ต่ำาแหน่ง` for
+    `ตำแหน่ง`) and MAI EK for every SARA UU (`อย่่`): with the added marks still in place, the
+    absent SARA UU read `แหน่ง` as `แหนูง` (a word left unknown by the mark before it reads
+    better with `หนู` in it). Dropping the added marks first leaves `ตำแหน่ง` whole."""
+    name = "lo_sawasdee_ek_before_am"
+    raw = (DATA / f"{name}.pypdf.txt").read_text(encoding="utf-8")
+    repaired = "\n".join(line.text for line in repair_document(raw).lines)
+    printed = _printed(name)
+    assert raw.count("ตำแหน่ง") == 0 and printed.count("ตำแหน่ง") == 5
+    for word in (*WORDS, "ตำแหน่ง", "ต่ำ", "ภูมิ"):
+        assert repaired.count(word) == printed.count(word), word
+    assert "แหนูง" not in repaired

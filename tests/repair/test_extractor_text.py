@@ -13,6 +13,7 @@ from rag.document.reading import decode_text, read_source_file
 from rag.document.structure import structure_document
 from rag.errors import RagError
 from rag.repair.displaced import drifted_tones
+from rag.repair.layout import glued_note_start, is_endnote_heading
 from rag.repair.note_lines import cited_above
 from rag.repair.text import repair_document, repair_query
 from rag.thai.lexicon import lexicon
@@ -1886,3 +1887,32 @@ def test_rows_whose_left_halves_come_after_other_rows_pieces_go_back_in_order() 
     assert ("เราสามารถใช้ข้อมูลทางธรณีฟิสิกส์และการหยั่งธรณีหลุมเจาะร่วมกันเพื่อมองเห็นใต้ผิวดินได้ดีขึ้น"
             "และนักลำดับชั้นหินมักใช้โปรแกรมคอมพิวเตอร์เพื่อให้เห็นข้อมูลเป็นภาพสามมิติจากนั้น"
             "นักลำดับชั้นหินสามารถนำข้อมูลมาใช้ในการจำลองกระบวนการดึกดำบรรพ์") in body
+
+
+def test_a_line_opening_with_a_code_opens_no_note() -> None:
+    """`Astra` + `2A ซึ่งตั้งอยู่ที่…` (pypdf's text of a two-column LibreOffice document): a
+    number glued to one capital letter that ends there is a code (`2A`, `5G`, `3D`) that a
+    wrapped line opens with, not note 2 glued to its text; it had taken the column's rest as
+    note 2's text. A note glued to its text still opens (`2The White House`, `4Müller, A.`,
+    `2A study of…`)."""
+    text = (Path(__file__).parents[1] / "data" / "lo_sawasdee_ek_before_am.pypdf.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    assert doc.references[2].text.startswith("The White House. (2025, February 12).")
+    assert "Astra 2A ซึ่งตั้งอยู่ที่ตำแหน่งการโคจร" in _body(text)
+    for line, note in (("5G และเครือข่าย", None), ("3D-printing", None), ("2A ซึ่ง", None),
+                       ("2The White House.", 2), ("4Müller, A. (2022).", 4), ("2A study of trade", 2),
+                       ("2A. Smith, Trade", 2), ("7 A ซึ่ง", 7)):
+        start = glued_note_start(line)
+        assert (start[0] if start else None) == note, line
+
+
+def test_an_endnote_heading_whose_bold_face_mapped_its_marks_still_opens_the_notes() -> None:
+    """The same text's endnote heading comes out `หมายเหต้` (the bold face's SARA U as MAI THO,
+    its body text's SARA U as written): read without its lower vowels and tone marks it is
+    หมายเหตุ, so the notes under it are the document's endnotes and the body's markers cite them
+    (none did)."""
+    text = (Path(__file__).parents[1] / "data" / "lo_sawasdee_ek_before_am.pypdf.txt").read_text(encoding="utf-8")
+    assert "หมายเหต้" in text
+    cited = {m.n for p in _doc(text).paragraphs for m in p.markers}
+    assert {1, 2, 3, 4, 5, 6, 9, 10} <= cited
+    assert is_endnote_heading("หมายเหต้") and is_endnote_heading("Works Cited") and not is_endnote_heading("หมาย")

@@ -191,16 +191,25 @@ def page_numbers(all_raws: list[RawLine]) -> None:
 # `2ดูรายละเอียด`); not before a digit or a number's punctuation (`1,189`, `3.8`, `5%`), nor
 # before a Thai vowel or mark that cannot open a word: `1านั` is a line that an extractor began
 # with a mark it read as a digit (pdfminer.six on LibreOffice + Umpush), inside a paragraph.
+# Nor, glued, before one capital letter that ends there (`5G`, `3D`, `Astra` + `2A ซึ่ง…` at a
+# line's start): a code that a wrapped line opens with, not a note; an initial (`2A. Smith`)
+# and English's `A` and `I` before a word in lower case (`2A study of…`) still open one.
 _GLUED_NOTE_START = re.compile(
-    r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*(?=\S)|([1-9][0-9]{0,2})(?:[.)]\s*|\s*)"
+    r"^\s{0,3}(?:\[([1-9][0-9]{0,2})\]\s*(?=\S)|([1-9][0-9]{0,2})"
+    r"(?:[.)]\s*|\s+|(?!(?![AI]\s+[a-z])[A-Z](?![^\W\d_]|\.)))"
     r"(?=[^\s\d.,:/%\-–\u0e30-\u0e3a\u0e45\u0e47-\u0e4e]))"
 )
 LONE_NUMBER = re.compile(r"^\s*([1-9][0-9]{0,2})\s*$")
 # Headings that open a document's endnotes (checked without case, spaces or a closing colon).
 ENDNOTE_HEADINGS = frozenset(
     "เชิงอรรถ อ้างอิง เอกสารอ้างอิง บรรณานุกรม หมายเหตุ แหล่งอ้างอิง แหล่งที่มา รายการอ้างอิง "
-    "notes endnotes footnotes references bibliography sources works cited".split()
+    "notes endnotes footnotes references bibliography sources workscited".split()
 )
+# Lower vowels and tone marks, which a heading's bold face maps to each other in the text the
+# extractors give (LibreOffice's bold Sawasdee: `หมายเหต้` for หมายเหตุ); a heading is matched
+# without them.
+_CONFUSED_MARKS = re.compile("[\u0e38-\u0e3a\u0e47-\u0e4e]")
+_ENDNOTE_SKELETONS = frozenset(_CONFUSED_MARKS.sub("", h) for h in ENDNOTE_HEADINGS)
 
 
 def glued_note_start(raw: str) -> tuple[int, int] | None:
@@ -229,8 +238,9 @@ def _bare_start(m: re.Match[str]) -> tuple[int, int]:
 
 
 def is_endnote_heading(text: str) -> bool:
-    """A heading such as เชิงอรรถ or Notes (one of ENDNOTE_HEADINGS) alone on its line."""
-    return "".join(text.split()).rstrip(":").lower() in ENDNOTE_HEADINGS
+    """A heading such as เชิงอรรถ or Notes (one of ENDNOTE_HEADINGS) alone on its line, its
+    lower vowels and tone marks aside (`_CONFUSED_MARKS`)."""
+    return _CONFUSED_MARKS.sub("", "".join(text.split()).rstrip(":").lower()) in _ENDNOTE_SKELETONS
 
 
 def number_form(head: str) -> str:

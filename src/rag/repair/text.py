@@ -345,7 +345,10 @@ def _raws(raw: str, fixes: Counter[str], *, paragraphs: bool) -> list[RawLine]:
         joined = reflow(texts, kinds, opens_page)
         if joined:
             fixes["cut_line"] += joined
-    marks = drop_added_marks(fill_absent_marks("\n".join(texts), lexicon(), fixes), lexicon(), fixes)
+    # the marks a face adds before SARA AM go first: left in, they leave the words around them
+    # unknown either way, and an absent mark read back there makes a short word by chance
+    # (`ต่ำาแหน่ง` read `แหนูง`, `หนู` being a word)
+    marks = fill_absent_marks(drop_added_marks("\n".join(texts), lexicon(), fixes), lexicon(), fixes)
     texts = read_swapped_marks(marks, lexicon(), fixes).split("\n")
     return [RawLine(text=t, kind=k or BODY) for t, k in zip(texts, kinds, strict=True)]
 
