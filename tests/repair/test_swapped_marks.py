@@ -91,3 +91,24 @@ def test_a_mark_read_back_is_weighed_with_its_word_in_order() -> None:
     repaired, printed = _text(raw), _printed(name)
     for word in ("อยู่", "ผู้", "ดู", "สู่"):
         assert repaired.count(word) == printed.count(word), word
+
+
+def test_a_short_text_whose_face_swaps_sara_uu_and_mai_ek_is_read_back() -> None:
+    """pypdf's text of a three-page LibreOffice document in Sawasdee (2,846 Thai letters, under
+    the length the habit is read from in general): `วูา` for `ว่า`, `ถ่ก` for `ถูก`. In a text
+    that short only SARA UU and the tone marks are weighed, on a larger share of their words;
+    the rest of the text is as printed."""
+    name = "lo_sawasdee_short_uu_for_ek"
+    raw = (DATA / f"{name}.pypdf.txt").read_text(encoding="utf-8")
+    assert "วูา" in raw
+    repaired, printed = _text(raw), _printed(name)
+    for word in ("ว่า", "ไม่", "ช่อง", "ถูก", "อยู่", "ผู้", "รู้"):
+        assert repaired.count(word) == printed.count(word), word
+
+
+def test_a_short_text_of_a_face_that_swaps_nothing_keeps_its_marks() -> None:
+    """The article's first 2,500 characters, a text as short, as printed: no mark is read as
+    another."""
+    text = ARTICLE.read_text(encoding="utf-8")[:2500]
+    fixes: Counter[str] = Counter()
+    assert read_swapped_marks(text, lexicon(), fixes) == text and not fixes["swapped_mark"]

@@ -261,6 +261,16 @@ _SWAPS = _READ_AS.replace("\u0e47", "")
 # pdfminer.six (`ขึ` + `้น`) read better with another mark by chance (SARA UE as SARA UU in 63 %
 # of 43 words of one Laksaman text); the swapped SARA UU stood in 146-211 words a text.
 _MIN_SWAP_WORDS = 60
+# A text shorter than `_MIN_LETTERS` (a paper of two or three pages: 2,066 and 2,846 Thai letters
+# in the two such LibreOffice documents of the generated sets, Kinnari's SARA UU for MAI THO and
+# Sawasdee's for MAI EK, `วูา` for `ว่า`) is read for the pairs the faces swap, SARA UU and the
+# two tone marks, over fewer words but on a larger share: 0.66-0.73 of 26-63 words in those
+# texts, 0.41 the most for any other mark of a text that short (SARA UE as SARA I, words cut),
+# and 0.63 of 43 words the one false swap of a long text (SARA UE as SARA UU, pdfminer.six).
+_MIN_SHORT_LETTERS = 1500
+_FACE_SWAPS = "\u0e39\u0e48\u0e49"
+_MIN_SHORT_WORDS = 20
+_SHORT_SHARE = 0.6
 # A second reading of the same mark must read better than the first in this share of its
 # words: 25-28 % where Purisa's SARA UU stands for both MAI EK and MAI THO, 0-1 % in the texts
 # of faces whose SARA UU stands for one of them (the other then makes words by chance alone).
@@ -328,20 +338,24 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     reads better than the first in enough of its words (`_second_readings`) is weighed beside
     it at every occurrence, and read back as the mark like the first. Runs after
     `fill_absent_marks`, which reads back a mark a document never shows."""
-    if _thai_letters(text) < _MIN_LETTERS:
+    letters = _thai_letters(text)
+    if letters < _MIN_SHORT_LETTERS:
         return text
+    # a short text: only the pairs faces swap, on a larger share of fewer words
+    marks, min_words, share = (_SWAPS, _MIN_SWAP_WORDS, _SWAP_SHARE) if letters >= _MIN_LETTERS \
+        else (_FACE_SWAPS, _MIN_SHORT_WORDS, _SHORT_SHARE)
     best: tuple[float, str, str] | None = None
-    for mark in _SWAPS:
+    for mark in marks:
         n_words, sample = _word_sample(text, mark)
-        if n_words < _MIN_SWAP_WORDS:
+        if n_words < min_words:
             continue
         readings: list[tuple[float, str]] = []
-        for other in _SWAPS:
+        for other in marks:
             # a first look at every fourth word of the sample: most pairs read better nowhere
-            if other == mark or sum(_reads_better(text, i, other, lex) for i in sample[::4]) < _SWAP_SHARE * len(sample[::4]) / 2:
+            if other == mark or sum(_reads_better(text, i, other, lex) for i in sample[::4]) < share * len(sample[::4]) / 2:
                 continue
             n = sum(_reads_better(text, i, other, lex) for i in sample) * n_words / len(sample)
-            if n >= _SWAP_SHARE * n_words:
+            if n >= share * n_words:
                 readings.append((n / n_words, other))
         if readings and (best is None or max(readings)[0] > best[0]):
             ranked = [o for _, o in sorted(readings, reverse=True)]
