@@ -1916,3 +1916,17 @@ def test_an_endnote_heading_whose_bold_face_mapped_its_marks_still_opens_the_not
     cited = {m.n for p in _doc(text).paragraphs for m in p.markers}
     assert {1, 2, 3, 4, 5, 6, 9, 10} <= cited
     assert is_endnote_heading("หมายเหต้") and is_endnote_heading("Works Cited") and not is_endnote_heading("หมาย")
+
+
+def test_a_line_cut_at_a_latin_run_that_ends_needing_more_is_no_heading() -> None:
+    """pypdfium2's text of a one-column LibreOffice document cuts a printed line where a Latin
+    run begins (`7-วัน ใช้ระบบกรรมสิทธิ์` + `OpenTV พร้อมกล่องแปลงสัญญาณโทรทัศน์รวมทั้ง`): the
+    second piece stood alone under a short line, read as a heading, though it ends with
+    `รวมทั้ง`, a word that needs what follows, and a full line follows. It is running text
+    again; the document's headings stay."""
+    text = (Path(__file__).parents[1] / "data" / "lo_latin_run_cut_line.pdfium.txt").read_text(encoding="utf-8")
+    doc = _doc(text)
+    titles = [s.title for s in doc.sections]
+    assert not any("OpenTV" in t for t in titles)
+    assert {"คริสตจักรเมทอดิสต์รวม", "จำนวนเฉพาะ", "การสลับแพ็กเก็ต", "มาร์ติน ลูเทอร์", "สกาย (สหราชอาณาจักร)"} <= set(titles)
+    assert "ใช้ระบบกรรมสิทธิ์ OpenTV พร้อมกล่องแปลงสัญญาณโทรทัศน์รวมทั้ง โมเดม" in " ".join(p.text for p in doc.paragraphs)

@@ -102,9 +102,16 @@ def cut_phrase(text: str, opens_title: frozenset[str] = _OPENS_TITLE, *, ends: b
     words = [w for w in lex.segment(text.strip()) if any(c.isalpha() for c in w)]
     if not words:
         return False
-    first, last = words[0], words[-1]
-    return ((lex.tag(first) in _OPENS_CLAUSE and first not in opens_title)
-            or (ends and last != text.strip() and lex.tag(last) in _NEEDS_AFTER and last not in _ENDS_TITLE))
+    return (lex.tag(words[0]) in _OPENS_CLAUSE and words[0] not in opens_title) or (ends and _needs_after(text, words))
+
+
+def _needs_after(text: str, words: list[str] | None = None, *, letters: int = 1) -> bool:
+    """The line ends with a word that needs what follows it (`_NEEDS_AFTER`: `ใน`, `รวมทั้ง`), of
+    ``letters`` or more (a lone `ณ` is as often the tail of a word cut apart, `คำ นวณ`)."""
+    lex = lexicon()
+    words = words if words is not None else [w for w in lex.segment(text.strip()) if any(c.isalpha() for c in w)]
+    return bool(words) and words[-1] != text.strip() and lex.tag(words[-1]) in _NEEDS_AFTER \
+        and words[-1] not in _ENDS_TITLE and len(words[-1]) >= letters
 
 
 def _opens_under(title: BodyLine, line: BodyLine) -> bool:
@@ -157,6 +164,13 @@ def mark_headings(body: list[BodyLine], full: float) -> None:
                             for j in range(max(0, i - _MAX_HEADING_LINES + 1), i))
         cut = cut_phrase(line.text) if set_off else not under_heading and cut_phrase(line.text, ends=False)
         if len(line.text.split()) > HEADING_MAX_WORDS or _ends_sentence(line.text) or cut:
+            continue
+        # (nor, where a full line follows, does it end with a word that needs what follows: a
+        # sentence cut there, as pypdfium2 cuts a line at a Latin run, `OpenTV พร้อม…รวมทั้ง`, whose
+        # first part ended the line above short; a heading that wraps there goes on in a short line,
+        # a numbered one is one by its number)
+        if not set_off and not under_heading and prev is not None and NUMBERED_HEADING.match(line.text) is None \
+                and nxt.width >= PARAGRAPH_END_RATIO * full and _needs_after(line.text, letters=2):
             continue
         restated = _opens_under(line, nxt) and not cut_phrase(line.text)  # (`ในการทูต…` over `การทูต…`)
         # (a page's first line over a full one: a paragraph's last line alone at a page's top is

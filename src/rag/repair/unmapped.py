@@ -22,8 +22,7 @@ each space weighed on its own.
 
 And some fonts map a mark's glyph to another mark (pypdf and pdfminer.six on LibreOffice's
 PDFs: SARA UU as MAI THO in Garuda, SARA U as MAI EK in Laksaman), which shows as a common mark
-that a long document never uses (`fill_absent_marks`). On the development documents it helped
-17 texts and hurt 3 (names read as short accidental words where the mark was put back).
+that a long document never uses (`fill_absent_marks`).
 """
 
 from __future__ import annotations
@@ -261,12 +260,9 @@ _SWAPS = _READ_AS.replace("\u0e47", "")
 # pdfminer.six (`ขึ` + `้น`) read better with another mark by chance (SARA UE as SARA UU in 63 %
 # of 43 words of one Laksaman text); the swapped SARA UU stood in 146-211 words a text.
 _MIN_SWAP_WORDS = 60
-# A text shorter than `_MIN_LETTERS` (a paper of two or three pages: 2,066 and 2,846 Thai letters
-# in the two such LibreOffice documents of the generated sets, Kinnari's SARA UU for MAI THO and
-# Sawasdee's for MAI EK, `วูา` for `ว่า`) is read for the pairs the faces swap, SARA UU and the
-# two tone marks, over fewer words but on a larger share: 0.66-0.73 of 26-63 words in those
-# texts, 0.41 the most for any other mark of a text that short (SARA UE as SARA I, words cut),
-# and 0.63 of 43 words the one false swap of a long text (SARA UE as SARA UU, pdfminer.six).
+# A shorter text (Kinnari's SARA UU for MAI THO, Sawasdee's for MAI EK: `วูา`) is read for the
+# pairs faces swap, on a larger share of fewer words: 0.66-0.73 of 26-63 words in such texts, at
+# most 0.41 for any other mark of a text that short.
 _MIN_SHORT_LETTERS = 1500
 _FACE_SWAPS = "\u0e39\u0e48\u0e49"
 _MIN_SHORT_WORDS = 20
@@ -341,9 +337,8 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     letters = _thai_letters(text)
     if letters < _MIN_SHORT_LETTERS:
         return text
-    # a short text: only the pairs faces swap, on a larger share of fewer words
-    marks, min_words, share = (_SWAPS, _MIN_SWAP_WORDS, _SWAP_SHARE) if letters >= _MIN_LETTERS \
-        else (_FACE_SWAPS, _MIN_SHORT_WORDS, _SHORT_SHARE)
+    long = letters >= _MIN_LETTERS  # (a short text: the pairs faces swap, a larger share of fewer words)
+    marks, min_words, share = (_SWAPS, _MIN_SWAP_WORDS, _SWAP_SHARE) if long else (_FACE_SWAPS, _MIN_SHORT_WORDS, _SHORT_SHARE)
     best: tuple[float, str, str] | None = None
     for mark in marks:
         n_words, sample = _word_sample(text, mark)
