@@ -332,8 +332,8 @@ def read_swapped_marks(text: str, lex: Lexicon, fixes: Counter[str]) -> str:
     the dictionary reads the word better so (`_segments_better`). One mark may stand for two
     (Purisa's SARA UU for MAI EK and for MAI THO, `ไดู` and `ใหู`): a second reading that
     reads better than the first in enough of its words (`_second_readings`) is weighed beside
-    it at every occurrence, and read back as the mark like the first. Runs after
-    `fill_absent_marks`, which reads back a mark a document never shows."""
+    it at every occurrence, and read back as the mark like the first; a shorter text is read
+    for SARA UU and the tone marks only (`_FACE_SWAPS`). Runs after `fill_absent_marks`."""
     letters = _thai_letters(text)
     if letters < _MIN_SHORT_LETTERS:
         return text
