@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.thai.chars import LETTERS
+from rag.thai.chars import BELOW_VOWELS, LETTERS, NIKHAHIT, THANTHAKHAT, TONES, YAMAKKAN
 
 BODY, NOTE, SEPARATOR, PAGE, PAGEBREAK, BLANK = "body", "note", "separator", "page", "pagebreak", "blank"
 # A line left empty where the extractor cut a line the reflow put back together, or a blank line
@@ -208,7 +208,7 @@ ENDNOTE_HEADINGS = frozenset(
 # Lower vowels and tone marks, which a heading's bold face maps to each other in the text the
 # extractors give (LibreOffice's bold Sawasdee: `หมายเหต้` for หมายเหตุ); a heading is matched
 # without them.
-_CONFUSED_MARKS = re.compile("[\u0e38-\u0e3a\u0e47-\u0e4e]")
+_CONFUSED_MARKS = re.compile(f"[{BELOW_VOWELS}\u0e47{TONES}{THANTHAKHAT}{NIKHAHIT}{YAMAKKAN}]")  # (\u0e47: MAITAIKHU)
 _ENDNOTE_SKELETONS = frozenset(_CONFUSED_MARKS.sub("", h) for h in ENDNOTE_HEADINGS)
 
 
